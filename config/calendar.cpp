@@ -1,0 +1,515 @@
+#include "config/calendar.hpp"
+
+#include "config/yaml_reader.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace herald {
+
+namespace {
+
+constexpr std::size_t kMaxIdLength = 100;
+
+bool valid_post_id(const std::string& id) {
+  if (id.empty() || id.size() > kMaxIdLength) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); };
+  if (!alnum(id.front())) return false;
+  return std::all_of(id.begin(), id.end(), [&](char c) { return alnum(c) || c == '-' || c == '_' || c == '.'; });
+}
+
+std::optional<PostKind> parse_post_kind(std::string_view s) {
+  if (s == "promo") return PostKind::promo;
+  if (s == "help") return PostKind::help;
+  if (s == "tip") return PostKind::tip;
+  if (s == "news") return PostKind::news;
+  if (s == "other") return PostKind::other;
+  return std::nullopt;
+}
+
+std::string describe_offset(std::chrono::seconds off) {
+  auto total = off.count();
+  char sign = total < 0 ? '-' : '+';
+  if (total < 0) total = -total;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%c%02lld:%02lld", sign, static_cast<long long>(total / 3600),
+                static_cast<long long>((total % 3600) / 60));
+  return buf;
+}
+
+std::string format_wall(WallTime w) {
+  auto day = date::floor<date::days>(w);
+  date::hh_mm_ss<std::chrono::seconds> t{w - day};
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(t.hours().count()),
+                static_cast<int>(t.minutes().count()));
+  return format_date(day) + " " + buf;
+}
+
+// The fields a channel override may carry, and which channel kinds take each.
+bool override_field_allowed(const std::string& field, ChannelKind kind) {
+  if (field == "text" || field == "title" || field == "media") return true;
+  if (field == "thread") return kind == ChannelKind::x;
+  if (field == "link") return kind == ChannelKind::facebook;
+  if (field == "excerpt" || field == "categories" || field == "tags")
+    return kind == ChannelKind::wordpress || kind == ChannelKind::static_site;
+  if (field == "video" || field == "privacy" || field == "description" || field == "file")
+    return kind == ChannelKind::youtube;
+  return false;
+}
+
+std::string a_kind(ChannelKind kind) {
+  return (kind == ChannelKind::x ? "an " : "a ") + std::string(to_string(kind));
+}
+
+class PostReader {
+ public:
+  PostReader(YamlReader& r, const Settings& settings, const std::string& zone_name, const date::time_zone* zone)
+      : r_(r), settings_(settings), zone_name_(zone_name), zone_(zone) {}
+
+  std::optional<Post> read(const YAML::Node& node, std::size_t index) {
+    Post p;
+    p.file = r_.file();
+    p.zone_name = zone_name_;
+    p.zone = zone_;
+    p.where["post"] = r_.at(node);
+    const std::string item = "post " + std::to_string(index + 1);
+    const int errors_before = r_.diags().error_count();
+    // Undefined until the post sets them (a default Node is a defined null).
+    YAML::Node at(YAML::NodeType::Undefined), queue(YAML::NodeType::Undefined), every(YAML::NodeType::Undefined),
+        rrule(YAML::NodeType::Undefined), from(YAML::NodeType::Undefined), until(YAML::NodeType::Undefined);
+    bool has_id = false;
+    std::vector<std::pair<std::string, YAML::Node>> override_nodes;
+
+    bool is_map = r_.each_entry(
+        node, item,
+        {"id", "at", "queue", "every", "rrule", "from", "until", "channels", "campaign", "kind", "title", "text",
+         "thread", "media", "link", "excerpt", "categories", "tags"},
+        [&](const std::string& k) { return settings_.channel(k) != nullptr; },
+        [&](const std::string& k, const YAML::Node& key, const YAML::Node& v) {
+          p.where[k] = r_.at(v);
+          if (settings_.channel(k)) {
+            p.where[k] = r_.at(key);
+            override_nodes.emplace_back(k, v);
+          } else if (k == "id") {
+            if (auto s = r_.text(v, "id")) {
+              if (!valid_post_id(*s))
+                r_.error(v, "post id '" + *s +
+                                "' must start with a letter or digit and use only letters, digits, '-', '_' and '.' "
+                                "(at most 100)");
+              else {
+                p.id = *s;
+                has_id = true;
+              }
+            }
+          } else if (k == "at") at = v;
+          else if (k == "queue") queue = v;
+          else if (k == "every") every = v;
+          else if (k == "rrule") rrule = v;
+          else if (k == "from") from = v;
+          else if (k == "until") until = v;
+          else if (k == "channels") read_channels(v, p);
+          else if (k == "campaign") {
+            if (auto s = r_.text(v, "campaign")) p.campaign = *s;
+          } else if (k == "kind") {
+            if (auto s = r_.string(v, "kind")) {
+              if (auto kind = parse_post_kind(*s)) p.kind = *kind;
+              else r_.error(v, "unknown post kind '" + *s + "' (expected promo, help, tip, news or other)");
+            }
+          } else if (k == "title") {
+            if (auto s = r_.text(v, "title")) p.title = *s;
+          } else if (k == "text") {
+            if (auto s = r_.text(v, "text")) p.text = *s;
+          } else if (k == "thread") {
+            if (auto l = r_.string_list(v, "thread")) p.thread = *l;
+          } else if (k == "media") {
+            if (auto l = r_.string_list(v, "media")) p.media = *l;
+          } else if (k == "link") {
+            if (auto s = r_.text(v, "link")) p.link = *s;
+          } else if (k == "excerpt") {
+            if (auto s = r_.text(v, "excerpt")) p.excerpt = *s;
+          } else if (k == "categories") {
+            if (auto l = r_.string_list(v, "categories")) p.categories = *l;
+          } else if (k == "tags") {
+            if (auto l = r_.string_list(v, "tags")) p.tags = *l;
+          }
+        });
+    if (!is_map) return std::nullopt;
+    if (!has_id && !p.where.count("id")) r_.error(node, item + " has no id");
+    const std::string name = has_id ? "post '" + p.id + "'" : item;
+    if (!p.where.count("channels")) r_.error(node, name + " has no channels");
+
+    read_timing(node, name, at, queue, every, rrule, from, until, p);
+    for (const auto& [channel, v] : override_nodes) read_override(channel, v, name, p);
+    check_content(node, name, p);
+    if (r_.diags().error_count() != errors_before) return std::nullopt;
+    return p;
+  }
+
+ private:
+  void read_channels(const YAML::Node& v, Post& p) {
+    auto list = r_.string_list(v, "channels");
+    if (!list) return;
+    if (list->empty()) r_.error(v, "channels must name at least one channel");
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string& c = (*list)[i];
+      p.where["channels[" + std::to_string(i) + "]"] = r_.at(v[i]);
+      if (!settings_.channel(c)) {
+        std::string known;
+        for (const auto& ch : settings_.channels) known += (known.empty() ? "" : ", ") + ch.name;
+        r_.error(v[i], "unknown channel '" + c + "' (the settings define: " + known + ")");
+      } else if (!seen.insert(c).second) {
+        r_.error(v[i], "channel '" + c + "' is listed twice");
+      } else {
+        p.channels.push_back(c);
+      }
+    }
+  }
+
+  void read_timing(const YAML::Node& node, const std::string& name, const YAML::Node& at, const YAML::Node& queue,
+                   const YAML::Node& every, const YAML::Node& rrule, const YAML::Node& from, const YAML::Node& until,
+                   Post& p) {
+    bool is_queued = false;
+    if (queue.IsDefined()) {
+      if (auto b = r_.boolean(queue, "queue")) {
+        is_queued = *b;
+        if (!*b) {
+          r_.error(queue, "queue: false means nothing; give 'at', 'every' or 'rrule' instead");
+          return;
+        }
+      } else {
+        return;
+      }
+    }
+    const int timings = int(at.IsDefined()) + int(queue.IsDefined()) + int(every.IsDefined()) + int(rrule.IsDefined());
+    if (timings == 0) {
+      r_.error(node, name + " needs a time: 'at', 'queue: true', 'every' or 'rrule'");
+      return;
+    }
+    if (timings > 1) {
+      r_.error(node, name + " has more than one of 'at', 'queue', 'every' and 'rrule'; give exactly one");
+      return;
+    }
+    if (!every.IsDefined() && !rrule.IsDefined()) {
+      if (from.IsDefined()) r_.error(from, "'from' applies only to 'every' or 'rrule' posts");
+      if (until.IsDefined()) r_.error(until, "'until' applies only to 'every' or 'rrule' posts");
+    }
+    if (is_queued) {
+      p.timing = Queued{};
+      return;
+    }
+    if (at.IsDefined()) {
+      auto s = r_.string(at, "at");
+      if (!s) return;
+      std::string err;
+      auto ts = parse_timestamp(*s, err);
+      if (!ts) {
+        r_.error(at, "invalid time '" + *s + "': " + err);
+        return;
+      }
+      FixedTime fixed{*ts, {}};
+      if (auto* wall = std::get_if<WallTime>(&*ts)) {
+        fixed.resolved = resolve(*zone_, *wall);
+        warn_dst(at, name, *wall, fixed.resolved);
+      } else {
+        fixed.resolved = Resolved{std::get<Instant>(*ts), WallFit::exact, {}};
+      }
+      p.timing = fixed;
+      return;
+    }
+    Repeating rep;
+    const YAML::Node& src = every.IsDefined() ? every : rrule;
+    auto s = r_.string(src, every.IsDefined() ? "every" : "rrule");
+    if (!s) return;
+    std::string err;
+    auto rule = every.IsDefined() ? parse_every(*s, err) : parse_rrule(*s, *zone_, err);
+    if (!rule) {
+      r_.error(src, std::string(every.IsDefined() ? "invalid every '" : "invalid rrule '") + *s + "': " + err);
+      return;
+    }
+    rep.rule = *rule;
+    rep.source = *s;
+    if (from.IsDefined()) {
+      if (auto f = r_.string(from, "from")) {
+        if (auto d = parse_date(*f, err)) rep.from = *d;
+        else r_.error(from, "invalid date '" + *f + "': " + err);
+      }
+    }
+    if (until.IsDefined()) {
+      if (auto u = r_.string(until, "until")) {
+        std::string derr;
+        if (auto d = parse_date(*u, derr)) {
+          rep.until = WallTime{*d} + std::chrono::hours(24) - std::chrono::seconds(1);
+        } else if (auto ts = parse_timestamp(*u, err)) {
+          if (auto* wall = std::get_if<WallTime>(&*ts)) rep.until = *wall;
+          else rep.until = to_wall(*zone_, std::get<Instant>(*ts));
+        } else {
+          r_.error(until, "invalid until '" + *u + "': expected a date (2027-06-30) or a time (2027-06-30 18:00)");
+        }
+      }
+      if (rule->until || rule->count)
+        r_.error(until, "the rrule already has " + std::string(rule->until ? "UNTIL" : "COUNT") +
+                            "; give the end once");
+    }
+    if (rep.rule.count && !rep.from)
+      r_.error(src, "COUNT needs 'from' (the first day), so the occurrences can be counted");
+    if (rep.rule.interval > 1 && !rep.from)
+      r_.error(src, "INTERVAL needs 'from' (the first day), so the rule knows which weeks or months count");
+    if (rep.from && rep.until && WallTime{*rep.from} > *rep.until)
+      r_.error(until, "'until' is before 'from'");
+    p.timing = rep;
+  }
+
+  void warn_dst(const YAML::Node& at, const std::string& name, WallTime wall, const Resolved& res) {
+    if (res.fit == WallFit::gap) {
+      r_.warning(at, name + ": " + format_wall(wall) + " does not exist in " + zone_name_ +
+                         " (clocks go forward); it is published at " + format_wall(wall + res.shift));
+    } else if (res.fit == WallFit::repeated) {
+      auto info = zone_->get_info(res.instant);
+      r_.warning(at, name + ": " + format_wall(wall) + " occurs twice in " + zone_name_ +
+                         " (clocks go back); the first, at UTC" + describe_offset(info.offset) + ", is used");
+    }
+  }
+
+  void read_override(const std::string& channel, const YAML::Node& v, const std::string& name, Post& p) {
+    const ChannelSettings* cs = settings_.channel(channel);
+    if (std::find(p.channels.begin(), p.channels.end(), channel) == p.channels.end() &&
+        p.where.count("channels")) {
+      r_.error(v, name + " has settings for channel '" + channel + "' but does not list it in channels");
+    }
+    ChannelOverride o;
+    const std::string what = name + " " + channel;
+    r_.each_entry(
+        v, what,
+        {"text", "title", "thread", "link", "media", "excerpt", "categories", "tags", "video", "privacy", "description",
+         "file"},
+        nullptr, [&](const std::string& k, const YAML::Node& key, const YAML::Node& fv) {
+          p.where[channel + "." + k] = r_.at(fv);
+          if (!override_field_allowed(k, cs->kind)) {
+            r_.error(key, "'" + k + "' does not apply to " + a_kind(cs->kind) + " channel");
+            return;
+          }
+          const std::string field = channel + "." + k;
+          if (k == "text") o.text = r_.text(fv, field);
+          else if (k == "title") o.title = r_.text(fv, field);
+          else if (k == "thread") o.thread = r_.string_list(fv, field);
+          else if (k == "link") o.link = r_.text(fv, field);
+          else if (k == "media") o.media = r_.string_list(fv, field);
+          else if (k == "excerpt") o.excerpt = r_.text(fv, field);
+          else if (k == "categories") o.categories = r_.string_list(fv, field);
+          else if (k == "tags") o.tags = r_.string_list(fv, field);
+          else if (k == "video") {
+            o.video = r_.text(fv, field);
+            if (o.video && (o.video->size() != 11 ||
+                            !std::all_of(o.video->begin(), o.video->end(), [](char c) {
+                              return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+                            }))) {
+              r_.error(fv, field + " '" + *o.video + "' is not a YouTube video id (11 characters of A-Z a-z 0-9 - _)");
+            }
+          } else if (k == "privacy") {
+            o.privacy = r_.text(fv, field);
+            if (o.privacy && *o.privacy != "public" && *o.privacy != "unlisted" && *o.privacy != "private")
+              r_.error(fv, field + " must be public, unlisted or private, not '" + *o.privacy + "'");
+          } else if (k == "description") o.description = r_.text(fv, field);
+          else if (k == "file") o.file = r_.text(fv, field);
+        });
+    if (o.video && o.file) r_.error(v, what + ": give 'video' (already uploaded) or 'file' (to upload), not both");
+    p.overrides[channel] = std::move(o);
+  }
+
+  // Whether each channel will have something to publish.
+  void check_content(const YAML::Node& node, const std::string& name, const Post& p) {
+    for (const auto& channel : p.channels) {
+      const ChannelSettings* cs = settings_.channel(channel);
+      auto ov = p.overrides.find(channel);
+      const ChannelOverride* o = ov == p.overrides.end() ? nullptr : &ov->second;
+      const bool has_text = !p.text.empty() || !p.thread.empty() || (o && (o->text || o->thread));
+      switch (cs->kind) {
+        case ChannelKind::youtube:
+          if (!o || (!o->video && !o->file))
+            r_.error(node, name + " on youtube channel '" + channel +
+                               "' needs '" + channel + ": {video: ID}' (an uploaded video) or '" + channel +
+                               ": {file: PATH}'");
+          if (o && o->file && p.title.empty() && !o->title)
+            r_.error(node, name + " uploads a video to '" + channel + "' and needs a title");
+          break;
+        case ChannelKind::wordpress:
+        case ChannelKind::static_site:
+          if (p.title.empty() && !(o && o->title))
+            r_.error(node, name + " on " + std::string(to_string(cs->kind)) + " channel '" + channel +
+                               "' needs a title");
+          if (!has_text) r_.error(node, name + " has no text for channel '" + channel + "'");
+          break;
+        case ChannelKind::x:
+        case ChannelKind::facebook:
+          if (!has_text && !(o && o->media) && p.media.empty())
+            r_.error(node, name + " has no text for channel '" + channel + "'");
+          break;
+      }
+    }
+  }
+
+  YamlReader& r_;
+  const Settings& settings_;
+  const std::string& zone_name_;
+  const date::time_zone* zone_;
+};
+
+}  // namespace
+
+std::string_view to_string(PostKind kind) {
+  switch (kind) {
+    case PostKind::promo: return "promo";
+    case PostKind::help: return "help";
+    case PostKind::tip: return "tip";
+    case PostKind::news: return "news";
+    case PostKind::other: return "other";
+  }
+  return "other";
+}
+
+Location Post::location(const std::string& field) const {
+  if (auto it = where.find(field); it != where.end()) return it->second;
+  if (auto it = where.find("post"); it != where.end()) return it->second;
+  return {file.string(), 0, 0};
+}
+
+const std::string& Post::text_for(const std::string& channel) const {
+  if (auto it = overrides.find(channel); it != overrides.end() && it->second.text) return *it->second.text;
+  return text;
+}
+
+const Post* Calendar::find(std::string_view id) const {
+  for (const auto& p : posts)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+bool load_calendar_text(const std::string& text, const std::filesystem::path& file, const Settings& settings,
+                        Calendar& into, Diagnostics& diags) {
+  Diagnostics local;
+  YamlReader r(file, local);
+  auto doc = parse_yaml(text, file, local, LoadLimits{}.max_file_bytes);
+  std::vector<Post> posts;
+  if (doc.ok) {
+    if (doc.root.IsNull() || !doc.root.IsDefined()) {
+      local.warning({file.string(), 1, 1}, "calendar file is empty");
+    } else {
+      std::string zone_name = settings.timezone;
+      const date::time_zone* zone = settings.zone;
+      YAML::Node posts_node(YAML::NodeType::Undefined);
+      r.each_entry(doc.root, "calendar", {"timezone", "posts"}, nullptr,
+                   [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
+                     if (k == "posts") {
+                       posts_node = v;
+                     } else if (auto z = r.text(v, "timezone")) {
+                       if (auto* found = find_zone(*z)) {
+                         zone = found;
+                         zone_name = *z;
+                       } else {
+                         r.error(v, "unknown time zone '" + *z + "' (expected an IANA name such as Europe/Amsterdam)");
+                       }
+                     }
+                   });
+      if (posts_node.IsDefined() && !posts_node.IsNull()) {
+        if (!posts_node.IsSequence()) {
+          r.error(posts_node, "posts must be a list of posts (each starting with '- id: ...'), not " +
+                                  describe(posts_node));
+        } else if (zone != nullptr) {
+          PostReader reader(r, settings, zone_name, zone);
+          std::size_t i = 0;
+          for (const auto& item : posts_node) {
+            if (into.posts.size() + posts.size() >= LoadLimits{}.max_posts) {
+              r.error(item, "more than " + std::to_string(LoadLimits{}.max_posts) + " posts");
+              break;
+            }
+            if (auto p = reader.read(item, i++)) posts.push_back(std::move(*p));
+          }
+        }
+      }
+    }
+  }
+  // Duplicate ids, within this file and against files read before.
+  std::map<std::string, Location> ids;
+  for (const auto& p : into.posts) ids.emplace(p.id, p.location("id"));
+  for (const auto& p : posts) {
+    auto [it, fresh] = ids.emplace(p.id, p.location("id"));
+    if (!fresh) {
+      const auto& first = it->second;
+      local.error(p.location("id"), "duplicate post id '" + p.id + "' (first defined at " + first.file + ":" +
+                                        std::to_string(first.line) + ":" + std::to_string(first.column) + ")");
+    }
+  }
+  diags.append(local);
+  if (local.has_errors() || !doc.ok) return false;
+  into.files.push_back(file);
+  for (auto& p : posts) into.posts.push_back(std::move(p));
+  return true;
+}
+
+std::optional<Calendar> load_calendar(const Settings& settings, Diagnostics& diags, const LoadLimits& limits) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  const fs::path& path = settings.calendar;
+  if (fs::is_directory(path, ec)) {
+    for (const auto& entry : fs::directory_iterator(path, ec)) {
+      const auto name = entry.path().filename().string();
+      const auto ext = entry.path().extension();
+      // Hidden files are editors' temporaries (.calendar.yaml.swp, .#x.yaml).
+      if (name.empty() || name.front() == '.') continue;
+      if ((ext == ".yaml" || ext == ".yml") && entry.is_regular_file(ec)) files.push_back(entry.path());
+    }
+    if (ec) {
+      diags.error({path.string(), 0, 0}, "cannot list calendar directory: " + ec.message());
+      return std::nullopt;
+    }
+    std::sort(files.begin(), files.end());
+    if (files.size() > limits.max_files) {
+      diags.error({path.string(), 0, 0}, "more than " + std::to_string(limits.max_files) + " calendar files");
+      return std::nullopt;
+    }
+    if (files.empty()) diags.warning({path.string(), 0, 0}, "calendar directory has no *.yaml or *.yml files");
+  } else if (fs::exists(path, ec)) {
+    files.push_back(path);
+  } else {
+    diags.error({path.string(), 0, 0}, "calendar not found");
+    return std::nullopt;
+  }
+
+  Calendar calendar;
+  bool ok = true;
+  for (const auto& file : files) {
+    auto size = fs::file_size(file, ec);
+    if (ec) {
+      diags.error({file.string(), 0, 0}, "cannot read: " + ec.message());
+      ok = false;
+      continue;
+    }
+    if (size > limits.max_file_bytes) {
+      diags.error({file.string(), 0, 0}, "file is " + std::to_string(size) + " bytes, more than the limit of " +
+                                             std::to_string(limits.max_file_bytes));
+      ok = false;
+      continue;
+    }
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (!in && !in.eof()) {
+      diags.error({file.string(), 0, 0}, "cannot read file");
+      ok = false;
+      continue;
+    }
+    // Keep going after a bad file so one run reports the errors of every file.
+    ok = load_calendar_text(ss.str(), file, settings, calendar, diags) && ok;
+  }
+  if (!ok) return std::nullopt;
+  return calendar;
+}
+
+}  // namespace herald

@@ -1,0 +1,106 @@
+#pragma once
+// The content calendar (calendar.yaml or a directory of them), typed.
+
+#include "config/diagnostics.hpp"
+#include "config/local_time.hpp"
+#include "config/recurrence.hpp"
+#include "config/settings.hpp"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace herald {
+
+enum class PostKind { other, promo, help, tip, news };
+std::string_view to_string(PostKind kind);
+
+/// What a post says on one channel when it differs from the post's defaults.
+/// Every field is optional; unset fields fall back to the post.
+struct ChannelOverride {
+  std::optional<std::string> text;
+  std::optional<std::string> title;
+  std::optional<std::vector<std::string>> thread;  ///< x: a thread of replies
+  std::optional<std::string> link;                 ///< facebook: the link preview URL
+  std::optional<std::vector<std::string>> media;
+  std::optional<std::string> excerpt;
+  std::optional<std::vector<std::string>> categories;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<std::string> video;                ///< youtube: id of an uploaded video
+  std::optional<std::string> privacy;              ///< youtube: public | unlisted | private
+  std::optional<std::string> description;          ///< youtube: description (default: text)
+  std::optional<std::string> file;                 ///< youtube: a video file to upload
+};
+
+/// A post at one fixed time.
+struct FixedTime {
+  Timestamp written;   ///< as the editor wrote it
+  Resolved resolved;   ///< its instant, with how DST affected it
+};
+/// A post that takes the next free slot of each channel.
+struct Queued {};
+/// A post that repeats.
+struct Repeating {
+  Recurrence rule;
+  std::string source;                         ///< the `every:` or `rrule:` text
+  std::optional<date::local_days> from;       ///< first day (DTSTART); default: no lower bound
+  std::optional<WallTime> until;              ///< last wall time, inclusive
+};
+using Timing = std::variant<FixedTime, Queued, Repeating>;
+
+struct Post {
+  std::string id;
+  Timing timing = Queued{};
+  std::vector<std::string> channels;
+  std::string campaign;                ///< empty: none (the UTM campaign falls back to id)
+  PostKind kind = PostKind::other;
+  std::string title;
+  std::string text;
+  std::vector<std::string> thread;
+  std::vector<std::string> media;      ///< as written (relative to the file)
+  std::string link;
+  std::string excerpt;
+  std::vector<std::string> categories;
+  std::vector<std::string> tags;
+  std::map<std::string, ChannelOverride> overrides;  ///< by channel name
+
+  std::filesystem::path file;          ///< the calendar file it came from
+  std::string zone_name;               ///< the zone its wall times are read in
+  const date::time_zone* zone = nullptr;
+  /// Where each field was written: "post" (the list item), "id", "at", "text",
+  /// "x.text" (an override's field), "channels[1]", ... Used by later checks.
+  std::map<std::string, Location> where;
+
+  Location location(const std::string& field) const;  ///< falls back to "post"
+  /// The post's value of a field on a channel, override first.
+  const std::string& text_for(const std::string& channel) const;
+};
+
+struct Calendar {
+  std::vector<Post> posts;                     ///< in file order, files in name order
+  std::vector<std::filesystem::path> files;    ///< the files read
+  const Post* find(std::string_view id) const;
+};
+
+/// Limits on what the loader reads, so a hostile file fails cleanly.
+struct LoadLimits {
+  std::uintmax_t max_file_bytes = 64ull << 20;  ///< per file
+  std::size_t max_files = 10000;                ///< in a calendar directory
+  std::size_t max_posts = 1000000;
+};
+
+/// Loads the calendar named by the settings (a file or a directory of
+/// *.yaml/*.yml read in name order). All errors of all files go to `diags`;
+/// returns nullopt if there was any error, so a calendar is accepted whole or not at all.
+std::optional<Calendar> load_calendar(const Settings& settings, Diagnostics& diags,
+                                      const LoadLimits& limits = {});
+
+/// Loads one calendar document from text (`file` names it in diagnostics).
+/// Posts are appended to `into`; duplicate ids are checked against what is already there.
+bool load_calendar_text(const std::string& text, const std::filesystem::path& file,
+                        const Settings& settings, Calendar& into, Diagnostics& diags);
+
+}  // namespace herald

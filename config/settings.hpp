@@ -1,0 +1,121 @@
+#pragma once
+// The daemon's settings file (herald.yaml), typed.
+
+#include "config/diagnostics.hpp"
+#include "config/slots.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace herald {
+
+enum class ChannelKind { x, facebook, youtube, wordpress, static_site };
+
+/// The settings spelling of a kind (`x`, `facebook`, `youtube`, `wordpress`, `static`).
+std::string_view to_string(ChannelKind kind);
+std::optional<ChannelKind> parse_channel_kind(std::string_view text);
+
+/// At most `count` posts per `per`.
+struct Rate {
+  int count = 0;
+  std::chrono::seconds per{0};
+};
+
+/// Retry timing for transient publish failures.
+struct RetrySettings {
+  int attempts = 5;
+  std::chrono::seconds backoff{30};
+  std::chrono::seconds max_backoff{30 * 60};
+};
+
+/// UTM parameters to add to own links; values may use {channel}, {campaign}, {post}.
+/// Ordered as utm_source, utm_medium, utm_campaign, utm_term, utm_content.
+struct UtmTemplate {
+  std::vector<std::pair<std::string, std::string>> params;  ///< e.g. {"source", "{channel}"}
+};
+
+struct ChannelSettings {
+  std::string name;           ///< the key under `channels:` (x, facebook, ...)
+  ChannelKind kind = ChannelKind::x;
+  std::string account;        ///< x: the account name, for URLs
+  std::string page_id;        ///< facebook
+  std::string site;           ///< wordpress: https://blog.example.nl
+  std::filesystem::path dir;  ///< static: where Markdown files go
+  std::string after;          ///< static: command run after writing
+  std::string credentials;    ///< credential file name; empty for static
+  std::string api_base;       ///< platform base URL override (sandbox, tests)
+  std::vector<Slot> slots;
+  std::chrono::seconds min_spacing{0};
+  std::optional<Rate> rate;
+  bool paused = false;
+  std::optional<std::chrono::seconds> late_window;  ///< overrides publishing.late_window
+  std::optional<UtmTemplate> utm;                   ///< overrides links.utm
+  Location where;             ///< the channel's key in the settings file
+};
+
+struct StatusSettings {
+  std::string listen = "127.0.0.1:8787";  ///< host:port or unix:/path
+  std::string token = "status-token";     ///< credential name
+  bool allow_remote = false;               ///< must be true to bind a non-loopback address
+};
+
+struct PublishingSettings {
+  std::chrono::seconds late_window{15 * 60};
+  RetrySettings retry;
+};
+
+struct LinkSettings {
+  std::vector<std::string> own_domains;
+  UtmTemplate utm;
+};
+
+struct LintSettings {
+  double promo_share = 0.2;
+  std::chrono::seconds max_gap{3 * 24 * 3600};
+  std::vector<std::string> competitors;
+};
+
+/// Everything in herald.yaml, with defaults applied and paths made absolute.
+struct Settings {
+  std::filesystem::path file;             ///< the settings file itself
+  std::filesystem::path calendar;         ///< a file or a directory
+  std::filesystem::path state_dir;
+  std::filesystem::path credentials_dir;
+  std::string timezone = "UTC";
+  const date::time_zone* zone = nullptr;  ///< never null after a successful load
+  StatusSettings status;
+  PublishingSettings publishing;
+  LinkSettings links;
+  LintSettings lint;
+  std::vector<ChannelSettings> channels;  ///< in file order
+
+  const ChannelSettings* channel(std::string_view name) const;
+  /// The effective late window and UTM template of a channel.
+  std::chrono::seconds late_window(const ChannelSettings& c) const;
+  const UtmTemplate& utm(const ChannelSettings& c) const;
+};
+
+/// Environment a settings load may consult ($STATE_DIRECTORY, $CREDENTIALS_DIRECTORY).
+struct SettingsEnvironment {
+  std::optional<std::string> state_directory;
+  std::optional<std::string> credentials_directory;
+  /// Reads the real process environment.
+  static SettingsEnvironment from_process();
+};
+
+/// Loads and validates herald.yaml. Every problem goes to `diags` with its
+/// file:line:col; returns nullopt if there was any error.
+std::optional<Settings> load_settings(const std::filesystem::path& file, const SettingsEnvironment& env,
+                                      Diagnostics& diags);
+
+/// Same, from text already in memory (`file` names it in diagnostics and
+/// anchors relative paths).
+std::optional<Settings> load_settings_text(const std::string& text, const std::filesystem::path& file,
+                                           const SettingsEnvironment& env, Diagnostics& diags);
+
+}  // namespace herald

@@ -1,0 +1,162 @@
+#include "daemon/cli.hpp"
+
+#include "config/calendar.hpp"
+#include "config/settings.hpp"
+#include "daemon/plan_output.hpp"
+#include "daemon/version.hpp"
+#include "scheduler/plan.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdlib>
+#include <ostream>
+
+namespace herald {
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/herald/herald.yaml";
+/// How far ahead `check` plans to find warnings about recurring and queued posts.
+constexpr date::days kCheckHorizon{366};
+
+std::string default_config() {
+  if (const char* env = std::getenv("HERALD_CONFIG"); env && *env) return env;
+  return kDefaultConfig;
+}
+
+void print_diagnostics(std::ostream& err, const Diagnostics& diags) {
+  for (const auto& d : diags.sorted()) err << format(d) << '\n';
+}
+
+/// Settings and calendar, loaded and checked; nullopt after printing errors.
+struct Loaded {
+  Settings settings;
+  Calendar calendar;
+};
+
+std::optional<Loaded> load_all(const std::string& config, Diagnostics& diags) {
+  auto settings = load_settings(config, SettingsEnvironment::from_process(), diags);
+  if (!settings) return std::nullopt;
+  auto calendar = load_calendar(*settings, diags);
+  if (!calendar) return std::nullopt;
+  return Loaded{std::move(*settings), std::move(*calendar)};
+}
+
+std::optional<Instant> parse_instant_arg(const std::string& text, const date::time_zone& zone, std::string& error) {
+  std::string derr;
+  if (auto day = parse_date(text, derr)) return resolve(zone, WallTime{*day}).instant;
+  if (auto ts = parse_timestamp(text, error)) {
+    if (auto* wall = std::get_if<WallTime>(&*ts)) return resolve(zone, *wall).instant;
+    return std::get<Instant>(*ts);
+  }
+  return std::nullopt;
+}
+
+int cmd_check(CliContext& ctx, const std::string& config) {
+  Diagnostics diags;
+  auto loaded = load_all(config, diags);
+  std::size_t deliveries = 0;
+  if (loaded) {
+    PlanRequest req{ctx.now, ctx.now, ctx.now + kCheckHorizon, {}};
+    deliveries = plan(loaded->calendar, loaded->settings, req, diags).size();
+  }
+  print_diagnostics(ctx.err, diags);
+  if (diags.has_errors() || !loaded) {
+    ctx.out << config << ": " << diags.error_count() << (diags.error_count() == 1 ? " error" : " errors") << ", "
+            << diags.warning_count() << (diags.warning_count() == 1 ? " warning" : " warnings") << '\n';
+    return 1;
+  }
+  ctx.out << config << ": ok, " << loaded->calendar.posts.size() << " posts in " << loaded->calendar.files.size()
+          << (loaded->calendar.files.size() == 1 ? " file" : " files") << ", " << deliveries
+          << " deliveries in the next " << kCheckHorizon.count() << " days, " << diags.warning_count()
+          << (diags.warning_count() == 1 ? " warning" : " warnings") << '\n';
+  return 0;
+}
+
+struct PlanOptions {
+  std::string from;
+  int days = 7;
+  std::string channel;
+  std::string format = "table";
+  std::string now;
+};
+
+int cmd_plan(CliContext& ctx, const std::string& config, const PlanOptions& opt) {
+  Diagnostics diags;
+  auto loaded = load_all(config, diags);
+  if (!loaded) {
+    print_diagnostics(ctx.err, diags);
+    return 1;
+  }
+  const auto& zone = *loaded->settings.zone;
+  std::string error;
+  Instant now = ctx.now;
+  if (!opt.now.empty()) {
+    auto n = parse_instant_arg(opt.now, zone, error);
+    if (!n) {
+      ctx.err << "herald plan: --now '" << opt.now << "': expected a date or time (" << error << ")\n";
+      return 2;
+    }
+    now = *n;
+  }
+  Instant from = now;
+  if (!opt.from.empty()) {
+    auto f = parse_instant_arg(opt.from, zone, error);
+    if (!f) {
+      ctx.err << "herald plan: --from '" << opt.from << "': expected a date (2027-03-01) or time (" << error << ")\n";
+      return 2;
+    }
+    from = *f;
+  }
+  if (!opt.channel.empty() && !loaded->settings.channel(opt.channel)) {
+    ctx.err << "herald plan: unknown channel '" << opt.channel << "'\n";
+    return 2;
+  }
+  PlanRequest req{now, from, from + date::days{opt.days}, opt.channel};
+  auto deliveries = plan(loaded->calendar, loaded->settings, req, diags);
+  print_diagnostics(ctx.err, diags);
+  auto rows = plan_rows(deliveries, loaded->settings);
+  if (opt.format == "json") write_plan_json(ctx.out, rows, loaded->settings);
+  else write_plan_table(ctx.out, rows, loaded->settings);
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, CliContext& ctx) {
+  CLI::App app{"herald: publishes a social-media content calendar"};
+  app.require_subcommand(1);
+  std::string config = default_config();
+  app.add_option("--config", config, "settings file (default $HERALD_CONFIG or /etc/herald/herald.yaml)");
+
+  auto* check = app.add_subcommand("check", "validate settings and calendar; exit 1 on any error");
+  check->add_option("--config", config, "settings file");
+
+  PlanOptions plan_opt;
+  auto* plan_cmd = app.add_subcommand("plan", "show what will be published when");
+  plan_cmd->add_option("--config", config, "settings file");
+  plan_cmd->add_option("--from", plan_opt.from, "start: a date (local midnight) or a time; default now");
+  plan_cmd->add_option("--days", plan_opt.days, "how many days to show (default 7)")->check(CLI::Range(1, 3660));
+  plan_cmd->add_option("--channel", plan_opt.channel, "only this channel");
+  plan_cmd->add_option("--format", plan_opt.format, "table or json (one object per line)")
+      ->check(CLI::IsMember({"table", "json"}));
+  plan_cmd->add_option("--now", plan_opt.now, "plan as if it were this time (for queued posts)");
+
+  auto* version = app.add_subcommand("version", "print herald's version");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    std::ostream& stream = e.get_exit_code() == 0 ? ctx.out : ctx.err;
+    return app.exit(e, stream, stream);
+  }
+  if (check->parsed()) return cmd_check(ctx, config);
+  if (plan_cmd->parsed()) return cmd_plan(ctx, config, plan_opt);
+  if (version->parsed()) {
+    ctx.out << "herald " << kVersion << '\n';
+    return 0;
+  }
+  return 2;
+}
+
+}  // namespace herald

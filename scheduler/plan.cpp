@@ -1,0 +1,189 @@
+#include "scheduler/plan.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+
+namespace herald {
+
+namespace {
+
+struct Planned {
+  Delivery delivery;
+  std::size_t post_index = 0;
+  std::size_t channel_index = 0;
+};
+
+std::string hhmm(WallTime w) {
+  auto day = date::floor<date::days>(w);
+  date::hh_mm_ss<std::chrono::seconds> t{w - day};
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(t.hours().count()),
+                static_cast<int>(t.minutes().count()));
+  return buf;
+}
+
+// Occurrences of a recurring post whose instants fall in [from, to).
+std::vector<std::pair<WallTime, Resolved>> occurrences(const Post& post, const Repeating& rep, Instant from,
+                                                       Instant to) {
+  const auto& zone = *post.zone;
+  // Widen by a day on each side in wall time: offsets are under a day, so no
+  // occurrence whose instant is in the window is missed; the exact filter follows.
+  const WallTime wall_from = to_wall(zone, from) - date::days{1};
+  const WallTime wall_to = to_wall(zone, to) + date::days{1};
+  WallTime end = wall_to;
+  if (rep.until && *rep.until + std::chrono::seconds{1} < end) end = *rep.until + std::chrono::seconds{1};
+  Recurrence rule = rep.rule;
+  if (rep.until) rule.until = rule.until ? std::min(*rule.until, *rep.until) : *rep.until;
+  const date::local_days start = rep.from ? *rep.from : date::floor<date::days>(wall_from);
+  std::vector<std::pair<WallTime, Resolved>> out;
+  if (end <= wall_from) return out;
+  for (WallTime w : expand(rule, start, wall_from, end)) {
+    Resolved r = resolve(zone, w);
+    if (r.instant >= from && r.instant < to) out.emplace_back(w, r);
+  }
+  return out;
+}
+
+// Whether `slot` keeps clear of every delivery already on the channel: never
+// the same instant, and never closer than min_spacing.
+bool slot_free(const std::set<Instant>& taken, Instant slot, std::chrono::seconds spacing) {
+  const std::chrono::seconds gap = std::max(spacing, std::chrono::seconds{1});
+  auto it = taken.lower_bound(slot - gap + std::chrono::seconds{1});
+  return it == taken.end() || *it >= slot + gap;
+}
+
+Location rule_location(const Post& post) {
+  return post.location(post.where.count("every") ? "every" : "rrule");
+}
+
+}  // namespace
+
+std::string delivery_key(const Post& post, const std::string& channel, const WallTime* occurrence) {
+  std::string key = post.id + "@" + channel;
+  if (occurrence) {
+    key += "#" + format_date(date::floor<date::days>(*occurrence));
+    if (const auto* rep = std::get_if<Repeating>(&post.timing); rep && rep->rule.several_per_day())
+      key += "T" + hhmm(*occurrence);
+  }
+  return key;
+}
+
+std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, const PlanRequest& request,
+                           Diagnostics& warnings) {
+  std::vector<Planned> planned;
+  const Instant queue_start = std::max(request.now, request.from);
+  const Instant queue_end = queue_start + kSlotSearchHorizon;
+  // Every fixed and recurring delivery per channel from the queue start on, so
+  // queued posts keep clear of them even beyond the requested window.
+  std::map<std::string, std::set<Instant>> taken;
+  const Instant fixed_from = std::min(request.from, queue_start);
+  const Instant fixed_to = std::max(request.to, queue_end);
+
+  auto wanted = [&](const std::string& channel) { return request.channel.empty() || request.channel == channel; };
+
+  for (std::size_t pi = 0; pi < calendar.posts.size(); ++pi) {
+    const Post& post = calendar.posts[pi];
+    if (const auto* fixed = std::get_if<FixedTime>(&post.timing)) {
+      const Instant at = fixed->resolved.instant;
+      const WallTime local = to_wall(*post.zone, at);
+      for (std::size_t ci = 0; ci < post.channels.size(); ++ci) {
+        const auto& channel = post.channels[ci];
+        taken[channel].insert(at);
+        if (at < request.from || at >= request.to || !wanted(channel)) continue;
+        Delivery d{delivery_key(post, channel, nullptr), post.id, channel, at, local, fixed->resolved.fit, false, &post};
+        planned.push_back({std::move(d), pi, ci});
+      }
+    } else if (const auto* rep = std::get_if<Repeating>(&post.timing)) {
+      bool warned_gap = false, warned_repeat = false;
+      for (const auto& [wall, res] : occurrences(post, *rep, fixed_from, fixed_to)) {
+        const bool in_window = res.instant >= request.from && res.instant < request.to;
+        if (in_window && res.fit == WallFit::gap && !warned_gap) {
+          warned_gap = true;
+          warnings.warning(rule_location(post),
+                           "post '" + post.id + "': the occurrence at " + format_date(date::floor<date::days>(wall)) +
+                               " " + hhmm(wall) + " does not exist in " + post.zone_name +
+                               " (clocks go forward); it is published at " + hhmm(wall + res.shift));
+        }
+        if (in_window && res.fit == WallFit::repeated && !warned_repeat) {
+          warned_repeat = true;
+ warnings.warning(rule_location(post), "post '" + post.id + "': the occurrence at " +
+                                                       format_date(date::floor<date::days>(wall)) + " " + hhmm(wall) +
+                                                       " occurs twice in " + post.zone_name +
+                                                       " (clocks go back); the first is used");
+        }
+        for (std::size_t ci = 0; ci < post.channels.size(); ++ci) {
+          const auto& channel = post.channels[ci];
+          taken[channel].insert(res.instant);
+          if (!in_window || !wanted(channel)) continue;
+          Delivery d{delivery_key(post, channel, &wall), post.id, channel, res.instant, wall, res.fit, false, &post};
+          planned.push_back({std::move(d), pi, ci});
+        }
+      }
+    }
+  }
+
+  // Queued posts, in calendar order, each take the next free slot of each of
+  // their channels. Slots are generated a few weeks at a time, as needed.
+  struct SlotCursor {
+    std::vector<Instant> slots;
+    std::size_t next = 0;
+    Instant generated_to;
+  };
+  std::map<std::string, SlotCursor> cursors;
+  const auto chunk = date::days{28};
+  for (std::size_t pi = 0; pi < calendar.posts.size(); ++pi) {
+    const Post& post = calendar.posts[pi];
+    if (!std::holds_alternative<Queued>(post.timing)) continue;
+    for (std::size_t ci = 0; ci < post.channels.size(); ++ci) {
+      const auto& channel = post.channels[ci];
+      const ChannelSettings* cs = settings.channel(channel);
+      if (!cs || cs->slots.empty()) {
+        warnings.warning(post.location("queue"), "post '" + post.id + "' is queued but channel '" + channel +
+                                                     "' has no slots; it is not planned there");
+        continue;
+      }
+      auto [it, fresh] = cursors.try_emplace(channel);
+      SlotCursor& cur = it->second;
+      if (fresh) cur.generated_to = queue_start;
+      auto& used = taken[channel];
+      std::optional<Instant> found;
+      while (!found) {
+        if (cur.next == cur.slots.size()) {
+          if (cur.generated_to >= queue_end) break;
+          const Instant next_to = std::min(cur.generated_to + chunk, queue_end);
+          cur.slots = slot_instants(cs->slots, *settings.zone, cur.generated_to, next_to);
+          cur.next = 0;
+          cur.generated_to = next_to;
+          continue;
+        }
+        const Instant slot = cur.slots[cur.next++];
+        if (slot_free(used, slot, cs->min_spacing)) found = slot;
+      }
+      if (!found) {
+        warnings.warning(post.location("queue"), "post '" + post.id + "' finds no free slot on channel '" + channel +
+                                                     "' within " + std::to_string(kSlotSearchHorizon.count()) +
+                                                     " days; it is not planned there");
+        continue;
+      }
+      used.insert(*found);
+      if (*found < request.from || *found >= request.to || !wanted(channel)) continue;
+      Delivery d{delivery_key(post, channel, nullptr), post.id, channel, *found, to_wall(*settings.zone, *found),
+                 WallFit::exact, true, &post};
+      planned.push_back({std::move(d), pi, ci});
+    }
+  }
+
+  std::stable_sort(planned.begin(), planned.end(), [](const Planned& a, const Planned& b) {
+    if (a.delivery.at != b.delivery.at) return a.delivery.at < b.delivery.at;
+    if (a.post_index != b.post_index) return a.post_index < b.post_index;
+    return a.channel_index < b.channel_index;
+  });
+  std::vector<Delivery> out;
+  out.reserve(planned.size());
+  for (auto& p : planned) out.push_back(std::move(p.delivery));
+  return out;
+}
+
+}  // namespace herald

@@ -1,0 +1,348 @@
+#include "config/calendar.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace herald {
+namespace {
+
+using namespace std::chrono_literals;
+using date::March;
+using date::October;
+using namespace date::literals;
+
+Settings test_settings(const std::filesystem::path& calendar = "/cal/calendar.yaml") {
+  Diagnostics diags;
+  auto s = load_settings_text(R"(calendar: calendar.yaml
+timezone: Europe/Amsterdam
+channels:
+  x:        {kind: x, account: example_nl, credentials: x, slots: ["mon-fri 09:15"]}
+  facebook: {kind: facebook, page_id: "1234567890", credentials: facebook}
+  youtube:  {kind: youtube, credentials: youtube}
+  blog:     {kind: wordpress, site: https://blog.example.nl, credentials: blog}
+  site:     {kind: static, dir: /srv/site}
+)",
+                              calendar.parent_path() / "herald.yaml", {}, diags);
+  EXPECT_FALSE(diags.has_errors());
+  return *s;
+}
+
+struct Loaded {
+  bool ok = false;
+  Calendar calendar;
+  std::vector<std::string> messages;
+};
+
+Loaded load(const std::string& text, const std::string& file = "/cal/calendar.yaml") {
+  static const Settings settings = test_settings();
+  Loaded l;
+  Diagnostics diags;
+  l.ok = load_calendar_text(text, file, settings, l.calendar, diags);
+  for (const auto& d : diags.sorted()) l.messages.push_back(format(d));
+  return l;
+}
+
+Instant utc(date::year_month_day ymd, std::chrono::hours h, std::chrono::minutes m = 0min) {
+  return date::sys_days{ymd} + h + m;
+}
+
+TEST(Calendar, TheDesignExampleLoads) {
+  auto l = load(R"(timezone: Europe/Amsterdam
+posts:
+  - id: spring-video
+    at: 2027-03-02 10:00
+    channels: [youtube]
+    youtube: {video: dQw4w9WgXcQ, privacy: public}
+  - id: spring-blog
+    at: 2027-03-02 09:00
+    channels: [blog]
+    title: Spring is here
+    text: |
+      Our new video: {link spring-video}
+  - id: spring-teaser
+    at: 2027-03-02 10:05
+    channels: [x, facebook]
+    campaign: spring-2027
+    kind: promo
+    text: "Our spring video is out: {link spring-video} - and the story: {link spring-blog}"
+    x: {text: "New on YouTube: {link spring-video} #spring"}
+    media: [media/spring.jpg]
+  - id: password-tip
+    queue: true
+    channels: [x, facebook]
+    kind: help
+    text: "Tip: use a password manager."
+  - id: monday-tip
+    every: weekly mon 09:00
+    until: 2027-06-30
+    channels: [x]
+    text: "Monday tip: ..."
+)");
+  ASSERT_TRUE(l.ok) << ::testing::PrintToString(l.messages);
+  EXPECT_TRUE(l.messages.empty()) << ::testing::PrintToString(l.messages);
+  const auto& posts = l.calendar.posts;
+  ASSERT_EQ(posts.size(), 5u);
+  const auto& video = posts[0];
+  EXPECT_EQ(video.id, "spring-video");
+  ASSERT_TRUE(std::holds_alternative<FixedTime>(video.timing));
+  // 10:00 CET (+01:00) is 09:00 UTC.
+  EXPECT_EQ(std::get<FixedTime>(video.timing).resolved.instant, utc(2027_y / March / 2, 9h));
+  EXPECT_EQ(video.overrides.at("youtube").video, "dQw4w9WgXcQ");
+  EXPECT_EQ(video.overrides.at("youtube").privacy, "public");
+  EXPECT_EQ(posts[1].text, "Our new video: {link spring-video}\n");
+  EXPECT_EQ(posts[1].title, "Spring is here");
+  const auto& teaser = posts[2];
+  EXPECT_EQ(teaser.kind, PostKind::promo);
+  EXPECT_EQ(teaser.campaign, "spring-2027");
+  EXPECT_EQ(teaser.channels, (std::vector<std::string>{"x", "facebook"}));
+  EXPECT_EQ(teaser.text_for("x"), "New on YouTube: {link spring-video} #spring");
+  EXPECT_EQ(teaser.text_for("facebook"), teaser.text);
+  EXPECT_EQ(teaser.media, std::vector<std::string>{"media/spring.jpg"});
+  EXPECT_TRUE(std::holds_alternative<Queued>(posts[3].timing));
+  EXPECT_EQ(posts[3].kind, PostKind::help);
+  ASSERT_TRUE(std::holds_alternative<Repeating>(posts[4].timing));
+  const auto& rep = std::get<Repeating>(posts[4].timing);
+  EXPECT_EQ(rep.source, "weekly mon 09:00");
+  ASSERT_TRUE(rep.until);
+  EXPECT_EQ(*rep.until, WallTime{date::local_days{2027_y / date::June / 30}} + 23h + 59min + 59s);
+}
+
+TEST(Calendar, ExplicitOffsetsAndZ) {
+  auto l = load(R"(posts:
+  - {id: a, at: "2027-03-02T10:00:00+01:00", channels: [x], text: a}
+  - {id: b, at: "2027-03-02T09:00:00Z", channels: [x], text: b}
+  - {id: c, at: "2027-03-02T04:00:00-05:00", channels: [x], text: c}
+)");
+  ASSERT_TRUE(l.ok) << ::testing::PrintToString(l.messages);
+  for (const auto& p : l.calendar.posts)
+    EXPECT_EQ(std::get<FixedTime>(p.timing).resolved.instant, utc(2027_y / March / 2, 9h)) << p.id;
+}
+
+TEST(Calendar, FileZoneOverridesSettingsZone) {
+  auto l = load("timezone: America/New_York\nposts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: a}\n");
+  ASSERT_TRUE(l.ok);
+  EXPECT_EQ(l.calendar.posts[0].zone_name, "America/New_York");
+  EXPECT_EQ(std::get<FixedTime>(l.calendar.posts[0].timing).resolved.instant, utc(2027_y / March / 2, 15h));
+}
+
+TEST(Calendar, DstGapMovesForwardWithWarningNamingThePost) {
+  // 2027-03-28 02:30 does not exist in Amsterdam; RFC 5545 moves it to 03:30 CEST = 01:30 UTC.
+  auto l = load("posts:\n  - {id: night-owl, at: 2027-03-28 02:30, channels: [x], text: a}\n");
+  ASSERT_TRUE(l.ok);
+  const auto& fixed = std::get<FixedTime>(l.calendar.posts[0].timing);
+  EXPECT_EQ(fixed.resolved.instant, utc(2027_y / March / 28, 1h, 30min));
+  EXPECT_EQ(fixed.resolved.fit, WallFit::gap);
+  ASSERT_EQ(l.messages.size(), 1u);
+  EXPECT_EQ(l.messages[0],
+            "/cal/calendar.yaml:2:25: warning: post 'night-owl': 2027-03-28 02:30 does not exist in Europe/Amsterdam "
+            "(clocks go forward); it is published at 2027-03-28 03:30");
+}
+
+TEST(Calendar, DstRepeatedHourTakesFirstWithWarning) {
+  // 2027-10-31 02:30 occurs twice; the first is CEST (+02:00) = 00:30 UTC.
+  auto l = load("posts:\n  - {id: twice, at: 2027-10-31 02:30, channels: [x], text: a}\n");
+  ASSERT_TRUE(l.ok);
+  const auto& fixed = std::get<FixedTime>(l.calendar.posts[0].timing);
+  EXPECT_EQ(fixed.resolved.instant, utc(2027_y / October / 31, 0h, 30min));
+  EXPECT_EQ(fixed.resolved.fit, WallFit::repeated);
+  ASSERT_EQ(l.messages.size(), 1u);
+  EXPECT_EQ(l.messages[0],
+            "/cal/calendar.yaml:2:21: warning: post 'twice': 2027-10-31 02:30 occurs twice in Europe/Amsterdam "
+            "(clocks go back); the first, at UTC+02:00, is used");
+}
+
+struct BadCase {
+  const char* name;
+  std::string text;
+  std::vector<std::string> expected;
+};
+
+class CalendarErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(CalendarErrors, ReportsExactLocation) {
+  auto l = load(GetParam().text);
+  EXPECT_FALSE(l.ok);
+  EXPECT_TRUE(l.calendar.posts.empty()) << "a rejected file must add nothing";
+  EXPECT_EQ(l.messages, GetParam().expected);
+}
+
+const std::string F = "/cal/calendar.yaml:";
+
+INSTANTIATE_TEST_SUITE_P(
+    All, CalendarErrors,
+    ::testing::Values(
+        BadCase{"unknown_top_key", "post:\n  - {id: a}\n",
+                {F + "1:1: error: unknown key 'post' in calendar (expected one of: timezone, posts)"}},
+        BadCase{"unknown_post_key", "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    channels: [x]\n    txt: hi\n",
+                {F + "2:5: error: post 'a' has no text for channel 'x'",
+                 F + "5:5: error: unknown key 'txt' in post 1 (expected one of: id, at, queue, every, rrule, from, "
+                     "until, channels, campaign, kind, title, text, thread, media, link, excerpt, categories, tags)"}},
+        BadCase{"missing_id", "posts:\n  - at: 2027-03-02 10:00\n    channels: [x]\n    text: hi\n",
+                {F + "2:5: error: post 1 has no id"}},
+        BadCase{"missing_channels", "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    text: hi\n",
+                {F + "2:5: error: post 'a' has no channels"}},
+        BadCase{"missing_time", "posts:\n  - id: a\n    channels: [x]\n    text: hi\n",
+                {F + "2:5: error: post 'a' needs a time: 'at', 'queue: true', 'every' or 'rrule'"}},
+        BadCase{"two_times", "posts:\n  - {id: a, at: 2027-03-02 10:00, queue: true, channels: [x], text: hi}\n",
+                {F + "2:5: error: post 'a' has more than one of 'at', 'queue', 'every' and 'rrule'; give exactly one"}},
+        BadCase{"impossible_date", "posts:\n  - id: a\n    at: 2027-02-30 10:00\n    channels: [x]\n    text: hi\n",
+                {F + "3:9: error: invalid time '2027-02-30 10:00': no such date 2027-02-30"}},
+        BadCase{"unknown_channel", "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    channels: [x, instagram]\n    text: hi\n",
+                {F + "4:19: error: unknown channel 'instagram' (the settings define: x, facebook, youtube, blog, site)"}},
+        BadCase{"channel_twice", "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    channels: [x, x]\n    text: hi\n",
+                {F + "4:19: error: channel 'x' is listed twice"}},
+        BadCase{"channels_not_list", "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    channels: x\n    text: hi\n",
+                {F + "4:15: error: channels must be a list such as [a, b], not 'x'"}},
+        BadCase{"bad_kind", "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: hi, kind: advert}\n",
+                {F + "2:66: error: unknown post kind 'advert' (expected promo, help, tip, news or other)"}},
+        BadCase{"bad_id", "posts:\n  - {id: a@b, at: 2027-03-02 10:00, channels: [x], text: hi}\n",
+                {F + "2:10: error: post id 'a@b' must start with a letter or digit and use only letters, digits, "
+                     "'-', '_' and '.' (at most 100)"}},
+        BadCase{"duplicate_id",
+                "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: hi}\n  - {id: a, queue: true, channels: [x], text: hi}\n",
+                {F + "3:10: error: duplicate post id 'a' (first defined at /cal/calendar.yaml:2:10)"}},
+        BadCase{"invalid_file_zone", "timezone: Mars/Olympus\nposts: []\n",
+                {F + "1:11: error: unknown time zone 'Mars/Olympus' (expected an IANA name such as Europe/Amsterdam)"}},
+        BadCase{"posts_not_list", "posts: {id: a}\n",
+                {F + "1:8: error: posts must be a list of posts (each starting with '- id: ...'), not a mapping"}},
+        BadCase{"override_for_unlisted_channel",
+                "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    channels: [x]\n    text: hi\n    facebook: {text: hello}\n",
+                {F + "6:15: error: post 'a' has settings for channel 'facebook' but does not list it in channels"}},
+        BadCase{"override_field_for_other_kind",
+                "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    channels: [x]\n    text: hi\n    x: {video: dQw4w9WgXcQ}\n",
+                {F + "6:9: error: 'video' does not apply to an x channel"}},
+        BadCase{"youtube_without_video", "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [youtube], text: hi}\n",
+                {F + "2:5: error: post 'a' on youtube channel 'youtube' needs 'youtube: {video: ID}' (an uploaded "
+                     "video) or 'youtube: {file: PATH}'"}},
+        BadCase{"bad_privacy",
+                "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    channels: [youtube]\n    youtube: {video: dQw4w9WgXcQ, privacy: secret}\n",
+                {F + "5:44: error: youtube.privacy must be public, unlisted or private, not 'secret'"}},
+        BadCase{"blog_without_title", "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [blog], text: hi}\n",
+                {F + "2:5: error: post 'a' on wordpress channel 'blog' needs a title"}},
+        BadCase{"no_text", "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x]}\n",
+                {F + "2:5: error: post 'a' has no text for channel 'x'"}},
+        BadCase{"bad_every", "posts:\n  - {id: a, every: weekly mnday 09:00, channels: [x], text: hi}\n",
+                {F + "2:20: error: invalid every 'weekly mnday 09:00': unknown weekday 'mnday'"}},
+        BadCase{"until_without_rule", "posts:\n  - {id: a, at: 2027-03-02 10:00, until: 2027-04-01, channels: [x], text: hi}\n",
+                {F + "2:42: error: 'until' applies only to 'every' or 'rrule' posts"}},
+        BadCase{"count_without_from", "posts:\n  - {id: a, rrule: \"FREQ=DAILY;COUNT=3;BYHOUR=9;BYMINUTE=0\", channels: [x], text: hi}\n",
+                {F + "2:20: error: COUNT needs 'from' (the first day), so the occurrences can be counted"}},
+        BadCase{"queue_false", "posts:\n  - {id: a, queue: false, channels: [x], text: hi}\n",
+                {F + "2:20: error: queue: false means nothing; give 'at', 'every' or 'rrule' instead"}},
+        BadCase{"empty_text", "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: \"\"}\n",
+                {F + "2:5: error: post 'a' has no text for channel 'x'",
+                 F + "2:56: error: text must not be empty"}},
+        BadCase{"all_errors_of_a_file",
+                "posts:\n  - {id: a, at: 2027-02-30 10:00, channels: [x], text: hi}\n  - {id: b, at: 2027-13-01 10:00, channels: [x], text: hi}\n",
+                {F + "2:17: error: invalid time '2027-02-30 10:00': no such date 2027-02-30",
+                 F + "3:17: error: invalid time '2027-13-01 10:00': no such date 2027-13-01"}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("herald-cal-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::filesystem::path& path() const { return path_; }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(path_ / name) << text;
+  }
+
+ private:
+  std::filesystem::path path_;
+  static inline int counter_ = 0;
+};
+
+TEST(CalendarDirectory, ReadsYamlFilesInNameOrderAndSkipsOthers) {
+  TempDir dir;
+  dir.write("b-march.yaml", "posts:\n  - {id: b, at: 2027-03-02 10:00, channels: [x], text: b}\n");
+  dir.write("a-feb.yml", "posts:\n  - {id: a, at: 2027-02-02 10:00, channels: [x], text: a}\n");
+  dir.write(".b-march.yaml.swp", "garbage: [");
+  dir.write("notes.txt", "not a calendar");
+  Settings settings = test_settings(dir.path() / "calendar.yaml");
+  settings.calendar = dir.path();
+  Diagnostics diags;
+  auto cal = load_calendar(settings, diags);
+  ASSERT_TRUE(cal);
+  ASSERT_EQ(cal->posts.size(), 2u);
+  EXPECT_EQ(cal->posts[0].id, "a");
+  EXPECT_EQ(cal->posts[1].id, "b");
+  EXPECT_EQ(cal->files.size(), 2u);
+}
+
+TEST(CalendarDirectory, DuplicateIdsAcrossFilesNameBothPlaces) {
+  TempDir dir;
+  dir.write("1.yaml", "posts:\n  - {id: same, at: 2027-03-02 10:00, channels: [x], text: b}\n");
+  dir.write("2.yaml", "posts:\n  - id: other\n    queue: true\n    channels: [x]\n    text: c\n  - id: same\n    queue: true\n    channels: [x]\n    text: d\n");
+  Settings settings = test_settings(dir.path() / "calendar.yaml");
+  settings.calendar = dir.path();
+  Diagnostics diags;
+  EXPECT_FALSE(load_calendar(settings, diags));
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(format(diags.items()[0]), (dir.path() / "2.yaml").string() + ":6:9: error: duplicate post id 'same' (first defined at " +
+                                          (dir.path() / "1.yaml").string() + ":2:10)");
+}
+
+TEST(CalendarDirectory, ErrorsOfEveryFileInOneRun) {
+  TempDir dir;
+  dir.write("1.yaml", "posts:\n  - {id: a, at: 2027-02-30 10:00, channels: [x], text: a}\n");
+  dir.write("2.yaml", "posts:\n  - {id: b, at: 2027-03-02 10:00, channels: [nope], text: b}\n");
+  Settings settings = test_settings(dir.path() / "calendar.yaml");
+  settings.calendar = dir.path();
+  Diagnostics diags;
+  EXPECT_FALSE(load_calendar(settings, diags));
+  EXPECT_EQ(diags.error_count(), 2);
+}
+
+TEST(CalendarLimits, DeepNestingIsACleanError) {
+  std::string deep = "posts:\n  - id: deep\n    text: " + std::string(100000, '[') + "\n";
+  auto l = load(deep);
+  EXPECT_FALSE(l.ok);
+  ASSERT_EQ(l.messages.size(), 1u);
+  EXPECT_NE(l.messages[0].find("error: nesting is too deep"), std::string::npos) << l.messages[0];
+}
+
+TEST(CalendarLimits, DeepBlockNestingIsACleanError) {
+  std::string deep = "posts:\n";
+  for (int i = 0; i < 100000; ++i) deep += "- ";
+  deep += "x\n";
+  auto l = load(deep);
+  EXPECT_FALSE(l.ok);
+  ASSERT_FALSE(l.messages.empty());
+  EXPECT_NE(l.messages[0].find("error:"), std::string::npos) << l.messages[0];
+}
+
+TEST(CalendarLimits, HugeFileIsRejectedBeforeParsing) {
+  TempDir dir;
+  {
+    std::ofstream out(dir.path() / "huge.yaml");
+    out << "posts: []\n# ";
+    out << std::string(1 << 20, 'x');
+  }
+  Settings settings = test_settings(dir.path() / "calendar.yaml");
+  settings.calendar = dir.path() / "huge.yaml";
+  Diagnostics diags;
+  LoadLimits limits;
+  limits.max_file_bytes = 1 << 19;
+  EXPECT_FALSE(load_calendar(settings, diags, limits));
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_NE(diags.items()[0].message.find("more than the limit"), std::string::npos);
+}
+
+TEST(CalendarLimits, MissingCalendarIsAnError) {
+  Settings settings = test_settings();
+  settings.calendar = "/nonexistent/herald/calendar.yaml";
+  Diagnostics diags;
+  EXPECT_FALSE(load_calendar(settings, diags));
+  EXPECT_EQ(format(diags.items().at(0)), "/nonexistent/herald/calendar.yaml: error: calendar not found");
+}
+
+}  // namespace
+}  // namespace herald

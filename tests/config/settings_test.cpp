@@ -1,0 +1,230 @@
+#include "config/settings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace herald {
+namespace {
+
+using namespace std::chrono_literals;
+
+const char* kMinimal = R"(calendar: calendar.yaml
+timezone: Europe/Amsterdam
+channels:
+  x: {kind: x, account: example_nl, credentials: x}
+)";
+
+struct Result {
+  std::optional<Settings> settings;
+  std::vector<std::string> messages;
+};
+
+Result load(const std::string& text, SettingsEnvironment env = {}) {
+  Diagnostics diags;
+  Result r;
+  r.settings = load_settings_text(text, "/etc/herald/herald.yaml", env, diags);
+  for (const auto& d : diags.sorted()) r.messages.push_back(format(d));
+  return r;
+}
+
+TEST(Settings, MinimalFileGetsDefaults) {
+  auto r = load(kMinimal);
+  ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
+  const Settings& s = *r.settings;
+  EXPECT_EQ(s.calendar, "/etc/herald/calendar.yaml");
+  EXPECT_EQ(s.state_dir, "/etc/herald/var");
+  EXPECT_EQ(s.credentials_dir, "/etc/herald/credentials");
+  EXPECT_EQ(s.timezone, "Europe/Amsterdam");
+  ASSERT_NE(s.zone, nullptr);
+  EXPECT_EQ(s.status.listen, "127.0.0.1:8787");
+  EXPECT_EQ(s.publishing.late_window, 15min);
+  EXPECT_EQ(s.publishing.retry.attempts, 5);
+  EXPECT_EQ(s.publishing.retry.backoff, 30s);
+  EXPECT_EQ(s.publishing.retry.max_backoff, 30min);
+  EXPECT_DOUBLE_EQ(s.lint.promo_share, 0.2);
+  EXPECT_EQ(s.lint.max_gap, 72h);
+  ASSERT_EQ(s.links.utm.params.size(), 4u);
+  EXPECT_EQ(s.links.utm.params[0], (std::pair<std::string, std::string>{"source", "{channel}"}));
+  ASSERT_EQ(s.channels.size(), 1u);
+  EXPECT_EQ(s.channels[0].kind, ChannelKind::x);
+  EXPECT_EQ(s.channel("x")->account, "example_nl");
+}
+
+TEST(Settings, EnvironmentSuppliesDirectoriesWhenFileIsSilent) {
+  SettingsEnvironment env{"/var/lib/herald", "/run/credentials/herald.service"};
+  auto r = load(kMinimal, env);
+  ASSERT_TRUE(r.settings);
+  EXPECT_EQ(r.settings->state_dir, "/var/lib/herald");
+  EXPECT_EQ(r.settings->credentials_dir, "/run/credentials/herald.service");
+}
+
+TEST(Settings, TheDesignExampleLoadsWithEveryKey) {
+  auto r = load(R"(calendar: calendar.yaml
+state_dir: /var/lib/herald
+credentials_dir: credentials
+timezone: Europe/Amsterdam
+status:
+  listen: 127.0.0.1:8787
+  token: status-token
+publishing:
+  late_window: 15m
+  retry: {attempts: 5, backoff: 30s, max_backoff: 30m}
+links:
+  own_domains: [example.nl, blog.example.nl]
+  utm: {source: "{channel}", medium: social, campaign: "{campaign}", content: "{post}"}
+lint:
+  promo_share: 0.2
+  max_gap: 3d
+  competitors: [Acme]
+channels:
+  x:        {kind: x, account: example_nl, credentials: x, slots: ["mon-fri 09:15", "mon-fri 17:30"], min_spacing: 20m, rate: 50/24h}
+  facebook: {kind: facebook, page_id: "1234567890", credentials: facebook, api_base: "http://127.0.0.1:9000", paused: true, late_window: 1h}
+  youtube:  {kind: youtube, credentials: youtube, utm: {source: yt, medium: video}}
+  blog:     {kind: wordpress, site: https://blog.example.nl, credentials: blog}
+  site:     {kind: static, dir: /srv/site/content/posts, after: "git -C /srv/site commit -am post"}
+)");
+  ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
+  const Settings& s = *r.settings;
+  EXPECT_EQ(s.credentials_dir, "/etc/herald/credentials");
+  EXPECT_EQ(s.state_dir, "/var/lib/herald");
+  EXPECT_EQ(s.links.own_domains, (std::vector<std::string>{"example.nl", "blog.example.nl"}));
+  EXPECT_EQ(s.lint.competitors, std::vector<std::string>{"Acme"});
+  ASSERT_EQ(s.channels.size(), 5u);
+  const auto& x = *s.channel("x");
+  ASSERT_EQ(x.slots.size(), 2u);
+  EXPECT_EQ(x.slots[0].time_of_day, 9h + 15min);
+  EXPECT_EQ(x.min_spacing, 20min);
+  ASSERT_TRUE(x.rate);
+  EXPECT_EQ(x.rate->count, 50);
+  EXPECT_EQ(x.rate->per, 24h);
+  const auto& fb = *s.channel("facebook");
+  EXPECT_TRUE(fb.paused);
+  EXPECT_EQ(fb.api_base, "http://127.0.0.1:9000");
+  EXPECT_EQ(s.late_window(fb), 1h);
+  EXPECT_EQ(s.late_window(x), 15min);
+  EXPECT_EQ(s.utm(*s.channel("youtube")).params.size(), 2u);
+  EXPECT_EQ(&s.utm(x), &s.links.utm);
+  EXPECT_EQ(s.channel("site")->kind, ChannelKind::static_site);
+  EXPECT_EQ(s.channel("site")->after, "git -C /srv/site commit -am post");
+  EXPECT_EQ(s.channel("blog")->site, "https://blog.example.nl");
+}
+
+// Each invalid settings file and the exact diagnostics it must produce.
+struct BadCase {
+  const char* name;
+  std::string text;
+  std::vector<std::string> expected;
+};
+
+class SettingsErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(SettingsErrors, ReportsExactLocation) {
+  auto r = load(GetParam().text);
+  EXPECT_FALSE(r.settings);
+  EXPECT_EQ(r.messages, GetParam().expected);
+}
+
+const std::string kHead = "calendar: calendar.yaml\ntimezone: Europe/Amsterdam\n";
+const std::string kF = "/etc/herald/herald.yaml:";
+
+INSTANTIATE_TEST_SUITE_P(
+    All, SettingsErrors,
+    ::testing::Values(
+        BadCase{"unknown_top_key", kHead + "chanels: {}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "3:1: error: unknown key 'chanels' in settings (expected one of: calendar, state_dir, "
+                      "credentials_dir, timezone, status, publishing, links, lint, channels)"}},
+        BadCase{"unknown_channel_key",
+                kHead + "channels:\n  x: {kind: x, account: a, credentials: x, slot: []}\n",
+                {kF + "4:44: error: unknown key 'slot' in channel 'x' (expected one of: kind, account, page_id, "
+                      "site, dir, after, credentials, api_base, slots, min_spacing, rate, paused, late_window, utm)"}},
+        BadCase{"unknown_kind", kHead + "channels:\n  insta: {kind: instagram, credentials: i}\n",
+                {kF + "4:17: error: unknown channel kind 'instagram' (expected x, facebook, youtube, wordpress or "
+                      "static)"}},
+        BadCase{"missing_kind", kHead + "channels:\n  x: {account: a}\n",
+                {kF + "4:3: error: channel 'x' has no kind (one of x, facebook, youtube, wordpress, static)"}},
+        BadCase{"missing_required", kHead + "channels:\n  fb: {kind: facebook}\n",
+                {kF + "4:3: error: channel 'fb' (kind facebook) needs 'page_id'",
+                 kF + "4:3: error: channel 'fb' (kind facebook) needs 'credentials'"}},
+        BadCase{"key_of_other_kind", kHead + "channels:\n  x: {kind: x, account: a, credentials: x, page_id: '1'}\n",
+                {kF + "4:44: error: 'page_id' is not a setting of an x channel"}},
+        BadCase{"bad_duration", kHead + "publishing:\n  late_window: 15 minutes\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "4:16: error: publishing.late_window must be a duration such as 30s, 15m, 1h30m or 3d, not '15 minutes'"}},
+        BadCase{"duration_out_of_range", kHead + "lint:\n  max_gap: 30m\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "4:12: error: lint.max_gap must be between 1h and 365d, not 30m"}},
+        BadCase{"wrong_type_list", kHead + "lint:\n  competitors: Acme\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "4:16: error: lint.competitors must be a list such as [a, b], not 'Acme'"}},
+        BadCase{"wrong_type_bool", kHead + "channels:\n  x: {kind: x, account: a, credentials: x, paused: maybe}\n",
+                {kF + "4:52: error: channel 'x' paused must be true or false, not 'maybe'"}},
+        BadCase{"wrong_type_number", kHead + "lint:\n  promo_share: lots\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "4:16: error: lint.promo_share must be a number, not 'lots'"}},
+        BadCase{"number_out_of_range", kHead + "lint:\n  promo_share: 1.5\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "4:16: error: lint.promo_share must be between 0.00 and 1.00, not 1.5"}},
+        BadCase{"bad_attempts", kHead + "publishing:\n  retry: {attempts: 0}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "4:21: error: publishing.retry.attempts must be between 1 and 100, not 0"}},
+        BadCase{"max_backoff_below_backoff", kHead + "publishing:\n  retry: {backoff: 5m, max_backoff: 1m}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "4:10: error: publishing.retry.max_backoff (1m) is shorter than backoff (5m)"}},
+        BadCase{"bad_rate", kHead + "channels:\n  x: {kind: x, account: a, credentials: x, rate: 50 per day}\n",
+                {kF + "4:50: error: channel 'x' rate must be COUNT/DURATION such as 50/24h (1 to 100000 per 1m to 31d), not '50 per day'"}},
+        BadCase{"bad_slot", kHead + "channels:\n  x: {kind: x, account: a, credentials: x, slots: [\"mon-fri 09:15\", \"funday 10:00\"]}\n",
+                {kF + "4:69: error: channel 'x' slots: unknown weekday 'funday'"}},
+        BadCase{"invalid_zone", "calendar: c.yaml\ntimezone: Europe/Amsterdm\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "2:11: error: unknown time zone 'Europe/Amsterdm' (expected an IANA name such as Europe/Amsterdam)"}},
+        BadCase{"missing_zone_and_calendar", "channels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "1:1: error: settings need 'calendar' (a file or a directory of calendar files)",
+                 kF + "1:1: error: settings need 'timezone' (an IANA zone such as Europe/Amsterdam), so wall times "
+                      "are never read in a guessed zone"}},
+        BadCase{"duplicate_key", kHead + "timezone: UTC\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "3:1: error: duplicate key 'timezone' in settings"}},
+        BadCase{"reserved_channel_name", kHead + "channels:\n  text: {kind: x, account: a, credentials: x}\n",
+                {kF + "4:3: error: channel name 'text' is reserved: it is a post field"}},
+        BadCase{"bad_channel_name", kHead + "channels:\n  \"my x\": {kind: x, account: a, credentials: x}\n",
+                {kF + "4:3: error: channel name 'my x' may use only a-z, 0-9, '_' and '-'"}},
+        BadCase{"credentials_path", kHead + "channels:\n  x: {kind: x, account: a, credentials: ../x}\n",
+                {kF + "4:41: error: channel 'x' credentials must be a file name in the credentials directory, not a path"}},
+        BadCase{"remote_listen", kHead + "status: {listen: 0.0.0.0:8787}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "3:18: error: status.listen '0.0.0.0:8787' is not a loopback address; set status.allow_remote: true to expose the status endpoint"}},
+        BadCase{"bad_listen", kHead + "status: {listen: localhost}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "3:18: error: status.listen must be HOST:PORT (port 1 to 65535) or unix:/PATH, not 'localhost'"}},
+        BadCase{"own_domain_with_scheme", kHead + "links: {own_domains: [https://example.nl]}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "3:23: error: links.own_domains: 'https://example.nl' must be a domain name such as example.nl, without scheme or path"}},
+        BadCase{"no_channels", kHead, {kF + "1:1: error: settings define no channels"}},
+        BadCase{"syntax_error", kHead + "channels: [x\n",
+                {kF + "4:1: error: YAML syntax: end of sequence flow not found"}},
+        BadCase{"not_a_mapping", "- just\n- a list\n",
+                {kF + "1:1: error: settings must be a mapping of key: value, not a list",
+                 kF + "1:1: error: settings need 'calendar' (a file or a directory of calendar files)",
+                 kF + "1:1: error: settings need 'timezone' (an IANA zone such as Europe/Amsterdam), so wall times "
+                      "are never read in a guessed zone"}},
+        BadCase{"several_errors_in_one_run",
+                kHead + "publishing:\n  late_window: soon\nlint:\n  max_gap: never\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "4:16: error: publishing.late_window must be a duration such as 30s, 15m, 1h30m or 3d, not 'soon'",
+                 kF + "6:12: error: lint.max_gap must be a duration such as 30s, 15m, 1h30m or 3d, not 'never'"}}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(Settings, RemoteListenAllowedWhenExplicit) {
+  auto r = load(kHead + "status: {listen: 0.0.0.0:8787, allow_remote: true}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n");
+  ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
+  EXPECT_TRUE(r.settings->status.allow_remote);
+}
+
+TEST(Settings, DeepNestingIsACleanError) {
+  std::string deep = kHead + "lint: ";
+  deep += std::string(100000, '[');
+  auto r = load(deep);
+  EXPECT_FALSE(r.settings);
+  ASSERT_FALSE(r.messages.empty());
+  EXPECT_NE(r.messages[0].find("error:"), std::string::npos);
+}
+
+TEST(Settings, OversizedFileIsACleanError) {
+  std::string big = kHead + "# " + std::string(2 << 20, 'x') + "\n";
+  auto r = load(big);
+  EXPECT_FALSE(r.settings);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_NE(r.messages[0].find("more than the limit"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace herald
