@@ -196,11 +196,19 @@ class PostReader {
       return;
     }
     if (!every.IsDefined() && !rrule.IsDefined()) {
-      if (from.IsDefined()) r_.error(from, "'from' applies only to 'every' or 'rrule' posts");
+      if (from.IsDefined() && !is_queued) r_.error(from, "'from' applies only to queued, 'every' or 'rrule' posts");
       if (until.IsDefined()) r_.error(until, "'until' applies only to 'every' or 'rrule' posts");
     }
+    std::string err;
+    std::optional<date::local_days> first_day;
+    if (from.IsDefined()) {
+      if (auto f = r_.string(from, "from")) {
+        if (auto d = parse_date(*f, err)) first_day = *d;
+        else r_.error(from, "invalid date '" + *f + "': " + err);
+      }
+    }
     if (is_queued) {
-      p.timing = Queued{};
+      p.timing = Queued{first_day};
       return;
     }
     if (at.IsDefined()) {
@@ -223,10 +231,10 @@ class PostReader {
       return;
     }
     Repeating rep;
+    rep.from = first_day;
     const YAML::Node& src = every.IsDefined() ? every : rrule;
     auto s = r_.string(src, every.IsDefined() ? "every" : "rrule");
     if (!s) return;
-    std::string err;
     auto rule = every.IsDefined() ? parse_every(*s, err) : parse_rrule(*s, *zone_, err);
     if (!rule) {
       r_.error(src, std::string(every.IsDefined() ? "invalid every '" : "invalid rrule '") + *s + "': " + err);
@@ -234,12 +242,6 @@ class PostReader {
     }
     rep.rule = *rule;
     rep.source = *s;
-    if (from.IsDefined()) {
-      if (auto f = r_.string(from, "from")) {
-        if (auto d = parse_date(*f, err)) rep.from = *d;
-        else r_.error(from, "invalid date '" + *f + "': " + err);
-      }
-    }
     if (until.IsDefined()) {
       if (auto u = r_.string(until, "until")) {
         std::string derr;
@@ -258,6 +260,12 @@ class PostReader {
     }
     if (rep.rule.count && !rep.from)
       r_.error(src, "COUNT needs 'from' (the first day), so the occurrences can be counted");
+    const auto& rr = rep.rule;
+    const bool no_days = rr.by_day.empty() && rr.by_day_nth.empty() && rr.by_month_day.empty();
+    const bool needs_start = (rr.freq == Recurrence::Freq::weekly && rr.by_day.empty() && rr.by_day_nth.empty()) ||
+                             ((rr.freq == Recurrence::Freq::monthly || rr.freq == Recurrence::Freq::yearly) && no_days);
+    if (needs_start && !rep.from)
+      r_.error(src, "this rule names no day (BYDAY or BYMONTHDAY), so it needs 'from' (the first day) to know which");
     if (rep.rule.interval > 1 && !rep.from)
       r_.error(src, "INTERVAL needs 'from' (the first day), so the rule knows which weeks or months count");
     if (rep.from && rep.until && WallTime{*rep.from} > *rep.until)

@@ -40,8 +40,11 @@ struct FixedTime {
   Timestamp written;   ///< as the editor wrote it
   Resolved resolved;   ///< its instant, with how DST affected it
 };
-/// A post that takes the next free slot of each channel.
-struct Queued {};
+/// A post that takes the next free slot of each channel, from now on (or
+/// from the first day given, whichever is later).
+struct Queued {
+  std::optional<date::local_days> from;
+};
 /// A post that repeats.
 struct Repeating {
   Recurrence rule;

@@ -775,7 +775,8 @@ std::vector<WallTime> expand(const Recurrence& rule, date::local_days start, Wal
                              WallTime to, std::size_t limit) {
   std::vector<WallTime> out;
   const WallTime end_of_calendar{local_days{date::year{kLastYear + 1} / 1 / 1}};
-  if (limit == 0 || from >= to || from >= end_of_calendar || rule.interval < 1) return out;
+  if (limit == 0 || from >= to || from >= end_of_calendar) return out;
+  if (rule.interval < 1 || rule.interval > kMaxInterval) return out;   // not from a parser
   if (rule.count && *rule.count <= 0) return out;
 
   const auto times = times_of_day(rule);

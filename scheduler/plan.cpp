@@ -73,8 +73,11 @@ std::string delivery_key(const Post& post, const std::string& channel, const Wal
 std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, const PlanRequest& request,
                            Diagnostics& warnings) {
   std::vector<Planned> planned;
-  const Instant queue_start = std::max(request.now, request.from);
-  const Instant queue_end = queue_start + kSlotSearchHorizon;
+  const Instant queue_start = request.now;
+  Instant queue_end = queue_start + kSlotSearchHorizon;
+  for (const auto& post : calendar.posts)
+    if (const auto* q = std::get_if<Queued>(&post.timing); q && q->from)
+      queue_end = std::max(queue_end, resolve(*settings.zone, WallTime{*q->from}).instant + kSlotSearchHorizon);
   // Every fixed and recurring delivery per channel from the queue start on, so
   // queued posts keep clear of them even beyond the requested window.
   std::map<std::string, std::set<Instant>> taken;
@@ -124,18 +127,22 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
     }
   }
 
-  // Queued posts, in calendar order, each take the next free slot of each of
-  // their channels. Slots are generated a few weeks at a time, as needed.
-  struct SlotCursor {
-    std::vector<Instant> slots;
-    std::size_t next = 0;
+  // Queued posts, in calendar order, each take the first free slot of each of
+  // their channels at or after max(now, the post's `from`). Slots are
+  // generated a few weeks at a time, as far as a post needs them.
+  struct ChannelSlots {
+    std::vector<Instant> slots;  // sorted
     Instant generated_to;
   };
-  std::map<std::string, SlotCursor> cursors;
+  std::map<std::string, ChannelSlots> slot_lists;
   const auto chunk = date::days{28};
   for (std::size_t pi = 0; pi < calendar.posts.size(); ++pi) {
     const Post& post = calendar.posts[pi];
-    if (!std::holds_alternative<Queued>(post.timing)) continue;
+    const auto* queued = std::get_if<Queued>(&post.timing);
+    if (!queued) continue;
+    Instant post_start = queue_start;
+    if (queued->from) post_start = std::max(post_start, resolve(*settings.zone, WallTime{*queued->from}).instant);
+    const Instant search_end = post_start + kSlotSearchHorizon;
     for (std::size_t ci = 0; ci < post.channels.size(); ++ci) {
       const auto& channel = post.channels[ci];
       const ChannelSettings* cs = settings.channel(channel);
@@ -144,22 +151,22 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
                                                      "' has no slots; it is not planned there");
         continue;
       }
-      auto [it, fresh] = cursors.try_emplace(channel);
-      SlotCursor& cur = it->second;
-      if (fresh) cur.generated_to = queue_start;
+      auto [it, fresh] = slot_lists.try_emplace(channel);
+      ChannelSlots& list = it->second;
+      if (fresh) list.generated_to = queue_start;
       auto& used = taken[channel];
       std::optional<Instant> found;
+      std::size_t i = std::lower_bound(list.slots.begin(), list.slots.end(), post_start) - list.slots.begin();
       while (!found) {
-        if (cur.next == cur.slots.size()) {
-          if (cur.generated_to >= queue_end) break;
-          const Instant next_to = std::min(cur.generated_to + chunk, queue_end);
-          cur.slots = slot_instants(cs->slots, *settings.zone, cur.generated_to, next_to);
-          cur.next = 0;
-          cur.generated_to = next_to;
+        if (i == list.slots.size()) {
+          if (list.generated_to >= search_end) break;
+          const Instant next_to = std::min(list.generated_to + chunk, search_end);
+          for (Instant t : slot_instants(cs->slots, *settings.zone, list.generated_to, next_to)) list.slots.push_back(t);
+          list.generated_to = next_to;
           continue;
         }
-        const Instant slot = cur.slots[cur.next++];
-        if (slot_free(used, slot, cs->min_spacing)) found = slot;
+        const Instant slot = list.slots[i++];
+        if (slot >= post_start && slot < search_end && slot_free(used, slot, cs->min_spacing)) found = slot;
       }
       if (!found) {
         warnings.warning(post.location("queue"), "post '" + post.id + "' finds no free slot on channel '" + channel +

@@ -25,7 +25,7 @@ struct Delivery {
 
 /// What to plan.
 struct PlanRequest {
-  Instant now;             ///< queued posts take slots at or after max(now, from)
+  Instant now;             ///< queued posts take slots from now on, whatever the window
   Instant from;            ///< window start (inclusive)
   Instant to;              ///< window end (exclusive)
   std::string channel;     ///< only this channel, if not empty
