@@ -90,7 +90,9 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
     const Post& post = calendar.posts[pi];
     if (const auto* fixed = std::get_if<FixedTime>(&post.timing)) {
       const Instant at = fixed->resolved.instant;
-      const WallTime local = to_wall(*post.zone, at);
+      // As written, so a DST-adjusted time can be shown next to where it went.
+      const auto* written = std::get_if<WallTime>(&fixed->written);
+      const WallTime local = written ? *written : to_wall(*post.zone, at);
       for (std::size_t ci = 0; ci < post.channels.size(); ++ci) {
         const auto& channel = post.channels[ci];
         taken[channel].insert(at);

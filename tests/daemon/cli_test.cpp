@@ -1,0 +1,187 @@
+#include "daemon/cli.hpp"
+
+#include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace herald {
+namespace {
+
+using namespace date::literals;
+using namespace std::chrono_literals;
+
+struct Run {
+  int code = 0;
+  std::string out;
+  std::string err;
+};
+
+const Instant kNow = date::sys_days{2027_y / date::February / 15} + 12h;
+
+Run herald(std::vector<std::string> args, Instant now = kNow) {
+  std::ostringstream out, err;
+  CliContext ctx{out, err, now};
+  std::vector<const char*> argv{"herald"};
+  for (const auto& a : args) argv.push_back(a.c_str());
+  Run r;
+  r.code = run_cli(static_cast<int>(argv.size()), argv.data(), ctx);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+const std::string kExample = std::string(HERALD_SOURCE_DIR) + "/examples/herald.yaml";
+
+class TempConfig {
+ public:
+  explicit TempConfig(const std::string& calendar) {
+    dir_ = std::filesystem::temp_directory_path() / ("herald-cli-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(counter_++));
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "herald.yaml") << R"(calendar: calendar.yaml
+timezone: Europe/Amsterdam
+channels:
+  x: {kind: x, account: a, credentials: x, slots: ["mon-fri 09:15"]}
+  blog: {kind: wordpress, site: https://blog.example.nl, credentials: b}
+)";
+    std::ofstream(dir_ / "calendar.yaml") << calendar;
+  }
+  ~TempConfig() { std::filesystem::remove_all(dir_); }
+  std::string config() const { return (dir_ / "herald.yaml").string(); }
+  std::string calendar() const { return (dir_ / "calendar.yaml").string(); }
+
+ private:
+  std::filesystem::path dir_;
+  static inline int counter_ = 0;
+};
+
+std::vector<boost::json::object> json_lines(const std::string& text) {
+  std::vector<boost::json::object> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(boost::json::parse(line).as_object());
+  return out;
+}
+
+TEST(Cli, CheckAcceptsTheExample) {
+  auto r = herald({"check", "--config", kExample});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find(": ok, 12 posts in 1 file"), std::string::npos) << r.out;
+}
+
+TEST(Cli, CheckReportsEveryErrorWithLocationAndExitsOne) {
+  TempConfig t(R"(posts:
+  - {id: a, at: 2027-02-30 10:00, channels: [x], text: hi}
+  - {id: b, at: 2027-03-02 10:00, channels: [instagram], text: hi}
+  - {id: c, at: 2027-03-28 02:30, channels: [x], text: hi}
+)");
+  auto r = herald({"check", "--config", t.config()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, t.calendar() + ":2:17: error: invalid time '2027-02-30 10:00': no such date 2027-02-30\n" +
+                       t.calendar() +
+                       ":3:46: error: unknown channel 'instagram' (the settings define: x, blog)\n" + t.calendar() +
+                       ":4:17: warning: post 'c': 2027-03-28 02:30 does not exist in Europe/Amsterdam (clocks go "
+                       "forward); it is published at 2027-03-28 03:30\n");
+  EXPECT_EQ(r.out, t.config() + ": 2 errors, 1 warning\n");
+}
+
+TEST(Cli, CheckWarnsAboutRecurringDstButExitsZero) {
+  TempConfig t("posts:\n  - {id: night, every: daily 02:30, channels: [x], text: hi}\n");
+  auto r = herald({"check", "--config", t.config()});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.err, t.calendar() + ":2:24: warning: post 'night': the occurrence at 2027-03-28 02:30 does not exist in "
+                                  "Europe/Amsterdam (clocks go forward); it is published at 03:30\n" +
+                       t.calendar() + ":2:24: warning: post 'night': the occurrence at 2027-10-31 02:30 occurs twice in "
+                                      "Europe/Amsterdam (clocks go back); the first is used\n");
+}
+
+TEST(Cli, CheckOnMissingConfigExitsOne) {
+  auto r = herald({"check", "--config", "/nonexistent/herald.yaml"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, "/nonexistent/herald.yaml: error: cannot read settings file\n");
+}
+
+TEST(Cli, PlanJsonHasTheDesignFields) {
+  auto r = herald({"plan", "--config", kExample, "--from", "2027-03-01", "--days", "31", "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto lines = json_lines(r.out);
+  ASSERT_FALSE(lines.empty());
+  for (const auto& o : lines) {
+    for (const char* field : {"key", "post", "channel", "at", "local", "text", "length", "limit", "depends_on", "warnings"})
+      EXPECT_TRUE(o.contains(field)) << field << " missing in " << boost::json::serialize(o);
+  }
+  // Spot checks against instants worked out by hand: 10:00 CET = 09:00Z; after
+  // the change on 28 March, 09:00 CEST = 07:00Z.
+  auto find = [&](const std::string& key) -> const boost::json::object* {
+    for (const auto& o : lines)
+      if (o.at("key").as_string() == key) return &o;
+    return nullptr;
+  };
+  const auto* video = find("voorjaarsbeurt-video@youtube");
+  ASSERT_NE(video, nullptr);
+  EXPECT_EQ(video->at("at").as_string(), "2027-03-02T09:00:00Z");
+  EXPECT_EQ(video->at("local").as_string(), "2027-03-02T10:00:00+01:00");
+  EXPECT_EQ(video->at("limit").as_int64(), 5000);
+  const auto* tip = find("maandagtip@x#2027-03-29");
+  ASSERT_NE(tip, nullptr);
+  EXPECT_EQ(tip->at("at").as_string(), "2027-03-29T07:00:00Z");
+  EXPECT_EQ(tip->at("local").as_string(), "2027-03-29T09:00:00+02:00");
+  EXPECT_EQ(tip->at("limit").as_int64(), 280);
+  const auto* blog = find("voorjaarsbeurt-blog@blog");
+  ASSERT_NE(blog, nullptr);
+  EXPECT_TRUE(blog->at("limit").is_null());
+  // Sorted by instant.
+  for (std::size_t i = 1; i < lines.size(); ++i)
+    EXPECT_LE(lines[i - 1].at("at").as_string(), lines[i].at("at").as_string());
+}
+
+TEST(Cli, PlanTableAndChannelFilter) {
+  auto r = herald({"plan", "--config", kExample, "--from", "2027-03-02", "--days", "1", "--channel", "youtube"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("2027-03-02 10:00 +01:00"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2027-03-02T09:00:00Z"), std::string::npos);
+  EXPECT_NE(r.out.find("voorjaarsbeurt-video@youtube"), std::string::npos);
+  EXPECT_NE(r.out.find("1 delivery\n"), std::string::npos);
+  EXPECT_EQ(r.out.find("@x"), std::string::npos);
+}
+
+TEST(Cli, PlanMarksDstAdjustedDeliveries) {
+  TempConfig t("posts:\n  - {id: c, at: 2027-03-28 02:30, channels: [x], text: hi}\n");
+  auto r = herald({"plan", "--config", t.config(), "--from", "2027-03-28", "--days", "1", "--format", "json"});
+  ASSERT_EQ(r.code, 0);
+  auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].at("at").as_string(), "2027-03-28T01:30:00Z");
+  ASSERT_EQ(lines[0].at("warnings").as_array().size(), 1u);
+  EXPECT_EQ(lines[0].at("warnings").as_array()[0].as_string(),
+            "2027-03-28 02:30 does not exist in Europe/Amsterdam (clocks go forward); published at 2027-03-28 03:30");
+}
+
+TEST(Cli, PlanRefusesAnInvalidCalendar) {
+  TempConfig t("posts:\n  - {id: a, at: 2027-02-30 10:00, channels: [x], text: hi}\n");
+  auto r = herald({"plan", "--config", t.config()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find(":2:17: error: invalid time"), std::string::npos);
+}
+
+TEST(Cli, PlanRejectsBadArguments) {
+  EXPECT_EQ(herald({"plan", "--config", kExample, "--from", "2027-02-30"}).code, 2);
+  EXPECT_EQ(herald({"plan", "--config", kExample, "--channel", "instagram"}).code, 2);
+  EXPECT_NE(herald({"plan", "--config", kExample, "--format", "xml"}).code, 0);
+  EXPECT_NE(herald({"plan", "--config", kExample, "--days", "0"}).code, 0);
+}
+
+TEST(Cli, Version) {
+  auto r = herald({"version"});
+  EXPECT_EQ(r.code, 0);
+  EXPECT_EQ(r.out.rfind("herald ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace herald
