@@ -35,7 +35,7 @@ std::string describe_offset(std::chrono::seconds off) {
   auto total = off.count();
   char sign = total < 0 ? '-' : '+';
   if (total < 0) total = -total;
-  char buf[16];
+  char buf[48];
   std::snprintf(buf, sizeof buf, "%c%02lld:%02lld", sign, static_cast<long long>(total / 3600),
                 static_cast<long long>((total % 3600) / 60));
   return buf;
@@ -214,7 +214,6 @@ class PostReader {
     if (at.IsDefined()) {
       auto s = r_.string(at, "at");
       if (!s) return;
-      std::string err;
       auto ts = parse_timestamp(*s, err);
       if (!ts) {
         r_.error(at, "invalid time '" + *s + "': " + err);

@@ -250,7 +250,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "posts:\n  - {id: a, at: 2027-02-30 10:00, channels: [x], text: hi}\n  - {id: b, at: 2027-13-01 10:00, channels: [x], text: hi}\n",
                 {F + "2:17: error: invalid time '2027-02-30 10:00': no such date 2027-02-30",
                  F + "3:17: error: invalid time '2027-13-01 10:00': no such date 2027-13-01"}}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& test_case) { return std::string(test_case.param.name); });
 
 class TempDir {
  public:

@@ -201,7 +201,7 @@ INSTANTIATE_TEST_SUITE_P(
                 kHead + "publishing:\n  late_window: soon\nlint:\n  max_gap: never\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
                 {kF + "4:16: error: publishing.late_window must be a duration such as 30s, 15m, 1h30m or 3d, not 'soon'",
                  kF + "6:12: error: lint.max_gap must be a duration such as 30s, 15m, 1h30m or 3d, not 'never'"}}),
-    [](const auto& info) { return std::string(info.param.name); });
+    [](const auto& test_case) { return std::string(test_case.param.name); });
 
 TEST(Settings, RemoteListenAllowedWhenExplicit) {
   auto r = load(kHead + "status: {listen: 0.0.0.0:8787, allow_remote: true}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n");
