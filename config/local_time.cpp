@@ -194,6 +194,12 @@ std::optional<date::local_days> parse_date(std::string_view text, std::string& e
 }
 
 std::optional<minutes> parse_time_of_day(std::string_view text) {
+  // "9:15" as well as "09:15", as `every:` accepts.
+  std::string padded;
+  if (text.size() == 4 && text[1] == ':') {
+    padded = "0" + std::string(text);
+    text = padded;
+  }
   Reader in(text);
   std::string ignored;
   const auto time = read_hour_minute(in, ignored);

@@ -1,5 +1,7 @@
 #include "config/recurrence.hpp"
 
+#include "config/slots.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -88,13 +90,8 @@ constexpr std::array<DayName, 7> kDays{{
     {"sun", "sunday", "SU", date::Sunday},
 }};
 
-std::optional<date::weekday> weekday_by_name(std::string_view name) {
-  const auto l = lower(name);
-  for (const auto& d : kDays) {
-    if (l == d.abbr || l == d.full) return d.day;
-  }
-  return std::nullopt;
-}
+// The same spelling as queue slots accept, so `every:` and `slots:` agree.
+std::optional<date::weekday> weekday_by_name(std::string_view name) { return parse_weekday(name); }
 
 std::optional<date::weekday> weekday_by_code(std::string_view code) {
   const auto u = upper(code);
@@ -194,6 +191,11 @@ bool parse_weekdays(std::string_view token, Recurrence& r, std::string& error) {
     const auto last = weekday_by_name(b);
     if (!first || !last) {
       error = "unknown weekday " + quoted(first ? b : a);
+      return false;
+    }
+    if (*first == *last) {
+      // As in slots: "mon-mon" could mean one day or the whole week.
+      error = "day range " + quoted(item) + " starts and ends on the same day";
       return false;
     }
     // Ranges wrap around the week: fri-mon is Friday to Monday.

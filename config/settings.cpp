@@ -178,19 +178,19 @@ void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
       case ChannelKind::facebook: return k == "page_id" || k == "credentials" || k == "api_base";
       case ChannelKind::youtube: return k == "credentials" || k == "api_base";
       case ChannelKind::wordpress: return k == "site" || k == "credentials" || k == "api_base";
-      case ChannelKind::static_site: return k == "dir" || k == "after";
+      case ChannelKind::static_site: return k == "dir" || k == "after" || k == "url";
     }
     return false;
   };
   bool seen_credentials = false;
   r.each_entry(
       node, what,
-      {"kind", "account", "page_id", "site", "dir", "after", "credentials", "api_base", "slots", "min_spacing", "rate",
-       "paused", "late_window", "utm"},
+      {"kind", "account", "page_id", "site", "dir", "after", "url", "credentials", "api_base", "slots", "min_spacing",
+       "rate", "paused", "late_window", "utm", "max_gap"},
       nullptr, [&](const std::string& k, const YAML::Node& knode, const YAML::Node& v) {
         const std::string field = what + " " + k;
-        if ((k == "account" || k == "page_id" || k == "site" || k == "dir" || k == "after" || k == "credentials" ||
-             k == "api_base") &&
+        if ((k == "account" || k == "page_id" || k == "site" || k == "dir" || k == "after" || k == "url" ||
+             k == "credentials" || k == "api_base") &&
             !kind_takes(k)) {
           r.error(knode, "'" + k + "' is not a setting of " + (c.kind == ChannelKind::x ? "an " : "a ") +
                              std::string(to_string(c.kind)) + " channel");
@@ -211,6 +211,12 @@ void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
           if (auto s = r.text(v, field)) c.dir = *s;
         } else if (k == "after") {
           if (auto s = r.text(v, field)) c.after = *s;
+        } else if (k == "url") {
+          if (auto s = r.text(v, field)) {
+            if ((s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0) || s->find("{post}") == std::string::npos)
+              r.error(v, field + " must be an http(s) URL containing {post}, such as https://example.nl/news/{post}/");
+            else c.url = *s;
+          }
         } else if (k == "credentials") {
           seen_credentials = true;
           if (auto s = r.text(v, field)) {
@@ -244,6 +250,8 @@ void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
           c.late_window = read_duration(r, v, field, "channel.late_window");
         } else if (k == "utm") {
           c.utm = read_utm(r, v, field);
+        } else if (k == "max_gap") {
+          c.max_gap = read_duration(r, v, field, "lint.max_gap");
         }
       });
 

@@ -47,6 +47,7 @@ struct ChannelSettings {
   std::string site;           ///< wordpress: https://blog.example.nl
   std::filesystem::path dir;  ///< static: where Markdown files go
   std::string after;          ///< static: command run after writing
+  std::string url;            ///< static: public URL of a post, with {post} for its id
   std::string credentials;    ///< credential file name; empty for static
   std::string api_base;       ///< platform base URL override (sandbox, tests)
   std::vector<Slot> slots;
@@ -55,6 +56,7 @@ struct ChannelSettings {
   bool paused = false;
   std::optional<std::chrono::seconds> late_window;  ///< overrides publishing.late_window
   std::optional<UtmTemplate> utm;                   ///< overrides links.utm
+  std::optional<std::chrono::seconds> max_gap;      ///< overrides lint.max_gap
   Location where;             ///< the channel's key in the settings file
 };
 

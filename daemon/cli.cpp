@@ -4,6 +4,7 @@
 #include "config/settings.hpp"
 #include "daemon/plan_output.hpp"
 #include "daemon/version.hpp"
+#include "scheduler/check.hpp"
 #include "scheduler/plan.hpp"
 
 #include <CLI/CLI.hpp>
@@ -16,8 +17,6 @@ namespace herald {
 namespace {
 
 constexpr const char* kDefaultConfig = "/etc/herald/herald.yaml";
-/// How far ahead `check` plans to find warnings about recurring and queued posts.
-constexpr date::days kCheckHorizon{366};
 
 std::string default_config() {
   if (const char* env = std::getenv("HERALD_CONFIG"); env && *env) return env;
@@ -56,10 +55,7 @@ int cmd_check(CliContext& ctx, const std::string& config) {
   Diagnostics diags;
   auto loaded = load_all(config, diags);
   std::size_t deliveries = 0;
-  if (loaded) {
-    PlanRequest req{ctx.now, ctx.now, ctx.now + kCheckHorizon, {}};
-    deliveries = plan(loaded->calendar, loaded->settings, req, diags).size();
-  }
+  if (loaded) deliveries = check_calendar(loaded->calendar, loaded->settings, ctx.now, diags).deliveries;
   print_diagnostics(ctx.err, diags);
   if (diags.has_errors() || !loaded) {
     ctx.out << config << ": " << diags.error_count() << (diags.error_count() == 1 ? " error" : " errors") << ", "
@@ -112,10 +108,31 @@ int cmd_plan(CliContext& ctx, const std::string& config, const PlanOptions& opt)
     ctx.err << "herald plan: unknown channel '" << opt.channel << "'\n";
     return 2;
   }
-  PlanRequest req{now, from, from + date::days{opt.days}, opt.channel};
-  auto deliveries = plan(loaded->calendar, loaded->settings, req, diags);
+  // The same checks as `herald check`: a calendar check rejects is not planned.
+  CheckReport report = check_calendar(loaded->calendar, loaded->settings, now, diags);
+  if (diags.has_errors()) {
+    print_diagnostics(ctx.err, diags);
+    return 1;
+  }
+  // N calendar days in the settings' zone, so a 23- or 25-hour DST day is a whole day.
+  const Instant to = resolve(zone, to_wall(zone, from) + date::days{opt.days}).instant;
+  Diagnostics plan_notes;
+  auto deliveries = plan(loaded->calendar, loaded->settings, {now, from, to, opt.channel}, plan_notes);
+  // When each cross-post target goes out, to tell which deliveries will wait.
+  // The lint runs over the same wider span, so the window's rows carry
+  // findings even when the window lies beyond check's year ahead.
+  PlannedAt planned_at;
+  Diagnostics ignored;
+  const auto wide = plan(loaded->calendar, loaded->settings,
+                         {now, std::min(from, now) - kCheckHorizon, std::max(to, now) + kCheckHorizon, {}}, ignored);
+  std::vector<LintItem> items;
+  for (const auto& d : wide) {
+    planned_at.emplace(d.post + "@" + d.channel, d.at);
+    items.push_back({d.key, d.source, d.channel, d.at});
+  }
+  report.lint = lint(items, loaded->settings);
   print_diagnostics(ctx.err, diags);
-  auto rows = plan_rows(deliveries, loaded->settings);
+  auto rows = plan_rows(deliveries, loaded->calendar, loaded->settings, report, planned_at);
   if (opt.format == "json") write_plan_json(ctx.out, rows, loaded->settings);
   else write_plan_table(ctx.out, rows, loaded->settings);
   return 0;

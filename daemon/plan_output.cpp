@@ -1,5 +1,7 @@
 #include "daemon/plan_output.hpp"
 
+#include "compose/composer.hpp"
+
 #include <boost/json.hpp>
 
 #include <cstdio>
@@ -9,29 +11,6 @@
 namespace herald {
 
 namespace {
-
-std::optional<std::size_t> channel_limit(ChannelKind kind) {
-  switch (kind) {
-    case ChannelKind::x: return 280;
-    case ChannelKind::facebook: return 63206;
-    case ChannelKind::youtube: return 5000;
-    case ChannelKind::wordpress:
-    case ChannelKind::static_site: return std::nullopt;
-  }
-  return std::nullopt;
-}
-
-std::string raw_text(const Post& post, const std::string& channel) {
-  if (auto it = post.overrides.find(channel); it != post.overrides.end()) {
-    const auto& o = it->second;
-    if (o.description) return *o.description;
-    if (o.text) return *o.text;
-    if (o.thread && !o.thread->empty()) return o.thread->front();
-  }
-  if (!post.text.empty()) return post.text;
-  if (!post.thread.empty()) return post.thread.front();
-  return {};
-}
 
 std::string wall_text(WallTime w) {
   auto day = date::floor<date::days>(w);
@@ -66,15 +45,31 @@ std::string first_line(std::string_view text, std::size_t max) {
   return out;
 }
 
-std::vector<PlanRow> plan_rows(const std::vector<Delivery>& deliveries, const Settings& settings) {
+std::vector<PlanRow> plan_rows(const std::vector<Delivery>& deliveries, const Calendar& calendar,
+                               const Settings& settings, const CheckReport& report, const PlannedAt& planned_at) {
   std::vector<PlanRow> rows;
   rows.reserve(deliveries.size());
+  const UrlLookup previews = preview_urls(calendar, settings);
+  std::map<std::string, std::vector<const LintWarning*>> lint_by_key;
+  for (const auto& w : report.lint)
+    for (const auto& k : w.keys) lint_by_key[k].push_back(&w);
   for (const auto& d : deliveries) {
     PlanRow row;
     row.delivery = &d;
-    row.text = raw_text(*d.source, d.channel);
-    row.length = code_points(row.text);
-    if (const auto* c = settings.channel(d.channel)) row.limit = channel_limit(c->kind);
+    const ChannelSettings* cs = settings.channel(d.channel);
+    const std::string local_rfc = format_local(d.queued ? *settings.zone : *d.source->zone, d.at);
+    const Composed c = compose(*d.source, *cs, settings, calendar, previews, local_rfc);
+    row.text = c.text;
+    row.summary = (cs->kind == ChannelKind::wordpress || cs->kind == ChannelKind::static_site ||
+                   (cs->kind == ChannelKind::youtube && !c.title.empty()))
+                      ? c.title
+                      : c.text;
+    if (const Measure* m = c.main_measure()) {
+      row.length = m->length;
+      row.limit = m->limit;
+    } else {
+      row.length = code_points(c.text);
+    }
     if (d.fit == WallFit::gap) {
       row.warnings.push_back(wall_text(d.local) + " does not exist in " + d.source->zone_name +
                              " (clocks go forward); published at " + wall_text(to_wall(*d.source->zone, d.at)));
@@ -82,6 +77,23 @@ std::vector<PlanRow> plan_rows(const std::vector<Delivery>& deliveries, const Se
       row.warnings.push_back(wall_text(d.local) + " occurs twice in " + d.source->zone_name +
                              " (clocks go back); the first is used");
     }
+    for (const auto& dep : report.references.of(d.post + "@" + d.channel)) {
+      row.depends_on.push_back(dep);
+      auto it = planned_at.find(dep);
+      if (it == planned_at.end()) {
+        row.waiting = true;
+        row.warnings.push_back("waits for " + dep + ", which is not planned");
+      } else if (it->second > d.at) {
+        row.waiting = true;
+        row.warnings.push_back("waits for " + dep + ", planned later at " + format_local(*settings.zone, it->second));
+      }
+    }
+    if (auto it = lint_by_key.find(d.key); it != lint_by_key.end())
+      for (const auto* w : it->second) row.warnings.push_back(w->message);
+    for (const auto& p : c.problems) row.warnings.push_back(p);
+    if (const Measure* over = c.over_limit())
+      row.warnings.push_back(over->part + " is " + std::to_string(over->length) + " " + over->unit + ", more than " +
+                             std::to_string(over->limit));
     rows.push_back(std::move(row));
   }
   return rows;
@@ -107,6 +119,7 @@ void write_plan_json(std::ostream& out, const std::vector<PlanRow>& rows, const 
     boost::json::array warns;
     for (const auto& w : row.warnings) warns.emplace_back(w);
     o["warnings"] = std::move(warns);
+    o["waiting"] = row.waiting;
     out << boost::json::serialize(o) << '\n';
   }
 }
@@ -129,7 +142,7 @@ void write_plan_table(std::ostream& out, const std::vector<PlanRow>& rows, const
     const std::string local = rfc.substr(0, 10) + " " + rfc.substr(11, 5) + " " + rfc.substr(19);
     std::string note = row.warnings.empty() ? "" : "  (!) " + row.warnings.front();
     out << pad(local, 26) << "  " << pad(format_utc(d.at), 20) << "  " << pad(d.channel, channel_width) << "  "
-        << pad(d.key, key_width) << "  " << first_line(row.text, 60) << note << '\n';
+        << pad(d.key, key_width) << "  " << first_line(row.summary, 60) << note << '\n';
   }
   out << rows.size() << (rows.size() == 1 ? " delivery\n" : " deliveries\n");
 }

@@ -82,7 +82,9 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
   // queued posts keep clear of them even beyond the requested window.
   std::map<std::string, std::set<Instant>> taken;
   const Instant fixed_from = std::min(request.from, queue_start);
-  const Instant fixed_to = std::max(request.to, queue_end);
+  // Two days past the last slot a queued post may take, so a fixed post just
+  // after it still keeps that slot clear (min_spacing is at most a day).
+  const Instant fixed_to = std::max(request.to, queue_end + date::days{2});
 
   auto wanted = [&](const std::string& channel) { return request.channel.empty() || request.channel == channel; };
 

@@ -472,7 +472,8 @@ TEST(ParseTimeOfDay, AcceptsHhMmFromMidnightToOneMinuteBefore) {
   EXPECT_EQ(parse_time_of_day("09:15"), minutes{9 * 60 + 15});
   EXPECT_EQ(parse_time_of_day("12:00"), minutes{12 * 60});
   EXPECT_EQ(parse_time_of_day("23:59"), minutes{23 * 60 + 59});
-  for (const char* text : {"", "24:00", "23:60", "12:99", "9:15", "09:5", "0915", "09:15:00",
+  EXPECT_EQ(parse_time_of_day("9:15"), minutes{9 * 60 + 15});  // as every: accepts
+  for (const char* text : {"", "24:00", "23:60", "12:99", "9:5", "09:5", "24:0", "0915", "09:15:00",
                            " 09:15", "09:15 ", "09.15", "ab:cd", "-1:00", "09:15Z"}) {
     EXPECT_FALSE(parse_time_of_day(text).has_value()) << "'" << text << "'";
   }

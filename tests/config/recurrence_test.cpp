@@ -131,7 +131,7 @@ TEST(ParseEvery, WeekdayRanges) {
   // Ranges wrap around the end of the week.
   EXPECT_EQ(every("weekly fri-mon 10:00").by_day,
             (Days{date::Monday, date::Friday, date::Saturday, date::Sunday}));
-  EXPECT_EQ(every("weekly wed-wed 10:00").by_day, Days{date::Wednesday});
+  EXPECT_EQ(every("weekly thurs 10:00").by_day, Days{date::Thursday});
   EXPECT_EQ(every("weekly mon-tue,saturday-sunday 10:00").by_day,
             (Days{date::Monday, date::Tuesday, date::Saturday, date::Sunday}));
 }
@@ -178,7 +178,8 @@ TEST(ParseEvery, Rejects) {
       {"daily 09:00,", "expected HH:MM, got ''"},
       {"daily 09:00 17:00", "unexpected '17:00' after the time"},
       {"weekly mnday 09:00", "unknown weekday 'mnday'"},
-      {"weekly mon,thurs 09:00", "unknown weekday 'thurs'"},
+      {"weekly mon,thurz 09:00", "unknown weekday 'thurz'"},
+      {"weekly wed-wed 09:00", "day range 'wed-wed' starts and ends on the same day"},
       {"weekly mon-frii 09:00", "unknown weekday 'frii'"},
       {"weekly mo-fri 09:00", "unknown weekday 'mo'"},
       {"weekly mon- 09:00", "incomplete weekday range 'mon-'"},

@@ -138,7 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"unknown_channel_key",
                 kHead + "channels:\n  x: {kind: x, account: a, credentials: x, slot: []}\n",
                 {kF + "4:44: error: unknown key 'slot' in channel 'x' (expected one of: kind, account, page_id, "
-                      "site, dir, after, credentials, api_base, slots, min_spacing, rate, paused, late_window, utm)"}},
+                      "site, dir, after, url, credentials, api_base, slots, min_spacing, rate, paused, late_window, utm, max_gap)"}},
         BadCase{"unknown_kind", kHead + "channels:\n  insta: {kind: instagram, credentials: i}\n",
                 {kF + "4:17: error: unknown channel kind 'instagram' (expected x, facebook, youtube, wordpress or "
                       "static)"}},

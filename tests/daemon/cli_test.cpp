@@ -71,7 +71,7 @@ TEST(Cli, CheckAcceptsTheExample) {
   auto r = herald({"check", "--config", kExample});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  EXPECT_NE(r.out.find(": ok, 12 posts in 1 file"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": ok, 13 posts in 1 file"), std::string::npos) << r.out;
 }
 
 TEST(Cli, CheckReportsEveryErrorWithLocationAndExitsOne) {
@@ -124,8 +124,8 @@ TEST(Cli, PlanJsonHasTheDesignFields) {
   };
   const auto* video = find("voorjaarsbeurt-video@youtube");
   ASSERT_NE(video, nullptr);
-  EXPECT_EQ(video->at("at").as_string(), "2027-03-02T09:00:00Z");
-  EXPECT_EQ(video->at("local").as_string(), "2027-03-02T10:00:00+01:00");
+  EXPECT_EQ(video->at("at").as_string(), "2027-03-01T09:00:00Z");
+  EXPECT_EQ(video->at("local").as_string(), "2027-03-01T10:00:00+01:00");
   EXPECT_EQ(video->at("limit").as_int64(), 5000);
   const auto* tip = find("maandagtip@x#2027-03-29");
   ASSERT_NE(tip, nullptr);
@@ -141,10 +141,10 @@ TEST(Cli, PlanJsonHasTheDesignFields) {
 }
 
 TEST(Cli, PlanTableAndChannelFilter) {
-  auto r = herald({"plan", "--config", kExample, "--from", "2027-03-02", "--days", "1", "--channel", "youtube"});
+  auto r = herald({"plan", "--config", kExample, "--from", "2027-03-01", "--days", "1", "--channel", "youtube"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_NE(r.out.find("2027-03-02 10:00 +01:00"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("2027-03-02T09:00:00Z"), std::string::npos);
+  EXPECT_NE(r.out.find("2027-03-01 10:00 +01:00"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2027-03-01T09:00:00Z"), std::string::npos);
   EXPECT_NE(r.out.find("voorjaarsbeurt-video@youtube"), std::string::npos);
   EXPECT_NE(r.out.find("1 delivery\n"), std::string::npos);
   EXPECT_EQ(r.out.find("@x"), std::string::npos);

@@ -1,0 +1,215 @@
+#include "compose/composer.hpp"
+
+#include "compose/links.hpp"
+#include "compose/public_url.hpp"
+#include "compose/references.hpp"
+#include "compose/tweet_length.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+namespace herald {
+
+namespace {
+
+std::size_t code_point_count(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+void escape_html(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+}
+
+std::string trim_trailing_newlines(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+const ChannelOverride* override_of(const Post& post, const std::string& channel) {
+  auto it = post.overrides.find(channel);
+  return it == post.overrides.end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+const Measure* Composed::over_limit() const {
+  for (const auto& m : measures)
+    if (m.over()) return &m;
+  return nullptr;
+}
+
+const Measure* Composed::main_measure() const { return measures.empty() ? nullptr : &measures.front(); }
+
+std::size_t tweet_weighted_length(std::string_view text) {
+  const std::string nfc = to_nfc(text);
+  std::vector<ByteSpan> spans;
+  for (const Link& l : extract_links(nfc)) spans.push_back({l.begin, l.end});
+  return static_cast<std::size_t>(parse_tweet(nfc, spans).weighted_length);
+}
+
+std::string text_to_html(std::string_view text) {
+  std::string out;
+  std::string body = trim_trailing_newlines(std::string(text));
+  // Split into paragraphs at blank lines.
+  std::vector<std::string> paragraphs;
+  std::string current;
+  std::size_t pos = 0;
+  while (pos <= body.size()) {
+    std::size_t nl = body.find('\n', pos);
+    std::string line = body.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) {
+      if (!current.empty()) paragraphs.push_back(std::move(current));
+      current.clear();
+    } else {
+      if (!current.empty()) current += '\n';
+      current += line;
+    }
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  if (!current.empty()) paragraphs.push_back(std::move(current));
+  for (const auto& p : paragraphs) {
+    out += "<p>";
+    std::size_t at = 0;
+    for (const Link& l : extract_links(p)) {
+      std::string before = p.substr(at, l.begin - at);
+      for (std::size_t i = 0; i < before.size(); ++i) {
+        if (before[i] == '\n') out += "<br>\n";
+        else escape_html(out, std::string_view(&before[i], 1));
+      }
+      std::string url = p.substr(l.begin, l.end - l.begin);
+      std::string href = l.has_scheme ? url : "https://" + url;
+      out += "<a href=\"";
+      escape_html(out, href);
+      out += "\">";
+      escape_html(out, url);
+      out += "</a>";
+      at = l.end;
+    }
+    for (std::size_t i = at; i < p.size(); ++i) {
+      if (p[i] == '\n') out += "<br>\n";
+      else escape_html(out, std::string_view(&p[i], 1));
+    }
+    out += "</p>\n";
+  }
+  return out;
+}
+
+UrlLookup preview_urls(const Calendar& calendar, const Settings& settings) {
+  return [&calendar, &settings](const std::string& key) -> std::optional<std::string> {
+    const auto at = key.find('@');
+    const Post* post = calendar.find(std::string_view(key).substr(0, at));
+    const ChannelSettings* channel = settings.channel(key.substr(at + 1));
+    if (!post || !channel) return std::nullopt;
+    return preview_url(*post, *channel);
+  };
+}
+
+Composed compose(const Post& post, const ChannelSettings& channel, const Settings& settings, const Calendar& calendar,
+                 const UrlLookup& url_of, const std::string& local_time) {
+  Composed c;
+  c.kind = channel.kind;
+  const ChannelOverride* o = override_of(post, channel.name);
+  const UtmContext utm_ctx{channel.name, post.campaign.empty() ? post.id : post.campaign, post.id};
+  const UtmTemplate& utm = settings.utm(channel);
+  // Resolve cross-post links first, then tag own links: a resolved URL on an
+  // own domain (the blog) is tagged like any link the editor wrote.
+  auto finish = [&](std::string_view text) {
+    Rendered r = render_references(text, calendar, url_of);
+    for (auto& key : r.missing)
+      if (std::find(c.waiting_for.begin(), c.waiting_for.end(), key) == c.waiting_for.end())
+        c.waiting_for.push_back(key);
+    return tag_links(r.text, utm, utm_ctx, settings.links.own_domains);
+  };
+
+  const std::string& base_text = o && o->text ? *o->text : post.text;
+  const std::vector<std::string>& thread = o && o->thread ? *o->thread : post.thread;
+  c.title = o && o->title ? *o->title : post.title;
+  const auto& media = o && o->media ? *o->media : post.media;
+  for (const auto& m : media) c.media.push_back((post.file.parent_path() / m).lexically_normal());
+
+  switch (channel.kind) {
+    case ChannelKind::x: {
+      std::vector<std::string> tweets;
+      if (!base_text.empty()) tweets.push_back(finish(trim_trailing_newlines(base_text)));
+      for (const auto& t : thread) tweets.push_back(finish(trim_trailing_newlines(t)));
+      for (std::size_t i = 0; i < tweets.size(); ++i) {
+        std::string part = tweets.size() == 1 ? "tweet" : "tweet " + std::to_string(i + 1) + " of " + std::to_string(tweets.size());
+        c.measures.push_back({part, tweet_weighted_length(tweets[i]), kTweetLimit, "weighted characters"});
+      }
+      if (!tweets.empty()) {
+        c.text = tweets.front();
+        c.thread.assign(tweets.begin() + 1, tweets.end());
+      }
+      break;
+    }
+    case ChannelKind::facebook: {
+      c.text = finish(trim_trailing_newlines(base_text));
+      c.measures.push_back({"message", code_point_count(c.text), kFacebookMessageLimit, "characters"});
+      const std::string& link = o && o->link ? *o->link : post.link;
+      if (!link.empty()) {
+        c.link = finish(link);
+      } else {
+        auto links = extract_links(c.text);
+        if (!links.empty()) {
+          c.link = c.text.substr(links.front().begin, links.front().end - links.front().begin);
+          if (!links.front().has_scheme) c.link = "https://" + c.link;
+        }
+      }
+      break;
+    }
+    case ChannelKind::youtube: {
+      const std::string& description = o && o->description ? *o->description : base_text;
+      c.text = finish(trim_trailing_newlines(description));
+      c.measures.push_back({"description", c.text.size(), kYoutubeDescriptionLimit, "bytes"});
+      if (!c.title.empty()) c.measures.push_back({"title", code_point_count(c.title), kYoutubeTitleLimit, "characters"});
+      if (c.text.find_first_of("<>") != std::string::npos)
+        c.problems.push_back("YouTube does not accept '<' or '>' in a description");
+      if (c.title.find_first_of("<>") != std::string::npos)
+        c.problems.push_back("YouTube does not accept '<' or '>' in a title");
+      if (o && o->video) c.video = *o->video;
+      if (o && o->file) c.video_file = (post.file.parent_path() / *o->file).lexically_normal().string();
+      c.privacy = o && o->privacy ? *o->privacy : "public";
+      break;
+    }
+    case ChannelKind::wordpress: {
+      c.text = text_to_html(finish(base_text));
+      c.excerpt = o && o->excerpt ? *o->excerpt : post.excerpt;
+      c.categories = o && o->categories ? *o->categories : post.categories;
+      c.tags = o && o->tags ? *o->tags : post.tags;
+      break;
+    }
+    case ChannelKind::static_site: {
+      c.excerpt = o && o->excerpt ? *o->excerpt : post.excerpt;
+      c.categories = o && o->categories ? *o->categories : post.categories;
+      c.tags = o && o->tags ? *o->tags : post.tags;
+      // Markdown with YAML front matter, emitted by yaml-cpp so titles with
+      // quotes or colons stay valid YAML.
+      YAML::Emitter fm;
+      fm << YAML::BeginMap;
+      fm << YAML::Key << "title" << YAML::Value << YAML::DoubleQuoted << c.title;
+      if (!local_time.empty()) fm << YAML::Key << "date" << YAML::Value << local_time;
+      if (!c.excerpt.empty()) fm << YAML::Key << "summary" << YAML::Value << YAML::DoubleQuoted << c.excerpt;
+      if (!c.categories.empty()) fm << YAML::Key << "categories" << YAML::Value << YAML::Flow << c.categories;
+      if (!c.tags.empty()) fm << YAML::Key << "tags" << YAML::Value << YAML::Flow << c.tags;
+      fm << YAML::Key << "herald_post" << YAML::Value << post.id;
+      fm << YAML::EndMap;
+      c.text = std::string("---\n") + fm.c_str() + "\n---\n\n" + trim_trailing_newlines(finish(base_text)) + "\n";
+      break;
+    }
+  }
+  return c;
+}
+
+}  // namespace herald

@@ -1,0 +1,78 @@
+#pragma once
+// Per-channel composing: from a post to exactly what one channel receives,
+// with cross-post links resolved, own links UTM-tagged, and each part
+// measured against the platform's limit. Pure.
+
+#include "compose/utm.hpp"
+#include "config/calendar.hpp"
+#include "config/settings.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace herald {
+
+/// One measured part of a composed delivery ("tweet", "tweet 2 of 3",
+/// "message", "description", "title").
+struct Measure {
+  std::string part;
+  std::size_t length = 0;
+  std::size_t limit = 0;
+  std::string unit;          ///< "weighted characters", "characters", "bytes"
+  bool over() const { return length > limit; }
+};
+
+/// What one channel receives for one delivery.
+struct Composed {
+  ChannelKind kind = ChannelKind::x;
+  std::string text;                    ///< x: first tweet; facebook: message; youtube: description;
+                                       ///< wordpress: HTML body; static: the whole Markdown file
+  std::vector<std::string> thread;     ///< x: the replies after the first tweet
+  std::string title;                   ///< youtube, wordpress, static
+  std::string link;                    ///< facebook: the link preview
+  std::string excerpt;                 ///< wordpress
+  std::vector<std::string> categories; ///< wordpress, static
+  std::vector<std::string> tags;       ///< wordpress, static
+  std::vector<std::filesystem::path> media;  ///< absolute paths
+  std::string video;                   ///< youtube: id of an uploaded video to publish
+  std::string video_file;              ///< youtube: a file to upload
+  std::string privacy;                 ///< youtube: public | unlisted | private
+  std::vector<std::string> waiting_for;  ///< cross-post targets whose URL is not known yet
+  std::vector<Measure> measures;       ///< every part with a limit
+  std::vector<std::string> problems;   ///< content the platform would reject (besides lengths)
+
+  /// The first part over its limit, if any.
+  const Measure* over_limit() const;
+  /// The main part's measure (the first), if the channel has a limit.
+  const Measure* main_measure() const;
+};
+
+/// Looks up the URL of a delivery by POST@CHANNEL key; nullopt while unknown.
+using UrlLookup = std::function<std::optional<std::string>(const std::string& key)>;
+
+/// Limits, from the platforms' documentation.
+inline constexpr std::size_t kTweetLimit = 280;            ///< weighted, twitter-text v3
+inline constexpr std::size_t kFacebookMessageLimit = 63206;  ///< characters
+inline constexpr std::size_t kYoutubeDescriptionLimit = 5000;  ///< bytes
+inline constexpr std::size_t kYoutubeTitleLimit = 100;     ///< characters
+
+/// Composes `post` for `channel`. `url_of` gives published URLs; a
+/// placeholder without one stays as written and is listed in `waiting_for`.
+/// `local_time` is the delivery's local time, RFC 3339, for the static front matter.
+Composed compose(const Post& post, const ChannelSettings& channel, const Settings& settings, const Calendar& calendar,
+                 const UrlLookup& url_of, const std::string& local_time = {});
+
+/// A UrlLookup answering every key with its preview_url (for plan and check).
+UrlLookup preview_urls(const Calendar& calendar, const Settings& settings);
+
+/// The X weighted length of one tweet text (NFC, URLs 23, weights, emoji 2).
+std::size_t tweet_weighted_length(std::string_view text);
+
+/// Text to HTML for a blog body: escaped, paragraphs at blank lines, <br> at
+/// single line breaks, links made into anchors.
+std::string text_to_html(std::string_view text);
+
+}  // namespace herald

@@ -1,0 +1,100 @@
+#include "compose/utm.hpp"
+
+#include "compose/links.hpp"
+
+#include <boost/url.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace herald {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool has_scheme(std::string_view url) {
+  auto colon = url.find("://");
+  if (colon == std::string_view::npos || colon == 0) return false;
+  return std::all_of(url.begin(), url.begin() + static_cast<std::ptrdiff_t>(colon),
+                     [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; });
+}
+
+}  // namespace
+
+bool is_own_host(std::string_view host, const std::vector<std::string>& own_domains) {
+  std::string h = lower(host);
+  if (!h.empty() && h.back() == '.') h.pop_back();
+  for (const auto& domain : own_domains) {
+    const std::string d = lower(domain);
+    if (h == d) return true;
+    if (h.size() > d.size() && h.compare(h.size() - d.size(), d.size(), d) == 0 && h[h.size() - d.size() - 1] == '.')
+      return true;
+  }
+  return false;
+}
+
+std::string fill_utm_value(std::string_view value, const UtmContext& ctx) {
+  std::string out;
+  for (std::size_t i = 0; i < value.size();) {
+    auto take = [&](std::string_view name, const std::string& with) {
+      if (value.substr(i, name.size()) != name) return false;
+      out += with;
+      i += name.size();
+      return true;
+    };
+    if (take("{channel}", ctx.channel) || take("{campaign}", ctx.campaign) || take("{post}", ctx.post)) continue;
+    out += value[i++];
+  }
+  return out;
+}
+
+std::string tag_url(std::string_view url, const UtmTemplate& utm, const UtmContext& ctx,
+                    const std::vector<std::string>& own_domains) {
+  // Protocol-less links ("www.example.nl/x") are parsed with a scheme added
+  // and written back without it, so the text keeps its form.
+  const bool schemeless = !has_scheme(url);
+  const std::string full = schemeless ? "https://" + std::string(url) : std::string(url);
+  auto parsed = boost::urls::parse_uri(full);
+  if (!parsed) return std::string(url);
+  boost::urls::url u = *parsed;
+  if (!is_own_host(u.encoded_host(), own_domains)) return std::string(url);
+  std::vector<std::pair<std::string, std::string>> missing;
+  for (const auto& [name, value] : utm.params) {
+    std::string key = "utm_" + name;
+    if (!u.params().contains(key)) missing.emplace_back(std::move(key), fill_utm_value(value, ctx));
+  }
+  if (missing.empty()) return std::string(url);
+  // "example.nl?utm_..." is valid, but "example.nl/?utm_..." is what every
+  // link finder reads as one URL, which keeps tagging idempotent.
+  // (Boost.URL 1.81's set_path writes "/./" here, so the "/" is spliced in
+  // after the authority instead.)
+  if (u.encoded_path().empty()) {
+    std::string with_slash(u.buffer());
+    with_slash.insert(u.encoded_origin().size(), "/");
+    u = boost::urls::url(with_slash);
+  }
+  for (const auto& [key, value] : missing) u.params().append({key, value});
+  std::string out(u.buffer());
+  if (schemeless) out.erase(0, std::string_view("https://").size());
+  return out;
+}
+
+std::string tag_links(std::string_view text, const UtmTemplate& utm, const UtmContext& ctx,
+                      const std::vector<std::string>& own_domains) {
+  std::string out;
+  std::size_t at = 0;
+  for (const Link& link : extract_links(text)) {
+    out.append(text.substr(at, link.begin - at));
+    out += tag_url(text.substr(link.begin, link.end - link.begin), utm, ctx, own_domains);
+    at = link.end;
+  }
+  out.append(text.substr(at));
+  return out;
+}
+
+}  // namespace herald
