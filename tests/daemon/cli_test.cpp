@@ -140,6 +140,55 @@ TEST(Cli, PlanJsonHasTheDesignFields) {
     EXPECT_LE(lines[i - 1].at("at").as_string(), lines[i].at("at").as_string());
 }
 
+TEST(Cli, PlanShowsComposedTextWithUtmWeightedLengthAndDependencies) {
+  auto r = herald({"plan", "--config", kExample, "--from", "2027-03-02", "--days", "1", "--channel", "x", "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const boost::json::object* teaser = nullptr;
+  auto lines = json_lines(r.out);
+  for (const auto& o : lines)
+    if (o.at("key").as_string() == "voorjaarsbeurt-teaser@x") teaser = &o;
+  ASSERT_NE(teaser, nullptr) << r.out;
+  EXPECT_EQ(teaser->at("text").as_string(),
+            "Ketting droog en piepend? Monteur Sanne laat zien hoe het moet: https://www.youtube.com/watch?v=Q3hX9kLm2Pw "
+            "Alle stappen: https://blog.fietsvandenberg.nl/voorjaarsbeurt-blog/"
+            "?utm_source=x&utm_medium=social&utm_campaign=lente-2027&utm_content=voorjaarsbeurt-teaser #fiets #voorjaar");
+  // 64 + 23 (URL) + 15 + 23 (URL) + 17 characters, each URL counting 23.
+  EXPECT_EQ(teaser->at("length").as_int64(), 142);
+  EXPECT_EQ(teaser->at("limit").as_int64(), 280);
+  const auto& deps = teaser->at("depends_on").as_array();
+  ASSERT_EQ(deps.size(), 2u);
+  EXPECT_EQ(deps[0].as_string(), "voorjaarsbeurt-video@youtube");
+  EXPECT_EQ(deps[1].as_string(), "voorjaarsbeurt-blog@blog");
+  EXPECT_FALSE(teaser->at("waiting").as_bool()) << "both are planned earlier";
+}
+
+TEST(Cli, PlanMarksWaitingWhenTheTargetIsLater) {
+  TempConfig t(R"(posts:
+  - {id: early, at: 2027-03-02 09:00, channels: [x], text: "Read {link late}"}
+  - {id: late, at: 2027-03-02 12:00, channels: [blog], title: Late, text: hi}
+)");
+  auto r = herald({"plan", "--config", t.config(), "--from", "2027-03-02", "--days", "1", "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].at("key").as_string(), "early@x");
+  EXPECT_TRUE(lines[0].at("waiting").as_bool());
+  EXPECT_EQ(lines[0].at("text").as_string(), "Read https://blog.example.nl/late/");
+  EXPECT_EQ(lines[0].at("warnings").as_array()[0].as_string(),
+            "waits for late@blog, planned later at 2027-03-02T12:00:00+01:00");
+  EXPECT_FALSE(lines[1].at("waiting").as_bool());
+}
+
+TEST(Cli, CheckRejectsAnOverLongTweetWithItsWeightedLength) {
+  std::string emoji;
+  for (int i = 0; i < 141; ++i) emoji += "\xF0\x9F\x9A\xB2";  // a bicycle emoji weighs 2
+  TempConfig t("posts:\n  - {id: bikes, at: 2027-03-02 09:00, channels: [x], text: \"" + emoji + "\"}\n");
+  auto r = herald({"check", "--config", t.config()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, t.calendar() + ":2:60: error: post 'bikes' on x: tweet is 282 weighted characters, more than the "
+                                  "280 x allows\n");
+}
+
 TEST(Cli, PlanTableAndChannelFilter) {
   auto r = herald({"plan", "--config", kExample, "--from", "2027-03-01", "--days", "1", "--channel", "youtube"});
   ASSERT_EQ(r.code, 0) << r.err;
