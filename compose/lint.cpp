@@ -143,7 +143,7 @@ void competitors(const std::vector<LintItem>& all, const Settings& settings, std
       for (const auto& [field, text] : texts) {
         if (!mentions(text, name)) continue;
         LintWarning w;
-        w.where = item.post->location(field.rfind("thread[", 0) == 0 ? "thread" : field);
+        w.where = item.post->location(field);
         w.message = "post '" + item.post->id + "' on " + item.channel + " names competitor '" + name +
                     "'; talk about your own work, not theirs";
         w.keys = {item.key};

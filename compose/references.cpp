@@ -90,7 +90,7 @@ ReferenceGraph check_references(const Calendar& calendar, const Settings& settin
         // mistake is reported once.
         const bool shared = field == "text" || field == "link" || field.rfind("thread[", 0) == 0;
         const bool report = !shared || channel == post.channels.front();
-        const Location where = post.location(field.rfind("thread[", 0) == 0 ? "thread" : field);
+        const Location where = post.location(field);
         std::vector<std::string> malformed;
         auto refs = find_references(text, &malformed);
         if (report)

@@ -382,6 +382,8 @@ std::string_view to_string(PostKind kind) {
 
 Location Post::location(const std::string& field) const {
   if (auto it = where.find(field); it != where.end()) return it->second;
+  // "thread[2]" or "x.thread[0]": the list's place.
+  if (auto bracket = field.find('['); bracket != std::string::npos) return location(field.substr(0, bracket));
   if (auto it = where.find("post"); it != where.end()) return it->second;
   return {file.string(), 0, 0};
 }

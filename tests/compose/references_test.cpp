@@ -126,3 +126,15 @@ TEST(References, RenderWithKnownAndUnknownUrls) {
 
 }  // namespace
 }  // namespace herald
+
+namespace herald {
+namespace {
+
+TEST(References, ErrorsInAThreadPointAtTheThread) {
+  auto c = check("posts:\n  - id: t\n    at: 2027-03-02 10:00\n    channels: [x]\n    thread: [\"1/ a\", \"2/ {link nope}\"]\n");
+  ASSERT_EQ(c.messages.size(), 1u);
+  EXPECT_EQ(c.messages[0], "/cal/calendar.yaml:5:13: error: post 't': {link nope} names no post in the calendar");
+}
+
+}  // namespace
+}  // namespace herald
