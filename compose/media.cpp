@@ -92,6 +92,16 @@ void check_media(const Calendar& calendar, const Settings& settings, Diagnostics
       // Shared media is checked against every channel, but a missing file is reported once.
       const Location where = post.location(own ? channel + ".media" : "media");
       const bool first_channel = own || channel == post.channels.front();
+      if (cs->kind == ChannelKind::youtube && ov != post.overrides.end() && ov->second.file) {
+        const auto video = (post.file.parent_path() / *ov->second.file).lexically_normal();
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(video, ec))
+          diags.error(post.location(channel + ".file"), "post '" + post.id + "': video file '" + *ov->second.file +
+                                                            "' not found (" + video.string() + ")");
+        else if (sniff_media(video) != MediaType::mp4)
+          diags.error(post.location(channel + ".file"),
+                      "post '" + post.id + "': video file '" + *ov->second.file + "' is not an MP4 video");
+      }
       if (media.empty()) continue;
       const MediaRule rule{cs->kind};
       const std::string on = "post '" + post.id + "' on " + channel + ": ";
@@ -127,10 +137,14 @@ void check_media(const Calendar& calendar, const Settings& settings, Diagnostics
           continue;
         }
         const auto size = std::filesystem::file_size(path, ec);
-        if (!ec && size > rule.max_bytes(*by_name))
-          diags.error(where, on + "media file '" + m + "' is " + megabytes(size) + ", more than the " +
-                                 megabytes(rule.max_bytes(*by_name)) + " " + std::string(to_string(cs->kind)) +
-                                 " takes for a " + std::string(to_string(*by_name)));
+        if (!ec && size > rule.max_bytes(*by_name)) {
+          const auto limit = rule.max_bytes(*by_name);
+          const bool close = megabytes(size) == megabytes(limit);
+          diags.error(where, on + "media file '" + m + "' is " +
+                                 (close ? std::to_string(size) + " bytes" : megabytes(size)) + ", more than the " +
+                                 (close ? std::to_string(limit) + " bytes" : megabytes(limit)) + " " +
+                                 std::string(to_string(cs->kind)) + " takes for a " + std::string(to_string(*by_name)));
+        }
         if (*by_name == MediaType::mp4) ++videos;
         else if (*by_name == MediaType::gif) ++gifs;
         else ++images;

@@ -1,6 +1,7 @@
 #include "compose/references.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 namespace herald {
@@ -21,9 +22,32 @@ std::optional<std::string> target_channel(const Reference& ref, const Post& targ
 
 }  // namespace
 
+namespace {
+
+// "{Link x}", "{LINK x}", "{ link x}", "{link: x}": meant as placeholders, but
+// would go out as written; reported so the editor can fix them.
+void find_lookalikes(std::string_view text, std::vector<std::string>& malformed) {
+  for (std::size_t pos = text.find('{'); pos != std::string_view::npos; pos = text.find('{', pos + 1)) {
+    std::size_t i = pos + 1;
+    while (i < text.size() && text[i] == ' ') ++i;
+    if (text.size() - i < 4) continue;
+    std::string word(text.substr(i, 4));
+    for (auto& c : word) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (word != "link") continue;
+    const char after = i + 4 < text.size() ? text[i + 4] : '\0';
+    const bool exact = i == pos + 1 && text.substr(i, 4) == "link" && (after == ' ' || after == '}');
+    if (exact || (after != ' ' && after != ':' && after != '}')) continue;
+    const auto close = text.find('}', pos);
+    malformed.emplace_back(text.substr(pos, close == std::string_view::npos ? 40 : close + 1 - pos));
+  }
+}
+
+}  // namespace
+
 std::vector<Reference> find_references(std::string_view text, std::vector<std::string>* malformed) {
   static constexpr std::string_view kOpen = "{link";
   std::vector<Reference> out;
+  if (malformed) find_lookalikes(text, *malformed);
   std::size_t pos = 0;
   while ((pos = text.find(kOpen, pos)) != std::string_view::npos) {
     const std::size_t close = text.find('}', pos);
@@ -82,53 +106,59 @@ ReferenceGraph check_references(const Calendar& calendar, const Settings& settin
   // Where each edge was written, to report a cycle at one of its references.
   std::map<std::string, Location> edge_where;
   for (const Post& post : calendar.posts) {
+    // A shared text is met once per channel; each mistake is reported once.
+    std::set<std::string> reported_here;
+    for (const char* field : {"title", "excerpt"}) {
+      const std::string& text = std::string(field) == "title" ? post.title : post.excerpt;
+      if (!find_references(text).empty())
+        diags.error(post.location(field), "post '" + post.id + "': {link ...} works in text, thread, description and "
+                                          "link, not in the " + std::string(field));
+    }
     for (const auto& channel : post.channels) {
       const std::string from = post.id + "@" + channel;
-      std::set<std::string> seen_fields;
       for (const auto& [field, text] : channel_texts(post, channel)) {
-        // The post's shared text is checked once, on its first channel, so one
-        // mistake is reported once.
-        const bool shared = field == "text" || field == "link" || field.rfind("thread[", 0) == 0;
-        const bool report = !shared || channel == post.channels.front();
         const Location where = post.location(field);
+        auto report_error = [&](const std::string& message) {
+          if (reported_here.insert(field + "\n" + message).second) diags.error(where, message);
+        };
         std::vector<std::string> malformed;
         auto refs = find_references(text, &malformed);
-        if (report)
-          for (const auto& m : malformed)
-            diags.error(where, "post '" + post.id + "': '" + m +
-                                   "' is not a cross-post link; write {link POST} or {link POST@CHANNEL}");
+        for (const auto& m : malformed)
+          report_error("post '" + post.id + "': '" + m +
+                       "' is not a cross-post link; write {link POST} or {link POST@CHANNEL}");
         for (const auto& ref : refs) {
           const std::string written = "{link " + ref.post + (ref.channel.empty() ? "" : "@" + ref.channel) + "}";
           const Post* target = calendar.find(ref.post);
           if (!target) {
-            if (report) diags.error(where, "post '" + post.id + "': " + written + " names no post in the calendar");
+            report_error("post '" + post.id + "': " + written + " names no post in the calendar");
             continue;
           }
           if (std::holds_alternative<Repeating>(target->timing)) {
-            if (report)
-              diags.error(where, "post '" + post.id + "': " + written + " names a repeating post; link to one post");
+            report_error("post '" + post.id + "': " + written + " names a repeating post; link to one post");
             continue;
           }
           auto tch = target_channel(ref, *target);
           if (!tch) {
             std::string choices;
             for (const auto& c : target->channels) choices += (choices.empty() ? "" : ", ") + ("{link " + target->id + "@" + c + "}");
-            if (report)
-              diags.error(where, "post '" + post.id + "': " + written + " is published on several channels; write one of " +
+            report_error("post '" + post.id + "': " + written + " is published on several channels; write one of " +
                                      choices);
             continue;
           }
           if (std::find(target->channels.begin(), target->channels.end(), *tch) == target->channels.end()) {
-            if (report)
-              diags.error(where, "post '" + post.id + "': " + written + ": post '" + target->id +
+            report_error("post '" + post.id + "': " + written + ": post '" + target->id +
                                      "' is not published on channel '" + *tch + "'");
             continue;
           }
           const ChannelSettings* tcs = settings.channel(*tch);
           if (tcs && tcs->kind == ChannelKind::static_site && tcs->url.empty()) {
-            if (report)
-              diags.error(where, "post '" + post.id + "': " + written + ": channel '" + *tch +
+            report_error("post '" + post.id + "': " + written + ": channel '" + *tch +
                                      "' has no 'url', so its posts have no public address to link to");
+            continue;
+          }
+          if (std::holds_alternative<Queued>(target->timing) && tcs && tcs->slots.empty()) {
+            report_error("post '" + post.id + "': " + written + ": post '" + target->id + "' is queued on channel '" +
+                         *tch + "', which has no slots, so it is never published and this post would wait forever");
             continue;
           }
           const std::string to = target->id + "@" + *tch;
@@ -161,8 +191,11 @@ ReferenceGraph check_references(const Calendar& calendar, const Settings& settin
         std::string id;
         for (const auto& k : members) id += k + " ";
         if (reported.insert(id).second)
-          diags.error(edge_where.at(node + " " + next), "cross-post links form a cycle: " + path +
-                                                            "; each would wait for the other forever");
+          diags.error(edge_where.at(node + " " + next),
+                      members.size() == 1 ? "post '" + node.substr(0, node.find('@')) + "' links to itself (" + node +
+                                                "); it would wait for itself forever"
+                                          : "cross-post links form a cycle: " + path +
+                                                "; each would wait for the other forever");
       } else if (mark[next] == Mark::none) {
         visit(next);
       }

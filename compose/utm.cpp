@@ -90,7 +90,12 @@ std::string tag_links(std::string_view text, const UtmTemplate& utm, const UtmCo
   std::size_t at = 0;
   for (const Link& link : extract_links(text)) {
     out.append(text.substr(at, link.begin - at));
-    out += tag_url(text.substr(link.begin, link.end - link.begin), utm, ctx, own_domains);
+    const std::string_view url = text.substr(link.begin, link.end - link.begin);
+    // A protocol-less link the finder ended right before '?', ':' or '#'
+    // ("example.nl?y=1") would be broken by tagging; it is left as written.
+    const char next = link.end < text.size() ? text[link.end] : ' ';
+    if (!link.has_scheme && (next == '?' || next == ':' || next == '#')) out += url;
+    else out += tag_url(url, utm, ctx, own_domains);
     at = link.end;
   }
   out.append(text.substr(at));

@@ -2,7 +2,10 @@
 
 #include "config/calendar.hpp"
 #include "config/settings.hpp"
+#include "daemon/control.hpp"
+#include "daemon/journal_logger.hpp"
 #include "daemon/plan_output.hpp"
+#include "daemon/run.hpp"
 #include "daemon/version.hpp"
 #include "scheduler/check.hpp"
 #include "scheduler/plan.hpp"
@@ -62,9 +65,11 @@ int cmd_check(CliContext& ctx, const std::string& config) {
             << diags.warning_count() << (diags.warning_count() == 1 ? " warning" : " warnings") << '\n';
     return 1;
   }
-  ctx.out << config << ": ok, " << loaded->calendar.posts.size() << " posts in " << loaded->calendar.files.size()
-          << (loaded->calendar.files.size() == 1 ? " file" : " files") << ", " << deliveries
-          << " deliveries in the next " << kCheckHorizon.count() << " days, " << diags.warning_count()
+  const auto posts = loaded->calendar.posts.size();
+  ctx.out << config << ": ok, " << posts << (posts == 1 ? " post" : " posts") << " in "
+          << loaded->calendar.files.size() << (loaded->calendar.files.size() == 1 ? " file" : " files") << ", "
+          << deliveries << (deliveries == 1 ? " delivery" : " deliveries") << " in the next " << kCheckHorizon.count()
+          << " days, " << diags.warning_count()
           << (diags.warning_count() == 1 ? " warning" : " warnings") << '\n';
   return 0;
 }
@@ -117,18 +122,20 @@ int cmd_plan(CliContext& ctx, const std::string& config, const PlanOptions& opt)
   // N calendar days in the settings' zone, so a 23- or 25-hour DST day is a whole day.
   const Instant to = resolve(zone, to_wall(zone, from) + date::days{opt.days}).instant;
   Diagnostics plan_notes;
-  auto deliveries = plan(loaded->calendar, loaded->settings, {now, from, to, opt.channel}, plan_notes);
+  auto deliveries = plan(loaded->calendar, loaded->settings, {now, from, to, opt.channel, {}}, plan_notes);
   // When each cross-post target goes out, to tell which deliveries will wait.
   // The lint runs over the same wider span, so the window's rows carry
   // findings even when the window lies beyond check's year ahead.
   PlannedAt planned_at;
   Diagnostics ignored;
   const auto wide = plan(loaded->calendar, loaded->settings,
-                         {now, std::min(from, now) - kCheckHorizon, std::max(to, now) + kCheckHorizon, {}}, ignored);
+                         {now, std::min(from, now) - kCheckHorizon, std::max(to, now) + kCheckHorizon, {}, {}}, ignored);
   std::vector<LintItem> items;
+  const Instant lint_from = std::max(std::min(from, now), from - date::days{7});
+  const Instant lint_to = to + date::days{7};
   for (const auto& d : wide) {
     planned_at.emplace(d.post + "@" + d.channel, d.at);
-    items.push_back({d.key, d.source, d.channel, d.at});
+    if (d.at >= lint_from && d.at < lint_to) items.push_back({d.key, d.source, d.channel, d.at});
   }
   report.lint = lint(items, loaded->settings);
   print_diagnostics(ctx.err, diags);
@@ -161,6 +168,19 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
 
   auto* version = app.add_subcommand("version", "print herald's version");
 
+  auto* run_cmd = app.add_subcommand("run", "run the daemon: publish the calendar at its planned times");
+  run_cmd->add_option("--config", config, "settings file");
+
+  std::string reason, channel, until;
+  auto* pause_cmd = app.add_subcommand("pause", "stop publishing (everything, or one channel) until resumed");
+  pause_cmd->add_option("--config", config, "settings file");
+  pause_cmd->add_option("--reason", reason, "why (shown in status and logs)")->required();
+  pause_cmd->add_option("--channel", channel, "only this channel");
+  pause_cmd->add_option("--until", until, "resume by itself at this time (a date or time)");
+  auto* resume_cmd = app.add_subcommand("resume", "publish again; overdue posts follow the late window");
+  resume_cmd->add_option("--config", config, "settings file");
+  resume_cmd->add_option("--channel", channel, "only this channel");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -169,6 +189,34 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
   }
   if (check->parsed()) return cmd_check(ctx, config);
   if (plan_cmd->parsed()) return cmd_plan(ctx, config, plan_opt);
+  if (run_cmd->parsed()) {
+    JournalLogger log;
+    return run_daemon(config, log);
+  }
+  if (pause_cmd->parsed() || resume_cmd->parsed()) {
+    Diagnostics diags;
+    auto settings = load_settings(config, SettingsEnvironment::from_process(), diags);
+    if (!settings) {
+      print_diagnostics(ctx.err, diags);
+      return 1;
+    }
+    try {
+      if (resume_cmd->parsed()) return control_resume(*settings, channel, ctx.now, ctx.out, ctx.err);
+      std::optional<Instant> until_at;
+      if (!until.empty()) {
+        std::string error;
+        until_at = parse_instant_arg(until, *settings->zone, error);
+        if (!until_at) {
+          ctx.err << "herald pause: --until '" << until << "': expected a date or time\n";
+          return 2;
+        }
+      }
+      return control_pause(*settings, channel, reason, until_at, ctx.now, ctx.out, ctx.err);
+    } catch (const std::exception& e) {
+      ctx.err << "herald: cannot open the state directory " << settings->state_dir << ": " << e.what() << '\n';
+      return 1;
+    }
+  }
   if (version->parsed()) {
     ctx.out << "herald " << kVersion << '\n';
     return 0;

@@ -30,11 +30,13 @@ CheckReport check_calendar(const Calendar& calendar, const Settings& settings, I
                         m.unit + ", more than the " + std::to_string(m.limit) + " " + std::string(to_string(cs->kind)) +
                         " allows");
       }
-      for (const auto& p : c.problems) diags.error(where, "post '" + post.id + "' on " + channel + ": " + p);
+      for (const auto& p : c.problems)
+        diags.error(p.find("title") != std::string::npos ? post.location(own_text ? channel + ".title" : "title") : where,
+                    "post '" + post.id + "' on " + channel + ": " + p);
     }
   }
 
-  PlanRequest req{now, now, now + kCheckHorizon, {}};
+  PlanRequest req{now, now, now + kCheckHorizon, {}, {}};
   const auto deliveries = plan(calendar, settings, req, diags);
   report.deliveries = deliveries.size();
   std::vector<LintItem> items;

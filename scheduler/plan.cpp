@@ -140,6 +140,10 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
   };
   std::map<std::string, ChannelSlots> slot_lists;
   const auto chunk = date::days{28};
+  for (const auto& [key, at] : request.pinned) {
+    const auto at_sign = key.find('@');
+    if (at_sign != std::string::npos) taken[key.substr(at_sign + 1)].insert(at);
+  }
   for (std::size_t pi = 0; pi < calendar.posts.size(); ++pi) {
     const Post& post = calendar.posts[pi];
     const auto* queued = std::get_if<Queued>(&post.timing);
@@ -150,6 +154,14 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
     for (std::size_t ci = 0; ci < post.channels.size(); ++ci) {
       const auto& channel = post.channels[ci];
       const ChannelSettings* cs = settings.channel(channel);
+      if (auto pin = request.pinned.find(delivery_key(post, channel, nullptr)); pin != request.pinned.end()) {
+        if (pin->second >= request.from && pin->second < request.to && wanted(channel)) {
+          Delivery d{pin->first, post.id, channel, pin->second, to_wall(*settings.zone, pin->second), WallFit::exact,
+                     true, &post};
+          planned.push_back({std::move(d), pi, ci});
+        }
+        continue;
+      }
       if (!cs || cs->slots.empty()) {
         warnings.warning(post.location("queue"), "post '" + post.id + "' is queued but channel '" + channel +
                                                      "' has no slots; it is not planned there");

@@ -6,6 +6,7 @@
 #include "config/diagnostics.hpp"
 #include "config/settings.hpp"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct PlanRequest {
   Instant from;            ///< window start (inclusive)
   Instant to;              ///< window end (exclusive)
   std::string channel;     ///< only this channel, if not empty
+  /// Queued deliveries that already have a time (the daemon's store): they
+  /// keep it, and other queued posts go around them.
+  std::map<std::string, Instant> pinned;
 };
 
 /// How far ahead a queued post may look for a free slot.

@@ -86,7 +86,7 @@ TEST_F(MediaTest, Errors) {
                 "post 'missing': media file 'media/nope.jpg' not found (" + (dir_ / "media/nope.jpg").string() + ")",
                 "post 'fake': media file 'media/fake.jpg' is named .jpg but its content is not a known image or video",
                 "post 'video-on-fb' on facebook: MP4 file 'media/clip.mp4' is not accepted by facebook",
-                "post 'too-big' on x: media file 'media/big.png' is 5.0 MB, more than the 5.0 MB x takes for a PNG",
+                "post 'too-big' on x: media file 'media/big.png' is 5242881 bytes, more than the 5242880 bytes x takes for a PNG",
                 "post 'too-big' on facebook: media file 'media/big.png' is 5.0 MB, more than the 4.0 MB facebook takes for a PNG",
                 "post 'too-many' on x: X takes up to 4 images, or one GIF, or one video per post",
                 "post 'pdf': media file 'media/doc.pdf' is not a .jpg, .png, .gif or .mp4 file",

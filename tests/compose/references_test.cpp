@@ -94,7 +94,7 @@ TEST(References, Errors) {
                 F + "7:56: error: post 'c': {link multi@youtube}: post 'multi' is not published on channel 'youtube'",
                 F + "8:56: error: post 'd': {link weekly} names a repeating post; link to one post",
                 F + "9:56: error: post 'e': {link page}: channel 'site' has no 'url', so its posts have no public address to link to",
-                F + "10:56: error: cross-post links form a cycle: f@x -> f@x; each would wait for the other forever",
+                F + "10:56: error: post 'f' links to itself (f@x); it would wait for itself forever",
                 F + "11:56: error: post 'g': '{link a b}' is not a cross-post link; write {link POST} or {link POST@CHANNEL}",
             }));
 }

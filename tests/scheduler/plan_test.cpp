@@ -49,7 +49,7 @@ void PrintTo(const Planned& p, std::ostream* os) { *os << p.key << " @ " << form
 std::vector<Planned> run(const Fixture& f, Instant now, Instant from, Instant to, std::string channel = {},
                          Diagnostics* warnings = nullptr) {
   Diagnostics local;
-  auto ds = plan(f.calendar, f.settings, {now, from, to, std::move(channel)}, warnings ? *warnings : local);
+  auto ds = plan(f.calendar, f.settings, {now, from, to, std::move(channel), {}}, warnings ? *warnings : local);
   std::vector<Planned> out;
   for (const auto& d : ds) out.push_back({d.key, d.at});
   return out;
@@ -213,6 +213,29 @@ TEST(Plan, DeliveryKeys) {
   const WallTime occurrence = WallTime{date::local_days{2027_y / date::March / 8}} + 9h;
   EXPECT_EQ(delivery_key(f.calendar.posts[0], "x", nullptr), "once@x");
   EXPECT_EQ(delivery_key(f.calendar.posts[1], "x", &occurrence), "weekly@x#2027-03-08");
+}
+
+}  // namespace
+}  // namespace herald
+
+namespace herald {
+namespace {
+
+TEST(Plan, PinnedQueuedDeliveriesKeepTheirTimeAndOthersGoAround) {
+  auto f = load(R"(posts:
+  - {id: q1, queue: true, channels: [x], text: a}
+  - {id: q2, queue: true, channels: [x], text: b}
+)");
+  // q2 was stored at the first slot earlier; q1 must not take that slot now.
+  PlanRequest req{kMar1, kMar1, kMar1 + date::days{2}, {}, {}};
+  req.pinned["q2@x"] = utc(2027_y / date::March / 1, 8h, 15min);
+  Diagnostics w;
+  auto ds = plan(f.calendar, f.settings, req, w);
+  ASSERT_EQ(ds.size(), 2u);
+  EXPECT_EQ(ds[0].key, "q2@x");
+  EXPECT_EQ(ds[0].at, utc(2027_y / date::March / 1, 8h, 15min));
+  EXPECT_EQ(ds[1].key, "q1@x");
+  EXPECT_EQ(ds[1].at, utc(2027_y / date::March / 1, 16h, 30min));
 }
 
 }  // namespace

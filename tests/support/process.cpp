@@ -65,3 +65,80 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
 }
 
 }  // namespace herald::testing
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace herald::testing {
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const std::string& stderr_file,
+                                     const std::vector<std::string>& env) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
+  for (const auto& e : env) env_strings.push_back(e);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  std::vector<char*> args;
+  for (auto& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    int devnull = open("/dev/null", O_RDWR);
+    int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(err, 2);
+    execve(args[0], args.data(), envp.data());
+    _exit(127);
+  }
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (running()) {
+    ::kill(pid_, SIGKILL);
+    wait(std::chrono::seconds(10));
+  }
+}
+
+void BackgroundProcess::signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
+bool BackgroundProcess::running() {
+  if (pid_ <= 0 || status_ != -1) return false;
+  int st = 0;
+  pid_t r = waitpid(pid_, &st, WNOHANG);
+  if (r == pid_) {
+    status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return false;
+  }
+  return true;
+}
+
+int BackgroundProcess::wait(std::chrono::milliseconds timeout) {
+  if (!eventually([&] { return !running(); }, timeout)) return -1;
+  return status_;
+}
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace herald::testing

@@ -1,0 +1,124 @@
+#include "scheduler/state.hpp"
+
+#include <array>
+
+namespace herald {
+
+namespace {
+
+constexpr std::array kStateNames{
+    std::string_view{"planned"},    std::string_view{"waiting"},   std::string_view{"held"},
+    std::string_view{"sending"},    std::string_view{"retry_wait"}, std::string_view{"published"},
+    std::string_view{"failed"},     std::string_view{"needs_review"}, std::string_view{"cancelled"},
+};
+
+constexpr std::array kEventNames{
+    std::string_view{"wait_for_dependency"}, std::string_view{"dependency_met"},
+    std::string_view{"pause"},               std::string_view{"resume"},
+    std::string_view{"start_send"},          std::string_view{"sent"},
+    std::string_view{"transient_error"},     std::string_view{"retry_due"},
+    std::string_view{"permanent_error"},     std::string_view{"auth_error"},
+    std::string_view{"outcome_unknown"},     std::string_view{"found_on_platform"},
+    std::string_view{"absent_on_platform"},  std::string_view{"missed"},
+    std::string_view{"edited"},              std::string_view{"removed"},
+    std::string_view{"retry_requested"},     std::string_view{"resolved"},
+};
+
+static_assert(kStateNames.size() == static_cast<std::size_t>(State::cancelled) + 1);
+static_assert(kEventNames.size() == static_cast<std::size_t>(Event::resolved) + 1);
+
+// Not yet handed to the platform, and no person is needed: the states a
+// pause, a miss or a removal from the calendar can still act on.
+bool untouched(State s) {
+  return s == State::planned || s == State::waiting || s == State::held || s == State::retry_wait;
+}
+
+}  // namespace
+
+std::optional<State> transition(State from, Event event) {
+  using S = State;
+  switch (event) {
+    case Event::wait_for_dependency:
+      if (from == S::planned) return S::waiting;
+      break;
+    case Event::dependency_met:
+      if (from == S::waiting) return S::planned;
+      break;
+    case Event::pause:
+      if (from == S::planned || from == S::waiting || from == S::retry_wait) return S::held;
+      break;
+    case Event::resume:
+      if (from == S::held) return S::planned;
+      break;
+    case Event::start_send:
+      // Only from planned: a retry first becomes planned (retry_due), so there
+      // is one path into sending and one place that checks pauses and spacing.
+      if (from == S::planned) return S::sending;
+      break;
+    case Event::sent:
+      if (from == S::sending) return S::published;
+      break;
+    case Event::transient_error:
+      if (from == S::sending) return S::retry_wait;
+      break;
+    case Event::retry_due:
+      if (from == S::retry_wait) return S::planned;
+      break;
+    case Event::permanent_error:
+      if (from == S::sending) return S::failed;
+      break;
+    case Event::auth_error:
+      // The delivery was not sent; the dispatcher pauses its channel.
+      if (from == S::sending) return S::held;
+      break;
+    case Event::outcome_unknown:
+      if (from == S::sending) return S::needs_review;
+      break;
+    case Event::found_on_platform:
+      if (from == S::sending) return S::published;
+      break;
+    case Event::absent_on_platform:
+      // Proven not posted: due again, as if the request never went out.
+      if (from == S::sending) return S::planned;
+      break;
+    case Event::missed:
+      if (untouched(from)) return S::needs_review;
+      break;
+    case Event::edited:
+      // A failed delivery goes back too: the editor fixed what the platform
+      // rejected. In-flight and needs_review deliveries may already be out.
+      if (untouched(from) || from == S::failed) return S::planned;
+      break;
+    case Event::removed:
+      // Never touch an in-flight request; a person may drop a needs_review one.
+      if (untouched(from) || from == S::failed || from == S::needs_review) return S::cancelled;
+      break;
+    case Event::retry_requested:
+      if (from == S::failed || from == S::needs_review) return S::planned;
+      break;
+    case Event::resolved:
+      if (from == S::failed || from == S::needs_review) return S::published;
+      break;
+  }
+  return std::nullopt;
+}
+
+bool is_final(State s) { return s == State::published || s == State::cancelled; }
+
+std::string_view to_string(State s) {
+  const auto i = static_cast<std::size_t>(s);
+  return i < kStateNames.size() ? kStateNames[i] : std::string_view{"unknown"};
+}
+
+std::string_view to_string(Event e) {
+  const auto i = static_cast<std::size_t>(e);
+  return i < kEventNames.size() ? kEventNames[i] : std::string_view{"unknown"};
+}
+
+std::optional<State> parse_state(std::string_view text) {
+  for (std::size_t i = 0; i < kStateNames.size(); ++i)
+    if (kStateNames[i] == text) return static_cast<State>(i);
+  return std::nullopt;
+}
+
+}  // namespace herald

@@ -1,0 +1,561 @@
+#include "scheduler/store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+#include <unordered_set>
+
+namespace herald {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// Each entry migrates from version i to i + 1. Every statement is written so
+// that running it again changes nothing (IF NOT EXISTS), so a migration cut
+// short by a crash, or one racing a second process, is simply run again.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1
+    R"sql(
+CREATE TABLE IF NOT EXISTS schema_version (
+  version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+  key          TEXT PRIMARY KEY NOT NULL,
+  post         TEXT NOT NULL,
+  channel      TEXT NOT NULL,
+  planned      INTEGER NOT NULL,
+  state        TEXT NOT NULL CHECK (state IN ('planned', 'waiting', 'held', 'sending', 'retry_wait',
+                                              'published', 'failed', 'needs_review', 'cancelled')),
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER,
+  remote_id    TEXT NOT NULL DEFAULT '',
+  url          TEXT NOT NULL DEFAULT '',
+  last_error   TEXT NOT NULL DEFAULT '',
+  content_hash TEXT NOT NULL DEFAULT '',
+  sent_text    TEXT NOT NULL DEFAULT '',
+  queued       INTEGER NOT NULL DEFAULT 0,
+  updated      INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (state, planned, key);
+CREATE INDEX IF NOT EXISTS deliveries_by_planned ON deliveries (planned);
+CREATE TABLE IF NOT EXISTS events (
+  id         INTEGER PRIMARY KEY AUTOINCREMENT,
+  at         INTEGER NOT NULL,
+  key        TEXT NOT NULL DEFAULT '',
+  event      TEXT NOT NULL,
+  from_state TEXT NOT NULL DEFAULT '',
+  to_state   TEXT NOT NULL DEFAULT '',
+  detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_by_key ON events (key, id);
+CREATE TABLE IF NOT EXISTS pauses (
+  channel TEXT PRIMARY KEY NOT NULL,
+  reason  TEXT NOT NULL,
+  since   INTEGER NOT NULL,
+  until   INTEGER
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  credential TEXT PRIMARY KEY NOT NULL,
+  value      TEXT NOT NULL,
+  updated    INTEGER NOT NULL
+);
+)sql",
+};
+static_assert(std::size(kMigrations) == Store::kSchemaVersion);
+
+constexpr const char* kDeliveryColumns =
+    "key, post, channel, planned, state, attempts, next_attempt, remote_id, url, last_error, content_hash, "
+    "sent_text, queued, updated";
+
+std::int64_t to_db(Instant t) { return t.time_since_epoch().count(); }
+Instant from_db(std::int64_t v) { return Instant{std::chrono::seconds{v}}; }
+
+std::string state_text(State s) { return std::string(to_string(s)); }
+
+// Write transactions take the write lock at BEGIN, so a concurrent writer
+// waits out busy_timeout instead of failing halfway with SQLITE_BUSY on the
+// first write (a DEFERRED read-then-write transaction cannot be retried).
+// The destructor rolls back anything not committed.
+class WriteTransaction {
+ public:
+  explicit WriteTransaction(SQLite::Database& db) : tx_(db, SQLite::TransactionBehavior::IMMEDIATE) {}
+  void commit() { tx_.commit(); }
+
+ private:
+  SQLite::Transaction tx_;
+};
+
+StoredDelivery read_delivery(SQLite::Statement& q) {
+  StoredDelivery d;
+  d.key = q.getColumn(0).getString();
+  d.post = q.getColumn(1).getString();
+  d.channel = q.getColumn(2).getString();
+  d.planned = from_db(q.getColumn(3).getInt64());
+  const std::string state = q.getColumn(4).getString();
+  const auto parsed = parse_state(state);
+  // The CHECK constraint keeps other text out; a hand-edited database must not
+  // turn into a delivery that looks due.
+  if (!parsed) throw std::runtime_error("delivery " + d.key + " has an unknown state '" + state + "'");
+  d.state = *parsed;
+  d.attempts = q.getColumn(5).getInt();
+  if (!q.getColumn(6).isNull()) d.next_attempt = from_db(q.getColumn(6).getInt64());
+  d.remote_id = q.getColumn(7).getString();
+  d.url = q.getColumn(8).getString();
+  d.last_error = q.getColumn(9).getString();
+  d.content_hash = q.getColumn(10).getString();
+  d.sent_text = q.getColumn(11).getString();
+  d.queued = q.getColumn(12).getInt() != 0;
+  d.updated = from_db(q.getColumn(13).getInt64());
+  return d;
+}
+
+std::optional<StoredDelivery> select_delivery(SQLite::Database& db, const std::string& key) {
+  SQLite::Statement q(db, std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE key = ?");
+  q.bind(1, key);
+  if (!q.executeStep()) return std::nullopt;
+  return read_delivery(q);
+}
+
+void append_event(SQLite::Database& db, Instant at, const std::string& key, const std::string& event,
+                  const std::string& from, const std::string& to, const std::string& detail) {
+  SQLite::Statement q(db,
+                      "INSERT INTO events (at, key, event, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)");
+  q.bind(1, to_db(at));
+  q.bind(2, key);
+  q.bind(3, event);
+  q.bind(4, from);
+  q.bind(5, to);
+  q.bind(6, detail);
+  q.exec();
+}
+
+// Errors go to the journal and the status page; name the path and the reason.
+[[noreturn]] void throw_errno(const std::string& what, const fs::path& path) {
+  throw fs::filesystem_error(what, path, std::error_code(errno, std::generic_category()));
+}
+
+// The state directory holds rotated tokens: owner only, whatever the umask
+// or an earlier, looser setup left.
+void prepare_state_dir(const fs::path& dir) {
+  if (dir.has_parent_path() && !dir.parent_path().empty()) fs::create_directories(dir.parent_path());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) throw_errno("cannot create the state directory", dir);
+  if (!fs::is_directory(dir)) throw fs::filesystem_error("the state directory is not a directory", dir,
+                                                         std::make_error_code(std::errc::not_a_directory));
+  if (::chmod(dir.c_str(), 0700) != 0) throw_errno("cannot set mode 0700 on the state directory", dir);
+}
+
+// Creates `file` empty with mode 0600 if it does not exist, so it is never
+// readable by others, not even for a moment. Refuses a symlink.
+void create_private_file(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    ::close(fd);
+    return;
+  }
+  if (errno != EEXIST) throw_errno("cannot create", file);
+  if (fs::is_symlink(fs::symlink_status(file))) throw fs::filesystem_error("refusing a symbolic link", file,
+                                                                          std::make_error_code(std::errc::not_supported));
+}
+
+void make_private(const fs::path& file, bool must_exist) {
+  if (::chmod(file.c_str(), 0600) == 0) return;
+  if (!must_exist && errno == ENOENT) return;
+  throw_errno("cannot set mode 0600 on", file);
+}
+
+std::string change_detail(const StoredDelivery& old, Instant planned, bool content_changed) {
+  std::string detail;
+  if (old.planned != planned) detail = "time " + format_utc(old.planned) + " -> " + format_utc(planned);
+  if (content_changed) detail += std::string(detail.empty() ? "" : "; ") + "content changed";
+  return detail;
+}
+
+}  // namespace
+
+Store::Store(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+Store::~Store() = default;
+
+std::unique_ptr<Store> Store::open(const std::filesystem::path& state_dir) {
+  prepare_state_dir(state_dir);
+  const fs::path file = state_dir / "herald.db";
+  create_private_file(file);
+  make_private(file, true);
+  // SQLite gives its -wal and -shm files the mode of the database; older
+  // ones left from a looser setup are tightened too.
+  make_private(fs::path(file).concat("-wal"), false);
+  make_private(fs::path(file).concat("-shm"), false);
+
+  auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
+  db->exec("PRAGMA journal_mode=WAL");
+  // FULL on every commit, not only around mark_sending: in WAL mode NORMAL
+  // may lose the last commits on power failure, and a lost `published` or
+  // `cancelled` is as bad as a lost `sending`. herald commits a handful of
+  // times per post, so the extra fsync costs nothing that matters.
+  db->exec("PRAGMA synchronous=FULL");
+  db->exec("PRAGMA foreign_keys=ON");
+  std::unique_ptr<Store> store(new Store(std::move(db)));
+  store->migrate();
+  return store;
+}
+
+void Store::migrate() {
+  WriteTransaction tx(*db_);
+  int version = 0;
+  if (db_->tableExists("schema_version")) {
+    SQLite::Statement q(*db_, "SELECT max(version) FROM schema_version");
+    if (q.executeStep() && !q.getColumn(0).isNull()) version = q.getColumn(0).getInt();
+  }
+  if (version > kSchemaVersion)
+    throw std::runtime_error("herald.db has schema version " + std::to_string(version) +
+                             ", newer than this herald understands (" + std::to_string(kSchemaVersion) + ")");
+  if (version == kSchemaVersion) return;  // nothing to do; the transaction rolls back
+  for (int v = version; v < kSchemaVersion; ++v) db_->exec(kMigrations[v]);
+  db_->exec("DELETE FROM schema_version");
+  db_->exec("INSERT INTO schema_version (version) VALUES (" + std::to_string(kSchemaVersion) + ")");
+  tx.commit();
+}
+
+int Store::schema_version() {
+  if (!db_->tableExists("schema_version")) return 0;
+  SQLite::Statement q(*db_, "SELECT max(version) FROM schema_version");
+  if (!q.executeStep() || q.getColumn(0).isNull()) return 0;
+  return q.getColumn(0).getInt();
+}
+
+SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, Instant to, Instant now) {
+  SyncResult result;
+  WriteTransaction tx(*db_);
+  SQLite::Statement insert(*db_,
+                           "INSERT INTO deliveries (key, post, channel, planned, state, content_hash, queued, updated) "
+                           "VALUES (?, ?, ?, ?, 'planned', ?, ?, ?)");
+  // Back to planned: a retry time or an error of the old version means nothing now.
+  SQLite::Statement update(*db_,
+                           "UPDATE deliveries SET planned = ?, state = 'planned', content_hash = ?, queued = ?, "
+                           "next_attempt = NULL, last_error = '', updated = ? WHERE key = ?");
+  std::unordered_set<std::string> in_plan;
+  const std::string planned_text = state_text(State::planned);
+
+  for (const auto& p : plan) {
+    if (!in_plan.insert(p.key).second) continue;  // a duplicate key: the first one counts
+    const auto old = select_delivery(*db_, p.key);
+    if (!old) {
+      insert.reset();
+      insert.bind(1, p.key);
+      insert.bind(2, p.post);
+      insert.bind(3, p.channel);
+      insert.bind(4, to_db(p.planned));
+      insert.bind(5, p.content_hash);
+      insert.bind(6, p.queued ? 1 : 0);
+      insert.bind(7, to_db(now));
+      insert.exec();
+      append_event(*db_, now, p.key, "planned", "", planned_text, format_utc(p.planned));
+      ++result.added;
+      continue;
+    }
+    // A queued delivery keeps the slot it was given: a reload that happens
+    // to place it elsewhere must not move a post people already expect.
+    const Instant planned = old->queued && p.queued ? old->planned : p.planned;
+    const bool content_changed = old->content_hash != p.content_hash;
+    const bool changed = planned != old->planned || content_changed || old->queued != p.queued;
+
+    if (old->state == State::cancelled) {
+      // Back in the calendar (restored, or moved back into the window): due
+      // again, unless a request was ever made for it; then a person decides.
+      if (old->attempts > 0) {
+        ++result.unchanged;
+        continue;
+      }
+      update.reset();
+      update.bind(1, to_db(planned));
+      update.bind(2, p.content_hash);
+      update.bind(3, p.queued ? 1 : 0);
+      update.bind(4, to_db(now));
+      update.bind(5, p.key);
+      update.exec();
+      append_event(*db_, now, p.key, "planned", state_text(old->state), planned_text,
+                   "back in the calendar, " + format_utc(planned));
+      ++result.added;
+      continue;
+    }
+    const auto next = transition(old->state, Event::edited);
+    if (!changed || !next) {
+      // Unchanged, or it may already be out (sending, needs_review,
+      // published): the edit is ignored.
+      ++result.unchanged;
+      continue;
+    }
+    update.reset();
+    update.bind(1, to_db(planned));
+    update.bind(2, p.content_hash);
+    update.bind(3, p.queued ? 1 : 0);
+    update.bind(4, to_db(now));
+    update.bind(5, p.key);
+    update.exec();
+    append_event(*db_, now, p.key, "edited", state_text(old->state), state_text(*next),
+                 change_detail(*old, planned, content_changed));
+    ++result.updated;
+  }
+
+  // What left the calendar within the window. Outside it the plan says
+  // nothing, so nothing there is touched.
+  SQLite::Statement window(*db_,
+                           "SELECT key, state FROM deliveries WHERE planned >= ? AND planned < ? ORDER BY planned, key");
+  window.bind(1, to_db(from));
+  window.bind(2, to_db(to));
+  std::vector<std::pair<std::string, State>> gone;
+  while (window.executeStep()) {
+    std::string key = window.getColumn(0).getString();
+    if (in_plan.count(key)) continue;
+    const auto state = parse_state(window.getColumn(1).getString());
+    if (!state || *state == State::sending || *state == State::needs_review) continue;
+    if (!transition(*state, Event::removed)) continue;  // published, cancelled
+    gone.emplace_back(std::move(key), *state);
+  }
+  SQLite::Statement cancel(*db_,
+                           "UPDATE deliveries SET state = 'cancelled', next_attempt = NULL, updated = ? WHERE key = ?");
+  for (const auto& [key, state] : gone) {
+    cancel.reset();
+    cancel.bind(1, to_db(now));
+    cancel.bind(2, key);
+    cancel.exec();
+    append_event(*db_, now, key, "cancelled", state_text(state), state_text(State::cancelled),
+                 "no longer in the calendar");
+    ++result.cancelled;
+  }
+  tx.commit();
+  return result;
+}
+
+std::optional<StoredDelivery> Store::get(const std::string& key) { return select_delivery(*db_, key); }
+
+std::vector<StoredDelivery> Store::in_states(std::initializer_list<State> states) {
+  std::vector<StoredDelivery> out;
+  if (states.size() == 0) return out;
+  std::string sql = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE state IN (";
+  for (std::size_t i = 0; i < states.size(); ++i) sql += i == 0 ? "?" : ", ?";
+  sql += ") ORDER BY planned, key";
+  SQLite::Statement q(*db_, sql);
+  int i = 1;
+  for (State s : states) q.bind(i++, state_text(s));
+  while (q.executeStep()) out.push_back(read_delivery(q));
+  return out;
+}
+
+std::vector<StoredDelivery> Store::all() {
+  std::vector<StoredDelivery> out;
+  SQLite::Statement q(*db_, std::string("SELECT ") + kDeliveryColumns + " FROM deliveries ORDER BY planned, key");
+  while (q.executeStep()) out.push_back(read_delivery(q));
+  return out;
+}
+
+bool Store::set_state(const std::string& key, State to, const std::string& event, const std::string& detail,
+                      Instant now) {
+  WriteTransaction tx(*db_);
+  const auto old = select_delivery(*db_, key);
+  if (!old) return false;
+  const bool reason = to == State::failed || to == State::needs_review || to == State::retry_wait ||
+                      to == State::held || to == State::waiting;
+  // next_attempt only means something in retry_wait (mark_retry sets it).
+  SQLite::Statement q(*db_,
+                      "UPDATE deliveries SET state = ?, updated = ?, "
+                      "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
+                      "next_attempt = CASE WHEN ? = 'retry_wait' THEN next_attempt ELSE NULL END "
+                      "WHERE key = ?");
+  q.bind(1, state_text(to));
+  q.bind(2, to_db(now));
+  q.bind(3, reason ? 1 : 0);
+  q.bind(4, detail);
+  q.bind(5, state_text(to));
+  q.bind(6, key);
+  q.exec();
+  append_event(*db_, now, key, event, state_text(old->state), state_text(to), detail);
+  tx.commit();
+  return true;
+}
+
+void Store::mark_sending(const std::string& key, const std::string& sent_text, Instant now) {
+  WriteTransaction tx(*db_);
+  const auto old = select_delivery(*db_, key);
+  if (!old) throw std::runtime_error("mark_sending: no delivery " + key);
+  // The at-most-once gate: whatever the caller believed, a delivery that is
+  // not planned here and now (already sending, published, cancelled) is not sent.
+  if (!transition(old->state, Event::start_send))
+    throw std::logic_error("mark_sending: " + key + " is " + state_text(old->state) + ", not planned");
+  SQLite::Statement q(*db_,
+                      "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, "
+                      "next_attempt = NULL, updated = ? WHERE key = ?");
+  q.bind(1, sent_text);
+  q.bind(2, to_db(now));
+  q.bind(3, key);
+  q.exec();
+  append_event(*db_, now, key, "sending", state_text(old->state), state_text(State::sending),
+               "attempt " + std::to_string(old->attempts + 1));
+  // synchronous=FULL (set in open): the commit is on disk before we return.
+  tx.commit();
+}
+
+void Store::mark_published(const std::string& key, const std::string& remote_id, const std::string& url,
+                           Instant now) {
+  WriteTransaction tx(*db_);
+  const auto old = select_delivery(*db_, key);
+  if (!old) throw std::runtime_error("mark_published: no delivery " + key);
+  SQLite::Statement q(*db_,
+                      "UPDATE deliveries SET state = 'published', remote_id = ?, url = ?, next_attempt = NULL, "
+                      "last_error = '', updated = ? WHERE key = ?");
+  q.bind(1, remote_id);
+  q.bind(2, url);
+  q.bind(3, to_db(now));
+  q.bind(4, key);
+  q.exec();
+  append_event(*db_, now, key, "published", state_text(old->state), state_text(State::published), url);
+  tx.commit();
+}
+
+void Store::mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now) {
+  WriteTransaction tx(*db_);
+  const auto old = select_delivery(*db_, key);
+  if (!old) throw std::runtime_error("mark_retry: no delivery " + key);
+  SQLite::Statement q(*db_,
+                      "UPDATE deliveries SET state = 'retry_wait', next_attempt = ?, last_error = ?, updated = ? "
+                      "WHERE key = ?");
+  q.bind(1, to_db(next_attempt));
+  q.bind(2, error);
+  q.bind(3, to_db(now));
+  q.bind(4, key);
+  q.exec();
+  append_event(*db_, now, key, "retry_scheduled", state_text(old->state), state_text(State::retry_wait),
+               error + " (next attempt " + format_utc(next_attempt) + ")");
+  tx.commit();
+}
+
+void Store::set_pause(const Pause& pause, Instant now) {
+  WriteTransaction tx(*db_);
+  SQLite::Statement q(*db_,
+                      "INSERT INTO pauses (channel, reason, since, until) VALUES (?, ?, ?, ?) "
+                      "ON CONFLICT (channel) DO UPDATE SET reason = excluded.reason, since = excluded.since, "
+                      "until = excluded.until");
+  q.bind(1, pause.channel);
+  q.bind(2, pause.reason);
+  q.bind(3, to_db(pause.since));
+  if (pause.until)
+    q.bind(4, to_db(*pause.until));
+  else
+    q.bind(4);
+  q.exec();
+  std::string detail = (pause.channel.empty() ? std::string("all channels") : "channel " + pause.channel) + ": " +
+                       pause.reason;
+  if (pause.until) detail += " (until " + format_utc(*pause.until) + ")";
+  append_event(*db_, now, "", "paused", "", "", detail);
+  tx.commit();
+}
+
+bool Store::clear_pause(const std::string& channel, Instant now) {
+  WriteTransaction tx(*db_);
+  SQLite::Statement q(*db_, "DELETE FROM pauses WHERE channel = ?");
+  q.bind(1, channel);
+  if (q.exec() == 0) return false;
+  append_event(*db_, now, "", "resumed", "", "", channel.empty() ? std::string("all channels") : "channel " + channel);
+  tx.commit();
+  return true;
+}
+
+std::vector<Pause> Store::pauses() {
+  std::vector<Pause> out;
+  SQLite::Statement q(*db_, "SELECT channel, reason, since, until FROM pauses ORDER BY channel");
+  while (q.executeStep()) {
+    Pause p;
+    p.channel = q.getColumn(0).getString();
+    p.reason = q.getColumn(1).getString();
+    p.since = from_db(q.getColumn(2).getInt64());
+    if (!q.getColumn(3).isNull()) p.until = from_db(q.getColumn(3).getInt64());
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+void Store::put_token(const std::string& credential, const std::string& value, Instant now) {
+  WriteTransaction tx(*db_);
+  SQLite::Statement q(*db_,
+                      "INSERT INTO tokens (credential, value, updated) VALUES (?, ?, ?) "
+                      "ON CONFLICT (credential) DO UPDATE SET value = excluded.value, updated = excluded.updated");
+  q.bind(1, credential);
+  q.bind(2, value);
+  q.bind(3, to_db(now));
+  q.exec();
+  // The history says that it happened, never what the token is.
+  append_event(*db_, now, "", "token_rotated", "", "", credential);
+  tx.commit();
+}
+
+std::optional<std::string> Store::token(const std::string& credential) {
+  SQLite::Statement q(*db_, "SELECT value FROM tokens WHERE credential = ?");
+  q.bind(1, credential);
+  if (!q.executeStep()) return std::nullopt;
+  return q.getColumn(0).getString();
+}
+
+void Store::note(const std::string& event, const std::string& detail, Instant now, const std::string& key) {
+  WriteTransaction tx(*db_);
+  append_event(*db_, now, key, event, "", "", detail);
+  tx.commit();
+}
+
+std::vector<HistoryEvent> Store::history(int limit, const std::string& key) {
+  std::vector<HistoryEvent> out;
+  if (limit <= 0) return out;
+  SQLite::Statement q(*db_, key.empty()
+                                ? "SELECT id, at, key, event, from_state, to_state, detail FROM events "
+                                  "ORDER BY id DESC LIMIT ?"
+                                : "SELECT id, at, key, event, from_state, to_state, detail FROM events "
+                                  "WHERE key = ? ORDER BY id DESC LIMIT ?");
+  int i = 1;
+  if (!key.empty()) q.bind(i++, key);
+  q.bind(i, limit);
+  while (q.executeStep()) {
+    HistoryEvent e;
+    e.id = q.getColumn(0).getInt64();
+    e.at = from_db(q.getColumn(1).getInt64());
+    e.key = q.getColumn(2).getString();
+    e.event = q.getColumn(3).getString();
+    e.from_state = q.getColumn(4).getString();
+    e.to_state = q.getColumn(5).getString();
+    e.detail = q.getColumn(6).getString();
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+bool Store::integrity_ok() {
+  try {
+    SQLite::Statement q(*db_, "PRAGMA integrity_check");
+    if (!q.executeStep()) return false;
+    const std::string first = q.getColumn(0).getString();
+    return first == "ok" && !q.executeStep();
+  } catch (const SQLite::Exception&) {
+    return false;
+  }
+}
+
+void Store::backup_to(const std::filesystem::path& file) {
+  // The copy holds the rotated tokens too (a restore without them would
+  // break OAuth2 channels whose old refresh token is spent): it is created
+  // owner-only before SQLite writes into it. VACUUM INTO refuses a file that
+  // is not empty, so an existing backup is never overwritten.
+  create_private_file(file);
+  make_private(file, true);
+  SQLite::Statement q(*db_, "VACUUM INTO ?");
+  q.bind(1, file.string());
+  q.exec();
+}
+
+}  // namespace herald

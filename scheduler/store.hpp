@@ -1,0 +1,134 @@
+#pragma once
+// The durable store (SQLite through SQLiteCpp): deliveries, their event
+// history, pauses and rotated tokens. One writer, on the event loop's thread.
+// Every write is one `BEGIN IMMEDIATE` transaction; the `sending` transition
+// is committed with synchronous=FULL before any request goes out.
+
+#include "config/local_time.hpp"
+#include "scheduler/state.hpp"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace herald {
+
+/// A delivery as the store keeps it.
+struct StoredDelivery {
+  std::string key;
+  std::string post;
+  std::string channel;
+  Instant planned;                   ///< when it is due
+  State state = State::planned;
+  int attempts = 0;                  ///< create requests made so far
+  std::optional<Instant> next_attempt;  ///< retry_wait: when to try again
+  std::string remote_id;
+  std::string url;
+  std::string last_error;            ///< the latest error or reason, for people
+  std::string content_hash;          ///< of the calendar content, to notice edits
+  std::string sent_text;             ///< the composed text as it was sent
+  bool queued = false;               ///< placed in a queue slot (its time is pinned once stored)
+  Instant updated;
+};
+
+/// One line of the append-only history.
+struct HistoryEvent {
+  std::int64_t id = 0;
+  Instant at;
+  std::string key;          ///< empty for channel- or daemon-wide events
+  std::string event;        ///< e.g. "published", "paused", "calendar_reloaded"
+  std::string from_state;
+  std::string to_state;
+  std::string detail;
+};
+
+/// A pause: global (empty channel) or one channel's.
+struct Pause {
+  std::string channel;
+  std::string reason;
+  Instant since;
+  std::optional<Instant> until;
+};
+
+/// One delivery of a plan, as sync receives it.
+struct PlannedDelivery {
+  std::string key;
+  std::string post;
+  std::string channel;
+  Instant planned;
+  std::string content_hash;
+  bool queued = false;
+};
+
+/// What one sync changed.
+struct SyncResult {
+  int added = 0;
+  int updated = 0;
+  int cancelled = 0;
+  int unchanged = 0;
+};
+
+class Store {
+ public:
+  /// Opens (creating, with mode 0700, if needed) `state_dir/herald.db`,
+  /// migrating its schema to the current version. Throws on failure.
+  static std::unique_ptr<Store> open(const std::filesystem::path& state_dir);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  static constexpr int kSchemaVersion = 1;
+  int schema_version();
+
+  /// Applies a plan in one transaction: new keys inserted `planned`; an
+  /// unpublished delivery whose time or content changed is updated (a
+  /// `failed` one goes back to `planned`); keys of the window [from, to)
+  /// missing from the plan are `cancelled` unless published, sending or
+  /// needing review; published deliveries are never touched.
+  SyncResult sync(const std::vector<PlannedDelivery>& plan, Instant from, Instant to, Instant now);
+
+  std::optional<StoredDelivery> get(const std::string& key);
+  /// Deliveries in any of these states, ordered by planned time then key.
+  std::vector<StoredDelivery> in_states(std::initializer_list<State> states);
+  std::vector<StoredDelivery> all();
+
+  /// Moves a delivery to a state with an event line; `detail` becomes
+  /// last_error for failed/needs_review/retry_wait/held/waiting. Returns false
+  /// if the key is unknown. The caller checked the transition with state.hpp.
+  bool set_state(const std::string& key, State to, const std::string& event, const std::string& detail, Instant now);
+  /// `sending`, attempts + 1, the text as sent; committed with synchronous=FULL.
+  void mark_sending(const std::string& key, const std::string& sent_text, Instant now);
+  void mark_published(const std::string& key, const std::string& remote_id, const std::string& url, Instant now);
+  void mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now);
+
+  void set_pause(const Pause& pause, Instant now);
+  /// Lifts the pause of `channel` (empty: the global one). False if none.
+  bool clear_pause(const std::string& channel, Instant now);
+  std::vector<Pause> pauses();
+
+  /// Rotated OAuth tokens, by credential name; never written to the credentials directory.
+  void put_token(const std::string& credential, const std::string& value, Instant now);
+  std::optional<std::string> token(const std::string& credential);
+
+  /// Appends a daemon- or channel-wide event (reloads, pauses, errors).
+  void note(const std::string& event, const std::string& detail, Instant now, const std::string& key = {});
+  std::vector<HistoryEvent> history(int limit, const std::string& key = {});
+
+  /// `PRAGMA integrity_check` is "ok".
+  bool integrity_ok();
+  /// A consistent copy of the live database (VACUUM INTO).
+  void backup_to(const std::filesystem::path& file);
+
+ private:
+  explicit Store(std::unique_ptr<SQLite::Database> db);
+  void migrate();
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace herald

@@ -1,0 +1,128 @@
+// Kills the real daemon with SIGKILL, at random moments and at its named
+// fault points, over and over while a calendar falls due, restarting it each
+// time; then checks the promises: every due delivery published exactly once
+// or needing review, none created twice, and a sound database.
+//
+// CI size by default; HERALD_CRASH_KILLS=500 for the long run.
+#include "scheduler/store.hpp"
+#include "tests/support/process.hpp"
+
+#include <date/date.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace herald {
+namespace {
+
+using testing::BackgroundProcess;
+using testing::eventually;
+using testing::read_file;
+using namespace std::chrono_literals;
+
+int kills_wanted() {
+  const char* env = std::getenv("HERALD_CRASH_KILLS");
+  return env ? std::max(1, std::atoi(env)) : 24;
+}
+
+TEST(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
+  const int kills = kills_wanted();
+  const auto dir = std::filesystem::temp_directory_path() / ("herald-crash-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "site");
+  // Each create is recorded by the after-command, so a second create of the
+  // same delivery would show as a second line.
+  std::ofstream(dir / "herald.yaml") << R"(calendar: calendar.yaml
+state_dir: state
+timezone: UTC
+channels:
+  site: {kind: static, dir: site, url: "https://example.nl/{post}/", after: "echo \"$HERALD_KEY\" >> ../creates.log"}
+)";
+  // Two posts a second, for as long as the kills need; a kill roughly every 300 ms.
+  const int posts = std::max(20, kills * 2);
+  const auto start = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + 2s;
+  {
+    std::ofstream cal(dir / "calendar.yaml");
+    cal << "posts:\n";
+    for (int i = 0; i < posts; ++i)
+      cal << "  - {id: p" << i << ", at: \"" << date::format("%FT%TZ", start + std::chrono::seconds(i / 2))
+          << "\", channels: [site], title: \"Post " << i << "\", text: \"Body " << i << "\"}\n";
+  }
+  const std::vector<std::string> argv{HERALD_BINARY, "run", "--config", (dir / "herald.yaml").string()};
+  const std::vector<std::string> points{"after_sending_commit", "after_request", "before_result_commit"};
+  std::mt19937 rng(20271123);
+  int done_kills = 0, fault_kills = 0, random_kills = 0;
+  const auto log = (dir / "herald.log").string();
+  const auto last_due = start + std::chrono::seconds(posts / 2);
+  auto all_final = [&] {
+    auto store = Store::open(dir / "state");
+    const auto all = store->all();
+    for (const auto& d : all)
+      if (d.state != State::published && d.state != State::needs_review) return false;
+    return all.size() == static_cast<std::size_t>(posts);
+  };
+  auto until_last_due = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(last_due - std::chrono::system_clock::now()) + 5s;
+  };
+  while (done_kills < kills && !(done_kills > 0 && all_final())) {
+    std::vector<std::string> env;
+    const bool at_fault_point = done_kills % 2 == 0;
+    if (at_fault_point) env.push_back("HERALD_FAULT=" + points[static_cast<std::size_t>(done_kills / 2) % points.size()] +
+                                      ":" + std::to_string(1 + rng() % 3));
+    BackgroundProcess herald(argv, log, env);
+    if (at_fault_point) {
+      // It kills itself at the fault point; give it until its posts are long due.
+      if (herald.wait(std::max<std::chrono::milliseconds>(until_last_due(), 3s)) == 128 + SIGKILL) {
+        ++fault_kills;
+      } else {
+        herald.signal(SIGKILL);
+        herald.wait(10s);
+        ++random_kills;
+      }
+    } else {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 + rng() % 600));
+      herald.signal(SIGKILL);
+      herald.wait(10s);
+      ++random_kills;
+    }
+    ++done_kills;
+  }
+  // A last, undisturbed run publishes what is left, then stops cleanly.
+  {
+    BackgroundProcess herald(argv, log);
+    ASSERT_TRUE(eventually(all_final, until_last_due() + 30s)) << read_file(log);
+    herald.signal(SIGTERM);
+    ASSERT_EQ(herald.wait(20s), 0);
+  }
+
+  std::map<std::string, int> creates;
+  std::istringstream lines(read_file((dir / "creates.log").string()));
+  for (std::string line; std::getline(lines, line);) ++creates[line];
+  auto store = Store::open(dir / "state");
+  int published = 0, review = 0;
+  for (const auto& d : store->all()) {
+    EXPECT_LE(creates[d.key], 1) << d.key << " was created twice";
+    if (d.state == State::published) {
+      ++published;
+      EXPECT_TRUE(std::filesystem::exists(dir / "site" / (d.post + ".md"))) << d.key;
+    } else {
+      ++review;
+      EXPECT_EQ(d.state, State::needs_review) << d.key;
+    }
+  }
+  EXPECT_EQ(published + review, posts);
+  EXPECT_TRUE(store->integrity_ok());
+  std::cout << "[crash] kills: " << done_kills << " (" << fault_kills << " at fault points, " << random_kills
+            << " at random moments); deliveries: " << posts << ", published " << published << ", needs_review "
+            << review << ", created twice: 0\n";
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace herald

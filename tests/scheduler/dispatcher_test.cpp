@@ -1,0 +1,367 @@
+// The dispatcher on a manual clock, a real SQLite store and a scripted
+// connector: days of schedule in milliseconds, no sleeping.
+#include "scheduler/dispatcher.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <filesystem>
+
+namespace herald {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace date::literals;
+
+Instant utc(date::year_month_day ymd, std::chrono::hours h, std::chrono::minutes m = 0min) {
+  return date::sys_days{ymd} + h + m;
+}
+const Instant k0900 = utc(2027_y / date::March / 2, 8h);  // 09:00 in Amsterdam
+
+/// A platform that answers from a script and records every create.
+class ScriptedConnector : public Connector {
+ public:
+  std::deque<PublishResult> script;
+  std::vector<PublishRequest> creates;
+  LookupResult lookup_result = Absent{};
+  int lookups = 0;
+  PublishResult publish(const PublishRequest& r) override {
+    creates.push_back(r);
+    if (script.empty()) return Published{"id-" + std::to_string(creates.size()), "https://example.test/" + r.key};
+    auto next = script.front();
+    script.pop_front();
+    return next;
+  }
+  LookupResult lookup(const PublishRequest&) override {
+    ++lookups;
+    return lookup_result;
+  }
+};
+
+/// Holds results until the test releases them: a request in flight.
+class DeferredExecutor : public Executor {
+ public:
+  void publish(Connector& c, PublishRequest r, std::function<void(PublishResult)> done) override {
+    pending.push_back([&c, r = std::move(r), done = std::move(done)] { done(c.publish(r)); });
+  }
+  void lookup(Connector& c, PublishRequest r, std::function<void(LookupResult)> done) override {
+    done(c.lookup(r));
+  }
+  void release_all() {
+    auto jobs = std::move(pending);
+    pending.clear();
+    for (auto& j : jobs) j();
+  }
+  std::vector<std::function<void()>> pending;
+};
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("herald-dispatch-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    store_ = Store::open(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  void load(const std::string& channels, const std::string& posts) {
+    Diagnostics d;
+    auto cal = std::make_shared<LoadedCalendar>();
+    cal->settings = *load_settings_text("calendar: c.yaml\ntimezone: Europe/Amsterdam\npublishing: {late_window: 15m, "
+                                        "retry: {attempts: 3, backoff: 30s, max_backoff: 10m}}\nchannels:\n" + channels,
+                                        dir_ / "herald.yaml", {}, d);
+    EXPECT_TRUE(load_calendar_text(posts, dir_ / "calendar.yaml", cal->settings, cal->calendar, d));
+    cal->references = check_references(cal->calendar, cal->settings, d);
+    EXPECT_FALSE(d.has_errors()) << (d.items().empty() ? "" : format(d.items()[0]));
+    cal_ = cal;
+  }
+
+  Dispatcher& start(Executor* executor = nullptr) {
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, executor ? *executor : inline_, log_);
+    dispatcher_->set_random([] { return 0.5; });
+    dispatcher_->configure(cal_);
+    for (const auto& c : cal_->settings.channels) dispatcher_->set_connector(c.name, &connector_);
+    sync();
+    return *dispatcher_;
+  }
+  void sync() {
+    const Instant from = clock_.now() - 24h;
+    const Instant to = clock_.now() + date::days{30};
+    store_->sync(planned_deliveries(*cal_, clock_.now(), from, to, {}), from, to, clock_.now());
+  }
+  State state(const std::string& key) { return store_->get(key)->state; }
+  /// Advances the clock to each wake time in turn until `until`, pumping as the daemon's timers would.
+  void run_until(Instant until) {
+    for (int guard = 0; guard < 10000; ++guard) {
+      dispatcher_->pump_all();
+      std::optional<Instant> next;
+      for (const auto& c : dispatcher_->channels())
+        if (auto w = dispatcher_->next_wake(c); w && (!next || *w < *next)) next = w;
+      if (!next || *next > until) break;
+      if (*next > clock_.now()) clock_.set(*next);
+    }
+    clock_.set(std::max(clock_.now(), until));
+    dispatcher_->pump_all();
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+  ManualClock clock_{k0900 - 1h};
+  InlineExecutor inline_;
+  MemoryLogger log_;
+  ScriptedConnector connector_;
+  std::shared_ptr<LoadedCalendar> cal_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+const std::string kX = "  x: {kind: x, account: a, credentials: x}\n";
+
+TEST_F(DispatcherTest, PublishesAtItsTimeNotBefore) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: hello}\n");
+  auto& d = start();
+  d.pump("x");
+  EXPECT_TRUE(connector_.creates.empty());
+  EXPECT_EQ(d.next_wake("x"), k0900);
+  clock_.set(k0900 - 1s);
+  d.pump("x");
+  EXPECT_TRUE(connector_.creates.empty());
+  clock_.set(k0900);
+  d.pump("x");
+  ASSERT_EQ(connector_.creates.size(), 1u);
+  EXPECT_EQ(connector_.creates[0].composed.text, "hello");
+  EXPECT_EQ(state("a@x"), State::published);
+  EXPECT_EQ(store_->get("a@x")->url, "https://example.test/a@x");
+  EXPECT_EQ(d.next_wake("x"), std::nullopt);
+  d.pump("x");
+  EXPECT_EQ(connector_.creates.size(), 1u) << "never twice";
+}
+
+TEST_F(DispatcherTest, DependencyWaitsThenUsesThePublishedUrl) {
+  load(kX + "  blog: {kind: wordpress, site: https://blog.example.nl, credentials: b}\n",
+       R"(posts:
+  - {id: teaser, at: 2027-03-02 09:00, channels: [x], text: "Read {link story}"}
+  - {id: story, at: 2027-03-02 10:00, channels: [blog], title: T, text: hi}
+)");
+  start();
+  clock_.set(k0900);
+  dispatcher_->pump_all();
+  EXPECT_EQ(state("teaser@x"), State::waiting);
+  EXPECT_TRUE(connector_.creates.empty());
+  run_until(k0900 + 2h);
+  ASSERT_EQ(connector_.creates.size(), 2u);
+  EXPECT_EQ(connector_.creates[0].key, "story@blog");
+  EXPECT_EQ(connector_.creates[1].key, "teaser@x");
+  EXPECT_EQ(connector_.creates[1].composed.text, "Read https://example.test/story@blog");
+  EXPECT_EQ(state("teaser@x"), State::published);
+}
+
+TEST_F(DispatcherTest, MinSpacingAndOneRequestInFlightPerChannel) {
+  load("  x: {kind: x, account: a, credentials: x, min_spacing: 20m}\n", R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: b, at: 2027-03-02 09:00, channels: [x], text: b}
+  - {id: c, at: 2027-03-02 09:05, channels: [x], text: c}
+)");
+  DeferredExecutor deferred;
+  start(&deferred);
+  clock_.set(k0900);
+  dispatcher_->pump("x");
+  ASSERT_EQ(deferred.pending.size(), 1u);
+  dispatcher_->pump("x");
+  EXPECT_EQ(deferred.pending.size(), 1u) << "one request in flight per channel";
+  EXPECT_EQ(dispatcher_->next_wake("x"), std::nullopt) << "the result wakes the channel";
+  deferred.release_all();
+  EXPECT_EQ(dispatcher_->next_wake("x"), k0900 + 20min);
+  clock_.set(k0900 + 20min - 1s);
+  dispatcher_->pump("x");
+  EXPECT_TRUE(deferred.pending.empty());
+  clock_.set(k0900 + 20min);
+  dispatcher_->pump("x");
+  deferred.release_all();
+  clock_.set(k0900 + 40min);
+  dispatcher_->pump("x");
+  deferred.release_all();
+  ASSERT_EQ(connector_.creates.size(), 3u);
+  EXPECT_EQ(connector_.creates[0].key, "a@x");
+  EXPECT_EQ(connector_.creates[1].key, "b@x");
+  EXPECT_EQ(connector_.creates[2].key, "c@x");
+}
+
+TEST_F(DispatcherTest, RateLimitSpreadsSends) {
+  load("  x: {kind: x, account: a, credentials: x, rate: 2/1h}\n", R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: b, at: 2027-03-02 09:00, channels: [x], text: b}
+  - {id: c, at: 2027-03-02 09:00, channels: [x], text: c}
+)");
+  start();
+  clock_.set(k0900);
+  dispatcher_->pump("x");
+  dispatcher_->pump("x");
+  dispatcher_->pump("x");
+  EXPECT_EQ(connector_.creates.size(), 2u);
+  EXPECT_EQ(dispatcher_->next_wake("x"), k0900 + 1h);
+  run_until(k0900 + 1h);
+  EXPECT_EQ(connector_.creates.size(), 3u);
+}
+
+TEST_F(DispatcherTest, TransientErrorsRetryWithJitterAndHonourThePlatformsTime) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  connector_.script = {RetryLater{std::nullopt, "HTTP 503"}, RetryLater{120s, "HTTP 429"}};
+  start();
+  clock_.set(k0900);
+  dispatcher_->pump("x");
+  auto d = store_->get("a@x");
+  EXPECT_EQ(d->state, State::retry_wait);
+  // Full jitter with random 0.5: 0.5 * 30s.
+  EXPECT_EQ(d->next_attempt, k0900 + 15s);
+  EXPECT_EQ(d->last_error, "HTTP 503");
+  clock_.set(k0900 + 15s);
+  dispatcher_->pump("x");
+  d = store_->get("a@x");
+  // 0.5 * 60s = 30s, but the platform asked for 120s.
+  EXPECT_EQ(d->next_attempt, k0900 + 15s + 120s);
+  run_until(k0900 + 1h);
+  EXPECT_EQ(state("a@x"), State::published);
+  EXPECT_EQ(store_->get("a@x")->attempts, 3);
+}
+
+TEST_F(DispatcherTest, RetriesUsedUpFail) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  connector_.script = {RetryLater{std::nullopt, "HTTP 500"}, RetryLater{std::nullopt, "HTTP 500"},
+                       RetryLater{std::nullopt, "HTTP 502"}};
+  start();
+  run_until(k0900 + 2h);
+  EXPECT_EQ(state("a@x"), State::failed);
+  EXPECT_EQ(store_->get("a@x")->last_error, "gave up after 3 attempts: HTTP 502");
+  EXPECT_EQ(connector_.creates.size(), 3u);
+}
+
+TEST_F(DispatcherTest, PermanentErrorFailsAtOnce) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  connector_.script = {Failed{"You are not allowed to create a Tweet with duplicate content."}};
+  start();
+  run_until(k0900 + 1h);
+  EXPECT_EQ(state("a@x"), State::failed);
+  EXPECT_EQ(store_->get("a@x")->last_error, "You are not allowed to create a Tweet with duplicate content.");
+  EXPECT_EQ(connector_.creates.size(), 1u);
+}
+
+TEST_F(DispatcherTest, AuthFailurePausesTheChannel) {
+  load(kX, R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: b, at: 2027-03-02 09:10, channels: [x], text: b}
+)");
+  connector_.script = {AuthFailed{"Invalid or expired token"}};
+  start();
+  run_until(k0900 + 1h);
+  EXPECT_EQ(state("a@x"), State::held);
+  EXPECT_EQ(state("b@x"), State::held);
+  ASSERT_TRUE(dispatcher_->pause_of("x"));
+  EXPECT_EQ(dispatcher_->pause_of("x")->reason, "credentials rejected: Invalid or expired token");
+  EXPECT_EQ(connector_.creates.size(), 1u);
+}
+
+TEST_F(DispatcherTest, PauseHoldsAndResumeWithinTheLateWindowSends) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  start();
+  dispatcher_->pause("", "storm in the news", std::nullopt);
+  run_until(k0900 + 10min);
+  EXPECT_EQ(state("a@x"), State::held);
+  EXPECT_TRUE(connector_.creates.empty());
+  EXPECT_TRUE(dispatcher_->resume(""));
+  dispatcher_->pump_all();
+  EXPECT_EQ(state("a@x"), State::published);
+}
+
+TEST_F(DispatcherTest, ResumeAfterTheLateWindowNeedsReview) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  start();
+  dispatcher_->pause("x", "incident", std::nullopt);
+  run_until(k0900 + 16min);
+  EXPECT_TRUE(dispatcher_->resume("x"));
+  dispatcher_->pump_all();
+  EXPECT_EQ(state("a@x"), State::needs_review);
+  EXPECT_EQ(store_->get("a@x")->last_error, "missed: due at 2027-03-02 09:00, daemon was paused");
+  EXPECT_TRUE(connector_.creates.empty());
+}
+
+TEST_F(DispatcherTest, PauseUntilEndsByItself) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  start();
+  dispatcher_->pause("x", "lunch", k0900 + 5min);
+  run_until(k0900 + 10min);
+  EXPECT_EQ(state("a@x"), State::published);
+  EXPECT_EQ(connector_.creates.size(), 1u);
+  EXPECT_FALSE(dispatcher_->pause_of("x"));
+}
+
+TEST_F(DispatcherTest, LateStartSendsRecentInOrderAndReviewsOld) {
+  load("  x: {kind: x, account: a, credentials: x, min_spacing: 1m}\n", R"(posts:
+  - {id: old, at: 2027-03-02 08:00, channels: [x], text: a}
+  - {id: recent2, at: 2027-03-02 08:55, channels: [x], text: b}
+  - {id: recent1, at: 2027-03-02 08:50, channels: [x], text: c}
+)");
+  clock_.set(k0900 - 2h);
+  start();  // plans while "up", then the daemon is down until 09:00
+  clock_.set(k0900);
+  dispatcher_->apply_late_window("was down");
+  EXPECT_EQ(state("old@x"), State::needs_review);
+  EXPECT_EQ(store_->get("old@x")->last_error, "missed: due at 2027-03-02 08:00, daemon was down");
+  run_until(k0900 + 5min);
+  ASSERT_EQ(connector_.creates.size(), 2u);
+  EXPECT_EQ(connector_.creates[0].key, "recent1@x");
+  EXPECT_EQ(connector_.creates[1].key, "recent2@x");
+}
+
+TEST_F(DispatcherTest, AfterACrashSendingIsReconciledNeverResent) {
+  load(kX, R"(posts:
+  - {id: found, at: 2027-03-02 09:00, channels: [x], text: a}
+)");
+  start();
+  clock_.set(k0900);
+  store_->mark_sending("found@x", "a", clock_.now());  // the crash came after the commit
+  connector_.lookup_result = Found{"123", "https://x.com/a/status/123"};
+  start();  // a new process
+  dispatcher_->reconcile();
+  EXPECT_EQ(state("found@x"), State::published);
+  EXPECT_EQ(store_->get("found@x")->url, "https://x.com/a/status/123");
+  run_until(k0900 + 1h);
+  EXPECT_TRUE(connector_.creates.empty()) << "never sent blindly";
+}
+
+TEST_F(DispatcherTest, ReconcileAbsentIsDueAgainUnknownNeedsReview) {
+  load(kX, R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: b, at: 2027-03-02 09:00, channels: [x], text: b}
+)");
+  start();
+  clock_.set(k0900);
+  store_->mark_sending("a@x", "a", clock_.now());
+  connector_.lookup_result = Absent{};
+  start();
+  dispatcher_->reconcile();
+  EXPECT_EQ(state("a@x"), State::planned);
+  store_->mark_sending("b@x", "b", clock_.now());
+  connector_.lookup_result = Unknown{"HTTP 503 on lookup"};
+  dispatcher_->reconcile();
+  EXPECT_EQ(state("b@x"), State::needs_review);
+  EXPECT_NE(store_->get("b@x")->last_error.find("HTTP 503 on lookup"), std::string::npos);
+  run_until(k0900 + 1min);
+  ASSERT_EQ(connector_.creates.size(), 1u);
+  EXPECT_EQ(connector_.creates[0].key, "a@x");
+}
+
+TEST_F(DispatcherTest, ADayOfRecurringPostsRunsOnTheManualClock) {
+  load(kX, "posts:\n  - {id: tip, every: daily 09:00, from: 2027-03-01, channels: [x], text: tip}\n");
+  start();
+  dispatcher_->apply_late_window("was down");  // yesterday's occurrence is long past
+  EXPECT_EQ(state("tip@x#2027-03-01"), State::needs_review);
+  run_until(k0900 + date::days{6});
+  ASSERT_EQ(connector_.creates.size(), 7u);
+  EXPECT_EQ(connector_.creates[0].key, "tip@x#2027-03-02");
+  EXPECT_EQ(connector_.creates[6].key, "tip@x#2027-03-08");
+}
+
+}  // namespace
+}  // namespace herald

@@ -1,0 +1,723 @@
+#include "scheduler/store.hpp"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace herald {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using namespace date::literals;
+
+const Instant T0 = date::sys_days{2027_y / 3 / 2} + 9h;  // a Tuesday, 09:00 UTC
+
+unsigned mode_of(const fs::path& p) {
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0) return 0xFFFF;
+  return st.st_mode & 07777;
+}
+
+PlannedDelivery pd(const std::string& key, Instant at, const std::string& hash = "h1", bool queued = false) {
+  PlannedDelivery p;
+  p.key = key;
+  p.post = key.substr(0, key.find('@'));
+  p.channel = key.substr(key.find('@') + 1);
+  p.planned = at;
+  p.content_hash = hash;
+  p.queued = queued;
+  return p;
+}
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "herald-store-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
+    root_ = tmpl;
+    dir_ = root_ / "state";
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+
+  std::unique_ptr<Store> open() { return Store::open(dir_); }
+
+  // A window around everything the tests plan.
+  SyncResult sync(Store& s, const std::vector<PlannedDelivery>& plan) {
+    return s.sync(plan, T0 - 24h, T0 + 24h * 30, T0);
+  }
+
+  // Takes a fresh planned delivery into `sending`, the way the dispatcher does.
+  void send(Store& s, const std::string& key) {
+    s.mark_sending(key, "text of " + key, T0);
+    ASSERT_EQ(s.get(key)->state, State::sending);
+  }
+
+  static std::vector<std::string> event_names(const std::vector<HistoryEvent>& h) {
+    std::vector<std::string> out;
+    for (const auto& e : h) out.push_back(e.event);
+    return out;
+  }
+
+  fs::path root_;
+  fs::path dir_;
+};
+
+// ---- opening, files and schema -------------------------------------------
+
+TEST_F(StoreTest, OpenCreatesAPrivateDirectoryAndDatabase) {
+  dir_ = root_ / "nested" / "state";
+  auto s = open();
+  EXPECT_TRUE(fs::is_directory(dir_));
+  EXPECT_EQ(mode_of(dir_), 0700u);
+  EXPECT_TRUE(fs::is_regular_file(dir_ / "herald.db"));
+  EXPECT_EQ(mode_of(dir_ / "herald.db"), 0600u);
+  s->sync({pd("a@x", T0)}, T0, T0 + 1h, T0);
+  // SQLite gives the write-ahead log and its index the database's mode.
+  ASSERT_TRUE(fs::exists(dir_ / "herald.db-wal"));
+  EXPECT_EQ(mode_of(dir_ / "herald.db-wal"), 0600u);
+  ASSERT_TRUE(fs::exists(dir_ / "herald.db-shm"));
+  EXPECT_EQ(mode_of(dir_ / "herald.db-shm"), 0600u);
+}
+
+TEST_F(StoreTest, OpenIgnoresALooseUmask) {
+  const mode_t old = ::umask(0);
+  auto s = open();
+  ::umask(old);
+  EXPECT_EQ(mode_of(dir_), 0700u);
+  EXPECT_EQ(mode_of(dir_ / "herald.db"), 0600u);
+}
+
+TEST_F(StoreTest, OpenTightensAnExistingDirectoryAndDatabase) {
+  fs::create_directories(dir_);
+  ::chmod(dir_.c_str(), 0755);
+  open().reset();
+  ::chmod((dir_ / "herald.db").c_str(), 0644);
+  ::chmod(dir_.c_str(), 0777);
+  auto s = open();
+  EXPECT_EQ(mode_of(dir_), 0700u);
+  EXPECT_EQ(mode_of(dir_ / "herald.db"), 0600u);
+}
+
+TEST_F(StoreTest, OpenFailsWhenTheStateDirIsAFile) {
+  std::ofstream(dir_) << "not a directory";
+  EXPECT_ANY_THROW(open());
+}
+
+TEST_F(StoreTest, OpenRefusesADatabaseThatIsASymlink) {
+  fs::create_directories(dir_);
+  std::ofstream(root_ / "elsewhere.db").close();
+  fs::create_symlink(root_ / "elsewhere.db", dir_ / "herald.db");
+  EXPECT_ANY_THROW(open());
+}
+
+TEST_F(StoreTest, OpenUsesWriteAheadLogging) {
+  open().reset();
+  SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READONLY);
+  EXPECT_EQ(raw.execAndGet("PRAGMA journal_mode").getString(), "wal");
+}
+
+TEST_F(StoreTest, ReopenKeepsData) {
+  {
+    auto s = open();
+    s->sync({pd("a@x", T0), pd("b@x", T0 + 1h)}, T0 - 1h, T0 + 2h, T0);
+    send(*s, "a@x");
+    s->mark_published("a@x", "123", "https://x.com/a/status/123", T0 + 1min);
+  }
+  auto s = open();
+  ASSERT_EQ(s->all().size(), 2u);
+  const auto a = s->get("a@x");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->state, State::published);
+  EXPECT_EQ(a->post, "a");
+  EXPECT_EQ(a->channel, "x");
+  EXPECT_EQ(a->planned, T0);
+  EXPECT_EQ(a->attempts, 1);
+  EXPECT_EQ(a->remote_id, "123");
+  EXPECT_EQ(a->url, "https://x.com/a/status/123");
+  EXPECT_EQ(a->sent_text, "text of a@x");
+  EXPECT_EQ(a->updated, T0 + 1min);
+  EXPECT_EQ(s->get("b@x")->state, State::planned);
+}
+
+TEST_F(StoreTest, MigrationIsIdempotent) {
+  {
+    auto s = open();
+    EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
+    EXPECT_EQ(s->schema_version(), 1);
+    s->note("calendar_reloaded", "first", T0);
+  }
+  auto s = open();
+  EXPECT_EQ(s->schema_version(), 1);
+  auto again = open();
+  EXPECT_EQ(again->schema_version(), 1);
+  EXPECT_EQ(s->history(10).size(), 1u);
+  SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READONLY);
+  EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM schema_version").getInt(), 1);
+}
+
+TEST_F(StoreTest, MigrationFinishesAHalfMigratedDatabase) {
+  // As if a first migration died after creating one table: no version yet.
+  fs::create_directories(dir_);
+  {
+    SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("CREATE TABLE tokens (credential TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL, updated INTEGER NOT NULL)");
+  }
+  auto s = open();
+  EXPECT_EQ(s->schema_version(), 1);
+  s->put_token("x", "t", T0);
+  s->sync({pd("a@x", T0)}, T0, T0 + 1h, T0);
+  EXPECT_EQ(s->token("x"), "t");
+  EXPECT_TRUE(s->get("a@x"));
+}
+
+TEST_F(StoreTest, OpenRefusesADatabaseFromANewerVersion) {
+  open().reset();
+  {
+    SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READWRITE);
+    raw.exec("UPDATE schema_version SET version = 99");
+  }
+  EXPECT_ANY_THROW(open());
+}
+
+TEST_F(StoreTest, TheDatabaseRejectsUnknownStates) {
+  auto s = open();
+  SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READWRITE);
+  EXPECT_THROW(raw.exec("INSERT INTO deliveries (key, post, channel, planned, state, updated) "
+                        "VALUES ('k@x', 'k', 'x', 0, 'bogus', 0)"),
+               SQLite::Exception);
+}
+
+// ---- sync ------------------------------------------------------------------
+
+TEST_F(StoreTest, SyncAddsNewDeliveriesAsPlanned) {
+  auto s = open();
+  const auto r = sync(*s, {pd("b@x", T0 + 1h), pd("a@facebook", T0, "h2", true)});
+  EXPECT_EQ(r.added, 2);
+  EXPECT_EQ(r.updated, 0);
+  EXPECT_EQ(r.cancelled, 0);
+  EXPECT_EQ(r.unchanged, 0);
+  const auto all = s->all();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].key, "a@facebook");  // by planned time
+  EXPECT_EQ(all[0].post, "a");
+  EXPECT_EQ(all[0].channel, "facebook");
+  EXPECT_EQ(all[0].state, State::planned);
+  EXPECT_EQ(all[0].content_hash, "h2");
+  EXPECT_TRUE(all[0].queued);
+  EXPECT_EQ(all[0].attempts, 0);
+  EXPECT_FALSE(all[0].next_attempt);
+  EXPECT_EQ(all[0].updated, T0);
+  EXPECT_EQ(all[1].key, "b@x");
+  EXPECT_FALSE(all[1].queued);
+  const auto h = s->history(10, "b@x");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].event, "planned");
+  EXPECT_EQ(h[0].from_state, "");
+  EXPECT_EQ(h[0].to_state, "planned");
+  EXPECT_EQ(h[0].at, T0);
+}
+
+TEST_F(StoreTest, SyncOfTheSamePlanChangesNothing) {
+  auto s = open();
+  const std::vector plan{pd("a@x", T0), pd("b@x", T0 + 1h)};
+  sync(*s, plan);
+  const auto events = s->history(100).size();
+  const auto r = sync(*s, plan);
+  EXPECT_EQ(r.added, 0);
+  EXPECT_EQ(r.updated, 0);
+  EXPECT_EQ(r.cancelled, 0);
+  EXPECT_EQ(r.unchanged, 2);
+  EXPECT_EQ(s->history(100).size(), events);
+}
+
+TEST_F(StoreTest, SyncUpdatesAnEditedTimeOrText) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0 + 1h), pd("b@x", T0 + 2h)});
+  const auto r = sync(*s, {pd("a@x", T0 + 3h), pd("b@x", T0 + 2h, "h2")});
+  EXPECT_EQ(r.updated, 2);
+  EXPECT_EQ(r.unchanged, 0);
+  EXPECT_EQ(s->get("a@x")->planned, T0 + 3h);
+  EXPECT_EQ(s->get("b@x")->content_hash, "h2");
+  EXPECT_EQ(s->get("b@x")->state, State::planned);
+  const auto h = s->history(1, "a@x");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].event, "edited");
+  EXPECT_EQ(h[0].from_state, "planned");
+  EXPECT_EQ(h[0].to_state, "planned");
+  EXPECT_NE(h[0].detail.find("2027-03-02T12:00:00Z"), std::string::npos) << h[0].detail;
+  EXPECT_EQ(s->history(1, "b@x")[0].detail, "content changed");
+}
+
+TEST_F(StoreTest, SyncCancelsWhatLeftTheCalendar) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0 + 1h), pd("b@x", T0 + 2h)});
+  const auto r = sync(*s, {pd("a@x", T0 + 1h)});
+  EXPECT_EQ(r.cancelled, 1);
+  EXPECT_EQ(r.unchanged, 1);
+  EXPECT_EQ(s->get("b@x")->state, State::cancelled);
+  const auto h = s->history(1, "b@x");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].event, "cancelled");
+  EXPECT_EQ(h[0].from_state, "planned");
+  EXPECT_EQ(h[0].to_state, "cancelled");
+  // And again: nothing more happens to it.
+  const auto again = sync(*s, {pd("a@x", T0 + 1h)});
+  EXPECT_EQ(again.cancelled, 0);
+  EXPECT_EQ(s->history(10, "b@x").size(), 2u);
+}
+
+TEST_F(StoreTest, SyncCancelsEveryUnsentState) {
+  auto s = open();
+  sync(*s, {pd("w@x", T0), pd("h@x", T0), pd("r@x", T0), pd("f@x", T0)});
+  s->set_state("w@x", State::waiting, "wait_for_dependency", "waits for a@x", T0);
+  s->set_state("h@x", State::held, "pause", "paused", T0);
+  send(*s, "r@x");
+  s->mark_retry("r@x", T0 + 5min, "HTTP 503", T0);
+  send(*s, "f@x");
+  s->set_state("f@x", State::failed, "permanent_error", "HTTP 400: duplicate", T0);
+  const auto r = sync(*s, {});
+  EXPECT_EQ(r.cancelled, 4);
+  for (const auto& d : s->all()) EXPECT_EQ(d.state, State::cancelled) << d.key;
+  EXPECT_FALSE(s->get("r@x")->next_attempt);
+}
+
+TEST_F(StoreTest, SyncNeverTouchesAPublishedDelivery) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  send(*s, "a@x");
+  s->mark_published("a@x", "1", "https://x.com/a/status/1", T0);
+  const auto edited = sync(*s, {pd("a@x", T0 + 1h, "h2")});
+  EXPECT_EQ(edited.updated, 0);
+  EXPECT_EQ(edited.unchanged, 1);
+  const auto removed = sync(*s, {});
+  EXPECT_EQ(removed.cancelled, 0);
+  const auto a = s->get("a@x");
+  EXPECT_EQ(a->state, State::published);
+  EXPECT_EQ(a->planned, T0);
+  EXPECT_EQ(a->content_hash, "h1");
+  EXPECT_EQ(s->history(1, "a@x")[0].event, "published");
+}
+
+TEST_F(StoreTest, SyncNeverTouchesASendingDelivery) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  send(*s, "a@x");
+  EXPECT_EQ(sync(*s, {pd("a@x", T0 + 1h, "h2")}).updated, 0);
+  EXPECT_EQ(sync(*s, {}).cancelled, 0);
+  const auto a = s->get("a@x");
+  EXPECT_EQ(a->state, State::sending);
+  EXPECT_EQ(a->planned, T0);
+  EXPECT_EQ(a->content_hash, "h1");
+}
+
+TEST_F(StoreTest, SyncNeverTouchesADeliveryNeedingReview) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  send(*s, "a@x");
+  s->set_state("a@x", State::needs_review, "outcome_unknown", "timeout after the create", T0);
+  EXPECT_EQ(sync(*s, {pd("a@x", T0 + 1h, "h2")}).updated, 0);
+  EXPECT_EQ(sync(*s, {}).cancelled, 0);
+  const auto a = s->get("a@x");
+  EXPECT_EQ(a->state, State::needs_review);
+  EXPECT_EQ(a->planned, T0);
+  EXPECT_EQ(a->last_error, "timeout after the create");
+}
+
+TEST_F(StoreTest, SyncSendsAnEditedFailedDeliveryBackToPlanned) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  send(*s, "a@x");
+  s->set_state("a@x", State::failed, "permanent_error", "HTTP 400: text too long", T0);
+  // Not edited: stays failed.
+  EXPECT_EQ(sync(*s, {pd("a@x", T0)}).unchanged, 1);
+  EXPECT_EQ(s->get("a@x")->state, State::failed);
+  // Edited: the editor fixed it.
+  const auto r = sync(*s, {pd("a@x", T0, "h2")});
+  EXPECT_EQ(r.updated, 1);
+  const auto a = s->get("a@x");
+  EXPECT_EQ(a->state, State::planned);
+  EXPECT_EQ(a->last_error, "");
+  EXPECT_EQ(a->attempts, 1);  // a count of requests made, kept
+  const auto h = s->history(1, "a@x");
+  EXPECT_EQ(h[0].event, "edited");
+  EXPECT_EQ(h[0].from_state, "failed");
+  EXPECT_EQ(h[0].to_state, "planned");
+}
+
+TEST_F(StoreTest, SyncSendsEditedWaitingHeldAndRetryingDeliveriesBackToPlanned) {
+  auto s = open();
+  sync(*s, {pd("w@x", T0), pd("h@x", T0), pd("r@x", T0)});
+  s->set_state("w@x", State::waiting, "wait_for_dependency", "waits", T0);
+  s->set_state("h@x", State::held, "pause", "paused", T0);
+  send(*s, "r@x");
+  s->mark_retry("r@x", T0 + 5min, "HTTP 503", T0);
+  const auto r = sync(*s, {pd("w@x", T0, "h2"), pd("h@x", T0, "h2"), pd("r@x", T0, "h2")});
+  EXPECT_EQ(r.updated, 3);
+  for (const auto& d : s->all()) {
+    EXPECT_EQ(d.state, State::planned) << d.key;
+    EXPECT_FALSE(d.next_attempt) << d.key;
+  }
+}
+
+TEST_F(StoreTest, SyncKeepsTheStoredTimeOfAQueuedDelivery) {
+  auto s = open();
+  sync(*s, {pd("q@x", T0 + 15min, "h1", true)});
+  // The plan now puts it elsewhere: pinned, nothing to do.
+  auto r = sync(*s, {pd("q@x", T0 + 8h, "h1", true)});
+  EXPECT_EQ(r.unchanged, 1);
+  EXPECT_EQ(s->get("q@x")->planned, T0 + 15min);
+  // Its text may still change; its time does not.
+  r = sync(*s, {pd("q@x", T0 + 8h, "h2", true)});
+  EXPECT_EQ(r.updated, 1);
+  EXPECT_EQ(s->get("q@x")->planned, T0 + 15min);
+  EXPECT_EQ(s->get("q@x")->content_hash, "h2");
+  EXPECT_EQ(s->history(1, "q@x")[0].detail, "content changed");
+}
+
+TEST_F(StoreTest, SyncMovesADeliveryThatLeftTheQueueForAFixedTime) {
+  auto s = open();
+  sync(*s, {pd("q@x", T0 + 15min, "h1", true)});
+  const auto r = sync(*s, {pd("q@x", T0 + 2h, "h1", false)});
+  EXPECT_EQ(r.updated, 1);
+  EXPECT_EQ(s->get("q@x")->planned, T0 + 2h);
+  EXPECT_FALSE(s->get("q@x")->queued);
+}
+
+TEST_F(StoreTest, SyncCancelsOnlyWithinTheWindow) {
+  auto s = open();
+  const Instant from = T0, to = T0 + 24h;
+  s->sync({pd("before@x", from - 1s), pd("first@x", from), pd("last@x", to - 1s), pd("end@x", to),
+           pd("later@x", to + 48h)},
+          T0 - 48h, T0 + 96h, T0);
+  const auto r = s->sync({}, from, to, T0);
+  EXPECT_EQ(r.cancelled, 2);
+  EXPECT_EQ(s->get("before@x")->state, State::planned);
+  EXPECT_EQ(s->get("first@x")->state, State::cancelled);
+  EXPECT_EQ(s->get("last@x")->state, State::cancelled);
+  EXPECT_EQ(s->get("end@x")->state, State::planned);
+  EXPECT_EQ(s->get("later@x")->state, State::planned);
+}
+
+TEST_F(StoreTest, SyncBringsBackACancelledDeliveryThatReturns) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0 + 1h)});
+  sync(*s, {});
+  ASSERT_EQ(s->get("a@x")->state, State::cancelled);
+  const auto r = sync(*s, {pd("a@x", T0 + 2h)});
+  EXPECT_EQ(r.added, 1);
+  EXPECT_EQ(s->get("a@x")->state, State::planned);
+  EXPECT_EQ(s->get("a@x")->planned, T0 + 2h);
+  const auto h = s->history(1, "a@x");
+  EXPECT_EQ(h[0].event, "planned");
+  EXPECT_EQ(h[0].from_state, "cancelled");
+}
+
+TEST_F(StoreTest, SyncLeavesCancelledAfterARequestWasMade) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0 + 1h)});
+  send(*s, "a@x");
+  s->mark_retry("a@x", T0 + 5min, "timeout", T0);
+  sync(*s, {});
+  ASSERT_EQ(s->get("a@x")->state, State::cancelled);
+  const auto r = sync(*s, {pd("a@x", T0 + 1h)});
+  EXPECT_EQ(r.added, 0);
+  EXPECT_EQ(r.unchanged, 1);
+  EXPECT_EQ(s->get("a@x")->state, State::cancelled);
+}
+
+TEST_F(StoreTest, SyncCountsADuplicateKeyOnce) {
+  auto s = open();
+  const auto r = sync(*s, {pd("a@x", T0), pd("a@x", T0 + 1h)});
+  EXPECT_EQ(r.added, 1);
+  EXPECT_EQ(s->all().size(), 1u);
+  EXPECT_EQ(s->get("a@x")->planned, T0);
+}
+
+// ---- state changes -----------------------------------------------------------
+
+TEST_F(StoreTest, TransitionsWriteEvents) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  s->mark_sending("a@x", "Hello https://example.nl", T0 + 1s);
+  s->mark_retry("a@x", T0 + 61s, "HTTP 503", T0 + 2s);
+  EXPECT_TRUE(s->set_state("a@x", State::planned, "retry_due", "", T0 + 61s));
+  s->mark_sending("a@x", "Hello https://example.nl", T0 + 62s);
+  s->mark_published("a@x", "9", "https://x.com/a/status/9", T0 + 63s);
+
+  const auto h = s->history(10, "a@x");
+  ASSERT_EQ(h.size(), 6u);
+  EXPECT_EQ(event_names(h),
+            (std::vector<std::string>{"published", "sending", "retry_due", "retry_scheduled", "sending", "planned"}));
+  EXPECT_EQ(h[0].from_state, "sending");
+  EXPECT_EQ(h[0].to_state, "published");
+  EXPECT_EQ(h[0].detail, "https://x.com/a/status/9");
+  EXPECT_EQ(h[0].at, T0 + 63s);
+  EXPECT_EQ(h[1].detail, "attempt 2");
+  EXPECT_EQ(h[2].from_state, "retry_wait");
+  EXPECT_EQ(h[2].to_state, "planned");
+  EXPECT_EQ(h[3].from_state, "sending");
+  EXPECT_EQ(h[3].to_state, "retry_wait");
+  EXPECT_NE(h[3].detail.find("HTTP 503"), std::string::npos);
+  EXPECT_EQ(h[4].detail, "attempt 1");
+
+  const auto a = s->get("a@x");
+  EXPECT_EQ(a->state, State::published);
+  EXPECT_EQ(a->attempts, 2);
+  EXPECT_EQ(a->sent_text, "Hello https://example.nl");
+  EXPECT_EQ(a->last_error, "");
+  EXPECT_FALSE(a->next_attempt);
+}
+
+TEST_F(StoreTest, MarkRetryKeepsTheTimeAndTheError) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  send(*s, "a@x");
+  s->mark_retry("a@x", T0 + 90s, "HTTP 429", T0 + 1s);
+  const auto a = s->get("a@x");
+  EXPECT_EQ(a->state, State::retry_wait);
+  EXPECT_EQ(a->next_attempt, T0 + 90s);
+  EXPECT_EQ(a->last_error, "HTTP 429");
+  EXPECT_EQ(a->updated, T0 + 1s);
+  ASSERT_EQ(s->in_states({State::retry_wait}).size(), 1u);
+}
+
+TEST_F(StoreTest, SetStateKeepsTheReasonForPeople) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0), pd("b@x", T0)});
+  EXPECT_TRUE(s->set_state("a@x", State::held, "pause", "paused: storm warning", T0));
+  EXPECT_EQ(s->get("a@x")->last_error, "paused: storm warning");
+  EXPECT_TRUE(s->set_state("a@x", State::planned, "resume", "", T0));
+  EXPECT_EQ(s->get("a@x")->last_error, "paused: storm warning");  // only those states set it
+  EXPECT_TRUE(s->set_state("b@x", State::needs_review, "missed", "missed: due at 10:00", T0));
+  EXPECT_EQ(s->get("b@x")->last_error, "missed: due at 10:00");
+  const auto h = s->history(1, "b@x");
+  EXPECT_EQ(h[0].event, "missed");
+  EXPECT_EQ(h[0].from_state, "planned");
+  EXPECT_EQ(h[0].to_state, "needs_review");
+  EXPECT_EQ(h[0].detail, "missed: due at 10:00");
+}
+
+TEST_F(StoreTest, SetStateLeavingRetryWaitForgetsTheRetryTime) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  send(*s, "a@x");
+  s->mark_retry("a@x", T0 + 90s, "HTTP 503", T0);
+  s->set_state("a@x", State::held, "pause", "paused", T0);
+  EXPECT_FALSE(s->get("a@x")->next_attempt);
+}
+
+TEST_F(StoreTest, SetStateOfAnUnknownKeyIsFalse) {
+  auto s = open();
+  EXPECT_FALSE(s->set_state("nope@x", State::held, "pause", "", T0));
+  EXPECT_TRUE(s->history(10).empty());
+}
+
+TEST_F(StoreTest, MarkSendingRefusesADeliveryThatIsNotPlanned) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0), pd("c@x", T0)});
+  send(*s, "a@x");
+  EXPECT_THROW(s->mark_sending("a@x", "again", T0), std::logic_error);  // already in flight
+  s->mark_published("a@x", "1", "u", T0);
+  EXPECT_THROW(s->mark_sending("a@x", "again", T0), std::logic_error);  // never twice
+  sync(*s, {pd("a@x", T0)});
+  ASSERT_EQ(s->get("c@x")->state, State::cancelled);
+  EXPECT_THROW(s->mark_sending("c@x", "x", T0), std::logic_error);
+  const auto a = s->get("a@x");
+  EXPECT_EQ(a->attempts, 1);
+  EXPECT_EQ(a->sent_text, "text of a@x");
+  EXPECT_EQ(s->history(1, "a@x")[0].event, "published");
+}
+
+TEST_F(StoreTest, MarkingAnUnknownKeyThrows) {
+  auto s = open();
+  EXPECT_ANY_THROW(s->mark_sending("nope@x", "t", T0));
+  EXPECT_ANY_THROW(s->mark_published("nope@x", "1", "u", T0));
+  EXPECT_ANY_THROW(s->mark_retry("nope@x", T0, "e", T0));
+  EXPECT_TRUE(s->all().empty());
+  EXPECT_TRUE(s->history(10).empty());
+}
+
+TEST_F(StoreTest, InStatesFiltersAndOrdersByTimeThenKey) {
+  auto s = open();
+  sync(*s, {pd("c@x", T0 + 2h), pd("b@x", T0), pd("a@x", T0), pd("d@x", T0 + 1h)});
+  s->set_state("d@x", State::held, "pause", "", T0);
+  std::vector<std::string> keys;
+  for (const auto& d : s->in_states({State::planned})) keys.push_back(d.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"a@x", "b@x", "c@x"}));
+  keys.clear();
+  for (const auto& d : s->in_states({State::held, State::planned})) keys.push_back(d.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"a@x", "b@x", "d@x", "c@x"}));
+  EXPECT_TRUE(s->in_states({State::published}).empty());
+  EXPECT_TRUE(s->in_states({}).empty());
+  EXPECT_EQ(s->all().size(), 4u);
+  EXPECT_FALSE(s->get("nope@x"));
+}
+
+// ---- pauses, tokens, history -------------------------------------------------------
+
+TEST_F(StoreTest, PausesAreSetClearedAndKeptAcrossReopen) {
+  {
+    auto s = open();
+    s->set_pause({"", "incident", T0, std::nullopt}, T0);
+    s->set_pause({"x", "storm", T0, T0 + 6h}, T0);
+    s->set_pause({"x", "storm, longer", T0 + 1h, T0 + 12h}, T0 + 1h);  // replaces
+    s->set_pause({"facebook", "token", T0, std::nullopt}, T0);
+    EXPECT_TRUE(s->clear_pause("facebook", T0 + 2h));
+    EXPECT_FALSE(s->clear_pause("facebook", T0 + 2h));
+    EXPECT_FALSE(s->clear_pause("youtube", T0 + 2h));
+  }
+  auto s = open();
+  const auto p = s->pauses();
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].channel, "");
+  EXPECT_EQ(p[0].reason, "incident");
+  EXPECT_EQ(p[0].since, T0);
+  EXPECT_FALSE(p[0].until);
+  EXPECT_EQ(p[1].channel, "x");
+  EXPECT_EQ(p[1].reason, "storm, longer");
+  EXPECT_EQ(p[1].since, T0 + 1h);
+  EXPECT_EQ(p[1].until, T0 + 12h);
+  EXPECT_TRUE(s->clear_pause("", T0 + 3h));
+  ASSERT_EQ(s->pauses().size(), 1u);
+
+  const auto h = s->history(10);
+  EXPECT_EQ(event_names(h), (std::vector<std::string>{"resumed", "resumed", "paused", "paused", "paused", "paused"}));
+  EXPECT_EQ(h[0].detail, "all channels");
+  EXPECT_EQ(h[1].detail, "channel facebook");
+  EXPECT_EQ(h[0].key, "");
+}
+
+TEST_F(StoreTest, TokensPersistAndNeverReachTheHistory) {
+  const std::string secret = "1//0gSECRET-refresh-token";
+  {
+    auto s = open();
+    EXPECT_FALSE(s->token("youtube"));
+    s->put_token("youtube", "old-token", T0);
+    s->put_token("youtube", secret, T0 + 1h);
+  }
+  auto s = open();
+  EXPECT_EQ(s->token("youtube"), secret);
+  EXPECT_FALSE(s->token("x"));
+  const auto h = s->history(100);
+  ASSERT_EQ(h.size(), 2u);
+  for (const auto& e : h) {
+    EXPECT_EQ(e.event, "token_rotated");
+    EXPECT_EQ(e.detail, "youtube");
+    EXPECT_EQ(e.detail.find("SECRET"), std::string::npos);
+    EXPECT_EQ(e.detail.find("old-token"), std::string::npos);
+  }
+  SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READONLY);
+  EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM events WHERE detail LIKE '%SECRET%' OR key LIKE '%SECRET%' "
+                           "OR event LIKE '%SECRET%'")
+                .getInt(),
+            0);
+}
+
+TEST_F(StoreTest, HistoryIsNewestFirstLimitedAndFilteredByKey) {
+  auto s = open();
+  for (int i = 0; i < 5; ++i) s->note("calendar_reloaded", "reload " + std::to_string(i), T0 + std::chrono::minutes(i));
+  s->note("published", "by hand", T0 + 10min, "a@x");
+  auto h = s->history(3);
+  ASSERT_EQ(h.size(), 3u);
+  EXPECT_EQ(h[0].event, "published");
+  EXPECT_EQ(h[0].key, "a@x");
+  EXPECT_EQ(h[1].detail, "reload 4");
+  EXPECT_EQ(h[2].detail, "reload 3");
+  EXPECT_GT(h[0].id, h[1].id);
+  EXPECT_GT(h[1].id, h[2].id);
+  EXPECT_EQ(h[1].at, T0 + 4min);
+  EXPECT_EQ(s->history(100).size(), 6u);
+  h = s->history(100, "a@x");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].detail, "by hand");
+  EXPECT_TRUE(s->history(100, "b@x").empty());
+  EXPECT_TRUE(s->history(0).empty());
+  EXPECT_TRUE(s->history(-1).empty());
+}
+
+// ---- maintenance and concurrency -------------------------------------------------
+
+TEST_F(StoreTest, IntegrityCheckPasses) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  EXPECT_TRUE(s->integrity_ok());
+}
+
+TEST_F(StoreTest, BackupIsAConsistentPrivateCopy) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0), pd("b@x", T0 + 1h, "h2", true)});
+  send(*s, "a@x");
+  s->mark_published("a@x", "7", "https://x.com/a/status/7", T0);
+  s->set_pause({"x", "storm", T0, std::nullopt}, T0);
+  s->put_token("youtube", "refresh", T0);
+
+  const fs::path copy_dir = root_ / "restore";
+  fs::create_directories(copy_dir);
+  s->backup_to(copy_dir / "herald.db");
+  EXPECT_EQ(mode_of(copy_dir / "herald.db"), 0600u);
+
+  auto copy = Store::open(copy_dir);
+  EXPECT_TRUE(copy->integrity_ok());
+  EXPECT_EQ(copy->schema_version(), 1);
+  const auto a = s->all(), b = copy->all();
+  ASSERT_EQ(b.size(), a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(b[i].key, a[i].key);
+    EXPECT_EQ(b[i].state, a[i].state);
+    EXPECT_EQ(b[i].planned, a[i].planned);
+    EXPECT_EQ(b[i].url, a[i].url);
+    EXPECT_EQ(b[i].content_hash, a[i].content_hash);
+    EXPECT_EQ(b[i].queued, a[i].queued);
+    EXPECT_EQ(b[i].attempts, a[i].attempts);
+  }
+  EXPECT_EQ(copy->history(100).size(), s->history(100).size());
+  EXPECT_EQ(copy->pauses().size(), 1u);
+  EXPECT_EQ(copy->token("youtube"), "refresh");
+}
+
+TEST_F(StoreTest, BackupNeverOverwritesAFile) {
+  auto s = open();
+  const fs::path target = root_ / "existing.db";
+  std::ofstream(target) << "precious";
+  EXPECT_ANY_THROW(s->backup_to(target));
+  std::ifstream in(target);
+  std::string content;
+  std::getline(in, content);
+  EXPECT_EQ(content, "precious");
+}
+
+TEST_F(StoreTest, ASecondStoreOnTheSameDirectoryReads) {
+  auto writer = open();
+  sync(*writer, {pd("a@x", T0)});
+  auto reader = open();
+  EXPECT_EQ(reader->schema_version(), 1);
+  ASSERT_TRUE(reader->get("a@x"));
+  // Later commits of the writer are visible to the reader.
+  send(*writer, "a@x");
+  EXPECT_EQ(reader->get("a@x")->state, State::sending);
+  EXPECT_EQ(reader->history(10, "a@x").size(), 2u);
+  // A read in progress does not block the writer (WAL).
+  {
+    SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READONLY);
+    raw.exec("BEGIN");
+    EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM deliveries").getInt(), 1);
+    writer->mark_published("a@x", "1", "u", T0);
+    EXPECT_EQ(raw.execAndGet("SELECT state FROM deliveries WHERE key = 'a@x'").getString(), "sending");  // snapshot
+    raw.exec("COMMIT");
+  }
+  EXPECT_EQ(reader->get("a@x")->state, State::published);
+}
+
+}  // namespace
+}  // namespace herald
