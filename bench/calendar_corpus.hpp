@@ -36,8 +36,8 @@ struct LoadedCalendar {
   Calendar calendar;
 };
 
-/// The calendar of `posts` posts, loaded once (from the daily layout, the
-/// quickest to load). Returns nullptr and sets `error` when it does not load.
+/// The calendar of `posts` posts (the one-file layout), loaded once with the
+/// project's loader. Returns nullptr and sets `error` when it does not load.
 const LoadedCalendar* loaded_calendar(std::size_t posts, std::string& error);
 
 /// The start of the generated year, 2027-01-01T00:00:00Z: the "now" the
