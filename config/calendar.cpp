@@ -41,14 +41,6 @@ std::string describe_offset(std::chrono::seconds off) {
   return buf;
 }
 
-std::string format_wall(WallTime w) {
-  auto day = date::floor<date::days>(w);
-  date::hh_mm_ss<std::chrono::seconds> t{w - day};
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(t.hours().count()),
-                static_cast<int>(t.minutes().count()));
-  return format_date(day) + " " + buf;
-}
 
 // The fields a channel override may carry, and which channel kinds take each.
 bool override_field_allowed(const std::string& field, ChannelKind kind) {

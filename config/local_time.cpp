@@ -1,5 +1,7 @@
 #include "config/local_time.hpp"
 
+#include <cstdio>
+
 #include <cstddef>
 
 namespace herald {
@@ -230,5 +232,19 @@ std::string format_local(const date::time_zone& zone, Instant at) {
 }
 
 std::string format_date(date::local_days day) { return date::format("%F", day); }
+
+}  // namespace herald
+
+namespace herald {
+
+std::string format_hhmm(WallTime w) {
+  const date::hh_mm_ss<std::chrono::seconds> t{w - date::floor<date::days>(w)};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(t.hours().count()),
+                static_cast<int>(t.minutes().count()));
+  return buf;
+}
+
+std::string format_wall(WallTime w) { return format_date(date::floor<date::days>(w)) + " " + format_hhmm(w); }
 
 }  // namespace herald

@@ -66,4 +66,10 @@ std::string format_local(const date::time_zone& zone, Instant at);
 /// `YYYY-MM-DD` of a day.
 std::string format_date(date::local_days day);
 
+/// `HH:MM` of a wall time.
+std::string format_hhmm(WallTime w);
+
+/// `YYYY-MM-DD HH:MM` of a wall time, as messages to editors show it.
+std::string format_wall(WallTime w);
+
 }  // namespace herald

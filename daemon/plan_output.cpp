@@ -12,14 +12,6 @@ namespace herald {
 
 namespace {
 
-std::string wall_text(WallTime w) {
-  auto day = date::floor<date::days>(w);
-  date::hh_mm_ss<std::chrono::seconds> t{w - day};
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(t.hours().count()),
-                static_cast<int>(t.minutes().count()));
-  return format_date(day) + " " + buf;
-}
 
 }  // namespace
 
@@ -71,10 +63,10 @@ std::vector<PlanRow> plan_rows(const std::vector<Delivery>& deliveries, const Ca
       row.length = code_points(c.text);
     }
     if (d.fit == WallFit::gap) {
-      row.warnings.push_back(wall_text(d.local) + " does not exist in " + d.source->zone_name +
-                             " (clocks go forward); published at " + wall_text(to_wall(*d.source->zone, d.at)));
+      row.warnings.push_back(format_wall(d.local) + " does not exist in " + d.source->zone_name +
+                             " (clocks go forward); published at " + format_wall(to_wall(*d.source->zone, d.at)));
     } else if (d.fit == WallFit::repeated) {
-      row.warnings.push_back(wall_text(d.local) + " occurs twice in " + d.source->zone_name +
+      row.warnings.push_back(format_wall(d.local) + " occurs twice in " + d.source->zone_name +
                              " (clocks go back); the first is used");
     }
     for (const auto& dep : report.references.of(d.post + "@" + d.channel)) {

@@ -95,6 +95,10 @@ class Daemon {
   Daemon(std::string config, Logger& log) : config_(std::move(config)), log_(log), executor_(io_, 4) {}
 
   int run() {
+    // First, so a SIGTERM during start-up is handled (queued until the loop runs), not fatal.
+    signals_.add(SIGTERM);
+    signals_.add(SIGINT);
+    signals_.add(SIGHUP);
     Diagnostics diags;
     cal_ = load(config_, clock_.now(), diags);
     if (!cal_) {
@@ -117,13 +121,14 @@ class Daemon {
     apply(cal_);
     log_.info("herald started: " + std::to_string(cal_->calendar.posts.size()) + " posts, state in " +
               cal_->settings.state_dir.string());
-    dispatcher_->reconcile();
-    dispatcher_->apply_late_window("was down");
-    rearm_all();
+    // Nothing is sent until every delivery left `sending` by a crash has been
+    // looked up; then the late window, then everything due, in planned order.
+    dispatcher_->reconcile([this] {
+      dispatcher_->apply_late_window("was down");
+      reconciled_ = true;
+      rearm_all();
+    });
 
-    signals_.add(SIGTERM);
-    signals_.add(SIGINT);
-    signals_.add(SIGHUP);
     wait_signal();
     watch_calendar();
     schedule_resync();
@@ -192,6 +197,7 @@ class Daemon {
   }
 
   void rearm_all() {
+    if (!reconciled_) return;
     for (const auto& c : dispatcher_->channels()) {
       dispatcher_->pump(c);
       arm(c);
@@ -321,6 +327,7 @@ class Daemon {
   std::string watched_name_;
   std::string last_reload_error_;
   bool stopping_ = false;
+  bool reconciled_ = false;
 };
 
 }  // namespace

@@ -121,22 +121,31 @@ bool Dispatcher::resume(const std::string& channel) {
   return true;
 }
 
-void Dispatcher::reconcile() {
-  if (!cal_) return;
-  for (const auto& d : store_.in_states({State::sending})) {
+void Dispatcher::reconcile(std::function<void()> done) {
+  const auto pending = cal_ ? store_.in_states({State::sending}) : std::vector<StoredDelivery>{};
+  // Counts the lookups still out; the last one to answer calls `done`.
+  auto left = std::make_shared<std::size_t>(pending.size() + 1);
+  auto one_done = [left, done] {
+    if (--*left == 0 && done) done();
+  };
+  for (const auto& d : pending) {
     const Post* post = cal_->calendar.find(d.post);
     const ChannelSettings* cs = cal_->settings.channel(d.channel);
     auto it = connectors_.find(d.channel);
     if (!post || !cs || it == connectors_.end() || !it->second) {
       change(d, Event::outcome_unknown, "outcome unknown after a restart, and the post or its connector is gone");
+      one_done();
       continue;
     }
     PublishRequest req = request_for(d, *post, *cs);
     req.composed.text = d.sent_text.empty() ? req.composed.text : d.sent_text;
     const std::string key = d.key;
-    executor_.lookup(*it->second, std::move(req), [this, key](LookupResult r) {
+    executor_.lookup(*it->second, std::move(req), [this, key, one_done](LookupResult r) {
       auto cur = store_.get(key);
-      if (!cur || cur->state != State::sending) return;
+      if (!cur || cur->state != State::sending) {
+        one_done();
+        return;
+      }
       if (auto* f = std::get_if<Found>(&r)) {
         store_.mark_published(key, f->remote_id, f->url, clock_.now());
         log_.info(key + ": sending -> published (found on the platform after a restart: " + f->url + ")");
@@ -146,9 +155,10 @@ void Dispatcher::reconcile() {
         change(*cur, Event::outcome_unknown,
                "outcome unknown after a restart: " + std::get<Unknown>(r).message + "; check the platform and resolve or retry");
       }
-      if (on_change) on_change();
+      one_done();
     });
   }
+  one_done();
 }
 
 void Dispatcher::apply_late_window(const std::string& why) {

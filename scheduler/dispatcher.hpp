@@ -79,7 +79,9 @@ class Dispatcher {
 
   /// After a restart: every `sending` delivery is looked up on its platform:
   /// found -> published; proven absent -> due again; else needs_review.
-  void reconcile();
+  /// `done` runs once every lookup has answered, so sending can start in
+  /// planned order only after that.
+  void reconcile(std::function<void()> done = {});
   /// Deliveries overdue by more than their channel's late window become
   /// needs_review ("missed: due at ..., daemon was down"); younger ones stay due.
   void apply_late_window(const std::string& why);

@@ -15,14 +15,6 @@ struct Planned {
   std::size_t channel_index = 0;
 };
 
-std::string hhmm(WallTime w) {
-  auto day = date::floor<date::days>(w);
-  date::hh_mm_ss<std::chrono::seconds> t{w - day};
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(t.hours().count()),
-                static_cast<int>(t.minutes().count()));
-  return buf;
-}
 
 // Occurrences of a recurring post whose instants fall in [from, to).
 std::vector<std::pair<WallTime, Resolved>> occurrences(const Post& post, const Repeating& rep, Instant from,
@@ -65,7 +57,7 @@ std::string delivery_key(const Post& post, const std::string& channel, const Wal
   if (occurrence) {
     key += "#" + format_date(date::floor<date::days>(*occurrence));
     if (const auto* rep = std::get_if<Repeating>(&post.timing); rep && rep->rule.several_per_day())
-      key += "T" + hhmm(*occurrence);
+      key += "T" + format_hhmm(*occurrence);
   }
   return key;
 }
@@ -110,13 +102,13 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
           warned_gap = true;
           warnings.warning(rule_location(post),
                            "post '" + post.id + "': the occurrence at " + format_date(date::floor<date::days>(wall)) +
-                               " " + hhmm(wall) + " does not exist in " + post.zone_name +
-                               " (clocks go forward); it is published at " + hhmm(wall + res.shift));
+                               " " + format_hhmm(wall) + " does not exist in " + post.zone_name +
+                               " (clocks go forward); it is published at " + format_hhmm(wall + res.shift));
         }
         if (in_window && res.fit == WallFit::repeated && !warned_repeat) {
           warned_repeat = true;
  warnings.warning(rule_location(post), "post '" + post.id + "': the occurrence at " +
-                                                       format_date(date::floor<date::days>(wall)) + " " + hhmm(wall) +
+                                                       format_date(date::floor<date::days>(wall)) + " " + format_hhmm(wall) +
                                                        " occurs twice in " + post.zone_name +
                                                        " (clocks go back); the first is used");
         }

@@ -13,15 +13,26 @@ extern char** environ;
 
 namespace herald::testing {
 
+namespace {
+
+/// This process's environment plus `extra`, as strings and as the char* array execve wants.
+struct Environment {
+  explicit Environment(const std::vector<std::string>& extra) {
+    for (char** e = environ; *e; ++e) strings.emplace_back(*e);
+    for (const auto& e : extra) strings.push_back(e);
+    for (auto& e : strings) pointers.push_back(e.data());
+    pointers.push_back(nullptr);
+  }
+  std::vector<std::string> strings;
+  std::vector<char*> pointers;
+};
+
+}  // namespace
+
 ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  for (const auto& e : env) env_strings.push_back(e);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  Environment envp(env);
   std::vector<char*> args;
   std::vector<std::string> argv_copy = argv;
   for (auto& a : argv_copy) args.push_back(a.data());
@@ -34,7 +45,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::vecto
     dup2(devnull, 0);
     dup2(out_pipe[1], 1);
     dup2(err_pipe[1], 2);
-    execve(args[0], args.data(), envp.data());
+    execve(args[0], args.data(), envp.pointers.data());
     _exit(127);
   }
   close(out_pipe[1]);
@@ -75,12 +86,7 @@ namespace herald::testing {
 
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const std::string& stderr_file,
                                      const std::vector<std::string>& env) {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e; ++e) env_strings.emplace_back(*e);
-  for (const auto& e : env) env_strings.push_back(e);
-  std::vector<char*> envp;
-  for (auto& e : env_strings) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  Environment envp(env);
   std::vector<std::string> argv_copy = argv;
   std::vector<char*> args;
   for (auto& a : argv_copy) args.push_back(a.data());
@@ -93,7 +99,7 @@ BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, const
     dup2(devnull, 0);
     dup2(devnull, 1);
     dup2(err, 2);
-    execve(args[0], args.data(), envp.data());
+    execve(args[0], args.data(), envp.pointers.data());
     _exit(127);
   }
 }
