@@ -71,9 +71,10 @@ class PostReader {
     p.where["post"] = r_.at(node);
     const std::string item = "post " + std::to_string(index + 1);
     const int errors_before = r_.diags().error_count();
-    // Undefined until the post sets them (a default Node is a defined null).
-    YAML::Node at(YAML::NodeType::Undefined), queue(YAML::NodeType::Undefined), every(YAML::NodeType::Undefined),
-        rrule(YAML::NodeType::Undefined), from(YAML::NodeType::Undefined), until(YAML::NodeType::Undefined);
+    // Held by copy construction, never assigned: assigning a yaml-cpp Node
+    // merges its whole document's memory into the target's, which made
+    // loading quadratic in the number of posts.
+    std::optional<YAML::Node> at, queue, every, rrule, from, until;
     bool has_id = false;
     std::vector<std::pair<std::string, YAML::Node>> override_nodes;
 
@@ -98,12 +99,12 @@ class PostReader {
                 has_id = true;
               }
             }
-          } else if (k == "at") at = v;
-          else if (k == "queue") queue = v;
-          else if (k == "every") every = v;
-          else if (k == "rrule") rrule = v;
-          else if (k == "from") from = v;
-          else if (k == "until") until = v;
+          } else if (k == "at") at.emplace(v);
+          else if (k == "queue") queue.emplace(v);
+          else if (k == "every") every.emplace(v);
+          else if (k == "rrule") rrule.emplace(v);
+          else if (k == "from") from.emplace(v);
+          else if (k == "until") until.emplace(v);
           else if (k == "channels") read_channels(v, p);
           else if (k == "campaign") {
             if (auto s = r_.text(v, "campaign")) p.campaign = *s;
@@ -135,7 +136,10 @@ class PostReader {
     const std::string name = has_id ? "post '" + p.id + "'" : item;
     if (!p.where.count("channels")) r_.error(node, name + " has no channels");
 
-    read_timing(node, name, at, queue, every, rrule, from, until, p);
+    const YAML::Node none(YAML::NodeType::Undefined);
+    auto or_none = [&](const std::optional<YAML::Node>& n) -> const YAML::Node& { return n ? *n : none; };
+    read_timing(node, name, or_none(at), or_none(queue), or_none(every), or_none(rrule), or_none(from), or_none(until),
+                p);
     for (const auto& [channel, v] : override_nodes) read_override(channel, v, name, p);
     check_content(node, name, p);
     if (r_.diags().error_count() != errors_before) return std::nullopt;
@@ -403,11 +407,11 @@ bool load_calendar_text(const std::string& text, const std::filesystem::path& fi
     } else {
       std::string zone_name = settings.timezone;
       const date::time_zone* zone = settings.zone;
-      YAML::Node posts_node(YAML::NodeType::Undefined);
+      std::optional<YAML::Node> posts_found;
       r.each_entry(doc.root, "calendar", {"timezone", "posts"}, nullptr,
                    [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
                      if (k == "posts") {
-                       posts_node = v;
+                       posts_found.emplace(v);
                      } else if (auto z = r.text(v, "timezone")) {
                        if (auto* found = find_zone(*z)) {
                          zone = found;
@@ -417,6 +421,7 @@ bool load_calendar_text(const std::string& text, const std::filesystem::path& fi
                        }
                      }
                    });
+      const YAML::Node posts_node = posts_found ? *posts_found : YAML::Node(YAML::NodeType::Undefined);
       if (posts_node.IsDefined() && !posts_node.IsNull()) {
         if (!posts_node.IsSequence()) {
           r.error(posts_node, "posts must be a list of posts (each starting with '- id: ...'), not " +

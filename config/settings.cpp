@@ -338,7 +338,7 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
   s.links.utm = default_utm();
   const auto base = file.parent_path();
   bool have_calendar = false, have_timezone = false;
-  YAML::Node timezone_node(YAML::NodeType::Undefined);
+  std::optional<YAML::Node> timezone_node;  // copy-constructed, never assigned (see calendar.cpp)
   if (doc.ok) {
     r.each_entry(
         doc.root, "settings",
@@ -356,7 +356,7 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
           } else if (k == "timezone") {
             if (auto z = r.text(v, "timezone")) {
               have_timezone = true;
-              timezone_node = v;
+              timezone_node.emplace(v);
               s.timezone = *z;
             }
           } else if (k == "status") {
@@ -439,7 +439,7 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
               "guessed zone");
     } else {
       s.zone = find_zone(s.timezone);
-      if (!s.zone) r.error(timezone_node, "unknown time zone '" + s.timezone + "' (expected an IANA name such as Europe/Amsterdam)");
+      if (!s.zone) r.error(*timezone_node, "unknown time zone '" + s.timezone + "' (expected an IANA name such as Europe/Amsterdam)");
     }
     if (s.channels.empty() && !local.has_errors()) r.error(doc.root, "settings define no channels");
     if (!s.status.allow_remote && !loopback_listen(s.status.listen))
