@@ -2,10 +2,10 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <string_view>
-#include <map>
 #include <system_error>
 #include <utility>
 
@@ -43,8 +43,11 @@ class Corpora {
     if (layout == Layout::one_file) {
       g.calendar_bytes = std::filesystem::file_size(calendar, ec);
     } else {
-      for (const auto& entry : std::filesystem::directory_iterator(calendar, ec))
+      for (const auto& entry : std::filesystem::directory_iterator(calendar, ec)) {
+        if (entry.path().extension() != ".yaml" || !entry.is_regular_file(ec)) continue;  // media/
         g.calendar_bytes += entry.file_size(ec);
+        if (ec) break;
+      }
     }
     if (ec) {
       error = "cannot read the generated calendar " + calendar.string() + ": " + ec.message();

@@ -390,6 +390,10 @@ const std::string& Post::text_for(const std::string& channel) const {
 }
 
 const Post* Calendar::find(std::string_view id) const {
+  if (by_id.size() == posts.size()) {
+    auto it = by_id.find(std::string(id));
+    return it == by_id.end() ? nullptr : &posts[it->second];
+  }
   for (const auto& p : posts)
     if (p.id == id) return &p;
   return nullptr;
@@ -440,11 +444,18 @@ bool load_calendar_text(const std::string& text, const std::filesystem::path& fi
       }
     }
   }
-  // Duplicate ids, within this file and against files read before.
-  std::map<std::string, Location> ids;
-  for (const auto& p : into.posts) ids.emplace(p.id, p.location("id"));
+  // Duplicate ids, within this file and against files read before (through
+  // the calendar's index, so a directory of files loads in linear time).
+  if (into.by_id.size() != into.posts.size()) {
+    into.by_id.clear();
+    for (std::size_t i = 0; i < into.posts.size(); ++i) into.by_id.emplace(into.posts[i].id, i);
+  }
+  std::unordered_map<std::string, Location> ids;
   for (const auto& p : posts) {
-    auto [it, fresh] = ids.emplace(p.id, p.location("id"));
+    const auto earlier = into.by_id.find(p.id);
+    auto [it, fresh] = earlier != into.by_id.end()
+                           ? std::pair{ids.emplace(p.id, into.posts[earlier->second].location("id")).first, false}
+                           : ids.emplace(p.id, p.location("id"));
     if (!fresh) {
       const auto& first = it->second;
       local.error(p.location("id"), "duplicate post id '" + p.id + "' (first defined at " + first.file + ":" +
@@ -454,7 +465,10 @@ bool load_calendar_text(const std::string& text, const std::filesystem::path& fi
   diags.append(local);
   if (local.has_errors() || !doc.ok) return false;
   into.files.push_back(file);
-  for (auto& p : posts) into.posts.push_back(std::move(p));
+  for (auto& p : posts) {
+    into.by_id.emplace(p.id, into.posts.size());
+    into.posts.push_back(std::move(p));
+  }
   return true;
 }
 

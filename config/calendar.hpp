@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -85,6 +86,8 @@ struct Post {
 struct Calendar {
   std::vector<Post> posts;                     ///< in file order, files in name order
   std::vector<std::filesystem::path> files;    ///< the files read
+  /// Post index by id, kept by the loader; find() scans when it is out of date.
+  std::unordered_map<std::string, std::size_t> by_id;
   const Post* find(std::string_view id) const;
 };
 
