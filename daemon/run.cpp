@@ -3,6 +3,7 @@
 #include "config/calendar.hpp"
 #include "daemon/control.hpp"
 #include "connectors/static/static_connector.hpp"
+#include "connectors/worker_pool.hpp"
 #include "scheduler/check.hpp"
 #include "scheduler/dispatcher.hpp"
 #include "scheduler/fault.hpp"
@@ -35,36 +36,36 @@ class SystemClock : public Clock {
   }
 };
 
-/// Runs connector calls on a thread pool and hands results back to the loop.
+/// Runs connector calls on the worker pool and hands results back to the loop.
 class AsioExecutor : public Executor {
  public:
   AsioExecutor(asio::io_context& io, std::size_t threads) : io_(io), pool_(threads) {}
-  ~AsioExecutor() override { pool_.join(); }
-  // Each call holds a work guard on the loop until its result has been
-  // handled, so a graceful stop waits for in-flight requests.
   void publish(Connector& c, PublishRequest r, std::function<void(PublishResult)> done) override {
-    asio::post(pool_, [this, &c, guard = asio::make_work_guard(io_), r = std::move(r), done = std::move(done)]() mutable {
-      PublishResult result = c.publish(r);
-      fault_point("after_request");
-      asio::post(io_, [guard = std::move(guard), done = std::move(done), result = std::move(result)]() mutable {
-        done(std::move(result));
-      });
-    });
+    run_async(
+        pool_, post_back(),
+        [&c, r = std::move(r)] {
+          PublishResult result = c.publish(r);
+          fault_point("after_request");
+          return result;
+        },
+        std::move(done));
   }
   void lookup(Connector& c, PublishRequest r, std::function<void(LookupResult)> done) override {
-    asio::post(pool_, [this, &c, guard = asio::make_work_guard(io_), r = std::move(r), done = std::move(done)]() mutable {
-      LookupResult result = c.lookup(r);
-      asio::post(io_, [guard = std::move(guard), done = std::move(done), result = std::move(result)]() mutable {
-        done(std::move(result));
-      });
-    });
+    run_async(pool_, post_back(), [&c, r = std::move(r)] { return c.lookup(r); }, std::move(done));
   }
   /// Lets running calls finish (each has its own deadline), then stops.
-  void join() { pool_.join(); }
+  void join() { pool_.stop(); }
 
  private:
+  // Each call holds a work guard on the loop until its result has been
+  // handled, so a graceful stop waits for requests in flight.
+  PostBack post_back() {
+    auto guard = std::make_shared<asio::executor_work_guard<asio::io_context::executor_type>>(io_.get_executor());
+    return [this, guard](std::function<void()> f) { asio::post(io_, [guard, f = std::move(f)] { f(); }); };
+  }
+
   asio::io_context& io_;
-  asio::thread_pool pool_;
+  WorkerPool pool_;
 };
 
 std::string describe(const Diagnostics& diags) {
