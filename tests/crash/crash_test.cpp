@@ -44,8 +44,9 @@ timezone: UTC
 channels:
   site: {kind: static, dir: site, url: "https://example.nl/{post}/", after: "echo \"$HERALD_KEY\" >> ../creates.log"}
 )";
-  // Two posts a second, for as long as the kills need; a kill roughly every 300 ms.
-  const int posts = std::max(20, kills * 2);
+  // Two posts a second, for as long as the kills need (a kill takes about a
+  // second, start-up included), so the kills never run out of posts.
+  const int posts = std::max(20, kills * 3);
   const auto start = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + 2s;
   {
     std::ofstream cal(dir / "calendar.yaml");
