@@ -303,12 +303,19 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
     log_.info(key + ": sending -> published " + p->url);
   } else if (auto* r = std::get_if<RetryLater>(&result)) {
     const RetryPolicy policy = cal_ ? RetryPolicy::from(cal_->settings.publishing.retry) : RetryPolicy{};
-    if (auto delay = policy.delay(d->attempts, random_(), r->after)) {
+    // Attempts since the editor or a person last gave it a fresh start, so an
+    // edited or retried delivery gets its full retries again.
+    int attempts = 0;
+    for (const auto& e : store_.history(100000, key)) {  // newest first
+      if (e.event == "edited" || e.event == "retry_requested") break;
+      if (e.to_state == "sending") ++attempts;
+    }
+    attempts = std::max(attempts, 1);
+    if (auto delay = policy.delay(attempts, random_(), r->after)) {
       store_.mark_retry(key, now + *delay, r->message, now);
       log_.warning(key + ": sending -> retry_wait in " + std::to_string(delay->count()) + "s (" + r->message + ")");
     } else {
-      change(*d, Event::permanent_error,
-             "gave up after " + std::to_string(d->attempts) + " attempts: " + r->message);
+      change(*d, Event::permanent_error, "gave up after " + std::to_string(attempts) + " attempts: " + r->message);
     }
   } else if (auto* f = std::get_if<Failed>(&result)) {
     change(*d, Event::permanent_error, f->message);

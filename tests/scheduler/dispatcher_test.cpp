@@ -237,6 +237,23 @@ TEST_F(DispatcherTest, RetriesUsedUpFail) {
   EXPECT_EQ(connector_.creates.size(), 3u);
 }
 
+TEST_F(DispatcherTest, AnEditGivesAFailedDeliveryItsRetriesAgain) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  for (int i = 0; i < 3; ++i) connector_.script.push_back(RetryLater{std::nullopt, "HTTP 500"});
+  start();
+  run_until(k0900 + 2h);
+  ASSERT_EQ(state("a@x"), State::failed);
+  // The editor fixes the text; the platform fails once more, transiently.
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 11:30, channels: [x], text: fixed}\n");
+  dispatcher_->configure(cal_);
+  sync();
+  EXPECT_EQ(state("a@x"), State::planned);
+  connector_.script = {RetryLater{std::nullopt, "HTTP 503"}};
+  run_until(k0900 + 3h);
+  EXPECT_EQ(state("a@x"), State::published) << "a transient error after the edit is retried, not final";
+  EXPECT_EQ(connector_.creates.back().composed.text, "fixed");
+}
+
 TEST_F(DispatcherTest, PermanentErrorFailsAtOnce) {
   load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
   connector_.script = {Failed{"You are not allowed to create a Tweet with duplicate content."}};
