@@ -242,6 +242,16 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
   SQLite::Statement update(*db_,
                            "UPDATE deliveries SET planned = ?, state = 'planned', content_hash = ?, queued = ?, "
                            "next_attempt = NULL, last_error = '', updated = ? WHERE key = ?");
+  // Puts a stored delivery back to `planned` with the plan's time and content.
+  auto replan = [&](const PlannedDelivery& p, Instant planned) {
+    update.reset();
+    update.bind(1, to_db(planned));
+    update.bind(2, p.content_hash);
+    update.bind(3, p.queued ? 1 : 0);
+    update.bind(4, to_db(now));
+    update.bind(5, p.key);
+    update.exec();
+  };
   std::unordered_set<std::string> in_plan;
   const std::string planned_text = state_text(State::planned);
 
@@ -275,13 +285,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
         ++result.unchanged;
         continue;
       }
-      update.reset();
-      update.bind(1, to_db(planned));
-      update.bind(2, p.content_hash);
-      update.bind(3, p.queued ? 1 : 0);
-      update.bind(4, to_db(now));
-      update.bind(5, p.key);
-      update.exec();
+      replan(p, planned);
       append_event(*db_, now, p.key, "planned", state_text(old->state), planned_text,
                    "back in the calendar, " + format_utc(planned));
       ++result.added;
@@ -294,13 +298,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
       ++result.unchanged;
       continue;
     }
-    update.reset();
-    update.bind(1, to_db(planned));
-    update.bind(2, p.content_hash);
-    update.bind(3, p.queued ? 1 : 0);
-    update.bind(4, to_db(now));
-    update.bind(5, p.key);
-    update.exec();
+    replan(p, planned);
     append_event(*db_, now, p.key, "edited", state_text(old->state), state_text(*next),
                  change_detail(*old, planned, content_changed));
     ++result.updated;
