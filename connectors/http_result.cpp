@@ -1,0 +1,338 @@
+#include "connectors/http_result.hpp"
+
+#include <boost/json.hpp>
+#include <date/date.h>
+#include <date/tz.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+// Documentation the mappings follow:
+//  - X: https://docs.x.com/fundamentals/rate-limits (x-rate-limit-reset is a
+//    Unix timestamp; 429 body {"errors":[{"code":88,"message":"Rate limit
+//    exceeded"}]}); https://developer.x.com/en/docs/twitter-api/rate-limits;
+//    v2 errors are problem objects {"title","detail","type","status"}; a
+//    duplicate post is 403 with detail "You are not allowed to create a Tweet
+//    with duplicate content."
+//  - Facebook: https://developers.facebook.com/docs/graph-api/guides/error-handling
+//    (error object; 190 access token expired, 102 API session -> new token;
+//    1, 2 temporary; 4, 17, 341 throttling; 368 temporarily blocked, wait and
+//    retry; 506 duplicate post) and
+//    https://developers.facebook.com/docs/graph-api/overview/rate-limiting
+//    (X-App-Usage / X-Page-Usage percentages; X-Business-Use-Case-Usage with
+//    estimated_time_to_regain_access in minutes; 32 page-level and 613 custom
+//    throttling; 80000-80014 business use case throttling).
+//  - YouTube: https://developers.google.com/youtube/v3/docs/errors
+//    (quotaExceeded 403; Google's error body {"error":{"code","message",
+//    "errors":[{"message","domain","reason"}]}}; dailyLimitExceeded says "The
+//    quota will be reset at midnight Pacific Time (PT)").
+//  - WordPress: https://developer.wordpress.org/rest-api/using-the-rest-api/authentication/
+//    and the REST error shape {"code","message","data":{"status"}}, e.g.
+//    rest_cannot_create "Sorry, you are not allowed to create posts as this
+//    user." with status 401 (not authenticated) or 403 (no capability).
+
+namespace herald {
+namespace json = boost::json;
+using std::chrono::seconds;
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool contains_ci(std::string_view haystack, std::string_view needle) {
+  return lower(haystack).find(lower(needle)) != std::string::npos;
+}
+
+const std::string* header(const HttpResponse& r, const char* lower_name) {
+  auto it = r.headers.find(lower_name);
+  return it == r.headers.end() ? nullptr : &it->second;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view s) {
+  s = trim(s);
+  std::int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+seconds not_negative(seconds s) { return std::max(s, seconds{0}); }
+
+// RFC 9110 5.6.7 IMF-fixdate, the form senders must generate.
+std::optional<Instant> parse_http_date(std::string_view text) {
+  std::istringstream in{std::string(trim(text))};
+  Instant at;
+  in >> date::parse("%a, %d %b %Y %H:%M:%S GMT", at);
+  if (in.fail()) return std::nullopt;
+  return at;
+}
+
+std::optional<json::value> parse_json(std::string_view text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec) return std::nullopt;
+  return v;
+}
+
+const json::object* member_object(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  return v ? v->if_object() : nullptr;
+}
+
+std::string member_string(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  if (!v || !v->is_string()) return {};
+  return std::string(v->get_string());
+}
+
+std::optional<std::int64_t> member_int(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
+  if (v->is_string()) return parse_int(v->get_string());
+  return std::nullopt;
+}
+
+// The platform's words, made safe to show: one line, no markup (Google puts
+// an <a href> in quota messages), bounded, cut on a UTF-8 boundary.
+std::string clean(std::string_view words) {
+  std::string out;
+  bool in_tag = false;
+  for (char c : words) {
+    if (c == '<') { in_tag = true; continue; }
+    if (in_tag) { if (c == '>') in_tag = false; continue; }
+    out += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? ' ' : c;
+  }
+  std::string_view t = trim(out);
+  if (t.size() > kMaxMessage) {
+    std::size_t cut = kMaxMessage;
+    while (cut > 0 && (static_cast<unsigned char>(t[cut]) & 0xC0) == 0x80) --cut;
+    return std::string(t.substr(0, cut)) + "...";
+  }
+  return std::string(t);
+}
+
+std::string describe(std::string_view platform, std::string_view words, int status,
+                     std::string_view extra = {}) {
+  std::string m(platform);
+  m += ": ";
+  const std::string w = clean(words);
+  m += w.empty() ? "no error message" : w;
+  m += " (HTTP " + std::to_string(status);
+  if (!extra.empty()) {
+    m += ", ";
+    m += extra;
+  }
+  m += ")";
+  return m;
+}
+
+// Handled the same for every platform before its body is read.
+std::optional<std::optional<PublishResult>> before_body(std::string_view platform,
+                                                        const HttpResponse& r) {
+  if (!r.error.empty()) {
+    return std::optional<PublishResult>{RetryLater{std::nullopt, std::string(platform) + ": " + r.error}};
+  }
+  if (r.status >= 200 && r.status < 300) return std::optional<PublishResult>{};
+  return std::nullopt;
+}
+
+// The status-code rule once no platform-specific reading applied.
+PublishResult by_status(const HttpResponse& r, Instant now, std::string message) {
+  if (r.status == 429 || r.status >= 500 || r.status == 0) {
+    return RetryLater{retry_after(r, now), std::move(message)};
+  }
+  if (r.status == 401) return AuthFailed{std::move(message)};
+  return Failed{std::move(message)};
+}
+
+// Facebook usage headers: a JSON object of percentages (X-App-Usage,
+// X-Page-Usage) or, for business use case limits, an object of arrays of such
+// objects keyed by business object id.
+void for_each_usage(const HttpResponse& r, auto&& visit) {
+  for (const char* name : {"x-app-usage", "x-page-usage", "x-business-use-case-usage"}) {
+    auto [first, last] = r.headers.equal_range(name);
+    for (auto it = first; it != last; ++it) {
+      auto v = parse_json(it->second);
+      if (!v || !v->is_object()) continue;
+      const auto& o = v->get_object();
+      if (!o.contains("call_count") && !o.contains("total_time") && !o.contains("total_cputime")) {
+        for (const auto& [id, entries] : o) {
+          if (!entries.is_array()) continue;
+          for (const auto& e : entries.get_array()) {
+            if (e.is_object()) visit(e.get_object());
+          }
+        }
+      } else {
+        visit(o);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::optional<seconds> retry_after(const HttpResponse& r, Instant now) {
+  // Retry-After is the server's explicit instruction for this request, so it
+  // wins; X's reset time is exact for its window; Facebook's estimate is last.
+  if (const auto* v = header(r, "retry-after")) {
+    if (auto s = parse_int(*v)) return not_negative(seconds{*s});
+    if (auto at = parse_http_date(*v)) return not_negative(*at - now);
+  }
+  if (const auto* v = header(r, "x-rate-limit-reset")) {
+    if (auto epoch = parse_int(*v)) return not_negative(Instant{seconds{*epoch}} - now);
+  }
+  std::optional<std::int64_t> minutes;
+  for_each_usage(r, [&](const json::object& usage) {
+    if (auto m = member_int(usage, "estimated_time_to_regain_access")) {
+      minutes = std::max(minutes.value_or(0), *m);
+    }
+  });
+  if (minutes) return not_negative(std::chrono::minutes{*minutes});
+  return std::nullopt;
+}
+
+std::optional<int> graph_usage_percent(const HttpResponse& r) {
+  std::optional<std::int64_t> highest;
+  for_each_usage(r, [&](const json::object& usage) {
+    for (const char* key : {"call_count", "total_cputime", "total_time"}) {
+      if (auto p = member_int(usage, key)) highest = std::max(highest.value_or(0), *p);
+    }
+  });
+  if (!highest) return std::nullopt;
+  return static_cast<int>(std::clamp<std::int64_t>(*highest, 0, 1000));
+}
+
+std::optional<PublishResult> classify_x(const HttpResponse& r, Instant now) {
+  if (auto early = before_body("X", r)) return *early;
+  // v2 problem: {"title","detail","type","status"}; older and rate-limit
+  // answers: {"errors":[{"code","message"}]}.
+  std::string detail, title, first_message;
+  if (auto v = parse_json(r.body); v && v->is_object()) {
+    const auto& o = v->get_object();
+    detail = member_string(o, "detail");
+    title = member_string(o, "title");
+    if (auto* errors = o.if_contains("errors"); errors && errors->is_array() && !errors->get_array().empty()) {
+      if (const auto* e = errors->get_array()[0].if_object()) first_message = member_string(*e, "message");
+    }
+  }
+  const std::string& words = !detail.empty() ? detail : !first_message.empty() ? first_message : title;
+  const std::string message = describe("X", words, r.status);
+  // A duplicate is X's anti-spam rule, not a permission problem: never retry
+  // it and never pause the channel for it.
+  if (r.status == 403 && (contains_ci(detail, "duplicate") || contains_ci(first_message, "duplicate"))) {
+    return Failed{message};
+  }
+  return by_status(r, now, message);
+}
+
+std::optional<PublishResult> classify_graph(const HttpResponse& r, Instant now) {
+  if (auto early = before_body("Facebook", r)) return *early;
+  const json::object* error = nullptr;
+  auto v = parse_json(r.body);
+  if (v && v->is_object()) error = member_object(v->get_object(), "error");
+  if (!error) return by_status(r, now, describe("Facebook", "", r.status));
+
+  const auto code = member_int(*error, "code");
+  const auto subcode = member_int(*error, "error_subcode");
+  std::string extra;
+  if (code) extra += "code " + std::to_string(*code);
+  if (subcode) extra += (extra.empty() ? "" : ", ") + std::string("subcode ") + std::to_string(*subcode);
+  if (auto trace = member_string(*error, "fbtrace_id"); !trace.empty()) {
+    extra += (extra.empty() ? "" : ", ") + std::string("fbtrace_id ") + clean(trace);
+  }
+  const std::string message = describe("Facebook", member_string(*error, "message"), r.status, extra);
+
+  if (code) {
+    const std::int64_t c = *code;
+    if (c == 190 || c == 102) return AuthFailed{message};
+    constexpr std::array<std::int64_t, 8> kRetry{1, 2, 4, 17, 32, 341, 368, 613};
+    const bool buc_throttle = c >= 80000 && c <= 80014;
+    if (buc_throttle || std::find(kRetry.begin(), kRetry.end(), c) != kRetry.end()) {
+      return RetryLater{retry_after(r, now), message};
+    }
+    if (c == 506) return Failed{message};  // duplicate post
+  }
+  if (auto* transient = error->if_contains("is_transient"); transient && transient->is_bool() && transient->get_bool()) {
+    return RetryLater{retry_after(r, now), message};
+  }
+  return by_status(r, now, message);
+}
+
+std::optional<PublishResult> classify_google(const HttpResponse& r, Instant now) {
+  if (auto early = before_body("YouTube", r)) return *early;
+  const json::object* error = nullptr;
+  auto v = parse_json(r.body);
+  if (v && v->is_object()) error = member_object(v->get_object(), "error");
+  if (!error) return by_status(r, now, describe("YouTube", "", r.status));
+
+  std::string words = member_string(*error, "message");
+  bool quota = false, rate = false, auth = r.status == 401 || member_string(*error, "status") == "UNAUTHENTICATED";
+  std::string reasons;
+  if (auto* errors = error->if_contains("errors"); errors && errors->is_array()) {
+    for (const auto& e : errors->get_array()) {
+      const auto* eo = e.if_object();
+      if (!eo) continue;
+      const std::string reason = member_string(*eo, "reason");
+      if (reason.empty()) continue;
+      reasons += (reasons.empty() ? "" : ",") + reason;
+      if (words.empty()) words = member_string(*eo, "message");
+      if (reason == "quotaExceeded" || reason == "dailyLimitExceeded") quota = true;
+      if (reason == "rateLimitExceeded" || reason == "userRateLimitExceeded") rate = true;
+      if (reason == "authError") auth = true;
+    }
+  }
+  const std::string message = describe("YouTube", words, r.status, clean(reasons));
+  if (auth) return AuthFailed{message};
+  // The daily quota resets at midnight Pacific Time; retrying sooner only
+  // burns attempts.
+  if (quota) return RetryLater{not_negative(next_pacific_midnight(now) - now), message};
+  if (rate) return RetryLater{retry_after(r, now), message};
+  return by_status(r, now, message);
+}
+
+std::optional<PublishResult> classify_wordpress(const HttpResponse& r, Instant now) {
+  if (auto early = before_body("WordPress", r)) return *early;
+  std::string code, words;
+  if (auto v = parse_json(r.body); v && v->is_object()) {
+    code = member_string(v->get_object(), "code");
+    words = member_string(v->get_object(), "message");
+  }
+  const std::string message = describe("WordPress", words, r.status, clean(code));
+  // rest_cannot_create: 401 when the application password was not accepted,
+  // 403 when the user lacks the capability; either way an operator must act.
+  if ((r.status == 401 || r.status == 403) &&
+      (code == "rest_cannot_create" || code == "incorrect_password" || code == "invalid_username")) {
+    return AuthFailed{message};
+  }
+  return by_status(r, now, message);
+}
+
+Instant next_pacific_midnight(Instant now) {
+  const auto* zone = date::locate_zone("America/Los_Angeles");
+  const auto local = zone->to_local(now);
+  const auto next = date::floor<date::days>(local) + date::days{1};
+  // Midnight is never in a DST gap in Los Angeles (changes happen at 02:00).
+  return date::floor<seconds>(zone->to_sys(next, date::choose::earliest));
+}
+
+}  // namespace herald

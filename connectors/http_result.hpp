@@ -1,0 +1,55 @@
+#pragma once
+// What an HTTP answer means for the dispatcher (DESIGN.md "Publishing
+// semantics"): pure functions from an HttpResponse to the PublishResult
+// classes, one per platform family, and the shared reading of rate-limit
+// headers. A 2xx is not judged here: the connector reads its body.
+//
+// Shared rules: a transport error, 429 or 5xx is RetryLater; 401 is
+// AuthFailed; other 4xx are Failed. Each family then refines by its error
+// body. Messages quote the platform's error text (never the body wholesale,
+// never request headers); they are cut to kMaxMessage bytes.
+
+#include "config/local_time.hpp"
+#include "connectors/connector.hpp"
+#include "connectors/http_client.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+
+namespace herald {
+
+/// Longest platform message kept in a result.
+inline constexpr std::size_t kMaxMessage = 500;
+
+/// How long the platform asked us to wait, from the response headers, first
+/// match wins:
+///  1. `Retry-After` (RFC 9110 10.2.3): delay-seconds or an HTTP-date;
+///  2. `x-rate-limit-reset` (X): epoch seconds when the window resets;
+///  3. `X-Business-Use-Case-Usage` (Facebook): the largest
+///     `estimated_time_to_regain_access`, in minutes.
+/// A time already past gives 0s. Unparseable values are ignored.
+std::optional<std::chrono::seconds> retry_after(const HttpResponse& response, Instant now);
+
+/// The highest usage percentage Facebook reports in `X-App-Usage`,
+/// `X-Page-Usage` or `X-Business-Use-Case-Usage` (call_count, total_cputime,
+/// total_time); 100 means throttled. Absent when no such header parses.
+std::optional<int> graph_usage_percent(const HttpResponse& response);
+
+/// X API v2 (`POST /2/tweets`). Empty for a 2xx.
+std::optional<PublishResult> classify_x(const HttpResponse& response, Instant now);
+
+/// Facebook Graph API (`/{page-id}/feed`, `/photos`). Empty for a 2xx.
+std::optional<PublishResult> classify_graph(const HttpResponse& response, Instant now);
+
+/// Google APIs (YouTube Data API v3, its upload endpoint). Empty for a 2xx.
+std::optional<PublishResult> classify_google(const HttpResponse& response, Instant now);
+
+/// WordPress REST API (`/wp-json/wp/v2/posts`). Empty for a 2xx.
+std::optional<PublishResult> classify_wordpress(const HttpResponse& response, Instant now);
+
+/// The next midnight in America/Los_Angeles after `now`: when YouTube's daily
+/// quota resets.
+Instant next_pacific_midnight(Instant now);
+
+}  // namespace herald

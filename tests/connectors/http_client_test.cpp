@@ -1,0 +1,303 @@
+// HttplibClient against a real cpp-httplib server on 127.0.0.1.
+// Debian's cpp-httplib is a compiled library: read its header with the same
+// feature macros it was built with (cpp-httplib.pc).
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+#define CPPHTTPLIB_OPENSSL_SUPPORT
+#endif
+#ifndef CPPHTTPLIB_ZLIB_SUPPORT
+#define CPPHTTPLIB_ZLIB_SUPPORT
+#endif
+#ifndef CPPHTTPLIB_BROTLI_SUPPORT
+#define CPPHTTPLIB_BROTLI_SUPPORT
+#endif
+#include <httplib.h>
+
+#include "connectors/http_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+
+namespace herald {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A loopback server on an ephemeral port, serving from its own thread.
+class LoopbackServer {
+ public:
+  LoopbackServer() = default;
+  LoopbackServer(const LoopbackServer&) = delete;
+  LoopbackServer& operator=(const LoopbackServer&) = delete;
+  ~LoopbackServer() { stop(); }
+
+  httplib::Server& server() { return server_; }
+
+  void start() {
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    ASSERT_GT(port_, 0);
+    // The socket already listens after bind_to_any_port: a client connecting
+    // before the thread reaches accept() simply waits in the backlog.
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  void stop() {
+    if (thread_.joinable()) {
+      server_.stop();
+      thread_.join();
+    }
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+// A loopback port nothing listens on: bound, never listened, then closed.
+int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST(HttpClient, GetRoundTripWithHeaders) {
+  LoopbackServer s;
+  std::string user_agent, auth, query;
+  s.server().Get("/hello", [&](const httplib::Request& req, httplib::Response& res) {
+    user_agent = req.get_header_value("User-Agent");
+    auth = req.get_header_value("Authorization");
+    query = req.get_param_value("q");
+    res.set_header("X-Rate-Limit-Remaining", "41");
+    res.set_content("{\"ok\":true}", "application/json");
+  });
+  s.start();
+
+  HttplibClient client("1.2.3");
+  const auto r = client.send({"GET", s.url("/hello?q=a%20b"), {{"Authorization", "Bearer t0k"}}, "", ""});
+  s.stop();
+
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{\"ok\":true}");
+  EXPECT_EQ(user_agent, "herald/1.2.3");
+  EXPECT_EQ(auth, "Bearer t0k");
+  EXPECT_EQ(query, "a b");
+  ASSERT_EQ(r.headers.count("x-rate-limit-remaining"), 1u);  // names come back lower-case
+  EXPECT_EQ(r.headers.find("x-rate-limit-remaining")->second, "41");
+  EXPECT_EQ(r.headers.find("content-type")->second, "application/json");
+}
+
+TEST(HttpClient, PostSendsBodyAndContentType) {
+  LoopbackServer s;
+  std::string body, content_type, length;
+  s.server().Post("/2/tweets", [&](const httplib::Request& req, httplib::Response& res) {
+    body = req.body;
+    content_type = req.get_header_value("Content-Type");
+    length = req.get_header_value("Content-Length");
+    res.status = 201;
+    res.set_content("{\"data\":{\"id\":\"1\"}}", "application/json");
+  });
+  s.start();
+
+  HttplibClient client("0.1.0");
+  const auto r = client.send({"POST", s.url("/2/tweets"), {}, "{\"text\":\"hi\"}", "application/json"});
+  s.stop();
+
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.status, 201);
+  EXPECT_EQ(r.body, "{\"data\":{\"id\":\"1\"}}");
+  EXPECT_EQ(body, "{\"text\":\"hi\"}");
+  EXPECT_EQ(content_type, "application/json");
+  EXPECT_EQ(length, "13");
+}
+
+TEST(HttpClient, ErrorStatusIsAResponseNotAnError) {
+  LoopbackServer s;
+  s.server().Post("/x", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 503;
+    res.set_header("Retry-After", "7");
+    res.set_content("busy", "text/plain");
+  });
+  s.start();
+  HttplibClient client("0.1.0");
+  const auto r = client.send({"POST", s.url("/x"), {}, "a=b", "application/x-www-form-urlencoded"});
+  s.stop();
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.headers.find("retry-after")->second, "7");
+}
+
+TEST(HttpClient, RedirectsAreNotFollowed) {
+  LoopbackServer s;
+  s.server().Get("/old", [](const httplib::Request&, httplib::Response& res) {
+    res.set_redirect("/new");
+  });
+  s.start();
+  HttplibClient client("0.1.0");
+  const auto r = client.send({"GET", s.url("/old"), {}, "", ""});
+  s.stop();
+  EXPECT_EQ(r.status, 302);
+  EXPECT_EQ(r.headers.find("location")->second, "/new");
+}
+
+TEST(HttpClient, ReadTimeout) {
+  LoopbackServer s;
+  std::atomic<bool> release{false};
+  s.server().Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
+    // Wait for the test to finish (not a fixed sleep), bounded in case it fails.
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (!release && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    res.set_content("late", "text/plain");
+  });
+  s.start();
+
+  HttpLimits limits;
+  limits.read_timeout = 1s;
+  HttplibClient client("0.1.0", limits);
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = client.send({"GET", s.url("/slow"), {}, "", ""});
+  const auto took = std::chrono::steady_clock::now() - started;
+  release = true;
+  s.stop();
+
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.error, "");
+  EXPECT_GE(took, 900ms);
+  EXPECT_LT(took, 4s);
+}
+
+TEST(HttpClient, OversizedBodyIsRefused) {
+  LoopbackServer s;
+  s.server().Get("/big", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(2000, 'x'), "text/plain");
+  });
+  s.server().Get("/chunked", [](const httplib::Request&, httplib::Response& res) {
+    // No Content-Length: the limit must hold while streaming too.
+    res.set_chunked_content_provider("text/plain", [](size_t, httplib::DataSink& sink) {
+      const std::string piece(300, 'y');
+      for (int i = 0; i < 10; ++i) {
+        if (!sink.write(piece.data(), piece.size())) return false;
+      }
+      sink.done();
+      return true;
+    });
+  });
+  s.server().Get("/fits", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(std::string(1000, 'z'), "text/plain");
+  });
+  s.start();
+
+  HttpLimits limits;
+  limits.max_response_bytes = 1000;
+  HttplibClient client("0.1.0", limits);
+  const auto big = client.send({"GET", s.url("/big"), {}, "", ""});
+  const auto chunked = client.send({"GET", s.url("/chunked"), {}, "", ""});
+  const auto fits = client.send({"GET", s.url("/fits"), {}, "", ""});
+  s.stop();
+
+  EXPECT_EQ(big.error, "response larger than 1000 bytes");
+  EXPECT_EQ(big.status, 0);
+  EXPECT_EQ(chunked.error, "response larger than 1000 bytes");
+  EXPECT_EQ(fits.error, "");
+  EXPECT_EQ(fits.body.size(), 1000u);
+}
+
+TEST(HttpClient, ConnectErrorOnClosedPortKeepsSecretsOut) {
+  HttplibClient client("0.1.0");
+  const auto url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/feed?access_token=SECRET1";
+  const auto r = client.send({"POST", url, {{"Authorization", "Bearer SECRET2"}}, "m=1", "text/plain"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.error, "");
+  EXPECT_EQ(r.error.find("SECRET"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("127.0.0.1"), std::string::npos) << r.error;
+}
+
+TEST(HttpClient, PlainHttpRefusedForNonLoopbackHosts) {
+  HttplibClient client("0.1.0");
+  // Refused before connecting, so no network is needed (a connect attempt to
+  // these names would fail differently, or hang until the connect timeout).
+  for (const char* url : {"http://api.x.com/2/tweets?token=SECRET", "http://192.0.2.1/x",
+                          "http://10.0.0.1:8080/", "http://[2001:db8::1]/"}) {
+    const auto r = client.send({"POST", url, {{"Authorization", "Bearer SECRET"}}, "", ""});
+    EXPECT_EQ(r.status, 0) << url;
+    EXPECT_NE(r.error.find("plain http refused"), std::string::npos) << url << ": " << r.error;
+    EXPECT_EQ(r.error.find("SECRET"), std::string::npos) << r.error;
+  }
+}
+
+TEST(HttpClient, RejectsUnusableUrls) {
+  HttplibClient client("0.1.0");
+  for (const char* url : {"ftp://example.com/x", "not a url", "https://user:pw@example.com/",
+                          "/relative/path"}) {
+    const auto r = client.send({"GET", url, {}, "", ""});
+    EXPECT_EQ(r.status, 0) << url;
+    EXPECT_NE(r.error, "") << url;
+    EXPECT_EQ(r.error.find("pw"), std::string::npos) << r.error;
+  }
+}
+
+TEST(HttpClient, HttpsToAPlainServerFailsTheHandshake) {
+  LoopbackServer s;
+  s.server().Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  s.start();
+  HttplibClient client("0.1.0");
+  std::string url = s.url("/");
+  url.replace(0, 4, "https");
+  const auto r = client.send({"GET", url, {}, "", ""});
+  s.stop();
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.error, "");
+}
+
+TEST(HttpClient, LoopbackHosts) {
+  EXPECT_TRUE(is_loopback_host("localhost"));
+  EXPECT_TRUE(is_loopback_host("LocalHost"));
+  EXPECT_TRUE(is_loopback_host("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_host("127.255.3.4"));
+  EXPECT_TRUE(is_loopback_host("::1"));
+  EXPECT_TRUE(is_loopback_host("[::1]"));
+  EXPECT_FALSE(is_loopback_host("128.0.0.1"));
+  EXPECT_FALSE(is_loopback_host("localhost.example.com"));
+  EXPECT_FALSE(is_loopback_host("127.0.0.1.nip.io"));
+  EXPECT_FALSE(is_loopback_host("::2"));
+  EXPECT_FALSE(is_loopback_host(""));
+}
+
+TEST(HttpClient, LocalhostNameIsAllowedOverHttp) {
+  LoopbackServer s;
+  s.server().Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok", "text/plain");
+  });
+  s.start();
+  HttplibClient client("0.1.0");
+  std::string url = s.url("/");
+  url.replace(url.find("127.0.0.1"), 9, "localhost");
+  const auto r = client.send({"GET", url, {}, "", ""});
+  s.stop();
+  // localhost may resolve to ::1 first; httplib tries each address.
+  EXPECT_EQ(r.error, "");
+  EXPECT_EQ(r.body, "ok");
+}
+
+}  // namespace
+}  // namespace herald
