@@ -35,8 +35,14 @@ struct Failed {
 struct AuthFailed {
   std::string message;
 };
+/// The request may have reached the platform but no answer came (a timeout
+/// after sending, a dropped connection): the post may exist. The dispatcher
+/// looks it up before anything is sent again; never map this to RetryLater.
+struct Unsure {
+  std::string message;
+};
 /// What a create request came to.
-using PublishResult = std::variant<Published, RetryLater, Failed, AuthFailed>;
+using PublishResult = std::variant<Published, RetryLater, Failed, AuthFailed, Unsure>;
 
 struct Found {
   std::string remote_id;

@@ -1,5 +1,7 @@
 #include "connectors/http_result.hpp"
 
+#include <cstdio>
+
 #include <boost/json.hpp>
 #include <date/date.h>
 #include <date/tz.h>
@@ -76,12 +78,24 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
 seconds not_negative(seconds s) { return std::max(s, seconds{0}); }
 
 // RFC 9110 5.6.7 IMF-fixdate, the form senders must generate.
+// Parsed by hand: date::parse inlined here trips GCC 12's -Wmaybe-uninitialized
+// inside date.h, which -Werror turns into a build failure.
 std::optional<Instant> parse_http_date(std::string_view text) {
-  std::istringstream in{std::string(trim(text))};
-  Instant at;
-  in >> date::parse("%a, %d %b %Y %H:%M:%S GMT", at);
-  if (in.fail()) return std::nullopt;
-  return at;
+  const std::string t(trim(text));
+  char weekday[4] = {}, month[4] = {};
+  int d = 0, y = 0, hh = 0, mm = 0, ss = 0, consumed = 0;
+  if (std::sscanf(t.c_str(), "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", weekday, &d, month, &y, &hh, &mm,
+                  &ss, &consumed) != 7 ||
+      static_cast<std::size_t>(consumed) != t.size())
+    return std::nullopt;
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  unsigned m = 0;
+  for (unsigned i = 0; i < 12; ++i)
+    if (std::string_view(month) == kMonths[i]) m = i + 1;
+  const date::year_month_day ymd{date::year{y}, date::month{m}, date::day{static_cast<unsigned>(d)}};
+  if (m == 0 || !ymd.ok() || hh > 23 || mm > 59 || ss > 60) return std::nullopt;
+  return Instant{date::sys_days{ymd} + std::chrono::hours{hh} + std::chrono::minutes{mm} + std::chrono::seconds{ss}};
 }
 
 std::optional<json::value> parse_json(std::string_view text) {

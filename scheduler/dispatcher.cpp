@@ -298,6 +298,37 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
   if (!d || d->state != State::sending) return;
   const Instant now = clock_.now();
   fault_point("before_result_commit");
+  if (auto* unsure = std::get_if<Unsure>(&result)) {
+    // The post may exist: look before leaping. The channel stays busy until
+    // the lookup answers, so nothing else overtakes this delivery.
+    const Post* post = cal_ ? cal_->calendar.find(d->post) : nullptr;
+    const ChannelSettings* cs = cal_ ? cal_->settings.channel(channel) : nullptr;
+    auto conn = connectors_.find(channel);
+    if (!post || !cs || conn == connectors_.end() || !conn->second) {
+      change(*d, Event::outcome_unknown, "outcome unknown: " + unsure->message);
+      if (on_change) on_change();
+      return;
+    }
+    st.in_flight = true;
+    PublishRequest req = request_for(*d, *post, *cs);
+    req.composed.text = d->sent_text.empty() ? req.composed.text : d->sent_text;
+    const std::string message = unsure->message;
+    executor_.lookup(*conn->second, std::move(req), [this, key, channel, message](LookupResult r) {
+      channels_[channel].in_flight = false;
+      if (auto* f = std::get_if<Found>(&r)) {
+        finish(key, channel, Published{f->remote_id, f->url});
+      } else if (std::get_if<Absent>(&r)) {
+        finish(key, channel, RetryLater{std::nullopt, message + "; the platform has no such post"});
+      } else {
+        auto cur = store_.get(key);
+        if (cur && cur->state == State::sending)
+          change(*cur, Event::outcome_unknown,
+                 "outcome unknown: " + message + "; lookup: " + std::get<Unknown>(r).message);
+        if (on_change) on_change();
+      }
+    });
+    return;
+  }
   if (auto* p = std::get_if<Published>(&result)) {
     store_.mark_published(key, p->remote_id, p->url, now);
     log_.info(key + ": sending -> published " + p->url);
@@ -319,10 +350,9 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
     }
   } else if (auto* f = std::get_if<Failed>(&result)) {
     change(*d, Event::permanent_error, f->message);
-  } else {
-    const auto& a = std::get<AuthFailed>(result);
-    change(*d, Event::auth_error, "credentials rejected: " + a.message);
-    pause(channel, "credentials rejected: " + a.message, std::nullopt);
+  } else if (auto* a = std::get_if<AuthFailed>(&result)) {
+    change(*d, Event::auth_error, "credentials rejected: " + a->message);
+    pause(channel, "credentials rejected: " + a->message, std::nullopt);
   }
   if (on_change) on_change();
 }

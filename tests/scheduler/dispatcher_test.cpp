@@ -254,6 +254,37 @@ TEST_F(DispatcherTest, AnEditGivesAFailedDeliveryItsRetriesAgain) {
   EXPECT_EQ(connector_.creates.back().composed.text, "fixed");
 }
 
+TEST_F(DispatcherTest, AnUnsureResultIsLookedUpNeverResentBlindly) {
+  load(kX, R"(posts:
+  - {id: found, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: absent, at: 2027-03-02 09:10, channels: [x], text: b}
+  - {id: unknown, at: 2027-03-02 09:20, channels: [x], text: c}
+)");
+  connector_.script = {Unsure{"read timeout after sending"}, Unsure{"connection reset"}};
+  start();
+  connector_.lookup_result = Found{"1", "https://x.com/a/status/1"};
+  clock_.set(k0900);
+  dispatcher_->pump("x");
+  EXPECT_EQ(state("found@x"), State::published);
+  EXPECT_EQ(store_->get("found@x")->url, "https://x.com/a/status/1");
+  EXPECT_EQ(connector_.lookups, 1);
+
+  connector_.lookup_result = Absent{};
+  clock_.set(k0900 + 10min);
+  dispatcher_->pump("x");
+  EXPECT_EQ(state("absent@x"), State::retry_wait) << "proven absent: a normal retry later";
+  EXPECT_NE(store_->get("absent@x")->last_error.find("the platform has no such post"), std::string::npos);
+
+  clock_.set(k0900 + 20min);
+  dispatcher_->pump("x");  // the retry of absent@x goes first, in planned order
+  EXPECT_EQ(state("absent@x"), State::published);
+  connector_.script = {Unsure{"timeout"}};
+  connector_.lookup_result = Unknown{"HTTP 503"};
+  dispatcher_->pump("x");
+  EXPECT_EQ(state("unknown@x"), State::needs_review);
+  EXPECT_EQ(connector_.creates.size(), 4u) << "found, absent, its retry, unknown: nothing sent twice blindly";
+}
+
 TEST_F(DispatcherTest, PermanentErrorFailsAtOnce) {
   load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
   connector_.script = {Failed{"You are not allowed to create a Tweet with duplicate content."}};
