@@ -1,0 +1,331 @@
+#include "tests/sandbox/sandbox.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <ifaddrs.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <string>
+
+#include "connectors/oauth1.hpp"
+
+namespace herald {
+namespace {
+namespace json = boost::json;
+
+Sandbox::XAccount test_account() {
+  return {"ck-test", "cs-test", "1001-at-test", "ats-test", "1001", "herald_test"};
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+class SandboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Sandbox::Config config;
+    config.x_accounts.push_back(test_account());
+    sandbox_ = std::make_unique<Sandbox>(std::move(config));
+    sandbox_->start("127.0.0.1", 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
+    client_->set_read_timeout(std::chrono::seconds(1));
+  }
+  void TearDown() override { sandbox_->stop(); }
+
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(sandbox_->port()); }
+
+  std::string sign(const std::string& method, const std::string& target, Sandbox::XAccount account = test_account(),
+                   std::int64_t timestamp = unix_now()) {
+    OAuth1Credentials credentials{account.consumer_key, Secret(account.consumer_secret), account.access_token,
+                                  Secret(account.access_token_secret)};
+    return oauth1_authorization(method, base() + target, {}, credentials, "nonce" + std::to_string(++nonce_),
+                                timestamp);
+  }
+
+  httplib::Result post_tweet(const std::string& text, Sandbox::XAccount account = test_account(),
+                             std::int64_t timestamp = unix_now()) {
+    httplib::Headers headers{{"Authorization", sign("POST", "/2/tweets", account, timestamp)}};
+    return client_->Post("/2/tweets", headers, json::serialize(json::object{{"text", text}}), "application/json");
+  }
+
+  httplib::Result timeline(const std::string& query) {
+    std::string target = "/2/users/1001/tweets" + query;
+    return client_->Get(target, httplib::Headers{{"Authorization", sign("GET", target)}});
+  }
+
+  void arm(const std::string& body) {
+    auto res = client_->Post("/_sandbox/faults", body, "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 201) << res->body;
+  }
+
+  std::unique_ptr<Sandbox> sandbox_;
+  std::unique_ptr<httplib::Client> client_;
+  int nonce_ = 0;
+};
+
+TEST_F(SandboxTest, SignedCreateSucceedsAndIsRecorded) {
+  auto res = post_tweet("Hello from herald");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201) << res->body;
+  json::value body = json::parse(res->body);
+  std::string id(body.at("data").at("id").as_string());
+  EXPECT_EQ(id.size(), 19u);
+  EXPECT_EQ(body.at("data").at("text").as_string(), "Hello from herald");
+  EXPECT_EQ(res->get_header_value("x-rate-limit-limit"), "100");
+  EXPECT_EQ(res->get_header_value("x-rate-limit-remaining"), "99");
+  EXPECT_GT(std::stoll(res->get_header_value("x-rate-limit-reset")), unix_now());
+  auto creates = sandbox_->creates();
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(creates[0].platform, "x");
+  EXPECT_EQ(creates[0].account, "1001");
+  EXPECT_EQ(creates[0].id, id);
+  EXPECT_EQ(creates[0].text, "Hello from herald");
+}
+
+TEST_F(SandboxTest, ReplyAndMediaAreRecorded) {
+  std::string body = R"({"text":"second","reply":{"in_reply_to_tweet_id":"42"},"media":{"media_ids":["7","8"]}})";
+  auto res = client_->Post("/2/tweets", httplib::Headers{{"Authorization", sign("POST", "/2/tweets")}}, body,
+                           "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201) << res->body;
+  auto creates = sandbox_->creates();
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(creates[0].in_reply_to, "42");
+  EXPECT_EQ(creates[0].media_ids, (std::vector<std::string>{"7", "8"}));
+}
+
+TEST_F(SandboxTest, BadSignatureIs401WithTheDocumentedBody) {
+  Sandbox::XAccount wrong = test_account();
+  wrong.access_token_secret = "not-the-secret";
+  auto res = post_tweet("Hello", wrong);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(json::parse(res->body),
+            json::parse(R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})"));
+  EXPECT_TRUE(sandbox_->creates().empty());
+}
+
+TEST_F(SandboxTest, UnknownConsumerKeyMissingHeaderAndReplayAre401) {
+  Sandbox::XAccount unknown = test_account();
+  unknown.consumer_key = "someone-else";
+  auto res = post_tweet("Hello", unknown);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  res = client_->Post("/2/tweets", R"({"text":"x"})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  httplib::Headers headers{{"Authorization", sign("POST", "/2/tweets")}};
+  res = client_->Post("/2/tweets", headers, R"({"text":"once"})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201);
+  res = client_->Post("/2/tweets", headers, R"({"text":"twice"})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
+}
+
+TEST_F(SandboxTest, TimestampMoreThanFiveMinutesOffIs401) {
+  auto res = post_tweet("late", test_account(), unix_now() - 301);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  res = post_tweet("early", test_account(), unix_now() + 400);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_TRUE(sandbox_->creates().empty());
+}
+
+TEST_F(SandboxTest, DuplicateTextIs403WithTheDocumentedDetail) {
+  ASSERT_EQ(post_tweet("same words")->status, 201);
+  auto res = post_tweet("same words");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  json::value body = json::parse(res->body);
+  EXPECT_EQ(body.at("detail").as_string(), "You are not allowed to create a Tweet with duplicate content.");
+  EXPECT_EQ(body.at("title").as_string(), "Forbidden");
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
+}
+
+TEST_F(SandboxTest, OverLongTextIs400AndWeightedLengthCounts) {
+  auto res = post_tweet(std::string(281, 'a'));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_TRUE(sandbox_->creates().empty());
+  EXPECT_EQ(post_tweet(std::string(280, 'a'))->status, 201);
+  // CJK characters weigh 2: 141 of them are 282.
+  std::string cjk;
+  for (int i = 0; i < 141; ++i) cjk += "\xE6\x97\xA5";
+  EXPECT_EQ(post_tweet(cjk)->status, 400);
+}
+
+TEST_F(SandboxTest, TimelineListsCreatedPostsNewestFirst) {
+  std::string first = json::parse(post_tweet("one")->body).at("data").at("id").as_string().c_str();
+  std::string second = json::parse(post_tweet("two")->body).at("data").at("id").as_string().c_str();
+  auto res = timeline("?max_results=5");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json::value body = json::parse(res->body);
+  const auto& data = body.at("data").as_array();
+  ASSERT_EQ(data.size(), 2u);
+  EXPECT_EQ(data[0].at("id").as_string(), second);
+  EXPECT_EQ(data[0].at("text").as_string(), "two");
+  EXPECT_EQ(data[1].at("id").as_string(), first);
+  EXPECT_EQ(body.at("meta").at("result_count").as_int64(), 2);
+  EXPECT_EQ(body.at("meta").at("newest_id").as_string(), second);
+}
+
+TEST_F(SandboxTest, TimelineSignatureCoversTheQuery) {
+  std::string signed_target = "/2/users/1001/tweets?max_results=5";
+  auto res = client_->Get("/2/users/1001/tweets?max_results=10",
+                          httplib::Headers{{"Authorization", sign("GET", signed_target)}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  res = timeline("?max_results=500");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+}
+
+TEST_F(SandboxTest, RateLimitFaultGives429WithResetAndBody) {
+  arm(R"({"path":"/2/tweets","mode":"rate_limit","count":1,"reset_in":120})");
+  auto res = post_tweet("limited");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(res->get_header_value("x-rate-limit-remaining"), "0");
+  auto reset = std::stoll(res->get_header_value("x-rate-limit-reset"));
+  EXPECT_GE(reset, unix_now() + 118);
+  EXPECT_LE(reset, unix_now() + 121);
+  json::value body = json::parse(res->body);
+  EXPECT_EQ(body.at("title").as_string(), "Too Many Requests");
+  EXPECT_EQ(body.at("status").as_int64(), 429);
+  EXPECT_TRUE(sandbox_->creates().empty());
+  EXPECT_EQ(post_tweet("limited")->status, 201);  // count was 1
+}
+
+TEST_F(SandboxTest, GenuineRateLimitAfterTheWindowIsSpent) {
+  sandbox_->stop();
+  Sandbox::Config config;
+  config.x_accounts.push_back(test_account());
+  config.x_create_limit = 2;
+  sandbox_ = std::make_unique<Sandbox>(std::move(config));
+  sandbox_->start("127.0.0.1", 0);
+  client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
+  EXPECT_EQ(post_tweet("a")->status, 201);
+  EXPECT_EQ(post_tweet("b")->get_header_value("x-rate-limit-remaining"), "0");
+  EXPECT_EQ(post_tweet("c")->status, 429);
+  EXPECT_EQ(sandbox_->creates().size(), 2u);
+}
+
+TEST_F(SandboxTest, ServerErrorFault) {
+  arm(R"({"path":"/2/tweets","mode":"server_error","count":2})");
+  EXPECT_EQ(post_tweet("a")->status, 500);
+  EXPECT_EQ(post_tweet("a")->status, 500);
+  EXPECT_EQ(post_tweet("a")->status, 201);
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
+}
+
+TEST_F(SandboxTest, DelayFaultOutlastsTheClientTimeout) {
+  arm(R"({"path":"/2/tweets","mode":"delay","delay_ms":1500})");
+  auto res = post_tweet("slow");
+  EXPECT_FALSE(res);
+  EXPECT_EQ(res.error(), httplib::Error::Read);
+}
+
+TEST_F(SandboxTest, DropAfterCreateRecordsButNeverAnswers) {
+  arm(R"({"path":"/2/tweets","mode":"drop_after_create","delay_ms":1500})");
+  auto res = post_tweet("dropped");
+  EXPECT_FALSE(res);
+  auto creates = sandbox_->creates();
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(creates[0].text, "dropped");
+  // The post exists: the crash lookup finds it, and a retry is a duplicate.
+  auto list = timeline("?max_results=5");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(json::parse(list->body).at("data").at(0).at("text").as_string(), "dropped");
+  EXPECT_EQ(post_tweet("dropped")->status, 403);
+}
+
+TEST_F(SandboxTest, DropWithoutHoldClosesMidResponse) {
+  arm(R"({"path":"/2/tweets","mode":"drop_after_create","delay_ms":0})");
+  auto res = post_tweet("cut");
+  EXPECT_FALSE(res);
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
+}
+
+TEST_F(SandboxTest, ControlApiListsCreatesAndResets) {
+  ASSERT_EQ(post_tweet("listed")->status, 201);
+  auto res = client_->Get("/_sandbox/creates");
+  ASSERT_TRUE(res);
+  json::value body = json::parse(res->body);
+  ASSERT_EQ(body.at("creates").as_array().size(), 1u);
+  EXPECT_EQ(body.at("creates").at(0).at("text").as_string(), "listed");
+  EXPECT_EQ(body.at("creates").at(0).at("platform").as_string(), "x");
+  EXPECT_EQ(body.at("creates").at(0).at("headers").at("Content-Type").as_string(), "application/json");
+  EXPECT_EQ(client_->Post("/_sandbox/reset")->status, 204);
+  EXPECT_TRUE(sandbox_->creates().empty());
+  EXPECT_EQ(post_tweet("listed")->status, 201);  // no longer a duplicate
+  EXPECT_EQ(client_->Post("/_sandbox/faults", R"({"path":"/2/tweets","mode":"explode"})", "application/json")->status,
+            400);
+}
+
+TEST(SandboxLoopback, RecognisesLoopbackPeers) {
+  EXPECT_TRUE(is_loopback_address("127.0.0.1"));
+  EXPECT_TRUE(is_loopback_address("127.3.2.1"));
+  EXPECT_TRUE(is_loopback_address("::1"));
+  EXPECT_TRUE(is_loopback_address("::ffff:127.0.0.1"));
+  EXPECT_FALSE(is_loopback_address("10.0.0.5"));
+  EXPECT_FALSE(is_loopback_address("::ffff:192.168.1.2"));
+  EXPECT_FALSE(is_loopback_address(""));
+}
+
+// A peer on a non-loopback interface of this machine is refused the control
+// API (skipped when the machine has no such interface).
+TEST(SandboxLoopback, ControlApiRefusesOtherPeers) {
+  std::string external;
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) == 0) {
+    for (ifaddrs* it = list; it; it = it->ifa_next) {
+      if (!it->ifa_addr || it->ifa_addr->sa_family != AF_INET) continue;
+      char text[INET_ADDRSTRLEN] = {};
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(it->ifa_addr)->sin_addr, text, sizeof text);
+      if (!is_loopback_address(text)) {
+        external = text;
+        break;
+      }
+    }
+    freeifaddrs(list);
+  }
+  if (external.empty()) GTEST_SKIP() << "no non-loopback IPv4 interface";
+  Sandbox sandbox(Sandbox::Config{});
+  sandbox.start("0.0.0.0", 0);
+  httplib::Client outside(external, sandbox.port());
+  auto res = outside.Get("/_sandbox/creates");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 403);
+  httplib::Client inside("127.0.0.1", sandbox.port());
+  EXPECT_EQ(inside.Get("/_sandbox/creates")->status, 200);
+  sandbox.stop();
+}
+
+TEST(SandboxOAuthHeader, ParsesAndDecodes) {
+  auto params = parse_oauth_header(R"(OAuth oauth_consumer_key="a%20b", oauth_nonce="n",oauth_signature="x%2By%3D")");
+  ASSERT_TRUE(params);
+  EXPECT_EQ(params->at("oauth_consumer_key"), "a b");
+  EXPECT_EQ(params->at("oauth_signature"), "x+y=");
+  EXPECT_FALSE(parse_oauth_header("Bearer abc"));
+  EXPECT_FALSE(parse_oauth_header(R"(OAuth oauth_nonce="unterminated)"));
+}
+
+TEST(SandboxConfig, LoadsTheExample) {
+  auto config = load_sandbox_config(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml");
+  ASSERT_EQ(config.x_accounts.size(), 1u);
+  EXPECT_EQ(config.x_accounts[0].username, "sandbox_herald");
+  EXPECT_EQ(config.x_create_limit, 100);
+}
+
+}  // namespace
+}  // namespace herald
