@@ -1,0 +1,96 @@
+#include "connectors/credentials.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace herald {
+namespace {
+
+bool listed(const std::vector<std::string_view>& keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+std::string where(const std::filesystem::path& file, const YAML::Mark& mark) {
+  if (mark.is_null()) return file.string();
+  return file.string() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
+}
+
+}  // namespace
+
+CredentialKeys credential_keys(ChannelKind kind) {
+  switch (kind) {
+    case ChannelKind::x:
+      return {{"consumer_key", "consumer_secret", "access_token", "access_token_secret"}, {"user_id"}};
+    case ChannelKind::facebook: return {{"page_token"}, {}};
+    case ChannelKind::youtube: return {{"client_id", "client_secret", "refresh_token"}, {}};
+    case ChannelKind::wordpress: return {{"user", "app_password"}, {}};
+    case ChannelKind::static_site: return {};
+  }
+  return {};
+}
+
+const Secret& Credentials::at(std::string_view key) const {
+  auto it = values.find(std::string(key));
+  if (it == values.end()) throw CredentialError(file.string() + ": no '" + std::string(key) + "'");
+  return it->second;
+}
+
+std::optional<Secret> Credentials::find(std::string_view key) const {
+  auto it = values.find(std::string(key));
+  if (it == values.end()) return std::nullopt;
+  return it->second;
+}
+
+Credentials load_credentials(const std::filesystem::path& dir, const std::string& name,
+                             const CredentialKeys& keys) {
+  Credentials result;
+  result.file = dir / name;
+  const std::string file = result.file.string();
+
+  std::ifstream in(result.file, std::ios::binary);
+  if (!in) throw CredentialError(file + ": cannot read the credential file");
+  std::ostringstream text;
+  text << in.rdbuf();
+
+  // yaml-cpp's own messages ("illegal map value") hold no input text, so they
+  // are safe to pass on; the node contents never are.
+  YAML::Node root;
+  try {
+    root = YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    throw CredentialError(where(result.file, e.mark) + ": not valid YAML: " + e.msg);
+  }
+  if (!root.IsMap()) throw CredentialError(file + ": expected `key: value` lines");
+
+  for (const auto& entry : root) {
+    if (!entry.first.IsScalar()) throw CredentialError(where(result.file, entry.first.Mark()) + ": a key must be a name");
+    const std::string key = entry.first.Scalar();
+    if (!listed(keys.required, key) && !listed(keys.optional, key)) {
+      throw CredentialError(where(result.file, entry.first.Mark()) + ": unknown key '" + key + "'");
+    }
+    if (!entry.second.IsScalar()) {
+      throw CredentialError(where(result.file, entry.first.Mark()) + ": '" + key + "' must be a single value");
+    }
+    if (result.values.count(key)) throw CredentialError(where(result.file, entry.first.Mark()) + ": '" + key + "' given twice");
+    result.values.emplace(key, Secret(entry.second.Scalar()));
+  }
+  for (auto key : keys.required) {
+    auto it = result.values.find(std::string(key));
+    if (it == result.values.end()) throw CredentialError(file + ": missing '" + std::string(key) + "'");
+    if (it->second.empty()) throw CredentialError(file + ": '" + std::string(key) + "' is empty");
+  }
+
+  std::error_code ec;
+  const auto mode = std::filesystem::status(result.file, ec).permissions();
+  using std::filesystem::perms;
+  if (!ec && (mode & (perms::group_all | perms::others_all)) != perms::none) {
+    result.warning = file + " is accessible to group or others; make it mode 0600 (or 0400)";
+  }
+  return result;
+}
+
+}  // namespace herald

@@ -1,0 +1,56 @@
+#pragma once
+// Credential files (DESIGN.md "Files"): credentials_dir/NAME holds YAML
+// `key: value` lines, so systemd's LoadCredential can supply it. Loading reads
+// every value into a Secret; errors and warnings name the file and the key,
+// never a value.
+
+#include "config/settings.hpp"
+#include "connectors/oauth1.hpp"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace herald {
+
+/// A credential file that could not be used; the message names the file and
+/// the key, never a value.
+class CredentialError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The keys one kind of channel needs and may carry in its credential file.
+struct CredentialKeys {
+  std::vector<std::string_view> required;
+  std::vector<std::string_view> optional;
+};
+
+/// The keys for `kind` (x: the OAuth 1.0a four, user_id optional). Static
+/// channels have no credential file: both lists are empty.
+CredentialKeys credential_keys(ChannelKind kind);
+
+/// One loaded credential file.
+struct Credentials {
+  std::filesystem::path file;
+  std::map<std::string, Secret> values;
+  /// Set when the file is readable or writable by group or others (mode & 077).
+  std::optional<std::string> warning;
+
+  /// The value of `key`; throws CredentialError naming the file and key when absent.
+  [[nodiscard]] const Secret& at(std::string_view key) const;
+  /// The value of `key`, or nullopt.
+  [[nodiscard]] std::optional<Secret> find(std::string_view key) const;
+};
+
+/// Reads `dir/name` as a mapping of scalar values, checked against `keys`
+/// (every required key present and non-empty, no key outside the two lists).
+/// Throws CredentialError on a missing file, bad YAML or a key problem.
+Credentials load_credentials(const std::filesystem::path& dir, const std::string& name,
+                             const CredentialKeys& keys);
+
+}  // namespace herald

@@ -1,0 +1,177 @@
+#include "connectors/x/x_connector.hpp"
+
+#include "compose/public_url.hpp"
+#include "connectors/http_result.hpp"
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <utility>
+
+namespace herald {
+namespace {
+namespace json = boost::json;
+
+constexpr const char* kDefaultBase = "https://api.x.com";
+
+std::optional<json::value> parse(const std::string& body) {
+  boost::system::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec) return std::nullopt;
+  return value;
+}
+
+std::string string_member(const json::object& object, std::string_view key) {
+  if (const auto* v = object.if_contains(key); v && v->is_string()) return std::string(v->as_string());
+  return {};
+}
+
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string out;
+  for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
+  return out;
+}
+
+std::string message_of(const PublishResult& result) {
+  return std::visit(
+      [](const auto& r) -> std::string {
+        if constexpr (requires { r.message; }) {
+          return r.message;
+        } else {
+          return "published";
+        }
+      },
+      result);
+}
+
+}  // namespace
+
+struct XConnector::Create {
+  std::string id;                       ///< set when X accepted the post
+  std::optional<PublishResult> error;   ///< set otherwise
+};
+
+XCredentials x_credentials(const Credentials& file) {
+  XCredentials out;
+  out.oauth.consumer_key = file.at("consumer_key").reveal();
+  out.oauth.consumer_secret = file.at("consumer_secret");
+  out.oauth.token = file.at("access_token").reveal();
+  out.oauth.token_secret = file.at("access_token_secret");
+  if (auto user = file.find("user_id")) out.user_id = user->reveal();
+  return out;
+}
+
+std::string random_nonce() {
+  std::random_device device;
+  std::uniform_int_distribution<int> digit(0, 15);
+  std::string out;
+  for (int i = 0; i < 32; ++i) out += "0123456789abcdef"[digit(device)];
+  return out;
+}
+
+XConnector::XConnector(ChannelSettings channel, XCredentials credentials, HttpClient& http, NonceSource nonce,
+                       Clock clock)
+    : channel_(std::move(channel)),
+      credentials_(std::move(credentials)),
+      http_(http),
+      nonce_(std::move(nonce)),
+      clock_(std::move(clock)),
+      base_(channel_.api_base.empty() ? kDefaultBase : channel_.api_base) {
+  while (!base_.empty() && base_.back() == '/') base_.pop_back();
+}
+
+HttpRequest XConnector::sign(std::string method, std::string url, std::string body) {
+  HttpRequest request;
+  // A JSON body is not part of the OAuth 1.0a signature; the URL's query is.
+  const std::int64_t timestamp = clock_().time_since_epoch().count();
+  request.headers.emplace_back("Authorization",
+                               oauth1_authorization(method, url, {}, credentials_.oauth, nonce_(), timestamp));
+  request.method = std::move(method);
+  request.url = std::move(url);
+  if (!body.empty()) {
+    request.body = std::move(body);
+    request.content_type = "application/json";
+  }
+  return request;
+}
+
+XConnector::Create XConnector::create(const std::string& text, const std::string& in_reply_to) {
+  json::object body{{"text", text}};
+  if (!in_reply_to.empty()) body["reply"] = json::object{{"in_reply_to_tweet_id", in_reply_to}};
+  const HttpResponse response = http_.send(sign("POST", base_ + "/2/tweets", json::serialize(body)));
+
+  // The request may have reached X before the connection failed: the post may
+  // exist, so this is never a plain retry.
+  if (!response.error.empty()) return {{}, Unsure{"X: no answer to the create: " + response.error}};
+  if (auto problem = classify_x(response, clock_())) return {{}, std::move(*problem)};
+
+  std::string id;
+  if (auto value = parse(response.body); value && value->is_object()) {
+    if (const auto* data = value->get_object().if_contains("data"); data && data->is_object()) {
+      id = string_member(data->get_object(), "id");
+    }
+  }
+  if (id.empty()) {
+    return {{}, Unsure{"X: answered " + std::to_string(response.status) + " to the create without a post id"}};
+  }
+  return {std::move(id), std::nullopt};
+}
+
+PublishResult XConnector::publish(const PublishRequest& request) {
+  const Composed& composed = request.composed;
+  if (!composed.media.empty()) return Failed{"media upload to X is not implemented yet"};
+
+  Create first = create(composed.text, {});
+  if (first.error) return std::move(*first.error);
+
+  // Each reply answers the one before. Once the first post is out, any later
+  // failure is Failed with what went out: neither a retry (it would post the
+  // thread again) nor Published (the thread is incomplete) is right.
+  std::vector<std::string> ids{first.id};
+  const std::size_t total = composed.thread.size() + 1;
+  for (const auto& reply : composed.thread) {
+    Create next = create(reply, ids.back());
+    if (next.error) {
+      return Failed{"X thread incomplete: " + std::to_string(ids.size()) + " of " + std::to_string(total) +
+                    " posts went out (ids " + join_ids(ids) + "); post " + std::to_string(ids.size() + 1) +
+                    ": " + message_of(*next.error)};
+    }
+    ids.push_back(std::move(next.id));
+  }
+  return Published{first.id, x_status_url(channel_.account, first.id)};
+}
+
+LookupResult XConnector::lookup(const PublishRequest& request) {
+  if (credentials_.user_id.empty()) return Unknown{"no user_id in the credentials"};
+  const std::string url = base_ + "/2/users/" + percent_encode(credentials_.user_id) + "/tweets?max_results=100";
+  const HttpResponse response = http_.send(sign("GET", url, {}));
+  if (!response.error.empty()) return Unknown{"X: timeline read failed: " + response.error};
+  if (auto problem = classify_x(response, clock_())) return Unknown{message_of(*problem)};
+
+  auto value = parse(response.body);
+  if (!value || !value->is_object()) return Unknown{"X: timeline answer is not JSON"};
+  const json::object& root = value->get_object();
+  if (const auto* data = root.if_contains("data")) {
+    if (!data->is_array()) return Unknown{"X: timeline answer has no post list"};
+    for (const auto& item : data->get_array()) {
+      const auto* post = item.if_object();
+      if (!post || string_member(*post, "text") != request.composed.text) continue;
+      std::string id = string_member(*post, "id");
+      if (id.empty()) continue;
+      return Found{id, x_status_url(channel_.account, id)};
+    }
+  }
+  // Only a complete page proves absence: with more posts beyond these 100,
+  // the post may be further back.
+  if (const auto* meta = root.if_contains("meta"); meta && meta->is_object()) {
+    if (!string_member(meta->get_object(), "next_token").empty()) {
+      return Unknown{"X: not among the last 100 posts"};
+    }
+  }
+  return Absent{};
+}
+
+}  // namespace herald

@@ -1,0 +1,144 @@
+#include "connectors/credentials.hpp"
+
+#include "tests/connectors/temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+#include <string>
+
+namespace herald {
+namespace {
+using testing::TempDir;
+using testing::write_file;
+namespace fs = std::filesystem;
+
+constexpr const char* kFullX =
+    "consumer_key: ck-VALUE\nconsumer_secret: cs-VALUE\naccess_token: at-VALUE\naccess_token_secret: ats-VALUE\n";
+
+void write_private(const fs::path& path, const std::string& text) {
+  write_file(path, text);
+  fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+}
+
+std::string load_error(const fs::path& dir, const std::string& name, ChannelKind kind = ChannelKind::x) {
+  try {
+    load_credentials(dir, name, credential_keys(kind));
+  } catch (const CredentialError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(Credentials, LoadsXKeysAsSecrets) {
+  TempDir dir;
+  write_private(dir.path() / "x", std::string(kFullX) + "user_id: \"1001\"\n");
+  Credentials c = load_credentials(dir.path(), "x", credential_keys(ChannelKind::x));
+  EXPECT_EQ(c.at("consumer_key").reveal(), "ck-VALUE");
+  EXPECT_EQ(c.at("access_token_secret").reveal(), "ats-VALUE");
+  ASSERT_TRUE(c.find("user_id"));
+  EXPECT_EQ(c.find("user_id")->reveal(), "1001");
+  EXPECT_FALSE(c.find("client_id"));
+  EXPECT_FALSE(c.warning);
+}
+
+TEST(Credentials, UserIdIsOptional) {
+  TempDir dir;
+  write_private(dir.path() / "x", kFullX);
+  Credentials c = load_credentials(dir.path(), "x", credential_keys(ChannelKind::x));
+  EXPECT_FALSE(c.find("user_id"));
+  EXPECT_THROW((void)c.at("user_id"), CredentialError);
+}
+
+TEST(Credentials, MissingFileNamesTheFile) {
+  TempDir dir;
+  std::string error = load_error(dir.path(), "nope");
+  EXPECT_NE(error.find((dir.path() / "nope").string()), std::string::npos) << error;
+}
+
+TEST(Credentials, MissingKeyNamesFileAndKeyButNoValue) {
+  TempDir dir;
+  write_private(dir.path() / "x", "consumer_key: ck-VALUE\nconsumer_secret: cs-VALUE\naccess_token: at-VALUE\n");
+  std::string error = load_error(dir.path(), "x");
+  EXPECT_NE(error.find((dir.path() / "x").string()), std::string::npos) << error;
+  EXPECT_NE(error.find("access_token_secret"), std::string::npos) << error;
+  EXPECT_EQ(error.find("VALUE"), std::string::npos) << error;
+}
+
+TEST(Credentials, EmptyRequiredValueIsAnError) {
+  TempDir dir;
+  write_private(dir.path() / "y",
+                "consumer_key: ck-VALUE\nconsumer_secret: \"\"\naccess_token: at-VALUE\naccess_token_secret: ats-VALUE\n");
+  std::string error = load_error(dir.path(), "y");
+  EXPECT_NE(error.find("consumer_secret"), std::string::npos) << error;
+  EXPECT_NE(error.find("empty"), std::string::npos) << error;
+}
+
+TEST(Credentials, NotAMappingIsAnError) {
+  TempDir dir;
+  write_private(dir.path() / "x", "just-a-token-VALUE\n");
+  std::string error = load_error(dir.path(), "x");
+  EXPECT_NE(error.find((dir.path() / "x").string()), std::string::npos) << error;
+  EXPECT_NE(error.find("key: value"), std::string::npos) << error;
+  EXPECT_EQ(error.find("VALUE"), std::string::npos) << error;
+}
+
+TEST(Credentials, BadYamlReportsPositionNotContent) {
+  TempDir dir;
+  write_private(dir.path() / "x", "consumer_key: [ck-VALUE\n");
+  std::string error = load_error(dir.path(), "x");
+  EXPECT_NE(error.find((dir.path() / "x").string() + ":"), std::string::npos) << error;
+  EXPECT_EQ(error.find("VALUE"), std::string::npos) << error;
+}
+
+TEST(Credentials, UnknownAndNestedKeysAreErrors) {
+  TempDir dir;
+  write_private(dir.path() / "x", std::string(kFullX) + "password: pw-VALUE\n");
+  std::string error = load_error(dir.path(), "x");
+  EXPECT_NE(error.find("unknown key 'password'"), std::string::npos) << error;
+  EXPECT_EQ(error.find("VALUE"), std::string::npos) << error;
+
+  write_private(dir.path() / "y",
+                "consumer_key: {a: ck-VALUE}\nconsumer_secret: s\naccess_token: t\naccess_token_secret: u\n");
+  error = load_error(dir.path(), "y");
+  EXPECT_NE(error.find("'consumer_key' must be a single value"), std::string::npos) << error;
+  EXPECT_EQ(error.find("VALUE"), std::string::npos) << error;
+}
+
+TEST(Credentials, OtherKindsHaveTheirOwnKeys) {
+  TempDir dir;
+  write_private(dir.path() / "facebook", "page_token: pt-VALUE\n");
+  EXPECT_EQ(load_credentials(dir.path(), "facebook", credential_keys(ChannelKind::facebook))
+                .at("page_token")
+                .reveal(),
+            "pt-VALUE");
+  write_private(dir.path() / "blog", "user: editor\n");
+  std::string error = load_error(dir.path(), "blog", ChannelKind::wordpress);
+  EXPECT_NE(error.find("app_password"), std::string::npos) << error;
+}
+
+TEST(Credentials, WarnsWhenGroupOrOthersCanRead) {
+  TempDir dir;
+  write_file(dir.path() / "x", kFullX);
+  fs::permissions(dir.path() / "x", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  Credentials c = load_credentials(dir.path(), "x", credential_keys(ChannelKind::x));
+  ASSERT_TRUE(c.warning);
+  EXPECT_NE(c.warning->find((dir.path() / "x").string()), std::string::npos);
+  EXPECT_EQ(c.warning->find("VALUE"), std::string::npos);
+
+  fs::permissions(dir.path() / "x", fs::perms::owner_read);
+  EXPECT_FALSE(load_credentials(dir.path(), "x", credential_keys(ChannelKind::x)).warning);
+}
+
+TEST(Credentials, SecretsPrintRedacted) {
+  TempDir dir;
+  write_private(dir.path() / "x", kFullX);
+  Credentials c = load_credentials(dir.path(), "x", credential_keys(ChannelKind::x));
+  std::ostringstream out;
+  out << c.at("consumer_secret");
+  EXPECT_EQ(out.str(), "[redacted]");
+}
+
+}  // namespace
+}  // namespace herald
