@@ -450,14 +450,15 @@ bool load_calendar_text(const std::string& text, const std::filesystem::path& fi
     into.by_id.clear();
     for (std::size_t i = 0; i < into.posts.size(); ++i) into.by_id.emplace(into.posts[i].id, i);
   }
-  std::unordered_map<std::string, Location> ids;
+  std::unordered_map<std::string, Location> ids;  // first definitions within this file
   for (const auto& p : posts) {
-    const auto earlier = into.by_id.find(p.id);
-    auto [it, fresh] = earlier != into.by_id.end()
-                           ? std::pair{ids.emplace(p.id, into.posts[earlier->second].location("id")).first, false}
-                           : ids.emplace(p.id, p.location("id"));
-    if (!fresh) {
-      const auto& first = it->second;
+    std::optional<Location> first_at;
+    if (const auto earlier = into.by_id.find(p.id); earlier != into.by_id.end())
+      first_at = into.posts[earlier->second].location("id");
+    else if (auto [it, fresh] = ids.emplace(p.id, p.location("id")); !fresh)
+      first_at = it->second;
+    if (first_at) {
+      const auto& first = *first_at;
       local.error(p.location("id"), "duplicate post id '" + p.id + "' (first defined at " + first.file + ":" +
                                         std::to_string(first.line) + ":" + std::to_string(first.column) + ")");
     }

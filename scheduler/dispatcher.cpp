@@ -230,8 +230,7 @@ void Dispatcher::pump(const std::string& channel) {
   const auto pause = pause_of(channel);
   if (!pause) {
     bool released = false;
-    for (const auto& d : store_.in_states({State::held})) {
-      if (d.channel != channel) continue;
+    for (const auto& d : store_.in_states({State::held}, channel)) {
       change(d, Event::resume, "");
       released = true;
     }
@@ -245,8 +244,9 @@ void Dispatcher::pump(const std::string& channel) {
                  " channel in this build; its deliveries wait");
     return;
   }
-  for (const auto& d : store_.in_states({State::planned, State::waiting, State::retry_wait})) {
-    if (d.channel != channel) continue;
+  // Only this channel's deliveries: every channel pumps, so a scan of all of
+  // them here would make each turn cost the whole store.
+  for (const auto& d : store_.in_states({State::planned, State::waiting, State::retry_wait}, channel)) {
     const Instant due = d.state == State::retry_wait && d.next_attempt ? *d.next_attempt : d.planned;
     if (due > now) break;  // ordered by planned time; later ones are not due either
     if (pause) {
@@ -372,8 +372,7 @@ std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {
   const auto paused = pause_of(channel);
   if (paused && paused->until) consider(*paused->until);
   bool due_now = false;
-  for (const auto& d : store_.in_states({State::planned, State::retry_wait})) {
-    if (d.channel != channel) continue;
+  for (const auto& d : store_.in_states({State::planned, State::retry_wait}, channel)) {
     const Instant due = d.state == State::retry_wait && d.next_attempt ? *d.next_attempt : d.planned;
     consider(due);
     if (due <= clock_.now()) due_now = true;

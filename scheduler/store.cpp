@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 );
 CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (state, planned, key);
 CREATE INDEX IF NOT EXISTS deliveries_by_planned ON deliveries (planned);
+CREATE INDEX IF NOT EXISTS deliveries_by_channel ON deliveries (channel, state, planned);
 CREATE TABLE IF NOT EXISTS events (
   id         INTEGER PRIMARY KEY AUTOINCREMENT,
   at         INTEGER NOT NULL,
@@ -336,15 +337,17 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
 
 std::optional<StoredDelivery> Store::get(const std::string& key) { return select_delivery(*db_, key); }
 
-std::vector<StoredDelivery> Store::in_states(std::initializer_list<State> states) {
+std::vector<StoredDelivery> Store::in_states(std::initializer_list<State> states, const std::string& channel) {
   std::vector<StoredDelivery> out;
   if (states.size() == 0) return out;
   std::string sql = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE state IN (";
   for (std::size_t i = 0; i < states.size(); ++i) sql += i == 0 ? "?" : ", ?";
-  sql += ") ORDER BY planned, key";
+  sql += channel.empty() ? ")" : ") AND channel = ?";
+  sql += " ORDER BY planned, key";
   SQLite::Statement q(*db_, sql);
   int i = 1;
   for (State s : states) q.bind(i++, state_text(s));
+  if (!channel.empty()) q.bind(i, channel);
   while (q.executeStep()) out.push_back(read_delivery(q));
   return out;
 }

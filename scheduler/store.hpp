@@ -94,8 +94,9 @@ class Store {
   SyncResult sync(const std::vector<PlannedDelivery>& plan, Instant from, Instant to, Instant now);
 
   std::optional<StoredDelivery> get(const std::string& key);
-  /// Deliveries in any of these states, ordered by planned time then key.
-  std::vector<StoredDelivery> in_states(std::initializer_list<State> states);
+  /// Deliveries in any of these states (of one channel, if given), ordered by
+  /// planned time then key.
+  std::vector<StoredDelivery> in_states(std::initializer_list<State> states, const std::string& channel = {});
   std::vector<StoredDelivery> all();
 
   /// Moves a delivery to a state with an event line; `detail` becomes

@@ -353,25 +353,33 @@ bool Sandbox::control_allowed(const httplib::Request& req, httplib::Response& re
 // POST /2/tweets: auth, injected faults, the rate-limit window, body checks
 // (text length, duplicate), then record and answer 201 unless the fault says
 // to drop the answer.
+// Answers for an injected fault that ends the request here (delay, 429, 500);
+// false when there is none, or the fault (drop_after_create) acts later.
+bool Sandbox::answer_fault(const std::optional<Fault>& fault, int limit, httplib::Response& res) {
+  if (!fault) return false;
+  if (fault->mode == FaultMode::delay && !hold(std::chrono::milliseconds(fault->delay_ms))) {
+    send_json(res, 503, problem("Service Unavailable", 503, "Service Unavailable"));
+    return true;
+  }
+  if (fault->mode == FaultMode::rate_limit) {
+    res.set_header("x-rate-limit-limit", std::to_string(limit));
+    res.set_header("x-rate-limit-remaining", "0");
+    res.set_header("x-rate-limit-reset", std::to_string(now_ms() / 1000 + fault->reset_in));
+    send_json(res, 429, problem("Too Many Requests", 429, "Too Many Requests"));
+    return true;
+  }
+  if (fault->mode == FaultMode::server_error) {
+    send_json(res, 500, problem("Internal Server Error", 500, "Internal Server Error"));
+    return true;
+  }
+  return false;
+}
+
 void Sandbox::x_create(const httplib::Request& req, httplib::Response& res) {
   auto account = authenticate(req, res);
   if (!account) return;
   auto fault = take_fault(req.path, std::string(kCreateRoute));
-  if (fault && fault->mode == FaultMode::delay && !hold(std::chrono::milliseconds(fault->delay_ms))) {
-    send_json(res, 503, problem("Service Unavailable", 503, "Service Unavailable"));
-    return;
-  }
-  if (fault && fault->mode == FaultMode::rate_limit) {
-    res.set_header("x-rate-limit-limit", std::to_string(config_.x_create_limit));
-    res.set_header("x-rate-limit-remaining", "0");
-    res.set_header("x-rate-limit-reset", std::to_string(now_ms() / 1000 + fault->reset_in));
-    send_json(res, 429, problem("Too Many Requests", 429, "Too Many Requests"));
-    return;
-  }
-  if (fault && fault->mode == FaultMode::server_error) {
-    send_json(res, 500, problem("Internal Server Error", 500, "Internal Server Error"));
-    return;
-  }
+  if (answer_fault(fault, config_.x_create_limit, res)) return;
   if (rate_limited(*account, std::string(kCreateRoute), config_.x_create_limit, res)) return;
 
   boost::system::error_code ec;
@@ -442,21 +450,7 @@ void Sandbox::x_timeline(const httplib::Request& req, httplib::Response& res) {
   auto account = authenticate(req, res);
   if (!account) return;
   auto fault = take_fault(req.path, std::string(kTimelineRoute));
-  if (fault && fault->mode == FaultMode::delay && !hold(std::chrono::milliseconds(fault->delay_ms))) {
-    send_json(res, 503, problem("Service Unavailable", 503, "Service Unavailable"));
-    return;
-  }
-  if (fault && fault->mode == FaultMode::rate_limit) {
-    res.set_header("x-rate-limit-limit", std::to_string(config_.x_timeline_limit));
-    res.set_header("x-rate-limit-remaining", "0");
-    res.set_header("x-rate-limit-reset", std::to_string(now_ms() / 1000 + fault->reset_in));
-    send_json(res, 429, problem("Too Many Requests", 429, "Too Many Requests"));
-    return;
-  }
-  if (fault && fault->mode == FaultMode::server_error) {
-    send_json(res, 500, problem("Internal Server Error", 500, "Internal Server Error"));
-    return;
-  }
+  if (answer_fault(fault, config_.x_timeline_limit, res)) return;
   if (rate_limited(*account, std::string(kTimelineRoute), config_.x_timeline_limit, res)) return;
 
   std::string user_id = req.matches[1];

@@ -97,6 +97,7 @@ class Sandbox {
   void routes();
   bool control_allowed(const httplib::Request& req, httplib::Response& res) const;
   std::optional<Fault> take_fault(const std::string& path, const std::string& route);
+  bool answer_fault(const std::optional<Fault>& fault, int limit, httplib::Response& res);
   std::optional<XAccount> authenticate(const httplib::Request& req, httplib::Response& res);
   bool rate_limited(const XAccount& account, const std::string& route, int limit, httplib::Response& res);
   bool hold(std::chrono::milliseconds duration);

@@ -564,6 +564,17 @@ TEST_F(StoreTest, InStatesFiltersAndOrdersByTimeThenKey) {
   EXPECT_FALSE(s->get("nope@x"));
 }
 
+TEST_F(StoreTest, InStatesOfOneChannel) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0 + 1h), pd("a@facebook", T0), pd("b@x", T0)});
+  std::vector<std::string> keys;
+  for (const auto& d : s->in_states({State::planned}, "x")) keys.push_back(d.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"b@x", "a@x"}));
+  EXPECT_EQ(s->in_states({State::planned}, "facebook").size(), 1u);
+  EXPECT_TRUE(s->in_states({State::planned}, "youtube").empty());
+  EXPECT_EQ(s->in_states({State::planned}).size(), 3u);
+}
+
 // ---- pauses, tokens, history -------------------------------------------------------
 
 TEST_F(StoreTest, PausesAreSetClearedAndKeptAcrossReopen) {
