@@ -2,9 +2,15 @@
 // herald-sandbox: an emulation of the platforms' HTTP APIs on loopback, so
 // herald's connectors, the integration tests, the demo and the benchmarks run
 // against documented requests, auth and errors without the real services.
-// Emulated so far: X API v2 create post and user post timeline, with OAuth
-// 1.0a user-context signatures checked. A control API under /_sandbox/ lists
-// what was created and injects faults.
+// Each platform is a SandboxPlatform in sandbox_<platform>.cpp; this core owns
+// the server, the clock, the record of creates and the injected faults, and
+// serves the control API under /_sandbox/ (loopback peers only).
+
+#include "tests/sandbox/sandbox_facebook.hpp"
+#include "tests/sandbox/sandbox_platform.hpp"
+#include "tests/sandbox/sandbox_wordpress.hpp"
+#include "tests/sandbox/sandbox_x.hpp"
+#include "tests/sandbox/sandbox_youtube.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -29,21 +35,13 @@ namespace herald {
 
 class Sandbox {
  public:
-  /// One X account: the app's consumer pair and the user's access token pair.
-  struct XAccount {
-    std::string consumer_key, consumer_secret, access_token, access_token_secret, user_id, username;
-  };
-
   /// Everything the sandbox knows before it starts.
   struct Config {
-    std::vector<XAccount> x_accounts;
-    /// Creates allowed per account per window before a genuine 429.
-    int x_create_limit = 100;
-    /// Timeline reads allowed per account per window.
-    int x_timeline_limit = 900;
-    /// Length of a rate-limit window (X: 15 minutes).
-    std::chrono::seconds rate_window{900};
-    /// Largest accepted distance between oauth_timestamp and now.
+    XSandboxConfig x;
+    FacebookSandboxConfig facebook;
+    YoutubeSandboxConfig youtube;
+    WordpressSandboxConfig wordpress;
+    /// Largest accepted distance between a signed timestamp and now.
     std::chrono::seconds max_clock_skew{300};
     /// Wall clock seam (Unix milliseconds); defaults to the system clock.
     std::function<std::int64_t()> now_ms;
@@ -51,12 +49,13 @@ class Sandbox {
 
   /// One accepted create, as the platform stored it.
   struct Create {
-    std::string platform;  ///< "x"
-    std::string account;   ///< the platform's user id
+    std::string platform;  ///< "x", "facebook", "youtube", "wordpress"
+    std::string account;   ///< the platform's user, page, channel or site user
     std::string id;
-    std::string text;
-    std::string in_reply_to;  ///< empty when not a reply
+    std::string text;         ///< x: text; facebook: message; youtube: description; wordpress: content
+    std::string in_reply_to;  ///< x: empty when not a reply
     std::vector<std::string> media_ids;
+    std::map<std::string, std::string> fields;  ///< platform specifics (link, title, slug, privacy, ...)
     std::int64_t at_ms = 0;
     std::map<std::string, std::string> headers;  ///< the request headers worth asserting on
   };
@@ -69,8 +68,8 @@ class Sandbox {
     std::string path;  ///< a request path ("/2/tweets") or a route ("/2/users/:id/tweets")
     FaultMode mode = FaultMode::server_error;
     int count = 1;
-    int reset_in = 60;     ///< rate_limit: seconds until x-rate-limit-reset
-    int delay_ms = 5000;   ///< delay: how long to hold the request before answering
+    int reset_in = 60;    ///< rate_limit: seconds until the platform's reset
+    int delay_ms = 5000;  ///< delay: how long to hold the request before answering
   };
 
   explicit Sandbox(Config config);
@@ -89,25 +88,29 @@ class Sandbox {
   std::vector<Create> creates() const;
   /// Arms a fault (as POST /_sandbox/faults does).
   void add_fault(Fault fault);
-  /// Forgets creates, faults, nonces and rate-limit counters.
+  /// Forgets creates, faults and every platform's state.
   void reset();
 
+  // Services for the platforms.
+  const Config& config() const { return config_; }
+  /// Now, Unix milliseconds, from the configured clock.
+  std::int64_t now_ms() const;
+  /// Takes one use of the first armed fault for this path or route.
+  std::optional<Fault> take_fault(const std::string& path, const std::string& route);
+  /// Waits `duration` or until stop(); false when stopped.
+  bool hold(std::chrono::milliseconds duration);
+  /// Stamps `create.at_ms` (if 0) and appends it to the record; returns it.
+  Create record(Create create);
+
  private:
-  struct State;
   void routes();
   bool control_allowed(const httplib::Request& req, httplib::Response& res) const;
-  std::optional<Fault> take_fault(const std::string& path, const std::string& route);
-  bool answer_fault(const std::optional<Fault>& fault, int limit, httplib::Response& res);
-  std::optional<XAccount> authenticate(const httplib::Request& req, httplib::Response& res);
-  bool rate_limited(const XAccount& account, const std::string& route, int limit, httplib::Response& res);
-  bool hold(std::chrono::milliseconds duration);
-  void x_create(const httplib::Request& req, httplib::Response& res);
-  void x_timeline(const httplib::Request& req, httplib::Response& res);
-  std::int64_t now_ms() const;
 
   Config config_;
   std::unique_ptr<httplib::Server> server_;
-  std::unique_ptr<State> state_;
+  std::vector<std::unique_ptr<SandboxPlatform>> platforms_;
+  std::vector<Create> creates_;
+  std::vector<Fault> faults_;
   std::thread thread_;
   int port_ = 0;
   mutable std::mutex mutex_;
@@ -117,10 +120,6 @@ class Sandbox {
 
 /// Whether a peer address (as cpp-httplib reports it) is a loopback address.
 bool is_loopback_address(std::string_view address);
-
-/// The parameters of an "OAuth k=\"v\", ..." Authorization header, decoded;
-/// std::nullopt when the header is not of that form.
-std::optional<std::map<std::string, std::string>> parse_oauth_header(std::string_view header);
 
 /// Parses a fault mode name ("rate_limit", ...); std::nullopt if unknown.
 std::optional<Sandbox::FaultMode> parse_fault_mode(std::string_view name);

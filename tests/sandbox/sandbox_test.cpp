@@ -16,7 +16,7 @@ namespace herald {
 namespace {
 namespace json = boost::json;
 
-Sandbox::XAccount test_account() {
+XSandboxConfig::Account test_account() {
   return {"ck-test", "cs-test", "1001-at-test", "ats-test", "1001", "herald_test"};
 }
 
@@ -29,7 +29,7 @@ class SandboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Sandbox::Config config;
-    config.x_accounts.push_back(test_account());
+    config.x.accounts.push_back(test_account());
     sandbox_ = std::make_unique<Sandbox>(std::move(config));
     sandbox_->start("127.0.0.1", 0);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
@@ -39,7 +39,7 @@ class SandboxTest : public ::testing::Test {
 
   std::string base() const { return "http://127.0.0.1:" + std::to_string(sandbox_->port()); }
 
-  std::string sign(const std::string& method, const std::string& target, Sandbox::XAccount account = test_account(),
+  std::string sign(const std::string& method, const std::string& target, XSandboxConfig::Account account = test_account(),
                    std::int64_t timestamp = unix_now()) {
     OAuth1Credentials credentials{account.consumer_key, Secret(account.consumer_secret), account.access_token,
                                   Secret(account.access_token_secret)};
@@ -47,7 +47,7 @@ class SandboxTest : public ::testing::Test {
                                 timestamp);
   }
 
-  httplib::Result post_tweet(const std::string& text, Sandbox::XAccount account = test_account(),
+  httplib::Result post_tweet(const std::string& text, XSandboxConfig::Account account = test_account(),
                              std::int64_t timestamp = unix_now()) {
     httplib::Headers headers{{"Authorization", sign("POST", "/2/tweets", account, timestamp)}};
     return client_->Post("/2/tweets", headers, json::serialize(json::object{{"text", text}}), "application/json");
@@ -101,7 +101,7 @@ TEST_F(SandboxTest, ReplyAndMediaAreRecorded) {
 }
 
 TEST_F(SandboxTest, BadSignatureIs401WithTheDocumentedBody) {
-  Sandbox::XAccount wrong = test_account();
+  XSandboxConfig::Account wrong = test_account();
   wrong.access_token_secret = "not-the-secret";
   auto res = post_tweet("Hello", wrong);
   ASSERT_TRUE(res);
@@ -112,7 +112,7 @@ TEST_F(SandboxTest, BadSignatureIs401WithTheDocumentedBody) {
 }
 
 TEST_F(SandboxTest, UnknownConsumerKeyMissingHeaderAndReplayAre401) {
-  Sandbox::XAccount unknown = test_account();
+  XSandboxConfig::Account unknown = test_account();
   unknown.consumer_key = "someone-else";
   auto res = post_tweet("Hello", unknown);
   ASSERT_TRUE(res);
@@ -209,8 +209,8 @@ TEST_F(SandboxTest, RateLimitFaultGives429WithResetAndBody) {
 TEST_F(SandboxTest, GenuineRateLimitAfterTheWindowIsSpent) {
   sandbox_->stop();
   Sandbox::Config config;
-  config.x_accounts.push_back(test_account());
-  config.x_create_limit = 2;
+  config.x.accounts.push_back(test_account());
+  config.x.create_limit = 2;
   sandbox_ = std::make_unique<Sandbox>(std::move(config));
   sandbox_->start("127.0.0.1", 0);
   client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
@@ -322,9 +322,9 @@ TEST(SandboxOAuthHeader, ParsesAndDecodes) {
 
 TEST(SandboxConfig, LoadsTheExample) {
   auto config = load_sandbox_config(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml");
-  ASSERT_EQ(config.x_accounts.size(), 1u);
-  EXPECT_EQ(config.x_accounts[0].username, "sandbox_herald");
-  EXPECT_EQ(config.x_create_limit, 100);
+  ASSERT_EQ(config.x.accounts.size(), 1u);
+  EXPECT_EQ(config.x.accounts[0].username, "sandbox_herald");
+  EXPECT_EQ(config.x.create_limit, 100);
 }
 
 }  // namespace

@@ -15,11 +15,11 @@ namespace herald {
 namespace {
 using namespace std::chrono_literals;
 
-Sandbox::XAccount test_account() {
+XSandboxConfig::Account test_account() {
   return {"ck-test", "cs-test", "1001-at-test", "ats-test", "1001", "herald_test"};
 }
 
-XCredentials credentials_for(const Sandbox::XAccount& account, std::string user_id = "1001") {
+XCredentials credentials_for(const XSandboxConfig::Account& account, std::string user_id = "1001") {
   return {{account.consumer_key, Secret(account.consumer_secret), account.access_token,
            Secret(account.access_token_secret)},
           std::move(user_id)};
@@ -41,7 +41,7 @@ class XConnectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Sandbox::Config config;
-    config.x_accounts.push_back(test_account());
+    config.x.accounts.push_back(test_account());
     sandbox_ = std::make_unique<Sandbox>(std::move(config));
     sandbox_->start("127.0.0.1", 0);
     channel_.name = "x";
@@ -112,7 +112,7 @@ TEST_F(XConnectorTest, DuplicateIsFailedWithXsWords) {
 }
 
 TEST_F(XConnectorTest, WrongSecretIsAuthFailed) {
-  Sandbox::XAccount wrong = test_account();
+  XSandboxConfig::Account wrong = test_account();
   wrong.access_token_secret = "not-the-secret";
   auto x = connector(credentials_for(wrong));
   PublishResult result = x.publish(request_for("Hello"));

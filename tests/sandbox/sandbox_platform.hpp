@@ -1,0 +1,24 @@
+#pragma once
+// What every emulated platform in herald-sandbox is: routes installed on the
+// shared server, and state the control API can forget. Each platform lives in
+// its own sandbox_<platform>.{hpp,cpp} and reaches the shared services
+// (clock, faults, the record of creates) through the Sandbox it is given.
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace herald {
+
+class Sandbox;
+
+class SandboxPlatform {
+ public:
+  virtual ~SandboxPlatform() = default;
+  /// Adds this platform's routes.
+  virtual void install(httplib::Server& server) = 0;
+  /// Forgets this platform's own state (POST /_sandbox/reset).
+  virtual void reset() = 0;
+};
+
+}  // namespace herald

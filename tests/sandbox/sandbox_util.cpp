@@ -1,0 +1,76 @@
+#include "tests/sandbox/sandbox_util.hpp"
+
+#include <httplib.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <stdexcept>
+
+#include "tests/sandbox/sandbox.hpp"
+
+namespace herald {
+
+void send_json(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, "application/json; charset=utf-8");
+}
+
+std::string percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size()) {
+      int value = 0;
+      auto [ptr, ec] = std::from_chars(in.data() + i + 1, in.data() + i + 3, value, 16);
+      if (ec == std::errc() && ptr == in.data() + i + 3) {
+        out.push_back(static_cast<char>(value));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(in[i]);
+  }
+  return out;
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  std::int64_t value = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+bool equal_constant_time(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+void drop_response(Sandbox& sandbox, httplib::Response& res, int status, std::chrono::milliseconds delay) {
+  // cpp-httplib gives a handler no socket, so the connection is cut by a
+  // content provider that promises 64 bytes and produces none.
+  sandbox.hold(delay);
+  res.status = status;
+  res.set_content_provider(64, "application/json",
+                           [](std::size_t, std::size_t, httplib::DataSink&) { return false; });
+}
+
+void config_error(const YAML::Node& node, const std::string& file, const std::string& what) {
+  auto mark = node.Mark();
+  throw std::runtime_error(file + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) +
+                           ": error: " + what);
+}
+
+void reject_unknown_keys(const YAML::Node& map, std::initializer_list<std::string_view> known,
+                         const std::string& file) {
+  if (!map.IsMap()) config_error(map, file, "expected a mapping");
+  for (const auto& entry : map) {
+    auto key = entry.first.as<std::string>();
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      config_error(entry.first, file, "unknown key '" + key + "'");
+  }
+}
+
+}  // namespace herald
