@@ -54,6 +54,16 @@ bool valid_channel_name(const std::string& name) {
   return true;
 }
 
+// A Graph API version as it appears in the URL path: v<digits>.<digits>.
+bool valid_api_version(const std::string& text) {
+  const auto dot = text.find('.');
+  if (text.size() < 4 || text[0] != 'v' || dot == std::string::npos || dot < 2 || dot + 1 == text.size()) return false;
+  for (std::size_t i = 1; i < text.size(); ++i) {
+    if (i != dot && !std::isdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
 // Post fields that a channel-name key in a post would shadow.
 constexpr std::string_view kReservedNames[] = {
     "id",   "at",    "queue",    "every",      "rrule", "from",     "until",       "channels", "campaign", "kind",
@@ -175,7 +185,8 @@ void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
   auto kind_takes = [&](const std::string& k) {
     switch (c.kind) {
       case ChannelKind::x: return k == "account" || k == "credentials" || k == "api_base";
-      case ChannelKind::facebook: return k == "page_id" || k == "credentials" || k == "api_base";
+      case ChannelKind::facebook:
+        return k == "page_id" || k == "credentials" || k == "api_base" || k == "api_version";
       case ChannelKind::youtube: return k == "credentials" || k == "api_base";
       case ChannelKind::wordpress: return k == "site" || k == "credentials" || k == "api_base";
       case ChannelKind::static_site: return k == "dir" || k == "after" || k == "url";
@@ -185,12 +196,12 @@ void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
   bool seen_credentials = false;
   r.each_entry(
       node, what,
-      {"kind", "account", "page_id", "site", "dir", "after", "url", "credentials", "api_base", "slots", "min_spacing",
-       "rate", "paused", "late_window", "utm", "max_gap"},
+      {"kind", "account", "page_id", "site", "dir", "after", "url", "credentials", "api_base", "api_version", "slots",
+       "min_spacing", "rate", "paused", "late_window", "utm", "max_gap"},
       nullptr, [&](const std::string& k, const YAML::Node& knode, const YAML::Node& v) {
         const std::string field = what + " " + k;
         if ((k == "account" || k == "page_id" || k == "site" || k == "dir" || k == "after" || k == "url" ||
-             k == "credentials" || k == "api_base") &&
+             k == "credentials" || k == "api_base" || k == "api_version") &&
             !kind_takes(k)) {
           r.error(knode, "'" + k + "' is not a setting of " + (c.kind == ChannelKind::x ? "an " : "a ") +
                              std::string(to_string(c.kind)) + " channel");
@@ -229,6 +240,12 @@ void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
             if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0)
               r.error(v, field + " must be an http(s) URL");
             else c.api_base = *s;
+          }
+        } else if (k == "api_version") {
+          if (auto s = r.text(v, field)) {
+            if (!valid_api_version(*s))
+              r.error(v, field + " must be a Graph API version such as v21.0, not '" + *s + "'");
+            else c.api_version = *s;
           }
         } else if (k == "slots") {
           if (auto list = r.string_list(v, field)) {

@@ -50,6 +50,7 @@ struct ChannelSettings {
   std::string url;            ///< static: public URL of a post, with {post} for its id
   std::string credentials;    ///< credential file name; empty for static
   std::string api_base;       ///< platform base URL override (sandbox, tests)
+  std::string api_version = "v21.0";  ///< facebook: Graph API version, v<major>.<minor>
   std::vector<Slot> slots;
   std::chrono::seconds min_spacing{0};
   std::optional<Rate> rate;

@@ -259,6 +259,19 @@ std::optional<PublishResult> classify_x(const HttpResponse& r, Instant now) {
   return by_status(r, now, message);
 }
 
+// The wait for a Graph throttling error: the usage headers' estimate when
+// they give one; else, when they report usage but no time, an hour (the
+// app- and user-level windows roll over one hour; the page-level one over 24,
+// so an hour is the shortest wait that can help); else the dispatcher's
+// own backoff.
+namespace {
+std::optional<seconds> graph_throttle_wait(const HttpResponse& r, Instant now) {
+  if (auto wait = retry_after(r, now)) return wait;
+  if (graph_usage_percent(r)) return kGraphThrottleDefaultWait;
+  return std::nullopt;
+}
+}  // namespace
+
 std::optional<PublishResult> classify_graph(const HttpResponse& r, Instant now) {
   if (auto early = before_body("Facebook", r)) return *early;
   const json::object* error = nullptr;
@@ -276,16 +289,24 @@ std::optional<PublishResult> classify_graph(const HttpResponse& r, Instant now) 
   }
   const std::string message = describe("Facebook", member_string(*error, "message"), r.status, extra);
 
-  if (code) {
-    const std::int64_t c = *code;
-    if (c == 190 || c == 102) return AuthFailed{message};
-    constexpr std::array<std::int64_t, 8> kRetry{1, 2, 4, 17, 32, 341, 368, 613};
-    const bool buc_throttle = c >= 80000 && c <= 80014;
-    if (buc_throttle || std::find(kRetry.begin(), kRetry.end(), c) != kRetry.end()) {
-      return RetryLater{retry_after(r, now), message};
-    }
-    if (c == 506) return Failed{message};  // duplicate post
+  // Auth first: an expired or invalidated token (190; 102 on old API
+  // sessions; 104 when none reached Graph) and the token subcodes 463
+  // (expired) and 467 (invalid) need an operator with a new page token.
+  const std::int64_t c = code.value_or(0);
+  const std::int64_t sub = subcode.value_or(0);
+  if (c == 190 || c == 102 || c == 104 || sub == 463 || sub == 467) return AuthFailed{message};
+  // Throttling: application (4), user (17), page (32), custom (613) and
+  // business use case (80000-80014, 80001 for Pages) limits.
+  constexpr std::array<std::int64_t, 5> kThrottled{4, 17, 32, 341, 613};
+  if ((c >= 80000 && c <= 80014) || std::find(kThrottled.begin(), kThrottled.end(), c) != kThrottled.end()) {
+    return RetryLater{graph_throttle_wait(r, now), message};
   }
+  // 1 unknown and 2 service: temporary trouble on Facebook's side.
+  if (c == 1 || c == 2) return RetryLater{retry_after(r, now), message};
+  // 506: the same message posted twice in a row. 368: the page is
+  // temporarily blocked for a policy violation; retrying within our backoff
+  // window only repeats the violation, so a person looks at it.
+  if (c == 506 || c == 368) return Failed{message};
   if (auto* transient = error->if_contains("is_transient"); transient && transient->is_bool() && transient->get_bool()) {
     return RetryLater{retry_after(r, now), message};
   }
@@ -300,7 +321,8 @@ std::optional<PublishResult> classify_google(const HttpResponse& r, Instant now)
   if (!error) return by_status(r, now, describe("YouTube", "", r.status));
 
   std::string words = member_string(*error, "message");
-  bool quota = false, rate = false, auth = r.status == 401 || member_string(*error, "status") == "UNAUTHENTICATED";
+  const std::string status = member_string(*error, "status");
+  bool quota = false, rate = false, auth = r.status == 401 || status == "UNAUTHENTICATED";
   std::string reasons;
   if (auto* errors = error->if_contains("errors"); errors && errors->is_array()) {
     for (const auto& e : errors->get_array()) {
@@ -312,7 +334,9 @@ std::optional<PublishResult> classify_google(const HttpResponse& r, Instant now)
       if (words.empty()) words = member_string(*eo, "message");
       if (reason == "quotaExceeded" || reason == "dailyLimitExceeded") quota = true;
       if (reason == "rateLimitExceeded" || reason == "userRateLimitExceeded") rate = true;
-      if (reason == "authError") auth = true;
+      // A token without the youtube scope cannot be fixed by retrying: the
+      // operator must authorize again with the right scope.
+      if (reason == "authError" || reason == "insufficientPermissions") auth = true;
     }
   }
   const std::string message = describe("YouTube", words, r.status, clean(reasons));
@@ -332,11 +356,21 @@ std::optional<PublishResult> classify_wordpress(const HttpResponse& r, Instant n
     words = member_string(v->get_object(), "message");
   }
   const std::string message = describe("WordPress", words, r.status, clean(code));
-  // rest_cannot_create: 401 when the application password was not accepted,
-  // 403 when the user lacks the capability; either way an operator must act.
+  // rest_cannot_create: 401 when the request was not authenticated, 403 when
+  // the user lacks the capability (to create posts or terms, or to upload
+  // media); incorrect_password and invalid_username come from Application
+  // Password checks. Either way an operator must act. Any other 401
+  // (rest_not_logged_in, application_passwords_disabled) is AuthFailed by
+  // status; 429 from a host or security plugin and 5xx are RetryLater with
+  // Retry-After; rest_invalid_param and other 4xx are Failed.
   if ((r.status == 401 || r.status == 403) &&
       (code == "rest_cannot_create" || code == "incorrect_password" || code == "invalid_username")) {
     return AuthFailed{message};
+  }
+  // No route: the REST API is off, blocked by a plugin, or the base URL is
+  // wrong (a site without pretty permalinks may answer 404 with HTML).
+  if (r.status == 404 && (code == "rest_no_route" || code.empty())) {
+    return Failed{message + "; is the REST API enabled at this site?"};
   }
   return by_status(r, now, message);
 }
@@ -347,6 +381,13 @@ Instant next_pacific_midnight(Instant now) {
   const auto next = date::floor<date::days>(local) + date::days{1};
   // Midnight is never in a DST gap in Los Angeles (changes happen at 02:00).
   return date::floor<seconds>(zone->to_sys(next, date::choose::earliest));
+}
+
+PublishResult create_outcome(const HttpResponse& response, PublishResult classified) {
+  if (response.status >= 500 && response.status <= 599)
+    if (auto* retry = std::get_if<RetryLater>(&classified))
+      return Unsure{"answered " + std::to_string(response.status) + " to the create: " + retry->message};
+  return classified;
 }
 
 }  // namespace herald

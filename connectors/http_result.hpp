@@ -39,7 +39,16 @@ std::optional<int> graph_usage_percent(const HttpResponse& response);
 /// X API v2 (`POST /2/tweets`). Empty for a 2xx.
 std::optional<PublishResult> classify_x(const HttpResponse& response, Instant now);
 
-/// Facebook Graph API (`/{page-id}/feed`, `/photos`). Empty for a 2xx.
+/// How long to wait on a Graph throttling error whose usage headers report a
+/// percentage but no estimated_time_to_regain_access.
+inline constexpr std::chrono::seconds kGraphThrottleDefaultWait{3600};
+
+/// Facebook Graph API (`/{page-id}/feed`, `/photos`), by the error body's
+/// code: 190/102/104 and subcodes 463/467 are AuthFailed; throttling (4, 17,
+/// 32, 341, 613, 80000-80014) is RetryLater with the usage headers' wait (or
+/// kGraphThrottleDefaultWait when they give usage without a time); 1, 2 and
+/// is_transient are RetryLater; 506 (duplicate) and 368 (blocked for policy)
+/// are Failed; the rest follows the status. Empty for a 2xx.
 std::optional<PublishResult> classify_graph(const HttpResponse& response, Instant now);
 
 /// Google APIs (YouTube Data API v3, its upload endpoint). Empty for a 2xx.
@@ -47,6 +56,12 @@ std::optional<PublishResult> classify_google(const HttpResponse& response, Insta
 
 /// WordPress REST API (`/wp-json/wp/v2/posts`). Empty for a 2xx.
 std::optional<PublishResult> classify_wordpress(const HttpResponse& response, Instant now);
+
+/// For the answer to a create request: a 5xx may come after the platform
+/// stored the post (a timeout or a failing hook behind its front end), so a
+/// RetryLater for a 5xx becomes Unsure, and the dispatcher looks the post up
+/// before anything is sent again. Other results pass through.
+PublishResult create_outcome(const HttpResponse& response, PublishResult classified);
 
 /// The next midnight in America/Los_Angeles after `now`: when YouTube's daily
 /// quota resets.

@@ -1,9 +1,13 @@
 #include "daemon/run.hpp"
 
 #include "config/calendar.hpp"
-#include "daemon/control.hpp"
-#include "connectors/static/static_connector.hpp"
+#include "connectors/credentials.hpp"
+#include "connectors/http_client.hpp"
 #include "connectors/worker_pool.hpp"
+#include "daemon/connector_factory.hpp"
+#include "daemon/control.hpp"
+#include "daemon/loop_connector_state.hpp"
+#include "daemon/version.hpp"
 #include "scheduler/check.hpp"
 #include "scheduler/dispatcher.hpp"
 #include "scheduler/fault.hpp"
@@ -117,6 +121,7 @@ class Daemon {
       std::ofstream pid(pid_file(cal_->settings));
       pid << ::getpid() << '\n';
     }
+    connector_state_ = std::make_unique<LoopConnectorState>(io_, *store_, clock_);
     dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, executor_, log_);
     dispatcher_->on_change = [this] { rearm_all(); };
     apply(cal_);
@@ -167,13 +172,20 @@ class Daemon {
     for (auto& c : connectors_) retired_.push_back(std::move(c));
     connectors_.clear();
     for (const auto& c : cal_->settings.channels) {
-      if (c.kind == ChannelKind::static_site) {
-        auto conn = std::make_unique<StaticConnector>(c);
+      // A channel without usable credentials publishes nothing: its
+      // deliveries wait (visible in the queue) until the file is fixed and
+      // the calendar reloaded; the other channels go on.
+      std::vector<std::string> warnings;
+      try {
+        auto conn = make_connector(c, cal_->settings, {http_, *connector_state_, [this] { return clock_.now(); }},
+                                   warnings);
         dispatcher_->set_connector(c.name, conn.get());
         connectors_.push_back(std::move(conn));
-      } else {
+      } catch (const CredentialError& e) {
+        log_.error("channel " + c.name + " cannot publish: " + e.what());
         dispatcher_->set_connector(c.name, nullptr);
       }
+      for (const auto& w : warnings) log_.warning("channel " + c.name + ": " + w);
     }
     sync();
   }
@@ -315,6 +327,8 @@ class Daemon {
   SystemClock clock_;
   AsioExecutor executor_;
   std::unique_ptr<Store> store_;
+  HttplibClient http_{kVersion};
+  std::unique_ptr<LoopConnectorState> connector_state_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::shared_ptr<LoadedCalendar> cal_;
   std::vector<std::unique_ptr<Connector>> connectors_;

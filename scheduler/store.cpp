@@ -484,23 +484,33 @@ std::vector<Pause> Store::pauses() {
   return out;
 }
 
-void Store::put_token(const std::string& credential, const std::string& value, Instant now) {
+// The table is still called tokens (and its key column credential): it held
+// only rotated refresh tokens before connectors kept other state there.
+void Store::put_connector_state(const std::string& key, const std::string& value, Instant now) {
   WriteTransaction tx(*db_);
   SQLite::Statement q(*db_,
                       "INSERT INTO tokens (credential, value, updated) VALUES (?, ?, ?) "
                       "ON CONFLICT (credential) DO UPDATE SET value = excluded.value, updated = excluded.updated");
-  q.bind(1, credential);
+  q.bind(1, key);
   q.bind(2, value);
   q.bind(3, to_db(now));
   q.exec();
-  // The history says that it happened, never what the token is.
-  append_event(*db_, now, "", "token_rotated", "", "", credential);
+  // The history says that it happened, never what the value is.
+  append_event(*db_, now, "", "connector_state_saved", "", "", key);
   tx.commit();
 }
 
-std::optional<std::string> Store::token(const std::string& credential) {
+void Store::erase_connector_state(const std::string& key, Instant now) {
+  WriteTransaction tx(*db_);
+  SQLite::Statement q(*db_, "DELETE FROM tokens WHERE credential = ?");
+  q.bind(1, key);
+  if (q.exec() > 0) append_event(*db_, now, "", "connector_state_erased", "", "", key);
+  tx.commit();
+}
+
+std::optional<std::string> Store::connector_state(const std::string& key) {
   SQLite::Statement q(*db_, "SELECT value FROM tokens WHERE credential = ?");
-  q.bind(1, credential);
+  q.bind(1, key);
   if (!q.executeStep()) return std::nullopt;
   return q.getColumn(0).getString();
 }

@@ -113,9 +113,12 @@ class Store {
   bool clear_pause(const std::string& channel, Instant now);
   std::vector<Pause> pauses();
 
-  /// Rotated OAuth tokens, by credential name; never written to the credentials directory.
-  void put_token(const std::string& credential, const std::string& value, Instant now);
-  std::optional<std::string> token(const std::string& credential);
+  /// Durable connector state by key (ConnectorState): rotated OAuth refresh
+  /// tokens, never written to the credentials directory, and resumable upload
+  /// sessions. The history records that a key was saved or erased, never the value.
+  void put_connector_state(const std::string& key, const std::string& value, Instant now);
+  std::optional<std::string> connector_state(const std::string& key);
+  void erase_connector_state(const std::string& key, Instant now);
 
   /// Appends a daemon- or channel-wide event (reloads, pauses, errors).
   void note(const std::string& event, const std::string& detail, Instant now, const std::string& key = {});

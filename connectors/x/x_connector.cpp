@@ -7,8 +7,11 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <random>
+#include <thread>
 #include <utility>
 
 namespace herald {
@@ -49,9 +52,31 @@ std::string message_of(const PublishResult& result) {
 
 }  // namespace
 
+bool x_text_matches(std::string_view posted, std::string_view composed, bool with_media) {
+  if (posted == composed) return true;
+  if (!with_media) return false;
+  // X ends the text of a post with media with the media's t.co link.
+  constexpr std::string_view kLink = "https://t.co/";
+  if (composed.empty()) return posted.starts_with(kLink);
+  return posted.size() > composed.size() + 1 + kLink.size() && posted.starts_with(composed) &&
+         posted.substr(composed.size()).starts_with(" " + std::string(kLink));
+}
+
 struct XConnector::Create {
   std::string id;                       ///< set when X accepted the post
   std::optional<PublishResult> error;   ///< set otherwise
+};
+
+// Media ids already uploaded for a delivery (key + file), so that a retry of
+// the same delivery after a failed post does not upload the files again.
+// Guarded: publish may run on several worker threads.
+struct XConnector::UploadCache {
+  struct Entry {
+    std::string media_id;
+    Instant usable_until;
+  };
+  std::mutex mutex;
+  std::map<std::string, Entry> entries;
 };
 
 XCredentials x_credentials(const Credentials& file) {
@@ -73,22 +98,33 @@ std::string random_nonce() {
 }
 
 XConnector::XConnector(ChannelSettings channel, XCredentials credentials, HttpClient& http, NonceSource nonce,
-                       Clock clock)
+                       Clock clock, Sleeper sleep, XMediaOptions media)
     : channel_(std::move(channel)),
       credentials_(std::move(credentials)),
       http_(http),
       nonce_(std::move(nonce)),
       clock_(std::move(clock)),
-      base_(channel_.api_base.empty() ? kDefaultBase : channel_.api_base) {
+      sleep_(std::move(sleep)),
+      media_options_(media),
+      base_(channel_.api_base.empty() ? kDefaultBase : channel_.api_base),
+      uploads_(std::make_unique<UploadCache>()) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
+  if (!sleep_) sleep_ = [](std::chrono::seconds wait) { std::this_thread::sleep_for(wait); };
+}
+
+XConnector::~XConnector() = default;
+XConnector::XConnector(XConnector&&) noexcept = default;
+
+std::string XConnector::authorization(std::string_view method, std::string_view url) {
+  // A JSON or multipart body is not part of the OAuth 1.0a signature; the
+  // URL's query is.
+  const std::int64_t timestamp = clock_().time_since_epoch().count();
+  return oauth1_authorization(method, url, {}, credentials_.oauth, nonce_(), timestamp);
 }
 
 HttpRequest XConnector::sign(std::string method, std::string url, std::string body) {
   HttpRequest request;
-  // A JSON body is not part of the OAuth 1.0a signature; the URL's query is.
-  const std::int64_t timestamp = clock_().time_since_epoch().count();
-  request.headers.emplace_back("Authorization",
-                               oauth1_authorization(method, url, {}, credentials_.oauth, nonce_(), timestamp));
+  request.headers.emplace_back("Authorization", authorization(method, url));
   request.method = std::move(method);
   request.url = std::move(url);
   if (!body.empty()) {
@@ -98,15 +134,23 @@ HttpRequest XConnector::sign(std::string method, std::string url, std::string bo
   return request;
 }
 
-XConnector::Create XConnector::create(const std::string& text, const std::string& in_reply_to) {
-  json::object body{{"text", text}};
+XConnector::Create XConnector::create(const std::string& text, const std::string& in_reply_to,
+                                     const std::vector<std::string>& media_ids) {
+  json::object body;
+  // X takes a post of media alone; "text" then stays out.
+  if (!text.empty() || media_ids.empty()) body["text"] = text;
   if (!in_reply_to.empty()) body["reply"] = json::object{{"in_reply_to_tweet_id", in_reply_to}};
+  if (!media_ids.empty()) {
+    json::array ids;
+    for (const auto& id : media_ids) ids.emplace_back(id);
+    body["media"] = json::object{{"media_ids", std::move(ids)}};
+  }
   const HttpResponse response = http_.send(sign("POST", base_ + "/2/tweets", json::serialize(body)));
 
   // The request may have reached X before the connection failed: the post may
   // exist, so this is never a plain retry.
   if (!response.error.empty()) return {{}, Unsure{"X: no answer to the create: " + response.error}};
-  if (auto problem = classify_x(response, clock_())) return {{}, std::move(*problem)};
+  if (auto problem = classify_x(response, clock_())) return {{}, create_outcome(response, std::move(*problem))};
 
   std::string id;
   if (auto value = parse(response.body); value && value->is_object()) {
@@ -120,11 +164,58 @@ XConnector::Create XConnector::create(const std::string& text, const std::string
   return {std::move(id), std::nullopt};
 }
 
+std::optional<PublishResult> XConnector::upload_media(const PublishRequest& request, std::vector<std::string>& ids) {
+  auto authorize = [this](std::string_view method, std::string_view url) { return authorization(method, url); };
+  XMediaUploadContext context{http_,
+                              base_,
+                              authorize,
+                              clock_,
+                              sleep_,
+                              media_options_,
+                              [this] { return "herald-" + nonce_(); }};
+  {
+    // Ids past their use-by time are of no use to any retry.
+    std::lock_guard lock(uploads_->mutex);
+    std::erase_if(uploads_->entries, [now = clock_()](const auto& entry) { return entry.second.usable_until <= now; });
+  }
+  for (const auto& file : request.composed.media) {
+    const std::string cache_key = request.key + '\n' + file.string();
+    {
+      std::lock_guard lock(uploads_->mutex);
+      auto it = uploads_->entries.find(cache_key);
+      if (it != uploads_->entries.end() && it->second.usable_until > clock_()) {
+        ids.push_back(it->second.media_id);
+        continue;
+      }
+    }
+    XUploaded uploaded = upload_x_media(file, context);
+    if (uploaded.error) return std::move(uploaded.error);
+    // Keep a minute's margin before X's expiry: the post still has to go out.
+    const Instant until = clock_() + std::chrono::seconds(uploaded.expires_after_secs) - std::chrono::seconds(60);
+    {
+      std::lock_guard lock(uploads_->mutex);
+      uploads_->entries[cache_key] = {uploaded.media_id, until};
+    }
+    ids.push_back(std::move(uploaded.media_id));
+  }
+  return std::nullopt;
+}
+
 PublishResult XConnector::publish(const PublishRequest& request) {
   const Composed& composed = request.composed;
-  if (!composed.media.empty()) return Failed{"media upload to X is not implemented yet"};
 
-  Create first = create(composed.text, {});
+  std::vector<std::string> media_ids;
+  if (auto problem = upload_media(request, media_ids)) return std::move(*problem);
+
+  Create first = create(composed.text, {}, media_ids);
+  // Once the post exists or can never go out with these ids, forget them; a
+  // RetryLater or Unsure keeps them for the next attempt of this delivery.
+  const bool keep_uploads =
+      first.error && (std::holds_alternative<RetryLater>(*first.error) || std::holds_alternative<Unsure>(*first.error));
+  if (!media_ids.empty() && !keep_uploads) {
+    std::lock_guard lock(uploads_->mutex);
+    for (const auto& file : composed.media) uploads_->entries.erase(request.key + '\n' + file.string());
+  }
   if (first.error) return std::move(*first.error);
 
   // Each reply answers the one before. Once the first post is out, any later
@@ -133,7 +224,7 @@ PublishResult XConnector::publish(const PublishRequest& request) {
   std::vector<std::string> ids{first.id};
   const std::size_t total = composed.thread.size() + 1;
   for (const auto& reply : composed.thread) {
-    Create next = create(reply, ids.back());
+    Create next = create(reply, ids.back(), {});
     if (next.error) {
       return Failed{"X thread incomplete: " + std::to_string(ids.size()) + " of " + std::to_string(total) +
                     " posts went out (ids " + join_ids(ids) + "); post " + std::to_string(ids.size() + 1) +
@@ -158,7 +249,10 @@ LookupResult XConnector::lookup(const PublishRequest& request) {
     if (!data->is_array()) return Unknown{"X: timeline answer has no post list"};
     for (const auto& item : data->get_array()) {
       const auto* post = item.if_object();
-      if (!post || string_member(*post, "text") != request.composed.text) continue;
+      if (!post || !x_text_matches(string_member(*post, "text"), request.composed.text,
+                                   !request.composed.media.empty())) {
+        continue;
+      }
       std::string id = string_member(*post, "id");
       if (id.empty()) continue;
       return Found{id, x_status_url(channel_.account, id)};

@@ -29,6 +29,8 @@ Result load(const std::string& text, SettingsEnvironment env = {}) {
   return r;
 }
 
+const std::string kHeadForVersion = "calendar: calendar.yaml\ntimezone: Europe/Amsterdam\n";
+
 TEST(Settings, MinimalFileGetsDefaults) {
   auto r = load(kMinimal);
   ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
@@ -50,6 +52,12 @@ TEST(Settings, MinimalFileGetsDefaults) {
   ASSERT_EQ(s.channels.size(), 1u);
   EXPECT_EQ(s.channels[0].kind, ChannelKind::x);
   EXPECT_EQ(s.channel("x")->account, "example_nl");
+}
+
+TEST(Settings, FacebookApiVersionIsConfigurable) {
+  auto r = load(kHeadForVersion + "channels:\n  fb: {kind: facebook, page_id: '1', credentials: f, api_version: v22.0}\n");
+  ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
+  EXPECT_EQ(r.settings->channel("fb")->api_version, "v22.0");
 }
 
 TEST(Settings, EnvironmentSuppliesDirectoriesWhenFileIsSilent) {
@@ -102,6 +110,7 @@ channels:
   const auto& fb = *s.channel("facebook");
   EXPECT_TRUE(fb.paused);
   EXPECT_EQ(fb.api_base, "http://127.0.0.1:9000");
+  EXPECT_EQ(fb.api_version, "v21.0");  // the default
   EXPECT_EQ(s.late_window(fb), 1h);
   EXPECT_EQ(s.late_window(x), 15min);
   EXPECT_EQ(s.utm(*s.channel("youtube")).params.size(), 2u);
@@ -138,7 +147,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"unknown_channel_key",
                 kHead + "channels:\n  x: {kind: x, account: a, credentials: x, slot: []}\n",
                 {kF + "4:44: error: unknown key 'slot' in channel 'x' (expected one of: kind, account, page_id, "
-                      "site, dir, after, url, credentials, api_base, slots, min_spacing, rate, paused, late_window, utm, max_gap)"}},
+                      "site, dir, after, url, credentials, api_base, api_version, slots, min_spacing, rate, paused, late_window, "
+                      "utm, max_gap)"}},
         BadCase{"unknown_kind", kHead + "channels:\n  insta: {kind: instagram, credentials: i}\n",
                 {kF + "4:17: error: unknown channel kind 'instagram' (expected x, facebook, youtube, wordpress or "
                       "static)"}},
@@ -149,6 +159,14 @@ INSTANTIATE_TEST_SUITE_P(
                  kF + "4:3: error: channel 'fb' (kind facebook) needs 'credentials'"}},
         BadCase{"key_of_other_kind", kHead + "channels:\n  x: {kind: x, account: a, credentials: x, page_id: '1'}\n",
                 {kF + "4:44: error: 'page_id' is not a setting of an x channel"}},
+        BadCase{"api_version_not_for_x", kHead + "channels:\n  x: {kind: x, account: a, credentials: x, api_version: v21.0}\n",
+                {kF + "4:44: error: 'api_version' is not a setting of an x channel"}},
+        BadCase{"api_version_malformed",
+                kHead + "channels:\n  fb: {kind: facebook, page_id: '1', credentials: f, api_version: '21.0'}\n",
+                {kF + "4:67: error: channel 'fb' api_version must be a Graph API version such as v21.0, not '21.0'"}},
+        BadCase{"api_version_no_minor",
+                kHead + "channels:\n  fb: {kind: facebook, page_id: '1', credentials: f, api_version: v21}\n",
+                {kF + "4:67: error: channel 'fb' api_version must be a Graph API version such as v21.0, not 'v21'"}},
         BadCase{"bad_duration", kHead + "publishing:\n  late_window: 15 minutes\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
                 {kF + "4:16: error: publishing.late_window must be a duration such as 30s, 15m, 1h30m or 3d, not '15 minutes'"}},
         BadCase{"duration_out_of_range", kHead + "lint:\n  max_gap: 30m\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",

@@ -239,7 +239,36 @@ TEST(HttpResult, GraphTable) {
       {"temporary service error", response(500, R"({"error":{"message":"An unexpected error has occurred. Please retry your request later.","type":"OAuthException","is_transient":true,"code":2,"fbtrace_id":"J0"}})"),
        Kind::retry, "retry your request later"},
       {"gateway html", response(502, "<html>Bad Gateway</html>"), Kind::retry, "Facebook: no error message (HTTP 502)"},
+      {"token invalidated, subcode 467 only",
+       response(400, R"({"error":{"message":"Error validating access token: The session is invalid because the user logged out.","type":"OAuthException","code":100,"error_subcode":467,"fbtrace_id":"K1"}})"),
+       Kind::auth, "subcode 467"},
+      {"no token", response(400, R"({"error":{"message":"An access token is required to request this resource.","type":"OAuthException","code":104,"fbtrace_id":"K2"}})"),
+       Kind::auth, "access token is required"},
+      {"blocked for policy",
+       response(400, R"({"error":{"message":"It looks like you were misusing this feature by going too fast. You've been temporarily blocked from using it.","type":"OAuthException","code":368,"fbtrace_id":"K3"}})"),
+       Kind::failed, "temporarily blocked"},
+      {"page throttled, usage percent without a time",
+       response(400, R"({"error":{"message":"(#32) Page request limit reached","type":"OAuthException","code":32,"fbtrace_id":"K4"}})",
+                {{"x-page-usage", R"({"call_count":100,"total_cputime":20,"total_time":30})"}}),
+       Kind::retry, "(#32)", kGraphThrottleDefaultWait},
+      {"page throttled, X-Page-Usage with a time",
+       response(400, R"({"error":{"message":"(#32) Page request limit reached","type":"OAuthException","code":32,"fbtrace_id":"K5"}})",
+                {{"x-page-usage", R"({"call_count":100,"total_cputime":20,"total_time":30,"estimated_time_to_regain_access":3})"}}),
+       Kind::retry, "(#32)", 3min},
+      {"internal error with a Graph body",
+       response(500, R"({"error":{"message":"An unknown error occurred","type":"OAuthException","code":1,"fbtrace_id":"K6"}})"),
+       Kind::retry, "An unknown error occurred"},
+      {"server error without a code", response(503, R"({"error":{"message":"Service temporarily unavailable"}})"),
+       Kind::retry, "Service temporarily unavailable (HTTP 503)"},
   });
+}
+
+TEST(HttpResult, GraphThrottleWithoutUsageHeadersLeavesTheWaitToTheDispatcher) {
+  const auto r = classify_graph(
+      response(400, R"({"error":{"message":"(#613) Calls to this api have exceeded the rate limit.","type":"OAuthException","code":613}})"),
+      kNow);
+  EXPECT_EQ(kind_of(r), Kind::retry);
+  EXPECT_EQ(after_of(r), std::nullopt);
 }
 
 // --- YouTube (Google APIs) ---------------------------------------------------
@@ -270,6 +299,17 @@ TEST(HttpResult, GoogleTable) {
       {"video not found",
        response(404, R"({"error":{"code":404,"message":"The video that you are trying to update cannot be found.","errors":[{"message":"The video that you are trying to update cannot be found.","domain":"youtube.video","reason":"videoNotFound"}]}})"),
        Kind::failed, "videoNotFound"},
+      {"missing scope",
+       response(403, R"({"error":{"code":403,"message":"Request had insufficient authentication scopes.","errors":[{"message":"Insufficient Permission","domain":"global","reason":"insufficientPermissions"}],"status":"PERMISSION_DENIED"}})"),
+       Kind::auth, "insufficient authentication scopes"},
+      {"invalid description",
+       response(400, R"({"error":{"code":400,"message":"The request metadata specifies an invalid video description.","errors":[{"message":"The request metadata specifies an invalid video description.","domain":"youtube.video","reason":"invalidDescription"}]}})"),
+       Kind::failed, "invalid video description. (HTTP 400, invalidDescription)"},
+      {"too many requests",
+       response(429, R"({"error":{"code":429,"message":"Resource has been exhausted (e.g. check quota).","status":"RESOURCE_EXHAUSTED"}})",
+                {{"retry-after", "30"}}),
+       Kind::retry, "Resource has been exhausted", 30s},
+      {"upload host html 502", response(502, "<html>Bad Gateway</html>"), Kind::retry, "YouTube: no error message (HTTP 502)"},
       {"backend error", response(503, R"({"error":{"code":503,"message":"The service is currently unavailable.","errors":[{"message":"The service is currently unavailable.","domain":"global","reason":"backendError"}]}})"),
        Kind::retry, "currently unavailable"},
   });
@@ -300,7 +340,39 @@ TEST(HttpResult, WordPressTable) {
        Kind::failed, "No route"},
       {"server error", response(500, R"({"code":"internal_server_error","message":"<p>There has been a critical error on this website.</p>","data":{"status":500}})"),
        Kind::retry, "There has been a critical error on this website."},
+      {"no route says what to check",
+       response(404, R"({"code":"rest_no_route","message":"No route was found matching the URL and request method.","data":{"status":404}})"),
+       Kind::failed, "is the REST API enabled at this site?"},
+      {"HTML 404 says what to check", response(404, "<html><body>Not Found</body></html>"),
+       Kind::failed, "WordPress: no error message (HTTP 404); is the REST API enabled at this site?"},
+      {"rate limited by the host",
+       response(429, R"({"code":"too_many_requests","message":"Too many requests.","data":{"status":429}})",
+                {{"retry-after", "120"}}),
+       Kind::retry, "Too many requests.", 120s},
+      {"no capability to create terms",
+       response(403, R"({"code":"rest_cannot_create","message":"Sorry, you are not allowed to create terms in this taxonomy.","data":{"status":403}})"),
+       Kind::auth, "create terms in this taxonomy"},
+      {"no capability to upload",
+       response(403, R"({"code":"rest_cannot_create","message":"Sorry, you are not allowed to upload media on this site.","data":{"status":403}})"),
+       Kind::auth, "upload media"},
+      {"unknown user",
+       response(401, R"({"code":"invalid_username","message":"<strong>Error:</strong> Unknown username. Check again or try your email address.","data":{"status":401}})"),
+       Kind::auth, "WordPress: Error: Unknown username. Check again or try your email address. (HTTP 401, invalid_username)"},
+      {"empty post", response(400, R"({"code":"empty_content","message":"Content, title, and excerpt are empty.","data":{"status":400}})"),
+       Kind::failed, "Content, title, and excerpt are empty."},
   });
+}
+
+// A 5xx to a create may come after the post was stored: Unsure, so it is
+// looked up; other results, and a 429, pass through.
+TEST(CreateOutcome, ServerErrorsBecomeUnsureOthersPassThrough) {
+  auto unsure = create_outcome(response(503, "busy"), RetryLater{std::nullopt, "X: HTTP 503"});
+  ASSERT_TRUE(std::holds_alternative<Unsure>(unsure));
+  EXPECT_NE(std::get<Unsure>(unsure).message.find("503"), std::string::npos);
+  EXPECT_TRUE(std::holds_alternative<RetryLater>(
+      create_outcome(response(429, ""), RetryLater{std::chrono::seconds(60), "rate limited"})));
+  EXPECT_TRUE(std::holds_alternative<Failed>(create_outcome(response(400, ""), Failed{"bad"})));
+  EXPECT_TRUE(std::holds_alternative<AuthFailed>(create_outcome(response(401, ""), AuthFailed{"token"})));
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 // Kills the real daemon with SIGKILL, at random moments and at its named
 // fault points, over and over while a calendar falls due, restarting it each
 // time; then checks the promises: every due delivery published exactly once
-// or needing review, none created twice, and a sound database.
+// or needing review, none created twice, and a sound database. Twice: on a
+// static channel (each create appends a line to a file) and on X through
+// herald-sandbox over real HTTP (the sandbox records every create).
 //
 // CI size by default; HERALD_CRASH_KILLS=500 for the long run.
 #include "scheduler/store.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/sandbox_process.hpp"
 
 #include <date/date.h>
 #include <gtest/gtest.h>
@@ -31,22 +34,48 @@ int kills_wanted() {
   return env ? std::max(1, std::atoi(env)) : 24;
 }
 
-TEST(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
+/// What differs between the two runs: the channel, and how creates are counted.
+class Crash : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("herald-crash-" + GetParam() + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_ / "site");
+  }
+  void TearDown() override {
+    sandbox_.reset();
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<testing::SandboxProcess> sandbox_;
+};
+
+TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
   const int kills = kills_wanted();
-  const auto dir = std::filesystem::temp_directory_path() / ("herald-crash-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir / "site");
-  // Each create is recorded by the after-command, so a second create of the
-  // same delivery would show as a second line.
-  std::ofstream(dir / "herald.yaml") << R"(calendar: calendar.yaml
+  const auto& dir = dir_;
+  const bool on_x = GetParam() == "x";
+  // Two posts a second, for as long as the kills need (a kill takes about a
+  // second, start-up included), so the kills never run out of posts.
+  const int posts = std::max(20, kills * 3);
+  if (on_x) {
+    sandbox_ = std::make_unique<testing::SandboxProcess>(dir / "sandbox", testing::sandbox_x_section(posts * 2));
+    std::filesystem::create_directories(dir / "credentials");
+    std::ofstream(dir / "credentials" / "x") << testing::sandbox_x_credentials();
+    std::filesystem::permissions(dir / "credentials" / "x", std::filesystem::perms::owner_read);
+    std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
+                                          "timezone: UTC\nchannels:\n  site: {kind: x, account: sandbox_herald, "
+                                          "credentials: x, api_base: \""
+                                       << sandbox_->base_url() << "\"}\n";
+  } else {
+    // Each create is recorded by the after-command, so a second create of the
+    // same delivery would show as a second line.
+    std::ofstream(dir / "herald.yaml") << R"(calendar: calendar.yaml
 state_dir: state
 timezone: UTC
 channels:
   site: {kind: static, dir: site, url: "https://example.nl/{post}/", after: "echo \"$HERALD_KEY\" >> ../creates.log"}
 )";
-  // Two posts a second, for as long as the kills need (a kill takes about a
-  // second, start-up included), so the kills never run out of posts.
-  const int posts = std::max(20, kills * 3);
+  }
   const auto start = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + 2s;
   {
     std::ofstream cal(dir / "calendar.yaml");
@@ -112,16 +141,32 @@ channels:
     ASSERT_EQ(herald.wait(20s), 0);
   }
 
+  // Creates per delivery key: the static channel's log has keys; the
+  // sandbox's record has texts, "Body N" for post pN.
   std::map<std::string, int> creates;
-  std::istringstream lines(read_file((dir / "creates.log").string()));
-  for (std::string line; std::getline(lines, line);) ++creates[line];
+  std::map<std::string, std::string> remote_ids;
+  if (on_x) {
+    for (const auto& c : sandbox_->creates()) {
+      const std::string key = "p" + c.text.substr(std::string("Body ").size()) + "@site";
+      ++creates[key];
+      remote_ids[key] = c.id;
+    }
+  } else {
+    std::istringstream lines(read_file((dir / "creates.log").string()));
+    for (std::string line; std::getline(lines, line);) ++creates[line];
+  }
   auto store = Store::open(dir / "state");
   int published = 0, review = 0;
   for (const auto& d : store->all()) {
     EXPECT_LE(creates[d.key], 1) << d.key << " was created twice";
     if (d.state == State::published) {
       ++published;
-      EXPECT_TRUE(std::filesystem::exists(dir / "site" / (d.post + ".md"))) << d.key;
+      if (on_x) {
+        EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
+        EXPECT_EQ(d.url, "https://x.com/sandbox_herald/status/" + remote_ids[d.key]) << d.key;
+      } else {
+        EXPECT_TRUE(std::filesystem::exists(dir / "site" / (d.post + ".md"))) << d.key;
+      }
     } else {
       ++review;
       EXPECT_EQ(d.state, State::needs_review) << d.key;
@@ -133,11 +178,12 @@ channels:
   EXPECT_GT(fault_kills, 0);
   EXPECT_GT(random_kills, 0);
   EXPECT_TRUE(store->integrity_ok());
-  std::cout << "[crash] kills: " << done_kills << " (" << fault_kills << " at fault points, " << random_kills
+  std::cout << "[crash " << GetParam() << "] kills: " << done_kills << " (" << fault_kills << " at fault points, " << random_kills
             << " at random moments); deliveries: " << posts << ", published " << published << ", needs_review "
             << review << ", created twice: 0\n";
-  std::filesystem::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Channels, Crash, ::testing::Values("static", "x"));
 
 }  // namespace
 }  // namespace herald

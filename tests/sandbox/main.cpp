@@ -36,7 +36,9 @@ int main(int argc, char** argv) {
     herald::Sandbox sandbox(herald::load_sandbox_config(config_path));
     std::string host = listen.substr(0, colon);
     sandbox.start(host, std::stoi(listen.substr(colon + 1)));
+    // On stdout for scripts, and on stderr for a log file.
     std::cout << "listening on " << host << ':' << sandbox.port() << std::endl;
+    std::cerr << "herald-sandbox: listening on " << host << ':' << sandbox.port() << std::endl;
     int received = 0;
     sigwait(&signals, &received);
     sandbox.stop();

@@ -3,20 +3,446 @@
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <regex>
+
 #include "tests/sandbox/sandbox.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
 
-namespace herald {
+// Sources for the emulated Facebook Graph API behaviour (checked 2025):
+// - Versioned paths (/vXX.X/...), Page feed posts with `message` and `link`,
+//   answer {"id":"PAGEID_POSTID"}; a post's `permalink_url` field:
+//   https://developers.facebook.com/docs/pages-api/posts and
+//   https://developers.facebook.com/docs/graph-api/reference/page/feed
+// - Page photos: `source` as multipart/form-data or `url`, caption in
+//   `message`, answer {"id":PHOTO_ID,"post_id":"PAGEID_POSTID"}; "(#324)
+//   Requires upload file" without either:
+//   https://developers.facebook.com/docs/graph-api/reference/page/photos
+// - Error object {"error":{"message","type","code","error_subcode",
+//   "error_user_title","error_user_msg","fbtrace_id"}}, code 190 for a bad
+//   token, 506 duplicate post, 1/2 temporary, 4/17/32/613 throttling:
+//   https://developers.facebook.com/docs/graph-api/guides/error-handling
+// - A bad token is HTTP 400 (not 401) with code 190, type OAuthException,
+//   "Invalid OAuth access token - Cannot parse access token", and a
+//   WWW-Authenticate: OAuth "Facebook Platform" "invalid_token" "..." header,
+//   as reported from the live API in
+//   https://github.com/home-assistant/core/issues/152416 ("Error 400 ...
+//   (Code 190)"), https://github.com/roundrop/facebook4j-oauth-example/issues/3
+//   (statusCode=400, errorCode=190) and https://github.com/daroczig/fbRads/issues/74
+//   (the WWW-Authenticate header).
+// - Duplicate: code 506, subcode 1455006, "Duplicate status message", user
+//   message "This status update is identical to the last one you posted."
+//   (as quoted by many client libraries' issue trackers; the docs list 506
+//   "Duplicate Post" without the body).
+// - Throttling and usage headers (X-Page-Usage percentages;
+//   X-Business-Use-Case-Usage {"<id>":[{"type","call_count","total_cputime",
+//   "total_time","estimated_time_to_regain_access" (minutes)}]}, which Page
+//   access tokens are subject to): https://developers.facebook.com/docs/graph-api/overview/rate-limiting
+//
+// Deliberate strictness: Graph routes an unversioned call to the app's oldest
+// available version; the sandbox answers it (and any version not in its
+// list) with Graph's "Unknown path components" error (code 2500), so a
+// connector that forgets its version prefix fails in tests, not in production.
 
-FacebookSandboxConfig load_facebook_sandbox_config(const YAML::Node& node, const std::string& file) {
-  reject_unknown_keys(node, {}, file);
+namespace herald {
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* kFeedRoute = "/:version/:page-id/feed";
+constexpr const char* kPhotosRoute = "/:version/:page-id/photos";
+constexpr const char* kPostsRoute = "/:version/:page-id/posts";
+constexpr const char* kPostRoute = "/:version/:post-id";
+constexpr std::int64_t kFirstPostNumber = 1'000'000'000'000'000;  // 16 digits, as Page post ids have
+
+json::object graph_error(std::string_view message, std::string_view type, int code, const std::string& trace) {
+  return json::object{{"message", message}, {"type", type}, {"code", code}, {"fbtrace_id", trace}};
+}
+
+void send_error(httplib::Response& res, int status, json::object error) {
+  send_json(res, status, json::serialize(json::object{{"error", std::move(error)}}));
+}
+
+// A request parameter as Graph reads it: from a JSON body, the query or a
+// form body, or a plain multipart field.
+std::optional<std::string> param(const httplib::Request& req, const json::object* body, const std::string& name) {
+  if (body) {
+    if (const json::value* v = body->if_contains(name)) {
+      if (v->is_string()) return std::string(v->as_string());
+      return json::serialize(*v);
+    }
+  }
+  if (req.has_param(name.c_str())) return req.get_param_value(name.c_str());
+  if (req.has_file(name.c_str())) {
+    auto part = req.get_file_value(name.c_str());
+    if (part.filename.empty()) return part.content;
+  }
+  return std::nullopt;
+}
+
+std::string permalink(const std::string& post_id) {
+  auto underscore = post_id.find('_');
+  return "https://www.facebook.com/" + post_id.substr(0, underscore) + "/posts/" + post_id.substr(underscore + 1);
+}
+
+// Graph's created_time: ISO 8601 with a +0000 offset.
+std::string created_time(std::int64_t at_ms) {
+  using namespace std::chrono;
+  const sys_seconds at{duration_cast<seconds>(milliseconds(at_ms))};
+  const auto day = floor<days>(at);
+  const year_month_day ymd{day};
+  const hh_mm_ss<seconds> time{at - day};
+  char out[64];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d+0000", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
+                static_cast<int>(time.seconds().count()));
+  return out;
+}
+
+json::object post_fields(const Sandbox::Create& c, const std::string& fields) {
+  json::object out;
+  auto wants = [&](std::string_view name) {
+    if (fields.empty()) return name == "message" || name == "created_time";  // Graph's default fields
+    std::string_view rest = fields;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      if (rest.substr(0, comma) == name) return true;
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    return false;
+  };
+  // Graph leaves a field out when the post has no value for it.
+  if (wants("message") && !c.text.empty()) out["message"] = c.text;
+  if (wants("created_time")) out["created_time"] = created_time(c.at_ms);
+  if (wants("permalink_url")) out["permalink_url"] = permalink(c.id);
+  if (wants("link") && c.fields.count("link")) out["link"] = c.fields.at("link");
+  out["id"] = c.id;
+  return out;
+}
+
+// Answers for an injected fault that ends the request here (delay cut short
+// by stop(), rate limit, server error); false when there is none, or the
+// fault acts later (delay, once held; drop_after_create).
+bool answer_fault(Sandbox& sandbox, const std::optional<Sandbox::Fault>& fault, const std::string& page_id,
+                  const std::string& trace, httplib::Response& res) {
+  if (!fault) return false;
+  using Mode = Sandbox::FaultMode;
+  if (fault->mode == Mode::delay && !sandbox.hold(std::chrono::milliseconds(fault->delay_ms))) {
+    send_error(res, 503, graph_error("Service temporarily unavailable", "OAuthException", 2, trace));
+    return true;
+  }
+  if (fault->mode == Mode::rate_limit) {
+    // Page access tokens fall under the Business Use Case limits, whose
+    // header carries the wait in minutes; X-Page-Usage gives percentages.
+    const auto minutes = static_cast<std::int64_t>(std::ceil(fault->reset_in / 60.0));
+    json::object usage{{"type", "pages"},  {"call_count", 100}, {"total_cputime", 40},
+                       {"total_time", 60}, {"estimated_time_to_regain_access", minutes}};
+    res.set_header("X-Business-Use-Case-Usage",
+                   json::serialize(json::object{{page_id, json::array{std::move(usage)}}}));
+    res.set_header("X-Page-Usage", R"({"call_count":100,"total_cputime":40,"total_time":60})");
+    send_error(res, 400, graph_error("(#32) Page request limit reached", "OAuthException", 32, trace));
+    return true;
+  }
+  if (fault->mode == Mode::server_error) {
+    json::object error = graph_error("An unknown error has occurred.", "OAuthException", 1, trace);
+    error["is_transient"] = true;
+    send_error(res, 500, std::move(error));
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string graph_access_token(const httplib::Request& req) {
+  const std::string header = req.get_header_value("Authorization");
+  for (std::string_view scheme : {"Bearer ", "OAuth "}) {
+    if (header.size() > scheme.size() && std::equal(scheme.begin(), scheme.end(), header.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return header.substr(scheme.size());
+    }
+  }
+  if (req.has_param("access_token")) return req.get_param_value("access_token");
+  if (req.has_file("access_token")) return req.get_file_value("access_token").content;
   return {};
 }
 
-FacebookSandbox::FacebookSandbox(Sandbox& sandbox) : sandbox_(sandbox) {}
+std::string fnv1a64_hex(std::string_view bytes) {
+  std::uint64_t hash = 14695981039346656037ull;
+  for (char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
+  return out;
+}
 
-void FacebookSandbox::install(httplib::Server&) {}
+FacebookSandbox::FacebookSandbox(Sandbox& sandbox) : sandbox_(sandbox), config_(sandbox.config().facebook) {}
 
-void FacebookSandbox::reset() {}
+void FacebookSandbox::install(httplib::Server& server) {
+  server.Post(R"(/(v\d+\.\d+)/(\d+)/feed)",
+              [this](const httplib::Request& req, httplib::Response& res) { create(req, res, false); });
+  server.Post(R"(/(v\d+\.\d+)/(\d+)/photos)",
+              [this](const httplib::Request& req, httplib::Response& res) { create(req, res, true); });
+  server.Get(R"(/(v\d+\.\d+)/(\d+)/(posts|feed))",
+             [this](const httplib::Request& req, httplib::Response& res) { list(req, res); });
+  server.Get(R"(/(v\d+\.\d+)/(\d+_\d+))",
+             [this](const httplib::Request& req, httplib::Response& res) { post(req, res); });
+  // The same paths without a version: see "Deliberate strictness" above.
+  auto unversioned = [this](const httplib::Request& req, httplib::Response& res) {
+    authenticate(req, res, {}, {});
+  };
+  server.Post(R"(/(\d+)/(feed|photos))", unversioned);
+  server.Get(R"(/(\d+)/(posts|feed))", unversioned);
+  server.Get(R"(/(\d+_\d+))", unversioned);
+}
+
+void FacebookSandbox::reset() {
+  std::lock_guard lock(mutex_);
+  last_id_ = 0;
+}
+
+// fbtrace_id values are 11 opaque characters; these only need to differ.
+std::string FacebookSandbox::trace_id() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+  std::uint64_t n = static_cast<std::uint64_t>(++traces_) * 0x9E3779B97F4A7C15ull;
+  std::string out = "A";
+  for (int i = 0; i < 10; ++i, n >>= 6) out += kAlphabet[n & 63];
+  return out;
+}
+
+// Graph's order: the path (version) first, then the token, then whether the
+// token's page may act on the page in the path.
+std::optional<FacebookSandbox::Page> FacebookSandbox::authenticate(const httplib::Request& req,
+                                                                   httplib::Response& res,
+                                                                   const std::string& version,
+                                                                   const std::string& page_id) {
+  if (std::find(config_.versions.begin(), config_.versions.end(), version) == config_.versions.end()) {
+    json::object error = graph_error("Unknown path components: " + req.path, "OAuthException", 2500, trace_id());
+    std::string known;
+    for (const auto& v : config_.versions) known += (known.empty() ? "" : ", ") + v;
+    error["error_user_msg"] = "herald-sandbox answers Graph API versions " + known + " only, as /vXX.X/...";
+    send_error(res, 400, std::move(error));
+    return std::nullopt;
+  }
+  const std::string token = graph_access_token(req);
+  if (token.empty()) {
+    send_error(res, 400, graph_error("An access token is required to request this resource.", "OAuthException", 104,
+                                     trace_id()));
+    return std::nullopt;
+  }
+  auto page = std::find_if(config_.pages.begin(), config_.pages.end(),
+                           [&](const Page& p) { return equal_constant_time(p.page_token, token); });
+  if (page == config_.pages.end()) {
+    const char* words = "Invalid OAuth access token - Cannot parse access token";
+    res.set_header("WWW-Authenticate", std::string(R"(OAuth "Facebook Platform" "invalid_token" ")") + words + "\"");
+    send_error(res, 400, graph_error(words, "OAuthException", 190, trace_id()));
+    return std::nullopt;
+  }
+  if (!page_id.empty() && page->page_id != page_id) {
+    send_error(res, 403,
+               graph_error("(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts "
+                           "as an admin with sufficient administrative permission",
+                           "OAuthException", 200, trace_id()));
+    return std::nullopt;
+  }
+  return *page;
+}
+
+// POST /vX/{page-id}/feed and /photos: version, token, page, injected
+// faults, parameters, the duplicate check, then record and answer unless the
+// fault drops the answer.
+void FacebookSandbox::create(const httplib::Request& req, httplib::Response& res, bool photo) {
+  const std::string version = req.matches[1];
+  const std::string page_id = req.matches[2];
+  auto page = authenticate(req, res, version, page_id);
+  if (!page) return;
+
+  auto fault = sandbox_.take_fault(req.path, photo ? kPhotosRoute : kFeedRoute);
+  if (answer_fault(sandbox_, fault, page_id, trace_id(), res)) return;
+
+  json::value parsed;
+  const json::object* body = nullptr;
+  if (req.get_header_value("Content-Type").starts_with("application/json")) {
+    boost::system::error_code ec;
+    parsed = json::parse(req.body, ec);
+    body = ec ? nullptr : parsed.if_object();
+    if (!body) {
+      send_error(res, 400, graph_error("(#100) The request body is not a JSON object", "OAuthException", 100,
+                                       trace_id()));
+      return;
+    }
+  }
+  Sandbox::Create create;
+  create.platform = "facebook";
+  create.account = page->page_id;
+  create.text = param(req, body, "message").value_or("");
+  if (photo) {
+    if (create.text.empty()) create.text = param(req, body, "caption").value_or("");
+    if (req.has_file("source") && !req.get_file_value("source").filename.empty()) {
+      const auto source = req.get_file_value("source");
+      if (source.content.empty()) {
+        send_error(res, 400, graph_error("(#324) Requires upload file", "OAuthException", 324, trace_id()));
+        return;
+      }
+      create.fields["photo"] = source.content_type + " " + std::to_string(source.content.size()) + " bytes fnv1a64 " +
+                               fnv1a64_hex(source.content);
+      create.fields["photo_filename"] = source.filename;
+    } else if (auto url = param(req, body, "url"); url && !url->empty()) {
+      create.fields["photo_url"] = *url;
+    } else {
+      send_error(res, 400, graph_error("(#324) Requires upload file", "OAuthException", 324, trace_id()));
+      return;
+    }
+  } else {
+    if (auto link = param(req, body, "link"); link && !link->empty()) create.fields["link"] = *link;
+    if (create.text.empty() && !create.fields.count("link")) {
+      send_error(res, 400, graph_error("(#100) Missing message or attachment", "OAuthException", 100, trace_id()));
+      return;
+    }
+  }
+  for (const char* name : {"Content-Type", "User-Agent"})
+    if (req.has_header(name)) create.headers[name] = req.get_header_value(name);
+
+  {
+    std::lock_guard lock(mutex_);  // the duplicate check and the record, as one step
+    // Graph refuses a status (message and link) identical to the Page's
+    // latest one; photos are not statuses.
+    auto creates = sandbox_.creates();
+    auto latest = std::find_if(creates.rbegin(), creates.rend(), [&](const Sandbox::Create& c) {
+      return c.platform == "facebook" && c.account == create.account;
+    });
+    auto link_of = [](const Sandbox::Create& c) { return c.fields.count("link") ? c.fields.at("link") : ""; };
+    if (!photo && latest != creates.rend() && !create.text.empty() && latest->text == create.text &&
+        link_of(*latest) == link_of(create)) {
+      json::object error = graph_error("Duplicate status message", "OAuthException", 506, trace_id());
+      error["error_subcode"] = 1455006;
+      error["is_transient"] = false;
+      error["error_user_title"] = "Duplicate Status Update";
+      error["error_user_msg"] =
+          "This status update is identical to the last one you posted. Try posting something different, or delete "
+          "your previous update.";
+      send_error(res, 400, std::move(error));
+      return;
+    }
+    last_id_ = std::max(last_id_ + 1, kFirstPostNumber + 1);
+    create.id = page->page_id + "_" + std::to_string(last_id_);
+    if (photo) create.fields["photo_id"] = std::to_string(++last_id_);
+    create.at_ms = sandbox_.now_ms();
+    sandbox_.record(create);
+  }
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
+    return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
+  if (photo) {
+    send_json(res, 200, json::serialize(json::object{{"id", create.fields["photo_id"]}, {"post_id", create.id}}));
+  } else {
+    send_json(res, 200, json::serialize(json::object{{"id", create.id}}));
+  }
+}
+
+// GET /vX/{page-id}/posts (and /feed): the Page's posts, newest first, with
+// the requested fields and Graph's cursor paging.
+void FacebookSandbox::list(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string page_id = req.matches[2];
+  auto page = authenticate(req, res, version, page_id);
+  if (!page) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault(req.path, kPostsRoute), page_id, trace_id(), res)) return;
+  std::int64_t limit = 25;  // Graph's default page size
+  if (req.has_param("limit")) {
+    auto parsed = parse_int(req.get_param_value("limit"));
+    if (!parsed || *parsed < 1) {
+      send_error(res, 400, graph_error("(#100) The parameter limit must be a positive integer", "OAuthException",
+                                       100, trace_id()));
+      return;
+    }
+    limit = std::min<std::int64_t>(*parsed, 100);
+  }
+  const std::string fields = req.has_param("fields") ? req.get_param_value("fields") : std::string();
+  json::array data;
+  std::int64_t matching = 0;
+  auto creates = sandbox_.creates();
+  for (auto it = creates.rbegin(); it != creates.rend(); ++it) {
+    if (it->platform != "facebook" || it->account != page_id) continue;
+    if (++matching <= limit) data.push_back(post_fields(*it, fields));
+  }
+  json::object body{{"data", data}};
+  if (!data.empty()) {
+    json::object paging{{"cursors", json::object{{"before", "QVFIUkJFRk9SRQ"}, {"after", "QVFIUkFGVEVS"}}}};
+    // Graph gives `next` only when there is more to read.
+    if (matching > limit) {
+      paging["next"] = "https://graph.facebook.com/" + version + "/" + page_id + "/posts?limit=" +
+                       std::to_string(limit) + "&after=QVFIUkFGVEVS";
+    }
+    body["paging"] = std::move(paging);
+  }
+  send_json(res, 200, json::serialize(body));
+}
+
+// GET /vX/{post-id}?fields=...: one post, if the token's page owns it.
+void FacebookSandbox::post(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string post_id = req.matches[2];
+  auto page = authenticate(req, res, version, {});
+  if (!page) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault(req.path, kPostRoute), page->page_id, trace_id(), res)) return;
+  const std::string fields = req.has_param("fields") ? req.get_param_value("fields") : std::string();
+  for (const Sandbox::Create& c : sandbox_.creates()) {
+    if (c.platform == "facebook" && c.id == post_id && c.account == page->page_id) {
+      send_json(res, 200, json::serialize(post_fields(c, fields)));
+      return;
+    }
+  }
+  json::object error = graph_error("Unsupported get request. Object with ID '" + post_id +
+                                       "' does not exist, cannot be loaded due to missing permissions, or does not "
+                                       "support this operation. Please read the Graph API documentation at "
+                                       "https://developers.facebook.com/docs/graph-api",
+                                   "GraphMethodException", 100, trace_id());
+  error["error_subcode"] = 33;
+  send_error(res, 400, std::move(error));
+}
+
+FacebookSandboxConfig load_facebook_sandbox_config(const YAML::Node& node, const std::string& file) {
+  FacebookSandboxConfig config;
+  reject_unknown_keys(node, {"pages", "versions"}, file);
+  if (const YAML::Node versions = node["versions"]) {
+    if (!versions.IsSequence() || versions.size() == 0)
+      config_error(versions, file, "versions must be a non-empty list");
+    config.versions.clear();
+    for (const auto& v : versions) {
+      const std::string text = v.as<std::string>();
+      if (!std::regex_match(text, std::regex(R"(v\d+\.\d+)")))
+        config_error(v, file, "a Graph API version looks like v21.0, not '" + text + "'");
+      config.versions.push_back(text);
+    }
+  }
+  if (const YAML::Node pages = node["pages"]) {
+    if (!pages.IsSequence()) config_error(pages, file, "pages must be a list");
+    for (const auto& p : pages) {
+      reject_unknown_keys(p, {"page_id", "name", "page_token"}, file);
+      FacebookSandboxConfig::Page page;
+      for (const char* key : {"page_id", "page_token"})
+        if (!p[key]) config_error(p, file, std::string("a page needs '") + key + "'");
+      page.page_id = p["page_id"].as<std::string>();
+      page.name = p["name"] ? p["name"].as<std::string>() : std::string();
+      page.page_token = p["page_token"].as<std::string>();
+      if (page.page_id.empty() || !std::all_of(page.page_id.begin(), page.page_id.end(),
+                                               [](char c) { return c >= '0' && c <= '9'; }))
+        config_error(p["page_id"], file, "page_id must be digits, as Facebook's are");
+      if (page.page_token.empty()) config_error(p["page_token"], file, "page_token must not be empty");
+      config.pages.push_back(std::move(page));
+    }
+  }
+  return config;
+}
 
 }  // namespace herald

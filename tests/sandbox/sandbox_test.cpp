@@ -58,6 +58,28 @@ class SandboxTest : public ::testing::Test {
     return client_->Get(target, httplib::Headers{{"Authorization", sign("GET", target)}});
   }
 
+  httplib::Result media_initialize(const std::string& body) {
+    const std::string target = "/2/media/upload/initialize";
+    return client_->Post(target, httplib::Headers{{"Authorization", sign("POST", target)}}, body, "application/json");
+  }
+
+  httplib::Result media_append(const std::string& id, int index, const std::string& bytes) {
+    const std::string target = "/2/media/upload/" + id + "/append";
+    httplib::MultipartFormDataItems items{{"segment_index", std::to_string(index), "", ""},
+                                          {"media", bytes, "blob", "application/octet-stream"}};
+    return client_->Post(target, httplib::Headers{{"Authorization", sign("POST", target)}}, items);
+  }
+
+  httplib::Result media_finalize(const std::string& id) {
+    const std::string target = "/2/media/upload/" + id + "/finalize";
+    return client_->Post(target, httplib::Headers{{"Authorization", sign("POST", target)}}, "", "");
+  }
+
+  httplib::Result media_status(const std::string& id) {
+    const std::string target = "/2/media/upload?command=STATUS&media_id=" + id;
+    return client_->Get(target, httplib::Headers{{"Authorization", sign("GET", target)}});
+  }
+
   void arm(const std::string& body) {
     auto res = client_->Post("/_sandbox/faults", body, "application/json");
     ASSERT_TRUE(res);
@@ -88,8 +110,8 @@ TEST_F(SandboxTest, SignedCreateSucceedsAndIsRecorded) {
   EXPECT_EQ(creates[0].text, "Hello from herald");
 }
 
-TEST_F(SandboxTest, ReplyAndMediaAreRecorded) {
-  std::string body = R"({"text":"second","reply":{"in_reply_to_tweet_id":"42"},"media":{"media_ids":["7","8"]}})";
+TEST_F(SandboxTest, ReplyIsRecorded) {
+  std::string body = R"({"text":"second","reply":{"in_reply_to_tweet_id":"42"}})";
   auto res = client_->Post("/2/tweets", httplib::Headers{{"Authorization", sign("POST", "/2/tweets")}}, body,
                            "application/json");
   ASSERT_TRUE(res);
@@ -97,7 +119,113 @@ TEST_F(SandboxTest, ReplyAndMediaAreRecorded) {
   auto creates = sandbox_->creates();
   ASSERT_EQ(creates.size(), 1u);
   EXPECT_EQ(creates[0].in_reply_to, "42");
-  EXPECT_EQ(creates[0].media_ids, (std::vector<std::string>{"7", "8"}));
+}
+
+TEST_F(SandboxTest, MediaIdsTheSandboxDidNotIssueAre400) {
+  std::string body = R"({"text":"pictures","media":{"media_ids":["7","8"]}})";
+  auto res = client_->Post("/2/tweets", httplib::Headers{{"Authorization", sign("POST", "/2/tweets")}}, body,
+                           "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+  json::value answer = json::parse(res->body);
+  EXPECT_EQ(answer.at("errors").at(0).at("message").as_string(), "Your media IDs are invalid.");
+  EXPECT_EQ(answer.at("title").as_string(), "Invalid Request");
+  EXPECT_TRUE(sandbox_->creates().empty());
+}
+
+TEST_F(SandboxTest, MediaUploadChecksTypeSizeSegmentOrderAndTotal) {
+  auto res = media_initialize(R"({"media_type":"image/svg+xml","total_bytes":10})");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400) << res->body;
+  res = media_initialize(R"({"media_type":"image/png","total_bytes":5242881,"media_category":"tweet_image"})");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body).at("errors").at(0).at("message").as_string(), "File size exceeds 5242880 bytes.");
+  res = media_initialize(R"({"media_type":"image/gif","total_bytes":15728641,"media_category":"tweet_gif"})");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  res = media_initialize(R"({"media_type":"video/mp4","total_bytes":536870912,"media_category":"tweet_video"})");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+
+  res = media_initialize(R"({"media_type":"image/png","total_bytes":10,"media_category":"tweet_image"})");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json::value started = json::parse(res->body);
+  const std::string id(started.at("data").at("id").as_string());
+  EXPECT_EQ(std::string(started.at("data").at("media_key").as_string()), "3_" + id);
+  EXPECT_EQ(started.at("data").at("expires_after_secs").as_int64(), 86400);
+
+  EXPECT_EQ(media_append(id, 1, "abcd")->status, 400);  // segment 0 comes first
+  res = media_append(id, 0, "abcd");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_TRUE(json::parse(res->body).at("data").as_object().contains("expires_at"));
+  res = media_finalize(id);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+  EXPECT_EQ(json::parse(res->body).at("errors").at(0).at("message").as_string(),
+            "Segments do not add up to provided total file size.");
+  EXPECT_EQ(media_append(id, 1, "efghijklmnop")->status, 400);  // past total_bytes
+  EXPECT_EQ(media_append(id, 1, "efghij")->status, 200);
+  res = media_finalize(id);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_FALSE(json::parse(res->body).at("data").as_object().contains("processing_info"));  // an image is ready
+
+  std::string tweet = R"({"text":"picture","media":{"media_ids":[")" + id + R"("]}})";
+  res = client_->Post("/2/tweets", httplib::Headers{{"Authorization", sign("POST", "/2/tweets")}}, tweet,
+                      "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201) << res->body;
+  // The answer's text ends with the media link, as X's does.
+  const std::string text(json::parse(res->body).at("data").at("text").as_string());
+  EXPECT_TRUE(text.starts_with("picture https://t.co/")) << text;
+}
+
+TEST_F(SandboxTest, VideoProcessesOverStatusPollsAndIsUnusableUntilThen) {
+  auto res = media_initialize(R"({"media_type":"video/mp4","total_bytes":12,"media_category":"tweet_video"})");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const std::string id(json::parse(res->body).at("data").at("id").as_string());
+  ASSERT_EQ(media_append(id, 0, std::string("\0\0\0\x18" "ftypmp42", 12))->status, 200);
+  res = media_finalize(id);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  json::value info = json::parse(res->body).at("data").at("processing_info");
+  EXPECT_EQ(info.at("state").as_string(), "pending");
+  EXPECT_EQ(info.at("check_after_secs").as_int64(), 1);
+
+  std::string tweet = R"({"text":"clip","media":{"media_ids":[")" + id + R"("]}})";
+  auto post = [&] {
+    return client_->Post("/2/tweets", httplib::Headers{{"Authorization", sign("POST", "/2/tweets")}}, tweet,
+                         "application/json");
+  };
+  EXPECT_EQ(post()->status, 400);  // not processed yet
+
+  res = media_status(id);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body).at("data").at("processing_info").at("state").as_string(), "in_progress");
+  res = media_status(id);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(json::parse(res->body).at("data").at("processing_info").at("state").as_string(), "succeeded");
+  EXPECT_EQ(post()->status, 201);
+}
+
+TEST_F(SandboxTest, MediaRoutesCheckTheSignatureIncludingTheQuery) {
+  XSandboxConfig::Account wrong = test_account();
+  wrong.consumer_secret = "wrong";
+  auto res = client_->Post("/2/media/upload/initialize",
+                           httplib::Headers{{"Authorization", sign("POST", "/2/media/upload/initialize", wrong)}},
+                           R"({"media_type":"image/png","total_bytes":10})", "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  std::string signed_target = "/2/media/upload?command=STATUS&media_id=1";
+  res = client_->Get("/2/media/upload?command=STATUS&media_id=2",
+                     httplib::Headers{{"Authorization", sign("GET", signed_target)}});
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
 }
 
 TEST_F(SandboxTest, BadSignatureIs401WithTheDocumentedBody) {
@@ -325,6 +453,8 @@ TEST(SandboxConfig, LoadsTheExample) {
   ASSERT_EQ(config.x.accounts.size(), 1u);
   EXPECT_EQ(config.x.accounts[0].username, "sandbox_herald");
   EXPECT_EQ(config.x.create_limit, 100);
+  EXPECT_EQ(config.x.media_limit, 1000);
+  EXPECT_EQ(config.x.media_processing_polls, 2);
 }
 
 }  // namespace

@@ -1,20 +1,60 @@
 #pragma once
-// The Wordpress part of herald-sandbox (not emulated yet: no routes).
+// The WordPress REST API (wp/v2) part of herald-sandbox: posts (create, list
+// by slug and status), categories and tags (search, create), media (raw-body
+// upload, list), with Application Passwords over HTTP Basic auth and the
+// capabilities of WordPress's default roles checked.
 
 #include "tests/sandbox/sandbox_platform.hpp"
 
+#include <boost/json.hpp>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
+namespace httplib {
+struct Request;
+struct Response;
+}  // namespace httplib
 namespace YAML {
 class Node;
 }  // namespace YAML
 
 namespace herald {
 
-struct WordpressSandboxConfig {};
+struct WordpressSandboxConfig {
+  /// One site user and the Application Passwords it may sign in with.
+  struct User {
+    std::int64_t id = 1;
+    std::string login;
+    /// A default WordPress role: administrator, editor, author, contributor
+    /// or subscriber; it decides what the user may do.
+    std::string role = "administrator";
+    /// As WordPress shows them (groups of four, spaces ignored when checked).
+    std::vector<std::string> app_passwords;
+  };
+  /// The site's public address, used in `link` and `source_url`.
+  std::string site = "https://blog.example.com";
+  std::vector<User> users;
+  /// Category names present from the start, after "Uncategorized" (id 1).
+  std::vector<std::string> categories;
+  /// Tag names present from the start.
+  std::vector<std::string> tags;
+};
 
 /// Reads the `wordpress:` section of the sandbox YAML.
 WordpressSandboxConfig load_wordpress_sandbox_config(const YAML::Node& node, const std::string& file);
+
+/// Whether a WordPress role has a capability (edit_posts, publish_posts,
+/// upload_files, manage_categories), as WordPress's default roles grant them.
+bool wordpress_role_can(std::string_view role, std::string_view capability);
+
+/// The slug WordPress makes of a title or name (sanitize_title): lower case,
+/// a-z 0-9 '_' '-', runs of spaces and hyphens as one hyphen, none at the ends.
+std::string wordpress_sanitize_slug(std::string_view text);
 
 class WordpressSandbox : public SandboxPlatform {
  public:
@@ -23,7 +63,53 @@ class WordpressSandbox : public SandboxPlatform {
   void reset() override;
 
  private:
+  using User = WordpressSandboxConfig::User;
+  struct Term {
+    std::int64_t id = 0;
+    std::string name, slug;
+    std::int64_t count = 0;
+  };
+  struct Post {
+    std::int64_t id = 0;
+    std::string slug, status, title, content, excerpt, date;
+    std::int64_t author = 0, featured_media = 0;
+    std::vector<std::int64_t> categories, tags;
+  };
+  struct Media {
+    std::int64_t id = 0;
+    std::string slug, title, mime_type, source_url, date;
+    std::int64_t author = 0;
+    std::size_t size = 0;
+  };
+  /// Who made the request: nobody (no Basic credentials), a user, or an
+  /// answered authentication error.
+  struct Caller {
+    bool rejected = false;
+    const User* user = nullptr;
+  };
+
+  Caller authenticate(const httplib::Request& req, httplib::Response& res) const;
+  void create_post(const httplib::Request& req, httplib::Response& res);
+  void list_posts(const httplib::Request& req, httplib::Response& res);
+  void list_terms(const std::string& taxonomy, const httplib::Request& req, httplib::Response& res);
+  void create_term(const std::string& taxonomy, const httplib::Request& req, httplib::Response& res);
+  void upload_media(const httplib::Request& req, httplib::Response& res);
+  void list_media(const httplib::Request& req, httplib::Response& res);
+  void seed();
+  std::string unique_post_slug(const std::string& wanted, bool attachment) const;
+  boost::json::object post_json(const Post& post, bool edit) const;
+  boost::json::object term_json(const std::string& taxonomy, const Term& term) const;
+  boost::json::object media_json(const Media& media) const;
+  std::string now_text() const;
+
   Sandbox& sandbox_;
+  const WordpressSandboxConfig& config_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::vector<Term>> terms_;  // by taxonomy route: categories, tags
+  std::vector<Post> posts_;
+  std::vector<Media> media_;
+  std::int64_t next_post_id_ = 100;  // posts and media share WordPress's wp_posts ids
+  std::int64_t next_term_id_ = 2;
 };
 
 }  // namespace herald

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 
 #include "compose/composer.hpp"
@@ -26,6 +28,38 @@
 // - User post timeline, {"data":[...],"meta":{"result_count","newest_id",
 //   "oldest_id"}}: https://docs.x.com/x-api/posts/timelines/quickstart/reverse-chron-quickstart
 //   (same response shape as GET /2/users/:id/tweets).
+// - Media upload. The v2 API reference documents dedicated endpoints, and
+//   these are what the sandbox (and the connector) use:
+//   POST /2/media/upload/initialize (JSON media_type, total_bytes,
+//   media_category in amplify_video|tweet_gif|tweet_image|tweet_video):
+//   https://docs.x.com/x-api/media/initialize-media-upload ;
+//   POST /2/media/upload/{id}/append (segment_index, media):
+//   https://docs.x.com/x-api/media/append-media-upload ;
+//   POST /2/media/upload/{id}/finalize:
+//   https://docs.x.com/x-api/media/finalize-media-upload ;
+//   GET /2/media/upload?command=STATUS&media_id=..., answering
+//   {"data":{"id","media_key","expires_after_secs","size","processing_info":
+//   {"state","check_after_secs","progress_percent"}}}:
+//   https://docs.x.com/x-api/media/get-media-upload-status . The official
+//   sample moved to these endpoints in August 2025 (JSON initialize,
+//   multipart append): https://github.com/xdevplatform/samples/pull/199 .
+//   The quickstart https://docs.x.com/x-api/media/quickstart/media-upload-chunked
+//   still shows the older single POST /2/media/upload with command=INIT|
+//   APPEND|FINALIZE form fields; the sandbox does not emulate that form.
+// - Segments: multipart/form-data, each <= 5 MB, segment_index 0-999 in
+//   order; "Segments do not add up to provided total file size." and "File
+//   size exceeds N bytes." are X's words for a wrong total and an oversized
+//   file; processing_info states pending -> in_progress -> succeeded|failed,
+//   a failure carrying error {"code":1,"name":"InvalidMedia","message":
+//   "Unsupported video format"}: the v1.1 references
+//   https://developer.x.com/en/docs/twitter-api/v1/media/upload-media/api-reference/post-media-upload-append
+//   and .../get-media-upload-status (same flow on v2).
+// - Size limits (image 5 MB, GIF 15 MB, video 512 MB) and up to 4 photos or
+//   1 GIF or 1 video per post: https://docs.x.com/x-api/media and
+//   https://docs.x.com/x-api/media/quickstart/best-practices . A media id the
+//   API did not issue, or that is not processed yet, makes POST /2/tweets a
+//   400 invalid request ("Your media IDs are invalid.", X's words as clients
+//   report them; the docs say only that such ids are rejected).
 
 namespace herald {
 namespace json = boost::json;
@@ -34,6 +68,12 @@ namespace {
 
 constexpr std::string_view kCreateRoute = "/2/tweets";
 constexpr std::string_view kTimelineRoute = "/2/users/:id/tweets";
+constexpr std::string_view kInitializeRoute = "/2/media/upload/initialize";
+constexpr std::string_view kAppendRoute = "/2/media/upload/:id/append";
+constexpr std::string_view kFinalizeRoute = "/2/media/upload/:id/finalize";
+constexpr std::string_view kStatusRoute = "/2/media/upload";
+constexpr std::int64_t kMB = 1024 * 1024;
+constexpr std::int64_t kMediaLifetimeS = 86400;  // expires_after_secs of a fresh upload
 constexpr std::int64_t kTwitterEpochMs = 1288834974657;  // snowflake ids count from here
 
 std::string problem(std::string_view title, int status, std::string_view detail,
@@ -50,6 +90,35 @@ void invalid_request(httplib::Response& res, std::string_view message) {
                     {"detail", "One or more parameters to your request was invalid."},
                     {"type", "https://api.twitter.com/2/problems/invalid-request"}};
   send_json(res, 400, json::serialize(body));
+}
+
+void invalid_media_ids(httplib::Response& res, const std::string& id) {
+  json::object error{{"parameters", json::object{{"media.media_ids", json::array{json::value(id)}}}},
+                     {"message", "Your media IDs are invalid."}};
+  json::object body{{"errors", json::array{error}},
+                    {"title", "Invalid Request"},
+                    {"detail", "One or more parameters to your request was invalid."},
+                    {"type", "https://api.twitter.com/2/problems/invalid-request"}};
+  send_json(res, 400, json::serialize(body));
+}
+
+bool is_video(std::string_view category) { return category == "tweet_video" || category == "amplify_video"; }
+
+// The link X appends to the text of a post with media ("https://t.co/..."),
+// made from the post id so it is stable.
+std::string media_link(const std::string& post_id) {
+  std::string code;
+  std::uint64_t n = std::stoull(post_id);
+  while (n != 0 && code.size() < 10) {
+    code += "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"[n % 62];
+    n /= 62;
+  }
+  return "https://t.co/" + code;
+}
+
+std::string displayed_text(const Sandbox::Create& create) {
+  if (create.media_ids.empty()) return create.text;
+  return (create.text.empty() ? "" : create.text + " ") + media_link(create.id);
 }
 
 // Answers for an injected fault that ends the request here (delay, 429, 500);
@@ -103,13 +172,34 @@ void XSandbox::install(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { create(req, res); });
   server.Get(R"(/2/users/([^/]+)/tweets)",
              [this](const httplib::Request& req, httplib::Response& res) { timeline(req, res); });
+  server.Post(std::string(kInitializeRoute),
+              [this](const httplib::Request& req, httplib::Response& res) { media_initialize(req, res); });
+  server.Post(R"(/2/media/upload/([^/]+)/append)",
+              [this](const httplib::Request& req, httplib::Response& res) { media_append(req, res); });
+  server.Post(R"(/2/media/upload/([^/]+)/finalize)",
+              [this](const httplib::Request& req, httplib::Response& res) { media_finalize(req, res); });
+  server.Get(std::string(kStatusRoute),
+             [this](const httplib::Request& req, httplib::Response& res) { media_status(req, res); });
+  server.Get("/_sandbox/x/media",
+             [this](const httplib::Request& req, httplib::Response& res) { media_list(req, res); });
 }
 
 void XSandbox::reset() {
   std::lock_guard lock(mutex_);
   nonces_.clear();
   windows_.clear();
+  media_.clear();
   last_id_ = 0;
+}
+
+// Snowflake-shaped ids: milliseconds since the Twitter epoch in the high
+// bits, so they have 19 digits today and grow with time. Posts and media
+// share the sequence, as on X.
+std::string XSandbox::next_id_locked() {
+  std::int64_t id = std::max<std::int64_t>(sandbox_.now_ms() - kTwitterEpochMs, 0) << 22;
+  id = std::max({id, last_id_ + 1, std::int64_t{1'000'000'000'000'000'000}});
+  last_id_ = id;
+  return std::to_string(id);
 }
 
 // OAuth 1.0a user context, checked as X does: a known consumer key and access
@@ -225,18 +315,24 @@ void XSandbox::create(const httplib::Request& req, httplib::Response& res) {
         return;
       }
     }
+    // Only media this account uploaded and X finished processing, unexpired;
+    // a video or GIF goes alone.
+    for (const std::string& id : create.media_ids) {
+      auto it = media_.find(id);
+      if (it == media_.end() || it->second.account != account->user_id ||
+          it->second.state != Media::State::succeeded || it->second.expires_at_ms <= sandbox_.now_ms() ||
+          (create.media_ids.size() > 1 && it->second.category != "tweet_image")) {
+        return invalid_media_ids(res, id);
+      }
+    }
     create.at_ms = sandbox_.now_ms();
-    // Snowflake-shaped ids: milliseconds since the Twitter epoch in the high
-    // bits, so they have 19 digits today and grow with time.
-    std::int64_t id = std::max<std::int64_t>(create.at_ms - kTwitterEpochMs, 0) << 22;
-    id = std::max({id, last_id_ + 1, std::int64_t{1'000'000'000'000'000'000}});
-    last_id_ = id;
-    create.id = std::to_string(id);
+    create.id = next_id_locked();
     sandbox_.record(create);
   }
   if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
     return drop_response(sandbox_, res, 201, std::chrono::milliseconds(fault->delay_ms));
-  send_json(res, 201, json::serialize(json::object{{"data", json::object{{"id", create.id}, {"text", create.text}}}}));
+  send_json(res, 201,
+            json::serialize(json::object{{"data", json::object{{"id", create.id}, {"text", displayed_text(create)}}}}));
 }
 
 // GET /2/users/:id/tweets: the account's recent posts, newest first.
@@ -271,7 +367,8 @@ void XSandbox::timeline(const httplib::Request& req, httplib::Response& res) {
   json::array data;
   auto creates = sandbox_.creates();
   for (auto it = creates.rbegin(); it != creates.rend() && std::ssize(data) < max_results; ++it)
-    if (it->platform == "x" && it->account == user_id) data.push_back(json::object{{"id", it->id}, {"text", it->text}});
+    if (it->platform == "x" && it->account == user_id)
+      data.push_back(json::object{{"id", it->id}, {"text", displayed_text(*it)}});
   json::object meta{{"result_count", data.size()}};
   json::object body;
   if (!data.empty()) {
@@ -283,11 +380,258 @@ void XSandbox::timeline(const httplib::Request& req, httplib::Response& res) {
   send_json(res, 200, json::serialize(body));
 }
 
+// The first steps of every media route: OAuth 1.0a, an injected fault, the
+// account's media window.
+std::optional<XSandbox::Account> XSandbox::media_gate(const httplib::Request& req, httplib::Response& res,
+                                                      std::string_view route) {
+  auto account = authenticate(req, res);
+  if (!account) return std::nullopt;
+  auto fault = sandbox_.take_fault(req.path, std::string(route));
+  if (answer_fault(sandbox_, fault, config_.media_limit, res)) return std::nullopt;
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create) {
+    // The media steps have no create to keep: the answer is simply lost.
+    drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
+    return std::nullopt;
+  }
+  if (rate_limited(*account, "media", config_.media_limit, res)) return std::nullopt;
+  return account;
+}
+
+namespace {
+
+const char* state_name(int state) {
+  static constexpr const char* kNames[] = {"uploading", "pending", "in_progress", "succeeded", "failed"};
+  return kNames[state];
+}
+
+std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+}  // namespace
+
+// POST /2/media/upload/initialize: a new upload session for total_bytes of
+// media_type, checked against the category's size limit.
+void XSandbox::media_initialize(const httplib::Request& req, httplib::Response& res) {
+  auto account = media_gate(req, res, kInitializeRoute);
+  if (!account) return;
+  boost::system::error_code ec;
+  json::value body = json::parse(req.body, ec);
+  const json::object* object = ec ? nullptr : body.if_object();
+  if (!object) return invalid_request(res, "The request body is not a JSON object.");
+  static const std::set<std::string> kTypes{"image/jpeg", "image/pjpeg", "image/png",  "image/gif",
+                                            "image/webp", "image/bmp",   "image/tiff", "video/mp4",
+                                            "video/webm", "video/mp2t",  "video/quicktime"};
+  const json::value* type = object->if_contains("media_type");
+  if (!type || !type->is_string() || !kTypes.contains(std::string(type->as_string())))
+    return invalid_request(res, "$.media_type: expected one of the supported media types");
+  const std::string media_type(type->as_string());
+  const json::value* total = object->if_contains("total_bytes");
+  std::int64_t total_bytes = 0;
+  if (total && total->is_int64()) total_bytes = total->as_int64();
+  if (total && total->is_uint64() && total->as_uint64() <= static_cast<std::uint64_t>(INT64_MAX))
+    total_bytes = static_cast<std::int64_t>(total->as_uint64());
+  if (total_bytes <= 0) return invalid_request(res, "$.total_bytes: expected a positive integer");
+
+  // Without a category X takes the media as a post's: by its content type.
+  const bool video = media_type.starts_with("video/");
+  std::string category = video ? "tweet_video" : media_type == "image/gif" ? "tweet_gif" : "tweet_image";
+  if (const json::value* given = object->if_contains("media_category")) {
+    static const std::set<std::string> kCategories{"amplify_video", "tweet_gif", "tweet_image", "tweet_video"};
+    if (!given->is_string() || !kCategories.contains(std::string(given->as_string())))
+      return invalid_request(res, "$.media_category: expected amplify_video, tweet_gif, tweet_image or tweet_video");
+    category = std::string(given->as_string());
+  }
+  if (is_video(category) != video || (category == "tweet_gif" && media_type != "image/gif"))
+    return invalid_request(res, "$.media_category: " + category + " does not take " + media_type);
+  const std::int64_t limit = is_video(category) ? 512 * kMB : category == "tweet_gif" ? 15 * kMB : 5 * kMB;
+  if (total_bytes > limit) return invalid_request(res, "File size exceeds " + std::to_string(limit) + " bytes.");
+
+  Media media;
+  media.account = account->user_id;
+  media.media_type = media_type;
+  media.category = category;
+  media.total_bytes = total_bytes;
+  media.expires_at_ms = sandbox_.now_ms() + kMediaLifetimeS * 1000;
+  {
+    std::lock_guard lock(mutex_);
+    media.id = next_id_locked();
+    const char* prefix = category == "amplify_video" ? "13_"
+                         : is_video(category)         ? "7_"
+                         : category == "tweet_gif"    ? "16_"
+                                                      : "3_";
+    media.media_key = prefix + media.id;
+    media_[media.id] = media;
+  }
+  send_json(res, 200,
+            json::serialize(json::object{{"data", json::object{{"id", media.id},
+                                                               {"media_key", media.media_key},
+                                                               {"expires_after_secs", kMediaLifetimeS}}}}));
+}
+
+// POST /2/media/upload/{id}/append: multipart segment_index + media, in order.
+void XSandbox::media_append(const httplib::Request& req, httplib::Response& res) {
+  auto account = media_gate(req, res, kAppendRoute);
+  if (!account) return;
+  if (!req.is_multipart_form_data()) return invalid_request(res, "Expected a multipart/form-data body.");
+  if (!req.has_file("segment_index") || !req.has_file("media"))
+    return invalid_request(res, "The `segment_index` and `media` fields are required.");
+  auto index = parse_int(req.get_file_value("segment_index").content);
+  const std::string& bytes = req.get_file_value("media").content;
+  if (!index || *index < 0 || *index > 999) return invalid_request(res, "$.segment_index: expected 0 to 999");
+  if (std::ssize(bytes) > 5 * kMB) return invalid_request(res, "$.media: a segment must be <= 5 MB");
+  std::int64_t expires_at_s = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = media_.find(req.matches[1]);
+    if (it == media_.end() || it->second.account != account->user_id)
+      return invalid_request(res, "Media id " + std::string(req.matches[1]) + " was not found.");
+    Media& media = it->second;
+    if (media.state != Media::State::uploading) return invalid_request(res, "The upload is already finalized.");
+    if (*index != media.segments)
+      return invalid_request(res, "$.segment_index: expected " + std::to_string(media.segments) + ", got " +
+                                      std::to_string(*index));
+    if (media.received_bytes + std::ssize(bytes) > media.total_bytes)
+      return invalid_request(res, "Segments do not add up to provided total file size.");
+    media.received_bytes += std::ssize(bytes);
+    ++media.segments;
+    media.digest = fnv1a(media.digest, bytes);
+    if (media.head.size() < 12) media.head += bytes.substr(0, 12 - media.head.size());
+    expires_at_s = media.expires_at_ms / 1000;
+  }
+  send_json(res, 200, json::serialize(json::object{{"data", json::object{{"expires_at", expires_at_s}}}}));
+}
+
+namespace {
+
+// The {"data":{...}} answer of FINALIZE and STATUS for a session's state.
+template <typename Media>
+std::string media_answer(const Media& media, std::int64_t now_ms, int polls_needed) {
+  json::object data{{"id", media.id},
+                    {"media_key", media.media_key},
+                    {"size", media.total_bytes},
+                    {"expires_after_secs", std::max<std::int64_t>(0, (media.expires_at_ms - now_ms) / 1000)}};
+  using State = typename Media::State;
+  if (media.state != State::uploading && !(media.state == State::succeeded && media.category == "tweet_image")) {
+    json::object info{{"state", state_name(static_cast<int>(media.state))}};
+    if (media.state == State::pending || media.state == State::in_progress) info["check_after_secs"] = 1;
+    if (media.state != State::pending) {
+      info["progress_percent"] =
+          media.state == State::in_progress ? media.polls * 100 / std::max(polls_needed, 1) : 100;
+    }
+    if (media.state == State::failed) {
+      info["error"] = json::object{{"code", 1}, {"name", "InvalidMedia"}, {"message", media.failure}};
+    }
+    data["processing_info"] = std::move(info);
+  }
+  return json::serialize(json::object{{"data", std::move(data)}});
+}
+
+}  // namespace
+
+// POST /2/media/upload/{id}/finalize: all bytes in; an image is ready, a
+// video or GIF starts processing (pending, check after 1s). A video without
+// an ISO "ftyp" box or a GIF without its signature will fail processing.
+void XSandbox::media_finalize(const httplib::Request& req, httplib::Response& res) {
+  auto account = media_gate(req, res, kFinalizeRoute);
+  if (!account) return;
+  std::string answer;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = media_.find(req.matches[1]);
+    if (it == media_.end() || it->second.account != account->user_id)
+      return invalid_request(res, "Media id " + std::string(req.matches[1]) + " was not found.");
+    Media& media = it->second;
+    if (media.state == Media::State::uploading) {
+      if (media.received_bytes != media.total_bytes)
+        return invalid_request(res, "Segments do not add up to provided total file size.");
+      if (media.category == "tweet_image") {
+        media.state = Media::State::succeeded;
+      } else {
+        media.state = Media::State::pending;
+        const bool ftyp = media.head.size() >= 8 && media.head.substr(4, 4) == "ftyp";
+        if (is_video(media.category) && media.media_type == "video/mp4" && !ftyp)
+          media.failure = "Unsupported video format";
+        if (media.category == "tweet_gif" && !media.head.starts_with("GIF8"))
+          media.failure = "Unsupported GIF format";
+      }
+    }
+    answer = media_answer(media, sandbox_.now_ms(), config_.media_processing_polls);
+  }
+  send_json(res, 200, answer);
+}
+
+// GET /2/media/upload?command=STATUS&media_id=...: each poll after FINALIZE
+// moves processing on; the last of media_processing_polls settles it.
+void XSandbox::media_status(const httplib::Request& req, httplib::Response& res) {
+  auto account = media_gate(req, res, kStatusRoute);
+  if (!account) return;
+  if (req.has_param("command") && req.get_param_value("command") != "STATUS")
+    return invalid_request(res, "The `command` query parameter value must be STATUS");
+  const std::string id = req.get_param_value("media_id");
+  if (id.empty()) return invalid_request(res, "The `media_id` query parameter can not be empty");
+  std::string answer;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = media_.find(id);
+    if (it == media_.end() || it->second.account != account->user_id)
+      return invalid_request(res, "Media id " + id + " was not found.");
+    Media& media = it->second;
+    if (media.state == Media::State::pending || media.state == Media::State::in_progress) {
+      ++media.polls;
+      if (media.polls < config_.media_processing_polls) media.state = Media::State::in_progress;
+      else media.state = media.failure.empty() ? Media::State::succeeded : Media::State::failed;
+    }
+    answer = media_answer(media, sandbox_.now_ms(), config_.media_processing_polls);
+  }
+  send_json(res, 200, answer);
+}
+
+// GET /_sandbox/x/media: every upload session, for tests and the demo.
+void XSandbox::media_list(const httplib::Request& req, httplib::Response& res) {
+  if (!is_loopback_address(req.remote_addr)) {
+    send_json(res, 403, R"({"error":"the control API answers loopback peers only"})");
+    return;
+  }
+  json::array list;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, media] : media_) {
+      char digest[17];
+      std::snprintf(digest, sizeof digest, "%016llx", static_cast<unsigned long long>(media.digest));
+      list.push_back(json::object{{"id", id},
+                                  {"media_key", media.media_key},
+                                  {"account", media.account},
+                                  {"media_type", media.media_type},
+                                  {"media_category", media.category},
+                                  {"total_bytes", media.total_bytes},
+                                  {"received_bytes", media.received_bytes},
+                                  {"segments", media.segments},
+                                  {"state", state_name(static_cast<int>(media.state))},
+                                  {"status_polls", media.polls},
+                                  {"fnv1a64", digest}});
+    }
+  }
+  send_json(res, 200, json::serialize(json::object{{"media", std::move(list)}}));
+}
+
 XSandboxConfig load_x_sandbox_config(const YAML::Node& x, const std::string& file) {
   XSandboxConfig config;
-  reject_unknown_keys(x, {"accounts", "create_limit", "timeline_limit", "window_seconds"}, file);
+  reject_unknown_keys(
+      x, {"accounts", "create_limit", "timeline_limit", "media_limit", "media_processing_polls", "window_seconds"},
+      file);
   if (x["create_limit"]) config.create_limit = x["create_limit"].as<int>();
   if (x["timeline_limit"]) config.timeline_limit = x["timeline_limit"].as<int>();
+  if (x["media_limit"]) config.media_limit = x["media_limit"].as<int>();
+  if (x["media_processing_polls"]) {
+    config.media_processing_polls = x["media_processing_polls"].as<int>();
+    if (config.media_processing_polls < 1 || config.media_processing_polls > 100)
+      config_error(x["media_processing_polls"], file, "x.media_processing_polls must be between 1 and 100");
+  }
   if (x["window_seconds"]) config.rate_window = std::chrono::seconds(x["window_seconds"].as<int>());
   for (const auto& node : x["accounts"]) {
     reject_unknown_keys(node, {"username", "user_id", "consumer_key", "consumer_secret", "access_token",

@@ -1,6 +1,8 @@
 #pragma once
-// The X API v2 part of herald-sandbox: create post, user post timeline, with
-// OAuth 1.0a user-context signatures checked.
+// The X API v2 part of herald-sandbox: create post, user post timeline, and
+// the chunked media upload (initialize, append, finalize, status), with
+// OAuth 1.0a user-context signatures checked. GET /_sandbox/x/media lists the
+// media sessions (loopback only) so tests can see what arrived.
 
 #include "tests/sandbox/sandbox_platform.hpp"
 
@@ -34,6 +36,12 @@ struct XSandboxConfig {
   int create_limit = 100;
   /// Timeline reads allowed per account per window.
   int timeline_limit = 900;
+  /// Media upload requests (initialize, append, finalize, status together)
+  /// allowed per account per window.
+  int media_limit = 1000;
+  /// STATUS polls a video or GIF takes to process: the polls before the last
+  /// report in_progress, the last one succeeded (or failed).
+  int media_processing_polls = 2;
   /// Length of a rate-limit window (X: 15 minutes).
   std::chrono::seconds rate_window{900};
 };
@@ -57,16 +65,39 @@ class XSandbox : public SandboxPlatform {
     std::int64_t reset_s = 0;
     int used = 0;
   };
+  /// One media upload session, from INITIALIZE on.
+  struct Media {
+    enum class State { uploading, pending, in_progress, succeeded, failed };
+    std::string id, media_key, account, media_type, category;
+    std::int64_t total_bytes = 0, received_bytes = 0;
+    int segments = 0;                          // APPENDs taken, also the next segment_index
+    std::uint64_t digest = 14695981039346656037ull;  // FNV-1a 64 of the bytes, in order
+    std::string head;                          // the first bytes, to judge the format
+    State state = State::uploading;
+    int polls = 0;                             // STATUS requests after FINALIZE
+    std::string failure;                       // why processing fails, if it will
+    std::int64_t expires_at_ms = 0;
+  };
   std::optional<Account> authenticate(const httplib::Request& req, httplib::Response& res);
   bool rate_limited(const Account& account, const std::string& route, int limit, httplib::Response& res);
+  /// Auth, faults and the rate limit of one media route; the account, or
+  /// nothing when the request was answered already.
+  std::optional<Account> media_gate(const httplib::Request& req, httplib::Response& res, std::string_view route);
+  std::string next_id_locked();
   void create(const httplib::Request& req, httplib::Response& res);
   void timeline(const httplib::Request& req, httplib::Response& res);
+  void media_initialize(const httplib::Request& req, httplib::Response& res);
+  void media_append(const httplib::Request& req, httplib::Response& res);
+  void media_finalize(const httplib::Request& req, httplib::Response& res);
+  void media_status(const httplib::Request& req, httplib::Response& res);
+  void media_list(const httplib::Request& req, httplib::Response& res);
 
   Sandbox& sandbox_;
   const XSandboxConfig& config_;
   std::mutex mutex_;
   std::set<std::string> nonces_;
   std::map<std::string, Window> windows_;  // by user id + route
+  std::map<std::string, Media> media_;     // by media id
   std::int64_t last_id_ = 0;
 };
 

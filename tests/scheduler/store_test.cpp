@@ -175,9 +175,9 @@ TEST_F(StoreTest, MigrationFinishesAHalfMigratedDatabase) {
   }
   auto s = open();
   EXPECT_EQ(s->schema_version(), 1);
-  s->put_token("x", "t", T0);
+  s->put_connector_state("x", "t", T0);
   s->sync({pd("a@x", T0)}, T0, T0 + 1h, T0);
-  EXPECT_EQ(s->token("x"), "t");
+  EXPECT_EQ(s->connector_state("x"), "t");
   EXPECT_TRUE(s->get("a@x"));
 }
 
@@ -609,21 +609,29 @@ TEST_F(StoreTest, PausesAreSetClearedAndKeptAcrossReopen) {
   EXPECT_EQ(h[0].key, "");
 }
 
-TEST_F(StoreTest, TokensPersistAndNeverReachTheHistory) {
+TEST_F(StoreTest, ConnectorStatePersistsAndNeverReachesTheHistory) {
   const std::string secret = "1//0gSECRET-refresh-token";
   {
     auto s = open();
-    EXPECT_FALSE(s->token("youtube"));
-    s->put_token("youtube", "old-token", T0);
-    s->put_token("youtube", secret, T0 + 1h);
+    EXPECT_FALSE(s->connector_state("youtube"));
+    s->put_connector_state("youtube", "old-token", T0);
+    s->put_connector_state("youtube", secret, T0 + 1h);
   }
   auto s = open();
-  EXPECT_EQ(s->token("youtube"), secret);
-  EXPECT_FALSE(s->token("x"));
-  const auto h = s->history(100);
-  ASSERT_EQ(h.size(), 2u);
+  EXPECT_EQ(s->connector_state("youtube"), secret);
+  EXPECT_FALSE(s->connector_state("x"));
+  s->erase_connector_state("x", T0 + 2h);  // absent: no event
+  s->put_connector_state("upload:a@youtube", "https://upload.example/session", T0 + 2h);
+  s->erase_connector_state("upload:a@youtube", T0 + 3h);
+  EXPECT_FALSE(s->connector_state("upload:a@youtube"));
+  auto h = s->history(100);
+  ASSERT_EQ(h.size(), 4u);
+  EXPECT_EQ(h[0].event, "connector_state_erased");
+  EXPECT_EQ(h[0].detail, "upload:a@youtube");
+  EXPECT_EQ(h[1].event, "connector_state_saved");
+  h.erase(h.begin(), h.begin() + 2);
   for (const auto& e : h) {
-    EXPECT_EQ(e.event, "token_rotated");
+    EXPECT_EQ(e.event, "connector_state_saved");
     EXPECT_EQ(e.detail, "youtube");
     EXPECT_EQ(e.detail.find("SECRET"), std::string::npos);
     EXPECT_EQ(e.detail.find("old-token"), std::string::npos);
@@ -671,7 +679,7 @@ TEST_F(StoreTest, BackupIsAConsistentPrivateCopy) {
   send(*s, "a@x");
   s->mark_published("a@x", "7", "https://x.com/a/status/7", T0);
   s->set_pause({"x", "storm", T0, std::nullopt}, T0);
-  s->put_token("youtube", "refresh", T0);
+  s->put_connector_state("youtube", "refresh", T0);
 
   const fs::path copy_dir = root_ / "restore";
   fs::create_directories(copy_dir);
@@ -694,7 +702,7 @@ TEST_F(StoreTest, BackupIsAConsistentPrivateCopy) {
   }
   EXPECT_EQ(copy->history(100).size(), s->history(100).size());
   EXPECT_EQ(copy->pauses().size(), 1u);
-  EXPECT_EQ(copy->token("youtube"), "refresh");
+  EXPECT_EQ(copy->connector_state("youtube"), "refresh");
 }
 
 TEST_F(StoreTest, BackupNeverOverwritesAFile) {

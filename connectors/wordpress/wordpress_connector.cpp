@@ -1,0 +1,466 @@
+#include "connectors/wordpress/wordpress_connector.hpp"
+
+#include "compose/public_url.hpp"
+#include "connectors/http_result.hpp"
+
+#include <boost/json.hpp>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <utility>
+#include <vector>
+
+// Documentation the requests follow:
+//  - Posts (create: title, content, excerpt, status, slug, categories, tags,
+//    featured_media; list: slug, status, context):
+//    https://developer.wordpress.org/rest-api/reference/posts/
+//  - Categories and tags (list with search and per_page <= 100; create with
+//    name; a duplicate name is 400 term_exists with data.term_id):
+//    https://developer.wordpress.org/rest-api/reference/categories/ ,
+//    https://developer.wordpress.org/rest-api/reference/tags/ and
+//    https://developer.wordpress.org/reference/classes/wp_rest_terms_controller/create_item/
+//  - Media (the file as the body with Content-Type and Content-Disposition):
+//    https://developer.wordpress.org/rest-api/reference/media/
+//  - Application Passwords over Basic auth:
+//    https://developer.wordpress.org/rest-api/using-the-rest-api/authentication/
+//    and https://make.wordpress.org/core/2020/11/05/application-passwords-integration-guide/
+
+namespace herald {
+namespace {
+namespace json = boost::json;
+
+std::optional<json::value> parse(const std::string& body) {
+  boost::system::error_code ec;
+  json::value value = json::parse(body, ec);
+  if (ec) return std::nullopt;
+  return value;
+}
+
+std::string string_member(const json::object& object, std::string_view key) {
+  if (const auto* v = object.if_contains(key); v && v->is_string()) return std::string(v->as_string());
+  return {};
+}
+
+// WordPress ids are JSON numbers; a plugin may turn them into strings.
+std::optional<std::int64_t> id_member(const json::object& object, std::string_view key) {
+  const auto* v = object.if_contains(key);
+  if (!v) return std::nullopt;
+  if (v->is_int64() && v->as_int64() > 0) return v->as_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->as_uint64());
+  if (v->is_string()) {
+    const std::string s(v->as_string());
+    if (s.empty() || s.size() > 18 || !std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return std::nullopt;
+    return std::stoll(s);
+  }
+  return std::nullopt;
+}
+
+// A title or excerpt: {"raw","rendered"} in context=edit, or a plain string.
+std::string text_member(const json::object& object, std::string_view key) {
+  const auto* v = object.if_contains(key);
+  if (!v) return {};
+  if (v->is_string()) return std::string(v->as_string());
+  if (const auto* o = v->if_object()) {
+    if (const auto* raw = o->if_contains("raw"); raw && raw->is_string()) return std::string(raw->as_string());
+    return decode_html_entities(string_member(*o, "rendered"));
+  }
+  return {};
+}
+
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+void append_utf8(std::string& out, std::uint32_t cp) {
+  if (cp < 0x80) {
+    out += static_cast<char>(cp);
+  } else if (cp < 0x800) {
+    out += static_cast<char>(0xC0 | (cp >> 6));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    out += static_cast<char>(0xE0 | (cp >> 12));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (cp >> 18));
+    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (cp & 0x3F));
+  }
+}
+
+// The result with `context` in front of its message: what was being done, and where.
+PublishResult with_context(PublishResult result, const std::string& context) {
+  std::visit(
+      [&](auto& r) {
+        if constexpr (requires { r.message; }) r.message = context + ": " + r.message;
+      },
+      result);
+  return result;
+}
+
+std::string message_of(const PublishResult& result) {
+  return std::visit(
+      [](const auto& r) -> std::string {
+        if constexpr (requires { r.message; }) {
+          return r.message;
+        } else {
+          return "published";
+        }
+      },
+      result);
+}
+
+// The image types WordPress accepts for upload by default.
+std::string image_content_type(const std::filesystem::path& path) {
+  const std::string ext = lower_ascii(path.extension().string());
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  if (ext == ".png") return "image/png";
+  if (ext == ".gif") return "image/gif";
+  if (ext == ".webp") return "image/webp";
+  if (ext == ".avif") return "image/avif";
+  return {};
+}
+
+// A filename safe inside a quoted Content-Disposition parameter: printable
+// ASCII without quote or backslash.
+std::string disposition_filename(const std::filesystem::path& path) {
+  std::string out;
+  for (char c : path.filename().string()) {
+    const auto u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u >= 0x7f || c == '"' || c == '\\') ? '_' : c;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct WordpressConnector::Step {
+  std::int64_t id = 0;                 ///< set when the step succeeded
+  std::optional<PublishResult> error;  ///< set otherwise
+};
+
+WordpressCredentials wordpress_credentials(const Credentials& file) {
+  WordpressCredentials out;
+  out.user = file.at("user").reveal();
+  out.app_password = file.at("app_password");
+  return out;
+}
+
+std::string wordpress_slug(const PublishRequest& request) {
+  std::string raw = blog_slug(request.post);
+  // A repeating post's deliveries differ only in the occurrence after '#'
+  // (DATE or DATETHH:MM): it must be in the slug, or every occurrence after
+  // the first would look published already.
+  if (auto hash = request.key.find('#'); hash != std::string::npos) raw += "-" + request.key.substr(hash + 1);
+  std::string slug;
+  bool gap = false;
+  for (char c : raw) {
+    const char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if ((l >= 'a' && l <= 'z') || (l >= '0' && l <= '9')) {
+      if (gap && !slug.empty()) slug += '-';
+      gap = false;
+      slug += l;
+    } else {
+      gap = true;
+    }
+  }
+  // WordPress cuts slugs at 200 bytes; staying under that keeps ours intact.
+  constexpr std::size_t kMaxSlug = 190;
+  if (slug.size() > kMaxSlug) slug.resize(kMaxSlug);
+  while (!slug.empty() && slug.back() == '-') slug.pop_back();
+  return slug;
+}
+
+std::string decode_html_entities(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '&') {
+      out += text[i];
+      continue;
+    }
+    const auto end = text.find(';', i + 1);
+    if (end == std::string_view::npos || end - i > 10) {
+      out += '&';
+      continue;
+    }
+    const std::string_view name = text.substr(i + 1, end - i - 1);
+    std::optional<std::uint32_t> cp;
+    if (name == "amp") cp = '&';
+    else if (name == "lt") cp = '<';
+    else if (name == "gt") cp = '>';
+    else if (name == "quot") cp = '"';
+    else if (name == "apos") cp = '\'';
+    else if (name.size() > 1 && name[0] == '#') {
+      const bool hex = name[1] == 'x' || name[1] == 'X';
+      const std::string_view digits = name.substr(hex ? 2 : 1);
+      std::uint32_t value = 0;
+      bool ok = !digits.empty();
+      for (char c : digits) {
+        int d = -1;
+        if (c >= '0' && c <= '9') d = c - '0';
+        else if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
+        else if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
+        if (d < 0 || value > 0x10FFFF) {
+          ok = false;
+          break;
+        }
+        value = value * (hex ? 16u : 10u) + static_cast<std::uint32_t>(d);
+      }
+      if (ok && value > 0 && value <= 0x10FFFF && (value < 0xD800 || value > 0xDFFF)) cp = value;
+    }
+    if (!cp) {
+      out += '&';
+      continue;
+    }
+    append_utf8(out, *cp);
+    i = end;
+  }
+  return out;
+}
+
+std::string basic_authorization(std::string_view user, const Secret& password) {
+  std::string plain(user);
+  plain += ':';
+  plain += password.reveal();
+  std::string out(4 * ((plain.size() + 2) / 3), '\0');
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                      reinterpret_cast<const unsigned char*>(plain.data()),
+                                      static_cast<int>(plain.size()));
+  out.resize(static_cast<std::size_t>(written));
+  std::fill(plain.begin(), plain.end(), '\0');
+  return "Basic " + out;
+}
+
+WordpressConnector::WordpressConnector(ChannelSettings channel, WordpressCredentials credentials, HttpClient& http,
+                                       Clock clock)
+    : channel_(std::move(channel)),
+      credentials_(std::move(credentials)),
+      http_(http),
+      clock_(std::move(clock)),
+      base_(channel_.api_base.empty() ? channel_.site : channel_.api_base) {
+  while (!base_.empty() && base_.back() == '/') base_.pop_back();
+}
+
+std::string WordpressConnector::route(std::string_view path) const {
+  return base_ + "/wp-json/wp/v2/" + std::string(path);
+}
+
+std::string WordpressConnector::where() const { return channel_.site.empty() ? base_ : channel_.site; }
+
+HttpRequest WordpressConnector::authorized(std::string method, std::string url) const {
+  HttpRequest out;
+  out.method = std::move(method);
+  out.url = std::move(url);
+  out.headers.emplace_back("Authorization", basic_authorization(credentials_.user, credentials_.app_password));
+  return out;
+}
+
+// A category or tag id by name: the exact name (case-insensitive, after
+// decoding the HTML WordPress escapes names with) among the search results,
+// else a new term. Nothing is published yet, so every failure here follows
+// the classification and is never Unsure.
+WordpressConnector::Step WordpressConnector::term_id(std::string_view taxonomy, const std::string& name) {
+  const std::string what = std::string(taxonomy == "categories" ? "category" : "tag") + " '" + name + "'";
+  const std::string wanted = lower_ascii(trim(name));
+
+  // search matches names and slugs by substring; 100 is the most per page, and
+  // the exact name is among the first 100 matches unless the site has more
+  // than 100 terms containing it.
+  const HttpResponse found =
+      http_.send(authorized("GET", route(taxonomy) + "?search=" + percent_encode(name) + "&per_page=100"));
+  if (auto problem = classify_wordpress(found, clock_())) {
+    return {0, with_context(std::move(*problem), "WordPress: looking up " + what + " at " + where())};
+  }
+  auto list = parse(found.body);
+  if (!list || !list->is_array()) {
+    return {0, Failed{"WordPress: the answer to the " + what + " lookup at " + where() +
+                      " is not a list of terms; is the REST API enabled at " + where() + "?"}};
+  }
+  for (const auto& item : list->as_array()) {
+    const auto* term = item.if_object();
+    if (!term || lower_ascii(trim(decode_html_entities(string_member(*term, "name")))) != wanted) continue;
+    if (auto id = id_member(*term, "id")) return {*id, std::nullopt};
+  }
+
+  HttpRequest create = authorized("POST", route(taxonomy));
+  create.body = json::serialize(json::object{{"name", name}});
+  create.content_type = "application/json";
+  const HttpResponse made = http_.send(create);
+  if (made.status == 400) {
+    // Another writer created it since the search: WordPress names the
+    // existing term in data.term_id.
+    if (auto body = parse(made.body); body && body->is_object() && string_member(body->as_object(), "code") == "term_exists") {
+      if (const auto* data = body->as_object().if_contains("data"); data && data->is_object()) {
+        if (auto id = id_member(data->as_object(), "term_id")) return {*id, std::nullopt};
+      }
+    }
+  }
+  if (auto problem = classify_wordpress(made, clock_())) {
+    return {0, with_context(std::move(*problem), "WordPress: creating " + what + " at " + where())};
+  }
+  if (auto body = parse(made.body); body && body->is_object()) {
+    if (auto id = id_member(body->as_object(), "id")) return {*id, std::nullopt};
+  }
+  return {0, RetryLater{std::nullopt, "WordPress: creating " + what + " at " + where() + " answered " +
+                                          std::to_string(made.status) + " without a term id"}};
+}
+
+// The featured image. The upload carries a slug derived from the post's, so a
+// retry after a later step failed finds the image it uploaded the first time
+// (GET /media?slug=) instead of filling the media library with copies.
+WordpressConnector::Step WordpressConnector::featured_media(const std::filesystem::path& image,
+                                                            const std::string& post_slug) {
+  const std::string what = "image " + image.string();
+  const std::string content_type = image_content_type(image);
+  if (content_type.empty()) {
+    return {0, Failed{"WordPress: " + what + " is not a JPEG, PNG, GIF, WebP or AVIF image; only a featured image "
+                      "can be attached"}};
+  }
+  const std::string media_slug = post_slug + "-image";
+
+  const HttpResponse found = http_.send(authorized("GET", route("media") + "?slug=" + percent_encode(media_slug)));
+  if (auto problem = classify_wordpress(found, clock_())) {
+    return {0, with_context(std::move(*problem), "WordPress: looking for an earlier upload of " + what + " at " + where())};
+  }
+  if (auto list = parse(found.body); list && list->is_array()) {
+    for (const auto& item : list->as_array()) {
+      const auto* media = item.if_object();
+      if (!media || string_member(*media, "slug") != media_slug) continue;
+      if (auto id = id_member(*media, "id")) return {*id, std::nullopt};
+    }
+  }
+
+  std::ifstream in(image, std::ios::binary);
+  if (!in) return {0, Failed{"WordPress: cannot read " + what}};
+  std::string bytes;
+  char buffer[64 * 1024];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (bytes.size() > kMaxImageBytes) {
+      return {0, Failed{"WordPress: " + what + " is larger than " + std::to_string(kMaxImageBytes >> 20) + " MiB"}};
+    }
+  }
+  if (in.bad()) return {0, Failed{"WordPress: cannot read " + what}};
+  if (bytes.empty()) return {0, Failed{"WordPress: " + what + " is empty"}};
+
+  HttpRequest upload = authorized("POST", route("media") + "?slug=" + percent_encode(media_slug));
+  upload.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + disposition_filename(image) + "\"");
+  upload.content_type = content_type;
+  upload.body = std::move(bytes);
+  const HttpResponse made = http_.send(upload);
+  if (auto problem = classify_wordpress(made, clock_())) {
+    return {0, with_context(std::move(*problem), "WordPress: uploading " + what + " to " + where())};
+  }
+  if (auto body = parse(made.body); body && body->is_object()) {
+    if (auto id = id_member(body->as_object(), "id")) return {*id, std::nullopt};
+  }
+  return {0, RetryLater{std::nullopt, "WordPress: uploading " + what + " to " + where() + " answered " +
+                                          std::to_string(made.status) + " without a media id"}};
+}
+
+PublishResult WordpressConnector::publish(const PublishRequest& request) {
+  const Composed& composed = request.composed;
+  if (base_.empty()) return Failed{"WordPress channel '" + channel_.name + "' has no site"};
+  const std::string slug = wordpress_slug(request);
+  if (slug.empty()) return Failed{"WordPress: cannot make a slug from post id '" + request.post + "'"};
+
+  json::array categories, tags;
+  for (auto [names, taxonomy, ids] : {std::tuple{&composed.categories, "categories", &categories},
+                                      std::tuple{&composed.tags, "tags", &tags}}) {
+    for (const auto& name : *names) {
+      if (trim(name).empty()) continue;
+      Step term = term_id(taxonomy, name);
+      if (term.error) return std::move(*term.error);
+      if (std::find(ids->begin(), ids->end(), json::value(term.id)) == ids->end()) ids->emplace_back(term.id);
+    }
+  }
+
+  json::object body{{"title", composed.title},   {"content", composed.text}, {"excerpt", composed.excerpt},
+                    {"status", "publish"},       {"slug", slug},             {"categories", std::move(categories)},
+                    {"tags", std::move(tags)}};
+  if (!composed.media.empty()) {
+    Step media = featured_media(composed.media.front(), slug);
+    if (media.error) return std::move(*media.error);
+    body["featured_media"] = media.id;
+  }
+
+  HttpRequest create = authorized("POST", route("posts"));
+  create.body = json::serialize(body);
+  create.content_type = "application/json";
+  const HttpResponse response = http_.send(create);
+  // The request may have reached WordPress before the connection failed: the
+  // post may exist, so this is never a plain retry.
+  if (!response.error.empty()) {
+    return Unsure{"WordPress: no answer to the create of '" + slug + "' at " + where() + ": " + response.error};
+  }
+  if (auto problem = classify_wordpress(response, clock_())) {
+    // A 5xx can come after WordPress saved the post (a plugin failing in a
+    // save hook): create_outcome makes it Unsure, so the slug is looked up.
+    return with_context(create_outcome(response, std::move(*problem)),
+                        "WordPress: creating post '" + slug + "' at " + where());
+  }
+  auto value = parse(response.body);
+  const json::object* post = value ? value->if_object() : nullptr;
+  const auto id = post ? id_member(*post, "id") : std::nullopt;
+  if (!id) {
+    return Unsure{"WordPress: answered " + std::to_string(response.status) + " to the create of '" + slug + "' at " +
+                  where() + " without a post id"};
+  }
+  // WordPress appends -2 (-3, ...) when another post holds the slug already.
+  // The post is out, so this is Published; but lookup() asks for the exact
+  // slug and will not find this post (it finds the other one, whose title
+  // differs, and answers Unknown): a person settles that rare case.
+  return Published{std::to_string(*id), string_member(*post, "link")};
+}
+
+// The post with herald's slug, in any status (status=any needs an
+// authenticated user who can edit posts, so context=edit is asked for too and
+// gives the raw title). A post at that slug with another title is someone
+// else's: Unknown, never Found, so a person decides rather than herald
+// marking a delivery published that never went out.
+LookupResult WordpressConnector::lookup(const PublishRequest& request) {
+  if (base_.empty()) return Unknown{"WordPress channel '" + channel_.name + "' has no site"};
+  const std::string slug = wordpress_slug(request);
+  if (slug.empty()) return Unknown{"WordPress: cannot make a slug from post id '" + request.post + "'"};
+  const HttpResponse response =
+      http_.send(authorized("GET", route("posts") + "?slug=" + percent_encode(slug) + "&status=any&context=edit"));
+  if (!response.error.empty()) return Unknown{"WordPress: looking up '" + slug + "' at " + where() + ": " + response.error};
+  if (auto problem = classify_wordpress(response, clock_())) {
+    return Unknown{"WordPress: looking up '" + slug + "' at " + where() + ": " + message_of(*problem)};
+  }
+  auto value = parse(response.body);
+  if (!value || !value->is_array()) {
+    return Unknown{"WordPress: the answer to the lookup of '" + slug + "' at " + where() + " is not a list of posts"};
+  }
+  for (const auto& item : value->as_array()) {
+    const auto* post = item.if_object();
+    if (!post || string_member(*post, "slug") != slug) continue;
+    const auto id = id_member(*post, "id");
+    if (!id) continue;
+    const std::string title = trim(text_member(*post, "title"));
+    if (title != trim(request.composed.title)) {
+      return Unknown{"WordPress: post " + std::to_string(*id) + " at " + where() + " has the slug '" + slug +
+                     "' but the title '" + title + "', not '" + trim(request.composed.title) + "'"};
+    }
+    return Found{std::to_string(*id), string_member(*post, "link")};
+  }
+  return Absent{};
+}
+
+}  // namespace herald

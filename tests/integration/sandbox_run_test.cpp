@@ -1,0 +1,198 @@
+// The real `herald run` publishing through real HTTP to the real
+// herald-sandbox process: a create whose answer is lost is looked up, not
+// sent again, whether the daemon lives on (Unsure, then lookup) or is killed
+// while the request hangs and restarted (reconcile, then lookup).
+#include "scheduler/store.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/sandbox_process.hpp"
+
+#include <date/date.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+namespace herald {
+namespace {
+
+using testing::BackgroundProcess;
+using testing::eventually;
+using testing::read_file;
+using testing::SandboxProcess;
+using namespace std::chrono_literals;
+
+std::string utc_in(std::chrono::seconds from_now) {
+  const auto t = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + from_now;
+  return date::format("%FT%TZ", t);
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+class SandboxRun : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("herald-sbx-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    sandbox_ = std::make_unique<SandboxProcess>(dir_ / "sandbox", testing::sandbox_x_section());
+    std::filesystem::create_directories(dir_ / "credentials");
+    std::ofstream(dir_ / "credentials" / "x") << testing::sandbox_x_credentials();
+    std::filesystem::permissions(dir_ / "credentials" / "x", std::filesystem::perms::owner_read);
+    std::ofstream(dir_ / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
+                                           "timezone: Europe/Amsterdam\nchannels:\n"
+                                           "  x: {kind: x, account: sandbox_herald, credentials: x, api_base: \""
+                                        << sandbox_->base_url() << "\"}\n";
+  }
+  void TearDown() override {
+    sandbox_.reset();
+    if (!HasFailure()) std::filesystem::remove_all(dir_);
+    else std::cerr << "log:\n" << log();
+  }
+  std::unique_ptr<BackgroundProcess> start() {
+    return std::make_unique<BackgroundProcess>(
+        std::vector<std::string>{HERALD_BINARY, "run", "--config", (dir_ / "herald.yaml").string()},
+        (dir_ / "herald.log").string());
+  }
+  std::string log() const { return read_file((dir_ / "herald.log").string()); }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SandboxProcess> sandbox_;
+};
+
+TEST_F(SandboxRun, LostAnswerIsLookedUpNotSentAgain) {
+  std::ofstream(dir_ / "calendar.yaml") << "posts:\n  - {id: hello, at: \"" << utc_in(2s)
+                                        << "\", channels: [x], text: \"Hallo vanuit herald\"}\n";
+  // The sandbox records the create, then cuts the connection mid-answer.
+  sandbox_->add_fault(R"({"path":"/2/tweets","mode":"drop_after_create","delay_ms":0})");
+  auto herald = start();
+  ASSERT_TRUE(eventually([&] { return log().find("hello@x: sending -> published") != std::string::npos; }, 30s));
+  herald->signal(SIGTERM);
+  ASSERT_EQ(herald->wait(20s), 0);
+  const auto creates = sandbox_->creates();
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(creates[0].text, "Hallo vanuit herald");
+  auto store = Store::open(dir_ / "state");
+  auto d = store->get("hello@x");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->state, State::published);
+  EXPECT_EQ(d->remote_id, creates[0].id);
+  EXPECT_EQ(d->url, "https://x.com/sandbox_herald/status/" + creates[0].id);
+}
+
+TEST_F(SandboxRun, KilledWhileTheCreateHangsThenRestartedCreatesOnce) {
+  std::ofstream(dir_ / "calendar.yaml") << "posts:\n  - {id: hello, at: \"" << utc_in(2s)
+                                        << "\", channels: [x], text: \"Een keer, niet twee keer\"}\n";
+  // The create is recorded, then the answer hangs (longer than the test).
+  sandbox_->add_fault(R"({"path":"/2/tweets","mode":"drop_after_create","delay_ms":120000})");
+  auto herald = start();
+  ASSERT_TRUE(eventually([&] { return sandbox_->creates().size() == 1; }, 30s));
+  ASSERT_NE(log().find("hello@x: planned -> sending"), std::string::npos);
+  herald->signal(SIGKILL);
+  herald->wait(10s);
+  herald = start();
+  // The restart finds the delivery in `sending`, looks it up, finds the post.
+  ASSERT_TRUE(eventually([&] { return log().find("hello@x: sending -> published") != std::string::npos; }, 30s));
+  herald->signal(SIGTERM);
+  ASSERT_EQ(herald->wait(20s), 0);
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
+  EXPECT_EQ(count(log(), "herald started"), 2u);
+}
+
+// The demo's scenario, asserted: a YouTube video, a blog post linking to it,
+// and a tweet and a Facebook post linking to both, each with an image where
+// the platform takes one; every link resolved to the URL the platform gave.
+TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
+  const auto dir = std::filesystem::temp_directory_path() / ("herald-sbx-all-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  SandboxProcess sandbox(dir / "sandbox", read_file(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml"));
+  const auto creds = dir / "credentials";
+  std::filesystem::create_directories(creds);
+  // The example sandbox's fake accounts.
+  std::ofstream(creds / "x") << "consumer_key: FAKE-consumer-key-not-real\n"
+                                "consumer_secret: FAKE-consumer-secret-not-real\n"
+                                "access_token: 1000000000000000001-FAKEaccesstoken\n"
+                                "access_token_secret: FAKE-access-token-secret-not-real\n"
+                                "user_id: \"1000000000000000001\"\n";
+  std::ofstream(creds / "facebook") << "page_token: FAKE-page-token-not-real\n";
+  std::ofstream(creds / "youtube") << "client_id: FAKE-0000.apps.googleusercontent.com\n"
+                                      "client_secret: GOCSPX-FAKE-client-secret-not-real\n"
+                                      "refresh_token: 1//FAKE-youtube-refresh-token-not-real\n";
+  std::ofstream(creds / "blog") << "user: sandbox_editor\napp_password: FAKE abcd efgh ijkl mnop qrst\n";
+  for (const auto& entry : std::filesystem::directory_iterator(creds))
+    std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_read);
+  std::filesystem::copy_file(HERALD_SOURCE_DIR "/examples/media/voorjaarsbeurt.png", dir / "photo.png");
+  const std::string api = sandbox.base_url();
+  std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
+                                        "timezone: Europe/Amsterdam\n"
+                                        "links: {own_domains: [blog.example.com], utm: {source: \"{channel}\", "
+                                        "medium: social}}\n"
+                                        "channels:\n"
+                                        "  x: {kind: x, account: sandbox_herald, credentials: x, api_base: \"" << api << "\"}\n"
+                                        "  facebook: {kind: facebook, page_id: \"1234567890\", credentials: facebook, "
+                                        "api_base: \"" << api << "\"}\n"
+                                        "  youtube: {kind: youtube, credentials: youtube, api_base: \"" << api << "\"}\n"
+                                        "  blog: {kind: wordpress, site: \"https://blog.example.com\", credentials: blog, "
+                                        "api_base: \"" << api << "\"}\n";
+  std::ofstream(dir / "calendar.yaml")
+      << "posts:\n"
+         "  - {id: video, at: \"" << utc_in(2s) << "\", channels: [youtube], title: Zo smeer je je ketting,\n"
+         "     text: \"Monteur Sanne laat zien hoe het moet.\", youtube: {video: dQw4w9WgXcQ, privacy: public}}\n"
+         "  - {id: blog, at: \"" << utc_in(3s) << "\", channels: [blog], title: Voorjaarsbeurt in vijf stappen,\n"
+         "     text: \"Bekijk de video: {link video}\", excerpt: Vijf stappen, categories: [Onderhoud],\n"
+         "     tags: [voorjaar], media: [photo.png]}\n"
+         "  - {id: teaser, at: \"" << utc_in(4s) << "\", channels: [x, facebook], media: [photo.png],\n"
+         "     text: \"Video: {link video} Alle stappen: {link blog}\", facebook: {link: \"{link blog}\"}}\n";
+  BackgroundProcess herald({HERALD_BINARY, "run", "--config", (dir / "herald.yaml").string()},
+                           (dir / "herald.log").string());
+  const auto log = [&] { return read_file((dir / "herald.log").string()); };
+  ASSERT_TRUE(eventually([&] { return log().find("teaser@facebook: sending -> published") != std::string::npos &&
+                                      log().find("teaser@x: sending -> published") != std::string::npos; },
+                         60s))
+      << log();
+  herald.signal(SIGTERM);
+  ASSERT_EQ(herald.wait(20s), 0);
+
+  std::map<std::string, testing::SandboxCreate> by_platform;
+  for (const auto& c : sandbox.creates()) {
+    EXPECT_FALSE(by_platform.contains(c.platform)) << "two creates on " << c.platform;
+    by_platform[c.platform] = c;
+  }
+  ASSERT_EQ(by_platform.size(), 4u) << log();
+  const auto store = Store::open(dir / "state");
+  const std::string video_url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
+  EXPECT_EQ(store->get("video@youtube")->url, video_url);
+  EXPECT_EQ(by_platform["youtube"].fields["privacy"], "public");
+  const std::string blog_url = store->get("blog@blog")->url;
+  EXPECT_TRUE(blog_url.starts_with("https://blog.example.com/")) << blog_url;
+  // The blog links to the video; the teasers link to both, the own blog
+  // link tagged for the channel it appears on.
+  EXPECT_NE(by_platform["wordpress"].text.find(video_url), std::string::npos) << by_platform["wordpress"].text;
+  EXPECT_NE(by_platform["x"].text.find(video_url), std::string::npos) << by_platform["x"].text;
+  EXPECT_NE(by_platform["x"].text.find(blog_url + "?utm_source=x&utm_medium=social"), std::string::npos)
+      << by_platform["x"].text;
+  EXPECT_NE(by_platform["facebook"].text.find(blog_url + "?utm_source=facebook&utm_medium=social"),
+            std::string::npos)
+      << by_platform["facebook"].text;
+  // Images went along: X media, a Facebook photo post, a featured image.
+  EXPECT_FALSE(by_platform["x"].media_ids.empty());
+  EXPECT_FALSE(by_platform["facebook"].fields["photo"].empty());
+  EXPECT_NE(by_platform["wordpress"].fields["featured_media"], "0");
+  for (const auto& key : {"video@youtube", "blog@blog", "teaser@x", "teaser@facebook"})
+    EXPECT_EQ(store->get(key)->state, State::published) << key;
+  // Not one credential value in the log.
+  for (const char* secret : {"FAKE-consumer-secret-not-real", "FAKE-access-token-secret-not-real",
+                             "FAKE-page-token-not-real", "GOCSPX-FAKE-client-secret-not-real",
+                             "1//FAKE-youtube-refresh-token-not-real", "FAKE abcd efgh"})
+    EXPECT_EQ(log().find(secret), std::string::npos) << secret;
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace herald
