@@ -1,7 +1,8 @@
 // The real `herald run` publishing through real HTTP to the real
-// herald-sandbox process: a create whose answer is lost is looked up, not
-// sent again, whether the daemon lives on (Unsure, then lookup) or is killed
-// while the request hangs and restarted (reconcile, then lookup).
+// herald-sandbox process, on each of the four platforms: a create whose
+// answer is lost is looked up, not sent again, whether the daemon lives on
+// (Unsure, then lookup) or is killed while the request hangs and restarted
+// (reconcile, then lookup): exactly one create recorded.
 #include "scheduler/store.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sandbox_process.hpp"
@@ -34,76 +35,135 @@ std::size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-class SandboxRun : public ::testing::Test {
+/// One platform of the example sandbox: herald's channel for it, its
+/// credential file, the create route a fault is armed on, and a post.
+struct Platform {
+  std::string name;
+  std::string channel;      ///< the channel's line in herald.yaml, after "  name: "
+  std::string credentials;  ///< the credential file (the example sandbox's fake account)
+  std::string create_path;  ///< the fault's path or route in the sandbox
+  std::string post_fields;  ///< what the calendar entry adds besides id, at, channels
+  std::string sandbox_platform;
+};
+
+std::string platform_name(const ::testing::TestParamInfo<Platform>& info) { return info.param.name; }
+
+const std::vector<Platform>& platforms() {
+  static const std::vector<Platform> all{
+      {"x", "{kind: x, account: sandbox_herald, credentials: x, api_base: \"API\"}",
+       "consumer_key: FAKE-consumer-key-not-real\nconsumer_secret: FAKE-consumer-secret-not-real\n"
+       "access_token: 1000000000000000001-FAKEaccesstoken\n"
+       "access_token_secret: FAKE-access-token-secret-not-real\nuser_id: \"1000000000000000001\"\n",
+       "/2/tweets", "text: \"TEXT\"", "x"},
+      {"facebook", "{kind: facebook, page_id: \"1234567890\", credentials: facebook, api_base: \"API\"}",
+       "page_token: FAKE-page-token-not-real\n", "/:version/:page-id/feed", "text: \"TEXT\"", "facebook"},
+      {"youtube", "{kind: youtube, credentials: youtube, api_base: \"API\"}",
+       "client_id: FAKE-0000.apps.googleusercontent.com\nclient_secret: GOCSPX-FAKE-client-secret-not-real\n"
+       "refresh_token: 1//FAKE-youtube-refresh-token-not-real\n",
+       "PUT /youtube/v3/videos", "title: Spring video, text: \"TEXT\", youtube: {video: dQw4w9WgXcQ, privacy: public}",
+       "youtube"},
+      {"blog", "{kind: wordpress, site: \"https://blog.example.com\", credentials: blog, api_base: \"API\"}",
+       "user: sandbox_editor\napp_password: FAKE abcd efgh ijkl mnop qrst\n", "/wp-json/wp/v2/posts",
+       "title: Een keer, text: \"TEXT\"", "wordpress"},
+  };
+  return all;
+}
+
+std::string replace_all(std::string text, const std::string& what, const std::string& with) {
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + with.size()))
+    text.replace(at, what.size(), with);
+  return text;
+}
+
+class SandboxRun : public ::testing::TestWithParam<Platform> {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           ("herald-sbx-" + std::to_string(::getpid()) + "-" +
+           ("herald-sbx-" + std::to_string(::getpid()) + "-" + GetParam().name + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    sandbox_ = std::make_unique<SandboxProcess>(dir_ / "sandbox", testing::sandbox_x_section());
+    sandbox_ = std::make_unique<SandboxProcess>(dir_ / "sandbox",
+                                                read_file(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml"));
+    const Platform& p = GetParam();
     std::filesystem::create_directories(dir_ / "credentials");
-    std::ofstream(dir_ / "credentials" / "x") << testing::sandbox_x_credentials();
-    std::filesystem::permissions(dir_ / "credentials" / "x", std::filesystem::perms::owner_read);
+    std::ofstream(dir_ / "credentials" / p.name) << p.credentials;
+    std::filesystem::permissions(dir_ / "credentials" / p.name, std::filesystem::perms::owner_read);
     std::ofstream(dir_ / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
-                                           "timezone: Europe/Amsterdam\nchannels:\n"
-                                           "  x: {kind: x, account: sandbox_herald, credentials: x, api_base: \""
-                                        << sandbox_->base_url() << "\"}\n";
+                                           "timezone: Europe/Amsterdam\nchannels:\n  "
+                                        << p.name << ": " << replace_all(p.channel, "API", sandbox_->base_url())
+                                        << "\n";
   }
   void TearDown() override {
     sandbox_.reset();
     if (!HasFailure()) std::filesystem::remove_all(dir_);
     else std::cerr << "log:\n" << log();
   }
+  void write_calendar(const std::string& text) {
+    const Platform& p = GetParam();
+    std::ofstream(dir_ / "calendar.yaml") << "posts:\n  - {id: hello, at: \"" << utc_in(2s) << "\", channels: ["
+                                          << p.name << "], " << replace_all(p.post_fields, "TEXT", text) << "}\n";
+  }
+  void arm(const std::string& mode, int delay_ms) {
+    sandbox_->add_fault(R"({"path":")" + GetParam().create_path + R"(","mode":")" + mode +
+                        R"(","delay_ms":)" + std::to_string(delay_ms) + "}");
+  }
+  std::string key() const { return "hello@" + GetParam().name; }
   std::unique_ptr<BackgroundProcess> start() {
     return std::make_unique<BackgroundProcess>(
         std::vector<std::string>{HERALD_BINARY, "run", "--config", (dir_ / "herald.yaml").string()},
         (dir_ / "herald.log").string());
   }
   std::string log() const { return read_file((dir_ / "herald.log").string()); }
+  std::vector<testing::SandboxCreate> creates() const {
+    std::vector<testing::SandboxCreate> out;
+    for (auto& c : sandbox_->creates())
+      if (c.platform == GetParam().sandbox_platform) out.push_back(c);
+    return out;
+  }
 
   std::filesystem::path dir_;
   std::unique_ptr<SandboxProcess> sandbox_;
 };
 
-TEST_F(SandboxRun, LostAnswerIsLookedUpNotSentAgain) {
-  std::ofstream(dir_ / "calendar.yaml") << "posts:\n  - {id: hello, at: \"" << utc_in(2s)
-                                        << "\", channels: [x], text: \"Hallo vanuit herald\"}\n";
+TEST_P(SandboxRun, LostAnswerIsLookedUpNotSentAgain) {
+  write_calendar("Hallo vanuit herald");
   // The sandbox records the create, then cuts the connection mid-answer.
-  sandbox_->add_fault(R"({"path":"/2/tweets","mode":"drop_after_create","delay_ms":0})");
+  arm("drop_after_create", 0);
   auto herald = start();
-  ASSERT_TRUE(eventually([&] { return log().find("hello@x: sending -> published") != std::string::npos; }, 30s));
+  ASSERT_TRUE(eventually([&] { return log().find(key() + ": sending -> published") != std::string::npos; }, 30s));
   herald->signal(SIGTERM);
   ASSERT_EQ(herald->wait(20s), 0);
-  const auto creates = sandbox_->creates();
-  ASSERT_EQ(creates.size(), 1u);
-  EXPECT_EQ(creates[0].text, "Hallo vanuit herald");
+  const auto made = creates();
+  ASSERT_EQ(made.size(), 1u);
+  EXPECT_NE(made[0].text.find("Hallo vanuit herald"), std::string::npos) << made[0].text;
   auto store = Store::open(dir_ / "state");
-  auto d = store->get("hello@x");
+  auto d = store->get(key());
   ASSERT_TRUE(d);
   EXPECT_EQ(d->state, State::published);
-  EXPECT_EQ(d->remote_id, creates[0].id);
-  EXPECT_EQ(d->url, "https://x.com/sandbox_herald/status/" + creates[0].id);
+  EXPECT_EQ(d->remote_id, made[0].id);
 }
 
-TEST_F(SandboxRun, KilledWhileTheCreateHangsThenRestartedCreatesOnce) {
-  std::ofstream(dir_ / "calendar.yaml") << "posts:\n  - {id: hello, at: \"" << utc_in(2s)
-                                        << "\", channels: [x], text: \"Een keer, niet twee keer\"}\n";
+TEST_P(SandboxRun, KilledWhileTheCreateHangsThenRestartedCreatesOnce) {
+  write_calendar("Een keer, niet twee keer");
   // The create is recorded, then the answer hangs (longer than the test).
-  sandbox_->add_fault(R"({"path":"/2/tweets","mode":"drop_after_create","delay_ms":120000})");
+  arm("drop_after_create", 120000);
   auto herald = start();
-  ASSERT_TRUE(eventually([&] { return sandbox_->creates().size() == 1; }, 30s));
-  ASSERT_NE(log().find("hello@x: planned -> sending"), std::string::npos);
+  ASSERT_TRUE(eventually([&] { return creates().size() == 1; }, 30s));
+  ASSERT_NE(log().find(key() + ": planned -> sending"), std::string::npos);
   herald->signal(SIGKILL);
   herald->wait(10s);
   herald = start();
   // The restart finds the delivery in `sending`, looks it up, finds the post.
-  ASSERT_TRUE(eventually([&] { return log().find("hello@x: sending -> published") != std::string::npos; }, 30s));
+  ASSERT_TRUE(eventually([&] { return log().find(key() + ": sending -> published") != std::string::npos; }, 30s));
   herald->signal(SIGTERM);
   ASSERT_EQ(herald->wait(20s), 0);
-  EXPECT_EQ(sandbox_->creates().size(), 1u);
+  EXPECT_EQ(creates().size(), 1u);
   EXPECT_EQ(count(log(), "herald started"), 2u);
+  auto store = Store::open(dir_ / "state");
+  EXPECT_EQ(store->get(key())->remote_id, creates()[0].id);
 }
+
+INSTANTIATE_TEST_SUITE_P(Platforms, SandboxRun, ::testing::ValuesIn(platforms()), platform_name);
 
 // The demo's scenario, asserted: a YouTube video, a blog post linking to it,
 // and a tweet and a Facebook post linking to both, each with an image where
