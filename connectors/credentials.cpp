@@ -14,6 +14,62 @@ bool listed(const std::vector<std::string_view>& keys, std::string_view key) {
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
+bool in_set(const CredentialKeySet& set, std::string_view key) {
+  return listed(set.required, key) || listed(set.optional, key);
+}
+
+std::string join(const std::vector<std::string_view>& keys) {
+  std::string out;
+  for (auto key : keys) out += (out.empty() ? "" : ", ") + std::string(key);
+  return out;
+}
+
+// The alternative set the file uses: exactly one set may have keys in the
+// file, and all its required keys must be there. Messages name keys only.
+void check_alternatives(const Credentials& result, const std::vector<CredentialKeySet>& sets) {
+  const std::string file = result.file.string();
+  std::vector<const CredentialKeySet*> used;
+  for (const auto& set : sets) {
+    for (const auto& [key, value] : result.values) {
+      if (in_set(set, key)) {
+        used.push_back(&set);
+        break;
+      }
+    }
+  }
+  if (used.empty()) {
+    std::string choices;
+    for (const auto& set : sets) {
+      choices += (choices.empty() ? "" : ", or ") + join(set.required) + " (" + std::string(set.name) + ")";
+    }
+    throw CredentialError(file + ": missing '" + std::string(sets.front().required.front()) + "': give " + choices);
+  }
+  if (used.size() > 1) {
+    std::string mix;
+    for (const auto* set : used) {
+      std::vector<std::string_view> present;
+      for (const auto& [key, value] : result.values)
+        if (in_set(*set, key)) present.push_back(key);
+      mix += (mix.empty() ? "" : " and ") + std::string(set->name) + " keys (" + join(present) + ")";
+    }
+    throw CredentialError(file + ": mixes " + mix + "; keep exactly one set");
+  }
+  const CredentialKeySet& set = *used.front();
+  for (auto key : set.required) {
+    auto it = result.values.find(std::string(key));
+    if (it == result.values.end()) {
+      throw CredentialError(file + ": missing '" + std::string(key) + "' (" + std::string(set.name) + " needs " +
+                            join(set.required) + ")");
+    }
+  }
+  for (const auto& [key, value] : result.values) {
+    if (in_set(set, key) && value.empty()) {
+      throw CredentialError(file + ": '" + key + "' is empty" +
+                            (listed(set.optional, key) ? "; leave it out if there is none" : ""));
+    }
+  }
+}
+
 std::string where(const std::filesystem::path& file, const YAML::Mark& mark) {
   if (mark.is_null()) return file.string();
   return file.string() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
@@ -21,10 +77,15 @@ std::string where(const std::filesystem::path& file, const YAML::Mark& mark) {
 
 }  // namespace
 
+std::vector<CredentialKeySet> x_key_sets() {
+  return {{"OAuth 1.0a", {"consumer_key", "consumer_secret", "access_token", "access_token_secret"}, {}},
+          {"OAuth 2.0", {"client_id", "refresh_token"}, {"client_secret"}}};
+}
+
 CredentialKeys credential_keys(ChannelKind kind) {
   switch (kind) {
     case ChannelKind::x:
-      return {{"consumer_key", "consumer_secret", "access_token", "access_token_secret"}, {"user_id"}};
+      return {{}, {"user_id"}, x_key_sets()};
     case ChannelKind::facebook: return {{"page_token"}, {}};
     case ChannelKind::youtube: return {{"client_id", "client_secret", "refresh_token"}, {}};
     case ChannelKind::wordpress: return {{"user", "app_password"}, {}};
@@ -69,7 +130,9 @@ Credentials load_credentials(const std::filesystem::path& dir, const std::string
   for (const auto& entry : root) {
     if (!entry.first.IsScalar()) throw CredentialError(where(result.file, entry.first.Mark()) + ": a key must be a name");
     const std::string key = entry.first.Scalar();
-    if (!listed(keys.required, key) && !listed(keys.optional, key)) {
+    const bool in_alternative = std::any_of(keys.alternatives.begin(), keys.alternatives.end(),
+                                            [&](const CredentialKeySet& set) { return in_set(set, key); });
+    if (!listed(keys.required, key) && !listed(keys.optional, key) && !in_alternative) {
       throw CredentialError(where(result.file, entry.first.Mark()) + ": unknown key '" + key + "'");
     }
     if (!entry.second.IsScalar()) {
@@ -83,6 +146,7 @@ Credentials load_credentials(const std::filesystem::path& dir, const std::string
     if (it == result.values.end()) throw CredentialError(file + ": missing '" + std::string(key) + "'");
     if (it->second.empty()) throw CredentialError(file + ": '" + std::string(key) + "' is empty");
   }
+  if (!keys.alternatives.empty()) check_alternatives(result, keys.alternatives);
 
   std::error_code ec;
   const auto mode = std::filesystem::status(result.file, ec).permissions();

@@ -24,14 +24,29 @@ class CredentialError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// The keys one kind of channel needs and may carry in its credential file.
-struct CredentialKeys {
+/// One complete way to authenticate, such as X's OAuth 1.0a or OAuth 2.0 keys.
+struct CredentialKeySet {
+  std::string_view name;  ///< "OAuth 1.0a", for messages
   std::vector<std::string_view> required;
   std::vector<std::string_view> optional;
 };
 
-/// The keys for `kind` (x: the OAuth 1.0a four, user_id optional). Static
-/// channels have no credential file: both lists are empty.
+/// The keys one kind of channel needs and may carry in its credential file.
+struct CredentialKeys {
+  std::vector<std::string_view> required;
+  std::vector<std::string_view> optional;
+  /// When not empty, the file holds exactly one of these sets, complete, and
+  /// no key of another set.
+  std::vector<CredentialKeySet> alternatives = {};
+};
+
+/// X's two sets: OAuth 1.0a (consumer_key, consumer_secret, access_token,
+/// access_token_secret) and OAuth 2.0 (client_id, refresh_token, client_secret
+/// optional for a public client).
+std::vector<CredentialKeySet> x_key_sets();
+
+/// The keys for `kind` (x: user_id optional, and one of x_key_sets()).
+/// Static channels have no credential file: every list is empty.
 CredentialKeys credential_keys(ChannelKind kind);
 
 /// One loaded credential file.
@@ -48,7 +63,8 @@ struct Credentials {
 };
 
 /// Reads `dir/name` as a mapping of scalar values, checked against `keys`
-/// (every required key present and non-empty, no key outside the two lists).
+/// (every required key present and non-empty, no key outside the lists, and
+/// exactly one alternative set, complete, when there are alternatives).
 /// Throws CredentialError on a missing file, bad YAML or a key problem.
 Credentials load_credentials(const std::filesystem::path& dir, const std::string& name,
                              const CredentialKeys& keys);

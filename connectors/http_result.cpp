@@ -1,5 +1,7 @@
 #include "connectors/http_result.hpp"
 
+#include "connectors/json_fields.hpp"
+
 #include <cstdio>
 
 #include <boost/json.hpp>
@@ -98,33 +100,6 @@ std::optional<Instant> parse_http_date(std::string_view text) {
   return Instant{date::sys_days{ymd} + std::chrono::hours{hh} + std::chrono::minutes{mm} + std::chrono::seconds{ss}};
 }
 
-std::optional<json::value> parse_json(std::string_view text) {
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec) return std::nullopt;
-  return v;
-}
-
-const json::object* member_object(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  return v ? v->if_object() : nullptr;
-}
-
-std::string member_string(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  if (!v || !v->is_string()) return {};
-  return std::string(v->get_string());
-}
-
-std::optional<std::int64_t> member_int(const json::object& o, std::string_view key) {
-  auto* v = o.if_contains(key);
-  if (!v) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  if (v->is_double()) return static_cast<std::int64_t>(v->get_double());
-  if (v->is_string()) return parse_int(v->get_string());
-  return std::nullopt;
-}
 
 // The platform's words, made safe to show: one line, no markup (Google puts
 // an <a href> in quota messages), bounded, cut on a UTF-8 boundary.

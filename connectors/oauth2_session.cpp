@@ -31,7 +31,7 @@ std::string refresh_token_state_key(const std::string& credential_name) {
 
 OAuth2Session::OAuth2Session(std::string token_url, std::string client_id, std::optional<Secret> client_secret,
                              Secret file_refresh_token, ConnectorState& state, std::string state_key, HttpClient& http,
-                             Clock clock)
+                             Clock clock, ClientAuth client_auth)
     : token_url_(std::move(token_url)),
       client_id_(std::move(client_id)),
       client_secret_(std::move(client_secret)),
@@ -39,7 +39,8 @@ OAuth2Session::OAuth2Session(std::string token_url, std::string client_id, std::
       state_(state),
       state_key_(std::move(state_key)),
       http_(http),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      client_auth_(client_auth) {}
 
 std::variant<Secret, TokenError> OAuth2Session::access_token() {
   std::lock_guard lock(mutex_);
@@ -76,7 +77,14 @@ std::variant<Secret, TokenError> OAuth2Session::refresh_locked() {
   request.method = "POST";
   request.url = token_url_;
   request.content_type = "application/x-www-form-urlencoded";
-  request.body = refresh_request_body(client_id_, refresh_token, client_secret_);
+  if (client_secret_ && client_auth_ == ClientAuth::http_basic) {
+    // The secret rides in the header; client_id stays in the body, as X's
+    // own examples send it.
+    request.body = refresh_request_body(client_id_, refresh_token);
+    request.headers.emplace_back("Authorization", basic_client_authorization(client_id_, *client_secret_));
+  } else {
+    request.body = refresh_request_body(client_id_, refresh_token, client_secret_);
+  }
   request.headers.emplace_back("Accept", "application/json");
   const HttpResponse response = http_.send(request);
   // A refresh creates nothing a retry could duplicate: any transport failure

@@ -28,6 +28,11 @@ namespace herald {
 /// The ConnectorState key a credential's rotated refresh token is kept under.
 std::string refresh_token_state_key(const std::string& credential_name);
 
+/// How a client with a secret authenticates at the token endpoint (RFC 6749
+/// 2.3.1): client_secret in the body (Google), or HTTP Basic (X's
+/// confidential clients). A client without a secret sends only client_id.
+enum class ClientAuth { request_body, http_basic };
+
 /// Hands out access tokens for one OAuth 2.0 client and refresh token.
 class OAuth2Session {
  public:
@@ -41,9 +46,11 @@ class OAuth2Session {
   /// `token_url` is the endpoint (https://oauth2.googleapis.com/token);
   /// `file_refresh_token` is the one from the credential file, used only
   /// while `state` holds nothing under `state_key`. The client secret, when
-  /// given, goes in the request body (RFC 6749 2.3.1, as Google documents).
+  /// given, goes in the request body (RFC 6749 2.3.1, as Google documents)
+  /// or, with ClientAuth::http_basic, in an Authorization: Basic header.
   OAuth2Session(std::string token_url, std::string client_id, std::optional<Secret> client_secret,
-                Secret file_refresh_token, ConnectorState& state, std::string state_key, HttpClient& http, Clock clock);
+                Secret file_refresh_token, ConnectorState& state, std::string state_key, HttpClient& http, Clock clock,
+                ClientAuth client_auth = ClientAuth::request_body);
 
   /// A usable access token, refreshed first if needed. A TokenError holds no
   /// token: auth_failed means an operator must replace the credential;
@@ -63,6 +70,7 @@ class OAuth2Session {
   std::string state_key_;
   HttpClient& http_;
   Clock clock_;
+  ClientAuth client_auth_;
 
   std::mutex mutex_;
   std::optional<Secret> access_token_;

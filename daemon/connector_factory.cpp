@@ -16,7 +16,8 @@ std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const 
   if (file.warning) warnings.push_back(*file.warning);
   switch (channel.kind) {
     case ChannelKind::x:
-      return std::make_unique<XConnector>(channel, x_credentials(file), services.http, random_nonce, services.now);
+      return std::make_unique<XConnector>(channel, x_credentials(file), services.http, services.state, random_nonce,
+                                          services.now);
     case ChannelKind::facebook:
       return std::make_unique<FacebookConnector>(channel, facebook_credentials(file), services.http, services.now);
     case ChannelKind::youtube:

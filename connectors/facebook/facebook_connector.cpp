@@ -1,3 +1,4 @@
+#include "connectors/json_fields.hpp"
 #include "connectors/facebook/facebook_connector.hpp"
 
 #include "compose/media.hpp"
@@ -44,18 +45,6 @@ std::string string_member(const json::object& object, std::string_view key) {
     if (v->is_uint64()) return std::to_string(v->as_uint64());
   }
   return {};
-}
-
-std::string message_of(const PublishResult& result) {
-  return std::visit(
-      [](const auto& r) -> std::string {
-        if constexpr (requires { r.message; }) {
-          return r.message;
-        } else {
-          return "published";
-        }
-      },
-      result);
 }
 
 std::string random_boundary() {

@@ -1,3 +1,4 @@
+#include "connectors/json_fields.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"
 
 #include "compose/public_url.hpp"
@@ -33,18 +34,6 @@ namespace herald {
 namespace {
 namespace json = boost::json;
 
-std::optional<json::value> parse(const std::string& body) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec) return std::nullopt;
-  return value;
-}
-
-std::string string_member(const json::object& object, std::string_view key) {
-  if (const auto* v = object.if_contains(key); v && v->is_string()) return std::string(v->as_string());
-  return {};
-}
-
 // WordPress ids are JSON numbers; a plugin may turn them into strings.
 std::optional<std::int64_t> id_member(const json::object& object, std::string_view key) {
   const auto* v = object.if_contains(key);
@@ -67,7 +56,7 @@ std::string text_member(const json::object& object, std::string_view key) {
   if (v->is_string()) return std::string(v->as_string());
   if (const auto* o = v->if_object()) {
     if (const auto* raw = o->if_contains("raw"); raw && raw->is_string()) return std::string(raw->as_string());
-    return decode_html_entities(string_member(*o, "rendered"));
+    return decode_html_entities(member_string(*o, "rendered"));
   }
   return {};
 }
@@ -101,28 +90,6 @@ void append_utf8(std::string& out, std::uint32_t cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-// The result with `context` in front of its message: what was being done, and where.
-PublishResult with_context(PublishResult result, const std::string& context) {
-  std::visit(
-      [&](auto& r) {
-        if constexpr (requires { r.message; }) r.message = context + ": " + r.message;
-      },
-      result);
-  return result;
-}
-
-std::string message_of(const PublishResult& result) {
-  return std::visit(
-      [](const auto& r) -> std::string {
-        if constexpr (requires { r.message; }) {
-          return r.message;
-        } else {
-          return "published";
-        }
-      },
-      result);
 }
 
 // The image types WordPress accepts for upload by default.
@@ -287,14 +254,14 @@ WordpressConnector::Step WordpressConnector::term_id(std::string_view taxonomy, 
   if (auto problem = classify_wordpress(found, clock_())) {
     return {0, with_context(std::move(*problem), "WordPress: looking up " + what + " at " + where())};
   }
-  auto list = parse(found.body);
+  auto list = parse_json(found.body);
   if (!list || !list->is_array()) {
     return {0, Failed{"WordPress: the answer to the " + what + " lookup at " + where() +
                       " is not a list of terms; is the REST API enabled at " + where() + "?"}};
   }
   for (const auto& item : list->as_array()) {
     const auto* term = item.if_object();
-    if (!term || lower_ascii(trim(decode_html_entities(string_member(*term, "name")))) != wanted) continue;
+    if (!term || lower_ascii(trim(decode_html_entities(member_string(*term, "name")))) != wanted) continue;
     if (auto id = id_member(*term, "id")) return {*id, std::nullopt};
   }
 
@@ -305,7 +272,7 @@ WordpressConnector::Step WordpressConnector::term_id(std::string_view taxonomy, 
   if (made.status == 400) {
     // Another writer created it since the search: WordPress names the
     // existing term in data.term_id.
-    if (auto body = parse(made.body); body && body->is_object() && string_member(body->as_object(), "code") == "term_exists") {
+    if (auto body = parse_json(made.body); body && body->is_object() && member_string(body->as_object(), "code") == "term_exists") {
       if (const auto* data = body->as_object().if_contains("data"); data && data->is_object()) {
         if (auto id = id_member(data->as_object(), "term_id")) return {*id, std::nullopt};
       }
@@ -314,7 +281,7 @@ WordpressConnector::Step WordpressConnector::term_id(std::string_view taxonomy, 
   if (auto problem = classify_wordpress(made, clock_())) {
     return {0, with_context(std::move(*problem), "WordPress: creating " + what + " at " + where())};
   }
-  if (auto body = parse(made.body); body && body->is_object()) {
+  if (auto body = parse_json(made.body); body && body->is_object()) {
     if (auto id = id_member(body->as_object(), "id")) return {*id, std::nullopt};
   }
   return {0, RetryLater{std::nullopt, "WordPress: creating " + what + " at " + where() + " answered " +
@@ -338,10 +305,10 @@ WordpressConnector::Step WordpressConnector::featured_media(const std::filesyste
   if (auto problem = classify_wordpress(found, clock_())) {
     return {0, with_context(std::move(*problem), "WordPress: looking for an earlier upload of " + what + " at " + where())};
   }
-  if (auto list = parse(found.body); list && list->is_array()) {
+  if (auto list = parse_json(found.body); list && list->is_array()) {
     for (const auto& item : list->as_array()) {
       const auto* media = item.if_object();
-      if (!media || string_member(*media, "slug") != media_slug) continue;
+      if (!media || member_string(*media, "slug") != media_slug) continue;
       if (auto id = id_member(*media, "id")) return {*id, std::nullopt};
     }
   }
@@ -367,7 +334,7 @@ WordpressConnector::Step WordpressConnector::featured_media(const std::filesyste
   if (auto problem = classify_wordpress(made, clock_())) {
     return {0, with_context(std::move(*problem), "WordPress: uploading " + what + " to " + where())};
   }
-  if (auto body = parse(made.body); body && body->is_object()) {
+  if (auto body = parse_json(made.body); body && body->is_object()) {
     if (auto id = id_member(body->as_object(), "id")) return {*id, std::nullopt};
   }
   return {0, RetryLater{std::nullopt, "WordPress: uploading " + what + " to " + where() + " answered " +
@@ -415,7 +382,7 @@ PublishResult WordpressConnector::publish(const PublishRequest& request) {
     return with_context(create_outcome(response, std::move(*problem)),
                         "WordPress: creating post '" + slug + "' at " + where());
   }
-  auto value = parse(response.body);
+  auto value = parse_json(response.body);
   const json::object* post = value ? value->if_object() : nullptr;
   const auto id = post ? id_member(*post, "id") : std::nullopt;
   if (!id) {
@@ -426,7 +393,7 @@ PublishResult WordpressConnector::publish(const PublishRequest& request) {
   // The post is out, so this is Published; but lookup() asks for the exact
   // slug and will not find this post (it finds the other one, whose title
   // differs, and answers Unknown): a person settles that rare case.
-  return Published{std::to_string(*id), string_member(*post, "link")};
+  return Published{std::to_string(*id), member_string(*post, "link")};
 }
 
 // The post with herald's slug, in any status (status=any needs an
@@ -444,13 +411,13 @@ LookupResult WordpressConnector::lookup(const PublishRequest& request) {
   if (auto problem = classify_wordpress(response, clock_())) {
     return Unknown{"WordPress: looking up '" + slug + "' at " + where() + ": " + message_of(*problem)};
   }
-  auto value = parse(response.body);
+  auto value = parse_json(response.body);
   if (!value || !value->is_array()) {
     return Unknown{"WordPress: the answer to the lookup of '" + slug + "' at " + where() + " is not a list of posts"};
   }
   for (const auto& item : value->as_array()) {
     const auto* post = item.if_object();
-    if (!post || string_member(*post, "slug") != slug) continue;
+    if (!post || member_string(*post, "slug") != slug) continue;
     const auto id = id_member(*post, "id");
     if (!id) continue;
     const std::string title = trim(text_member(*post, "title"));
@@ -458,7 +425,7 @@ LookupResult WordpressConnector::lookup(const PublishRequest& request) {
       return Unknown{"WordPress: post " + std::to_string(*id) + " at " + where() + " has the slug '" + slug +
                      "' but the title '" + title + "', not '" + trim(request.composed.title) + "'"};
     }
-    return Found{std::to_string(*id), string_member(*post, "link")};
+    return Found{std::to_string(*id), member_string(*post, "link")};
   }
   return Absent{};
 }

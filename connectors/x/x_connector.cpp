@@ -1,3 +1,4 @@
+#include "connectors/json_fields.hpp"
 #include "connectors/x/x_connector.hpp"
 
 #include "compose/public_url.hpp"
@@ -11,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <thread>
 #include <utility>
 
@@ -19,35 +21,18 @@ namespace {
 namespace json = boost::json;
 
 constexpr const char* kDefaultBase = "https://api.x.com";
+constexpr const char* kTokenPath = "/2/oauth2/token";
 
-std::optional<json::value> parse(const std::string& body) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec) return std::nullopt;
-  return value;
-}
-
-std::string string_member(const json::object& object, std::string_view key) {
-  if (const auto* v = object.if_contains(key); v && v->is_string()) return std::string(v->as_string());
-  return {};
+std::string trimmed_base(std::string_view api_base) {
+  std::string base(api_base.empty() ? std::string_view(kDefaultBase) : api_base);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
 }
 
 std::string join_ids(const std::vector<std::string>& ids) {
   std::string out;
   for (const auto& id : ids) out += (out.empty() ? "" : ", ") + id;
   return out;
-}
-
-std::string message_of(const PublishResult& result) {
-  return std::visit(
-      [](const auto& r) -> std::string {
-        if constexpr (requires { r.message; }) {
-          return r.message;
-        } else {
-          return "published";
-        }
-      },
-      result);
 }
 
 }  // namespace
@@ -81,12 +66,34 @@ struct XConnector::UploadCache {
 
 XCredentials x_credentials(const Credentials& file) {
   XCredentials out;
+  if (auto user = file.find("user_id")) out.user_id = user->reveal();
+  if (auto client_id = file.find("client_id")) {
+    out.oauth2 = XOAuth2Credentials{client_id->reveal(), file.find("client_secret"), file.at("refresh_token")};
+    return out;
+  }
   out.oauth.consumer_key = file.at("consumer_key").reveal();
   out.oauth.consumer_secret = file.at("consumer_secret");
   out.oauth.token = file.at("access_token").reveal();
   out.oauth.token_secret = file.at("access_token_secret");
-  if (auto user = file.find("user_id")) out.user_id = user->reveal();
   return out;
+}
+
+std::string x_token_url(std::string_view api_base) { return trimmed_base(api_base) + kTokenPath; }
+
+PublishResult x_token_problem(const TokenError& error, const std::string& credential) {
+  // X does not say invalid_grant for a dead refresh token: it answers 400
+  // invalid_request "Value passed for the token was invalid.". Our request
+  // is well formed, so invalid_request means the grant is gone; waiting
+  // will not bring it back.
+  if (error.error == "invalid_request") {
+    std::string words = error.error;
+    if (!error.description.empty()) words += ": " + error.description;
+    return AuthFailed{"X: refresh token rejected (" + words + "); authorize again and replace refresh_token in credential '" +
+                      credential + "'"};
+  }
+  std::string message = describe_token_error(error, "X", credential);
+  if (error.auth_failed) return AuthFailed{std::move(message)};
+  return RetryLater{std::nullopt, std::move(message)};
 }
 
 std::string random_nonce() {
@@ -99,6 +106,16 @@ std::string random_nonce() {
 
 XConnector::XConnector(ChannelSettings channel, XCredentials credentials, HttpClient& http, NonceSource nonce,
                        Clock clock, Sleeper sleep, XMediaOptions media)
+    : XConnector(std::move(channel), std::move(credentials), http, static_cast<ConnectorState*>(nullptr),
+                 std::move(nonce), std::move(clock), std::move(sleep), media) {}
+
+XConnector::XConnector(ChannelSettings channel, XCredentials credentials, HttpClient& http, ConnectorState& state,
+                       NonceSource nonce, Clock clock, Sleeper sleep, XMediaOptions media)
+    : XConnector(std::move(channel), std::move(credentials), http, &state, std::move(nonce), std::move(clock),
+                 std::move(sleep), media) {}
+
+XConnector::XConnector(ChannelSettings channel, XCredentials credentials, HttpClient& http, ConnectorState* state,
+                       NonceSource nonce, Clock clock, Sleeper sleep, XMediaOptions media)
     : channel_(std::move(channel)),
       credentials_(std::move(credentials)),
       http_(http),
@@ -106,32 +123,55 @@ XConnector::XConnector(ChannelSettings channel, XCredentials credentials, HttpCl
       clock_(std::move(clock)),
       sleep_(std::move(sleep)),
       media_options_(media),
-      base_(channel_.api_base.empty() ? kDefaultBase : channel_.api_base),
+      base_(trimmed_base(channel_.api_base)),
+      credential_name_(channel_.credentials.empty() ? channel_.name : channel_.credentials),
       uploads_(std::make_unique<UploadCache>()) {
-  while (!base_.empty() && base_.back() == '/') base_.pop_back();
   if (!sleep_) sleep_ = [](std::chrono::seconds wait) { std::this_thread::sleep_for(wait); };
+  if (credentials_.oauth2) {
+    if (state == nullptr) {
+      throw std::invalid_argument("X: credential '" + credential_name_ +
+                                  "' holds OAuth 2.0 keys; its rotating refresh token needs the connector state");
+    }
+    XOAuth2Credentials& oauth2 = *credentials_.oauth2;
+    // X's confidential clients authenticate with HTTP Basic; a public client
+    // has no secret and sends client_id alone.
+    session_ = std::make_unique<OAuth2Session>(x_token_url(channel_.api_base), oauth2.client_id, oauth2.client_secret,
+                                               oauth2.refresh_token, *state, refresh_token_state_key(credential_name_),
+                                               http_, clock_, ClientAuth::http_basic);
+  }
 }
 
 XConnector::~XConnector() = default;
 XConnector::XConnector(XConnector&&) noexcept = default;
 
-std::string XConnector::authorization(std::string_view method, std::string_view url) {
+std::string XConnector::oauth1_header(std::string_view method, std::string_view url) {
   // A JSON or multipart body is not part of the OAuth 1.0a signature; the
   // URL's query is.
   const std::int64_t timestamp = clock_().time_since_epoch().count();
   return oauth1_authorization(method, url, {}, credentials_.oauth, nonce_(), timestamp);
 }
 
-HttpRequest XConnector::sign(std::string method, std::string url, std::string body) {
-  HttpRequest request;
-  request.headers.emplace_back("Authorization", authorization(method, url));
-  request.method = std::move(method);
-  request.url = std::move(url);
-  if (!body.empty()) {
-    request.body = std::move(body);
-    request.content_type = "application/json";
+// With OAuth 2.0 a 401 means the access token died before we expected
+// (revoked, or X's clock disagrees with ours): refresh once and send again;
+// a second 401 is the answer. Nothing was created by a 401, so the resend
+// cannot duplicate a post.
+XSent XConnector::send(const HttpRequest& request) {
+  for (int attempt = 0;; ++attempt) {
+    HttpRequest authorized = request;
+    if (!session_) {
+      authorized.headers.emplace_back("Authorization", oauth1_header(request.method, request.url));
+      return {http_.send(authorized), std::nullopt};
+    }
+    auto token = session_->access_token();
+    if (const auto* error = std::get_if<TokenError>(&token)) return {{}, x_token_problem(*error, credential_name_)};
+    authorized.headers.emplace_back("Authorization", "Bearer " + std::get<Secret>(token).reveal());
+    HttpResponse response = http_.send(authorized);
+    if (response.status == 401 && attempt == 0) {
+      session_->invalidate();
+      continue;
+    }
+    return {std::move(response), std::nullopt};
   }
-  return request;
 }
 
 XConnector::Create XConnector::create(const std::string& text, const std::string& in_reply_to,
@@ -145,7 +185,15 @@ XConnector::Create XConnector::create(const std::string& text, const std::string
     for (const auto& id : media_ids) ids.emplace_back(id);
     body["media"] = json::object{{"media_ids", std::move(ids)}};
   }
-  const HttpResponse response = http_.send(sign("POST", base_ + "/2/tweets", json::serialize(body)));
+  HttpRequest request;
+  request.method = "POST";
+  request.url = base_ + "/2/tweets";
+  request.body = json::serialize(body);
+  request.content_type = "application/json";
+  XSent sent = send(request);
+  // No access token: nothing went out.
+  if (sent.auth_problem) return {{}, std::move(sent.auth_problem)};
+  const HttpResponse& response = sent.response;
 
   // The request may have reached X before the connection failed: the post may
   // exist, so this is never a plain retry.
@@ -153,9 +201,9 @@ XConnector::Create XConnector::create(const std::string& text, const std::string
   if (auto problem = classify_x(response, clock_())) return {{}, create_outcome(response, std::move(*problem))};
 
   std::string id;
-  if (auto value = parse(response.body); value && value->is_object()) {
+  if (auto value = parse_json(response.body); value && value->is_object()) {
     if (const auto* data = value->get_object().if_contains("data"); data && data->is_object()) {
-      id = string_member(data->get_object(), "id");
+      id = member_string(data->get_object(), "id");
     }
   }
   if (id.empty()) {
@@ -165,10 +213,8 @@ XConnector::Create XConnector::create(const std::string& text, const std::string
 }
 
 std::optional<PublishResult> XConnector::upload_media(const PublishRequest& request, std::vector<std::string>& ids) {
-  auto authorize = [this](std::string_view method, std::string_view url) { return authorization(method, url); };
-  XMediaUploadContext context{http_,
-                              base_,
-                              authorize,
+  XMediaUploadContext context{base_,
+                              [this](const HttpRequest& r) { return send(r); },
                               clock_,
                               sleep_,
                               media_options_,
@@ -238,22 +284,24 @@ PublishResult XConnector::publish(const PublishRequest& request) {
 LookupResult XConnector::lookup(const PublishRequest& request) {
   if (credentials_.user_id.empty()) return Unknown{"no user_id in the credentials"};
   const std::string url = base_ + "/2/users/" + percent_encode(credentials_.user_id) + "/tweets?max_results=100";
-  const HttpResponse response = http_.send(sign("GET", url, {}));
+  XSent sent = send(HttpRequest{"GET", url, {}, {}, {}});
+  if (sent.auth_problem) return Unknown{message_of(*sent.auth_problem)};
+  const HttpResponse& response = sent.response;
   if (!response.error.empty()) return Unknown{"X: timeline read failed: " + response.error};
   if (auto problem = classify_x(response, clock_())) return Unknown{message_of(*problem)};
 
-  auto value = parse(response.body);
+  auto value = parse_json(response.body);
   if (!value || !value->is_object()) return Unknown{"X: timeline answer is not JSON"};
   const json::object& root = value->get_object();
   if (const auto* data = root.if_contains("data")) {
     if (!data->is_array()) return Unknown{"X: timeline answer has no post list"};
     for (const auto& item : data->get_array()) {
       const auto* post = item.if_object();
-      if (!post || !x_text_matches(string_member(*post, "text"), request.composed.text,
+      if (!post || !x_text_matches(member_string(*post, "text"), request.composed.text,
                                    !request.composed.media.empty())) {
         continue;
       }
-      std::string id = string_member(*post, "id");
+      std::string id = member_string(*post, "id");
       if (id.empty()) continue;
       return Found{id, x_status_url(channel_.account, id)};
     }
@@ -261,7 +309,7 @@ LookupResult XConnector::lookup(const PublishRequest& request) {
   // Only a complete page proves absence: with more posts beyond these 100,
   // the post may be further back.
   if (const auto* meta = root.if_contains("meta"); meta && meta->is_object()) {
-    if (!string_member(meta->get_object(), "next_token").empty()) {
+    if (!member_string(meta->get_object(), "next_token").empty()) {
       return Unknown{"X: not among the last 100 posts"};
     }
   }

@@ -1,16 +1,23 @@
 #pragma once
-// The `x` channel: X API v2 with OAuth 1.0a user context. A post is
-// `POST /2/tweets`; a thread is the first post and then each reply to the one
-// before; a crash lookup reads the user's recent posts. Media (x_media.hpp)
-// goes up through the v2 chunked upload before the first post and is attached
-// to it.
+// The `x` channel: X API v2 with OAuth 1.0a user context, or an OAuth 2.0
+// user access token (Authorization Code with PKCE, scopes tweet.read
+// tweet.write users.read offline.access media.write) refreshed from a refresh
+// token at POST /2/oauth2/token. X rotates refresh tokens on every refresh:
+// OAuth2Session stores the new one in the ConnectorState before its access
+// token is used. A post is `POST /2/tweets`; a thread is the first post and
+// then each reply to the one before; a crash lookup reads the user's recent
+// posts. Media (x_media.hpp) goes up through the v2 chunked upload before the
+// first post and is attached to it.
 
 #include "config/local_time.hpp"
 #include "config/settings.hpp"
 #include "connectors/connector.hpp"
+#include "connectors/connector_state.hpp"
 #include "connectors/credentials.hpp"
 #include "connectors/http_client.hpp"
 #include "connectors/oauth1.hpp"
+#include "connectors/oauth2.hpp"
+#include "connectors/oauth2_session.hpp"
 #include "connectors/x/x_media.hpp"
 
 #include <functional>
@@ -22,14 +29,32 @@
 
 namespace herald {
 
-/// What the x connector needs from its credential file.
-struct XCredentials {
-  OAuth1Credentials oauth;
-  std::string user_id;  ///< the account's numeric id, for lookups; may be empty
+/// An X OAuth 2.0 client and the refresh token a user granted it.
+struct XOAuth2Credentials {
+  std::string client_id;
+  std::optional<Secret> client_secret;  ///< confidential client (HTTP Basic at the token endpoint); none: public
+  Secret refresh_token;                 ///< the credential file's; a rotated one lives in the ConnectorState
 };
 
-/// Reads XCredentials from a file loaded with credential_keys(ChannelKind::x).
+/// What the x connector needs from its credential file.
+struct XCredentials {
+  OAuth1Credentials oauth;  ///< OAuth 1.0a user context; unused when oauth2 is set
+  std::string user_id;      ///< the account's numeric id, for lookups; may be empty
+  std::optional<XOAuth2Credentials> oauth2 = std::nullopt;  ///< set: OAuth 2.0 user context instead
+};
+
+/// Reads XCredentials from a file loaded with credential_keys(ChannelKind::x):
+/// OAuth 2.0 when it has client_id, else OAuth 1.0a.
 XCredentials x_credentials(const Credentials& file);
+
+/// The token endpoint for `api_base` (empty: https://api.x.com/2/oauth2/token).
+std::string x_token_url(std::string_view api_base);
+
+/// What a failed refresh means for a publish: AuthFailed when an operator
+/// must authorize again (X refuses a spent or revoked refresh token with
+/// 400 invalid_request "Value passed for the token was invalid."), else
+/// RetryLater. The message names the credential, never a token.
+PublishResult x_token_problem(const TokenError& error, const std::string& credential);
 
 /// Whether a post's text as X returns it is `composed`: the same, or, for a
 /// post with media, `composed` followed by X's " https://t.co/..." media link.
@@ -50,8 +75,16 @@ class XConnector : public Connector {
   /// `clock` the rate-limit waits), so tests can make them deterministic.
   /// `sleep` waits between media STATUS polls (default: the thread sleeps);
   /// `media` sets the APPEND segment size and the processing wait bound.
+  /// Throws std::invalid_argument for OAuth 2.0 credentials, whose rotating
+  /// refresh token needs the ConnectorState constructor below.
   XConnector(ChannelSettings channel, XCredentials credentials, HttpClient& http, NonceSource nonce,
              Clock clock, Sleeper sleep = {}, XMediaOptions media = {});
+  /// Either kind of credentials. With OAuth 2.0, `channel.credentials` (else
+  /// the channel name) names the credential: the rotated refresh token is
+  /// kept under refresh_token_state_key(that name) in `state`; the token
+  /// endpoint is x_token_url(channel.api_base).
+  XConnector(ChannelSettings channel, XCredentials credentials, HttpClient& http, ConnectorState& state,
+             NonceSource nonce, Clock clock, Sleeper sleep = {}, XMediaOptions media = {});
   ~XConnector() override;
   XConnector(XConnector&&) noexcept;
 
@@ -69,9 +102,13 @@ class XConnector : public Connector {
  private:
   struct Create;
   struct UploadCache;
+  XConnector(ChannelSettings channel, XCredentials credentials, HttpClient& http, ConnectorState* state,
+             NonceSource nonce, Clock clock, Sleeper sleep, XMediaOptions media);
   Create create(const std::string& text, const std::string& in_reply_to, const std::vector<std::string>& media_ids);
-  HttpRequest sign(std::string method, std::string url, std::string body);
-  std::string authorization(std::string_view method, std::string_view url);
+  /// Authorizes `request` (OAuth 1.0a signature, or a Bearer token refreshed
+  /// once more after a 401) and sends it.
+  XSent send(const HttpRequest& request);
+  std::string oauth1_header(std::string_view method, std::string_view url);
   /// Uploads each file, reusing ids this delivery already got and that have
   /// not expired; fills `ids` or returns why not.
   std::optional<PublishResult> upload_media(const PublishRequest& request, std::vector<std::string>& ids);
@@ -84,7 +121,9 @@ class XConnector : public Connector {
   Sleeper sleep_;
   XMediaOptions media_options_;
   std::string base_;
-  std::unique_ptr<UploadCache> uploads_;  // media ids of deliveries not yet published
+  std::string credential_name_;
+  std::unique_ptr<OAuth2Session> session_;  // set for OAuth 2.0 credentials
+  std::unique_ptr<UploadCache> uploads_;    // media ids of deliveries not yet published
 };
 
 }  // namespace herald

@@ -1,3 +1,4 @@
+#include "connectors/json_fields.hpp"
 #include "connectors/x/x_media.hpp"
 
 #include "compose/media.hpp"
@@ -16,11 +17,6 @@
 namespace herald {
 namespace {
 namespace json = boost::json;
-
-std::string string_member(const json::object& object, std::string_view key) {
-  if (const auto* v = object.if_contains(key); v && v->is_string()) return std::string(v->as_string());
-  return {};
-}
 
 std::optional<std::int64_t> int_member(const json::object& object, std::string_view key) {
   const auto* v = object.if_contains(key);
@@ -72,20 +68,20 @@ std::optional<XMediaAnswer> parse_x_media_answer(std::string_view body) {
   if (!data || !data->is_object()) return std::nullopt;
   const json::object& d = data->get_object();
   XMediaAnswer out;
-  out.id = string_member(d, "id");
+  out.id = member_string(d, "id");
   if (out.id.empty()) return std::nullopt;
-  out.media_key = string_member(d, "media_key");
+  out.media_key = member_string(d, "media_key");
   out.expires_after_secs = int_member(d, "expires_after_secs").value_or(0);
   if (const auto* info = d.if_contains("processing_info"); info && info->is_object()) {
     const json::object& p = info->get_object();
     XProcessing processing;
-    processing.state = string_member(p, "state");
+    processing.state = member_string(p, "state");
     const std::int64_t check_after = int_member(p, "check_after_secs").value_or(0);
     processing.check_after = std::chrono::seconds(std::max<std::int64_t>(check_after, 0));
     if (const auto* error = p.if_contains("error"); error && error->is_object()) {
       const json::object& e = error->get_object();
-      processing.error = string_member(e, "message");
-      std::string detail = string_member(e, "name");
+      processing.error = member_string(e, "message");
+      std::string detail = member_string(e, "name");
       if (auto code = int_member(e, "code")) {
         detail += (detail.empty() ? "" : ", ") + std::string("code ") + std::to_string(*code);
       }
@@ -116,17 +112,17 @@ XUploaded upload_x_media(const std::filesystem::path& file, const XMediaUploadCo
   auto fail = [](PublishResult result) { return XUploaded{{}, 0, std::move(result)}; };
   auto send = [&](std::string method, std::string url, std::string body, std::string content_type) {
     HttpRequest request;
-    request.headers.emplace_back("Authorization", context.authorize(method, url));
     request.method = std::move(method);
     request.url = std::move(url);
     request.body = std::move(body);
     request.content_type = std::move(content_type);
-    return context.http.send(request);
+    return context.send(request);
   };
   // An upload step's answer: the platform's words behind which step failed.
   // classify_x makes a lost answer RetryLater, never Unsure: no post exists.
-  auto problem = [&](const HttpResponse& response, const std::string& step) -> std::optional<PublishResult> {
-    if (auto p = classify_x(response, context.clock())) return prefixed(std::move(*p), where + ", " + step + ": ");
+  auto problem = [&](const XSent& sent, const std::string& step) -> std::optional<PublishResult> {
+    if (sent.auth_problem) return prefixed(*sent.auth_problem, where + ", " + step + ": ");
+    if (auto p = classify_x(sent.response, context.clock())) return prefixed(std::move(*p), where + ", " + step + ": ");
     return std::nullopt;
   };
 
@@ -141,10 +137,9 @@ XUploaded upload_x_media(const std::filesystem::path& file, const XMediaUploadCo
 
   // INITIALIZE: a media id for `total` bytes of this type.
   json::object init{{"media_type", kind->media_type}, {"total_bytes", total}, {"media_category", kind->media_category}};
-  HttpResponse response =
-      send("POST", context.base + "/2/media/upload/initialize", json::serialize(init), "application/json");
-  if (auto p = problem(response, "INITIALIZE")) return fail(std::move(*p));
-  auto started = parse_x_media_answer(response.body);
+  XSent sent = send("POST", context.base + "/2/media/upload/initialize", json::serialize(init), "application/json");
+  if (auto p = problem(sent, "INITIALIZE")) return fail(std::move(*p));
+  auto started = parse_x_media_answer(sent.response.body);
   if (!started) return fail(RetryLater{std::nullopt, where + ", INITIALIZE: answered without a media id"});
   const std::string id = started->id;
   const std::string media_url = context.base + "/2/media/upload/" + percent_encode(id);
@@ -163,16 +158,16 @@ XUploaded upload_x_media(const std::filesystem::path& file, const XMediaUploadCo
     }
     const MultipartBody form =
         multipart_form({{"segment_index", std::to_string(index)}}, "media", chunk, context.boundary());
-    response = send("POST", media_url + "/append", form.body, form.content_type);
-    if (auto p = problem(response, "APPEND segment " + std::to_string(index + 1) + " of " + std::to_string(segments))) {
+    sent = send("POST", media_url + "/append", form.body, form.content_type);
+    if (auto p = problem(sent, "APPEND segment " + std::to_string(index + 1) + " of " + std::to_string(segments))) {
       return fail(std::move(*p));
     }
   }
 
   // FINALIZE, then STATUS while X processes the media (video, GIF).
-  response = send("POST", media_url + "/finalize", {}, {});
-  if (auto p = problem(response, "FINALIZE")) return fail(std::move(*p));
-  auto answer = parse_x_media_answer(response.body);
+  sent = send("POST", media_url + "/finalize", {}, {});
+  if (auto p = problem(sent, "FINALIZE")) return fail(std::move(*p));
+  auto answer = parse_x_media_answer(sent.response.body);
   if (!answer) return fail(RetryLater{std::nullopt, where + ", FINALIZE: answered without a media id"});
   std::int64_t expires = answer->expires_after_secs;
   std::optional<XProcessing> processing = answer->processing;
@@ -187,9 +182,9 @@ XUploaded upload_x_media(const std::filesystem::path& file, const XMediaUploadCo
     }
     context.sleep(wait);
     waited += wait;
-    response = send("GET", context.base + "/2/media/upload?command=STATUS&media_id=" + percent_encode(id), {}, {});
-    if (auto p = problem(response, "STATUS")) return fail(std::move(*p));
-    answer = parse_x_media_answer(response.body);
+    sent = send("GET", context.base + "/2/media/upload?command=STATUS&media_id=" + percent_encode(id), {}, {});
+    if (auto p = problem(sent, "STATUS")) return fail(std::move(*p));
+    answer = parse_x_media_answer(sent.response.body);
     if (!answer) return fail(RetryLater{std::nullopt, where + ", STATUS: answered without a media id"});
     if (answer->expires_after_secs > 0) expires = answer->expires_after_secs;
     processing = answer->processing;

@@ -75,13 +75,20 @@ struct XMediaOptions {
 /// Waits; tests pass one that records instead of sleeping.
 using XSleeper = std::function<void(std::chrono::seconds)>;
 
+/// The answer to a request the connector authorized and sent, or why it
+/// could not be authorized (no OAuth 2.0 access token: AuthFailed or
+/// RetryLater); then nothing was sent.
+struct XSent {
+  HttpResponse response;
+  std::optional<PublishResult> auth_problem;
+};
+
 /// What the upload adapter needs from the connector.
 struct XMediaUploadContext {
-  HttpClient& http;
   std::string base;  ///< https://api.x.com, no trailing slash
-  /// The OAuth 1.0a Authorization header for a request (query included; the
-  /// JSON or multipart body is not signed).
-  std::function<std::string(std::string_view method, std::string_view url)> authorize;
+  /// Adds the channel's Authorization (an OAuth 1.0a signature over the
+  /// method and URL, or an OAuth 2.0 Bearer token) and sends the request.
+  std::function<XSent(const HttpRequest&)> send;
   std::function<Instant()> clock;
   XSleeper sleep;
   XMediaOptions options;

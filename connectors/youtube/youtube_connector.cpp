@@ -1,3 +1,4 @@
+#include "connectors/json_fields.hpp"
 #include "connectors/youtube/youtube_connector.hpp"
 
 #include "compose/public_url.hpp"
@@ -51,30 +52,6 @@ constexpr std::array<std::string_view, 4> kReadOnlyStatus{"uploadStatus", "failu
 std::string session_key(const std::string& key) { return "youtube_upload:" + key; }
 std::string uploaded_key(const std::string& key) { return "youtube_uploaded:" + key; }
 
-std::optional<json::value> parse(const std::string& body) {
-  boost::system::error_code ec;
-  json::value value = json::parse(body, ec);
-  if (ec) return std::nullopt;
-  return value;
-}
-
-std::string string_member(const json::object& object, std::string_view key) {
-  if (const auto* v = object.if_contains(key); v && v->is_string()) return std::string(v->as_string());
-  return {};
-}
-
-std::string message_of(const PublishResult& result) {
-  return std::visit(
-      [](const auto& r) -> std::string {
-        if constexpr (requires { r.message; }) {
-          return r.message;
-        } else {
-          return "published";
-        }
-      },
-      result);
-}
-
 std::string privacy_of(const Composed& composed) { return composed.privacy.empty() ? "public" : composed.privacy; }
 
 // The first item of a videos.list answer; nullopt when there is none, and
@@ -84,7 +61,7 @@ struct FirstVideo {
   std::string error;
 };
 FirstVideo first_video(const std::string& body) {
-  auto value = parse(body);
+  auto value = parse_json(body);
   if (!value || !value->is_object()) return {std::nullopt, "YouTube: videos.list answer is not a JSON object"};
   const auto* items = value->get_object().if_contains("items");
   if (!items) return {};
@@ -387,7 +364,7 @@ PublishResult YoutubeConnector::upload(const PublishRequest& request) {
 
 PublishResult YoutubeConnector::finish_upload(const PublishRequest& request, const std::string& body) {
   std::string id;
-  if (auto value = parse(body); value && value->is_object()) id = string_member(value->get_object(), "id");
+  if (auto value = parse_json(body); value && value->is_object()) id = member_string(value->get_object(), "id");
   if (id.empty()) return Unsure{"YouTube upload of " + request.composed.video_file + ": completed without a video id"};
   try {
     // The id outlives the session, so a lookup after a crash still finds it.
@@ -416,9 +393,9 @@ LookupResult YoutubeConnector::lookup_existing(const PublishRequest& request) {
   if (!found.video) return Absent{};
   std::string privacy, description;
   if (const auto* s = found.video->if_contains("status"); s && s->is_object())
-    privacy = string_member(s->get_object(), "privacyStatus");
+    privacy = member_string(s->get_object(), "privacyStatus");
   if (const auto* s = found.video->if_contains("snippet"); s && s->is_object())
-    description = string_member(s->get_object(), "description");
+    description = member_string(s->get_object(), "description");
   if (privacy == privacy_of(request.composed) && description == request.composed.text)
     return Found{id, youtube_watch_url(id)};
   return Absent{};
@@ -443,7 +420,7 @@ LookupResult YoutubeConnector::lookup_upload(const PublishRequest& request) {
   if (!r.error.empty()) return Unknown{where + ": upload status query failed: " + r.error};
   if (r.status == 200 || r.status == 201) {
     std::string id;
-    if (auto value = parse(r.body); value && value->is_object()) id = string_member(value->get_object(), "id");
+    if (auto value = parse_json(r.body); value && value->is_object()) id = member_string(value->get_object(), "id");
     if (id.empty()) return Unknown{where + ": the session is complete but names no video"};
     // The session stays: a publish after this lookup answers from it again
     // rather than uploading a second copy.

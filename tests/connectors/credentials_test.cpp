@@ -106,6 +106,87 @@ TEST(Credentials, UnknownAndNestedKeysAreErrors) {
   EXPECT_EQ(error.find("VALUE"), std::string::npos) << error;
 }
 
+constexpr const char* kOAuth2X = "client_id: cid-VALUE\nclient_secret: csec-VALUE\nrefresh_token: rt-VALUE\n";
+
+TEST(Credentials, XTakesOAuth2Keys) {
+  TempDir dir;
+  write_private(dir.path() / "x", std::string(kOAuth2X) + "user_id: \"1001\"\n");
+  Credentials c = load_credentials(dir.path(), "x", credential_keys(ChannelKind::x));
+  EXPECT_EQ(c.at("client_id").reveal(), "cid-VALUE");
+  EXPECT_EQ(c.at("client_secret").reveal(), "csec-VALUE");
+  EXPECT_EQ(c.at("refresh_token").reveal(), "rt-VALUE");
+  EXPECT_EQ(c.find("user_id")->reveal(), "1001");
+  EXPECT_FALSE(c.find("consumer_key"));
+}
+
+TEST(Credentials, XOAuth2PublicClientNeedsNoSecret) {
+  TempDir dir;
+  write_private(dir.path() / "x", "client_id: cid-VALUE\nrefresh_token: rt-VALUE\n");
+  Credentials c = load_credentials(dir.path(), "x", credential_keys(ChannelKind::x));
+  EXPECT_FALSE(c.find("client_secret"));
+  EXPECT_EQ(c.at("refresh_token").reveal(), "rt-VALUE");
+}
+
+TEST(Credentials, XWithBothSetsIsRejectedNamingTheKeys) {
+  TempDir dir;
+  write_private(dir.path() / "x", std::string(kFullX) + kOAuth2X);
+  std::string error = load_error(dir.path(), "x");
+  EXPECT_NE(error.find((dir.path() / "x").string()), std::string::npos) << error;
+  EXPECT_NE(error.find("OAuth 1.0a"), std::string::npos) << error;
+  EXPECT_NE(error.find("OAuth 2.0"), std::string::npos) << error;
+  EXPECT_NE(error.find("consumer_key"), std::string::npos) << error;
+  EXPECT_NE(error.find("refresh_token"), std::string::npos) << error;
+  EXPECT_NE(error.find("exactly one"), std::string::npos) << error;
+  EXPECT_EQ(error.find("VALUE"), std::string::npos) << error;
+
+  // A single stray key of the other set is a mix too.
+  write_private(dir.path() / "y", std::string(kFullX) + "client_secret: csec-VALUE\n");
+  error = load_error(dir.path(), "y");
+  EXPECT_NE(error.find("client_secret"), std::string::npos) << error;
+  EXPECT_NE(error.find("exactly one"), std::string::npos) << error;
+  EXPECT_EQ(error.find("VALUE"), std::string::npos) << error;
+}
+
+TEST(Credentials, XPartialOAuth2SetNamesTheMissingKey) {
+  TempDir dir;
+  write_private(dir.path() / "x", "client_id: cid-VALUE\nclient_secret: csec-VALUE\n");
+  std::string error = load_error(dir.path(), "x");
+  EXPECT_NE(error.find((dir.path() / "x").string()), std::string::npos) << error;
+  EXPECT_NE(error.find("missing 'refresh_token'"), std::string::npos) << error;
+  EXPECT_NE(error.find("OAuth 2.0"), std::string::npos) << error;
+  EXPECT_EQ(error.find("VALUE"), std::string::npos) << error;
+
+  write_private(dir.path() / "y", "refresh_token: rt-VALUE\n");
+  error = load_error(dir.path(), "y");
+  EXPECT_NE(error.find("missing 'client_id'"), std::string::npos) << error;
+}
+
+TEST(Credentials, XWithNeitherSetNamesBoth) {
+  TempDir dir;
+  write_private(dir.path() / "x", "user_id: \"1001\"\n");
+  std::string error = load_error(dir.path(), "x");
+  EXPECT_NE(error.find((dir.path() / "x").string()), std::string::npos) << error;
+  EXPECT_NE(error.find("consumer_key"), std::string::npos) << error;
+  EXPECT_NE(error.find("refresh_token"), std::string::npos) << error;
+}
+
+TEST(Credentials, XEmptyClientSecretIsAnError) {
+  TempDir dir;
+  write_private(dir.path() / "x", "client_id: cid-VALUE\nclient_secret: \"\"\nrefresh_token: rt-VALUE\n");
+  std::string error = load_error(dir.path(), "x");
+  EXPECT_NE(error.find("'client_secret' is empty"), std::string::npos) << error;
+}
+
+TEST(Credentials, XKeySetsAreTheDesignedOnes) {
+  auto sets = x_key_sets();
+  ASSERT_EQ(sets.size(), 2u);
+  EXPECT_EQ(sets[0].required.size(), 4u);
+  EXPECT_EQ(sets[1].required, (std::vector<std::string_view>{"client_id", "refresh_token"}));
+  EXPECT_EQ(sets[1].optional, (std::vector<std::string_view>{"client_secret"}));
+  EXPECT_EQ(credential_keys(ChannelKind::x).optional, (std::vector<std::string_view>{"user_id"}));
+  EXPECT_TRUE(credential_keys(ChannelKind::facebook).alternatives.empty());
+}
+
 TEST(Credentials, OtherKindsHaveTheirOwnKeys) {
   TempDir dir;
   write_private(dir.path() / "facebook", "page_token: pt-VALUE\n");

@@ -6,11 +6,13 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <string>
 
 #include "connectors/oauth1.hpp"
+#include "connectors/oauth2.hpp"
 
 namespace herald {
 namespace {
@@ -455,6 +457,214 @@ TEST(SandboxConfig, LoadsTheExample) {
   EXPECT_EQ(config.x.create_limit, 100);
   EXPECT_EQ(config.x.media_limit, 1000);
   EXPECT_EQ(config.x.media_processing_polls, 2);
+  EXPECT_EQ(config.x.access_token_seconds, 7200);
+  ASSERT_EQ(config.x.oauth2_clients.size(), 1u);
+  EXPECT_FALSE(config.x.oauth2_clients[0].client_secret.empty());
+  EXPECT_EQ(config.x.accounts[0].oauth2_client_id, config.x.oauth2_clients[0].client_id);
+  EXPECT_EQ(config.x.accounts[0].refresh_tokens.size(), 1u);
+}
+
+// --- X OAuth 2.0: the token endpoint and Bearer tokens ----------------------
+
+constexpr const char* kConfidentialId = "conf-client";
+constexpr const char* kConfidentialSecret = "conf-secret";
+constexpr const char* kPublicId = "public-client";
+constexpr const char* kStartToken = "refresh-0";
+constexpr const char* kPublicToken = "public-refresh-0";
+
+class SandboxXOAuth2Test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Sandbox::Config config;
+    XSandboxConfig::Account account = test_account();
+    account.oauth2_client_id = kConfidentialId;
+    account.refresh_tokens = {kStartToken};
+    XSandboxConfig::Account other{"ck-2", "cs-2", "2002-at", "ats-2", "2002", "other"};
+    other.oauth2_client_id = kPublicId;
+    other.refresh_tokens = {kPublicToken};
+    config.x.accounts = {account, other};
+    config.x.oauth2_clients = {{kConfidentialId, kConfidentialSecret}, {kPublicId}};
+    config.now_ms = [this] { return now_ms_.load(); };
+    sandbox_ = std::make_unique<Sandbox>(std::move(config));
+    sandbox_->start("127.0.0.1", 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
+    client_->set_read_timeout(std::chrono::seconds(1));
+  }
+  void TearDown() override { sandbox_->stop(); }
+
+  static std::string basic(const char* id = kConfidentialId, const char* secret = kConfidentialSecret) {
+    return basic_client_authorization(id, Secret(secret));
+  }
+  httplib::Result refresh(const std::string& form, const std::string& authorization = basic()) {
+    httplib::Headers headers;
+    if (!authorization.empty()) headers.emplace("Authorization", authorization);
+    return client_->Post("/2/oauth2/token", headers, form, "application/x-www-form-urlencoded");
+  }
+  static std::string grant(const std::string& token, const std::string& client_id = kConfidentialId) {
+    return "grant_type=refresh_token&refresh_token=" + percent_encode(token) + "&client_id=" + client_id;
+  }
+  httplib::Result tweet(const std::string& bearer, const std::string& text) {
+    return client_->Post("/2/tweets", httplib::Headers{{"Authorization", "Bearer " + bearer}},
+                         json::serialize(json::object{{"text", text}}), "application/json");
+  }
+  static void expect_oauth_error(const httplib::Result& res, int status, const std::string& error,
+                                 const std::string& description) {
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, status) << res->body;
+    EXPECT_EQ(json::parse(res->body),
+              (json::value(json::object{{"error", error}, {"error_description", description}})));
+  }
+
+  std::atomic<std::int64_t> now_ms_{1'900'000'000'000};
+  std::unique_ptr<Sandbox> sandbox_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_F(SandboxXOAuth2Test, RefreshAnswersXsJsonAndAlwaysRotates) {
+  auto res = refresh(grant(kStartToken));
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(res->get_header_value("Cache-Control"), "no-store");
+  json::object body = json::parse(res->body).as_object();
+  EXPECT_EQ(body.at("token_type").as_string(), "bearer");
+  EXPECT_EQ(body.at("expires_in").as_int64(), 7200);
+  EXPECT_EQ(body.at("scope").as_string(), "tweet.read tweet.write users.read offline.access media.write");
+  const std::string access(body.at("access_token").as_string());
+  const std::string rotated(body.at("refresh_token").as_string());
+  EXPECT_NE(rotated, kStartToken);
+  EXPECT_FALSE(access.empty());
+
+  // The spent token is dead, in X's words; the new one works, once.
+  expect_oauth_error(refresh(grant(kStartToken)), 400, "invalid_request", "Value passed for the token was invalid.");
+  res = refresh(grant(rotated));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  expect_oauth_error(refresh(grant(rotated)), 400, "invalid_request", "Value passed for the token was invalid.");
+
+  // The access token is a Bearer for the account it was granted by.
+  res = tweet(access, "with a bearer");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201) << res->body;
+  auto creates = sandbox_->creates();
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(creates[0].account, "1001");
+  EXPECT_EQ(creates[0].fields.at("auth"), "oauth2");
+}
+
+TEST_F(SandboxXOAuth2Test, AConfidentialClientMustUseBasic) {
+  const std::string unauthorized = "Missing valid authorization header";
+  expect_oauth_error(refresh(grant(kStartToken), ""), 401, "unauthorized_client", unauthorized);
+  expect_oauth_error(refresh(grant(kStartToken) + "&client_secret=" + kConfidentialSecret, ""), 401,
+                     "unauthorized_client", unauthorized);
+  expect_oauth_error(refresh(grant(kStartToken), basic(kConfidentialId, "wrong")), 401, "unauthorized_client",
+                     unauthorized);
+  expect_oauth_error(refresh(grant(kStartToken), "Bearer abc"), 401, "unauthorized_client", unauthorized);
+  // None of those spent the token.
+  auto res = refresh(grant(kStartToken));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+}
+
+TEST_F(SandboxXOAuth2Test, APublicClientNamesItselfInTheBody) {
+  auto res = refresh(grant(kPublicToken, kPublicId), "");
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const std::string access(json::parse(res->body).at("access_token").as_string());
+  res = tweet(access, "from the public client");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 201) << res->body;
+  EXPECT_EQ(sandbox_->creates().at(0).account, "2002");
+  expect_oauth_error(refresh("grant_type=refresh_token&refresh_token=x", ""), 400, "invalid_request",
+                     "Missing required parameter [client_id].");
+}
+
+TEST_F(SandboxXOAuth2Test, RequestProblemsAreXsOAuthErrors) {
+  expect_oauth_error(refresh("refresh_token=refresh-0&client_id=conf-client"), 400, "invalid_request",
+                     "Missing required parameter [grant_type].");
+  expect_oauth_error(refresh("grant_type=client_credentials"), 400, "unsupported_grant_type",
+                     "Value passed for the grant type was not supported.");
+  expect_oauth_error(refresh("grant_type=refresh_token&client_id=conf-client"), 400, "invalid_request",
+                     "Missing required parameter [refresh_token].");
+  expect_oauth_error(refresh(grant(kStartToken, "nobody"), basic("nobody", "x")), 401, "invalid_client",
+                     "Client authentication failed.");
+  // A token granted to another client.
+  expect_oauth_error(refresh(grant(kPublicToken)), 400, "invalid_grant",
+                     "The refresh token was issued to another client.");
+  auto res = client_->Post("/2/oauth2/token", httplib::Headers{{"Authorization", basic()}}, grant(kStartToken),
+                           "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 400);
+}
+
+TEST_F(SandboxXOAuth2Test, BadOrExpiredBearersAre401OnEveryRoute) {
+  const std::string unauthorized = R"({"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"})";
+  auto res = tweet("not-a-token", "nope");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(json::parse(res->body), json::parse(unauthorized));
+  // A refresh token is not an access token.
+  res = tweet(kStartToken, "nope");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+
+  res = refresh(grant(kStartToken));
+  ASSERT_TRUE(res);
+  const std::string access(json::parse(res->body).at("access_token").as_string());
+  const httplib::Headers bearer{{"Authorization", "Bearer " + access}};
+  res = client_->Get("/2/users/1001/tweets?max_results=100", bearer);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  res = client_->Post("/2/media/upload/initialize", bearer, R"({"media_type":"image/png","total_bytes":10})",
+                      "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+
+  now_ms_ += 7200 * 1000;  // two hours on: the token has expired
+  res = tweet(access, "too late");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(json::parse(res->body), json::parse(unauthorized));
+  res = client_->Get("/2/users/1001/tweets", bearer);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  res = client_->Post("/2/media/upload/initialize", bearer, R"({"media_type":"image/png","total_bytes":10})",
+                      "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_TRUE(sandbox_->creates().empty());
+}
+
+TEST_F(SandboxXOAuth2Test, ResetRevivesTheConfiguredTokensAndForgetsIssuedOnes) {
+  auto res = refresh(grant(kStartToken));
+  ASSERT_TRUE(res);
+  const std::string access(json::parse(res->body).at("access_token").as_string());
+  auto reset = client_->Post("/_sandbox/reset", "", "application/json");
+  ASSERT_TRUE(reset);
+  res = tweet(access, "after reset");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  res = refresh(grant(kStartToken));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+}
+
+TEST_F(SandboxXOAuth2Test, TokenEndpointHonoursFaults) {
+  auto armed = client_->Post("/_sandbox/faults", R"({"path":"/2/oauth2/token","mode":"rate_limit","reset_in":30})",
+                             "application/json");
+  ASSERT_TRUE(armed);
+  ASSERT_EQ(armed->status, 201) << armed->body;
+  auto res = refresh(grant(kStartToken));
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 429);
+  EXPECT_EQ(res->get_header_value("x-rate-limit-reset"), std::to_string(now_ms_.load() / 1000 + 30));
+  // Rotation happens before a dropped answer: the client's token is spent.
+  armed = client_->Post("/_sandbox/faults", R"({"path":"/2/oauth2/token","mode":"drop_after_create","delay_ms":0})",
+                        "application/json");
+  ASSERT_TRUE(armed);
+  ASSERT_EQ(armed->status, 201) << armed->body;
+  res = refresh(grant(kStartToken));
+  EXPECT_TRUE(!res || res->status != 200);
+  expect_oauth_error(refresh(grant(kStartToken)), 400, "invalid_request", "Value passed for the token was invalid.");
 }
 
 }  // namespace

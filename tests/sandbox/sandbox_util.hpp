@@ -26,6 +26,9 @@ void send_json(httplib::Response& res, int status, const std::string& body);
 std::string percent_decode(std::string_view in);
 /// A whole decimal integer, or nullopt.
 std::optional<std::int64_t> parse_int(std::string_view text);
+/// Decodes standard base64 (RFC 4648 section 4, padding optional); nullopt on
+/// a character outside the alphabet. For Basic credentials.
+std::optional<std::string> base64_decode(std::string_view in);
 /// Compares without an early exit on the first difference.
 bool equal_constant_time(std::string_view a, std::string_view b);
 /// Makes the answer to an accepted create never arrive: holds the request for

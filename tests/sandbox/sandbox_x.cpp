@@ -60,6 +60,29 @@
 //   API did not issue, or that is not processed yet, makes POST /2/tweets a
 //   400 invalid request ("Your media IDs are invalid.", X's words as clients
 //   report them; the docs say only that such ids are rejected).
+// - OAuth 2.0 user context (Authorization Code with PKCE): POST
+//   /2/oauth2/token, form-urlencoded grant_type=refresh_token, refresh_token,
+//   client_id; a confidential client authenticates with HTTP Basic
+//   base64(client_id:client_secret); the answer {"token_type":"bearer",
+//   "expires_in":7200,"access_token","scope","refresh_token"}; access tokens
+//   last two hours; refresh tokens need offline.access; then
+//   "Authorization: Bearer <user access token>" on the v2 endpoints:
+//   https://docs.x.com/fundamentals/authentication/oauth-2-0/authorization-code
+//   and https://docs.x.com/fundamentals/authentication/oauth-2-0/user-access-token .
+//   X rotates: each refresh answers a new refresh token and the spent one
+//   stops working. X's refusals, as its clients report them (the docs do not
+//   print them): a spent or unknown refresh token is 400 {"error":
+//   "invalid_request","error_description":"Value passed for the token was
+//   invalid."} (https://github.com/plhery/node-twitter-api-v2/issues/496 and
+//   the same words quoted by many X clients); a confidential client without
+//   a valid Basic header is 401 {"error":"unauthorized_client",
+//   "error_description":"Missing valid authorization header"}
+//   (https://github.com/unasuke/omniauth-twitter2/issues/4,
+//   https://github.com/tweepy/tweepy/issues/2035); missing parameters are
+//   400 invalid_request "Missing required parameter [name].". Not seen
+//   reported, so RFC 6749 5.2 codes: an unknown client is 401
+//   invalid_client, a refresh token of another client is 400 invalid_grant,
+//   another grant type is 400 unsupported_grant_type.
 
 namespace herald {
 namespace json = boost::json;
@@ -75,6 +98,9 @@ constexpr std::string_view kStatusRoute = "/2/media/upload";
 constexpr std::int64_t kMB = 1024 * 1024;
 constexpr std::int64_t kMediaLifetimeS = 86400;  // expires_after_secs of a fresh upload
 constexpr std::int64_t kTwitterEpochMs = 1288834974657;  // snowflake ids count from here
+constexpr std::string_view kTokenRoute = "/2/oauth2/token";
+constexpr int kTokenLimit = 1000;  // x-rate-limit-limit an injected 429 at the token endpoint reports
+constexpr std::string_view kScopes = "tweet.read tweet.write users.read offline.access media.write";
 
 std::string problem(std::string_view title, int status, std::string_view detail,
                     std::string_view type = "about:blank") {
@@ -100,6 +126,12 @@ void invalid_media_ids(httplib::Response& res, const std::string& id) {
                     {"detail", "One or more parameters to your request was invalid."},
                     {"type", "https://api.twitter.com/2/problems/invalid-request"}};
   send_json(res, 400, json::serialize(body));
+}
+
+// An OAuth 2.0 token endpoint refusal (RFC 6749 5.2), in X's shape.
+void oauth_error(httplib::Response& res, int status, std::string_view error, std::string_view description) {
+  res.set_header("Cache-Control", "no-store");
+  send_json(res, status, json::serialize(json::object{{"error", error}, {"error_description", description}}));
 }
 
 bool is_video(std::string_view category) { return category == "tweet_video" || category == "amplify_video"; }
@@ -165,7 +197,18 @@ std::optional<std::map<std::string, std::string>> parse_oauth_header(std::string
   return params;
 }
 
-XSandbox::XSandbox(Sandbox& sandbox) : sandbox_(sandbox), config_(sandbox.config().x) {}
+XSandbox::XSandbox(Sandbox& sandbox) : sandbox_(sandbox), config_(sandbox.config().x) {
+  std::lock_guard lock(mutex_);
+  load_grants_locked();
+}
+
+// The configured refresh tokens live again; issued access tokens are gone.
+void XSandbox::load_grants_locked() {
+  refresh_tokens_.clear();
+  access_tokens_.clear();
+  for (const auto& account : config_.accounts)
+    for (const auto& token : account.refresh_tokens) refresh_tokens_[token] = Grant{account.user_id, account.oauth2_client_id};
+}
 
 void XSandbox::install(httplib::Server& server) {
   server.Post(std::string(kCreateRoute),
@@ -180,6 +223,8 @@ void XSandbox::install(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { media_finalize(req, res); });
   server.Get(std::string(kStatusRoute),
              [this](const httplib::Request& req, httplib::Response& res) { media_status(req, res); });
+  server.Post(std::string(kTokenRoute),
+              [this](const httplib::Request& req, httplib::Response& res) { token(req, res); });
   server.Get("/_sandbox/x/media",
              [this](const httplib::Request& req, httplib::Response& res) { media_list(req, res); });
 }
@@ -189,6 +234,8 @@ void XSandbox::reset() {
   nonces_.clear();
   windows_.clear();
   media_.clear();
+  load_grants_locked();
+  issued_ = 0;
   last_id_ = 0;
 }
 
@@ -206,8 +253,10 @@ std::string XSandbox::next_id_locked() {
 // token, HMAC-SHA1, a timestamp near now, an unused nonce, and a signature over
 // the method, the URL the client used (query included) and the oauth_*
 // parameters. The JSON body is not signed.
-std::optional<XSandbox::Account> XSandbox::authenticate(const httplib::Request& req, httplib::Response& res) {
-  auto params = parse_oauth_header(req.get_header_value("Authorization"));
+std::optional<XSandbox::Caller> XSandbox::authenticate(const httplib::Request& req, httplib::Response& res) {
+  const std::string header = req.get_header_value("Authorization");
+  if (header.starts_with("Bearer ")) return authenticate_bearer(std::string_view(header).substr(7), res);
+  auto params = parse_oauth_header(header);
   if (!params) {
     unauthorized(res);
     return std::nullopt;
@@ -241,7 +290,97 @@ std::optional<XSandbox::Account> XSandbox::authenticate(const httplib::Request& 
     unauthorized(res);  // a replayed request
     return std::nullopt;
   }
-  return *account;
+  return Caller{*account, "oauth1"};
+}
+
+// OAuth 2.0 user context: an access token the token endpoint issued, not
+// expired by the sandbox clock. Anything else is X's plain 401.
+std::optional<XSandbox::Caller> XSandbox::authenticate_bearer(std::string_view token, httplib::Response& res) {
+  std::string user_id;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = access_tokens_.find(std::string(token));
+    if (it != access_tokens_.end() && it->second.expires_ms > sandbox_.now_ms()) user_id = it->second.user_id;
+  }
+  auto account = std::find_if(config_.accounts.begin(), config_.accounts.end(),
+                              [&](const Account& a) { return !user_id.empty() && a.user_id == user_id; });
+  if (account == config_.accounts.end()) {
+    unauthorized(res);
+    return std::nullopt;
+  }
+  return Caller{*account, "oauth2"};
+}
+
+// POST /2/oauth2/token: the refresh-token grant. A confidential client
+// authenticates with HTTP Basic, a public one names itself in client_id.
+// Every refresh rotates: the spent refresh token dies, a new one comes back.
+void XSandbox::token(const httplib::Request& req, httplib::Response& res) {
+  auto fault = sandbox_.take_fault(req.path, std::string(kTokenRoute));
+  if (answer_fault(sandbox_, fault, kTokenLimit, res)) return;
+  if (req.get_header_value("Content-Type").rfind("application/x-www-form-urlencoded", 0) != 0)
+    return oauth_error(res, 400, "invalid_request", "Missing required parameter [grant_type].");
+  // httplib has parsed the form body into the parameters.
+  auto param = [&](const char* name) { return req.has_param(name) ? req.get_param_value(name) : std::string(); };
+  const std::string grant_type = param("grant_type");
+  if (grant_type.empty()) return oauth_error(res, 400, "invalid_request", "Missing required parameter [grant_type].");
+  if (grant_type != "refresh_token")
+    return oauth_error(res, 400, "unsupported_grant_type", "Value passed for the grant type was not supported.");
+
+  std::string client_id = param("client_id");
+  std::string basic_secret;
+  const bool basic = req.has_header("Authorization");
+  if (basic) {
+    const std::string header = req.get_header_value("Authorization");
+    auto decoded = header.starts_with("Basic ") ? base64_decode(std::string_view(header).substr(6)) : std::nullopt;
+    const auto colon = decoded ? decoded->find(':') : std::string::npos;
+    if (colon == std::string::npos)
+      return oauth_error(res, 401, "unauthorized_client", "Missing valid authorization header");
+    const std::string basic_id = percent_decode(decoded->substr(0, colon));
+    if (!client_id.empty() && client_id != basic_id)
+      return oauth_error(res, 400, "invalid_request", "Value passed for client_id did not match the authorization header.");
+    client_id = basic_id;
+    basic_secret = percent_decode(decoded->substr(colon + 1));
+  }
+  if (client_id.empty()) return oauth_error(res, 400, "invalid_request", "Missing required parameter [client_id].");
+  auto client = std::find_if(config_.oauth2_clients.begin(), config_.oauth2_clients.end(),
+                             [&](const XSandboxConfig::OAuth2Client& c) { return c.client_id == client_id; });
+  if (client == config_.oauth2_clients.end())
+    return oauth_error(res, 401, "invalid_client", "Client authentication failed.");
+  const bool confidential = !client->client_secret.empty();
+  if (confidential && (!basic || !equal_constant_time(client->client_secret, basic_secret)))
+    return oauth_error(res, 401, "unauthorized_client", "Missing valid authorization header");
+  const std::string refresh = param("refresh_token");
+  if (refresh.empty()) return oauth_error(res, 400, "invalid_request", "Missing required parameter [refresh_token].");
+
+  json::object answer;
+  {
+    std::lock_guard lock(mutex_);
+    auto grant = refresh_tokens_.find(refresh);
+    if (grant == refresh_tokens_.end())
+      return oauth_error(res, 400, "invalid_request", "Value passed for the token was invalid.");
+    if (grant->second.client_id != client_id)
+      return oauth_error(res, 400, "invalid_grant", "The refresh token was issued to another client.");
+    const Grant owner = grant->second;
+    refresh_tokens_.erase(grant);  // spent: only the new one works from now on
+    ++issued_;
+    const std::string stamp = std::to_string(issued_) + "-" + std::to_string(sandbox_.now_ms());
+    const std::string access = "sandbox-x-access-" + stamp;
+    const std::string next = "sandbox-x-refresh-" + stamp;
+    access_tokens_[access] = Bearer{owner.user_id, sandbox_.now_ms() + config_.access_token_seconds * 1000LL};
+    refresh_tokens_[next] = owner;
+    answer = json::object{{"token_type", "bearer"},
+                          {"expires_in", config_.access_token_seconds},
+                          {"access_token", access},
+                          {"scope", kScopes},
+                          {"refresh_token", next}};
+  }
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create) {
+    // Rotated, and the answer lost: the client's refresh token is dead now,
+    // as it would be on X.
+    return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
+  }
+  res.set_header("Cache-Control", "no-store");
+  send_json(res, 200, json::serialize(answer));
 }
 
 // Counts the request against the account's window for this route and sets
@@ -282,6 +421,7 @@ void XSandbox::create(const httplib::Request& req, httplib::Response& res) {
   Sandbox::Create create;
   create.platform = "x";
   create.account = account->user_id;
+  create.fields["auth"] = account->auth;
   if (const json::value* text = object->if_contains("text")) {
     if (!text->is_string()) return invalid_request(res, "$.text: expected a string");
     create.text = std::string(text->as_string());
@@ -380,9 +520,9 @@ void XSandbox::timeline(const httplib::Request& req, httplib::Response& res) {
   send_json(res, 200, json::serialize(body));
 }
 
-// The first steps of every media route: OAuth 1.0a, an injected fault, the
+// The first steps of every media route: OAuth 1.0a or a Bearer token, an injected fault, the
 // account's media window.
-std::optional<XSandbox::Account> XSandbox::media_gate(const httplib::Request& req, httplib::Response& res,
+std::optional<XSandbox::Caller> XSandbox::media_gate(const httplib::Request& req, httplib::Response& res,
                                                       std::string_view route) {
   auto account = authenticate(req, res);
   if (!account) return std::nullopt;
@@ -453,6 +593,7 @@ void XSandbox::media_initialize(const httplib::Request& req, httplib::Response& 
 
   Media media;
   media.account = account->user_id;
+  media.auth = account->auth;
   media.media_type = media_type;
   media.category = category;
   media.total_bytes = total_bytes;
@@ -613,6 +754,7 @@ void XSandbox::media_list(const httplib::Request& req, httplib::Response& res) {
                                   {"segments", media.segments},
                                   {"state", state_name(static_cast<int>(media.state))},
                                   {"status_polls", media.polls},
+                                  {"auth", media.auth},
                                   {"fnv1a64", digest}});
     }
   }
@@ -622,7 +764,9 @@ void XSandbox::media_list(const httplib::Request& req, httplib::Response& res) {
 XSandboxConfig load_x_sandbox_config(const YAML::Node& x, const std::string& file) {
   XSandboxConfig config;
   reject_unknown_keys(
-      x, {"accounts", "create_limit", "timeline_limit", "media_limit", "media_processing_polls", "window_seconds"},
+      x,
+      {"accounts", "create_limit", "timeline_limit", "media_limit", "media_processing_polls", "window_seconds",
+       "oauth2_clients", "access_token_seconds"},
       file);
   if (x["create_limit"]) config.create_limit = x["create_limit"].as<int>();
   if (x["timeline_limit"]) config.timeline_limit = x["timeline_limit"].as<int>();
@@ -633,9 +777,21 @@ XSandboxConfig load_x_sandbox_config(const YAML::Node& x, const std::string& fil
       config_error(x["media_processing_polls"], file, "x.media_processing_polls must be between 1 and 100");
   }
   if (x["window_seconds"]) config.rate_window = std::chrono::seconds(x["window_seconds"].as<int>());
+  if (x["access_token_seconds"]) {
+    config.access_token_seconds = x["access_token_seconds"].as<int>();
+    if (config.access_token_seconds < 1 || config.access_token_seconds > 86400)
+      config_error(x["access_token_seconds"], file, "x.access_token_seconds must be between 1 and 86400");
+  }
+  for (const auto& node : x["oauth2_clients"]) {
+    reject_unknown_keys(node, {"client_id", "client_secret"}, file);
+    XSandboxConfig::OAuth2Client client;
+    client.client_id = node["client_id"].as<std::string>();
+    if (node["client_secret"]) client.client_secret = node["client_secret"].as<std::string>();
+    config.oauth2_clients.push_back(std::move(client));
+  }
   for (const auto& node : x["accounts"]) {
     reject_unknown_keys(node, {"username", "user_id", "consumer_key", "consumer_secret", "access_token",
-                               "access_token_secret"},
+                               "access_token_secret", "oauth2_client_id", "refresh_tokens"},
                         file);
     XSandboxConfig::Account account;
     account.username = node["username"].as<std::string>();
@@ -644,6 +800,13 @@ XSandboxConfig load_x_sandbox_config(const YAML::Node& x, const std::string& fil
     account.consumer_secret = node["consumer_secret"].as<std::string>();
     account.access_token = node["access_token"].as<std::string>();
     account.access_token_secret = node["access_token_secret"].as<std::string>();
+    if (node["oauth2_client_id"]) account.oauth2_client_id = node["oauth2_client_id"].as<std::string>();
+    for (const auto& token : node["refresh_tokens"]) account.refresh_tokens.push_back(token.as<std::string>());
+    const bool known_client =
+        std::any_of(config.oauth2_clients.begin(), config.oauth2_clients.end(),
+                    [&](const XSandboxConfig::OAuth2Client& c) { return c.client_id == account.oauth2_client_id; });
+    if (!account.refresh_tokens.empty() && !known_client)
+      config_error(node, file, "x.accounts: refresh_tokens need an oauth2_client_id listed in x.oauth2_clients");
     config.accounts.push_back(std::move(account));
   }
   return config;

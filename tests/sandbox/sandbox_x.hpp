@@ -1,8 +1,10 @@
 #pragma once
 // The X API v2 part of herald-sandbox: create post, user post timeline, and
 // the chunked media upload (initialize, append, finalize, status), with
-// OAuth 1.0a user-context signatures checked. GET /_sandbox/x/media lists the
-// media sessions (loopback only) so tests can see what arrived.
+// OAuth 1.0a user-context signatures or OAuth 2.0 user Bearer tokens checked;
+// the OAuth 2.0 token endpoint (POST /2/oauth2/token, refresh-token grant,
+// always rotating the refresh token). GET /_sandbox/x/media lists the media
+// sessions (loopback only) so tests can see what arrived.
 
 #include "tests/sandbox/sandbox_platform.hpp"
 
@@ -30,8 +32,21 @@ struct XSandboxConfig {
   /// One X account: the app's consumer pair and the user's access token pair.
   struct Account {
     std::string consumer_key, consumer_secret, access_token, access_token_secret, user_id, username;
+    /// The OAuth 2.0 client the refresh_tokens were granted to.
+    std::string oauth2_client_id = {};
+    /// Refresh tokens this user granted (offline.access); each works once.
+    std::vector<std::string> refresh_tokens = {};
+  };
+  /// An OAuth 2.0 client (an app's "Client ID"): confidential with a secret
+  /// (HTTP Basic at the token endpoint), public without one.
+  struct OAuth2Client {
+    std::string client_id;
+    std::string client_secret = {};
   };
   std::vector<Account> accounts;
+  std::vector<OAuth2Client> oauth2_clients;
+  /// expires_in of issued OAuth 2.0 access tokens (X: two hours).
+  int access_token_seconds = 7200;
   /// Creates allowed per account per window before a genuine 429.
   int create_limit = 100;
   /// Timeline reads allowed per account per window.
@@ -76,13 +91,31 @@ class XSandbox : public SandboxPlatform {
     State state = State::uploading;
     int polls = 0;                             // STATUS requests after FINALIZE
     std::string failure;                       // why processing fails, if it will
+    std::string auth;                          // "oauth1" or "oauth2": how INITIALIZE was authorized
     std::int64_t expires_at_ms = 0;
   };
-  std::optional<Account> authenticate(const httplib::Request& req, httplib::Response& res);
+  /// Whose refresh token it is, and which client may spend it.
+  struct Grant {
+    std::string user_id, client_id;
+  };
+  /// An issued OAuth 2.0 access token.
+  struct Bearer {
+    std::string user_id;
+    std::int64_t expires_ms = 0;
+  };
+  /// An authenticated account and how: "oauth1" or "oauth2".
+  struct Caller : Account {
+    std::string auth;
+  };
+  /// OAuth 1.0a or a Bearer token; the caller, or nothing when a 401 was sent.
+  std::optional<Caller> authenticate(const httplib::Request& req, httplib::Response& res);
+  std::optional<Caller> authenticate_bearer(std::string_view token, httplib::Response& res);
+  void load_grants_locked();
+  void token(const httplib::Request& req, httplib::Response& res);
   bool rate_limited(const Account& account, const std::string& route, int limit, httplib::Response& res);
   /// Auth, faults and the rate limit of one media route; the account, or
   /// nothing when the request was answered already.
-  std::optional<Account> media_gate(const httplib::Request& req, httplib::Response& res, std::string_view route);
+  std::optional<Caller> media_gate(const httplib::Request& req, httplib::Response& res, std::string_view route);
   std::string next_id_locked();
   void create(const httplib::Request& req, httplib::Response& res);
   void timeline(const httplib::Request& req, httplib::Response& res);
@@ -98,6 +131,9 @@ class XSandbox : public SandboxPlatform {
   std::set<std::string> nonces_;
   std::map<std::string, Window> windows_;  // by user id + route
   std::map<std::string, Media> media_;     // by media id
+  std::map<std::string, Grant> refresh_tokens_;   // live refresh tokens
+  std::map<std::string, Bearer> access_tokens_;   // issued access tokens
+  std::int64_t issued_ = 0;                       // tokens issued, for unique values
   std::int64_t last_id_ = 0;
 };
 

@@ -1,6 +1,7 @@
 // The wordpress connector against the in-process sandbox, over real HTTP on
 // loopback. (It lives here, not in tests/connectors/, because it links
 // herald_sandbox.)
+#include "connectors/json_fields.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"
 
 #include "connectors/http_client.hpp"
@@ -36,18 +37,6 @@ PublishRequest request_for(std::string post, std::string title, std::string key 
   request.composed.text = "<p>Hello from herald</p>";
   request.composed.excerpt = "A short summary";
   return request;
-}
-
-std::string message_of(const PublishResult& result) {
-  return std::visit(
-      [](const auto& r) -> std::string {
-        if constexpr (requires { r.message; }) {
-          return r.message;
-        } else {
-          return "published " + r.remote_id;
-        }
-      },
-      result);
 }
 
 // Passes requests on, but the first time a term is about to be created it

@@ -1,6 +1,7 @@
 // The youtube connector against the in-process sandbox, over real HTTP on
 // loopback: publishing an uploaded video, resumable uploads that survive an
 // interruption and a restart, and the error mapping.
+#include "connectors/json_fields.hpp"
 #include "connectors/youtube/youtube_connector.hpp"
 
 #include "connectors/http_client.hpp"
@@ -97,15 +98,6 @@ struct LoggingState : ConnectorState {
   WatchingClient& client;
   MemoryConnectorState inner;
 };
-
-std::string message_of(const PublishResult& result) {
-  return std::visit(
-      [](const auto& r) -> std::string {
-        if constexpr (requires { r.message; }) return r.message;
-        return "published";
-      },
-      result);
-}
 
 class YoutubeConnectorTest : public ::testing::Test {
  protected:

@@ -1,0 +1,97 @@
+#pragma once
+// What the status server (status_server) asks of the running daemon, and
+// the shapes it answers with. The server calls these on its own threads; the
+// daemon's implementation (in run.cpp) runs each call on the event loop with
+// asio::post and waits at most a deadline, so the server never touches loop
+// state; health() alone reads atomics and must never wait on the loop, so a
+// stuck loop shows on /healthz.
+
+#include "config/local_time.hpp"
+#include "config/settings.hpp"
+#include "scheduler/store.hpp"
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace herald {
+
+/// The loop did not answer within the deadline (the server answers 503).
+class BackendBusy : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// One channel as the status shows it.
+struct ChannelStatus {
+  std::string name;
+  ChannelKind kind = ChannelKind::x;
+  bool can_publish = true;       ///< false when its connector could not be built
+  std::string problem;           ///< why not (e.g. the credential file error); never a secret
+  std::optional<Pause> pause;    ///< this channel's own pause
+  std::map<State, int> counts;   ///< deliveries in the store by state
+  std::optional<StoredDelivery> next;  ///< the next delivery to go out (planned, waiting or retry_wait)
+};
+
+/// The daemon as a whole.
+struct DaemonStatus {
+  std::string version;
+  Instant started;
+  Instant now;
+  std::string timezone;              ///< the settings' zone
+  std::size_t posts = 0;             ///< in the running calendar
+  std::optional<Instant> last_reload;  ///< last calendar load attempt (start-up included)
+  bool last_reload_ok = true;
+  std::string last_reload_error;     ///< the rejected edit's errors, when last_reload_ok is false
+  std::optional<Pause> global_pause;
+  std::vector<ChannelStatus> channels;  ///< in the settings' order
+  std::map<State, int> counts;          ///< all channels
+};
+
+/// Which deliveries /api/v1/queue lists: by default every one not yet out
+/// (planned, waiting, held, sending, retry_wait) and the ones needing a
+/// person (failed, needs_review), ordered by planned time.
+struct QueueFilter {
+  std::string channel;          ///< empty: all channels
+  std::optional<State> state;   ///< only this state
+  int limit = 100;              ///< at most this many (1..1000)
+};
+
+/// The outcome of a POST: 200 with the delivery (if any), 404 unknown key or
+/// channel, 409 when the state does not allow it, 400 for a bad argument.
+struct ActionResult {
+  int http_status = 200;
+  std::string error;                    ///< for a person, when not 200
+  std::optional<StoredDelivery> delivery;  ///< the delivery after the action
+  std::vector<Pause> pauses;            ///< pause/resume: the pauses in force after it
+};
+
+/// /healthz: ok while the loop's heartbeat is fresh and the store writable.
+struct Health {
+  bool ok = true;
+  std::string reason;  ///< why not
+};
+
+class StatusBackend {
+ public:
+  virtual ~StatusBackend() = default;
+  virtual DaemonStatus status() = 0;
+  virtual std::vector<StoredDelivery> queue(const QueueFilter& filter) = 0;
+  virtual std::optional<StoredDelivery> delivery(const std::string& key) = 0;
+  /// Newest first; only events of `key` when it is not empty.
+  virtual std::vector<HistoryEvent> history(int limit, const std::string& key) = 0;
+  /// Pauses everything (empty channel) or one channel, with a reason, until a time or until resumed.
+  virtual ActionResult pause(const std::string& reason, const std::string& channel, std::optional<Instant> until) = 0;
+  virtual ActionResult resume(const std::string& channel) = 0;
+  /// A failed or needs_review delivery goes out again (planned, now).
+  virtual ActionResult retry(const std::string& key) = 0;
+  /// A person confirms a needs_review (or failed) delivery went out at `url`: published.
+  virtual ActionResult resolve(const std::string& key, const std::string& url) = 0;
+  virtual Health health() = 0;
+  /// Prometheus text exposition format (version 0.0.4).
+  virtual std::string metrics() = 0;
+};
+
+}  // namespace herald
