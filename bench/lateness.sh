@@ -14,6 +14,7 @@ cat > "$dir/herald.yaml" <<YAML
 calendar: calendar.yaml
 state_dir: state
 timezone: UTC
+status: {listen: "127.0.0.1:0"}
 channels:
   site: {kind: static, dir: site}
 YAML

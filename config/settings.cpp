@@ -140,8 +140,9 @@ std::optional<std::string> read_listen(YamlReader& r, const YAML::Node& node) {
     ok = (*s)[i] >= '0' && (*s)[i] <= '9';
     port = port * 10 + ((*s)[i] - '0');
   }
-  if (!ok || port < 1 || port > 65535) {
-    r.error(node, "status.listen must be HOST:PORT (port 1 to 65535) or unix:/PATH, not '" + *s + "'");
+  // Port 0 asks for any free port; the daemon logs the one it got.
+  if (!ok || port < 0 || port > 65535) {
+    r.error(node, "status.listen must be HOST:PORT (port 0 to 65535) or unix:/PATH, not '" + *s + "'");
     return std::nullopt;
   }
   return s;

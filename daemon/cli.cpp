@@ -6,14 +6,17 @@
 #include "daemon/journal_logger.hpp"
 #include "daemon/plan_output.hpp"
 #include "daemon/run.hpp"
+#include "daemon/status_client.hpp"
 #include "daemon/version.hpp"
 #include "scheduler/check.hpp"
 #include "scheduler/plan.hpp"
+#include "scheduler/state.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
 #include <ostream>
+#include <vector>
 
 namespace herald {
 
@@ -145,6 +148,62 @@ int cmd_plan(CliContext& ctx, const std::string& config, const PlanOptions& opt)
   return 0;
 }
 
+/// The options of the commands that ask the running daemon.
+struct ControlOptions {
+  std::string format = "table";
+  std::string channel;
+  std::string state;
+  int limit = 0;  ///< 0: the endpoint's default
+  std::string key;
+  std::string reason;
+  std::string until;
+  std::string url;
+};
+
+int cmd_control(CliContext& ctx, const std::string& config, const std::string& command, const ControlOptions& opt) {
+  Diagnostics diags;
+  auto settings = load_settings(config, SettingsEnvironment::from_process(), diags);
+  if (!settings) {
+    print_diagnostics(ctx.err, diags);
+    return kExitFailed;
+  }
+  // Channel names are checked here, as plan does, so a typo is a usage error.
+  if (!opt.channel.empty() && !settings->channel(opt.channel)) {
+    ctx.err << "herald " << command << ": unknown channel '" << opt.channel << "'\n";
+    return kExitUsage;
+  }
+  StatusClient client(*settings);
+  ControlContext c{*settings, client, opt.format == "json" ? OutputFormat::json : OutputFormat::table, ctx.out,
+                   ctx.err};
+  if (command == "status") return control_status(c);
+  if (command == "queue") return control_queue(c, opt.channel, opt.state, opt.limit);
+  if (command == "history") return control_history(c, opt.limit, opt.key);
+  if (command == "resume") return control_resume(c, opt.channel);
+  if (command == "retry") return control_retry(c, opt.key);
+  if (command == "resolve") return control_resolve(c, opt.key, opt.url);
+  // pause
+  if (opt.reason.find_first_not_of(" \t") == std::string::npos) {
+    ctx.err << "herald pause: --reason must say why\n";
+    return kExitUsage;
+  }
+  std::optional<Instant> until;
+  if (!opt.until.empty()) {
+    std::string error;
+    until = parse_instant_arg(opt.until, *settings->zone, error);
+    if (!until) {
+      ctx.err << "herald pause: --until '" << opt.until
+              << "': expected RFC 3339 (2027-03-02T18:00:00+01:00), a local time (2027-03-02 18:00) or a date\n";
+      return kExitUsage;
+    }
+    if (*until <= ctx.now) {
+      ctx.err << "herald pause: --until '" << opt.until << "' is " << local_display(*settings->zone, *until)
+              << ", which has passed\n";
+      return kExitUsage;
+    }
+  }
+  return control_pause(c, opt.reason, opt.channel, until);
+}
+
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, CliContext& ctx) {
@@ -171,21 +230,46 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
   auto* run_cmd = app.add_subcommand("run", "run the daemon: publish the calendar at its planned times");
   run_cmd->add_option("--config", config, "settings file");
 
-  std::string reason, channel, until;
-  auto* pause_cmd = app.add_subcommand("pause", "stop publishing (everything, or one channel) until resumed");
-  pause_cmd->add_option("--config", config, "settings file");
-  pause_cmd->add_option("--reason", reason, "why (shown in status and logs)")->required();
-  pause_cmd->add_option("--channel", channel, "only this channel");
-  pause_cmd->add_option("--until", until, "resume by itself at this time (a date or time)");
-  auto* resume_cmd = app.add_subcommand("resume", "publish again; overdue posts follow the late window");
-  resume_cmd->add_option("--config", config, "settings file");
-  resume_cmd->add_option("--channel", channel, "only this channel");
+  // The commands that ask the running daemon (daemon/control.hpp).
+  ControlOptions ctl;
+  auto control_command = [&](const char* name, const char* description) {
+    auto* cmd = app.add_subcommand(name, description);
+    cmd->add_option("--config", config, "settings file");
+    cmd->add_option("--format", ctl.format, "table or json (the endpoint's answer)")
+        ->check(CLI::IsMember({"table", "json"}));
+    return cmd;
+  };
+  std::vector<std::string> state_names;
+  for (int i = 0; i <= static_cast<int>(State::cancelled); ++i)
+    state_names.emplace_back(to_string(static_cast<State>(i)));
+
+  auto* status_cmd = control_command("status", "ask the running daemon how it is: calendar, pauses, channels");
+  auto* queue_cmd = control_command("queue", "list deliveries not yet out, and the ones needing a person");
+  queue_cmd->add_option("--channel", ctl.channel, "only this channel");
+  queue_cmd->add_option("--state", ctl.state, "only this state")->check(CLI::IsMember(state_names));
+  queue_cmd->add_option("--limit", ctl.limit, "at most this many (default 100)")->check(CLI::Range(1, 1000));
+  auto* history_cmd = control_command("history", "what happened, newest first");
+  history_cmd->add_option("--limit", ctl.limit, "at most this many events (default 50)")->check(CLI::Range(1, 1000));
+  history_cmd->add_option("--key", ctl.key, "only the events of this delivery");
+  auto* pause_cmd = control_command("pause", "stop publishing (everything, or one channel) until resumed");
+  pause_cmd->add_option("--reason", ctl.reason, "why (shown in status and logs)")->required();
+  pause_cmd->add_option("--channel", ctl.channel, "only this channel");
+  pause_cmd->add_option("--until", ctl.until,
+                        "resume by itself at this time: RFC 3339, or a local time (2027-03-02 18:00) or date");
+  auto* resume_cmd = control_command("resume", "publish again; overdue posts follow the late window");
+  resume_cmd->add_option("--channel", ctl.channel, "only this channel");
+  auto* retry_cmd = control_command("retry", "send a failed or needs_review delivery again");
+  retry_cmd->add_option("KEY", ctl.key, "the delivery (post@channel)")->required();
+  auto* resolve_cmd = control_command("resolve", "confirm a needs_review or failed delivery went out, at URL");
+  resolve_cmd->add_option("KEY", ctl.key, "the delivery (post@channel)")->required();
+  resolve_cmd->add_option("--url", ctl.url, "where it is published (http or https)")->required();
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     std::ostream& stream = e.get_exit_code() == 0 ? ctx.out : ctx.err;
-    return app.exit(e, stream, stream);
+    // Every usage error exits 2 (docs/commands.md), whatever CLI11's own code.
+    return app.exit(e, stream, stream) == 0 ? 0 : kExitUsage;
   }
   if (check->parsed()) return cmd_check(ctx, config);
   if (plan_cmd->parsed()) return cmd_plan(ctx, config, plan_opt);
@@ -193,30 +277,8 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
     JournalLogger log;
     return run_daemon(config, log);
   }
-  if (pause_cmd->parsed() || resume_cmd->parsed()) {
-    Diagnostics diags;
-    auto settings = load_settings(config, SettingsEnvironment::from_process(), diags);
-    if (!settings) {
-      print_diagnostics(ctx.err, diags);
-      return 1;
-    }
-    try {
-      if (resume_cmd->parsed()) return control_resume(*settings, channel, ctx.now, ctx.out, ctx.err);
-      std::optional<Instant> until_at;
-      if (!until.empty()) {
-        std::string error;
-        until_at = parse_instant_arg(until, *settings->zone, error);
-        if (!until_at) {
-          ctx.err << "herald pause: --until '" << until << "': expected a date or time\n";
-          return 2;
-        }
-      }
-      return control_pause(*settings, channel, reason, until_at, ctx.now, ctx.out, ctx.err);
-    } catch (const std::exception& e) {
-      ctx.err << "herald: cannot open the state directory " << settings->state_dir << ": " << e.what() << '\n';
-      return 1;
-    }
-  }
+  for (auto* cmd : {status_cmd, queue_cmd, history_cmd, pause_cmd, resume_cmd, retry_cmd, resolve_cmd})
+    if (cmd->parsed()) return cmd_control(ctx, config, cmd->get_name(), ctl);
   if (version->parsed()) {
     ctx.out << "herald " << kVersion << '\n';
     return 0;

@@ -1,23 +1,70 @@
 #pragma once
-// `herald pause` and `herald resume`. Until the status endpoint lands they
-// write the pause to the store directly and signal a running daemon (its pid
-// file in the state directory) to look again; this is the one place to move
-// when the endpoint arrives.
+// The commands that ask the running daemon through its status endpoint:
+// `herald status`, `queue`, `history`, `pause`, `resume`, `retry`, `resolve`.
+// Each runs one StatusClient request and prints the answer, a table for
+// people (times in the settings' zone) or the endpoint's JSON as is. The
+// table writers are pure, so tests pin their text.
 
 #include "config/settings.hpp"
+#include "daemon/status_client.hpp"
 
+#include <boost/json/object.hpp>
+
+#include <filesystem>
 #include <iosfwd>
 #include <optional>
 #include <string>
 
 namespace herald {
 
-/// Pauses everything (empty channel) or one channel. Returns an exit code.
-int control_pause(const Settings& settings, const std::string& channel, const std::string& reason,
-                  std::optional<Instant> until, Instant now, std::ostream& out, std::ostream& err);
-/// Lifts a pause. Returns an exit code (1 when nothing was paused).
-int control_resume(const Settings& settings, const std::string& channel, Instant now, std::ostream& out,
-                   std::ostream& err);
+/// Exit codes of the control commands (docs/commands.md).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;      ///< the daemon refused the request (4xx) or it failed
+inline constexpr int kExitUsage = 2;       ///< bad arguments
+inline constexpr int kExitNotRunning = 3;  ///< nothing answers at status.listen
+
+/// `--format`: a table for people, or the endpoint's JSON.
+enum class OutputFormat { table, json };
+
+/// What a control command needs: the settings (zone, channels), the client and where to write.
+struct ControlContext {
+  const Settings& settings;
+  StatusClient& client;
+  OutputFormat format = OutputFormat::table;
+  std::ostream& out;
+  std::ostream& err;
+};
+
+/// Each runs one request and prints the answer; returns the exit code.
+int control_status(ControlContext& ctx);
+/// Empty channel/state: all; limit 0: the endpoint's default (100).
+int control_queue(ControlContext& ctx, const std::string& channel, const std::string& state, int limit);
+/// limit 0: the endpoint's default (50); empty key: every event.
+int control_history(ControlContext& ctx, int limit, const std::string& key);
+/// Empty channel: everything.
+int control_pause(ControlContext& ctx, const std::string& reason, const std::string& channel,
+                  std::optional<Instant> until);
+/// Empty channel: the global pause.
+int control_resume(ControlContext& ctx, const std::string& channel);
+/// A failed or needs_review delivery goes out again.
+int control_retry(ControlContext& ctx, const std::string& key);
+/// A person confirms a needs_review or failed delivery is out at `url`.
+int control_resolve(ControlContext& ctx, const std::string& key, const std::string& url);
+
+/// The exit code for a failed request: kExitNotRunning or kExitFailed.
+int exit_code(const StatusError& error);
+
+/// `herald status`: version, uptime, calendar, the global pause, a row per channel.
+void write_status_table(std::ostream& out, const boost::json::object& status, const date::time_zone& zone);
+/// `herald queue`: a row per delivery; `limit` is the one asked for (to say when the list was cut).
+void write_queue_table(std::ostream& out, const boost::json::object& answer, const date::time_zone& zone,
+                       int limit);
+/// `herald history`: a row per event, newest first.
+void write_history_table(std::ostream& out, const boost::json::object& answer, const date::time_zone& zone,
+                         int limit);
+
+/// A time as the tables show it: `2027-03-02 10:05 +01:00` in `zone`.
+std::string local_display(const date::time_zone& zone, Instant at);
 
 /// The pid file of a running daemon, in its state directory.
 std::filesystem::path pid_file(const Settings& settings);

@@ -240,8 +240,8 @@ void Dispatcher::pump(const std::string& channel) {
   if (!has_connector && !pause) {
     if (st.warned_no_connector) return;
     st.warned_no_connector = true;
-    log_.warning("channel " + channel + ": no connector for a " + std::string(to_string(cs->kind)) +
-                 " channel in this build; its deliveries wait");
+    log_.warning("channel " + channel + " (" + std::string(to_string(cs->kind)) +
+                 ") cannot publish; its deliveries wait until its credentials are fixed and the calendar reloaded");
     return;
   }
   // Only this channel's deliveries: every channel pumps, so a scan of all of
@@ -299,6 +299,7 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
   const Instant now = clock_.now();
   fault_point("before_result_commit");
   if (auto* unsure = std::get_if<Unsure>(&result)) {
+    if (on_result) on_result(channel, result, d->planned, now);
     // The post may exist: look before leaping. The channel stays busy until
     // the lookup answers, so nothing else overtakes this delivery.
     const Post* post = cal_ ? cal_->calendar.find(d->post) : nullptr;
@@ -329,6 +330,7 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
     });
     return;
   }
+  if (on_result) on_result(channel, result, d->planned, now);
   if (auto* p = std::get_if<Published>(&result)) {
     store_.mark_published(key, p->remote_id, p->url, now);
     log_.info(key + ": sending -> published " + p->url);
@@ -355,6 +357,31 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
     pause(channel, "credentials rejected: " + a->message, std::nullopt);
   }
   if (on_change) on_change();
+}
+
+Dispatcher::ManualResult Dispatcher::retry_by_hand(const std::string& key) {
+  auto d = store_.get(key);
+  if (!d) return {404, "no delivery '" + key + "'"};
+  if (!transition(d->state, Event::retry_requested))
+    return {409, key + " is " + std::string(to_string(d->state)) + "; only failed and needs_review deliveries can be retried"};
+  // Planned again at its old instant, so it is due at once and goes before
+  // later deliveries of its channel; the late window is not applied to it:
+  // a person asked for it now.
+  change(*d, Event::retry_requested, "asked for by a person");
+  if (on_change) on_change();
+  return {};
+}
+
+Dispatcher::ManualResult Dispatcher::resolve_by_hand(const std::string& key, const std::string& url) {
+  auto d = store_.get(key);
+  if (!d) return {404, "no delivery '" + key + "'"};
+  if (!transition(d->state, Event::resolved))
+    return {409, key + " is " + std::string(to_string(d->state)) +
+                     "; only needs_review and failed deliveries can be resolved by hand"};
+  store_.mark_published(key, d->remote_id, url, clock_.now(), std::string(to_string(Event::resolved)));
+  log_.info(key + ": " + std::string(to_string(d->state)) + " -> published " + url + " (resolved by a person)");
+  if (on_change) on_change();
+  return {};
 }
 
 std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {

@@ -103,6 +103,22 @@ class Dispatcher {
 
   /// Called when any delivery was published, so waiting ones can go.
   std::function<void()> on_change;
+  /// Called with what each create request came to (metrics): the channel,
+  /// the result, the delivery's planned instant, and now.
+  std::function<void(const std::string& channel, const PublishResult& result, Instant planned, Instant now)> on_result;
+
+  /// What a person's action came to: 200, or 404 (no such delivery) or 409
+  /// (its state does not allow it) with the reason.
+  struct ManualResult {
+    int status = 200;
+    std::string error;
+  };
+  /// `herald retry KEY`: a failed or needs_review delivery is planned again,
+  /// due now, with its full retries.
+  ManualResult retry_by_hand(const std::string& key);
+  /// `herald resolve KEY --url U`: a person confirms a needs_review or failed
+  /// delivery went out at `url`; it is published (posts linking to it can go).
+  ManualResult resolve_by_hand(const std::string& key, const std::string& url);
 
   /// Whether a channel is paused now (globally or itself), and why.
   std::optional<Pause> pause_of(const std::string& channel) const;

@@ -22,8 +22,18 @@ void fault_point(const char* name) {
   const long wanted = colon == std::string::npos ? 1 : std::atol(s.c_str() + colon + 1);
   if (++hits >= wanted) ::kill(::getpid(), SIGKILL);
 }
+
+void stall_point(const char* name) {
+  static const char* spec = std::getenv("HERALD_STALL");
+  if (!spec || !*spec) return;
+  const std::string s = spec;
+  const auto colon = s.find(':');
+  if (colon == std::string::npos || s.compare(0, colon, name) != 0) return;
+  ::sleep(static_cast<unsigned>(std::atoi(s.c_str() + colon + 1)));
+}
 #else
 void fault_point(const char*) {}
+void stall_point(const char*) {}
 #endif
 
 }  // namespace herald

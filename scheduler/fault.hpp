@@ -8,4 +8,9 @@ namespace herald {
 /// Dies here if the environment names this point. A no-op in normal builds.
 void fault_point(const char* name);
 
+/// With HERALD_STALL=NAME:SECONDS, blocks the calling thread that long each
+/// time it is reached (a stuck event loop, for the /healthz test). A no-op
+/// in normal builds.
+void stall_point(const char* name);
+
 }  // namespace herald

@@ -338,17 +338,31 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
 std::optional<StoredDelivery> Store::get(const std::string& key) { return select_delivery(*db_, key); }
 
 std::vector<StoredDelivery> Store::in_states(std::initializer_list<State> states, const std::string& channel) {
+  return in_states(std::vector<State>(states), channel, -1);
+}
+
+std::vector<StoredDelivery> Store::in_states(const std::vector<State>& states, const std::string& channel, int limit) {
   std::vector<StoredDelivery> out;
-  if (states.size() == 0) return out;
+  if (states.empty()) return out;
   std::string sql = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE state IN (";
   for (std::size_t i = 0; i < states.size(); ++i) sql += i == 0 ? "?" : ", ?";
   sql += channel.empty() ? ")" : ") AND channel = ?";
   sql += " ORDER BY planned, key";
+  if (limit >= 0) sql += " LIMIT " + std::to_string(limit);
   SQLite::Statement q(*db_, sql);
   int i = 1;
   for (State s : states) q.bind(i++, state_text(s));
   if (!channel.empty()) q.bind(i, channel);
   while (q.executeStep()) out.push_back(read_delivery(q));
+  return out;
+}
+
+std::map<std::string, std::map<State, int>> Store::counts() {
+  std::map<std::string, std::map<State, int>> out;
+  SQLite::Statement q(*db_, "SELECT channel, state, count(*) FROM deliveries GROUP BY channel, state");
+  while (q.executeStep()) {
+    if (auto state = parse_state(q.getColumn(1).getString())) out[q.getColumn(0).getString()][*state] = q.getColumn(2).getInt();
+  }
   return out;
 }
 
@@ -406,7 +420,7 @@ void Store::mark_sending(const std::string& key, const std::string& sent_text, I
 }
 
 void Store::mark_published(const std::string& key, const std::string& remote_id, const std::string& url,
-                           Instant now) {
+                           Instant now, const std::string& event) {
   WriteTransaction tx(*db_);
   const auto old = select_delivery(*db_, key);
   if (!old) throw std::runtime_error("mark_published: no delivery " + key);
@@ -418,7 +432,7 @@ void Store::mark_published(const std::string& key, const std::string& remote_id,
   q.bind(3, to_db(now));
   q.bind(4, key);
   q.exec();
-  append_event(*db_, now, key, "published", state_text(old->state), state_text(State::published), url);
+  append_event(*db_, now, key, event, state_text(old->state), state_text(State::published), url);
   tx.commit();
 }
 

@@ -8,6 +8,7 @@
 #include "scheduler/state.hpp"
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -97,6 +98,10 @@ class Store {
   /// Deliveries in any of these states (of one channel, if given), ordered by
   /// planned time then key.
   std::vector<StoredDelivery> in_states(std::initializer_list<State> states, const std::string& channel = {});
+  /// The same, at most `limit` of them (all when negative).
+  std::vector<StoredDelivery> in_states(const std::vector<State>& states, const std::string& channel, int limit);
+  /// How many deliveries each channel has in each state (absent: none).
+  std::map<std::string, std::map<State, int>> counts();
   std::vector<StoredDelivery> all();
 
   /// Moves a delivery to a state with an event line; `detail` becomes
@@ -105,7 +110,10 @@ class Store {
   bool set_state(const std::string& key, State to, const std::string& event, const std::string& detail, Instant now);
   /// `sending`, attempts + 1, the text as sent; committed with synchronous=FULL.
   void mark_sending(const std::string& key, const std::string& sent_text, Instant now);
-  void mark_published(const std::string& key, const std::string& remote_id, const std::string& url, Instant now);
+  /// `published` with the platform's id and URL; `event` names it in the
+  /// history ("resolved" when a person confirmed it).
+  void mark_published(const std::string& key, const std::string& remote_id, const std::string& url, Instant now,
+                      const std::string& event = "published");
   void mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now);
 
   void set_pause(const Pause& pause, Instant now);

@@ -204,7 +204,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"remote_listen", kHead + "status: {listen: 0.0.0.0:8787}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
                 {kF + "3:18: error: status.listen '0.0.0.0:8787' is not a loopback address; set status.allow_remote: true to expose the status endpoint"}},
         BadCase{"bad_listen", kHead + "status: {listen: localhost}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
-                {kF + "3:18: error: status.listen must be HOST:PORT (port 1 to 65535) or unix:/PATH, not 'localhost'"}},
+                {kF + "3:18: error: status.listen must be HOST:PORT (port 0 to 65535) or unix:/PATH, not 'localhost'"}},
         BadCase{"own_domain_with_scheme", kHead + "links: {own_domains: [https://example.nl]}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
                 {kF + "3:23: error: links.own_domains: 'https://example.nl' must be a domain name such as example.nl, without scheme or path"}},
         BadCase{"no_channels", kHead, {kF + "1:1: error: settings define no channels"}},

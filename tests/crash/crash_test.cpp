@@ -63,7 +63,7 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
     std::ofstream(dir / "credentials" / "x") << testing::sandbox_x_credentials();
     std::filesystem::permissions(dir / "credentials" / "x", std::filesystem::perms::owner_read);
     std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
-                                          "timezone: UTC\nchannels:\n  site: {kind: x, account: sandbox_herald, "
+                                          "timezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\nchannels:\n  site: {kind: x, account: sandbox_herald, "
                                           "credentials: x, api_base: \""
                                        << sandbox_->base_url() << "\"}\n";
   } else {
@@ -72,6 +72,7 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
     std::ofstream(dir / "herald.yaml") << R"(calendar: calendar.yaml
 state_dir: state
 timezone: UTC
+status: {listen: "127.0.0.1:0"}
 channels:
   site: {kind: static, dir: site, url: "https://example.nl/{post}/", after: "echo \"$HERALD_KEY\" >> ../creates.log"}
 )";

@@ -34,6 +34,7 @@ class DaemonRun : public ::testing::Test {
     std::ofstream(dir_ / "herald.yaml") << R"(calendar: calendar.yaml
 state_dir: state
 timezone: Europe/Amsterdam
+status: {listen: "127.0.0.1:0"}
 channels:
   site: {kind: static, dir: site, url: "https://example.nl/news/{post}/"}
 )";
@@ -104,30 +105,6 @@ TEST_F(DaemonRun, RefusesToStartOnABrokenCalendar) {
   auto herald = start();
   EXPECT_EQ(herald->wait(20s), 1);
   EXPECT_NE(read_file((dir_ / "herald.log").string()).find("<3>"), std::string::npos);
-}
-
-TEST_F(DaemonRun, PauseFromTheCommandLineHoldsAndSurvivesARestart) {
-  write_calendar("posts:\n" + post("held", utc_in(3s), "wait"));
-  auto pause = testing::run_process({HERALD_BINARY, "pause", "--config", (dir_ / "herald.yaml").string(), "--reason",
-                                     "storm in the news"});
-  ASSERT_EQ(pause.exit_code, 0) << pause.err;
-  auto herald = start();
-  ASSERT_TRUE(eventually([&] { return read_file((dir_ / "herald.log").string()).find("held@site: planned -> held") != std::string::npos; }, 15s));
-  herald->signal(SIGTERM);
-  ASSERT_EQ(herald->wait(20s), 0);
-  herald = start();  // the pause is in the store: still held after a restart
-  auto count = [](const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-  };
-  ASSERT_TRUE(eventually([&] { return count(read_file((dir_ / "herald.log").string()), "herald started") == 2; }, 15s));
-  EXPECT_FALSE(std::filesystem::exists(dir_ / "site" / "held.md"));
-  auto resume = testing::run_process({HERALD_BINARY, "resume", "--config", (dir_ / "herald.yaml").string()});
-  ASSERT_EQ(resume.exit_code, 0) << resume.err;
-  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(dir_ / "site" / "held.md"); }, 15s));
-  herald->signal(SIGTERM);
-  EXPECT_EQ(herald->wait(20s), 0);
 }
 
 }  // namespace

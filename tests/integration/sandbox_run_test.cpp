@@ -47,6 +47,7 @@ struct Platform {
 };
 
 std::string platform_name(const ::testing::TestParamInfo<Platform>& info) { return info.param.name; }
+void PrintTo(const Platform& platform, std::ostream* out) { *out << platform.name; }
 
 const std::vector<Platform>& platforms() {
   static const std::vector<Platform> all{
@@ -89,7 +90,7 @@ class SandboxRun : public ::testing::TestWithParam<Platform> {
     std::ofstream(dir_ / "credentials" / p.name) << p.credentials;
     std::filesystem::permissions(dir_ / "credentials" / p.name, std::filesystem::perms::owner_read);
     std::ofstream(dir_ / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
-                                           "timezone: Europe/Amsterdam\nchannels:\n  "
+                                           "timezone: Europe/Amsterdam\nstatus: {listen: \"127.0.0.1:0\"}\nchannels:\n  "
                                         << p.name << ": " << replace_all(p.channel, "API", sandbox_->base_url())
                                         << "\n";
   }
@@ -190,7 +191,7 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
   std::filesystem::copy_file(HERALD_SOURCE_DIR "/examples/media/voorjaarsbeurt.png", dir / "photo.png");
   const std::string api = sandbox.base_url();
   std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
-                                        "timezone: Europe/Amsterdam\n"
+                                        "timezone: Europe/Amsterdam\nstatus: {listen: \"127.0.0.1:0\"}\n"
                                         "links: {own_domains: [blog.example.com], utm: {source: \"{channel}\", "
                                         "medium: social}}\n"
                                         "channels:\n"

@@ -295,6 +295,56 @@ TEST_F(DispatcherTest, PermanentErrorFailsAtOnce) {
   EXPECT_EQ(connector_.creates.size(), 1u);
 }
 
+TEST_F(DispatcherTest, APersonRetriesAFailedDeliveryWithItsFullRetries) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  connector_.script = {Failed{"rejected"}};
+  auto& d = start();
+  std::vector<std::string> results;
+  d.on_result = [&](const std::string& channel, const PublishResult& r, Instant planned, Instant now) {
+    results.push_back(channel + " " + std::to_string(r.index()) + " late " +
+                      std::to_string((now - planned).count()));
+  };
+  run_until(k0900 + 1h);
+  ASSERT_EQ(state("a@x"), State::failed);
+  EXPECT_EQ(d.retry_by_hand("nope@x").status, 404);
+  clock_.set(k0900 + 2h);
+  auto r = d.retry_by_hand("a@x");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(state("a@x"), State::planned);
+  d.pump("x");  // due at once, although long past its planned time
+  EXPECT_EQ(state("a@x"), State::published);
+  EXPECT_EQ(connector_.creates.size(), 2u);
+  auto again = d.retry_by_hand("a@x");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_NE(again.error.find("published"), std::string::npos) << again.error;
+  // Each create request reported once, with how late it came back.
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0], "x 2 late 0");      // Failed
+  EXPECT_EQ(results[1], "x 0 late 7200");  // Published, two hours after its planned time
+  EXPECT_EQ(store_->history(1, "a@x")[0].event, "published");
+}
+
+TEST_F(DispatcherTest, APersonResolvesANeedsReviewDeliveryAndItsDependentsGo) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n"
+           "  - {id: b, at: 2027-03-02 09:30, channels: [x], text: \"see {link a}\"}\n");
+  connector_.script = {Unsure{"no answer"}};
+  connector_.lookup_result = Unknown{"timeline unavailable"};
+  auto& d = start();
+  run_until(k0900 + 1h);
+  ASSERT_EQ(state("a@x"), State::needs_review);
+  EXPECT_EQ(state("b@x"), State::waiting);
+  EXPECT_EQ(d.resolve_by_hand("b@x", "https://x.com/a/status/1").status, 409);
+  auto r = d.resolve_by_hand("a@x", "https://x.com/a/status/42");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(state("a@x"), State::published);
+  EXPECT_EQ(store_->get("a@x")->url, "https://x.com/a/status/42");
+  EXPECT_EQ(store_->history(1, "a@x")[0].event, "resolved");
+  run_until(k0900 + 2h);
+  EXPECT_EQ(state("b@x"), State::published);
+  EXPECT_EQ(connector_.creates.back().composed.text, "see https://x.com/a/status/42");
+  EXPECT_EQ(connector_.creates.size(), 2u) << "a was never sent again";
+}
+
 TEST_F(DispatcherTest, AuthFailurePausesTheChannel) {
   load(kX, R"(posts:
   - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}

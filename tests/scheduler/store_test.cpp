@@ -667,6 +667,22 @@ TEST_F(StoreTest, HistoryIsNewestFirstLimitedAndFilteredByKey) {
 
 // ---- maintenance and concurrency -------------------------------------------------
 
+TEST_F(StoreTest, CountsByChannelAndStateAndALimitedQueue) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0), pd("b@x", T0 + 1h), pd("c@x", T0 + 2h), pd("a@facebook", T0)});
+  send(*s, "a@x");
+  s->mark_published("a@x", "7", "https://x.com/a/status/7", T0);
+  auto counts = s->counts();
+  EXPECT_EQ(counts["x"][State::planned], 2);
+  EXPECT_EQ(counts["x"][State::published], 1);
+  EXPECT_EQ(counts["facebook"][State::planned], 1);
+  EXPECT_FALSE(counts["x"].contains(State::failed));
+  auto first = s->in_states(std::vector<State>{State::planned}, "x", 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].key, "b@x");
+  EXPECT_EQ(s->in_states(std::vector<State>{State::planned, State::published}, "", -1).size(), 4u);
+}
+
 TEST_F(StoreTest, IntegrityCheckPasses) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});

@@ -1,0 +1,379 @@
+#include "daemon/status_json.hpp"
+
+#include <boost/json.hpp>
+
+#include <array>
+#include <cctype>
+
+namespace herald::status_json {
+
+namespace {
+
+constexpr std::array kStates = {State::planned,   State::waiting, State::held,         State::sending,  State::retry_wait,
+                                State::published, State::failed,  State::needs_review, State::cancelled};
+
+constexpr int kMaxLimit = 1000;
+constexpr std::size_t kMaxUrl = 2048;
+
+boost::json::value time_or_null(const std::optional<Instant>& at) {
+  if (!at) return nullptr;
+  return boost::json::value(format_utc(*at));
+}
+
+boost::json::value pause_or_null(const std::optional<Pause>& p) {
+  if (!p) return nullptr;
+  return pause(*p);
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// The body as a JSON object; an empty (or blank) body is an empty object.
+std::optional<boost::json::object> body_object(std::string_view body, std::string& error) {
+  if (trim(body).empty()) return boost::json::object{};
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(body, ec);
+  if (ec) {
+    error = "the body is not valid JSON";
+    return std::nullopt;
+  }
+  if (!v.is_object()) {
+    error = "the body must be a JSON object";
+    return std::nullopt;
+  }
+  return std::move(v.as_object());
+}
+
+bool only_fields(const boost::json::object& o, std::initializer_list<std::string_view> allowed, std::string& error) {
+  for (const auto& kv : o) {
+    bool known = false;
+    for (auto a : allowed) known = known || kv.key() == a;
+    if (!known) {
+      error = "unknown field '" + std::string(kv.key()) + "'";
+      return false;
+    }
+  }
+  return true;
+}
+
+// An optional string field: absent or null gives "", another type is an error.
+bool string_field(const boost::json::object& o, std::string_view name, std::string& out, std::string& error) {
+  auto it = o.find(name);
+  if (it == o.end() || it->value().is_null()) return true;
+  if (!it->value().is_string()) {
+    error = "'" + std::string(name) + "' must be a string";
+    return false;
+  }
+  out = std::string(it->value().as_string());
+  return true;
+}
+
+bool one_value(const Query& query, const std::string& name, std::optional<std::string>& out, std::string& error) {
+  auto [lo, hi] = query.equal_range(name);
+  if (lo == hi) return true;
+  if (std::next(lo) != hi) {
+    error = "'" + name + "' given more than once";
+    return false;
+  }
+  out = lo->second;
+  return true;
+}
+
+bool known_params(const Query& query, std::initializer_list<std::string_view> allowed, std::string& error) {
+  for (const auto& [name, value] : query) {
+    bool known = false;
+    for (auto a : allowed) known = known || name == a;
+    if (!known) {
+      error = "unknown parameter '" + name + "'";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<int> parse_limit(const std::optional<std::string>& text, int fallback, std::string& error) {
+  if (!text) return fallback;
+  const std::string msg = "limit must be a whole number from 1 to " + std::to_string(kMaxLimit);
+  if (text->empty() || text->size() > 4) {
+    error = msg;
+    return std::nullopt;
+  }
+  int n = 0;
+  for (char c : *text) {
+    if (c < '0' || c > '9') {
+      error = msg;
+      return std::nullopt;
+    }
+    n = n * 10 + (c - '0');
+  }
+  if (n < 1 || n > kMaxLimit) {
+    error = msg;
+    return std::nullopt;
+  }
+  return n;
+}
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+bool http_url(std::string_view url) {
+  std::size_t rest = 0;
+  if (starts_with_nocase(url, "https://")) rest = 8;
+  else if (starts_with_nocase(url, "http://")) rest = 7;
+  else return false;
+  if (url.size() > kMaxUrl) return false;
+  for (unsigned char c : url)
+    if (c <= 0x20 || c == 0x7F) return false;
+  // A host must follow the scheme.
+  const std::size_t host_end = url.find_first_of("/?#", rest);
+  std::string_view authority = url.substr(rest, host_end == std::string_view::npos ? url.npos : host_end - rest);
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
+  return !authority.empty() && authority.front() != ':';
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+boost::json::object delivery(const StoredDelivery& d, const date::time_zone& zone) {
+  boost::json::object o;
+  o["key"] = d.key;
+  o["post"] = d.post;
+  o["channel"] = d.channel;
+  o["state"] = to_string(d.state);
+  o["planned"] = format_utc(d.planned);
+  o["local"] = format_local(zone, d.planned);
+  o["attempts"] = d.attempts;
+  o["next_attempt"] = time_or_null(d.next_attempt);
+  o["remote_id"] = d.remote_id;
+  o["url"] = d.url;
+  o["last_error"] = d.last_error;
+  o["text"] = d.sent_text;
+  return o;
+}
+
+boost::json::object pause(const Pause& p) {
+  boost::json::object o;
+  o["channel"] = p.channel;
+  o["reason"] = p.reason;
+  o["since"] = format_utc(p.since);
+  o["until"] = time_or_null(p.until);
+  return o;
+}
+
+boost::json::object counts(const std::map<State, int>& by_state) {
+  boost::json::object o;
+  for (State s : kStates) {
+    auto it = by_state.find(s);
+    o[to_string(s)] = it == by_state.end() ? 0 : it->second;
+  }
+  return o;
+}
+
+boost::json::object status(const DaemonStatus& s, const date::time_zone& zone) {
+  boost::json::object o;
+  o["version"] = s.version;
+  o["started"] = format_utc(s.started);
+  o["now"] = format_utc(s.now);
+  o["timezone"] = s.timezone;
+  o["posts"] = s.posts;
+  boost::json::object calendar;
+  calendar["last_reload"] = time_or_null(s.last_reload);
+  calendar["ok"] = s.last_reload_ok;
+  calendar["error"] = s.last_reload_error;
+  o["calendar"] = std::move(calendar);
+  o["paused"] = pause_or_null(s.global_pause);
+  o["counts"] = counts(s.counts);
+  boost::json::array channels;
+  for (const auto& c : s.channels) {
+    boost::json::object ch;
+    ch["name"] = c.name;
+    ch["kind"] = to_string(c.kind);
+    ch["can_publish"] = c.can_publish;
+    ch["problem"] = c.problem;
+    ch["paused"] = pause_or_null(c.pause);
+    ch["counts"] = counts(c.counts);
+    if (c.next) ch["next"] = delivery(*c.next, zone);
+    else ch["next"] = nullptr;
+    channels.emplace_back(std::move(ch));
+  }
+  o["channels"] = std::move(channels);
+  return o;
+}
+
+boost::json::object queue(const std::vector<StoredDelivery>& deliveries, const date::time_zone& zone) {
+  boost::json::array list;
+  for (const auto& d : deliveries) list.emplace_back(delivery(d, zone));
+  boost::json::object o;
+  o["deliveries"] = std::move(list);
+  return o;
+}
+
+boost::json::object history(const std::vector<HistoryEvent>& events) {
+  boost::json::array list;
+  for (const auto& e : events) {
+    boost::json::object o;
+    o["id"] = e.id;
+    o["at"] = format_utc(e.at);
+    o["key"] = e.key;
+    o["event"] = e.event;
+    o["from"] = e.from_state;
+    o["to"] = e.to_state;
+    o["detail"] = e.detail;
+    list.emplace_back(std::move(o));
+  }
+  boost::json::object o;
+  o["events"] = std::move(list);
+  return o;
+}
+
+boost::json::object pauses(const std::vector<Pause>& in_force) {
+  boost::json::array list;
+  for (const auto& p : in_force) list.emplace_back(pause(p));
+  boost::json::object o;
+  o["pauses"] = std::move(list);
+  return o;
+}
+
+boost::json::object delivery_result(const std::optional<StoredDelivery>& d, const date::time_zone& zone) {
+  boost::json::object o;
+  if (d) o["delivery"] = delivery(*d, zone);
+  else o["delivery"] = nullptr;
+  return o;
+}
+
+boost::json::object health(const Health& h) {
+  boost::json::object o;
+  o["status"] = h.ok ? "ok" : "unhealthy";
+  if (!h.ok) o["reason"] = h.reason;
+  return o;
+}
+
+boost::json::object error(std::string_view message) {
+  boost::json::object o;
+  o["error"] = message;
+  return o;
+}
+
+std::string serialize(const boost::json::value& v) { return boost::json::serialize(v); }
+
+std::optional<PauseRequest> parse_pause(std::string_view body, std::string& error) {
+  auto o = body_object(body, error);
+  if (!o || !only_fields(*o, {"reason", "channel", "until"}, error)) return std::nullopt;
+  PauseRequest r;
+  std::string until;
+  if (!string_field(*o, "reason", r.reason, error) || !string_field(*o, "channel", r.channel, error) ||
+      !string_field(*o, "until", until, error))
+    return std::nullopt;
+  if (trim(r.reason).empty()) {
+    error = "'reason' is required: say why publishing is paused";
+    return std::nullopt;
+  }
+  if (!until.empty()) {
+    std::string why;
+    auto ts = parse_timestamp(until, why);
+    if (!ts) {
+      error = "'until' is not an RFC 3339 time: " + why;
+      return std::nullopt;
+    }
+    const Instant* at = std::get_if<Instant>(&*ts);
+    if (!at) {
+      error = "'until' needs a UTC offset or Z (e.g. 2027-03-02T09:00:00Z)";
+      return std::nullopt;
+    }
+    r.until = *at;
+  }
+  return r;
+}
+
+std::optional<std::string> parse_resume(std::string_view body, std::string& error) {
+  auto o = body_object(body, error);
+  if (!o || !only_fields(*o, {"channel"}, error)) return std::nullopt;
+  std::string channel;
+  if (!string_field(*o, "channel", channel, error)) return std::nullopt;
+  return channel;
+}
+
+std::optional<std::string> parse_resolve(std::string_view body, std::string& error) {
+  auto o = body_object(body, error);
+  if (!o || !only_fields(*o, {"url"}, error)) return std::nullopt;
+  std::string url;
+  if (!string_field(*o, "url", url, error)) return std::nullopt;
+  if (!http_url(url)) {
+    error = "'url' must be the http(s) URL where the post went out";
+    return std::nullopt;
+  }
+  return url;
+}
+
+bool parse_empty(std::string_view body, std::string& error) {
+  auto o = body_object(body, error);
+  return o && only_fields(*o, {}, error);
+}
+
+std::optional<QueueFilter> parse_queue_query(const Query& query, std::string& error) {
+  if (!known_params(query, {"channel", "state", "limit"}, error)) return std::nullopt;
+  std::optional<std::string> channel, state, limit;
+  if (!one_value(query, "channel", channel, error) || !one_value(query, "state", state, error) ||
+      !one_value(query, "limit", limit, error))
+    return std::nullopt;
+  QueueFilter f;
+  if (channel) f.channel = *channel;
+  if (state && !state->empty()) {
+    f.state = parse_state(*state);
+    if (!f.state) {
+      error = "unknown state '" + *state +
+              "' (planned, waiting, held, sending, retry_wait, published, failed, needs_review or cancelled)";
+      return std::nullopt;
+    }
+  }
+  auto n = parse_limit(limit, 100, error);
+  if (!n) return std::nullopt;
+  f.limit = *n;
+  return f;
+}
+
+std::optional<HistoryQuery> parse_history_query(const Query& query, std::string& error) {
+  if (!known_params(query, {"limit", "key"}, error)) return std::nullopt;
+  std::optional<std::string> key, limit;
+  if (!one_value(query, "key", key, error) || !one_value(query, "limit", limit, error)) return std::nullopt;
+  HistoryQuery h;
+  if (key) h.key = *key;
+  auto n = parse_limit(limit, 50, error);
+  if (!n) return std::nullopt;
+  h.limit = *n;
+  return h;
+}
+
+std::optional<std::string> percent_decode(std::string_view segment) {
+  std::string out;
+  out.reserve(segment.size());
+  for (std::size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      out += segment[i];
+      continue;
+    }
+    if (i + 2 >= segment.size()) return std::nullopt;
+    const int hi = hex_value(segment[i + 1]), lo = hex_value(segment[i + 2]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    const char c = static_cast<char>(hi * 16 + lo);
+    if (c == '\0') return std::nullopt;
+    out += c;
+    i += 2;
+  }
+  return out;
+}
+
+}  // namespace herald::status_json

@@ -1,0 +1,335 @@
+// The status page (daemon/status_page.cpp): the document itself, and what a
+// person sees when headless Chromium loads it against a canned API that
+// follows the status API's JSON contract.
+
+#include "daemon/status_page.hpp"
+#include "tests/support/browser.hpp"
+#include "tests/support/process.hpp"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace herald {
+namespace {
+
+using herald::testing::BrowserPage;
+using herald::testing::load_page;
+
+// --- the document, without a browser -------------------------------------
+
+TEST(StatusPageHtml, IsOneSelfContainedDocument) {
+  const std::string html = status_page_html();
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("<html lang=\"en\">"), std::string::npos);
+  EXPECT_NE(html.find("<meta charset=\"utf-8\">"), std::string::npos);
+  EXPECT_NE(html.find("<title>herald status</title>"), std::string::npos);
+  EXPECT_NE(html.find("</html>"), std::string::npos);
+  // No external assets: nothing loaded from elsewhere, not even from this server.
+  for (const char* external : {"http://", "https://", "//cdn", "<link", "<script src", "<img", "@import", "url(",
+                               "<iframe", "src=\"", "href=\""}) {
+    EXPECT_EQ(html.find(external), std::string::npos) << external;
+  }
+  // Its only requests are its own API, by relative URL.
+  EXPECT_NE(html.find("fetchJson(\"api/v1/status\")"), std::string::npos);
+  EXPECT_NE(html.find("\"api/v1/queue?limit=\" + QUEUE_LIMIT"), std::string::npos);
+  EXPECT_NE(html.find("QUEUE_LIMIT = 500"), std::string::npos);
+  EXPECT_NE(html.find("REFRESH_MS = 10000"), std::string::npos);
+}
+
+TEST(StatusPageHtml, HasNoTemplateHolesAndNoHtmlInjectionSinks) {
+  const std::string html = status_page_html();
+  for (const char* hole : {"{{", "}}", "${", "@@", "%s", "TODO", "XXX"}) {
+    EXPECT_EQ(html.find(hole), std::string::npos) << hole;
+  }
+  // Data reaches the page only as text nodes and attributes.
+  for (const char* sink : {"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("}) {
+    EXPECT_EQ(html.find(sink), std::string::npos) << sink;
+  }
+  EXPECT_EQ(html, status_page_html());
+}
+
+TEST(StatusPageHtml, ContentSecurityPolicyAllowsOnlyItself) {
+  EXPECT_EQ(status_page_content_security_policy(),
+            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
+            "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+}
+
+TEST(StatusPageHtml, VisibleTextDropsMarkupScriptsAndStyles) {
+  EXPECT_EQ(herald::testing::visible_text("<p>a&amp;b</p><script>var x = '<p>no</p>';</script><STYLE>p{}</STYLE>"
+                                          "<time>10:05</time><span>launch</span> &lt;img&gt;"),
+            "a&b 10:05 launch <img>");
+}
+
+// --- the page in a browser ------------------------------------------------
+
+std::string delivery(const std::string& post, const std::string& channel, const std::string& state,
+                     const std::string& planned, const std::string& local, const std::string& last_error = "",
+                     const std::string& key_suffix = "", int attempts = 0) {
+  return R"({"key":")" + post + "@" + channel + key_suffix + R"(","post":")" + post + R"(","channel":")" + channel +
+         R"(","state":")" + state + R"(","planned":")" + planned + R"(","local":")" + local +
+         R"(","attempts":)" + std::to_string(attempts) +
+         R"(,"next_attempt":null,"remote_id":"","url":"","last_error":")" + last_error + R"(","text":"Hello"})";
+}
+
+std::string counts(int planned, int waiting, int failed, int needs_review, int published) {
+  return R"({"planned":)" + std::to_string(planned) + R"(,"waiting":)" + std::to_string(waiting) +
+         R"(,"held":0,"sending":0,"retry_wait":0,"published":)" + std::to_string(published) +
+         R"(,"failed":)" + std::to_string(failed) + R"(,"needs_review":)" + std::to_string(needs_review) +
+         R"(,"cancelled":0})";
+}
+
+// 2027-03-02 09:00 UTC is 10:00 in Berlin (+01:00): "today" is Tue 2 Mar.
+const std::string kSpringVideo = delivery("spring-video", "acme-youtube", "planned", "2027-03-02T14:00:00Z",
+                                          "2027-03-02T15:00:00+01:00");
+const std::string kQueue =
+    R"({"deliveries":[)" +
+    delivery("blog-recap", "acme-blog", "needs_review", "2027-03-01T10:00:00Z", "2027-03-01T11:00:00+01:00",
+             "outcome unknown: the connection dropped after the create request", "#2027-03-01T11:00", 1) +
+    "," +
+    delivery("old-promo", "acme-facebook", "failed", "2027-03-01T12:00:00Z", "2027-03-01T13:00:00+01:00",
+             "<img src=x onerror=alert(1)> (#200) permissions error", "", 1) +
+    "," +
+    delivery("spring-teaser", "acme-x", "waiting", "2027-03-02T08:30:00Z", "2027-03-02T09:30:00+01:00",
+             "waiting for spring-video@acme-youtube") +
+    "," + kSpringVideo + "," +
+    delivery("launch-thread", "acme-x", "planned", "2027-03-04T16:15:00Z", "2027-03-04T17:15:00+01:00") + "," +
+    delivery("summer-sale", "acme-facebook", "planned", "2027-03-20T08:00:00Z", "2027-03-20T09:00:00+01:00") + "]}";
+
+std::string status_json(const std::string& global_pause) {
+  return R"({"version":"0.1.0","started":"2027-03-01T07:00:00Z","now":"2027-03-02T09:00:00Z",)"
+         R"("timezone":"Europe/Berlin","posts":6,)"
+         R"("calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":true,"error":""},"paused":)" +
+         global_pause + R"(,"counts":)" + counts(3, 1, 1, 1, 0) + R"(,"channels":[)" +
+         R"({"name":"acme-x","kind":"x","can_publish":true,"problem":"","paused":null,"counts":)" +
+         counts(1, 1, 0, 0, 0) + R"(,"next":null},)" +
+         R"({"name":"acme-youtube","kind":"youtube","can_publish":true,"problem":"","paused":null,"counts":)" +
+         counts(1, 0, 0, 0, 0) + R"(,"next":)" + kSpringVideo + "}," +
+         R"({"name":"acme-blog","kind":"wordpress","can_publish":false,)"
+         R"("problem":"credential file /etc/herald/credentials/blog-app-password: not found","paused":null,"counts":)" +
+         counts(0, 0, 0, 1, 0) + R"(,"next":null},)" +
+         R"({"name":"acme-facebook","kind":"facebook","can_publish":true,"problem":"","paused":null,"counts":)" +
+         counts(1, 0, 1, 0, 0) + R"(,"next":null}]})";
+}
+
+const std::string kGlobalPause =
+    R"({"channel":"","reason":"brand review after the outage","since":"2027-03-02T08:55:00Z","until":"2027-03-03T09:00:00Z"})";
+
+/// The status API, canned: serves the page at / (with its CSP) and the JSON
+/// the test sets, on 127.0.0.1 and a free port; records the paths asked for.
+class CannedStatusServer {
+ public:
+  CannedStatusServer() {
+    server_.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Content-Security-Policy", std::string(status_page_content_security_policy()));
+      res.set_content(status_page_html(), "text/html; charset=utf-8");
+    });
+    server_.Get("/api/v1/status", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      std::lock_guard lock(mutex_);
+      res.set_content(status_, "application/json; charset=utf-8");
+    });
+    server_.Get("/api/v1/queue", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.set_content(kQueue, "application/json; charset=utf-8");
+    });
+    server_.set_logger([this](const httplib::Request& req, const httplib::Response&) { record(req); });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    herald::testing::eventually([this] { return server_.is_running(); }, std::chrono::seconds(5));
+  }
+  ~CannedStatusServer() {
+    server_.stop();
+    thread_.join();
+  }
+  CannedStatusServer(const CannedStatusServer&) = delete;
+  CannedStatusServer& operator=(const CannedStatusServer&) = delete;
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
+  void set_status(std::string json) {
+    std::lock_guard lock(mutex_);
+    status_ = std::move(json);
+  }
+  std::set<std::string> requested() {
+    std::lock_guard lock(mutex_);
+    return requested_;
+  }
+
+ private:
+  void record(const httplib::Request& req) {
+    std::string what = req.path;
+    for (const auto& [name, value] : req.params) what += (what == req.path ? "?" : "&") + name + "=" + value;
+    std::lock_guard lock(mutex_);
+    requested_.insert(what);
+  }
+
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::string status_ = status_json("null");
+  std::set<std::string> requested_;
+};
+
+/// Where screenshots go: next to the test executable, under the build dir.
+std::filesystem::path screenshot_path(const std::string& name) {
+  return std::filesystem::read_symlink("/proc/self/exe").parent_path() / "screenshots" / name;
+}
+
+/// A PNG Chromium rendered at the window size, with more in it than a blank page.
+void expect_screenshot(const std::filesystem::path& png) {
+  const std::string bytes = herald::testing::read_file(png.string());
+  ASSERT_GT(bytes.size(), 20u * 1024) << png << " is too small to show the page";
+  EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  auto be32 = [&](std::size_t at) {
+    return (static_cast<unsigned char>(bytes[at]) << 24) | (static_cast<unsigned char>(bytes[at + 1]) << 16) |
+           (static_cast<unsigned char>(bytes[at + 2]) << 8) | static_cast<unsigned char>(bytes[at + 3]);
+  };
+  EXPECT_EQ(bytes.substr(12, 4), "IHDR");
+  EXPECT_EQ(be32(16), 1280);  // width
+  EXPECT_EQ(be32(20), 1000);  // height
+}
+
+/// The cells of the timeline row of `channel`: [0] is the row header, then
+/// one per day (today first), then "Later".
+std::vector<std::string> timeline_row(const std::string& dom, const std::string& channel) {
+  auto table = dom.find("<table class=\"timeline\"");
+  auto row = dom.find("<th scope=\"row\">" + channel + "<", table);
+  auto end = dom.find("</tr>", row);
+  if (table == std::string::npos || row == std::string::npos || end == std::string::npos) return {};
+  std::vector<std::string> cells;
+  const std::string segment = dom.substr(row, end - row);
+  std::size_t at = 0;
+  while (true) {
+    auto next = segment.find("<td", at + 1);
+    cells.push_back(herald::testing::visible_text(segment.substr(at, next == std::string::npos ? next : next - at)));
+    if (next == std::string::npos) break;
+    at = next;
+  }
+  return cells;
+}
+
+TEST(StatusPageInBrowser, ShowsChannelsTimelineWaitingAndWhatNeedsAttention) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  const auto png = screenshot_path("status-page.png");
+  const BrowserPage page = load_page(server.url(), png);
+  const std::string& text = page.text;
+  SCOPED_TRACE("visible text: " + text + "\nChromium log:\n" + page.log);
+
+  EXPECT_NE(text.find("updated 10:00:00 (Europe/Berlin)"), std::string::npos);
+  EXPECT_EQ(text.find("cannot reach herald"), std::string::npos);
+  EXPECT_EQ(text.find("Loading"), std::string::npos);
+  // Not paused: no banner.
+  EXPECT_EQ(text.find("paused:"), std::string::npos);
+  EXPECT_EQ(text.find("Paused"), std::string::npos);
+  EXPECT_EQ(text.find("PAUSED"), std::string::npos);
+
+  // The channels, each with its kind.
+  for (const char* channel : {"acme-x x", "acme-youtube youtube", "acme-blog wordpress cannot publish",
+                              "acme-facebook facebook"})
+    EXPECT_NE(text.find(channel), std::string::npos) << channel;
+  // The timeline: today is Tue 2 Mar in Berlin; a delivery by its local time and post id, on its day.
+  EXPECT_NE(text.find("Today, Tue 2 Mar"), std::string::npos);
+  EXPECT_NE(text.find("Mon 8 Mar"), std::string::npos);
+  const auto youtube = timeline_row(page.dom, "acme-youtube");
+  ASSERT_EQ(youtube.size(), 9u) << page.dom;
+  EXPECT_EQ(youtube[1], "15:00 spring-video");
+  const auto x = timeline_row(page.dom, "acme-x");
+  ASSERT_EQ(x.size(), 9u);
+  EXPECT_EQ(x[1], "09:30 spring-teaser waiting");
+  EXPECT_EQ(x[2], "");
+  EXPECT_EQ(x[3], "17:15 launch-thread");  // Thu 4 Mar
+  const auto facebook = timeline_row(page.dom, "acme-facebook");
+  ASSERT_EQ(facebook.size(), 9u);
+  EXPECT_EQ(facebook[8], "1 more, next Sat 20 Mar 09:00 summer-sale");
+  EXPECT_EQ(text.find("old-promo waiting"), std::string::npos);  // failed ones are not on the timeline
+
+  // What is waiting, and why.
+  EXPECT_NE(text.find("spring-teaser@acme-x waiting Tue 2 Mar 09:30 waiting for spring-video@acme-youtube"),
+            std::string::npos);
+  // Needs attention: the reason and the commands that settle it (the key quoted for the shell).
+  EXPECT_NE(text.find("blog-recap@acme-blog#2027-03-01T11:00 needs review planned Mon 1 Mar 11:00, 1 attempt "
+                      "outcome unknown: the connection dropped after the create request"),
+            std::string::npos);
+  EXPECT_NE(text.find("herald resolve 'blog-recap@acme-blog#2027-03-01T11:00' --url URL"), std::string::npos);
+  EXPECT_NE(text.find("herald retry 'blog-recap@acme-blog#2027-03-01T11:00'"), std::string::npos);
+  EXPECT_NE(text.find("herald retry old-promo@acme-facebook"), std::string::npos);
+  // A channel that cannot publish shows why.
+  EXPECT_NE(text.find("cannot publish: credential file /etc/herald/credentials/blog-app-password: not found"),
+            std::string::npos);
+  EXPECT_NE(text.find("Tue 2 Mar 15:00 spring-video"), std::string::npos);  // acme-youtube's next
+
+  // Data is text, never markup: the failed delivery's error shows literally.
+  EXPECT_NE(text.find("<img src=x onerror=alert(1)> (#200) permissions error"), std::string::npos);
+  EXPECT_EQ(page.dom.find("<img"), std::string::npos);
+
+  // Under its CSP, with no script errors, and nothing fetched but its own API.
+  // (Chromium logs CSP refusals and script errors as CONSOLE lines.)
+  EXPECT_EQ(page.log.find("Content Security Policy"), std::string::npos);
+  EXPECT_EQ(page.log.find("Uncaught"), std::string::npos);
+  EXPECT_EQ(page.log.find(":CONSOLE"), std::string::npos);
+  const auto requested = server.requested();
+  EXPECT_TRUE(requested.count("/api/v1/status"));
+  EXPECT_TRUE(requested.count("/api/v1/queue?limit=500"));
+  for (const auto& path : requested)
+    EXPECT_TRUE(path == "/" || path == "/api/v1/status" || path == "/api/v1/queue?limit=500" ||
+                path == "/favicon.ico")
+        << path;
+
+  expect_screenshot(png);
+}
+
+TEST(StatusPageInBrowser, ShowsThePauseBannerWithItsReason) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  server.set_status(status_json(kGlobalPause));
+  const auto png = screenshot_path("status-page-paused.png");
+  const BrowserPage page = load_page(server.url(), png);
+  SCOPED_TRACE("visible text: " + page.text + "\nChromium log:\n" + page.log);
+
+  EXPECT_NE(page.text.find("Paused: nothing is being published Everything is paused: brand review after the outage "
+                           "(since Tue 2 Mar 09:55, until Wed 3 Mar 10:00) — resume with herald resume"),
+            std::string::npos);
+  EXPECT_NE(page.dom.find("<title>PAUSED - herald status</title>"), std::string::npos);
+  // The banner comes before everything else in the page.
+  EXPECT_LT(page.text.find("brand review after the outage"), page.text.find("Needs attention"));
+  EXPECT_NE(page.text.find("paused (everything)"), std::string::npos);
+  expect_screenshot(png);
+}
+
+TEST(StatusPageInBrowser, SaysSoWhenHeraldCannotBeReached) {
+  HERALD_REQUIRE_BROWSER();
+  // A server that serves the page but whose API answers 503 like a busy backend.
+  httplib::Server server;
+  server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(status_page_html(), "text/html; charset=utf-8");
+  });
+  server.Get(R"(/api/v1/.*)", [](const httplib::Request&, httplib::Response& res) {
+    res.status = 503;
+    res.set_content(R"({"error":"the event loop did not answer within 2 s"})", "application/json; charset=utf-8");
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread thread([&] { server.listen_after_bind(); });
+  herald::testing::eventually([&] { return server.is_running(); }, std::chrono::seconds(5));
+  BrowserPage page;
+  try {
+    page = load_page("http://127.0.0.1:" + std::to_string(port) + "/");
+  } catch (...) {
+    server.stop();
+    thread.join();
+    throw;
+  }
+  server.stop();
+  thread.join();
+  EXPECT_NE(page.text.find("cannot reach herald: the event loop did not answer within 2 s"), std::string::npos)
+      << page.text;
+  EXPECT_NE(page.dom.find("class=\"stale\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace herald
