@@ -183,6 +183,10 @@ TEST_F(StatusRun, TheExampleConfigurationAnswersEveryEndpoint) {
   EXPECT_NE(metrics->body.find("herald_build_info{version=\""), std::string::npos);
   EXPECT_NE(metrics->body.find("herald_calendar_reloads_total{result=\"success\"} 1"), std::string::npos)
       << metrics->body;
+  // Prometheus's own linter accepts what the live endpoint serves.
+  std::ofstream(dir_ / "metrics.txt") << metrics->body;
+  auto promtool = run_process({"/bin/sh", "-c", "promtool check metrics < '" + (dir_ / "metrics.txt").string() + "'"});
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.out << promtool.err;
 
   auto page = get("/");
   ASSERT_TRUE(page);
