@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -267,6 +269,39 @@ TEST(HttpClient, HttpsToAPlainServerFailsTheHandshake) {
   s.stop();
   EXPECT_EQ(r.status, 0);
   EXPECT_NE(r.error, "");
+}
+
+// TLS verification is on: a server whose certificate no trusted CA signed
+// is refused; the same server is accepted when its certificate is the CA
+// bundle the client trusts, so the refusal is the verification, not TLS.
+TEST(HttpClient, CertificatesAreVerifiedAgainstTheCaBundle) {
+  const auto dir = std::filesystem::temp_directory_path() / ("herald-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto key = dir / "key.pem", cert = dir / "cert.pem";
+  const std::string make_cert = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+                                "-addext subjectAltName=DNS:localhost -keyout '" + key.string() + "' -out '" +
+                                cert.string() + "' >/dev/null 2>&1";
+  ASSERT_EQ(std::system(make_cert.c_str()), 0) << "openssl (Debian package openssl) makes the test certificate";
+  httplib::SSLServer server(cert.c_str(), key.c_str());
+  ASSERT_TRUE(server.is_valid());
+  server.Get("/", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread thread([&] { server.listen_after_bind(); });
+  const std::string url = "https://localhost:" + std::to_string(port) + "/";
+
+  HttplibClient system_cas("0.1.0", HttpLimits{.connect_timeout = 2s, .read_timeout = 2s, .write_timeout = 2s});
+  const auto refused = system_cas.send({"GET", url, {}, "", ""});
+  HttplibClient trusting("0.1.0", HttpLimits{.connect_timeout = 2s, .read_timeout = 2s, .write_timeout = 2s},
+                         cert.string());
+  const auto accepted = trusting.send({"GET", url, {}, "", ""});
+  server.stop();
+  thread.join();
+  std::filesystem::remove_all(dir);
+  EXPECT_EQ(refused.status, 0);
+  EXPECT_NE(refused.error, "");
+  EXPECT_EQ(accepted.status, 200) << accepted.error;
+  EXPECT_EQ(accepted.body, "ok");
 }
 
 TEST(HttpClient, LoopbackHosts) {
