@@ -118,8 +118,10 @@ ReferenceGraph check_references(const Calendar& calendar, const Settings& settin
       const std::string from = post.id + "@" + channel;
       for (const auto& [field, text] : channel_texts(post, channel)) {
         const Location where = post.location(field);
+        // A named copy: clang before 16 cannot capture a structured binding.
+        const std::string& field_name = field;
         auto report_error = [&](const std::string& message) {
-          if (reported_here.insert(field + "\n" + message).second) diags.error(where, message);
+          if (reported_here.insert(field_name + "\n" + message).second) diags.error(where, message);
         };
         std::vector<std::string> malformed;
         auto refs = find_references(text, &malformed);

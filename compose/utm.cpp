@@ -86,20 +86,61 @@ std::string tag_url(std::string_view url, const UtmTemplate& utm, const UtmConte
 
 std::string tag_links(std::string_view text, const UtmTemplate& utm, const UtmContext& ctx,
                       const std::vector<std::string>& own_domains) {
-  std::string out;
-  std::size_t at = 0;
-  for (const Link& link : extract_links(text)) {
-    out.append(text.substr(at, link.begin - at));
+  const std::vector<Link> links = extract_links(text);
+  std::vector<std::string> tagged;
+  tagged.reserve(links.size());
+  for (const Link& link : links) {
     const std::string_view url = text.substr(link.begin, link.end - link.begin);
     // A protocol-less link the finder ended right before '?', ':' or '#'
     // ("example.nl?y=1") would be broken by tagging; it is left as written.
     const char next = link.end < text.size() ? text[link.end] : ' ';
-    if (!link.has_scheme && (next == '?' || next == ':' || next == '#')) out += url;
-    else out += tag_url(url, utm, ctx, own_domains);
-    at = link.end;
+    if (!link.has_scheme && (next == '?' || next == ':' || next == '#')) tagged.emplace_back(url);
+    else tagged.push_back(tag_url(url, utm, ctx, own_domains));
   }
-  out.append(text.substr(at));
-  return out;
+
+  // A tagged link must still be found as the same link where it stands, or
+  // the platform links something else and tagging twice differs from once:
+  // "/a'#top" tagged is "/a'?utm_...#top", which a link finder ends at "/a";
+  // "example.nl,*'x" tagged is "example.nl/?utm_...,*'x", whose query runs
+  // on into the text after it; a link over 4096 characters is no link. Each
+  // turn writes the text and finds its links again; a link that moved drops
+  // its own tag and its neighbours' (the only tags that can have moved it),
+  // until the links are where they were written. Usually one turn.
+  std::vector<bool> tag(links.size());
+  for (std::size_t i = 0; i < links.size(); ++i) tag[i] = tagged[i] != link_text(text, links[i]);
+  for (;;) {
+    std::string out;
+    std::vector<Link> want;  // where each link is in `out`
+    std::size_t at = 0;
+    for (std::size_t i = 0; i < links.size(); ++i) {
+      out.append(text.substr(at, links[i].begin - at));
+      const std::string_view written = tag[i] ? std::string_view(tagged[i]) : link_text(text, links[i]);
+      want.push_back({out.size(), out.size() + written.size(), links[i].has_scheme});
+      out.append(written);
+      at = links[i].end;
+    }
+    out.append(text.substr(at));
+    if (std::find(tag.begin(), tag.end(), true) == tag.end()) return out;
+
+    const std::vector<Link> found = extract_links(out);
+    std::vector<std::size_t> moved;
+    std::size_t f = 0, kept = 0;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+      while (f < found.size() && found[f].end <= want[i].begin) ++f;
+      if (f < found.size() && found[f].begin == want[i].begin && found[f].end == want[i].end) ++kept;
+      else moved.push_back(i);
+    }
+    if (moved.empty() && kept == found.size()) return out;
+    bool dropped = false;
+    for (std::size_t i : moved) {
+      for (std::size_t j = i == 0 ? 0 : i - 1; j <= i + 1 && j < tag.size(); ++j) {
+        dropped = dropped || tag[j];
+        tag[j] = false;
+      }
+    }
+    // A new link appeared between the written ones: keep the text as it was.
+    if (!dropped) std::fill(tag.begin(), tag.end(), false);
+  }
 }
 
 }  // namespace herald

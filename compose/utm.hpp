@@ -34,7 +34,9 @@ std::string tag_url(std::string_view url, const UtmTemplate& utm, const UtmConte
                     const std::vector<std::string>& own_domains);
 
 /// Tags every link in a text (as found by extract_links), leaving the rest
-/// of the text byte for byte as it was.
+/// of the text byte for byte as it was. A link whose tagged form would not be
+/// found again as the same link (it would end sooner, run on into the text
+/// after it, or grow past 4096 characters) is left as written.
 std::string tag_links(std::string_view text, const UtmTemplate& utm, const UtmContext& ctx,
                       const std::vector<std::string>& own_domains);
 

@@ -25,6 +25,38 @@ boost::json::value pause_or_null(const std::optional<Pause>& p) {
   return pause(*p);
 }
 
+// Boost.JSON writes a string's bytes as they are, so a message quoting a
+// request ("unknown parameter 'l\x9fimit'") or a platform's error text
+// could make the answer invalid UTF-8, which JSON parsers refuse. Each
+// maximal ill-formed subpart becomes U+FFFD (Unicode 15, section 3.9); it
+// never contains an ASCII byte, so the JSON's structure is untouched.
+std::string valid_utf8(std::string text) {
+  const auto u = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  std::size_t i = 0;
+  while (i < text.size() && u(i) < 0x80) ++i;
+  if (i == text.size()) return text;  // ASCII: the common case
+  std::string out(text, 0, i);
+  while (i < text.size()) {
+    const unsigned char c = u(i);
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range (Table 3-7)
+    if (c < 0x80) len = 1;
+    else if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c == 0xE0) len = 3, lo = 0xA0;
+    else if (c == 0xED) len = 3, hi = 0x9F;
+    else if (c >= 0xE1 && c <= 0xEF) len = 3;
+    else if (c == 0xF0) len = 4, lo = 0x90;
+    else if (c == 0xF4) len = 4, hi = 0x8F;
+    else if (c >= 0xF1 && c <= 0xF3) len = 4;
+    std::size_t j = 1;
+    while (j < len && i + j < text.size() && u(i + j) >= (j == 1 ? lo : 0x80) && u(i + j) <= (j == 1 ? hi : 0xBF)) ++j;
+    if (len != 0 && j == len) out.append(text, i, len);
+    else out += "\xEF\xBF\xBD";
+    i += j;
+  }
+  return out;
+}
+
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -267,7 +299,7 @@ boost::json::object error(std::string_view message) {
   return o;
 }
 
-std::string serialize(const boost::json::value& v) { return boost::json::serialize(v); }
+std::string serialize(const boost::json::value& v) { return valid_utf8(boost::json::serialize(v)); }
 
 std::optional<PauseRequest> parse_pause(std::string_view body, std::string& error) {
   auto o = body_object(body, error);

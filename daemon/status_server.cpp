@@ -278,16 +278,7 @@ void StatusServer::start() {
   // regex routing (which never sees a long target); other methods go on so
   // their body is read under the payload limit, and land in handle() below.
   server->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.target.size() > limits_.max_target) {
-      send_error(res, 414, reason_for(414));
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (header_bytes(req) > limits_.max_header_bytes) {
-      send_error(res, 431, reason_for(431));
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
+    if (refuse_oversized(req, res)) return httplib::Server::HandlerResponse::Handled;
     if (req.method == "GET" || req.method == "HEAD") {
       handle(req, res);
       return httplib::Server::HandlerResponse::Handled;
@@ -367,6 +358,64 @@ void StatusServer::stop() {
     ::unlink(unix_path_.c_str());
     unix_path_.clear();
   }
+}
+
+bool StatusServer::refuse_oversized(const httplib::Request& req, httplib::Response& res) const {
+  if (req.target.size() > limits_.max_target) {
+    send_error(res, 414, reason_for(414));
+    res.set_header("Connection", "close");
+    return true;
+  }
+  if (header_bytes(req) > limits_.max_header_bytes) {
+    send_error(res, 431, reason_for(431));
+    res.set_header("Connection", "close");
+    return true;
+  }
+  return false;
+}
+
+// The steps cpp-httplib takes between the request line and start()'s
+// handlers, in the same order: the target split at '?' (a second '?' is a
+// 400), the pre-routing limits, the body limit (only for the methods that
+// get past pre-routing, whose body is read), the handler, the exception
+// handler, and the JSON body for an answer without one.
+StatusServer::Reply StatusServer::answer(const Request& request) {
+  httplib::Request req;
+  httplib::Response res;
+  req.method = request.method;
+  req.target = request.target;
+  for (const auto& [name, value] : request.headers) req.headers.emplace(name, value);
+  req.body = request.body;
+  std::size_t parts = 0;
+  httplib::detail::split(req.target.data(), req.target.data() + req.target.size(), '?',
+                         [&](const char* b, const char* e) {
+                           if (parts == 0) req.path = httplib::detail::decode_url(std::string(b, e), false);
+                           else if (parts == 1) httplib::detail::parse_query_text(std::string(b, e), req.params);
+                           ++parts;
+                         });
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  if (parts > 2) {
+    res.status = 400;
+  } else if (!refuse_oversized(req, res)) {
+    if (!get && req.body.size() > limits_.max_body) {
+      res.status = 413;
+    } else {
+      try {
+        handle(req, res);
+      } catch (...) {
+        log_error("status API: unexpected exception while answering a request");
+        res.headers.clear();
+        send_error(res, 500, "internal error");
+      }
+    }
+  }
+  if (res.status >= 400 && res.body.empty()) send_error(res, res.status, reason_for(res.status));
+
+  Reply reply;
+  reply.status = res.status;
+  reply.headers.assign(res.headers.begin(), res.headers.end());
+  reply.body = std::move(res.body);
+  return reply;
 }
 
 bool StatusServer::authorized(const httplib::Request& req) const {

@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace date {
 class time_zone;
@@ -57,6 +59,20 @@ struct StatusLimits {
 
 class StatusServer {
  public:
+  /// One HTTP request as cpp-httplib hands it to the server (tests, tests/fuzz).
+  struct Request {
+    std::string method;  ///< GET, POST, ...
+    std::string target;  ///< path and query as sent, still percent-encoded
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string body;
+  };
+  /// The server's answer to a Request.
+  struct Reply {
+    int status = 0;
+    std::vector<std::pair<std::string, std::string>> headers;  ///< Content-Type included
+    std::string body;
+  };
+
   /// `token` empty: every POST answers 401 (logged at start). `zone` is the
   /// settings' zone for the "local" times; `page` renders GET /.
   StatusServer(StatusSettings settings, Secret token, const date::time_zone& zone, StatusBackend& backend,
@@ -73,9 +89,16 @@ class StatusServer {
   void stop();
   /// The TCP port bound (useful with port 0); 0 for a unix socket.
   [[nodiscard]] int bound_port() const { return port_; }
+  /// Answers one request without sockets (need not be started): the same
+  /// limits, routing, bearer check and backend calls as a request that
+  /// arrived on the listening server; the target is split into path and
+  /// query as cpp-httplib splits it. For tests and tests/fuzz.
+  Reply answer(const Request& request);
 
  private:
   void handle(const httplib::Request& req, httplib::Response& res);
+  /// 414 or 431 when the target or the headers exceed the limits.
+  bool refuse_oversized(const httplib::Request& req, httplib::Response& res) const;
   bool authorized(const httplib::Request& req) const;
   void log_warning(const std::string& line);
   void log_error(const std::string& line);

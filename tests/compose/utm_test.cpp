@@ -80,5 +80,28 @@ TEST(Utm, FillValue) {
   EXPECT_EQ(fill_utm_value("{channel}-{post}-{campaign}-{other}", {"x", "c", "p"}), "x-p-c-{other}");
 }
 
+// Found by tests/fuzz (fuzz_utm): a path ending in "'" before a fragment was
+// tagged into "/a'?utm_...#top", which a link finder ends at "/a", so the
+// platform linked the untagged URL and tagging twice differed from once.
+TEST(Utm, TagLinksLeavesALinkThatTaggingWouldCutShort) {
+  const std::string text = "Lees https://example.nl/a'#top nu";
+  EXPECT_EQ(tag_links(text, kUtm, kCtx, kOwn), text);
+  const std::string fuzzed("https://example.nl/pagie.nl/pagi/fex'#\xfb\xff\xff" "aarp");
+  EXPECT_EQ(tag_links(fuzzed, kUtm, kCtx, kOwn), fuzzed);
+  // The same link without the quote is tagged as before.
+  EXPECT_EQ(tag_links("Lees https://example.nl/a#top nu", kUtm, kCtx, kOwn),
+            "Lees https://example.nl/a?" + kTags + "#top nu");
+}
+
+// Found by tests/fuzz (fuzz_utm): "example.nl" followed by ",*'..." got a
+// query, and the query's characters let the link run on into the text after
+// it ("...utm_content=...,*'*A*l"), so the platform linked something else.
+TEST(Utm, TagLinksLeavesALinkWhoseQueryWouldRunIntoTheText) {
+  const std::string text = "Zie example.nl,*'*A*l, nu";
+  EXPECT_EQ(tag_links(text, kUtm, kCtx, kOwn), text);
+  // A comma and a space after it end the tagged link as they ended the link.
+  EXPECT_EQ(tag_links("Zie example.nl, nu", kUtm, kCtx, kOwn), "Zie example.nl/?" + kTags + ", nu");
+}
+
 }  // namespace
 }  // namespace herald

@@ -143,6 +143,18 @@ TEST(StatusJson, HealthAndError) {
   EXPECT_EQ(sj::serialize(sj::error("no \"such\" thing")), R"({"error":"no \"such\" thing"})");
 }
 
+// Found by tests/fuzz (fuzz_status): a message quoting a request byte that
+// is not UTF-8 made the answer invalid JSON; now it is U+FFFD.
+TEST(StatusJson, SerializeRepairsInvalidUtf8) {
+  EXPECT_EQ(sj::serialize(sj::error("unknown parameter 'l\x9fimit'")),
+            "{\"error\":\"unknown parameter 'l\xEF\xBF\xBDimit'\"}");
+  // Truncated, overlong and surrogate sequences; valid text stays as it is.
+  EXPECT_EQ(sj::serialize(sj::error("a\xE2\x82 b\xC0\xAF c\xED\xA0\x80 d\xF4\x90")),
+            "{\"error\":\"a\xEF\xBF\xBD b\xEF\xBF\xBD\xEF\xBF\xBD c\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD d\xEF\xBF\xBD\xEF\xBF\xBD\"}");
+  EXPECT_EQ(sj::serialize(sj::error("fiets \xE2\x82\xAC 9 \xF0\x9F\x9A\xB2")),
+            "{\"error\":\"fiets \xE2\x82\xAC 9 \xF0\x9F\x9A\xB2\"}");
+}
+
 TEST(StatusJson, ParsePause) {
   std::string error;
   auto p = sj::parse_pause(R"({"reason":"launch week","channel":"x","until":"2027-03-02T10:00:00+01:00"})", error);

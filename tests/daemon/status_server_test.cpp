@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -694,4 +695,45 @@ TEST_F(StatusServerTest, UnixSocket) {
   EXPECT_THROW(on_file.start(), std::runtime_error);
   EXPECT_TRUE(std::filesystem::is_regular_file(path));
   std::filesystem::remove_all(dir);
+}
+
+// --- answer(): one request without sockets (tests/fuzz uses it) -------------
+
+TEST(StatusServerAnswer, RoutesChecksTheTokenAndLimitsLikeTheListeningServer) {
+  FakeBackend backend;
+  MemoryLogger logger;
+  StatusLimits limits;
+  limits.max_target = 64;
+  limits.max_body = 128;
+  StatusServer server({}, Secret(kToken), berlin(), backend, logger, {}, limits);  // never started
+
+  const StatusServer::Reply status = server.answer({"GET", "/api/v1/status", {}, ""});
+  EXPECT_EQ(status.status, 200);
+  EXPECT_NE(std::find(status.headers.begin(), status.headers.end(),
+                      std::pair<std::string, std::string>{"Content-Type", "application/json; charset=utf-8"}),
+            status.headers.end());
+  EXPECT_EQ(server.answer({"GET", "/api/v1/deliveries/launch%40x", {}, ""}).status, 200);
+  EXPECT_EQ(server.answer({"GET", "/api/v1/deliveries/%zz", {}, ""}).status, 400);
+  EXPECT_EQ(server.answer({"GET", "/api/v1/queue?a=1?b=2", {}, ""}).status, 400);
+  EXPECT_EQ(server.answer({"GET", "/api/v1/" + std::string(64, 'a'), {}, ""}).status, 414);
+  EXPECT_EQ(server.answer({"DELETE", "/api/v1/status", {}, ""}).status, 405);
+
+  const std::string pause = R"({"reason":"holiday"})";
+  EXPECT_EQ(server.answer({"POST", "/api/v1/pause", {}, pause}).status, 401);
+  EXPECT_EQ(backend.actions, 0);
+  EXPECT_EQ(server.answer({"POST", "/api/v1/pause", {{"Authorization", bearer(kToken)}}, pause}).status, 200);
+  EXPECT_EQ(backend.actions, 1);
+  EXPECT_EQ(server.answer({"POST", "/api/v1/pause", {{"Authorization", bearer(kToken)}}, std::string(129, ' ')}).status,
+            413);
+}
+
+// Found by tests/fuzz (fuzz_status): a query parameter name with a byte that
+// is not UTF-8 was quoted into the 400 answer, which was then not valid JSON.
+TEST(StatusServerAnswer, UnknownParameterWithInvalidUtf8IsValidJson) {
+  FakeBackend backend;
+  MemoryLogger logger;
+  StatusServer server({}, Secret(kToken), berlin(), backend, logger);
+  const StatusServer::Reply r = server.answer({"GET", "/api/v1/history?l\x9fimit=5&key=launces40x", {}, ""});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body, "{\"error\":\"unknown parameter 'l\xEF\xBF\xBDimit'\"}");
 }

@@ -234,6 +234,8 @@ void WordpressSandbox::seed() {
   terms_.clear();
   posts_.clear();
   media_.clear();
+  post_slugs_.clear();
+  media_slugs_.clear();
   next_post_id_ = 100;
   terms_["categories"].push_back({1, "Uncategorized", "uncategorized", 0});
   next_term_id_ = 2;
@@ -309,9 +311,7 @@ std::string WordpressSandbox::now_text() const {
 // among everything; the first free of SLUG, SLUG-2, SLUG-3, ...
 std::string WordpressSandbox::unique_post_slug(const std::string& wanted, bool attachment) const {
   auto taken = [&](const std::string& slug) {
-    bool in_posts = std::any_of(posts_.begin(), posts_.end(), [&](const Post& p) { return p.slug == slug; });
-    bool in_media = std::any_of(media_.begin(), media_.end(), [&](const Media& m) { return m.slug == slug; });
-    return in_posts || (attachment && in_media);
+    return post_slugs_.contains(slug) || (attachment && media_slugs_.contains(slug));
   };
   if (!taken(wanted)) return wanted;
   for (int n = 2;; ++n) {
@@ -483,6 +483,7 @@ void WordpressSandbox::create_post(const httplib::Request& req, httplib::Respons
     // when the post is published.
     post.slug = post.status == "draft" || post.status == "pending" ? wanted_slug : unique_post_slug(wanted_slug, false);
     posts_.push_back(post);
+    post_slugs_.insert(post.slug);
 
     create.platform = "wordpress";
     create.account = caller.user->login;
@@ -671,6 +672,7 @@ void WordpressSandbox::upload_media(const httplib::Request& req, httplib::Respon
   media.source_url = config_.site + "/wp-content/uploads/" + media.date.substr(0, 4) + "/" + media.date.substr(5, 2) +
                      "/" + *filename;
   media_.push_back(media);
+  media_slugs_.insert(media.slug);
   res.set_header("Location", "http://" + req.get_header_value("Host") + kMediaRoute + "/" + std::to_string(media.id));
   send_json(res, 201, json::serialize(media_json(media)));
 }
