@@ -1,0 +1,132 @@
+// make_connector and LoopConnectorState: the daemon's wiring of connectors,
+// apart from the running daemon (which the integration tests cover).
+#include "daemon/connector_factory.hpp"
+#include "daemon/loop_connector_state.hpp"
+
+#include "connectors/credentials.hpp"
+#include "connectors/static/static_connector.hpp"
+#include "connectors/x/x_connector.hpp"
+#include "scheduler/store.hpp"
+
+#include <boost/asio.hpp>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace herald {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ConnectorFactoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("herald-factory-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    settings_.credentials_dir = dir_;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    fs::permissions(dir_ / name, fs::perms::owner_read | fs::perms::owner_write);
+  }
+  ConnectorServices services() { return {http_, state_, [] { return Instant{}; }}; }
+
+  fs::path dir_;
+  Settings settings_;
+  HttplibClient http_{"test"};
+  MemoryConnectorState state_;
+};
+
+TEST_F(ConnectorFactoryTest, BuildsEachKindFromItsCredentialFile) {
+  write("x", "consumer_key: ck\nconsumer_secret: FAKE-cs\naccess_token: 1-at\naccess_token_secret: FAKE-ats\n");
+  write("fb", "page_token: FAKE-page\n");
+  write("yt", "client_id: id\nclient_secret: FAKE-secret\nrefresh_token: FAKE-refresh\n");
+  write("wp", "user: editor\napp_password: FAKE abcd\n");
+  std::vector<std::string> warnings;
+  auto channel = [](std::string name, ChannelKind kind, std::string credentials) {
+    ChannelSettings c;
+    c.name = std::move(name);
+    c.kind = kind;
+    c.credentials = std::move(credentials);
+    c.page_id = "1";
+    c.site = "https://blog.example.com";
+    c.dir = "/tmp";
+    return c;
+  };
+  EXPECT_TRUE(dynamic_cast<XConnector*>(
+      make_connector(channel("x", ChannelKind::x, "x"), settings_, services(), warnings).get()));
+  EXPECT_TRUE(make_connector(channel("facebook", ChannelKind::facebook, "fb"), settings_, services(), warnings));
+  EXPECT_TRUE(make_connector(channel("youtube", ChannelKind::youtube, "yt"), settings_, services(), warnings));
+  EXPECT_TRUE(make_connector(channel("blog", ChannelKind::wordpress, "wp"), settings_, services(), warnings));
+  EXPECT_TRUE(dynamic_cast<StaticConnector*>(
+      make_connector(channel("site", ChannelKind::static_site, ""), settings_, services(), warnings).get()));
+  EXPECT_TRUE(warnings.empty());
+}
+
+TEST_F(ConnectorFactoryTest, AMissingOrLooseFileIsSaidWithoutItsValues) {
+  std::vector<std::string> warnings;
+  ChannelSettings x;
+  x.name = "x";
+  x.kind = ChannelKind::x;
+  x.credentials = "x";
+  try {
+    make_connector(x, settings_, services(), warnings);
+    FAIL() << "no credential file, yet a connector";
+  } catch (const CredentialError& e) {
+    EXPECT_NE(std::string(e.what()).find((dir_ / "x").string()), std::string::npos) << e.what();
+  }
+  write("x", "consumer_key: ck\nconsumer_secret: FAKE-cs-value\n");
+  try {
+    make_connector(x, settings_, services(), warnings);
+    FAIL() << "an incomplete file, yet a connector";
+  } catch (const CredentialError& e) {
+    EXPECT_EQ(std::string(e.what()).find("FAKE-cs-value"), std::string::npos) << e.what();
+  }
+  write("x", "consumer_key: ck\nconsumer_secret: FAKE-cs\naccess_token: 1-at\naccess_token_secret: FAKE-ats\n");
+  fs::permissions(dir_ / "x", fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+  EXPECT_TRUE(make_connector(x, settings_, services(), warnings));
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].find("FAKE"), std::string::npos) << warnings[0];
+}
+
+class ManualTime : public Clock {
+ public:
+  Instant now() const override { return Instant{}; }
+};
+
+// A worker thread's put() runs on the loop and is in the store when it
+// returns; on the loop's own thread the calls run inline (no deadlock).
+TEST(LoopConnectorState, WorkerCallsRunOnTheLoopAndAreDurable) {
+  const auto dir = fs::temp_directory_path() / ("herald-loopstate-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  auto store = Store::open(dir);
+  boost::asio::io_context io;
+  ManualTime clock;
+  LoopConnectorState state(io, *store, clock);
+  auto guard = boost::asio::make_work_guard(io);
+  std::thread loop([&] { io.run(); });
+  std::thread worker([&] {
+    state.put("oauth2_refresh_token:x", "FAKE-rotated");
+    EXPECT_EQ(state.get("oauth2_refresh_token:x"), "FAKE-rotated");
+    state.erase("oauth2_refresh_token:x");
+    EXPECT_EQ(state.get("oauth2_refresh_token:x"), std::nullopt);
+    state.put("youtube_upload:a@youtube", "https://upload.example/session");
+  });
+  worker.join();
+  std::promise<std::optional<std::string>> inline_get;
+  boost::asio::post(io, [&] { inline_get.set_value(state.get("youtube_upload:a@youtube")); });
+  EXPECT_EQ(inline_get.get_future().get(), "https://upload.example/session");
+  guard.reset();
+  loop.join();
+  store.reset();
+  EXPECT_EQ(Store::open(dir)->connector_state("youtube_upload:a@youtube"), "https://upload.example/session");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace herald
