@@ -102,14 +102,20 @@ class StatusRun : public ::testing::Test {
   }
   std::string log() const { return read_file((dir_ / "herald.log").string()); }
 
+  // The server gives up on a stuck loop after 5 s; the client waits longer
+  // (httplib's own default is also 5 s, which raced the server's answer).
+  static constexpr auto kClientWait = std::chrono::seconds(20);
+
   httplib::Result get(const std::string& path) {
     httplib::Client client("127.0.0.1", port_);
+    client.set_read_timeout(kClientWait);
     auto r = client.Get(path);
     if (r) answers_ += r->body;
     return r;
   }
   httplib::Result post(const std::string& path, const std::string& body, const std::string& token = kToken) {
     httplib::Client client("127.0.0.1", port_);
+    client.set_read_timeout(kClientWait);
     httplib::Headers headers;
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     auto r = client.Post(path, headers, body, "application/json");
