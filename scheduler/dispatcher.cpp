@@ -188,6 +188,7 @@ std::optional<Instant> Dispatcher::spacing_wait(const ChannelSettings& cs, const
     const Instant free_at = st.recent.front() + cs.rate->per;
     if (!wait || free_at > *wait) wait = free_at;
   }
+  if (st.platform_wait && (!wait || *st.platform_wait > *wait)) wait = st.platform_wait;
   if (wait && *wait <= clock_.now()) return std::nullopt;
   return wait;
 }
@@ -244,36 +245,50 @@ void Dispatcher::pump(const std::string& channel) {
                  ") cannot publish; its deliveries wait until its credentials are fixed and the calendar reloaded");
     return;
   }
-  // Only this channel's deliveries: every channel pumps, so a scan of all of
-  // them here would make each turn cost the whole store.
-  for (const auto& d : store_.in_states({State::planned, State::waiting, State::retry_wait}, channel)) {
-    const Instant due = d.state == State::retry_wait && d.next_attempt ? *d.next_attempt : d.planned;
-    if (due > now) break;  // ordered by planned time; later ones are not due either
-    if (pause) {
-      change(d, Event::pause, "paused: " + pause->reason);
-      continue;
-    }
-    const Post* post = cal_->calendar.find(d.post);
-    if (!post) {
-      change(d, Event::removed, "its post is no longer in the calendar");
-      continue;
-    }
-    std::vector<std::string> missing;
-    if (!dependencies_published(d, missing)) {
-      std::string list;
-      for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
-      if (d.state == State::planned) change(d, Event::wait_for_dependency, "waits for " + list);
-      continue;
-    }
-    if (st.in_flight) return;
-    if (spacing_wait(*cs, st)) return;
-    if (d.state == State::waiting) change(d, Event::dependency_met, "");
-    if (d.state == State::retry_wait) change(d, Event::retry_due, "");
-    auto fresh = store_.get(d.key);
-    if (!fresh || fresh->state != State::planned) continue;
-    start_send(*fresh, *post, *cs);
-    return;  // one request in flight per channel
+  // Only this channel's deliveries planned by now, a page at a time: a turn
+  // usually ends at the first one it sends, so it reads a few rows whether
+  // ten or a hundred thousand are queued behind them.
+  constexpr int kPage = 32;
+  const std::vector<State> pending{State::planned, State::waiting, State::retry_wait};
+  std::optional<StoredDelivery> last;
+  for (;;) {
+    const auto page = store_.due_page(pending, channel, now, last ? &*last : nullptr, kPage);
+    for (const auto& d : page)
+      if (turn(d, *cs, st, pause)) return;
+    if (static_cast<int>(page.size()) < kPage) return;
+    last = page.back();
   }
+}
+
+bool Dispatcher::turn(const StoredDelivery& d, const ChannelSettings& cs, ChannelState& st,
+                      const std::optional<Pause>& pause) {
+  // A retry whose time has not come lets later deliveries go (each has
+  // its own retries; a platform's rate limit holds the whole channel).
+  if (d.state == State::retry_wait && d.next_attempt && *d.next_attempt > clock_.now()) return false;
+  if (pause) {
+    change(d, Event::pause, "paused: " + pause->reason);
+    return false;
+  }
+  const Post* post = cal_->calendar.find(d.post);
+  if (!post) {
+    change(d, Event::removed, "its post is no longer in the calendar");
+    return false;
+  }
+  std::vector<std::string> missing;
+  if (!dependencies_published(d, missing)) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    if (d.state == State::planned) change(d, Event::wait_for_dependency, "waits for " + list);
+    return false;
+  }
+  if (st.in_flight) return true;
+  if (spacing_wait(cs, st)) return true;
+  if (d.state == State::waiting) change(d, Event::dependency_met, "");
+  if (d.state == State::retry_wait) change(d, Event::retry_due, "");
+  auto fresh = store_.get(d.key);
+  if (!fresh || fresh->state != State::planned) return false;
+  start_send(*fresh, *post, cs);
+  return true;  // one request in flight per channel
 }
 
 void Dispatcher::start_send(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) {
@@ -307,7 +322,7 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
     auto conn = connectors_.find(channel);
     if (!post || !cs || conn == connectors_.end() || !conn->second) {
       change(*d, Event::outcome_unknown, "outcome unknown: " + unsure->message);
-      if (on_change) on_change();
+      if (on_change) on_change(channel);
       return;
     }
     st.in_flight = true;
@@ -325,7 +340,7 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
         if (cur && cur->state == State::sending)
           change(*cur, Event::outcome_unknown,
                  "outcome unknown: " + message + "; lookup: " + std::get<Unknown>(r).message);
-        if (on_change) on_change();
+        if (on_change) on_change(channel);
       }
     });
     return;
@@ -344,6 +359,9 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
       if (e.to_state == "sending") ++attempts;
     }
     attempts = std::max(attempts, 1);
+    // The platform's own wait (a rate limit's reset) holds the whole
+    // channel: the account is limited, not this one post.
+    if (r->after) st.platform_wait = now + *r->after;
     if (auto delay = policy.delay(attempts, random_(), r->after)) {
       store_.mark_retry(key, now + *delay, r->message, now);
       log_.warning(key + ": sending -> retry_wait in " + std::to_string(delay->count()) + "s (" + r->message + ")");
@@ -356,7 +374,7 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
     change(*d, Event::auth_error, "credentials rejected: " + a->message);
     pause(channel, "credentials rejected: " + a->message, std::nullopt);
   }
-  if (on_change) on_change();
+  if (on_change) on_change(channel);
 }
 
 Dispatcher::ManualResult Dispatcher::retry_by_hand(const std::string& key) {
@@ -368,7 +386,7 @@ Dispatcher::ManualResult Dispatcher::retry_by_hand(const std::string& key) {
   // later deliveries of its channel; the late window is not applied to it:
   // a person asked for it now.
   change(*d, Event::retry_requested, "asked for by a person");
-  if (on_change) on_change();
+  if (on_change) on_change(d->channel);
   return {};
 }
 
@@ -380,7 +398,7 @@ Dispatcher::ManualResult Dispatcher::resolve_by_hand(const std::string& key, con
                      "; only needs_review and failed deliveries can be resolved by hand"};
   store_.mark_published(key, d->remote_id, url, clock_.now(), std::string(to_string(Event::resolved)));
   log_.info(key + ": " + std::string(to_string(d->state)) + " -> published " + url + " (resolved by a person)");
-  if (on_change) on_change();
+  if (on_change) on_change(d->channel);
   return {};
 }
 
@@ -398,14 +416,14 @@ std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {
   };
   const auto paused = pause_of(channel);
   if (paused && paused->until) consider(*paused->until);
-  bool due_now = false;
-  for (const auto& d : store_.in_states({State::planned, State::retry_wait}, channel)) {
-    const Instant due = d.state == State::retry_wait && d.next_attempt ? *d.next_attempt : d.planned;
-    consider(due);
-    if (due <= clock_.now()) due_now = true;
-  }
+  // A channel that cannot publish waits for a reload, not for a time (its
+  // pump would send nothing, and a past wake time would spin the loop).
+  auto connector = connectors_.find(channel);
+  if (!paused && (connector == connectors_.end() || !connector->second)) return wake;
+  const auto due = store_.next_due(channel);
+  if (due) consider(*due);
   // While paused, due deliveries are woken only to be held; no spacing applies.
-  if (due_now && !paused)
+  if (due && *due <= clock_.now() && !paused)
     if (auto w = spacing_wait(*cs, st)) wake = *w;
   return wake;
 }

@@ -101,8 +101,10 @@ class Dispatcher {
   /// Lifts a pause; held deliveries come back under the late-window rule.
   bool resume(const std::string& channel);
 
-  /// Called when any delivery was published, so waiting ones can go.
-  std::function<void()> on_change;
+  /// Called when a delivery of `channel` left `sending` (or a person settled
+  /// one), so that channel can go on; when one was published, deliveries
+  /// waiting for it (`waiting`, any channel) may go too.
+  std::function<void(const std::string& channel)> on_change;
   /// Called with what each create request came to (metrics): the channel,
   /// the result, the delivery's planned instant, and now.
   std::function<void(const std::string& channel, const PublishResult& result, Instant planned, Instant now)> on_result;
@@ -128,9 +130,13 @@ class Dispatcher {
     bool in_flight = false;
     std::optional<Instant> last_sent;
     std::deque<Instant> recent;  // send times within the rate window
+    std::optional<Instant> platform_wait;  // the platform's own "not before" (rate limit reset)
     bool warned_no_connector = false;
   };
 
+  /// One due delivery of a pump: true when the turn ends here (a request
+  /// went out, or the channel must wait).
+  bool turn(const StoredDelivery& d, const ChannelSettings& cs, ChannelState& st, const std::optional<Pause>& pause);
   void start_send(const StoredDelivery& d, const Post& post, const ChannelSettings& cs);
   void finish(const std::string& key, const std::string& channel, PublishResult result);
   bool dependencies_published(const StoredDelivery& d, std::vector<std::string>& missing);

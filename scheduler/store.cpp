@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <functional>
 #include <stdexcept>
 #include <system_error>
 #include <unordered_set>
@@ -341,19 +342,68 @@ std::vector<StoredDelivery> Store::in_states(std::initializer_list<State> states
   return in_states(std::vector<State>(states), channel, -1);
 }
 
-std::vector<StoredDelivery> Store::in_states(const std::vector<State>& states, const std::string& channel, int limit) {
+namespace {
+
+// The deliveries of `states` (and `channel`, when not empty) that also match
+// `extra`, ordered by planned time then key, at most `limit` (all when
+// negative); `bind_extra` binds extra's parameters from the given index.
+std::vector<StoredDelivery> select_in_states(SQLite::Database& db, const std::vector<State>& states,
+                                             const std::string& channel, const std::string& extra, int limit,
+                                             const std::function<void(SQLite::Statement&, int)>& bind_extra) {
   std::vector<StoredDelivery> out;
   if (states.empty()) return out;
   std::string sql = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE state IN (";
   for (std::size_t i = 0; i < states.size(); ++i) sql += i == 0 ? "?" : ", ?";
   sql += channel.empty() ? ")" : ") AND channel = ?";
+  sql += extra;
   sql += " ORDER BY planned, key";
   if (limit >= 0) sql += " LIMIT " + std::to_string(limit);
-  SQLite::Statement q(*db_, sql);
+  SQLite::Statement q(db, sql);
   int i = 1;
   for (State s : states) q.bind(i++, state_text(s));
-  if (!channel.empty()) q.bind(i, channel);
+  if (!channel.empty()) q.bind(i++, channel);
+  if (bind_extra) bind_extra(q, i);
   while (q.executeStep()) out.push_back(read_delivery(q));
+  return out;
+}
+
+}  // namespace
+
+std::vector<StoredDelivery> Store::in_states(const std::vector<State>& states, const std::string& channel, int limit) {
+  return select_in_states(*db_, states, channel, "", limit, {});
+}
+
+std::vector<StoredDelivery> Store::due_page(const std::vector<State>& states, const std::string& channel,
+                                            Instant until, const StoredDelivery* after, int limit) {
+  std::string extra = " AND planned <= ?";
+  if (after) extra += " AND (planned > ? OR (planned = ? AND key > ?))";
+  return select_in_states(*db_, states, channel, extra, limit, [&](SQLite::Statement& q, int i) {
+    q.bind(i++, to_db(until));
+    if (!after) return;
+    q.bind(i++, to_db(after->planned));
+    q.bind(i++, to_db(after->planned));
+    q.bind(i, after->key);
+  });
+}
+
+std::optional<Instant> Store::next_due(const std::string& channel) {
+  // Each half is answered from the (channel, state, planned) index.
+  SQLite::Statement q(*db_,
+                      "SELECT min(due) FROM ("
+                      "  SELECT min(planned) AS due FROM deliveries WHERE channel = ? AND state = 'planned'"
+                      "  UNION ALL"
+                      "  SELECT min(coalesce(next_attempt, planned)) FROM deliveries WHERE channel = ? AND state = 'retry_wait')");
+  q.bind(1, channel);
+  q.bind(2, channel);
+  if (!q.executeStep() || q.getColumn(0).isNull()) return std::nullopt;
+  return from_db(q.getColumn(0).getInt64());
+}
+
+std::vector<std::string> Store::channels_in(State state) {
+  std::vector<std::string> out;
+  SQLite::Statement q(*db_, "SELECT DISTINCT channel FROM deliveries WHERE state = ? ORDER BY channel");
+  q.bind(1, state_text(state));
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
   return out;
 }
 

@@ -100,6 +100,17 @@ class Store {
   std::vector<StoredDelivery> in_states(std::initializer_list<State> states, const std::string& channel = {});
   /// The same, at most `limit` of them (all when negative).
   std::vector<StoredDelivery> in_states(const std::vector<State>& states, const std::string& channel, int limit);
+  /// One page of a channel's deliveries in these states planned at or before
+  /// `until`, ordered by planned time then key, starting after `after` (the
+  /// last delivery of the previous page). Reads only what it returns, so the
+  /// dispatcher's turn costs the same with ten or a hundred thousand queued.
+  std::vector<StoredDelivery> due_page(const std::vector<State>& states, const std::string& channel, Instant until,
+                                       const StoredDelivery* after, int limit);
+  /// The earliest time something of `channel` falls due: a planned
+  /// delivery's planned time or a retry's next attempt (two index lookups).
+  std::optional<Instant> next_due(const std::string& channel);
+  /// The channels that have a delivery in `state`.
+  std::vector<std::string> channels_in(State state);
   /// How many deliveries each channel has in each state (absent: none).
   std::map<std::string, std::map<State, int>> counts();
   std::vector<StoredDelivery> all();

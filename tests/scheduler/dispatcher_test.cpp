@@ -226,6 +226,88 @@ TEST_F(DispatcherTest, TransientErrorsRetryWithJitterAndHonourThePlatformsTime) 
   EXPECT_EQ(store_->get("a@x")->attempts, 3);
 }
 
+TEST_F(DispatcherTest, ARetryWaitingForItsTimeLetsLaterDeliveriesGo) {
+  load(kX, R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: b, at: 2027-03-02 09:01, channels: [x], text: b}
+)");
+  connector_.script = {RetryLater{std::nullopt, "HTTP 503"}};
+  start();
+  clock_.set(k0900);
+  dispatcher_->pump("x");
+  ASSERT_EQ(state("a@x"), State::retry_wait);
+  EXPECT_EQ(store_->get("a@x")->next_attempt, k0900 + 15s);
+  // a's retry comes first; b is not due yet.
+  EXPECT_EQ(dispatcher_->next_wake("x"), k0900 + 15s);
+  // Suppose a's retry is later than b's time: b goes at its own.
+  store_->mark_retry("a@x", k0900 + 10min, "HTTP 503", k0900);
+  EXPECT_EQ(dispatcher_->next_wake("x"), k0900 + 1min);
+  clock_.set(k0900 + 1min);
+  dispatcher_->pump("x");
+  EXPECT_EQ(state("b@x"), State::published);
+  EXPECT_EQ(state("a@x"), State::retry_wait);
+  // Nothing is due until a's retry: no wake in the past (a busy loop).
+  EXPECT_EQ(dispatcher_->next_wake("x"), k0900 + 10min);
+  run_until(k0900 + 10min);
+  EXPECT_EQ(state("a@x"), State::published);
+  ASSERT_EQ(connector_.creates.size(), 3u);
+  EXPECT_EQ(connector_.creates[1].key, "b@x");
+}
+
+TEST_F(DispatcherTest, APlatformsRateLimitHoldsTheWholeChannel) {
+  load(kX, R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: b, at: 2027-03-02 09:00, channels: [x], text: b}
+)");
+  connector_.script = {RetryLater{15min, "HTTP 429, x-rate-limit-reset"}};
+  start();
+  clock_.set(k0900);
+  dispatcher_->pump("x");
+  dispatcher_->pump("x");
+  EXPECT_EQ(connector_.creates.size(), 1u) << "b would meet the same limit";
+  EXPECT_EQ(state("b@x"), State::planned);
+  EXPECT_EQ(dispatcher_->next_wake("x"), k0900 + 15min);
+  clock_.set(k0900 + 15min);
+  dispatcher_->pump("x");
+  dispatcher_->pump("x");
+  EXPECT_EQ(state("a@x"), State::published);
+  EXPECT_EQ(state("b@x"), State::published);
+  ASSERT_EQ(connector_.creates.size(), 3u);
+  EXPECT_EQ(connector_.creates[1].key, "a@x") << "in planned order after the wait";
+}
+
+TEST_F(DispatcherTest, AChannelWithoutAConnectorDoesNotWakeForNothing) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  start();
+  dispatcher_->set_connector("x", nullptr);
+  clock_.set(k0900 + 1min);
+  dispatcher_->pump("x");
+  EXPECT_EQ(state("a@x"), State::planned) << "waits for its credentials";
+  EXPECT_EQ(dispatcher_->next_wake("x"), std::nullopt) << "a due time in the past would spin the loop";
+  dispatcher_->pause("x", "storm", std::nullopt);
+  EXPECT_EQ(dispatcher_->next_wake("x"), k0900) << "paused, it wakes to hold what is due";
+  dispatcher_->pump("x");
+  EXPECT_EQ(state("a@x"), State::held);
+}
+
+TEST_F(DispatcherTest, ALongQueueIsWalkedPageByPage) {
+  // More due deliveries than one page, most waiting for a post of another
+  // channel that is not published: the pump walks past all of them to the
+  // one that can go.
+  std::string posts = "posts:\n  - {id: video, at: 2027-03-02 12:00, channels: [y], text: v}\n";
+  for (int i = 0; i < 70; ++i)
+    posts += "  - {id: w" + std::to_string(100 + i) + ", at: 2027-03-02 08:30, channels: [x], text: \"see {link video}\"}\n";
+  posts += "  - {id: last, at: 2027-03-02 08:59, channels: [x], text: free}\n";
+  load(kX + "  y: {kind: x, account: b, credentials: y}\n", posts);
+  start();
+  clock_.set(k0900);
+  dispatcher_->pump("x");
+  ASSERT_EQ(connector_.creates.size(), 1u);
+  EXPECT_EQ(connector_.creates[0].key, "last@x");
+  EXPECT_EQ(store_->in_states({State::waiting}, "x").size(), 70u);
+  EXPECT_EQ(store_->channels_in(State::waiting), std::vector<std::string>{"x"});
+}
+
 TEST_F(DispatcherTest, RetriesUsedUpFail) {
   load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
   connector_.script = {RetryLater{std::nullopt, "HTTP 500"}, RetryLater{std::nullopt, "HTTP 500"},

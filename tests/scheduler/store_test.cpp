@@ -575,6 +575,45 @@ TEST_F(StoreTest, InStatesOfOneChannel) {
   EXPECT_EQ(s->in_states({State::planned}).size(), 3u);
 }
 
+TEST_F(StoreTest, DuePagesWalkOneChannelUpToNowInOrder) {
+  auto s = open();
+  // Same planned time for b, a and c: the key orders them; e is not due.
+  sync(*s, {pd("b@x", T0), pd("a@x", T0), pd("c@x", T0), pd("d@x", T0 + 1h), pd("e@x", T0 + 3h),
+            pd("a@facebook", T0)});
+  s->set_state("d@x", State::waiting, "wait_for_dependency", "waits for v@y", T0);
+  s->set_state("c@x", State::held, "pause", "", T0);
+  const std::vector<State> pending{State::planned, State::waiting};
+  auto keys = [](const std::vector<StoredDelivery>& page) {
+    std::vector<std::string> out;
+    for (const auto& d : page) out.push_back(d.key);
+    return out;
+  };
+  auto first = s->due_page(pending, "x", T0 + 2h, nullptr, 2);
+  EXPECT_EQ(keys(first), (std::vector<std::string>{"a@x", "b@x"}));
+  auto second = s->due_page(pending, "x", T0 + 2h, &first.back(), 2);
+  EXPECT_EQ(keys(second), (std::vector<std::string>{"d@x"})) << "held c is not asked for; e is not due";
+  EXPECT_TRUE(s->due_page(pending, "x", T0 + 2h, &second.back(), 2).empty());
+  EXPECT_EQ(keys(s->due_page(pending, "x", T0 + 3h, nullptr, 10)), (std::vector<std::string>{"a@x", "b@x", "d@x", "e@x"}));
+  EXPECT_TRUE(s->due_page(pending, "x", T0 - 1s, nullptr, 10).empty());
+  EXPECT_EQ(s->channels_in(State::waiting), std::vector<std::string>{"x"});
+  EXPECT_TRUE(s->channels_in(State::failed).empty());
+}
+
+TEST_F(StoreTest, NextDueIsTheEarliestPlannedTimeOrRetry) {
+  auto s = open();
+  EXPECT_EQ(s->next_due("x"), std::nullopt);
+  sync(*s, {pd("a@x", T0), pd("b@x", T0 + 2h), pd("a@facebook", T0 - 1h)});
+  EXPECT_EQ(s->next_due("x"), T0);
+  send(*s, "a@x");
+  EXPECT_EQ(s->next_due("x"), T0 + 2h) << "a delivery in flight is not due";
+  s->mark_retry("a@x", T0 + 30min, "HTTP 503", T0);
+  EXPECT_EQ(s->next_due("x"), T0 + 30min);
+  s->set_state("b@x", State::waiting, "wait_for_dependency", "", T0);
+  s->mark_retry("a@x", T0 + 5h, "HTTP 503", T0);
+  EXPECT_EQ(s->next_due("x"), T0 + 5h) << "a waiting delivery is woken by its dependency, not by time";
+  EXPECT_EQ(s->next_due("facebook"), T0 - 1h);
+}
+
 // ---- pauses, tokens, history -------------------------------------------------------
 
 TEST_F(StoreTest, PausesAreSetClearedAndKeptAcrossReopen) {
