@@ -22,9 +22,6 @@ class LoopConnectorState : public ConnectorState {
   void erase(const std::string& key) override;
 
  private:
-  template <typename F>
-  auto on_loop(F f) -> decltype(f());
-
   boost::asio::io_context& io_;
   Store& store_;
   const Clock& clock_;

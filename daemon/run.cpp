@@ -8,6 +8,7 @@
 #include "daemon/control.hpp"
 #include "daemon/loop_connector_state.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/on_loop.hpp"
 #include "daemon/status_backend.hpp"
 #include "daemon/status_client.hpp"
 #include "daemon/status_page.hpp"
@@ -20,6 +21,7 @@
 #include "scheduler/store.hpp"
 
 #include <boost/asio.hpp>
+#include <malloc.h>
 #include <sys/inotify.h>
 
 #include <sys/statvfs.h>
@@ -260,7 +262,14 @@ class Daemon {
       for (const auto& w : warnings) log_.warning("channel " + c.name + ": " + w);
     }
     sync();
+    give_back_memory();
   }
+
+  // Reading a calendar builds yaml-cpp's node tree (about 20 times the
+  // file's size) and a plan; both are freed by now, but glibc keeps the
+  // pages. A daemon that reloaded a large calendar once should not hold
+  // its peak for the rest of its life.
+  static void give_back_memory() { ::malloc_trim(0); }
 
   void reload(const std::string& why) {
     notify_.reloading();
@@ -278,6 +287,7 @@ class Daemon {
       last_reload_error_ = errors;
       ++reloads_failed_;
       store_->note("calendar_rejected", errors, clock_.now());
+      give_back_memory();
       notify_.ready(status_line_text());
       return;
     }
@@ -517,14 +527,11 @@ class Daemon {
 
 template <typename F>
 auto LoopBackend::on_loop(F f) -> decltype(f()) {
-  using R = decltype(f());
-  // Shared, so a call that times out leaves nothing dangling for the loop.
-  auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
-  auto result = task->get_future();
-  asio::post(daemon_.io_, [task] { (*task)(); });
-  if (result.wait_for(kBackendDeadline) != std::future_status::ready)
-    throw BackendBusy("the event loop did not answer within " + std::to_string(kBackendDeadline.count()) + " s");
-  return result.get();
+  try {
+    return run_on_loop(daemon_.io_, std::move(f), kBackendDeadline);
+  } catch (const LoopBusy& e) {
+    throw BackendBusy(e.what());
+  }
 }
 
 DaemonStatus LoopBackend::status() {

@@ -91,12 +91,20 @@ def free_port():
         return s.getsockname()[1]
 
 
-def vm_hwm_kib(pid):
+def proc_status_kib(pid, field):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return None
+
+
+def vm_hwm_kib(pid):
+    return proc_status_kib(pid, "VmHWM")
+
+
+def vm_rss_kib(pid):
+    return proc_status_kib(pid, "VmRSS")
 
 
 def loadavg():
@@ -310,6 +318,7 @@ def herald_phase(procs, args, out):
         result["load_after_publishing"] = loadavg()
         print(f"herald: {count} of {args.deliveries} published", flush=True)
         result["peak_rss_kib"] = {"herald": vm_hwm_kib(herald.pid), "sandbox": vm_hwm_kib(sandbox.pid)}
+        result["rss_after_kib"] = {"herald": vm_rss_kib(herald.pid)}
         t_stop = time.time()
         result["exit_code"] = procs.stop(herald, grace=60)
         result["stop_s"] = time.time() - t_stop
@@ -395,6 +404,7 @@ def peer_phase(procs, args, out, jobs):
         count = wait_published(api, args.deliveries, window_start + args.window + args.drain_timeout, node)
         result["load_after_publishing"] = loadavg()
         print(f"peer: {count} of {args.deliveries} published", flush=True)
+        result["rss_after_kib"] = {"node": vm_rss_kib(node.pid), "redis": vm_rss_kib(redis.pid)}
         result["peak_rss_kib"] = {"node": vm_hwm_kib(node.pid), "redis": vm_hwm_kib(redis.pid),
                                   "sandbox": vm_hwm_kib(sandbox.pid)}
         t_stop = time.time()
@@ -442,6 +452,7 @@ def table(res):
     h, p, a = res["herald"], res["peer"], res["args"]
     hl, pl = h["lateness_ms"], p["lateness_ms"]
     peer_rss = (p["peak_rss_kib"]["node"] or 0) + (p["peak_rss_kib"]["redis"] or 0)
+    peer_after = (p["rss_after_kib"]["node"] or 0) + (p["rss_after_kib"]["redis"] or 0)
     rows = [
         (f'deliveries published (of {a["deliveries"]}) by the end of the wait, duplicates',
          f'{h["published"]}, {h["duplicates"]}', f'{p["published"]}, {p["duplicates"]}', ""),
@@ -456,6 +467,9 @@ def table(res):
         ("peak RSS (VmHWM)", fmt_mib(h["peak_rss_kib"]["herald"]),
          f'{fmt_mib(peer_rss)} (node {fmt_mib(p["peak_rss_kib"]["node"])} + redis {fmt_mib(p["peak_rss_kib"]["redis"])})',
          ratio(h["peak_rss_kib"]["herald"], peer_rss)),
+        ("RSS after publishing (VmRSS)", fmt_mib(h["rss_after_kib"]["herald"]),
+         f'{fmt_mib(peer_after)} (node {fmt_mib(p["rss_after_kib"]["node"])} + redis {fmt_mib(p["rss_after_kib"]["redis"])})',
+         ratio(h["rss_after_kib"]["herald"], peer_after)),
         ("start-up (herald: to READY=1; peer: to every job added)", fmt_s(h["startup_s"]), fmt_s(p["startup_s"]),
          ratio(h["startup_s"], p["startup_s"])),
         ("edit of one post (herald: file write to READY=1 after reload; peer: updateData)",
