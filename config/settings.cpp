@@ -311,9 +311,21 @@ std::optional<ChannelKind> parse_channel_kind(std::string_view text) {
 }
 
 const ChannelSettings* Settings::channel(std::string_view name) const {
+  const auto it = channel_index.find(name);
+  if (it != channel_index.end() && it->second < channels.size() && channels[it->second].name == name)
+    return &channels[it->second];
+  // A miss of a complete index is an answer (the loader asks about names
+  // that are not channels, too); otherwise the channels were changed after
+  // indexing (or never indexed): scan.
+  if (it == channel_index.end() && channel_index.size() == channels.size()) return nullptr;
   for (const auto& c : channels)
     if (c.name == name) return &c;
   return nullptr;
+}
+
+void Settings::index_channels() {
+  channel_index.clear();
+  for (std::size_t i = 0; i < channels.size(); ++i) channel_index.emplace(channels[i].name, i);
 }
 
 std::chrono::seconds Settings::late_window(const ChannelSettings& c) const {
@@ -472,6 +484,7 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
                                                   : std::filesystem::path("/etc/herald/credentials");
   diags.append(local);
   if (local.has_errors() || !doc.ok) return std::nullopt;
+  s.index_channels();
   return s;
 }
 

@@ -6,9 +6,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -96,8 +98,18 @@ struct Settings {
   LinkSettings links;
   LintSettings lint;
   std::vector<ChannelSettings> channels;  ///< in file order
+  /// Position of each channel by name, built by the loader (index_channels);
+  /// channel() verifies what it finds and scans when this is out of date.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> channel_index;
 
+  /// The channel of that name, or null. Every post asks for its channels,
+  /// so with a thousand channels this is a hash lookup, not a scan.
   const ChannelSettings* channel(std::string_view name) const;
+  void index_channels();
   /// The effective late window and UTM template of a channel.
   std::chrono::seconds late_window(const ChannelSettings& c) const;
   const UtmTemplate& utm(const ChannelSettings& c) const;

@@ -38,6 +38,7 @@ import platform
 import re
 import signal
 import socket
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,6 +98,13 @@ def proc_status_kib(pid, field):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     return None
+
+
+def fresh_dir(path):
+    """An empty directory: a phase never starts from an earlier run's state
+    (herald's store would rightly refuse to publish what it published then)."""
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
 
 
 def vm_hwm_kib(pid):
@@ -268,7 +276,7 @@ def measure_creates(api, planned_ms, window_start, stopped_ms):
 
 
 def herald_phase(procs, args, out):
-    out.mkdir(parents=True, exist_ok=True)
+    fresh_dir(out)
     sandbox, api = start_sandbox(procs, args, out, "sandbox-herald")
     status_port = free_port()
     window_start = int(time.time()) + args.lead
@@ -339,7 +347,7 @@ def redis_ping(port):
 
 
 def peer_phase(procs, args, out, jobs):
-    out.mkdir(parents=True, exist_ok=True)
+    fresh_dir(out)
     sandbox, api = start_sandbox(procs, args, out, "sandbox-peer")
     result = {"load_before": loadavg()}
     redis_port = free_port()

@@ -54,6 +54,27 @@ TEST(Settings, MinimalFileGetsDefaults) {
   EXPECT_EQ(s.channel("x")->account, "example_nl");
 }
 
+TEST(Settings, ChannelsAreFoundByNameAlsoAfterTheListChanges) {
+  auto r = load(kHeadForVersion + "channels:\n  x: {kind: x, account: a, credentials: x}\n"
+                                  "  blog: {kind: wordpress, site: 'https://example.nl', credentials: wp}\n");
+  ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
+  Settings s = *r.settings;  // a copy keeps a working index
+  EXPECT_EQ(s.channel("blog"), &s.channels[1]);
+  EXPECT_EQ(s.channel("x"), &s.channels[0]);
+  EXPECT_EQ(s.channel("facebook"), nullptr);
+  EXPECT_EQ(s.channel(""), nullptr);
+  // Changed after loading (as tests and tools do): still right, by a scan.
+  std::swap(s.channels[0], s.channels[1]);
+  EXPECT_EQ(s.channel("x"), &s.channels[1]);
+  s.channels.push_back(s.channels[0]);
+  s.channels.back().name = "news";
+  EXPECT_EQ(s.channel("news"), &s.channels[2]);
+  s.index_channels();
+  EXPECT_EQ(s.channel("news"), &s.channels[2]);
+  EXPECT_EQ(s.channel("blog"), &s.channels[0]);
+  EXPECT_EQ(s.channel("nope"), nullptr);
+}
+
 TEST(Settings, FacebookApiVersionIsConfigurable) {
   auto r = load(kHeadForVersion + "channels:\n  fb: {kind: facebook, page_id: '1', credentials: f, api_version: v22.0}\n");
   ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
