@@ -120,17 +120,44 @@ StoredDelivery read_delivery(SQLite::Statement& q) {
   return d;
 }
 
-std::optional<StoredDelivery> select_delivery(SQLite::Database& db, const std::string& key) {
-  SQLite::Statement q(db, std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE key = ?");
+}  // namespace
+
+// The statements run once or twice per delivery, prepared once for the
+// store's life: preparing costs more than running these one-row statements.
+class StatementCache {
+ public:
+  explicit StatementCache(SQLite::Database& db) : db_(db) {}
+  /// The statement of `sql`, reset with no bindings.
+  SQLite::Statement& get(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
+    it->second->reset();
+    it->second->clearBindings();
+    return *it->second;
+  }
+
+ private:
+  SQLite::Database& db_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+};
+
+namespace {
+
+const std::string kSelectDelivery = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE key = ?";
+
+std::optional<StoredDelivery> select_delivery(StatementCache& statements, const std::string& key) {
+  SQLite::Statement& q = statements.get(kSelectDelivery.c_str());
   q.bind(1, key);
-  if (!q.executeStep()) return std::nullopt;
-  return read_delivery(q);
+  std::optional<StoredDelivery> out;
+  if (q.executeStep()) out = read_delivery(q);
+  q.reset();  // no read left open between calls
+  return out;
 }
 
-void append_event(SQLite::Database& db, Instant at, const std::string& key, const std::string& event,
+void append_event(StatementCache& statements, Instant at, const std::string& key, const std::string& event,
                   const std::string& from, const std::string& to, const std::string& detail) {
-  SQLite::Statement q(db,
-                      "INSERT INTO events (at, key, event, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)");
+  SQLite::Statement& q =
+      statements.get("INSERT INTO events (at, key, event, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)");
   q.bind(1, to_db(at));
   q.bind(2, key);
   q.bind(3, event);
@@ -183,7 +210,8 @@ std::string change_detail(const StoredDelivery& old, Instant planned, bool conte
 
 }  // namespace
 
-Store::Store(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+Store::Store(std::unique_ptr<SQLite::Database> db)
+    : db_(std::move(db)), statements_(std::make_unique<StatementCache>(*db_)) {}
 
 Store::~Store() = default;
 
@@ -259,7 +287,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
 
   for (const auto& p : plan) {
     if (!in_plan.insert(p.key).second) continue;  // a duplicate key: the first one counts
-    const auto old = select_delivery(*db_, p.key);
+    const auto old = select_delivery(*statements_, p.key);
     if (!old) {
       insert.reset();
       insert.bind(1, p.key);
@@ -270,7 +298,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
       insert.bind(6, p.queued ? 1 : 0);
       insert.bind(7, to_db(now));
       insert.exec();
-      append_event(*db_, now, p.key, "planned", "", planned_text, format_utc(p.planned));
+      append_event(*statements_, now, p.key, "planned", "", planned_text, format_utc(p.planned));
       ++result.added;
       continue;
     }
@@ -288,7 +316,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
         continue;
       }
       replan(p, planned);
-      append_event(*db_, now, p.key, "planned", state_text(old->state), planned_text,
+      append_event(*statements_, now, p.key, "planned", state_text(old->state), planned_text,
                    "back in the calendar, " + format_utc(planned));
       ++result.added;
       continue;
@@ -301,7 +329,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
       continue;
     }
     replan(p, planned);
-    append_event(*db_, now, p.key, "edited", state_text(old->state), state_text(*next),
+    append_event(*statements_, now, p.key, "edited", state_text(old->state), state_text(*next),
                  change_detail(*old, planned, content_changed));
     ++result.updated;
   }
@@ -328,7 +356,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
     cancel.bind(1, to_db(now));
     cancel.bind(2, key);
     cancel.exec();
-    append_event(*db_, now, key, "cancelled", state_text(state), state_text(State::cancelled),
+    append_event(*statements_, now, key, "cancelled", state_text(state), state_text(State::cancelled),
                  "no longer in the calendar");
     ++result.cancelled;
   }
@@ -336,7 +364,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
   return result;
 }
 
-std::optional<StoredDelivery> Store::get(const std::string& key) { return select_delivery(*db_, key); }
+std::optional<StoredDelivery> Store::get(const std::string& key) { return select_delivery(*statements_, key); }
 
 std::vector<StoredDelivery> Store::in_states(std::initializer_list<State> states, const std::string& channel) {
   return in_states(std::vector<State>(states), channel, -1);
@@ -388,15 +416,17 @@ std::vector<StoredDelivery> Store::due_page(const std::vector<State>& states, co
 
 std::optional<Instant> Store::next_due(const std::string& channel) {
   // Each half is answered from the (channel, state, planned) index.
-  SQLite::Statement q(*db_,
+  SQLite::Statement& q = statements_->get(
                       "SELECT min(due) FROM ("
                       "  SELECT min(planned) AS due FROM deliveries WHERE channel = ? AND state = 'planned'"
                       "  UNION ALL"
                       "  SELECT min(coalesce(next_attempt, planned)) FROM deliveries WHERE channel = ? AND state = 'retry_wait')");
   q.bind(1, channel);
   q.bind(2, channel);
-  if (!q.executeStep() || q.getColumn(0).isNull()) return std::nullopt;
-  return from_db(q.getColumn(0).getInt64());
+  std::optional<Instant> out;
+  if (q.executeStep() && !q.getColumn(0).isNull()) out = from_db(q.getColumn(0).getInt64());
+  q.reset();  // no read left open between calls
+  return out;
 }
 
 std::vector<std::string> Store::channels_in(State state) {
@@ -426,12 +456,12 @@ std::vector<StoredDelivery> Store::all() {
 bool Store::set_state(const std::string& key, State to, const std::string& event, const std::string& detail,
                       Instant now) {
   WriteTransaction tx(*db_);
-  const auto old = select_delivery(*db_, key);
+  const auto old = select_delivery(*statements_, key);
   if (!old) return false;
   const bool reason = to == State::failed || to == State::needs_review || to == State::retry_wait ||
                       to == State::held || to == State::waiting;
   // next_attempt only means something in retry_wait (mark_retry sets it).
-  SQLite::Statement q(*db_,
+  SQLite::Statement& q = statements_->get(
                       "UPDATE deliveries SET state = ?, updated = ?, "
                       "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
                       "next_attempt = CASE WHEN ? = 'retry_wait' THEN next_attempt ELSE NULL END "
@@ -443,27 +473,27 @@ bool Store::set_state(const std::string& key, State to, const std::string& event
   q.bind(5, state_text(to));
   q.bind(6, key);
   q.exec();
-  append_event(*db_, now, key, event, state_text(old->state), state_text(to), detail);
+  append_event(*statements_, now, key, event, state_text(old->state), state_text(to), detail);
   tx.commit();
   return true;
 }
 
 void Store::mark_sending(const std::string& key, const std::string& sent_text, Instant now) {
   WriteTransaction tx(*db_);
-  const auto old = select_delivery(*db_, key);
+  const auto old = select_delivery(*statements_, key);
   if (!old) throw std::runtime_error("mark_sending: no delivery " + key);
   // The at-most-once gate: whatever the caller believed, a delivery that is
   // not planned here and now (already sending, published, cancelled) is not sent.
   if (!transition(old->state, Event::start_send))
     throw std::logic_error("mark_sending: " + key + " is " + state_text(old->state) + ", not planned");
-  SQLite::Statement q(*db_,
+  SQLite::Statement& q = statements_->get(
                       "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, "
                       "next_attempt = NULL, updated = ? WHERE key = ?");
   q.bind(1, sent_text);
   q.bind(2, to_db(now));
   q.bind(3, key);
   q.exec();
-  append_event(*db_, now, key, "sending", state_text(old->state), state_text(State::sending),
+  append_event(*statements_, now, key, "sending", state_text(old->state), state_text(State::sending),
                "attempt " + std::to_string(old->attempts + 1));
   // synchronous=FULL (set in open): the commit is on disk before we return.
   tx.commit();
@@ -472,9 +502,9 @@ void Store::mark_sending(const std::string& key, const std::string& sent_text, I
 void Store::mark_published(const std::string& key, const std::string& remote_id, const std::string& url,
                            Instant now, const std::string& event) {
   WriteTransaction tx(*db_);
-  const auto old = select_delivery(*db_, key);
+  const auto old = select_delivery(*statements_, key);
   if (!old) throw std::runtime_error("mark_published: no delivery " + key);
-  SQLite::Statement q(*db_,
+  SQLite::Statement& q = statements_->get(
                       "UPDATE deliveries SET state = 'published', remote_id = ?, url = ?, next_attempt = NULL, "
                       "last_error = '', updated = ? WHERE key = ?");
   q.bind(1, remote_id);
@@ -482,15 +512,15 @@ void Store::mark_published(const std::string& key, const std::string& remote_id,
   q.bind(3, to_db(now));
   q.bind(4, key);
   q.exec();
-  append_event(*db_, now, key, event, state_text(old->state), state_text(State::published), url);
+  append_event(*statements_, now, key, event, state_text(old->state), state_text(State::published), url);
   tx.commit();
 }
 
 void Store::mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now) {
   WriteTransaction tx(*db_);
-  const auto old = select_delivery(*db_, key);
+  const auto old = select_delivery(*statements_, key);
   if (!old) throw std::runtime_error("mark_retry: no delivery " + key);
-  SQLite::Statement q(*db_,
+  SQLite::Statement& q = statements_->get(
                       "UPDATE deliveries SET state = 'retry_wait', next_attempt = ?, last_error = ?, updated = ? "
                       "WHERE key = ?");
   q.bind(1, to_db(next_attempt));
@@ -498,7 +528,7 @@ void Store::mark_retry(const std::string& key, Instant next_attempt, const std::
   q.bind(3, to_db(now));
   q.bind(4, key);
   q.exec();
-  append_event(*db_, now, key, "retry_scheduled", state_text(old->state), state_text(State::retry_wait),
+  append_event(*statements_, now, key, "retry_scheduled", state_text(old->state), state_text(State::retry_wait),
                error + " (next attempt " + format_utc(next_attempt) + ")");
   tx.commit();
 }
@@ -520,7 +550,7 @@ void Store::set_pause(const Pause& pause, Instant now) {
   std::string detail = (pause.channel.empty() ? std::string("all channels") : "channel " + pause.channel) + ": " +
                        pause.reason;
   if (pause.until) detail += " (until " + format_utc(*pause.until) + ")";
-  append_event(*db_, now, "", "paused", "", "", detail);
+  append_event(*statements_, now, "", "paused", "", "", detail);
   tx.commit();
 }
 
@@ -529,14 +559,14 @@ bool Store::clear_pause(const std::string& channel, Instant now) {
   SQLite::Statement q(*db_, "DELETE FROM pauses WHERE channel = ?");
   q.bind(1, channel);
   if (q.exec() == 0) return false;
-  append_event(*db_, now, "", "resumed", "", "", channel.empty() ? std::string("all channels") : "channel " + channel);
+  append_event(*statements_, now, "", "resumed", "", "", channel.empty() ? std::string("all channels") : "channel " + channel);
   tx.commit();
   return true;
 }
 
 std::vector<Pause> Store::pauses() {
   std::vector<Pause> out;
-  SQLite::Statement q(*db_, "SELECT channel, reason, since, until FROM pauses ORDER BY channel");
+  SQLite::Statement& q = statements_->get("SELECT channel, reason, since, until FROM pauses ORDER BY channel");
   while (q.executeStep()) {
     Pause p;
     p.channel = q.getColumn(0).getString();
@@ -560,7 +590,7 @@ void Store::put_connector_state(const std::string& key, const std::string& value
   q.bind(3, to_db(now));
   q.exec();
   // The history says that it happened, never what the value is.
-  append_event(*db_, now, "", "connector_state_saved", "", "", key);
+  append_event(*statements_, now, "", "connector_state_saved", "", "", key);
   tx.commit();
 }
 
@@ -568,7 +598,7 @@ void Store::erase_connector_state(const std::string& key, Instant now) {
   WriteTransaction tx(*db_);
   SQLite::Statement q(*db_, "DELETE FROM tokens WHERE credential = ?");
   q.bind(1, key);
-  if (q.exec() > 0) append_event(*db_, now, "", "connector_state_erased", "", "", key);
+  if (q.exec() > 0) append_event(*statements_, now, "", "connector_state_erased", "", "", key);
   tx.commit();
 }
 
@@ -581,7 +611,7 @@ std::optional<std::string> Store::connector_state(const std::string& key) {
 
 void Store::note(const std::string& event, const std::string& detail, Instant now, const std::string& key) {
   WriteTransaction tx(*db_);
-  append_event(*db_, now, key, event, "", "", detail);
+  append_event(*statements_, now, key, event, "", "", detail);
   tx.commit();
 }
 

@@ -20,6 +20,8 @@ class Database;
 
 namespace herald {
 
+class StatementCache;
+
 /// A delivery as the store keeps it.
 struct StoredDelivery {
   std::string key;
@@ -152,6 +154,7 @@ class Store {
   explicit Store(std::unique_ptr<SQLite::Database> db);
   void migrate();
   std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<StatementCache> statements_;  // destroyed before db_
 };
 
 }  // namespace herald
