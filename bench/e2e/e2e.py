@@ -314,8 +314,10 @@ def herald_phase(procs, args, out):
         result["reload_done_before_window_s"] = window_start - t_reloaded
         key = urllib.request.quote(f"{workload.PROBE_ID}@{workload.channel_name(0)}", safe="")
         try:
-            _, _, body = http_get(f"{base}/api/v1/deliveries/{key}")
-            result["reload_visible_in_api"] = b"second version" in body
+            # The delivery's text is the text as sent ("" until then); its
+            # history says the edit was applied.
+            _, _, body = http_get(f"{base}/api/v1/history?key={key}")
+            result["reload_visible_in_api"] = b'"event":"edited"' in body
         except Exception as e:  # the figure stands without this check
             result["reload_visible_in_api"] = f"unknown: {e}"
         print(f"herald: reload {result['reload_s']:.2f} s, {window_start - t_reloaded:.1f} s before the window",
