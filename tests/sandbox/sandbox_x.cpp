@@ -234,6 +234,7 @@ void XSandbox::reset() {
   nonces_.clear();
   windows_.clear();
   media_.clear();
+  posted_.clear();
   load_grants_locked();
   issued_ = 0;
   last_id_ = 0;
@@ -447,13 +448,9 @@ void XSandbox::create(const httplib::Request& req, httplib::Response& res) {
     if (req.has_header(name)) create.headers[name] = req.get_header_value(name);
   {
     std::lock_guard lock(mutex_);  // the duplicate check and the record, as one step
-    for (const Sandbox::Create& earlier : sandbox_.creates()) {
-      if (earlier.platform == "x" && earlier.account == create.account && earlier.text == create.text &&
-          create.media_ids.empty() && !create.text.empty()) {
-        send_json(res, 403,
-                  problem("Forbidden", 403, "You are not allowed to create a Tweet with duplicate content."));
-        return;
-      }
+    if (create.media_ids.empty() && !create.text.empty() && posted_.count({create.account, create.text})) {
+      send_json(res, 403, problem("Forbidden", 403, "You are not allowed to create a Tweet with duplicate content."));
+      return;
     }
     // Only media this account uploaded and X finished processing, unexpired;
     // a video or GIF goes alone.
@@ -468,6 +465,7 @@ void XSandbox::create(const httplib::Request& req, httplib::Response& res) {
     create.at_ms = sandbox_.now_ms();
     create.id = next_id_locked();
     sandbox_.record(create);
+    posted_.emplace(create.account, create.text);
   }
   if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
     return drop_response(sandbox_, res, 201, std::chrono::milliseconds(fault->delay_ms));

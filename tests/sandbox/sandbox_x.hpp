@@ -16,6 +16,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace httplib {
@@ -129,6 +130,7 @@ class XSandbox : public SandboxPlatform {
   const XSandboxConfig& config_;
   std::mutex mutex_;
   std::set<std::string> nonces_;
+  std::set<std::pair<std::string, std::string>> posted_;  // (account, text) of each create, for the duplicate check
   std::map<std::string, Window> windows_;  // by user id + route
   std::map<std::string, Media> media_;     // by media id
   std::map<std::string, Grant> refresh_tokens_;   // live refresh tokens
