@@ -24,6 +24,24 @@ bool has_scheme(std::string_view url) {
                      [](char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; });
 }
 
+// Whether the query has a parameter named `key` (percent-decoded, as
+// utm_* are written). Read from the encoded query here, not through
+// params(): Boost.URL 1.81's params iterator reads past the end of the URL
+// when the query is empty and a fragment follows ("/a?#top"; found by
+// tests/fuzz, confirmed under valgrind).
+bool has_param(const boost::urls::url_view_base& u, std::string_view key) {
+  std::string_view query = u.encoded_query();
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    const std::string_view name = pair.substr(0, pair.find('='));
+    if (auto decoded = boost::urls::make_pct_string_view(name); decoded && decoded->decode() == key) return true;
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
 }  // namespace
 
 bool is_own_host(std::string_view host, const std::vector<std::string>& own_domains) {
@@ -66,9 +84,11 @@ std::string tag_url(std::string_view url, const UtmTemplate& utm, const UtmConte
   std::vector<std::pair<std::string, std::string>> missing;
   for (const auto& [name, value] : utm.params) {
     std::string key = "utm_" + name;
-    if (!u.params().contains(key)) missing.emplace_back(std::move(key), fill_utm_value(value, ctx));
+    if (!has_param(u, key)) missing.emplace_back(std::move(key), fill_utm_value(value, ctx));
   }
   if (missing.empty()) return std::string(url);
+  // An empty query ("/a?#top") is replaced, not appended to ("/a?&utm_...").
+  if (u.has_query() && u.encoded_query().empty()) u.remove_query();
   // "example.nl?utm_..." is valid, but "example.nl/?utm_..." is what every
   // link finder reads as one URL, which keeps tagging idempotent.
   // (Boost.URL 1.81's set_path writes "/./" here, so the "/" is spliced in

@@ -93,6 +93,23 @@ TEST(Utm, TagLinksLeavesALinkThatTaggingWouldCutShort) {
             "Lees https://example.nl/a?" + kTags + "#top nu");
 }
 
+// Found by tests/fuzz (fuzz_utm): "/a?#!pa", a link with an empty query and
+// a fragment, made Boost.URL 1.81's params().contains() read past the end of
+// the URL (a crash now and then). The empty query is replaced by the tags.
+TEST(Utm, AnEmptyQueryIsReplacedByTheTags) {
+  EXPECT_EQ(tag_url("https://example.nl/a?#!pa", kUtm, kCtx, kOwn), "https://example.nl/a?" + kTags + "#!pa");
+  EXPECT_EQ(tag_url("https://example.nl/a?", kUtm, kCtx, kOwn), "https://example.nl/a?" + kTags);
+  EXPECT_EQ(tag_url("https://example.nl/?#", kUtm, kCtx, kOwn), "https://example.nl/?" + kTags + "#");
+  const std::string text = "Zie https://example.nl/a?#top en meer";
+  const std::string once = tag_links(text, kUtm, kCtx, kOwn);
+  EXPECT_EQ(once, "Zie https://example.nl/a?" + kTags + "#top en meer");
+  EXPECT_EQ(tag_links(once, kUtm, kCtx, kOwn), once);
+  // A query that is there keeps its parameters, in order; a tag already
+  // present (even percent-encoded) is not added twice.
+  EXPECT_EQ(tag_url("https://example.nl/a?x=1&utm%5Fsource=nieuwsbrief#t", kUtm, kCtx, kOwn).find("utm_source"),
+            std::string::npos);
+}
+
 // Found by tests/fuzz (fuzz_utm): "example.nl" followed by ",*'..." got a
 // query, and the query's characters let the link run on into the text after
 // it ("...utm_content=...,*'*A*l"), so the platform linked something else.
