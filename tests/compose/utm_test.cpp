@@ -45,7 +45,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"schemeless_bare", "example.nl", "example.nl/?" + kTags},
         Case{"http", "http://example.nl", "http://example.nl/?" + kTags},
         Case{"query_without_path", "https://example.nl?a=1", "https://example.nl/?a=1&" + kTags},
-        Case{"empty_query", "https://example.nl/?", "https://example.nl/?&" + kTags},
+        Case{"empty_query", "https://example.nl/?", "https://example.nl/?" + kTags},
         Case{"encoded_chars_kept", "https://example.nl/a%20b?x=%C3%A9", "https://example.nl/a%20b?x=%C3%A9&" + kTags},
         Case{"unparseable_unchanged", "https://exa mple.nl/", "https://exa mple.nl/"}),
     [](const auto& test_case) { return std::string(test_case.param.name); });
