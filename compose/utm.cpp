@@ -28,7 +28,7 @@ bool has_scheme(std::string_view url) {
 // utm_* are written). Read from the encoded query here, not through
 // params(): Boost.URL 1.81's params iterator reads past the end of the URL
 // when the query is empty and a fragment follows ("/a?#top"; found by
-// tests/fuzz, confirmed under valgrind).
+// tests/fuzz, confirmed under valgrind; boostorg/url#864, fixed after 1.81).
 bool has_param(const boost::urls::url_view_base& u, std::string_view key) {
   std::string_view query = u.encoded_query();
   while (!query.empty()) {
