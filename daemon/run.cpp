@@ -546,7 +546,8 @@ DaemonStatus LoopBackend::status() {
     out.last_reload = d.last_reload_;
     out.last_reload_ok = d.last_reload_ok_;
     out.last_reload_error = d.last_reload_error_;
-    for (const auto& p : d.store_->pauses())
+    const auto pauses = d.store_->pauses();
+    for (const auto& p : pauses)
       if (p.channel.empty() && (!p.until || *p.until > out.now)) out.global_pause = p;
     auto counts = d.store_->counts();
     for (const auto& [channel, by_state] : counts)
@@ -559,7 +560,7 @@ DaemonStatus LoopBackend::status() {
         cs.can_publish = false;
         cs.problem = it->second;
       }
-      for (const auto& p : d.store_->pauses())
+      for (const auto& p : pauses)
         if (p.channel == c.name && (!p.until || *p.until > out.now)) cs.pause = p;
       cs.counts = counts[c.name];
       auto next = d.store_->in_states(std::vector<State>{State::planned, State::waiting, State::retry_wait}, c.name, 1);
@@ -618,9 +619,10 @@ ActionResult LoopBackend::resume(const std::string& channel) {
 ActionResult LoopBackend::retry(const std::string& key) {
   return on_loop([this, key] {
     Daemon& d = daemon_;
+    // The dispatcher's on_change re-arms the delivery's channel and the
+    // channels waiting for it.
     auto done = d.dispatcher_->retry_by_hand(key);
     if (done.status != 200) return ActionResult{done.status, done.error, d.store_->get(key), {}};
-    d.rearm_all();
     return ActionResult{200, "", d.store_->get(key), {}};
   });
 }
@@ -628,9 +630,10 @@ ActionResult LoopBackend::retry(const std::string& key) {
 ActionResult LoopBackend::resolve(const std::string& key, const std::string& url) {
   return on_loop([this, key, url] {
     Daemon& d = daemon_;
+    // The dispatcher's on_change re-arms the delivery's channel and the
+    // channels waiting for it.
     auto done = d.dispatcher_->resolve_by_hand(key, url);
     if (done.status != 200) return ActionResult{done.status, done.error, d.store_->get(key), {}};
-    d.rearm_all();
     return ActionResult{200, "", d.store_->get(key), {}};
   });
 }

@@ -417,10 +417,10 @@ std::vector<StoredDelivery> Store::due_page(const std::vector<State>& states, co
 std::optional<Instant> Store::next_due(const std::string& channel) {
   // Each half is answered from the (channel, state, planned) index.
   SQLite::Statement& q = statements_->get(
-                      "SELECT min(due) FROM ("
-                      "  SELECT min(planned) AS due FROM deliveries WHERE channel = ? AND state = 'planned'"
-                      "  UNION ALL"
-                      "  SELECT min(coalesce(next_attempt, planned)) FROM deliveries WHERE channel = ? AND state = 'retry_wait')");
+      "SELECT min(due) FROM ("
+      "  SELECT min(planned) AS due FROM deliveries WHERE channel = ? AND state = 'planned'"
+      "  UNION ALL"
+      "  SELECT min(coalesce(next_attempt, planned)) FROM deliveries WHERE channel = ? AND state = 'retry_wait')");
   q.bind(1, channel);
   q.bind(2, channel);
   std::optional<Instant> out;
@@ -462,10 +462,10 @@ bool Store::set_state(const std::string& key, State to, const std::string& event
                       to == State::held || to == State::waiting;
   // next_attempt only means something in retry_wait (mark_retry sets it).
   SQLite::Statement& q = statements_->get(
-                      "UPDATE deliveries SET state = ?, updated = ?, "
-                      "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
-                      "next_attempt = CASE WHEN ? = 'retry_wait' THEN next_attempt ELSE NULL END "
-                      "WHERE key = ?");
+      "UPDATE deliveries SET state = ?, updated = ?, "
+      "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
+      "next_attempt = CASE WHEN ? = 'retry_wait' THEN next_attempt ELSE NULL END "
+      "WHERE key = ?");
   q.bind(1, state_text(to));
   q.bind(2, to_db(now));
   q.bind(3, reason ? 1 : 0);
@@ -487,8 +487,8 @@ void Store::mark_sending(const std::string& key, const std::string& sent_text, I
   if (!transition(old->state, Event::start_send))
     throw std::logic_error("mark_sending: " + key + " is " + state_text(old->state) + ", not planned");
   SQLite::Statement& q = statements_->get(
-                      "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, "
-                      "next_attempt = NULL, updated = ? WHERE key = ?");
+      "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, "
+      "next_attempt = NULL, updated = ? WHERE key = ?");
   q.bind(1, sent_text);
   q.bind(2, to_db(now));
   q.bind(3, key);
@@ -505,8 +505,8 @@ void Store::mark_published(const std::string& key, const std::string& remote_id,
   const auto old = select_delivery(*statements_, key);
   if (!old) throw std::runtime_error("mark_published: no delivery " + key);
   SQLite::Statement& q = statements_->get(
-                      "UPDATE deliveries SET state = 'published', remote_id = ?, url = ?, next_attempt = NULL, "
-                      "last_error = '', updated = ? WHERE key = ?");
+      "UPDATE deliveries SET state = 'published', remote_id = ?, url = ?, next_attempt = NULL, "
+      "last_error = '', updated = ? WHERE key = ?");
   q.bind(1, remote_id);
   q.bind(2, url);
   q.bind(3, to_db(now));
@@ -521,8 +521,8 @@ void Store::mark_retry(const std::string& key, Instant next_attempt, const std::
   const auto old = select_delivery(*statements_, key);
   if (!old) throw std::runtime_error("mark_retry: no delivery " + key);
   SQLite::Statement& q = statements_->get(
-                      "UPDATE deliveries SET state = 'retry_wait', next_attempt = ?, last_error = ?, updated = ? "
-                      "WHERE key = ?");
+      "UPDATE deliveries SET state = 'retry_wait', next_attempt = ?, last_error = ?, updated = ? "
+      "WHERE key = ?");
   q.bind(1, to_db(next_attempt));
   q.bind(2, error);
   q.bind(3, to_db(now));
