@@ -19,6 +19,9 @@ struct PublishRequest {
   std::string channel;
   Composed composed;
   std::string local_time;  ///< planned local time, RFC 3339 (for front matter)
+  /// An earlier attempt of this delivery lost its answer (since it was last
+  /// edited or retried by hand): the post may exist already.
+  bool answer_lost_before = false;
 };
 
 struct Published {
@@ -36,13 +39,21 @@ struct AuthFailed {
   std::string message;
 };
 /// The request may have reached the platform but no answer came (a timeout
-/// after sending, a dropped connection): the post may exist. The dispatcher
-/// looks it up before anything is sent again; never map this to RetryLater.
+/// after sending, a dropped connection, a 5xx): the post may exist. The
+/// dispatcher settles it (SettlePolicy) before anything is sent again; never
+/// map this to RetryLater.
 struct Unsure {
   std::string message;
 };
+/// The platform refused the create as a copy of a post it already has (X's
+/// 403 "duplicate content"). After an earlier attempt of this delivery lost
+/// its answer this is evidence that the post exists (the dispatcher looks it
+/// up); otherwise it is a permanent failure with the platform's words.
+struct Duplicate {
+  std::string message;
+};
 /// What a create request came to.
-using PublishResult = std::variant<Published, RetryLater, Failed, AuthFailed, Unsure>;
+using PublishResult = std::variant<Published, RetryLater, Failed, AuthFailed, Unsure, Duplicate>;
 
 struct Found {
   std::string remote_id;
@@ -55,10 +66,25 @@ struct Unknown {
 /// What looking a delivery up on the platform proved.
 using LookupResult = std::variant<Found, Absent, Unknown>;
 
+/// How herald settles a create whose answer was lost (docs/connectors.md,
+/// "When an answer is lost"): the platform's own guarantees, per connector.
+struct SettlePolicy {
+  /// Sending the create again cannot make a second post, because the
+  /// platform makes the repeat the same post (an update by id, a draft or an
+  /// unpublished post made public by id, a resumable upload session). An
+  /// unsure create is then sent again at once instead of looked up.
+  bool repeat_is_safe = false;
+  /// How long after herald stopped waiting for a create the platform may
+  /// still complete it. Before then no lookup counts as "absent".
+  std::chrono::seconds margin{120};
+};
+
 /// A platform adapter.
 class Connector {
  public:
   virtual ~Connector() = default;
+  /// What this platform lets herald do when a create's answer is lost.
+  virtual SettlePolicy settle_policy() const { return {}; }
   /// Creates the post. Must not retry by itself: the dispatcher decides.
   virtual PublishResult publish(const PublishRequest& request) = 0;
   /// Looks for a post this request would have created (after a crash).

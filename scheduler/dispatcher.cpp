@@ -370,6 +370,8 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
     }
   } else if (auto* f = std::get_if<Failed>(&result)) {
     change(*d, Event::permanent_error, f->message);
+  } else if (auto* dup = std::get_if<Duplicate>(&result)) {
+    change(*d, Event::permanent_error, dup->message);
   } else if (auto* a = std::get_if<AuthFailed>(&result)) {
     change(*d, Event::auth_error, "credentials rejected: " + a->message);
     pause(channel, "credentials rejected: " + a->message, std::nullopt);
