@@ -25,6 +25,10 @@ constexpr Bound kDurationBounds[] = {
     {"publishing.late_window", 0s, 7 * 24h},
     {"publishing.retry.backoff", 1s, 24h},
     {"publishing.retry.max_backoff", 1s, 7 * 24h},
+    {"publishing.request_timeout", 1s, 10min},
+    {"publishing.settle_margin", 0s, 24h},
+    {"reload.max_delay", 1s, 10min},
+    {"state_check", 1s, 24h},
     {"lint.max_gap", 1h, 365 * 24h},
     {"channel.min_spacing", 0s, 24h},
     {"channel.late_window", 0s, 7 * 24h},
@@ -32,6 +36,7 @@ constexpr Bound kDurationBounds[] = {
 };
 constexpr long long kMaxRetryAttempts = 100;
 constexpr long long kMaxRateCount = 100000;
+constexpr long long kMaxHoldMin = 1000000;
 
 const Bound& bound(std::string_view key) {
   for (const auto& b : kDurationBounds)
@@ -372,7 +377,8 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
   if (doc.ok) {
     r.each_entry(
         doc.root, "settings",
-        {"calendar", "state_dir", "credentials_dir", "timezone", "status", "publishing", "links", "lint", "channels"},
+        {"calendar", "state_dir", "credentials_dir", "timezone", "status", "publishing", "reload", "state_check", "links",
+         "lint", "channels"},
         nullptr, [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
           if (k == "calendar") {
             if (auto p = r.text(v, "calendar")) {
@@ -402,11 +408,17 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
                          });
           } else if (k == "publishing") {
             r.each_entry(
-                v, "publishing", {"late_window", "retry"}, nullptr,
+                v, "publishing", {"late_window", "retry", "request_timeout", "settle_margin"}, nullptr,
                 [&](const std::string& pk, const YAML::Node&, const YAML::Node& pv) {
                   if (pk == "late_window") {
                     if (auto d = read_duration(r, pv, "publishing.late_window", "publishing.late_window"))
                       s.publishing.late_window = *d;
+                  } else if (pk == "request_timeout") {
+                    if (auto d = read_duration(r, pv, "publishing.request_timeout", "publishing.request_timeout"))
+                      s.publishing.request_timeout = *d;
+                  } else if (pk == "settle_margin") {
+                    s.publishing.settle_margin =
+                        read_duration(r, pv, "publishing.settle_margin", "publishing.settle_margin");
                   } else {
                     r.each_entry(pv, "publishing.retry", {"attempts", "backoff", "max_backoff"}, nullptr,
                                  [&](const std::string& rk, const YAML::Node&, const YAML::Node& rv) {
@@ -425,6 +437,27 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
                                       ")");
                   }
                 });
+          } else if (k == "reload") {
+            r.each_entry(v, "reload", {"max_delay", "hold_cancellations"}, nullptr,
+                         [&](const std::string& rk, const YAML::Node&, const YAML::Node& rv) {
+                           if (rk == "max_delay") {
+                             if (auto d = read_duration(r, rv, "reload.max_delay", "reload.max_delay"))
+                               s.reload.max_delay = *d;
+                             return;
+                           }
+                           r.each_entry(rv, "reload.hold_cancellations", {"share", "min"}, nullptr,
+                                        [&](const std::string& hk, const YAML::Node&, const YAML::Node& hv) {
+                                          if (hk == "share") {
+                                            if (auto n = r.number(hv, "reload.hold_cancellations.share", 0.0, 1.0))
+                                              s.reload.hold_share = *n;
+                                          } else if (auto n = r.integer(hv, "reload.hold_cancellations.min", 1,
+                                                                        kMaxHoldMin)) {
+                                            s.reload.hold_min = static_cast<int>(*n);
+                                          }
+                                        });
+                         });
+          } else if (k == "state_check") {
+            if (auto d = read_duration(r, v, "state_check", "state_check")) s.state_check = *d;
           } else if (k == "links") {
             r.each_entry(v, "links", {"own_domains", "utm"}, nullptr,
                          [&](const std::string& lk, const YAML::Node&, const YAML::Node& lv) {

@@ -72,6 +72,23 @@ struct StatusSettings {
 struct PublishingSettings {
   std::chrono::seconds late_window{15 * 60};
   RetrySettings retry;
+  /// How long herald waits for a platform's answer to one HTTP request.
+  std::chrono::seconds request_timeout{30};
+  /// Overrides each platform's settle margin: how long after herald stopped
+  /// waiting for a create the platform may still complete it.
+  std::optional<std::chrono::seconds> settle_margin;
+};
+
+/// How the daemon takes in a calendar edit (docs/daemon.md, "Reload").
+struct ReloadSettings {
+  /// A burst of writes is applied this long after its first change at the
+  /// latest, even if writes go on.
+  std::chrono::seconds max_delay{5};
+  /// A reload that would cancel more than this share of the pending
+  /// deliveries, and at least `hold_min` of them, is held until a person
+  /// accepts it (herald reload --accept-cancellations).
+  double hold_share = 0.25;
+  int hold_min = 10;
 };
 
 struct LinkSettings {
@@ -95,6 +112,10 @@ struct Settings {
   const date::time_zone* zone = nullptr;  ///< never null after a successful load
   StatusSettings status;
   PublishingSettings publishing;
+  ReloadSettings reload;
+  /// How often the daemon reads its whole state database on a fresh
+  /// connection to find damage (PRAGMA quick_check).
+  std::chrono::seconds state_check{60};
   LinkSettings links;
   LintSettings lint;
   std::vector<ChannelSettings> channels;  ///< in file order

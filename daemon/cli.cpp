@@ -158,6 +158,7 @@ struct ControlOptions {
   std::string reason;
   std::string until;
   std::string url;
+  bool accept_cancellations = false;
 };
 
 int cmd_control(CliContext& ctx, const std::string& config, const std::string& command, const ControlOptions& opt) {
@@ -172,13 +173,18 @@ int cmd_control(CliContext& ctx, const std::string& config, const std::string& c
     ctx.err << "herald " << command << ": unknown channel '" << opt.channel << "'\n";
     return kExitUsage;
   }
-  StatusClient client(*settings);
+  // A pause or resume that gets no answer soon is written into the running
+  // daemon's store instead (daemon/direct_control.hpp): wait less for it.
+  StatusClientLimits limits;
+  if (command == "pause" || command == "resume") limits.read_timeout = std::chrono::seconds(3);
+  StatusClient client(*settings, limits);
   ControlContext c{*settings, client, opt.format == "json" ? OutputFormat::json : OutputFormat::table, ctx.out,
-                   ctx.err};
+                   ctx.err, ctx.now};
   if (command == "status") return control_status(c);
   if (command == "queue") return control_queue(c, opt.channel, opt.state, opt.limit);
   if (command == "history") return control_history(c, opt.limit, opt.key);
   if (command == "resume") return control_resume(c, opt.channel);
+  if (command == "reload") return control_reload(c, opt.accept_cancellations);
   if (command == "retry") return control_retry(c, opt.key);
   if (command == "resolve") return control_resolve(c, opt.key, opt.url);
   // pause
@@ -258,6 +264,9 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
                         "resume by itself at this time: RFC 3339, or a local time (2027-03-02 18:00) or date");
   auto* resume_cmd = control_command("resume", "publish again; overdue posts follow the late window");
   resume_cmd->add_option("--channel", ctl.channel, "only this channel");
+  auto* reload_cmd = control_command("reload", "read the calendar again now (the daemon also follows edits by itself)");
+  reload_cmd->add_flag("--accept-cancellations", ctl.accept_cancellations,
+                       "apply an edit that was held because it would cancel many pending deliveries");
   auto* retry_cmd = control_command("retry", "send a failed or needs_review delivery again");
   retry_cmd->add_option("KEY", ctl.key, "the delivery (post@channel)")->required();
   auto* resolve_cmd = control_command("resolve", "confirm a needs_review or failed delivery went out, at URL");
@@ -277,7 +286,7 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
     JournalLogger log;
     return run_daemon(config, log);
   }
-  for (auto* cmd : {status_cmd, queue_cmd, history_cmd, pause_cmd, resume_cmd, retry_cmd, resolve_cmd})
+  for (auto* cmd : {status_cmd, queue_cmd, history_cmd, pause_cmd, resume_cmd, reload_cmd, retry_cmd, resolve_cmd})
     if (cmd->parsed()) return cmd_control(ctx, config, cmd->get_name(), ctl);
   if (version->parsed()) {
     ctx.out << "herald " << kVersion << '\n';

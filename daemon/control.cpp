@@ -1,5 +1,6 @@
 #include "daemon/control.hpp"
 
+#include "daemon/direct_control.hpp"
 #include "daemon/plan_output.hpp"
 
 #include <boost/json.hpp>
@@ -206,6 +207,13 @@ void write_status_table(std::ostream& out, const json::object& s, const date::ti
   } else {
     out << '\n';
   }
+  if (const auto* cal = obj(s, "calendar"))
+    if (const auto* held = obj(*cal, "held"))
+      out << "HELD EDIT: the calendar edit read at " << when(*held, "at", zone) << " would cancel "
+          << num(*held, "cancelled") << " of the " << num(*held, "pending") << " pending deliveries ("
+          << str(*held, "sample") << "); it is not applied. If that is intended: herald reload --accept-cancellations\n";
+  if (const auto* store = obj(s, "store"); store && !flag(*store, "ok", true))
+    out << "STATE DATABASE UNAVAILABLE: no create starts until it is usable again: " << str(*store, "problem") << '\n';
   const auto* global = obj(s, "paused");
   if (global) out << "PAUSED: " << describe_pause(*global, zone) << '\n';
   out << '\n';
@@ -238,7 +246,7 @@ void write_status_table(std::ostream& out, const json::object& s, const date::ti
 }
 
 void write_queue_table(std::ostream& out, const json::object& answer, const date::time_zone& zone, int limit) {
-  Table table({"LOCAL (" + std::string(zone.name()) + ")", "STATE", "CHANNEL", "KEY", "ATTEMPTS", "LAST ERROR / URL"},
+  Table table({"LOCAL (" + std::string(zone.name()) + ")", "STATE", "CHANNEL", "KEY", "ATTEMPTS", "WHY / URL"},
               {false, false, false, false, true, false});
   std::int64_t count = 0;
   if (const auto* deliveries = arr(answer, "deliveries")) {
@@ -246,7 +254,10 @@ void write_queue_table(std::ostream& out, const json::object& answer, const date
       if (!v.is_object()) continue;
       const auto& d = v.as_object();
       const std::string state = str(d, "state");
-      std::string last = state == "published" ? str(d, "url") : str(d, "last_error");
+      // Why it has not gone out (the daemon says: its pause, what it waits
+      // for, what holds its channel), else the error a person must read.
+      std::string last = state == "published" ? str(d, "url") : str(d, "why");
+      if (last.empty() && state != "published") last = str(d, "last_error");
       if (last.empty()) last = state == "published" ? str(d, "last_error") : str(d, "url");
       table.add({when(d, "planned", zone), state, str(d, "channel"), str(d, "key"), std::to_string(num(d, "attempts")),
                  first_line(last, kTextWidth)});
@@ -298,19 +309,67 @@ int control_history(ControlContext& ctx, int limit, const std::string& key) {
 int control_pause(ControlContext& ctx, const std::string& reason, const std::string& channel,
                   std::optional<Instant> until) {
   const auto& zone = *ctx.settings.zone;
-  return answer(ctx, "pause", ctx.client.pause(reason, channel, until), [&](const json::object& o) {
-    ctx.out << "paused " << what(channel)
-            << (until ? " until " + local_display(zone, *until) + " (" + format_utc(*until) + ")"
-                      : " until resumed (herald resume" + (channel.empty() ? "" : " --channel " + channel) + ")")
-            << ": " << reason << '\n';
+  const std::string span =
+      until ? " until " + local_display(zone, *until) + " (" + format_utc(*until) + ")"
+            : " until resumed (herald resume" + (channel.empty() ? "" : " --channel " + channel) + ")";
+  StatusReply reply = ctx.client.pause(reason, channel, until);
+  if (!reply) {
+    // A pause must hold even when the endpoint is starved or the loop stuck:
+    // the running daemon's store takes it directly.
+    if (auto pid = unanswered_daemon(ctx.settings, *reply.error)) {
+      try {
+        pause_in_store(ctx.settings, Pause{channel, reason, ctx.now, until}, *pid, ctx.now);
+      } catch (const std::exception& e) {
+        ctx.err << "herald pause: " << reply.error->message << "\nherald pause: " << e.what() << '\n';
+        return kExitFailed;
+      }
+      ctx.err << "herald pause: " << reply.error->message
+              << "; the pause was written into herald's state database directly (pid " << *pid
+              << " signalled): no create starts from now on\n";
+      if (ctx.format == OutputFormat::json)
+        write_json(ctx.out, json::object{{"pauses", json::array{}}, {"written_to_store", true}});
+      else
+        ctx.out << "paused " << what(channel) << span << ": " << reason << '\n';
+      return kExitOk;
+    }
+  }
+  return answer(ctx, "pause", reply, [&](const json::object& o) {
+    ctx.out << "paused " << what(channel) << span << ": " << reason << '\n';
     write_pauses_in_force(ctx.out, o, channel, true, zone);
   });
 }
 
 int control_resume(ControlContext& ctx, const std::string& channel) {
-  return answer(ctx, "resume", ctx.client.resume(channel), [&](const json::object& o) {
+  StatusReply reply = ctx.client.resume(channel);
+  if (!reply) {
+    if (auto pid = unanswered_daemon(ctx.settings, *reply.error)) {
+      bool cleared = false;
+      try {
+        cleared = resume_in_store(ctx.settings, channel, *pid, ctx.now);
+      } catch (const std::exception& e) {
+        ctx.err << "herald resume: " << reply.error->message << "\nherald resume: " << e.what() << '\n';
+        return kExitFailed;
+      }
+      if (!cleared) {
+        ctx.err << "herald resume: " << (channel.empty() ? std::string("herald") : "channel '" + channel + "'")
+                << " is not paused\n";
+        return kExitFailed;
+      }
+      ctx.err << "herald resume: " << reply.error->message
+              << "; the pause was lifted in herald's state database directly (pid " << *pid << " signalled)\n";
+      ctx.out << "resumed " << what(channel) << "; overdue posts follow the late window\n";
+      return kExitOk;
+    }
+  }
+  return answer(ctx, "resume", reply, [&](const json::object& o) {
     ctx.out << "resumed " << what(channel) << "; overdue posts follow the late window\n";
     write_pauses_in_force(ctx.out, o, channel, false, *ctx.settings.zone);
+  });
+}
+
+int control_reload(ControlContext& ctx, bool accept_cancellations) {
+  return answer(ctx, "reload", ctx.client.reload(accept_cancellations), [&](const json::object&) {
+    ctx.out << "calendar reloaded" << (accept_cancellations ? " (cancellations accepted)" : "") << '\n';
   });
 }
 

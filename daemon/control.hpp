@@ -33,6 +33,7 @@ struct ControlContext {
   OutputFormat format = OutputFormat::table;
   std::ostream& out;
   std::ostream& err;
+  Instant now{};  ///< for a pause written into the store directly
 };
 
 /// Each runs one request and prints the answer; returns the exit code.
@@ -46,6 +47,9 @@ int control_pause(ControlContext& ctx, const std::string& reason, const std::str
                   std::optional<Instant> until);
 /// Empty channel: the global pause.
 int control_resume(ControlContext& ctx, const std::string& channel);
+/// Reads the calendar again now; `accept_cancellations` applies an edit
+/// that was held because it would cancel many pending deliveries.
+int control_reload(ControlContext& ctx, bool accept_cancellations);
 /// A failed or needs_review delivery goes out again.
 int control_retry(ControlContext& ctx, const std::string& key);
 /// A person confirms a needs_review or failed delivery is out at `url`.

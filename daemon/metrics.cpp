@@ -150,6 +150,12 @@ std::string Metrics::render(const MetricsGauges& g) const {
   family(out, "herald_paused", "gauge", "1 while everything is paused.");
   out << "herald_paused " << (g.paused ? 1 : 0) << '\n';
 
+  family(out, "herald_store_ok", "gauge", "1 while the state database is usable; 0 while no create starts.");
+  out << "herald_store_ok " << (g.store_ok ? 1 : 0) << '\n';
+
+  family(out, "herald_reload_held", "gauge", "1 while a calendar edit that would cancel many deliveries waits to be accepted.");
+  out << "herald_reload_held " << (g.reload_held ? 1 : 0) << '\n';
+
   family(out, "herald_channel_paused", "gauge", "1 while the channel's own pause is in force.");
   for (const auto& [channel, paused] : g.channel_paused)
     out << "herald_channel_paused{" << label("channel", channel) << "} " << (paused ? 1 : 0) << '\n';

@@ -33,6 +33,8 @@ struct MetricsGauges {
   std::map<std::string, int> queue_depth;                    ///< channel -> deliveries not yet out
   std::map<std::string, bool> channel_paused;                ///< channel -> its own pause is in force
   bool paused = false;                                       ///< the global pause is in force
+  bool store_ok = true;                                      ///< the state database is usable (creates may start)
+  bool reload_held = false;                                  ///< a calendar edit waits to be accepted
 };
 
 /// Counters and histograms the daemon records into; safe to call from any thread.

@@ -6,6 +6,7 @@
 #include "connectors/worker_pool.hpp"
 #include "daemon/connector_factory.hpp"
 #include "daemon/control.hpp"
+#include "daemon/instance_lock.hpp"
 #include "daemon/loop_connector_state.hpp"
 #include "daemon/metrics.hpp"
 #include "daemon/on_loop.hpp"
@@ -24,7 +25,7 @@
 #include <malloc.h>
 #include <sys/inotify.h>
 
-#include <sys/statvfs.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -32,6 +33,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 
 namespace herald {
 
@@ -60,15 +62,33 @@ class AsioExecutor : public Executor {
   void publish(Connector& c, PublishRequest r, std::function<void(PublishResult)> done) override {
     run_async(
         pool_, post_back(),
-        [&c, r = std::move(r)] {
-          PublishResult result = c.publish(r);
+        [&c, r = std::move(r)]() -> PublishResult {
+          PublishResult result = Unsure{"no result"};
+          // The request may have gone out before the connector failed (a
+          // ConnectorState write that could not be made, say): unsure, so
+          // it is settled, never resent blindly; and never an exception on
+          // the loop.
+          try {
+            result = c.publish(r);
+          } catch (const std::exception& e) {
+            result = Unsure{std::string("the connector failed: ") + e.what()};
+          }
           fault_point("after_request");
           return result;
         },
         std::move(done));
   }
   void lookup(Connector& c, PublishRequest r, std::function<void(LookupResult)> done) override {
-    run_async(pool_, post_back(), [&c, r = std::move(r)] { return c.lookup(r); }, std::move(done));
+    run_async(
+        pool_, post_back(),
+        [&c, r = std::move(r)]() -> LookupResult {
+          try {
+            return c.lookup(r);
+          } catch (const std::exception& e) {
+            return Unknown{std::string("the connector failed: ") + e.what()};
+          }
+        },
+        std::move(done));
   }
   /// Lets running calls finish (each has its own deadline), then stops.
   void join() { pool_.stop(); }
@@ -124,6 +144,7 @@ class LoopBackend : public StatusBackend {
   ActionResult resume(const std::string& channel) override;
   ActionResult retry(const std::string& key) override;
   ActionResult resolve(const std::string& key, const std::string& url) override;
+  ActionResult reload(bool accept_cancellations) override;
   Health health() override;
   std::string metrics() override;
 
@@ -155,6 +176,7 @@ class Daemon {
     signals_.add(SIGTERM);
     signals_.add(SIGINT);
     signals_.add(SIGHUP);
+    signals_.add(SIGUSR1);
     Diagnostics diags;
     started_ = clock_.now();
     last_reload_ = started_;
@@ -164,17 +186,41 @@ class Daemon {
       log_.error("not starting: the calendar has errors");
       return 1;
     }
-    state_dir_ = cal_->settings.state_dir;
+    const Settings& settings = cal_->settings;
+    // A daemon nobody can pause must not run (docs/operations.md): without
+    // a readable token every `herald pause` would be refused.
+    const auto token_file = settings.credentials_dir / settings.status.token;
+    std::string token_error;
+    auto token = read_status_token(token_file, token_error);
+    if (!token) {
+      log_.error("not starting: the status token " + token_file.string() + " cannot be used (" + token_error +
+                 "); without it nobody could pause herald. Put the token in that file (readable by herald), or "
+                 "name another credential in status.token");
+      return 1;
+    }
+    state_dir_ = settings.state_dir;
+    std::string lock_error;
+    lock_ = InstanceLock::acquire(state_dir_, lock_error);
+    if (!lock_) {
+      log_.error("not starting: " + lock_error);
+      return 1;
+    }
     try {
-      store_ = Store::open(cal_->settings.state_dir);
+      store_ = Store::open(state_dir_);
     } catch (const std::exception& e) {
-      log_.error(std::string("cannot open the state directory: ") + e.what());
+      log_.error(std::string("not starting: cannot open the state database: ") + e.what());
       return 1;
     }
     {
-      std::ofstream pid(pid_file(cal_->settings));
+      // Written only by the holder of the lock, and removed by it at exit.
+      std::ofstream pid(pid_file(settings));
       pid << ::getpid() << '\n';
     }
+    raise_file_limit();
+    HttpLimits limits;
+    limits.read_timeout = settings.publishing.request_timeout;
+    limits.write_timeout = settings.publishing.request_timeout;
+    http_ = std::make_unique<HttplibClient>(kVersion, limits);
     connector_state_ = std::make_unique<LoopConnectorState>(io_, *store_, clock_);
     dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, executor_, log_);
     dispatcher_->on_change = [this](const std::string& channel) { rearm_after(channel); };
@@ -184,18 +230,23 @@ class Daemon {
       metrics_.result(channel, outcome_of(result));
       if (std::holds_alternative<Published>(result)) metrics_.lateness(channel, now - planned);
     };
+    dispatcher_->on_store_failure = [this](const std::string& why) { store_trouble(why); };
     metrics_.reload(true, started_);
-    apply(cal_);
+    if (!guarded("applying the calendar", [&] { apply(cal_); })) {
+      log_.error("not starting: the state database cannot be written: " + store_problem_text());
+      return 1;
+    }
     log_.info("herald started: " + std::to_string(cal_->calendar.posts.size()) + " posts, state in " +
-              cal_->settings.state_dir.string());
-    // Nothing is sent until every delivery left `sending` by a crash has been
-    // looked up; then the late window, then everything due, in planned order.
+              state_dir_.string());
+    // Every delivery left `sending` by a crash is settled before its channel
+    // sends anything else; then the late window, then everything due, in
+    // planned order.
     dispatcher_->reconcile([this] {
       dispatcher_->apply_late_window("was down");
       reconciled_ = true;
       rearm_all();
     });
-    if (!start_status_server()) {
+    if (!start_status_server(std::move(*token))) {
       stop();
       io_.run();  // lets the cancelled handlers finish
       executor_.join();
@@ -208,10 +259,21 @@ class Daemon {
     watch_calendar();
     schedule_resync();
     beat();
-    io_.run();
+    // No exception may end the loop: a handler that failed (the store, most
+    // likely) becomes the store problem, and everything is re-armed once it
+    // clears. run() returns normally only when every handler is done.
+    for (;;) {
+      try {
+        io_.run();
+        break;
+      } catch (const std::exception& e) {
+        store_trouble(std::string("unexpected failure on the event loop: ") + describe_store_failure(e));
+      }
+    }
     notify_.stopping();
     if (server_) server_->stop();
     executor_.join();
+    if (deep_check_.valid()) deep_check_.wait();
     std::error_code ec;
     std::filesystem::remove(pid_file(cal_->settings), ec);
     log_.info("herald stopped");
@@ -234,6 +296,27 @@ class Daemon {
     if (r.added || r.updated || r.cancelled)
       log_.info("calendar applied: " + std::to_string(r.added) + " added, " + std::to_string(r.updated) +
                 " updated, " + std::to_string(r.cancelled) + " cancelled");
+    if (r.to_verify)
+      log_.warning("the state database is new (or not the one herald last sent through): " +
+                   std::to_string(r.to_verify) +
+                   " overdue deliveries are looked up on their platforms before anything is sent");
+  }
+
+  // The window sync() writes, and the plan for it, for the reload guard.
+  struct PlanWindow {
+    Instant from, to;
+    std::vector<PlannedDelivery> planned;
+  };
+  PlanWindow plan_window(const LoadedCalendar& cal) {
+    const Instant now = clock_.now();
+    std::chrono::seconds longest_late{0};
+    for (const auto& c : cal.settings.channels) longest_late = std::max(longest_late, cal.settings.late_window(c));
+    PlanWindow w{now - longest_late - std::chrono::hours(1), now + kStoreHorizon, {}};
+    std::map<std::string, Instant> pinned;
+    for (const auto& d : store_->all())
+      if (d.queued && d.state != State::cancelled) pinned.emplace(d.key, d.planned);
+    w.planned = planned_deliveries(cal, now, w.from, w.to, pinned);
+    return w;
   }
 
   void apply(std::shared_ptr<LoadedCalendar> cal) {
@@ -250,7 +333,7 @@ class Daemon {
       // the calendar reloaded; the other channels go on.
       std::vector<std::string> warnings;
       try {
-        auto conn = make_connector(c, cal_->settings, {http_, *connector_state_, [this] { return clock_.now(); }},
+        auto conn = make_connector(c, cal_->settings, {*http_, *connector_state_, [this] { return clock_.now(); }},
                                    warnings);
         dispatcher_->set_connector(c.name, conn.get());
         connectors_.push_back(std::move(conn));
@@ -271,7 +354,11 @@ class Daemon {
   // its peak for the rest of its life.
   static void give_back_memory() { ::malloc_trim(0); }
 
-  void reload(const std::string& why) {
+  // Reads the calendar again and applies it, unless it would cancel a large
+  // share of what is still to go out (a half-written or truncated file looks
+  // exactly like that): then it is held, logged and shown in the status
+  // until a person accepts it (`herald reload --accept-cancellations`).
+  void reload(const std::string& why, bool accept_cancellations = false) {
     notify_.reloading();
     stall_point("reload");
     Diagnostics diags;
@@ -286,17 +373,41 @@ class Daemon {
       if (errors != last_reload_error_) log_.error("calendar rejected, the last good one keeps running: " + errors);
       last_reload_error_ = errors;
       ++reloads_failed_;
-      store_->note("calendar_rejected", errors, clock_.now());
+      guarded("noting the rejected calendar", [&] { store_->note("calendar_rejected", errors, clock_.now()); });
       give_back_memory();
       notify_.ready(status_line_text());
       return;
     }
     last_reload_error_.clear();
-    ++reloads_ok_;
-    log_.info("calendar reloaded (" + why + ")");
-    store_->note("calendar_reloaded", why, clock_.now());
-    apply(std::move(cal));
-    rearm_all();
+    const ReloadSettings& rules = cal_->settings.reload;
+    const bool applied = guarded("applying the calendar", [&] {
+      const PlanWindow w = plan_window(*cal);
+      const CancelPreview preview = store_->preview_cancellations(w.planned, w.from, w.to);
+      const bool massive = preview.cancelled >= rules.hold_min &&
+                           static_cast<double>(preview.cancelled) > rules.hold_share * preview.pending;
+      if (massive && !accept_cancellations) {
+        std::string sample;
+        for (const auto& k : preview.sample) sample += (sample.empty() ? "" : ", ") + k;
+        held_reload_ = HeldReload{clock_.now(), preview.cancelled, preview.pending, sample};
+        const std::string text = "calendar edit held: it would cancel " + std::to_string(preview.cancelled) +
+                                 " of the " + std::to_string(preview.pending) + " pending deliveries (" + sample +
+                                 (preview.cancelled > static_cast<int>(preview.sample.size()) ? ", ..." : "") +
+                                 "); the last applied calendar keeps running. If that is intended: herald reload "
+                                 "--accept-cancellations";
+        if (text != last_hold_text_) log_.warning(text);
+        last_hold_text_ = text;
+        store_->note("calendar_held", text, clock_.now());
+        return;
+      }
+      held_reload_.reset();
+      last_hold_text_.clear();
+      ++reloads_ok_;
+      log_.info("calendar reloaded (" + why + (massive ? "; cancellations accepted by a person" : "") + ")");
+      store_->note("calendar_reloaded", why + (massive ? " (cancellations accepted)" : ""), clock_.now());
+      apply(std::move(cal));
+    });
+    give_back_memory();
+    if (applied) rearm_all();
     notify_.ready(status_line_text());
   }
 
@@ -315,10 +426,111 @@ class Daemon {
     if (!reconciled_) return;
     dispatcher_->pump(channel);
     arm(channel);
-    for (const auto& c : store_->channels_in(State::waiting)) {
+    std::vector<std::string> waiting;
+    if (!guarded("reading the waiting deliveries", [&] { waiting = store_->channels_in(State::waiting); })) return;
+    for (const auto& c : waiting) {
       if (c == channel) continue;
       dispatcher_->pump(c);
       arm(c);
+    }
+  }
+
+  // Runs a store-touching step of the daemon itself; a failure becomes the
+  // store problem (logged once, /healthz 503) instead of ending the loop.
+  template <typename F>
+  bool guarded(const char* what, F f) {
+    try {
+      f();
+      return true;
+    } catch (const std::exception& e) {
+      store_trouble(std::string(what) + ": " + describe_store_failure(e));
+      return false;
+    }
+  }
+
+  // The store cannot be used: no create starts (the dispatcher holds), the
+  // reason is logged once at <3>, and /healthz, the status and the metrics
+  // say so until beat() finds it usable again.
+  void store_trouble(const std::string& why) {
+    dispatcher_->set_store_problem(why);
+    set_store_problem_text(why);
+    if (why != last_store_error_) log_.error("no create starts until the state database is usable again: " + why);
+    last_store_error_ = why;
+  }
+
+  std::string store_problem_text() const {
+    std::lock_guard lock(store_problem_mutex_);
+    return store_problem_;
+  }
+  void set_store_problem_text(std::string why) {
+    std::lock_guard lock(store_problem_mutex_);
+    store_problem_ = std::move(why);
+  }
+
+  // Each beat: the store file is still herald's (deleted, replaced,
+  // truncated, unwritable, no room), and every state_check the whole file is
+  // read on a fresh connection to find damage the page cache would hide.
+  // While a problem holds, each beat tries to clear it: the file checks out,
+  // a write commits (a full disk has room again), and a damage finding is
+  // gone; then what waited in memory is written and everything re-armed.
+  void watch_store() {
+    if (deep_check_.valid() && deep_check_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+      deep_finding_ = deep_check_.get();
+      if (deep_finding_) store_trouble(*deep_finding_);
+    }
+    const Instant now = clock_.now();
+    if (!deep_check_.valid() && (!last_deep_check_ || now - *last_deep_check_ >= cal_->settings.state_check)) {
+      last_deep_check_ = now;
+      deep_check_ = std::async(std::launch::async, [file = store_->file()] { return Store::deep_check(file); });
+    }
+    if (auto problem = store_->check_file()) {
+      if (!rescued_ && (problem->find("deleted") != std::string::npos || problem->find("replaced") != std::string::npos))
+        rescue_copy();
+      store_trouble(*problem);
+      return;
+    }
+    if (!dispatcher_->store_problem()) return;
+    if (deep_finding_) return;  // damage stays until a check finds the file sound
+    try {
+      store_->probe_write(now);
+    } catch (const std::exception& e) {
+      store_trouble(describe_store_failure(e));
+      return;
+    }
+    dispatcher_->set_store_problem(std::nullopt);
+    if (dispatcher_->store_problem()) {
+      store_trouble(*dispatcher_->store_problem());
+      return;
+    }
+    set_store_problem_text({});
+    last_store_error_.clear();
+    log_.info("the state database is usable again; publishing goes on");
+    guarded("noting the recovery", [&] { store_->note("store_recovered", "the state database is usable again", now); });
+    rearm_all();
+  }
+
+  // herald still has the deleted or replaced database open: a copy next to
+  // where it was lets the operator put it back (docs/operations.md).
+  void rescue_copy() {
+    rescued_ = true;
+    const auto copy = state_dir_ / ("herald.db.rescued-" + std::to_string(clock_.now().time_since_epoch().count()));
+    try {
+      store_->backup_to(copy);
+      log_.error("a copy of the state database herald had open is in " + copy.string() +
+                 "; to go on: stop herald, move that copy to " + store_->file().string() + ", start herald");
+    } catch (const std::exception& e) {
+      log_.error("could not write a copy of the state database herald had open to " + copy.string() + ": " +
+                 describe_store_failure(e));
+    }
+  }
+
+  // 1,000 connections to the status port cost 1,000 descriptors; the soft
+  // limit (often 1024) would let them starve the store and the connectors.
+  static void raise_file_limit() {
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      ::setrlimit(RLIMIT_NOFILE, &lim);
     }
   }
 
@@ -347,6 +559,16 @@ class Daemon {
         wait_signal();
         return;
       }
+      if (sig == SIGUSR1) {
+        // `herald pause`/`resume` wrote into the store directly (the
+        // endpoint did not answer): the gate before each create has already
+        // seen it; this makes the queue and the status show it now.
+        log_.warning("pauses changed in the state database by the herald command; applying them now");
+        rearm_all();
+        notify_.status(status_line_text());
+        wait_signal();
+        return;
+      }
       log_.info("stopping on signal " + std::to_string(sig));
       stop();
     });
@@ -367,10 +589,11 @@ class Daemon {
   // The loop's heartbeat: /healthz reads it from the server's thread.
   void beat() {
     heartbeat_ms_.store(steady_ms());
+    watch_store();
     // WATCHDOG=1 from the loop itself, so a stuck loop gets restarted;
     // systemd wants it at least every WatchdogSec, the beat is far faster.
     if (watchdog_) notify_.watchdog();
-    if (++beats_ % kStatusEvery == 0) notify_.status(status_line_text());
+    if (++beats_ % kStatusEvery == 0) guarded("the status line", [&] { notify_.status(status_line_text()); });
     heartbeat_.expires_after(kHeartbeatEvery);
     heartbeat_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec && !stopping_) beat();
@@ -380,15 +603,9 @@ class Daemon {
   // The status endpoint, on its own threads; it reaches the loop through
   // backend_. Its settings are read at start: a changed `status:` needs a
   // restart.
-  bool start_status_server() {
+  bool start_status_server(Secret token) {
     const Settings& settings = cal_->settings;
-    const auto token_file = settings.credentials_dir / settings.status.token;
-    std::string error;
-    auto token = read_status_token(token_file, error);
-    if (!token)
-      log_.warning("no status token (" + token_file.string() + ": " + error +
-                   "): the status endpoint refuses every pause, resume, retry and resolve");
-    server_ = std::make_unique<StatusServer>(settings.status, token.value_or(Secret()), *settings.zone, backend_, log_,
+    server_ = std::make_unique<StatusServer>(settings.status, std::move(token), *settings.zone, backend_, log_,
                                              status_page_html);
     try {
       server_->start();
@@ -407,6 +624,13 @@ class Daemon {
 
   // "12 queued, next x@09:15" for systemctl status.
   std::string status_line_text() {
+    try {
+      return status_line_unguarded();
+    } catch (const std::exception& e) {
+      return "the state database is unavailable: " + describe_store_failure(e);
+    }
+  }
+  std::string status_line_unguarded() {
     StatusSummary summary;
     const Instant now = clock_.now();
     for (const auto& [channel, by_state] : store_->counts())
@@ -425,8 +649,7 @@ class Daemon {
     resync_.expires_after(kResyncEvery);
     resync_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopping_) return;
-      sync();
-      rearm_all();
+      if (!dispatcher_->store_problem() && guarded("writing the coming weeks", [&] { sync(); })) rearm_all();
       schedule_resync();
     });
   }
@@ -475,22 +698,39 @@ class Daemon {
         }
       }
       if (relevant) {
-        debounce_.expires_after(kReloadDebounce);
+        // Quiet for kReloadDebounce, but never later than max_delay after
+        // the first change of a burst: an editor (or a sync tool) that keeps
+        // writing cannot postpone the reload forever.
+        const auto now = std::chrono::steady_clock::now();
+        if (!burst_started_) burst_started_ = now;
+        const auto deadline = *burst_started_ + cal_->settings.reload.max_delay;
+        debounce_.expires_at(std::min(now + kReloadDebounce, deadline));
         debounce_.async_wait([this](const boost::system::error_code& e) {
-          if (!e && !stopping_) reload("calendar changed");
+          if (e || stopping_) return;
+          burst_started_.reset();
+          reload("calendar changed");
         });
       }
       read_watch();
     });
   }
 
+  /// A calendar edit that was read but not applied (it would cancel too much).
+  struct HeldReload {
+    Instant at;
+    int cancelled = 0;
+    int pending = 0;
+    std::string sample;
+  };
+
   std::string config_;
   Logger& log_;
   asio::io_context io_;
   SystemClock clock_;
   AsioExecutor executor_;
+  std::unique_ptr<InstanceLock> lock_;
   std::unique_ptr<Store> store_;
-  HttplibClient http_{kVersion};
+  std::unique_ptr<HttplibClient> http_;
   std::unique_ptr<LoopConnectorState> connector_state_;
   std::unique_ptr<Dispatcher> dispatcher_;
   std::shared_ptr<LoadedCalendar> cal_;
@@ -504,6 +744,18 @@ class Daemon {
   std::filesystem::path watched_dir_;
   std::string watched_name_;
   std::string last_reload_error_;
+  std::optional<HeldReload> held_reload_;
+  std::string last_hold_text_;
+  std::optional<std::chrono::steady_clock::time_point> burst_started_;
+  // The store watch (watch_store): the problem in words, read by /healthz on
+  // the server's threads; the deep check running off the loop.
+  mutable std::mutex store_problem_mutex_;
+  std::string store_problem_;
+  std::string last_store_error_;
+  std::future<std::optional<std::string>> deep_check_;
+  std::optional<std::string> deep_finding_;
+  std::optional<Instant> last_deep_check_;
+  bool rescued_ = false;
   bool stopping_ = false;
   bool reconciled_ = false;
   // For the status endpoint.
@@ -546,10 +798,23 @@ DaemonStatus LoopBackend::status() {
     out.last_reload = d.last_reload_;
     out.last_reload_ok = d.last_reload_ok_;
     out.last_reload_error = d.last_reload_error_;
-    const auto pauses = d.store_->pauses();
-    for (const auto& p : pauses)
-      if (p.channel.empty() && (!p.until || *p.until > out.now)) out.global_pause = p;
-    auto counts = d.store_->counts();
+    out.store_problem = d.store_problem_text();
+    if (d.held_reload_)
+      out.held_reload = DaemonStatus::HeldReload{d.held_reload_->at, d.held_reload_->cancelled, d.held_reload_->pending,
+                                                 d.held_reload_->sample};
+    // The pause in force is asked of the dispatcher: it includes a pause the
+    // store could not take yet.
+    out.global_pause = d.dispatcher_->pause_of("");
+    // What the store can still tell; when it cannot, the status says why
+    // rather than failing.
+    std::vector<Pause> pauses;
+    std::map<std::string, std::map<State, int>> counts;
+    try {
+      pauses = d.store_->pauses();
+      counts = d.store_->counts();
+    } catch (const std::exception& e) {
+      if (out.store_problem.empty()) out.store_problem = describe_store_failure(e);
+    }
     for (const auto& [channel, by_state] : counts)
       for (const auto& [state, n] : by_state) out.counts[state] += n;
     for (const auto& c : d.cal_->settings.channels) {
@@ -563,8 +828,15 @@ DaemonStatus LoopBackend::status() {
       for (const auto& p : pauses)
         if (p.channel == c.name && (!p.until || *p.until > out.now)) cs.pause = p;
       cs.counts = counts[c.name];
-      auto next = d.store_->in_states(std::vector<State>{State::planned, State::waiting, State::retry_wait}, c.name, 1);
-      if (!next.empty()) cs.next = next.front();
+      try {
+        auto next =
+            d.store_->in_states(std::vector<State>{State::planned, State::waiting, State::retry_wait}, c.name, 1);
+        if (!next.empty()) {
+          cs.next = next.front();
+          cs.next->why = d.dispatcher_->why(*cs.next);
+        }
+      } catch (const std::exception&) {
+      }
       out.channels.push_back(std::move(cs));
     }
     return out;
@@ -576,12 +848,18 @@ std::vector<StoredDelivery> LoopBackend::queue(const QueueFilter& filter) {
     std::vector<State> states{State::planned, State::waiting,  State::held,         State::sending,
                               State::retry_wait, State::failed, State::needs_review};
     if (filter.state) states = {*filter.state};
-    return daemon_.store_->in_states(states, filter.channel, filter.limit);
+    auto out = daemon_.store_->in_states(states, filter.channel, filter.limit);
+    for (auto& d : out) d.why = daemon_.dispatcher_->why(d);
+    return out;
   });
 }
 
 std::optional<StoredDelivery> LoopBackend::delivery(const std::string& key) {
-  return on_loop([this, key] { return daemon_.store_->get(key); });
+  return on_loop([this, key] {
+    auto d = daemon_.store_->get(key);
+    if (d) d->why = daemon_.dispatcher_->why(*d);
+    return d;
+  });
 }
 
 std::vector<HistoryEvent> LoopBackend::history(int limit, const std::string& key) {
@@ -638,19 +916,34 @@ ActionResult LoopBackend::resolve(const std::string& key, const std::string& url
   });
 }
 
+ActionResult LoopBackend::reload(bool accept_cancellations) {
+  return on_loop([this, accept_cancellations] {
+    Daemon& d = daemon_;
+    d.reload(accept_cancellations ? "herald reload --accept-cancellations" : "herald reload", accept_cancellations);
+    if (!d.last_reload_ok_) return ActionResult{422, "the calendar has errors: " + d.last_reload_error_, {}, {}};
+    if (d.held_reload_)
+      return ActionResult{409,
+                          "the edit would cancel " + std::to_string(d.held_reload_->cancelled) + " of the " +
+                              std::to_string(d.held_reload_->pending) + " pending deliveries (" +
+                              d.held_reload_->sample +
+                              "); it is held. If that is intended: herald reload --accept-cancellations",
+                          {},
+                          {}};
+    return ActionResult{200, "", {}, {}};
+  });
+}
+
 Health LoopBackend::health() {
   const auto silent = std::chrono::milliseconds(steady_ms() - daemon_.heartbeat_ms_.load());
   if (silent > kStaleAfter)
     return {false, "the event loop has not run for " +
                        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(silent).count()) + " s"};
-  // The store is writable while its file is and the disk has room for a
-  // transaction (the WAL grows by pages; a few MiB is plenty).
-  const auto db = daemon_.state_dir_ / "herald.db";
-  if (::access(db.c_str(), W_OK) != 0) return {false, "the state database " + db.string() + " is not writable"};
-  struct statvfs fs {};
-  if (::statvfs(daemon_.state_dir_.c_str(), &fs) == 0 &&
-      static_cast<unsigned long long>(fs.f_bavail) * fs.f_frsize < 4ull * 1024 * 1024)
-    return {false, "less than 4 MiB free for the state database in " + daemon_.state_dir_.string()};
+  // What the store watch found (a failed commit, damage), else the file as
+  // it is now: still herald's database, writable, with room. check_file()
+  // reads only the file system and what open() recorded: safe here.
+  if (auto problem = daemon_.store_problem_text(); !problem.empty()) return {false, problem};
+  if (daemon_.store_)
+    if (auto problem = daemon_.store_->check_file()) return {false, *problem};
   return {};
 }
 
@@ -660,7 +953,16 @@ std::string LoopBackend::metrics() {
     MetricsGauges g;
     g.version = kVersion;
     const Instant now = d.clock_.now();
-    g.deliveries = d.store_->counts();
+    g.store_ok = d.store_problem_text().empty();
+    g.reload_held = d.held_reload_.has_value();
+    // The gauges the store cannot give now are left out; herald_store_ok says why.
+    std::vector<Pause> pauses;
+    try {
+      g.deliveries = d.store_->counts();
+      pauses = d.store_->pauses();
+    } catch (const std::exception&) {
+      g.store_ok = false;
+    }
     for (const auto& c : d.cal_->settings.channels) {
       auto& by_state = g.deliveries[c.name];
       int depth = 0;
@@ -669,11 +971,12 @@ std::string LoopBackend::metrics() {
       g.queue_depth[c.name] = depth;
       g.channel_paused[c.name] = false;
     }
-    for (const auto& p : d.store_->pauses()) {
+    for (const auto& p : pauses) {
       if (p.until && *p.until <= now) continue;
       if (p.channel.empty()) g.paused = true;
       else g.channel_paused[p.channel] = true;
     }
+    if (d.dispatcher_->pause_of("")) g.paused = true;
     return g;
   });
   return daemon_.metrics_.render(gauges);

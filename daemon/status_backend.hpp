@@ -48,6 +48,17 @@ struct DaemonStatus {
   std::optional<Pause> global_pause;
   std::vector<ChannelStatus> channels;  ///< in the settings' order
   std::map<State, int> counts;          ///< all channels
+  /// Empty while the state database is usable; else why not (no create starts).
+  std::string store_problem;
+  /// A calendar edit that was read but not applied because it would cancel
+  /// too many pending deliveries (herald reload --accept-cancellations).
+  struct HeldReload {
+    Instant at;
+    int cancelled = 0;
+    int pending = 0;
+    std::string sample;  ///< a few of the keys it would cancel
+  };
+  std::optional<HeldReload> held_reload;
 };
 
 /// Which deliveries /api/v1/queue lists: by default every one not yet out
@@ -89,6 +100,9 @@ class StatusBackend {
   virtual ActionResult retry(const std::string& key) = 0;
   /// A person confirms a needs_review (or failed) delivery went out at `url`: published.
   virtual ActionResult resolve(const std::string& key, const std::string& url) = 0;
+  /// Reads the calendar again now; with `accept_cancellations` an edit that
+  /// would cancel many pending deliveries is applied instead of held.
+  virtual ActionResult reload(bool /*accept_cancellations*/) { return {404, "reload is not available here", {}, {}}; }
   virtual Health health() = 0;
   /// Prometheus text exposition format (version 0.0.4).
   virtual std::string metrics() = 0;

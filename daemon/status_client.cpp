@@ -164,6 +164,10 @@ StatusReply StatusClient::resume(const std::string& channel) {
   return post("/api/v1/resume", boost::json::serialize(body));
 }
 
+StatusReply StatusClient::reload(bool accept_cancellations) {
+  return post("/api/v1/reload", boost::json::serialize(boost::json::object{{"accept_cancellations", accept_cancellations}}));
+}
+
 StatusReply StatusClient::retry(const std::string& key) { return post(delivery_path(key) + "/retry", "{}"); }
 
 StatusReply StatusClient::resolve(const std::string& key, const std::string& url) {

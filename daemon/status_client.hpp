@@ -76,6 +76,8 @@ class StatusClient {
   StatusReply pause(const std::string& reason, const std::string& channel, std::optional<Instant> until);
   /// Empty channel: the global pause.
   StatusReply resume(const std::string& channel);
+  /// POST /api/v1/reload.
+  StatusReply reload(bool accept_cancellations);
   /// POSTs with the token; the key is percent-encoded in the path.
   StatusReply retry(const std::string& key);
   StatusReply resolve(const std::string& key, const std::string& url);

@@ -193,6 +193,7 @@ boost::json::object delivery(const StoredDelivery& d, const date::time_zone& zon
   o["url"] = d.url;
   o["last_error"] = d.last_error;
   o["text"] = d.sent_text;
+  o["why"] = d.why;
   return o;
 }
 
@@ -225,7 +226,21 @@ boost::json::object status(const DaemonStatus& s, const date::time_zone& zone) {
   calendar["last_reload"] = time_or_null(s.last_reload);
   calendar["ok"] = s.last_reload_ok;
   calendar["error"] = s.last_reload_error;
+  if (s.held_reload) {
+    boost::json::object held;
+    held["at"] = format_utc(s.held_reload->at);
+    held["cancelled"] = s.held_reload->cancelled;
+    held["pending"] = s.held_reload->pending;
+    held["sample"] = s.held_reload->sample;
+    calendar["held"] = std::move(held);
+  } else {
+    calendar["held"] = nullptr;
+  }
   o["calendar"] = std::move(calendar);
+  boost::json::object store;
+  store["ok"] = s.store_problem.empty();
+  store["problem"] = s.store_problem;
+  o["store"] = std::move(store);
   o["paused"] = pause_or_null(s.global_pause);
   o["counts"] = counts(s.counts);
   boost::json::array channels;
@@ -348,6 +363,18 @@ std::optional<std::string> parse_resolve(std::string_view body, std::string& err
     return std::nullopt;
   }
   return url;
+}
+
+std::optional<bool> parse_reload(std::string_view body, std::string& error) {
+  auto o = body_object(body, error);
+  if (!o || !only_fields(*o, {"accept_cancellations"}, error)) return std::nullopt;
+  const auto* v = o->if_contains("accept_cancellations");
+  if (!v || v->is_null()) return false;
+  if (!v->is_bool()) {
+    error = "'accept_cancellations' must be true or false";
+    return std::nullopt;
+  }
+  return v->as_bool();
 }
 
 bool parse_empty(std::string_view body, std::string& error) {

@@ -65,6 +65,8 @@ std::optional<std::string> parse_resume(std::string_view body, std::string& erro
 std::optional<std::string> parse_resolve(std::string_view body, std::string& error);
 /// An empty body or `{}` (retry takes no arguments).
 bool parse_empty(std::string_view body, std::string& error);
+/// POST /api/v1/reload: {"accept_cancellations": bool} (absent: false), or an empty body.
+std::optional<bool> parse_reload(std::string_view body, std::string& error);
 
 /// `channel`, `state` (a state name), `limit` (1..1000, default 100).
 std::optional<QueueFilter> parse_queue_query(const Query& query, std::string& error);

@@ -34,6 +34,7 @@ h3 { font-size: 1rem; margin: 0 0 .25rem; overflow-wrap: anywhere; }
 #pauses h2 { margin: 0 0 .25rem; color: #fff; }
 #pauses p { margin: .2rem 0; }
 #pauses code { background: rgba(255,255,255,.18); color: #fff; }
+#store { background: #fde7ea; color: var(--bad); border: 1px solid #f0a8b3; padding: .5rem 1rem; margin: .75rem 0 0; }
 #calendar { background: var(--warnbg); color: var(--warn); border: 1px solid #e8c872; padding: .5rem 1rem; margin: .75rem 0 0; }
 #calendar pre { white-space: pre-wrap; margin: .25rem 0 0; color: var(--fg); }
 code { font: 13px/1.3 ui-monospace, "DejaVu Sans Mono", monospace; background: var(--soft); padding: .05rem .3rem; border-radius: 3px; overflow-wrap: anywhere; }
@@ -74,6 +75,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
 </header>
 <main>
   <div id="pauses" role="alert" hidden></div>
+  <div id="store" role="alert" hidden></div>
   <div id="calendar" role="alert" hidden></div>
   <section aria-labelledby="h-attention">
     <h2 id="h-attention">Needs attention</h2>
@@ -196,13 +198,29 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     });
   }
 
+  function renderStore(status) {
+    var store = status.store || { ok: true };
+    var box = fill("store");
+    box.hidden = store.ok !== false;
+    if (store.ok !== false) return;
+    append(box, el("strong", null, "herald's state database is unavailable: nothing is being published until it is usable again."),
+      el("pre", null, store.problem || ""));
+  }
+
   function renderCalendar(status, zone) {
     var cal = status.calendar || { ok: true };
     var box = fill("calendar");
-    box.hidden = cal.ok !== false;
-    if (cal.ok !== false) return;
-    append(box, el("strong", null, "The last calendar edit" + (cal.last_reload ? " (" + when(cal.last_reload, zone) + ")" : "") +
-      " was rejected; herald keeps publishing the calendar it had before."), el("pre", null, cal.error || ""));
+    box.hidden = cal.ok !== false && !cal.held;
+    if (cal.ok === false) {
+      append(box, el("strong", null, "The last calendar edit" + (cal.last_reload ? " (" + when(cal.last_reload, zone) + ")" : "") +
+        " was rejected; herald keeps publishing the calendar it had before."), el("pre", null, cal.error || ""));
+    }
+    if (cal.held) {
+      append(box, el("strong", null, "A calendar edit (" + when(cal.held.at, zone) + ") is held: it would cancel " +
+        cal.held.cancelled + " of the " + cal.held.pending + " pending deliveries; herald keeps publishing the calendar it had before."),
+        el("pre", null, "It would cancel: " + (cal.held.sample || "") +
+          "\nIf that is intended: herald reload --accept-cancellations"));
+    }
   }
 
   function renderAttention(deliveries) {
@@ -270,14 +288,19 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
   }
 
   function renderWaiting(status, deliveries, zone) {
-    var items = deliveries.filter(function (d) { return WAITING_STATES.indexOf(d.state) >= 0; });
+    // Held, waiting and retrying deliveries, and planned ones that are due
+    // but held back (spacing, a rate limit, a lost answer being settled).
+    var items = deliveries.filter(function (d) {
+      return WAITING_STATES.indexOf(d.state) >= 0 ||
+        (d.state === "planned" && d.why && d.why !== "due; goes out next");
+    });
     if (!items.length) { fill("waiting", el("p", { "class": "ok" }, "Nothing is waiting.")); return; }
     fill("waiting", el("table", null,
       el("thead", null, el("tr", null, ["Delivery", "State", "Planned", "Why"].map(function (h) { return el("th", { scope: "col" }, h); }))),
       el("tbody", null, items.map(function (d) {
-        var why = d.last_error;
+        var why = d.why || d.last_error;
         if (!why && d.state === "held") { var p = pauseFor(status, d.channel); why = p ? "paused: " + p.reason : "paused"; }
-        if (d.state === "retry_wait" && d.next_attempt) why = (why ? why + "; " : "") + "next try " + when(d.next_attempt, zone);
+        if (!d.why && d.state === "retry_wait" && d.next_attempt) why = (why ? why + "; " : "") + "next try " + when(d.next_attempt, zone);
         return el("tr", null, el("td", null, el("code", null, d.key)),
           el("td", null, el("span", { "class": "badge " + d.state }, label(d.state))),
           el("td", null, localText(d)), el("td", { "class": "reason" }, why || "\u2014"));
@@ -309,6 +332,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     deliveries = deliveries.slice().sort(function (a, b) { return a.planned < b.planned ? -1 : a.planned > b.planned ? 1 : 0; });
     renderSummary(status, zone);
     renderPauses(status, zone);
+    renderStore(status);
     renderCalendar(status, zone);
     renderAttention(deliveries);
     renderTimeline(status, deliveries, zoned(status.now, zone).date);

@@ -33,7 +33,7 @@ constexpr const char* kPlaceholderPage =
     "<body><h1>herald</h1><p>See <a href=\"/api/v1/status\">/api/v1/status</a>.</p></body></html>";
 
 // The endpoints of docs/api.md. `key` is the decoded delivery key.
-enum class Endpoint { none, page, healthz, metrics, status, queue, delivery, history, pause, resume, retry, resolve };
+enum class Endpoint { none, page, healthz, metrics, status, queue, delivery, history, pause, resume, reload, retry, resolve };
 
 struct Route {
   Endpoint endpoint = Endpoint::none;
@@ -42,7 +42,8 @@ struct Route {
 };
 
 bool is_post(Endpoint e) {
-  return e == Endpoint::pause || e == Endpoint::resume || e == Endpoint::retry || e == Endpoint::resolve;
+  return e == Endpoint::pause || e == Endpoint::resume || e == Endpoint::reload || e == Endpoint::retry ||
+         e == Endpoint::resolve;
 }
 
 // Matches the raw (still percent-encoded) path, so an encoded '/' in a key
@@ -58,6 +59,7 @@ Route match(std::string_view target) {
   else if (path == "/api/v1/history") r.endpoint = Endpoint::history;
   else if (path == "/api/v1/pause") r.endpoint = Endpoint::pause;
   else if (path == "/api/v1/resume") r.endpoint = Endpoint::resume;
+  else if (path == "/api/v1/reload") r.endpoint = Endpoint::reload;
   else if (constexpr std::string_view prefix = "/api/v1/deliveries/"; path.starts_with(prefix)) {
     std::string_view rest = path.substr(prefix.size());
     const auto slash = rest.find('/');
@@ -514,6 +516,13 @@ void StatusServer::handle(const httplib::Request& req, httplib::Response& res) {
         auto channel = status_json::parse_resume(req.body, error);
         if (!channel) return send_error(res, 400, error);
         return answer(backend_.resume(*channel), true);
+      }
+      case Endpoint::reload: {
+        auto accept = status_json::parse_reload(req.body, error);
+        if (!accept) return send_error(res, 400, error);
+        const ActionResult r = backend_.reload(*accept);
+        if (r.http_status == 200) return send_json(res, 200, boost::json::object{{"reloaded", true}});
+        return answer(r, false);
       }
       case Endpoint::retry:
         if (!status_json::parse_empty(req.body, error)) return send_error(res, 400, error);

@@ -1,6 +1,7 @@
 #include "scheduler/dispatcher.hpp"
 
 #include "compose/composer.hpp"
+#include "config/duration.hpp"
 #include "scheduler/fault.hpp"
 #include "scheduler/plan.hpp"
 
@@ -73,11 +74,66 @@ void Dispatcher::configure(std::shared_ptr<const LoadedCalendar> calendar) { cal
 
 void Dispatcher::set_connector(const std::string& channel, Connector* connector) { connectors_[channel] = connector; }
 
+Connector* Dispatcher::connector(const std::string& channel) const {
+  auto it = connectors_.find(channel);
+  return it == connectors_.end() ? nullptr : it->second;
+}
+
 std::vector<std::string> Dispatcher::channels() const {
   std::vector<std::string> out;
   if (cal_)
     for (const auto& c : cal_->settings.channels) out.push_back(c.name);
   return out;
+}
+
+template <typename F>
+bool Dispatcher::guarded(F f) {
+  try {
+    f();
+    return true;
+  } catch (const std::exception& e) {
+    store_failed(e);
+    return false;
+  }
+}
+
+void Dispatcher::store_failed(const std::exception& e) {
+  const std::string why = describe_store_failure(e);
+  if (!store_problem_) store_problem_ = why;
+  if (on_store_failure) on_store_failure(why);
+}
+
+void Dispatcher::set_store_problem(std::optional<std::string> problem) {
+  store_problem_ = std::move(problem);
+  if (store_problem_) return;
+  // Back: what the store could not take comes first, pauses before results,
+  // so a pause asked for during the outage holds before anything can go.
+  write_pending_pauses();
+  if (store_problem_) return;
+  auto waiting = std::move(unsaved_);
+  unsaved_.clear();
+  for (std::size_t i = 0; i < waiting.size(); ++i) {
+    finish(waiting[i].key, waiting[i].channel, waiting[i].result);
+    if (store_problem_) {
+      // Failed again: keep this one and the rest, in order.
+      for (std::size_t j = i + 1; j < waiting.size(); ++j) unsaved_.push_back(std::move(waiting[j]));
+      return;
+    }
+  }
+}
+
+void Dispatcher::write_pending_pauses() {
+  while (!pending_pauses_.empty()) {
+    const Pause p = pending_pauses_.front();
+    if (!guarded([&] { store_.set_pause(p, clock_.now()); })) return;
+    pending_pauses_.erase(pending_pauses_.begin());
+  }
+}
+
+std::chrono::seconds Dispatcher::settle_margin(const std::string& channel) const {
+  if (cal_ && cal_->settings.publishing.settle_margin) return *cal_->settings.publishing.settle_margin;
+  if (const Connector* c = connector(channel)) return c->settle_policy().margin;
+  return SettlePolicy{}.margin;
 }
 
 void Dispatcher::change(const StoredDelivery& d, Event event, const std::string& detail) {
@@ -95,85 +151,117 @@ void Dispatcher::change(const StoredDelivery& d, Event event, const std::string&
 std::optional<Pause> Dispatcher::pause_of(const std::string& channel) const {
   const Instant now = clock_.now();
   std::optional<Pause> found;
-  for (const auto& p : store_.pauses()) {
-    if (p.until && *p.until <= now) continue;
+  auto consider = [&](const Pause& p) {
+    if (p.until && *p.until <= now) return;
     if (p.channel.empty() || p.channel == channel) {
       if (!found || p.channel.empty()) found = p;
     }
+  };
+  for (const auto& p : pending_pauses_) consider(p);
+  // The store may be unreadable (the outage a pending pause is for): the
+  // pauses in memory still hold.
+  try {
+    for (const auto& p : store_.pauses()) consider(p);
+  } catch (const std::exception&) {
   }
   return found;
 }
 
 void Dispatcher::pause(const std::string& channel, const std::string& reason, std::optional<Instant> until) {
-  store_.set_pause({channel, reason, clock_.now(), until}, clock_.now());
+  const Pause p{channel, reason, clock_.now(), until};
   log_.warning((channel.empty() ? std::string("all channels") : "channel " + channel) + " paused: " + reason);
+  if (store_problem_ || !guarded([&] { store_.set_pause(p, clock_.now()); })) {
+    // No create starts while the store is unusable; the pause is written
+    // before anything else once it is usable again.
+    std::erase_if(pending_pauses_, [&](const Pause& q) { return q.channel == channel; });
+    pending_pauses_.push_back(p);
+    log_.warning("the pause is held in memory until the state database can be written: " +
+                 store_problem_.value_or("unknown problem"));
+  }
 }
 
 bool Dispatcher::resume(const std::string& channel) {
-  if (!store_.clear_pause(channel, clock_.now())) return false;
+  const bool pending = std::erase_if(pending_pauses_, [&](const Pause& q) { return q.channel == channel; }) > 0;
+  bool cleared = false;
+  if (!guarded([&] { cleared = store_.clear_pause(channel, clock_.now()); })) return pending;
+  if (!cleared && !pending) return false;
   log_.info((channel.empty() ? std::string("all channels") : "channel " + channel) + " resumed");
-  // Held deliveries come back; those overdue beyond the late window need a person.
-  for (const auto& d : store_.in_states({State::held})) {
-    if (pause_of(d.channel)) continue;
-    change(d, Event::resume, "");
-  }
-  apply_late_window("was paused");
+  guarded([&] {
+    // Held deliveries come back; those overdue beyond the late window need a person.
+    for (const auto& d : store_.in_states({State::held})) {
+      if (pause_of(d.channel)) continue;
+      change(d, Event::resume, "");
+    }
+    apply_late_window("was paused");
+  });
   return true;
 }
 
+std::optional<PublishRequest> Dispatcher::lookup_request(const StoredDelivery& d) const {
+  if (!cal_) return std::nullopt;
+  const Post* post = cal_->calendar.find(d.post);
+  const ChannelSettings* cs = cal_->settings.channel(d.channel);
+  if (!post || !cs || !connector(d.channel)) return std::nullopt;
+  PublishRequest req = request_for(d, *post, *cs);
+  if (!d.sent_text.empty()) req.composed.text = d.sent_text;
+  return req;
+}
+
+void Dispatcher::settle(const StoredDelivery& d, const std::string& lost, Instant since) {
+  ChannelState& st = channels_[d.channel];
+  for (const auto& s : st.settling)
+    if (s.key == d.key) return;
+  Settling s;
+  s.key = d.key;
+  s.since = since;
+  s.absent_counts_from = since + settle_margin(d.channel);
+  s.next_lookup = since;
+  s.lost = lost;
+  st.settling.push_back(std::move(s));
+}
+
 void Dispatcher::reconcile(std::function<void()> done) {
-  const auto pending = cal_ ? store_.in_states({State::sending}) : std::vector<StoredDelivery>{};
-  // Counts the lookups still out; the last one to answer calls `done`.
-  auto left = std::make_shared<std::size_t>(pending.size() + 1);
-  auto one_done = [left, done] {
-    if (--*left == 0 && done) done();
-  };
-  for (const auto& d : pending) {
-    const Post* post = cal_->calendar.find(d.post);
-    const ChannelSettings* cs = cal_->settings.channel(d.channel);
-    auto it = connectors_.find(d.channel);
-    if (!post || !cs || it == connectors_.end() || !it->second) {
-      change(d, Event::outcome_unknown, "outcome unknown after a restart, and the post or its connector is gone");
-      one_done();
-      continue;
+  guarded([&] {
+    const Instant now = clock_.now();
+    for (const auto& d : cal_ ? store_.in_states({State::sending}) : std::vector<StoredDelivery>{}) {
+      const std::string lost = "herald stopped while attempt " + std::to_string(d.attempts) + " was in flight";
+      Connector* c = connector(d.channel);
+      if (!cal_->calendar.find(d.post) || !cal_->settings.channel(d.channel) || !c) {
+        change(d, Event::outcome_unknown, "outcome unknown after a restart, and the post or its connector is gone");
+        continue;
+      }
+      if (c->settle_policy().repeat_is_safe) {
+        store_.note_lost_answer(d.key, lost + "; the platform makes a repeat the same post", now);
+        change(d, Event::safe_to_repeat, lost + "; sent again: the platform makes a repeat the same post");
+        continue;
+      }
+      // The request may still be running at the platform: it stopped waiting
+      // at the crash, at the latest now.
+      const Instant until = now + settle_margin(d.channel);
+      store_.note_lost_answer(d.key, lost + "; looking it up, absence counts from " + format_utc(until), now);
+      settle(d, lost, now);
+      log_.warning(d.key + ": " + lost + "; looking it up before anything is sent (absence counts from " +
+                   format_utc(until) + ")");
     }
-    PublishRequest req = request_for(d, *post, *cs);
-    req.composed.text = d.sent_text.empty() ? req.composed.text : d.sent_text;
-    const std::string key = d.key;
-    executor_.lookup(*it->second, std::move(req), [this, key, one_done](LookupResult r) {
-      auto cur = store_.get(key);
-      if (!cur || cur->state != State::sending) {
-        one_done();
-        return;
-      }
-      if (auto* f = std::get_if<Found>(&r)) {
-        store_.mark_published(key, f->remote_id, f->url, clock_.now());
-        log_.info(key + ": sending -> published (found on the platform after a restart: " + f->url + ")");
-      } else if (std::get_if<Absent>(&r)) {
-        change(*cur, Event::absent_on_platform, "not on the platform after a restart; due again");
-      } else {
-        change(*cur, Event::outcome_unknown,
-               "outcome unknown after a restart: " + std::get<Unknown>(r).message + "; check the platform and resolve or retry");
-      }
-      one_done();
-    });
-  }
-  one_done();
+  });
+  if (done) done();
 }
 
 void Dispatcher::apply_late_window(const std::string& why) {
   if (!cal_) return;
-  const Instant now = clock_.now();
-  for (const auto& d : store_.in_states({State::planned, State::retry_wait})) {
-    const ChannelSettings* cs = cal_->settings.channel(d.channel);
-    if (!cs) continue;
-    const Instant due = d.state == State::retry_wait && d.next_attempt ? *d.next_attempt : d.planned;
-    if (now - due > cal_->settings.late_window(*cs))
-      change(d, Event::missed, "missed: due at " + local_text(cal_->settings, due) + ", daemon " + why);
-  }
+  guarded([&] {
+    const Instant now = clock_.now();
+    for (const auto& d : store_.in_states({State::planned, State::retry_wait})) {
+      const ChannelSettings* cs = cal_->settings.channel(d.channel);
+      if (!cs) continue;
+      const Instant due = d.state == State::retry_wait && d.next_attempt ? *d.next_attempt : d.planned;
+      if (now - due > cal_->settings.late_window(*cs))
+        change(d, Event::missed, "missed: due at " + local_text(cal_->settings, due) + ", daemon " + why);
+    }
+  });
 }
 
-bool Dispatcher::dependencies_published(const StoredDelivery& d, std::vector<std::string>& missing) {
+bool Dispatcher::dependencies_published(const StoredDelivery& d, std::vector<std::string>& missing) const {
   for (const auto& dep : cal_->references.of(d.post + "@" + d.channel)) {
     auto target = store_.get(dep);
     if (!target || target->state != State::published || target->url.empty()) missing.push_back(dep);
@@ -193,7 +281,7 @@ std::optional<Instant> Dispatcher::spacing_wait(const ChannelSettings& cs, const
   return wait;
 }
 
-PublishRequest Dispatcher::request_for(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) {
+PublishRequest Dispatcher::request_for(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) const {
   const UrlLookup published = [this](const std::string& key) -> std::optional<std::string> {
     auto target = store_.get(key);
     if (target && target->state == State::published && !target->url.empty()) return target->url;
@@ -205,6 +293,7 @@ PublishRequest Dispatcher::request_for(const StoredDelivery& d, const Post& post
   req.channel = d.channel;
   req.local_time = format_local(*cal_->settings.zone, d.planned);
   req.composed = compose(post, cs, cal_->settings, cal_->calendar, published, req.local_time);
+  req.answer_lost_before = d.lost_answers > 0;
   return req;
 }
 
@@ -213,6 +302,11 @@ void Dispatcher::pump_all() {
 }
 
 void Dispatcher::pump(const std::string& channel) {
+  if (store_problem_) return;
+  guarded([&] { pump_channel(channel); });
+}
+
+void Dispatcher::pump_channel(const std::string& channel) {
   if (!cal_) return;
   const ChannelSettings* cs = cal_->settings.channel(channel);
   if (!cs) return;
@@ -237,12 +331,18 @@ void Dispatcher::pump(const std::string& channel) {
     }
     if (released) apply_late_window("was paused");
   }
-  const bool has_connector = connectors_.count(channel) && connectors_[channel];
-  if (!has_connector && !pause) {
+  if (!connector(channel) && !pause) {
     if (st.warned_no_connector) return;
     st.warned_no_connector = true;
     log_.warning("channel " + channel + " (" + std::string(to_string(cs->kind)) +
                  ") cannot publish; its deliveries wait until its credentials are fixed and the calendar reloaded");
+    return;
+  }
+  if (st.in_flight) return;
+  // An unsure create holds its channel until it is settled: nothing may
+  // overtake it, and a pause does not stop looking (a lookup creates nothing).
+  if (!st.settling.empty()) {
+    if (st.settling.front().next_lookup <= now && connector(channel)) start_settle_lookup(channel, st);
     return;
   }
   // Only this channel's deliveries planned by now, a page at a time: a turn
@@ -287,125 +387,322 @@ bool Dispatcher::turn(const StoredDelivery& d, const ChannelSettings& cs, Channe
   if (d.state == State::retry_wait) change(d, Event::retry_due, "");
   auto fresh = store_.get(d.key);
   if (!fresh || fresh->state != State::planned) return false;
-  start_send(*fresh, *post, cs);
-  return true;  // one request in flight per channel
+  if (fresh->verify) {
+    start_verify(*fresh, *post, cs);
+    return true;
+  }
+  return start_send(*fresh, *post, cs);
 }
 
-void Dispatcher::start_send(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) {
+bool Dispatcher::start_send(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) {
   PublishRequest req = request_for(d, post, cs);
   ChannelState& st = channels_[d.channel];
-  // Durable before the request: after a crash this delivery is looked up, never resent blindly.
-  store_.mark_sending(d.key, req.composed.text, clock_.now());
+  // Durable before the request, and the last word on pauses: after a crash
+  // this delivery is settled, never resent blindly, and a pause committed by
+  // anyone before this commit holds it.
+  const SendGate gate = store_.begin_send(d.key, req.composed.text, clock_.now());
+  if (gate == SendGate::paused) {
+    log_.warning(d.key + ": planned -> held (a pause in the state database holds channel " + d.channel + ")");
+    return true;
+  }
+  if (gate != SendGate::sending) return false;
   fault_point("after_sending_commit");
   log_.info(d.key + ": planned -> sending (attempt " + std::to_string(d.attempts + 1) + ")");
   st.in_flight = true;
+  st.in_flight_key = d.key;
+  st.in_flight_what = "being sent";
   st.last_sent = clock_.now();
   st.recent.push_back(clock_.now());
   const std::string key = d.key, channel = d.channel;
-  executor_.publish(*connectors_[d.channel], std::move(req),
-                    [this, key, channel](PublishResult r) { finish(key, channel, std::move(r)); });
+  executor_.publish(*connector(d.channel), std::move(req),
+                    [this, key, channel](PublishResult r) { on_publish_result(key, channel, std::move(r)); });
+  return true;
 }
 
-void Dispatcher::finish(const std::string& key, const std::string& channel, PublishResult result) {
+// A new store cannot know what an earlier one published: an overdue
+// delivery is looked up once before its first create (as a `sending` one is
+// after a crash). Found: out already. Absent: nothing was in flight, so it
+// may go at once. Unknown: a person decides.
+void Dispatcher::start_verify(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) {
+  ChannelState& st = channels_[d.channel];
+  PublishRequest req = request_for(d, post, cs);
+  st.in_flight = true;
+  st.in_flight_key = d.key;
+  st.in_flight_what = "being looked up (the store is new)";
+  const std::string key = d.key, channel = d.channel;
+  executor_.lookup(*connector(d.channel), std::move(req),
+                   [this, key, channel](LookupResult r) { on_verify_result(channel, key, std::move(r)); });
+}
+
+void Dispatcher::on_verify_result(const std::string& channel, const std::string& key, LookupResult result) {
   ChannelState& st = channels_[channel];
   st.in_flight = false;
-  auto d = store_.get(key);
-  if (!d || d->state != State::sending) return;
-  const Instant now = clock_.now();
-  fault_point("before_result_commit");
-  if (auto* unsure = std::get_if<Unsure>(&result)) {
-    if (on_result) on_result(channel, result, d->planned, now);
-    // The post may exist: look before leaping. The channel stays busy until
-    // the lookup answers, so nothing else overtakes this delivery.
-    const Post* post = cal_ ? cal_->calendar.find(d->post) : nullptr;
-    const ChannelSettings* cs = cal_ ? cal_->settings.channel(channel) : nullptr;
-    auto conn = connectors_.find(channel);
-    if (!post || !cs || conn == connectors_.end() || !conn->second) {
-      change(*d, Event::outcome_unknown, "outcome unknown: " + unsure->message);
-      if (on_change) on_change(channel);
-      return;
+  guarded([&] {
+    auto d = store_.get(key);
+    if (!d || d->state != State::planned || !d->verify) return;
+    const Instant now = clock_.now();
+    if (auto* f = std::get_if<Found>(&result)) {
+      store_.mark_published(key, f->remote_id, f->url, now, std::string(to_string(Event::found_on_platform)),
+                            "found on the platform before the first create (the store is new): " + f->url);
+      log_.info(key + ": planned -> published (found on the platform; the store is new: " + f->url + ")");
+    } else if (std::holds_alternative<Absent>(result)) {
+      store_.clear_verify(key, "not on the platform; the store is new, so it was looked up before the first create",
+                          now);
+    } else {
+      change(*d, Event::cannot_verify,
+             "the store is new and the platform could not tell whether this overdue delivery is out: " +
+                 std::get<Unknown>(result).message + "; check the platform, then herald resolve or herald retry");
     }
-    st.in_flight = true;
-    PublishRequest req = request_for(*d, *post, *cs);
-    req.composed.text = d->sent_text.empty() ? req.composed.text : d->sent_text;
-    const std::string message = unsure->message;
-    executor_.lookup(*conn->second, std::move(req), [this, key, channel, message](LookupResult r) {
-      channels_[channel].in_flight = false;
-      if (auto* f = std::get_if<Found>(&r)) {
-        finish(key, channel, Published{f->remote_id, f->url});
-      } else if (std::get_if<Absent>(&r)) {
-        finish(key, channel, RetryLater{std::nullopt, message + "; the platform has no such post"});
-      } else {
-        auto cur = store_.get(key);
-        if (cur && cur->state == State::sending)
-          change(*cur, Event::outcome_unknown,
-                 "outcome unknown: " + message + "; lookup: " + std::get<Unknown>(r).message);
-        if (on_change) on_change(channel);
-      }
-    });
+  });
+  if (on_change) on_change(channel);
+}
+
+void Dispatcher::start_settle_lookup(const std::string& channel, ChannelState& st) {
+  Settling& s = st.settling.front();
+  auto d = store_.get(s.key);
+  if (!d || d->state != State::sending) {
+    st.settling.pop_front();
+    if (on_change) on_change(channel);
     return;
   }
-  if (on_result) on_result(channel, result, d->planned, now);
-  if (auto* p = std::get_if<Published>(&result)) {
-    store_.mark_published(key, p->remote_id, p->url, now);
-    log_.info(key + ": sending -> published " + p->url);
-  } else if (auto* r = std::get_if<RetryLater>(&result)) {
-    const RetryPolicy policy = cal_ ? RetryPolicy::from(cal_->settings.publishing.retry) : RetryPolicy{};
-    // Attempts since the editor or a person last gave it a fresh start, so an
-    // edited or retried delivery gets its full retries again.
-    int attempts = 0;
-    for (const auto& e : store_.history(100000, key)) {  // newest first
-      if (e.event == "edited" || e.event == "retry_requested") break;
-      if (e.to_state == "sending") ++attempts;
+  auto req = lookup_request(*d);
+  if (!req) {
+    change(*d, Event::outcome_unknown, "outcome unknown: " + s.lost + "; the post or its connector is gone");
+    st.settling.pop_front();
+    if (on_change) on_change(channel);
+    return;
+  }
+  st.in_flight = true;
+  st.in_flight_key = s.key;
+  st.in_flight_what = "being looked up (its answer was lost)";
+  const std::string key = s.key;
+  executor_.lookup(*connector(channel), std::move(*req),
+                   [this, channel, key](LookupResult r) { on_settle_result(channel, key, std::move(r)); });
+}
+
+void Dispatcher::on_settle_result(const std::string& channel, const std::string& key, LookupResult result) {
+  ChannelState& st = channels_[channel];
+  st.in_flight = false;
+  auto it = std::find_if(st.settling.begin(), st.settling.end(), [&](const Settling& s) { return s.key == key; });
+  if (it == st.settling.end()) return;
+  const Instant now = clock_.now();
+  const SettleDecision decision = settle_step(result, *it, now, schedule_);
+  // A store failure leaves the settling in place: the lookup runs again once
+  // the store is back (a lookup creates nothing).
+  const bool done = guarded([&] {
+    auto d = store_.get(key);
+    if (!d || d->state != State::sending) return;
+    switch (decision.action) {
+      case SettleAction::publish: {
+        const auto& f = std::get<Found>(result);
+        store_.mark_published(key, f.remote_id, f.url, now, std::string(to_string(Event::found_on_platform)),
+                              decision.detail);
+        log_.info(key + ": sending -> published (" + decision.detail + ")");
+        break;
+      }
+      case SettleAction::send_again: change(*d, Event::absent_on_platform, decision.detail); break;
+      case SettleAction::needs_review: change(*d, Event::outcome_unknown, decision.detail); break;
+      case SettleAction::look_again:
+        log_.info(key + ": " + decision.detail + "; next lookup at " + format_utc(decision.next));
+        break;
     }
-    attempts = std::max(attempts, 1);
-    // The platform's own wait (a rate limit's reset) holds the whole
-    // channel: the account is limited, not this one post.
-    if (r->after) st.platform_wait = now + *r->after;
-    if (auto delay = policy.delay(attempts, random_(), r->after)) {
-      store_.mark_retry(key, now + *delay, r->message, now);
-      log_.warning(key + ": sending -> retry_wait in " + std::to_string(delay->count()) + "s (" + r->message + ")");
-    } else {
-      change(*d, Event::permanent_error, "gave up after " + std::to_string(attempts) + " attempts: " + r->message);
-    }
-  } else if (auto* f = std::get_if<Failed>(&result)) {
-    change(*d, Event::permanent_error, f->message);
-  } else if (auto* dup = std::get_if<Duplicate>(&result)) {
-    change(*d, Event::permanent_error, dup->message);
-  } else if (auto* a = std::get_if<AuthFailed>(&result)) {
-    change(*d, Event::auth_error, "credentials rejected: " + a->message);
-    pause(channel, "credentials rejected: " + a->message, std::nullopt);
+  });
+  if (!done) return;
+  if (decision.action == SettleAction::look_again) {
+    it->next_lookup = decision.next;
+    ++it->lookups;
+  } else {
+    st.settling.erase(it);
   }
   if (on_change) on_change(channel);
 }
 
+void Dispatcher::on_publish_result(const std::string& key, const std::string& channel, PublishResult result) {
+  if (on_result) {
+    // Metrics: once per answer, whatever happens to it in the store.
+    Instant planned = clock_.now();
+    try {
+      if (auto d = store_.get(key)) planned = d->planned;
+    } catch (const std::exception&) {
+    }
+    on_result(channel, result, planned, clock_.now());
+  }
+  if (store_problem_) {
+    unsaved_.push_back({key, channel, std::move(result)});
+    return;
+  }
+  finish(key, channel, std::move(result));
+}
+
+// The answer to a create, written to the store. The channel stays busy until
+// it is written: if the store fails, the result waits in memory (unsaved_)
+// and the delivery stays `sending` on disk, so a crash meanwhile settles it
+// like any lost answer.
+void Dispatcher::finish(const std::string& key, const std::string& channel, PublishResult result) {
+  ChannelState& st = channels_[channel];
+  bool looking_up = false;  // a duplicate refusal being looked up keeps the channel busy
+  const bool written = guarded([&] {
+    auto d = store_.get(key);
+    if (!d || d->state != State::sending) return;
+    const Instant now = clock_.now();
+    fault_point("before_result_commit");
+    if (auto* unsure = std::get_if<Unsure>(&result)) {
+      Connector* c = connector(channel);
+      if (c && c->settle_policy().repeat_is_safe) {
+        store_.note_lost_answer(key, "no answer: " + unsure->message + "; the platform makes a repeat the same post",
+                                now);
+        retry_later(*d, st,
+                    RetryLater{std::nullopt, "no answer: " + unsure->message +
+                                                 "; sending again is safe: the platform makes a repeat the same post"});
+        return;
+      }
+      const Instant until = now + settle_margin(channel);
+      store_.note_lost_answer(key,
+                              "no answer: " + unsure->message + "; looking it up, absence counts from " +
+                                  format_utc(until),
+                              now);
+      log_.warning(key + ": no answer (" + unsure->message + "); looking it up before anything is sent again");
+      settle(*d, "no answer: " + unsure->message, now);
+      return;
+    }
+    if (auto* dup = std::get_if<Duplicate>(&result)) {
+      if (d->lost_answers > 0) {
+        // The platform refuses an identical text because it has it: an
+        // earlier attempt whose answer was lost went out. Find it.
+        auto req = lookup_request(*d);
+        if (req) {
+          looking_up = true;
+          st.in_flight = true;
+          st.in_flight_key = key;
+          st.in_flight_what = "being looked up (the platform says it has it)";
+          const std::string message = dup->message;
+          executor_.lookup(*connector(channel), std::move(*req), [this, channel, key, message](LookupResult r) {
+            on_duplicate_lookup(channel, key, message, std::move(r));
+          });
+          return;
+        }
+        change(*d, Event::outcome_unknown, "the platform refused it as a duplicate after an earlier answer was lost: " +
+                                               dup->message + "; it is most likely out: check, then herald resolve");
+        return;
+      }
+      change(*d, Event::permanent_error, dup->message);
+      return;
+    }
+    if (auto* p = std::get_if<Published>(&result)) {
+      store_.mark_published(key, p->remote_id, p->url, now);
+      log_.info(key + ": sending -> published " + p->url);
+    } else if (auto* r = std::get_if<RetryLater>(&result)) {
+      retry_later(*d, st, *r);
+    } else if (auto* f = std::get_if<Failed>(&result)) {
+      change(*d, Event::permanent_error, f->message);
+    } else if (auto* a = std::get_if<AuthFailed>(&result)) {
+      change(*d, Event::auth_error, "credentials rejected: " + a->message);
+      pause(channel, "credentials rejected: " + a->message, std::nullopt);
+    }
+  });
+  if (!written) {
+    unsaved_.push_back({key, channel, std::move(result)});
+    return;
+  }
+  if (looking_up) return;  // its answer goes on
+  st.in_flight = false;
+  if (on_change) on_change(channel);
+}
+
+void Dispatcher::on_duplicate_lookup(const std::string& channel, const std::string& key, const std::string& message,
+                                     LookupResult result) {
+  ChannelState& st = channels_[channel];
+  st.in_flight = false;
+  guarded([&] {
+    auto d = store_.get(key);
+    if (!d || d->state != State::sending) return;
+    if (auto* f = std::get_if<Found>(&result)) {
+      store_.mark_published(key, f->remote_id, f->url, clock_.now(), std::string(to_string(Event::found_on_platform)),
+                            "found by lookup after the platform refused a repeat as a duplicate of the attempt whose "
+                            "answer was lost: " + f->url);
+      log_.info(key + ": sending -> published (found after a duplicate refusal: " + f->url + ")");
+      return;
+    }
+    change(*d, Event::outcome_unknown,
+           "the platform refused a repeat as a duplicate (" + message +
+               ") after an earlier attempt's answer was lost, so that attempt is most likely out, but a lookup did not "
+               "find it; check the platform, then herald resolve KEY --url URL");
+  });
+  if (on_change) on_change(channel);
+}
+
+void Dispatcher::retry_later(const StoredDelivery& d, ChannelState& st, const RetryLater& r) {
+  const Instant now = clock_.now();
+  const RetryPolicy policy = cal_ ? RetryPolicy::from(cal_->settings.publishing.retry) : RetryPolicy{};
+  // Attempts since the editor or a person last gave it a fresh start, so an
+  // edited or retried delivery gets its full retries again.
+  int attempts = 0;
+  for (const auto& e : store_.history(100000, d.key)) {  // newest first
+    if (e.event == "edited" || e.event == "retry_requested") break;
+    if (e.to_state == "sending") ++attempts;
+  }
+  attempts = std::max(attempts, 1);
+  // The platform's own wait (a rate limit's reset) holds the whole
+  // channel: the account is limited, not this one post.
+  if (r.after) st.platform_wait = now + *r.after;
+  if (auto delay = policy.delay(attempts, random_(), r.after)) {
+    store_.mark_retry(d.key, now + *delay, r.message, now);
+    log_.warning(d.key + ": sending -> retry_wait in " + std::to_string(delay->count()) + "s (" + r.message + ")");
+  } else {
+    change(d, Event::permanent_error, "gave up after " + std::to_string(attempts) + " attempts: " + r.message);
+  }
+}
+
 Dispatcher::ManualResult Dispatcher::retry_by_hand(const std::string& key) {
-  auto d = store_.get(key);
-  if (!d) return {404, "no delivery '" + key + "'"};
-  if (!transition(d->state, Event::retry_requested))
-    return {409, key + " is " + std::string(to_string(d->state)) + "; only failed and needs_review deliveries can be retried"};
-  // Planned again at its old instant, so it is due at once and goes before
-  // later deliveries of its channel; the late window is not applied to it:
-  // a person asked for it now.
-  change(*d, Event::retry_requested, "asked for by a person");
-  if (on_change) on_change(d->channel);
-  return {};
+  ManualResult out;
+  std::string channel;
+  const bool ok = guarded([&] {
+    auto d = store_.get(key);
+    if (!d) {
+      out = {404, "no delivery '" + key + "'"};
+      return;
+    }
+    if (!transition(d->state, Event::retry_requested)) {
+      out = {409, key + " is " + std::string(to_string(d->state)) +
+                      "; only failed and needs_review deliveries can be retried"};
+      return;
+    }
+    // Planned again at its old instant, so it is due at once and goes before
+    // later deliveries of its channel; the late window is not applied to it:
+    // a person asked for it now.
+    change(*d, Event::retry_requested, "asked for by a person");
+    channel = d->channel;
+  });
+  if (!ok) return {503, "the state database is unavailable: " + store_problem_.value_or("")};
+  if (!channel.empty() && on_change) on_change(channel);
+  return out;
 }
 
 Dispatcher::ManualResult Dispatcher::resolve_by_hand(const std::string& key, const std::string& url) {
-  auto d = store_.get(key);
-  if (!d) return {404, "no delivery '" + key + "'"};
-  if (!transition(d->state, Event::resolved))
-    return {409, key + " is " + std::string(to_string(d->state)) +
-                     "; only needs_review and failed deliveries can be resolved by hand"};
-  store_.mark_published(key, d->remote_id, url, clock_.now(), std::string(to_string(Event::resolved)));
-  log_.info(key + ": " + std::string(to_string(d->state)) + " -> published " + url + " (resolved by a person)");
-  if (on_change) on_change(d->channel);
-  return {};
+  ManualResult out;
+  std::string channel;
+  const bool ok = guarded([&] {
+    auto d = store_.get(key);
+    if (!d) {
+      out = {404, "no delivery '" + key + "'"};
+      return;
+    }
+    if (!transition(d->state, Event::resolved)) {
+      out = {409, key + " is " + std::string(to_string(d->state)) +
+                      "; only needs_review and failed deliveries can be resolved by hand"};
+      return;
+    }
+    store_.mark_published(key, d->remote_id, url, clock_.now(), std::string(to_string(Event::resolved)));
+    log_.info(key + ": " + std::string(to_string(d->state)) + " -> published " + url + " (resolved by a person)");
+    channel = d->channel;
+  });
+  if (!ok) return {503, "the state database is unavailable: " + store_problem_.value_or("")};
+  if (!channel.empty() && on_change) on_change(channel);
+  return out;
 }
 
 std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {
-  if (!cal_) return std::nullopt;
+  if (!cal_ || store_problem_) return std::nullopt;
   const ChannelSettings* cs = cal_->settings.channel(channel);
   if (!cs) return std::nullopt;
   auto it = channels_.find(channel);
@@ -420,14 +717,70 @@ std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {
   if (paused && paused->until) consider(*paused->until);
   // A channel that cannot publish waits for a reload, not for a time (its
   // pump would send nothing, and a past wake time would spin the loop).
-  auto connector = connectors_.find(channel);
-  if (!paused && (connector == connectors_.end() || !connector->second)) return wake;
-  const auto due = store_.next_due(channel);
+  if (!connector(channel) && !paused) return std::nullopt;
+  if (!st.settling.empty() && connector(channel)) {
+    consider(st.settling.front().next_lookup);
+    return wake;
+  }
+  std::optional<Instant> due;
+  try {
+    due = store_.next_due(channel);
+  } catch (const std::exception&) {
+    return wake;
+  }
   if (due) consider(*due);
   // While paused, due deliveries are woken only to be held; no spacing applies.
   if (due && *due <= clock_.now() && !paused)
     if (auto w = spacing_wait(*cs, st)) wake = *w;
   return wake;
+}
+
+std::string Dispatcher::why(const StoredDelivery& d) const {
+  const Instant now = clock_.now();
+  switch (d.state) {
+    case State::held:
+    case State::waiting: return d.last_error;
+    case State::retry_wait:
+      return "retry" + (d.next_attempt ? " at " + format_utc(*d.next_attempt) : std::string()) +
+             (d.last_error.empty() ? "" : " after: " + d.last_error);
+    case State::sending: {
+      auto it = channels_.find(d.channel);
+      if (it != channels_.end())
+        for (const auto& s : it->second.settling)
+          if (s.key == d.key)
+            return "its answer was lost (" + s.lost + "); looking it up, absence counts from " +
+                   format_utc(s.absent_counts_from);
+      return "being sent";
+    }
+    case State::planned: break;
+    default: return {};
+  }
+  if (d.planned > now) return {};
+  // Due, not yet sent: what holds it, most fundamental first.
+  if (store_problem_) return "no create starts while the state database is unavailable: " + *store_problem_;
+  if (auto p = pause_of(d.channel)) return "paused: " + p->reason;
+  if (!cal_) return {};
+  const ChannelSettings* cs = cal_->settings.channel(d.channel);
+  if (!cs) return "its channel is no longer in the settings";
+  if (!connector(d.channel)) return "channel " + d.channel + " cannot publish (its credentials could not be used)";
+  auto it = channels_.find(d.channel);
+  const ChannelState empty;
+  const ChannelState& st = it == channels_.end() ? empty : it->second;
+  if (!st.settling.empty() && st.settling.front().key != d.key)
+    return "behind " + st.settling.front().key + ", whose lost answer is being settled (absence counts from " +
+           format_utc(st.settling.front().absent_counts_from) + ")";
+  if (st.in_flight && st.in_flight_key != d.key) return "behind " + st.in_flight_key + ", " + st.in_flight_what;
+  if (st.in_flight && st.in_flight_key == d.key) return st.in_flight_what;
+  if (st.platform_wait && *st.platform_wait > now)
+    return "the platform's rate limit: not before " + format_utc(*st.platform_wait);
+  if (cs->rate && static_cast<int>(st.recent.size()) >= cs->rate->count && st.recent.front() + cs->rate->per > now)
+    return "the channel's rate (" + std::to_string(cs->rate->count) + " per " + format_duration(cs->rate->per) +
+           "): next free at " + format_utc(st.recent.front() + cs->rate->per);
+  if (st.last_sent && cs->min_spacing.count() > 0 && *st.last_sent + cs->min_spacing > now)
+    return "min_spacing " + format_duration(cs->min_spacing) + ": not before " +
+           format_utc(*st.last_sent + cs->min_spacing);
+  if (d.verify) return "due; it is looked up on its platform first (the store is new)";
+  return "due; goes out next";
 }
 
 }  // namespace herald

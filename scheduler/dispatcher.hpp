@@ -11,6 +11,7 @@
 #include "connectors/connector.hpp"
 #include "scheduler/logger.hpp"
 #include "scheduler/retry_policy.hpp"
+#include "scheduler/settle.hpp"
 #include "scheduler/store.hpp"
 
 #include <deque>
@@ -77,29 +78,44 @@ class Dispatcher {
   /// Uniform numbers in [0, 1) for jitter (seeded in tests).
   void set_random(std::function<double()> random01) { random_ = std::move(random01); }
 
-  /// After a restart: every `sending` delivery is looked up on its platform:
-  /// found -> published; proven absent -> due again; else needs_review.
-  /// `done` runs once every lookup has answered, so sending can start in
-  /// planned order only after that.
+  /// After a restart: every `sending` delivery's answer was lost with the
+  /// process. Where the platform makes a repeat the same post it is due
+  /// again at once; elsewhere it is settled by lookups (settle.hpp), and
+  /// its channel waits meanwhile. `done` runs when that is arranged.
   void reconcile(std::function<void()> done = {});
   /// Deliveries overdue by more than their channel's late window become
   /// needs_review ("missed: due at ..., daemon was down"); younger ones stay due.
   void apply_late_window(const std::string& why);
 
-  /// Does what is due on one channel now: at most one create request in
-  /// flight per channel, in planned order, keeping min_spacing and rate.
+  /// Does what is due on one channel now: at most one request in flight per
+  /// channel (a create, or a lookup settling one), in planned order, keeping
+  /// min_spacing and rate. Never throws: a store failure becomes the store
+  /// problem (on_store_failure) and nothing more starts.
   void pump(const std::string& channel);
   void pump_all();
   /// When `channel` next needs a pump, if ever (due time, retry time, the end
-  /// of a spacing or rate wait, a pause's `until`).
+  /// of a spacing or rate wait, a pause's `until`, the next settling lookup).
   std::optional<Instant> next_wake(const std::string& channel) const;
   /// Channels of the current calendar.
   std::vector<std::string> channels() const;
 
-  /// Pauses everything (empty channel) or one channel, persisted.
+  /// Pauses everything (empty channel) or one channel, persisted. When the
+  /// store cannot take it now, the pause holds in memory and is written
+  /// first when the store is back.
   void pause(const std::string& channel, const std::string& reason, std::optional<Instant> until);
   /// Lifts a pause; held deliveries come back under the late-window rule.
   bool resume(const std::string& channel);
+
+  /// The store cannot be used (the daemon's watch says why) or can again
+  /// (nullopt). While it cannot, no create or lookup starts; results that
+  /// could not be written wait in memory and are written first on recovery.
+  void set_store_problem(std::optional<std::string> problem);
+  const std::optional<std::string>& store_problem() const { return store_problem_; }
+  /// How long after herald stopped waiting for a create a channel's platform
+  /// may still complete it (the connector's, or publishing.settle_margin).
+  std::chrono::seconds settle_margin(const std::string& channel) const;
+  /// Lookup timing of unsure creates (tests shorten it).
+  void set_settle_schedule(SettleSchedule schedule) { schedule_ = schedule; }
 
   /// Called when a delivery of `channel` left `sending` (or a person settled
   /// one), so that channel can go on; when one was published, deliveries
@@ -108,6 +124,11 @@ class Dispatcher {
   /// Called with what each create request came to (metrics): the channel,
   /// the result, the delivery's planned instant, and now.
   std::function<void(const std::string& channel, const PublishResult& result, Instant planned, Instant now)> on_result;
+  /// Called when a store operation on the dispatcher's path failed, with
+  /// the reason in words (describe_store_failure); the daemon reports it
+  /// once, watches the store and calls set_store_problem(nullopt) when it is
+  /// usable again.
+  std::function<void(const std::string& why)> on_store_failure;
 
   /// What a person's action came to: 200, or 404 (no such delivery) or 409
   /// (its state does not allow it) with the reason.
@@ -124,25 +145,58 @@ class Dispatcher {
 
   /// Whether a channel is paused now (globally or itself), and why.
   std::optional<Pause> pause_of(const std::string& channel) const;
+  /// Why a delivery that is not out yet has not gone: its pause, the
+  /// delivery it waits for, its retry, or what holds its channel (a request
+  /// in flight, a lost answer being settled, spacing, the channel's or the
+  /// platform's rate limit, missing credentials, the store). Empty when it is
+  /// simply not due yet or is out.
+  std::string why(const StoredDelivery& d) const;
 
  private:
   struct ChannelState {
     bool in_flight = false;
+    std::string in_flight_key;  // the create or lookup under way
+    std::string in_flight_what; // "being sent", "being looked up"
     std::optional<Instant> last_sent;
     std::deque<Instant> recent;  // send times within the rate window
     std::optional<Instant> platform_wait;  // the platform's own "not before" (rate limit reset)
+    std::deque<Settling> settling;  // unsure creates of this channel, oldest first
     bool warned_no_connector = false;
   };
+  /// A result the store could not take yet.
+  struct Unsaved {
+    std::string key;
+    std::string channel;
+    PublishResult result;
+  };
 
+  void pump_channel(const std::string& channel);
   /// One due delivery of a pump: true when the turn ends here (a request
   /// went out, or the channel must wait).
   bool turn(const StoredDelivery& d, const ChannelSettings& cs, ChannelState& st, const std::optional<Pause>& pause);
-  void start_send(const StoredDelivery& d, const Post& post, const ChannelSettings& cs);
+  bool start_send(const StoredDelivery& d, const Post& post, const ChannelSettings& cs);
+  void start_verify(const StoredDelivery& d, const Post& post, const ChannelSettings& cs);
+  void start_settle_lookup(const std::string& channel, ChannelState& st);
+  void settle(const StoredDelivery& d, const std::string& lost, Instant since);
+  void on_publish_result(const std::string& key, const std::string& channel, PublishResult result);
   void finish(const std::string& key, const std::string& channel, PublishResult result);
-  bool dependencies_published(const StoredDelivery& d, std::vector<std::string>& missing);
+  void on_settle_result(const std::string& channel, const std::string& key, LookupResult result);
+  void on_verify_result(const std::string& channel, const std::string& key, LookupResult result);
+  void on_duplicate_lookup(const std::string& channel, const std::string& key, const std::string& message,
+                           LookupResult result);
+  void retry_later(const StoredDelivery& d, ChannelState& st, const RetryLater& r);
+  bool dependencies_published(const StoredDelivery& d, std::vector<std::string>& missing) const;
   std::optional<Instant> spacing_wait(const ChannelSettings& cs, const ChannelState& st) const;
-  PublishRequest request_for(const StoredDelivery& d, const Post& post, const ChannelSettings& cs);
+  PublishRequest request_for(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) const;
+  /// The request a lookup of `d` needs: the text as it was sent.
+  std::optional<PublishRequest> lookup_request(const StoredDelivery& d) const;
+  Connector* connector(const std::string& channel) const;
   void change(const StoredDelivery& d, Event event, const std::string& detail);
+  /// Runs `f`; a store failure becomes the store problem instead of escaping.
+  template <typename F>
+  bool guarded(F f);
+  void store_failed(const std::exception& e);
+  void write_pending_pauses();
 
   Store& store_;
   const Clock& clock_;
@@ -152,6 +206,10 @@ class Dispatcher {
   std::map<std::string, Connector*> connectors_;
   std::map<std::string, ChannelState> channels_;
   std::function<double()> random_;
+  SettleSchedule schedule_;
+  std::optional<std::string> store_problem_;
+  std::vector<Unsaved> unsaved_;
+  std::vector<Pause> pending_pauses_;  // pauses the store could not take yet
 };
 
 /// The plan of the coming days as the store's sync wants it: each delivery

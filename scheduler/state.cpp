@@ -19,7 +19,8 @@ constexpr std::array kEventNames{
     std::string_view{"transient_error"},     std::string_view{"retry_due"},
     std::string_view{"permanent_error"},     std::string_view{"auth_error"},
     std::string_view{"outcome_unknown"},     std::string_view{"found_on_platform"},
-    std::string_view{"absent_on_platform"},  std::string_view{"missed"},
+    std::string_view{"absent_on_platform"},  std::string_view{"safe_to_repeat"},
+    std::string_view{"cannot_verify"},       std::string_view{"missed"},
     std::string_view{"edited"},              std::string_view{"removed"},
     std::string_view{"retry_requested"},     std::string_view{"resolved"},
 };
@@ -75,11 +76,18 @@ std::optional<State> transition(State from, Event event) {
       if (from == S::sending) return S::needs_review;
       break;
     case Event::found_on_platform:
-      if (from == S::sending) return S::published;
+      // Planned too: a new store looks overdue deliveries up before sending.
+      if (from == S::sending || from == S::planned) return S::published;
       break;
     case Event::absent_on_platform:
       // Proven not posted: due again, as if the request never went out.
       if (from == S::sending) return S::planned;
+      break;
+    case Event::safe_to_repeat:
+      if (from == S::sending) return S::planned;
+      break;
+    case Event::cannot_verify:
+      if (from == S::planned) return S::needs_review;
       break;
     case Event::missed:
       if (untouched(from)) return S::needs_review;

@@ -32,8 +32,10 @@ enum class Event {
   permanent_error,      ///< a validation error, or retries used up
   auth_error,           ///< credentials rejected: the channel is paused
   outcome_unknown,      ///< a crash or a dropped response left it unknown
-  found_on_platform,    ///< reconciliation found the post
-  absent_on_platform,   ///< reconciliation proved it was not posted
+  found_on_platform,    ///< a lookup found the post (after a lost answer, or before a new store's first create)
+  absent_on_platform,   ///< lookups proved it was not posted (absence outlasted the settle margin)
+  safe_to_repeat,       ///< its answer was lost, and the platform makes a repeat the same post: due again
+  cannot_verify,        ///< a new store could not learn from the platform whether it is out already
   missed,               ///< overdue by more than the late window
   edited,               ///< the calendar changed its text or time
   removed,              ///< the post left the calendar

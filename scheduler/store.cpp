@@ -2,12 +2,18 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <sqlite3.h>
+
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <functional>
+#include <random>
 #include <stdexcept>
 #include <system_error>
 #include <unordered_set>
@@ -71,12 +77,26 @@ CREATE TABLE IF NOT EXISTS tokens (
   updated    INTEGER NOT NULL
 );
 )sql",
+    // 1 -> 2: what settling a lost answer needs across a restart (when the
+    // current attempt began, how many answers were lost since the last fresh
+    // start), the look-before-sending mark of a new store, and small facts
+    // about the store itself. ALTER TABLE cannot say IF NOT EXISTS; the
+    // migration runs in one transaction, so it is never half applied.
+    R"sql(
+ALTER TABLE deliveries ADD COLUMN sent_at INTEGER;
+ALTER TABLE deliveries ADD COLUMN lost_answers INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN verify INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+)sql",
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion);
 
 constexpr const char* kDeliveryColumns =
     "key, post, channel, planned, state, attempts, next_attempt, remote_id, url, last_error, content_hash, "
-    "sent_text, queued, updated";
+    "sent_text, queued, updated, sent_at, lost_answers, verify";
 
 std::int64_t to_db(Instant t) { return t.time_since_epoch().count(); }
 Instant from_db(std::int64_t v) { return Instant{std::chrono::seconds{v}}; }
@@ -117,6 +137,9 @@ StoredDelivery read_delivery(SQLite::Statement& q) {
   d.sent_text = q.getColumn(11).getString();
   d.queued = q.getColumn(12).getInt() != 0;
   d.updated = from_db(q.getColumn(13).getInt64());
+  if (!q.getColumn(14).isNull()) d.sent_at = from_db(q.getColumn(14).getInt64());
+  d.lost_answers = q.getColumn(15).getInt();
+  d.verify = q.getColumn(16).getInt() != 0;
   return d;
 }
 
@@ -210,32 +233,269 @@ std::string change_detail(const StoredDelivery& old, Instant planned, bool conte
 
 }  // namespace
 
-Store::Store(std::unique_ptr<SQLite::Database> db)
-    : db_(std::move(db)), statements_(std::make_unique<StatementCache>(*db_)) {}
+Store::Store(std::unique_ptr<SQLite::Database> db, fs::path file)
+    : db_(std::move(db)), file_(std::move(file)), statements_(std::make_unique<StatementCache>(*db_)) {}
 
 Store::~Store() = default;
+
+namespace {
+
+// Less free space than this for the state database is a problem: a
+// transaction appends pages to the WAL, and SQLite needs room to checkpoint.
+constexpr unsigned long long kMinFreeBytes = 4ull * 1024 * 1024;
+// The first bytes of every SQLite 3 database file (sqlite.org/fileformat.html 1.3.1).
+constexpr char kSqliteMagic[16] = {'S', 'Q', 'L', 'i', 't', 'e', ' ', 'f', 'o', 'r', 'm', 'a', 't', ' ', '3', '\0'};
+
+void apply_pragmas(SQLite::Database& db) {
+  db.exec("PRAGMA journal_mode=WAL");
+  // FULL on every commit, not only around the sending commit: in WAL mode
+  // NORMAL may lose the last commits on power failure, and a lost
+  // `published` or `cancelled` is as bad as a lost `sending`. herald commits
+  // a handful of times per post, so the extra fsync costs nothing that matters.
+  db.exec("PRAGMA synchronous=FULL");
+  db.exec("PRAGMA foreign_keys=ON");
+}
+
+std::string random_instance() {
+  std::random_device device;
+  std::uniform_int_distribution<int> digit(0, 15);
+  std::string out;
+  for (int i = 0; i < 32; ++i) out += "0123456789abcdef"[digit(device)];
+  return out;
+}
+
+void fsync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// The file beside herald.db that remembers which database herald last sent
+// through (its instance) and the latest sending commit. A herald.db that is
+// another database, or older than that (a backup put back), may not know
+// about posts that went out: its overdue deliveries are looked up first.
+fs::path sent_stamp(const fs::path& file) { return fs::path(file).concat(".sent"); }
+
+struct SentStamp {
+  std::string instance;
+  std::int64_t last_sent = 0;
+};
+
+std::optional<SentStamp> read_stamp(const fs::path& file) {
+  std::ifstream in(sent_stamp(file));
+  SentStamp s;
+  if (!(in >> s.instance >> s.last_sent)) return std::nullopt;
+  return s;
+}
+
+// Written by rename so a reader never sees half of it; not fsynced: a stamp
+// lost to a power failure is older, which only makes herald trust the store.
+void write_stamp(const fs::path& file, const SentStamp& stamp) {
+  const fs::path target = sent_stamp(file);
+  const fs::path tmp = fs::path(target).concat(".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << stamp.instance << ' ' << stamp.last_sent << '\n';
+    if (!out) return;
+  }
+  ::chmod(tmp.c_str(), 0600);
+  std::error_code ec;
+  fs::rename(tmp, target, ec);
+}
+
+std::optional<std::string> meta_value(SQLite::Database& db, const std::string& key) {
+  SQLite::Statement q(db, "SELECT value FROM meta WHERE key = ?");
+  q.bind(1, key);
+  if (!q.executeStep()) return std::nullopt;
+  return q.getColumn(0).getString();
+}
+
+void set_meta(SQLite::Database& db, const std::string& key, const std::string& value) {
+  SQLite::Statement q(db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  q.bind(1, key);
+  q.bind(2, value);
+  q.exec();
+}
+
+bool is_damage(const SQLite::Exception& e) {
+  const int code = e.getErrorCode();
+  return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+}
+
+}  // namespace
+
+std::string describe_store_failure(const std::exception& e) {
+  if (const auto* s = dynamic_cast<const SQLite::Exception*>(&e)) {
+    const std::string what = std::string(" (SQLite: ") + s->what() + ")";
+    switch (s->getErrorCode()) {
+      case SQLITE_FULL: return "the disk holding the state database is full" + what;
+      case SQLITE_CORRUPT:
+      case SQLITE_NOTADB: return "the state database is damaged" + what;
+      case SQLITE_IOERR: return "the state database cannot be read or written (I/O error)" + what;
+      case SQLITE_READONLY: return "the state database is read-only" + what;
+      case SQLITE_CANTOPEN: return "the state database cannot be opened" + what;
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED: return "the state database is locked by another process" + what;
+      default: return "the state database failed" + what;
+    }
+  }
+  return e.what();
+}
 
 std::unique_ptr<Store> Store::open(const std::filesystem::path& state_dir) {
   prepare_state_dir(state_dir);
   const fs::path file = state_dir / "herald.db";
-  create_private_file(file);
+  struct stat st {};
+  bool created = false;
+  if (::lstat(file.c_str(), &st) != 0) {
+    if (errno != ENOENT) throw_errno("cannot read", file);
+    // Built complete under another name, then renamed: a herald.db that
+    // exists is always a whole database, so an empty one is damage.
+    const fs::path fresh = fs::path(file).concat(".new");
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(fs::path(fresh).concat(suffix));
+    create_private_file(fresh);
+    {
+      auto db = std::make_unique<SQLite::Database>(fresh, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
+      apply_pragmas(*db);
+      Store building(std::move(db), fresh);
+      building.migrate();
+      WriteTransaction tx(*building.db_);
+      set_meta(*building.db_, "instance", random_instance());
+      // Its first sync looks overdue deliveries up before sending them.
+      set_meta(*building.db_, "adopt_pending", "1");
+      tx.commit();
+      building.db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    fs::rename(fresh, file);
+    for (const char* suffix : {"-wal", "-shm"}) fs::remove(fs::path(fresh).concat(suffix));
+    fsync_dir(state_dir);
+    created = true;
+  } else if (S_ISLNK(st.st_mode)) {
+    throw fs::filesystem_error("refusing a symbolic link", file, std::make_error_code(std::errc::not_supported));
+  } else if (S_ISREG(st.st_mode) && st.st_size == 0) {
+    throw StoreUnavailable(file.string() +
+                           " is empty (0 bytes): the state database was truncated or damaged. herald does not start "
+                           "on it; move it away to start with a new store (which looks every overdue delivery up "
+                           "on its platform before sending it), or put a good copy back");
+  }
   make_private(file, true);
   // SQLite gives its -wal and -shm files the mode of the database; older
   // ones left from a looser setup are tightened too.
   make_private(fs::path(file).concat("-wal"), false);
   make_private(fs::path(file).concat("-shm"), false);
 
-  auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
-  db->exec("PRAGMA journal_mode=WAL");
-  // FULL on every commit, not only around mark_sending: in WAL mode NORMAL
-  // may lose the last commits on power failure, and a lost `published` or
-  // `cancelled` is as bad as a lost `sending`. herald commits a handful of
-  // times per post, so the extra fsync costs nothing that matters.
-  db->exec("PRAGMA synchronous=FULL");
-  db->exec("PRAGMA foreign_keys=ON");
-  std::unique_ptr<Store> store(new Store(std::move(db)));
-  store->migrate();
+  std::unique_ptr<Store> store;
+  try {
+    auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
+    apply_pragmas(*db);
+    store.reset(new Store(std::move(db), file));
+    if (!created) {
+      SQLite::Statement q(*store->db_, "PRAGMA quick_check(1)");
+      if (!q.executeStep() || q.getColumn(0).getString() != "ok")
+        throw StoreUnavailable(file.string() + " is damaged (SQLite's quick_check: " +
+                               (q.hasRow() ? q.getColumn(0).getString() : std::string("no answer")) +
+                               "); herald does not start on it. Put a good copy back (see docs/operations.md, "
+                               "Backups), or move it away to start with a new store");
+    }
+    store->migrate();
+  } catch (const SQLite::Exception& e) {
+    if (is_damage(e))
+      throw StoreUnavailable(file.string() + " is not a sound SQLite database (" + e.what() +
+                             "); herald does not start on it. Put a good copy back, or move it away to start with "
+                             "a new store");
+    throw;
+  }
+  if (::stat(file.c_str(), &st) != 0) throw_errno("cannot read", file);
+  store->device_ = st.st_dev;
+  store->inode_ = st.st_ino;
+
+  // A database that is not the one herald last sent through (another
+  // lineage, or older than the last sending commit herald saw: a backup put
+  // back) may miss posts that went out; adopt it as a new store would be.
+  const auto instance = meta_value(*store->db_, "instance");
+  if (const auto stamp = read_stamp(file); stamp && !created) {
+    SQLite::Statement q(*store->db_, "SELECT coalesce(max(sent_at), 0) FROM deliveries");
+    const std::int64_t last_sent = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+    if (!instance || *instance != stamp->instance || last_sent < stamp->last_sent) {
+      WriteTransaction tx(*store->db_);
+      set_meta(*store->db_, "adopt_pending", "1");
+      if (!instance) set_meta(*store->db_, "instance", random_instance());
+      tx.commit();
+    }
+  } else if (!instance) {
+    // A store made before instances were recorded (schema 1).
+    WriteTransaction tx(*store->db_);
+    set_meta(*store->db_, "instance", random_instance());
+    tx.commit();
+  }
+  store->instance_ = meta_value(*store->db_, "instance").value_or("");
   return store;
+}
+
+std::unique_ptr<Store> Store::open_existing(const std::filesystem::path& state_dir) {
+  const fs::path file = state_dir / "herald.db";
+  struct stat st {};
+  if (::lstat(file.c_str(), &st) != 0) throw_errno("cannot read", file);
+  if (!S_ISREG(st.st_mode) || st.st_size == 0) throw StoreUnavailable(file.string() + " is not a usable database");
+  auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
+  db->exec("PRAGMA synchronous=FULL");
+  std::unique_ptr<Store> store(new Store(std::move(db), file));
+  if (store->schema_version() != kSchemaVersion)
+    throw StoreUnavailable(file.string() + " has schema version " + std::to_string(store->schema_version()) +
+                           ", not " + std::to_string(kSchemaVersion));
+  store->device_ = st.st_dev;
+  store->inode_ = st.st_ino;
+  return store;
+}
+
+std::optional<std::string> Store::check_file() const {
+  const std::string name = file_.string();
+  struct stat st {};
+  if (::stat(file_.c_str(), &st) != 0) {
+    if (errno == ENOENT) return name + " was deleted while herald was running";
+    return "cannot read " + name + ": " + std::strerror(errno);
+  }
+  if (static_cast<unsigned long long>(st.st_dev) != device_ || static_cast<unsigned long long>(st.st_ino) != inode_)
+    return name + " was replaced by another file while herald was running";
+  if (::access(file_.c_str(), R_OK | W_OK) != 0)
+    return name + " is not readable and writable: " + std::strerror(errno);
+  if (st.st_size == 0) return name + " was truncated to 0 bytes";
+  const int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "cannot read " + name + ": " + std::strerror(errno);
+  char head[sizeof kSqliteMagic] = {};
+  const ssize_t n = ::pread(fd, head, sizeof head, 0);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(sizeof head) || std::memcmp(head, kSqliteMagic, sizeof head) != 0)
+    return name + " no longer starts like an SQLite database (overwritten or damaged)";
+  struct statvfs fsinfo {};
+  if (::statvfs(file_.parent_path().c_str(), &fsinfo) == 0 &&
+      static_cast<unsigned long long>(fsinfo.f_bavail) * fsinfo.f_frsize < kMinFreeBytes)
+    return "less than " + std::to_string(kMinFreeBytes >> 20) + " MiB free for the state database in " +
+           file_.parent_path().string();
+  return std::nullopt;
+}
+
+std::optional<std::string> Store::deep_check(const std::filesystem::path& file) {
+  try {
+    SQLite::Database db(file, SQLite::OPEN_READONLY, kBusyTimeoutMs);
+    SQLite::Statement q(db, "PRAGMA quick_check(5)");
+    std::string problems;
+    while (q.executeStep()) {
+      const std::string line = q.getColumn(0).getString();
+      if (line == "ok") return std::nullopt;
+      problems += (problems.empty() ? "" : "; ") + line;
+    }
+    return file.string() + " is damaged (SQLite's quick_check: " + (problems.empty() ? "no answer" : problems) + ")";
+  } catch (const SQLite::Exception& e) {
+    return file.string() + " cannot be checked: " + describe_store_failure(e);
+  }
+}
+
+void Store::probe_write(Instant now) {
+  WriteTransaction tx(*db_);
+  set_meta(*db_, "probe", std::to_string(to_db(now)));
+  tx.commit();
 }
 
 void Store::migrate() {
@@ -265,13 +525,18 @@ int Store::schema_version() {
 SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, Instant to, Instant now) {
   SyncResult result;
   WriteTransaction tx(*db_);
+  // A new store (or one that is not the database herald last sent through)
+  // cannot know what an earlier one published: what is already due is looked
+  // up on its platform before it is sent.
+  const bool adopting = meta_value(*db_, "adopt_pending").has_value();
+  SQLite::Statement mark_verify(*db_, "UPDATE deliveries SET verify = 1 WHERE key = ?");
   SQLite::Statement insert(*db_,
                            "INSERT INTO deliveries (key, post, channel, planned, state, content_hash, queued, updated) "
                            "VALUES (?, ?, ?, ?, 'planned', ?, ?, ?)");
   // Back to planned: a retry time or an error of the old version means nothing now.
   SQLite::Statement update(*db_,
                            "UPDATE deliveries SET planned = ?, state = 'planned', content_hash = ?, queued = ?, "
-                           "next_attempt = NULL, last_error = '', updated = ? WHERE key = ?");
+                           "next_attempt = NULL, last_error = '', lost_answers = 0, updated = ? WHERE key = ?");
   // Puts a stored delivery back to `planned` with the plan's time and content.
   auto replan = [&](const PlannedDelivery& p, Instant planned) {
     update.reset();
@@ -298,9 +563,26 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
       insert.bind(6, p.queued ? 1 : 0);
       insert.bind(7, to_db(now));
       insert.exec();
-      append_event(*statements_, now, p.key, "planned", "", planned_text, format_utc(p.planned));
+      const bool verify = adopting && p.planned <= now;
+      if (verify) {
+        mark_verify.reset();
+        mark_verify.bind(1, p.key);
+        mark_verify.exec();
+        ++result.to_verify;
+      }
+      append_event(*statements_, now, p.key, "planned", "", planned_text,
+                   format_utc(p.planned) +
+                       (verify ? "; the store is new, so it is looked up on its platform before it is sent" : ""));
       ++result.added;
       continue;
+    }
+    if (adopting && old->planned <= now && (old->state == State::planned || old->state == State::retry_wait ||
+                                            old->state == State::waiting || old->state == State::held)) {
+      // A database put back from a backup: its overdue deliveries may be out.
+      mark_verify.reset();
+      mark_verify.bind(1, p.key);
+      mark_verify.exec();
+      ++result.to_verify;
     }
     // A queued delivery keeps the slot it was given: a reload that happens
     // to place it elsewhere must not move a post people already expect.
@@ -360,8 +642,30 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
                  "no longer in the calendar");
     ++result.cancelled;
   }
+  if (adopting) db_->exec("DELETE FROM meta WHERE key = 'adopt_pending'");
   tx.commit();
   return result;
+}
+
+CancelPreview Store::preview_cancellations(const std::vector<PlannedDelivery>& plan, Instant from, Instant to) {
+  CancelPreview out;
+  std::unordered_set<std::string> in_plan;
+  for (const auto& p : plan) in_plan.insert(p.key);
+  // The same window and the same rule as sync's cancellations, counted
+  // against the deliveries that are still to go out.
+  SQLite::Statement window(*db_,
+                           "SELECT key, state FROM deliveries WHERE planned >= ? AND planned < ? "
+                           "AND state IN ('planned', 'waiting', 'held', 'retry_wait') ORDER BY planned, key");
+  window.bind(1, to_db(from));
+  window.bind(2, to_db(to));
+  while (window.executeStep()) {
+    ++out.pending;
+    std::string key = window.getColumn(0).getString();
+    if (in_plan.count(key)) continue;
+    ++out.cancelled;
+    if (out.sample.size() < 5) out.sample.push_back(std::move(key));
+  }
+  return out;
 }
 
 std::optional<StoredDelivery> Store::get(const std::string& key) { return select_delivery(*statements_, key); }
@@ -464,18 +768,93 @@ bool Store::set_state(const std::string& key, State to, const std::string& event
   SQLite::Statement& q = statements_->get(
       "UPDATE deliveries SET state = ?, updated = ?, "
       "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
-      "next_attempt = CASE WHEN ? = 'retry_wait' THEN next_attempt ELSE NULL END "
+      "next_attempt = CASE WHEN ? = 'retry_wait' THEN next_attempt ELSE NULL END, "
+      "lost_answers = CASE WHEN ? THEN 0 ELSE lost_answers END "
       "WHERE key = ?");
   q.bind(1, state_text(to));
   q.bind(2, to_db(now));
   q.bind(3, reason ? 1 : 0);
   q.bind(4, detail);
   q.bind(5, state_text(to));
-  q.bind(6, key);
+  // A person's retry is a fresh start: earlier lost answers no longer count.
+  q.bind(6, event == "retry_requested" ? 1 : 0);
+  q.bind(7, key);
   q.exec();
   append_event(*statements_, now, key, event, state_text(old->state), state_text(to), detail);
   tx.commit();
   return true;
+}
+
+SendGate Store::begin_send(const std::string& key, const std::string& sent_text, Instant now) {
+  // The file first: a create must never start while herald writes into a
+  // database that is no longer the one at its path (deleted or replaced).
+  if (auto problem = check_file()) throw StoreUnavailable(*problem);
+  WriteTransaction tx(*db_);
+  const auto old = select_delivery(*statements_, key);
+  if (!old) return SendGate::missing;
+  if (!transition(old->state, Event::start_send)) return SendGate::not_planned;
+  // The pause as committed, not as remembered: a `herald pause` committed by
+  // any process before this transaction began holds the delivery.
+  SQLite::Statement& paused = statements_->get(
+      "SELECT channel, reason FROM pauses WHERE (channel = '' OR channel = ?) AND (until IS NULL OR until > ?) "
+      "ORDER BY channel LIMIT 1");
+  paused.bind(1, old->channel);
+  paused.bind(2, to_db(now));
+  if (paused.executeStep()) {
+    const std::string detail = "paused: " + paused.getColumn(1).getString();
+    paused.reset();
+    SQLite::Statement& hold = statements_->get(
+        "UPDATE deliveries SET state = 'held', last_error = ?, next_attempt = NULL, updated = ? WHERE key = ?");
+    hold.bind(1, detail);
+    hold.bind(2, to_db(now));
+    hold.bind(3, key);
+    hold.exec();
+    append_event(*statements_, now, key, std::string(to_string(Event::pause)), state_text(old->state),
+                 state_text(State::held), detail);
+    tx.commit();
+    return SendGate::paused;
+  }
+  paused.reset();
+  SQLite::Statement& q = statements_->get(
+      "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, sent_at = ?, verify = 0, "
+      "next_attempt = NULL, updated = ? WHERE key = ?");
+  q.bind(1, sent_text);
+  q.bind(2, to_db(now));
+  q.bind(3, to_db(now));
+  q.bind(4, key);
+  q.exec();
+  append_event(*statements_, now, key, "sending", state_text(old->state), state_text(State::sending),
+               "attempt " + std::to_string(old->attempts + 1));
+  // synchronous=FULL (set in open): the commit is on disk before we return.
+  tx.commit();
+  if (!instance_.empty()) write_stamp(file_, {instance_, to_db(now)});
+  return SendGate::sending;
+}
+
+void Store::note_lost_answer(const std::string& key, const std::string& detail, Instant now) {
+  WriteTransaction tx(*db_);
+  const auto old = select_delivery(*statements_, key);
+  if (!old) return;
+  SQLite::Statement& q =
+      statements_->get("UPDATE deliveries SET lost_answers = lost_answers + 1, last_error = ?, updated = ? WHERE key = ?");
+  q.bind(1, detail);
+  q.bind(2, to_db(now));
+  q.bind(3, key);
+  q.exec();
+  append_event(*statements_, now, key, "answer_lost", state_text(old->state), state_text(old->state), detail);
+  tx.commit();
+}
+
+void Store::clear_verify(const std::string& key, const std::string& detail, Instant now) {
+  WriteTransaction tx(*db_);
+  const auto old = select_delivery(*statements_, key);
+  if (!old) return;
+  SQLite::Statement& q = statements_->get("UPDATE deliveries SET verify = 0, updated = ? WHERE key = ?");
+  q.bind(1, to_db(now));
+  q.bind(2, key);
+  q.exec();
+  append_event(*statements_, now, key, "absent_on_platform", state_text(old->state), state_text(old->state), detail);
+  tx.commit();
 }
 
 void Store::mark_sending(const std::string& key, const std::string& sent_text, Instant now) {
@@ -487,11 +866,12 @@ void Store::mark_sending(const std::string& key, const std::string& sent_text, I
   if (!transition(old->state, Event::start_send))
     throw std::logic_error("mark_sending: " + key + " is " + state_text(old->state) + ", not planned");
   SQLite::Statement& q = statements_->get(
-      "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, "
+      "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, sent_at = ?, verify = 0, "
       "next_attempt = NULL, updated = ? WHERE key = ?");
   q.bind(1, sent_text);
   q.bind(2, to_db(now));
-  q.bind(3, key);
+  q.bind(3, to_db(now));
+  q.bind(4, key);
   q.exec();
   append_event(*statements_, now, key, "sending", state_text(old->state), state_text(State::sending),
                "attempt " + std::to_string(old->attempts + 1));
@@ -500,7 +880,7 @@ void Store::mark_sending(const std::string& key, const std::string& sent_text, I
 }
 
 void Store::mark_published(const std::string& key, const std::string& remote_id, const std::string& url,
-                           Instant now, const std::string& event) {
+                           Instant now, const std::string& event, const std::string& detail) {
   WriteTransaction tx(*db_);
   const auto old = select_delivery(*statements_, key);
   if (!old) throw std::runtime_error("mark_published: no delivery " + key);
@@ -512,7 +892,8 @@ void Store::mark_published(const std::string& key, const std::string& remote_id,
   q.bind(3, to_db(now));
   q.bind(4, key);
   q.exec();
-  append_event(*statements_, now, key, event, state_text(old->state), state_text(State::published), url);
+  append_event(*statements_, now, key, event, state_text(old->state), state_text(State::published),
+               detail.empty() ? url : detail);
   tx.commit();
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ struct StoredDelivery {
   std::string sent_text;             ///< the composed text as it was sent
   bool queued = false;               ///< placed in a queue slot (its time is pinned once stored)
   Instant updated;
+  std::optional<Instant> sent_at;    ///< when the current (or last) attempt's `sending` was committed
+  int lost_answers = 0;              ///< attempts whose answer was lost, since the last edit or manual retry
+  bool verify = false;               ///< look it up on the platform before its first create (the store was new)
+  /// Not stored: why it has not gone out yet, for people (the status API fills it).
+  std::string why;
 };
 
 /// One line of the append-only history.
@@ -75,19 +81,73 @@ struct SyncResult {
   int updated = 0;
   int cancelled = 0;
   int unchanged = 0;
+  int to_verify = 0;  ///< overdue deliveries a new store looks up before sending
 };
+
+/// What a sync would cancel, without changing anything (the reload guard).
+struct CancelPreview {
+  int cancelled = 0;  ///< pending deliveries the plan would cancel
+  int pending = 0;    ///< pending (planned, waiting, held, retry_wait) deliveries in the window
+  std::vector<std::string> sample;  ///< a few of the keys it would cancel
+};
+
+/// What the `sending` commit found (Store::begin_send).
+enum class SendGate {
+  sending,      ///< committed: the create may go out now
+  paused,       ///< a pause in the store holds its channel; the delivery is `held` now
+  not_planned,  ///< no longer `planned` (an edit, a person, another writer): nothing goes out
+  missing,      ///< no such delivery
+};
+
+/// The store cannot be used safely now (its file was deleted, replaced,
+/// damaged, made unwritable, or the disk is full); the message says which,
+/// for people. While it holds, no create starts.
+class StoreUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A failed store operation in words for the log and the status: "the disk
+/// is full", "the database is damaged", ... with SQLite's own message.
+std::string describe_store_failure(const std::exception& e);
 
 class Store {
  public:
   /// Opens (creating, with mode 0700, if needed) `state_dir/herald.db`,
-  /// migrating its schema to the current version. Throws on failure.
+  /// migrating its schema to the current version. A new database is built
+  /// under another name and renamed into place, so an empty herald.db is
+  /// never one herald made: a zero-byte file, or one that fails SQLite's
+  /// quick_check, is refused as damaged (StoreUnavailable). A new store's
+  /// first sync marks overdue deliveries to be looked up on their platform
+  /// before anything is sent (an earlier store may have published them).
+  /// Throws on failure.
   static std::unique_ptr<Store> open(const std::filesystem::path& state_dir);
+  /// Opens an existing store for a short write by the `herald` command (a
+  /// pause when the daemon's endpoint does not answer): never creates or
+  /// migrates; throws when there is no current database.
+  static std::unique_ptr<Store> open_existing(const std::filesystem::path& state_dir);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
   int schema_version();
+  /// The database file.
+  const std::filesystem::path& file() const { return file_; }
+
+  /// Whether the file at file() is still the database this store opened
+  /// (same device and inode), readable and writable, starting like an SQLite
+  /// database, on a file system with room for a transaction. nullopt when
+  /// it is, else why not. Cheap (a stat, an access, a 16-byte read): it runs
+  /// before every create.
+  std::optional<std::string> check_file() const;
+  /// SQLite's quick_check through a new read-only connection, so it reads
+  /// what is on disk rather than this connection's page cache: nullopt when
+  /// the file is sound, else what is wrong. Safe on any thread.
+  static std::optional<std::string> deep_check(const std::filesystem::path& file);
+  /// A small write transaction (a meta row): proves commits work again, e.g.
+  /// once a full disk has room.
+  void probe_write(Instant now);
 
   /// Applies a plan in one transaction: new keys inserted `planned`; an
   /// unpublished delivery whose time or content changed is updated (a
@@ -95,6 +155,8 @@ class Store {
   /// missing from the plan are `cancelled` unless published, sending or
   /// needing review; published deliveries are never touched.
   SyncResult sync(const std::vector<PlannedDelivery>& plan, Instant from, Instant to, Instant now);
+  /// What sync(plan, from, to, ...) would cancel, changing nothing.
+  CancelPreview preview_cancellations(const std::vector<PlannedDelivery>& plan, Instant from, Instant to);
 
   std::optional<StoredDelivery> get(const std::string& key);
   /// Deliveries in any of these states (of one channel, if given), ordered by
@@ -121,12 +183,27 @@ class Store {
   /// last_error for failed/needs_review/retry_wait/held/waiting. Returns false
   /// if the key is unknown. The caller checked the transition with state.hpp.
   bool set_state(const std::string& key, State to, const std::string& event, const std::string& detail, Instant now);
-  /// `sending`, attempts + 1, the text as sent; committed with synchronous=FULL.
+  /// The gate every create passes, in one transaction committed with
+  /// synchronous=FULL: the file is still herald's database (check_file,
+  /// else StoreUnavailable), the delivery is `planned`, and no pause in the
+  /// store holds its channel (a pause written by `herald pause` from another
+  /// process counts the moment it is committed; the delivery becomes `held`).
+  /// Only then: `sending`, attempts + 1, sent_at, the text as sent.
+  SendGate begin_send(const std::string& key, const std::string& sent_text, Instant now);
+  /// `sending` without the gate (tests that stage a crash after the commit).
+  /// Throws std::logic_error unless the delivery is planned.
   void mark_sending(const std::string& key, const std::string& sent_text, Instant now);
   /// `published` with the platform's id and URL; `event` names it in the
-  /// history ("resolved" when a person confirmed it).
+  /// history ("resolved" when a person confirmed it), `detail` says how it
+  /// was established (default: the URL).
   void mark_published(const std::string& key, const std::string& remote_id, const std::string& url, Instant now,
-                      const std::string& event = "published");
+                      const std::string& event = "published", const std::string& detail = {});
+  /// An attempt's answer was lost (lost_answers + 1), with how herald will
+  /// settle it; the state does not change.
+  void note_lost_answer(const std::string& key, const std::string& detail, Instant now);
+  /// The platform was asked before a new store's first create and does not
+  /// have it: it may be sent.
+  void clear_verify(const std::string& key, const std::string& detail, Instant now);
   void mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now);
 
   void set_pause(const Pause& pause, Instant now);
@@ -151,9 +228,12 @@ class Store {
   void backup_to(const std::filesystem::path& file);
 
  private:
-  explicit Store(std::unique_ptr<SQLite::Database> db);
+  Store(std::unique_ptr<SQLite::Database> db, std::filesystem::path file);
   void migrate();
   std::unique_ptr<SQLite::Database> db_;
+  std::filesystem::path file_;
+  unsigned long long device_ = 0, inode_ = 0;  // of file_ when opened
+  std::string instance_;                       // meta.instance: which database this is
   std::unique_ptr<StatementCache> statements_;  // destroyed before db_
 };
 

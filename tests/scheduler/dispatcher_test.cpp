@@ -24,7 +24,11 @@ class ScriptedConnector : public Connector {
   std::deque<PublishResult> script;
   std::vector<PublishRequest> creates;
   LookupResult lookup_result = Absent{};
+  /// When set, answers lookups instead of lookup_result (a platform whose answer changes over time).
+  std::function<LookupResult()> lookup_fn;
   int lookups = 0;
+  SettlePolicy policy;  ///< X-like by default: a repeat is not safe, margin 120 s
+  SettlePolicy settle_policy() const override { return policy; }
   PublishResult publish(const PublishRequest& r) override {
     creates.push_back(r);
     if (script.empty()) return Published{"id-" + std::to_string(creates.size()), "https://example.test/" + r.key};
@@ -34,7 +38,7 @@ class ScriptedConnector : public Connector {
   }
   LookupResult lookup(const PublishRequest&) override {
     ++lookups;
-    return lookup_result;
+    return lookup_fn ? lookup_fn() : lookup_result;
   }
 };
 
@@ -336,35 +340,121 @@ TEST_F(DispatcherTest, AnEditGivesAFailedDeliveryItsRetriesAgain) {
   EXPECT_EQ(connector_.creates.back().composed.text, "fixed");
 }
 
-TEST_F(DispatcherTest, AnUnsureResultIsLookedUpNeverResentBlindly) {
+TEST_F(DispatcherTest, AnUnsureCreateIsSettledByLookupsNeverGuessed) {
   load(kX, R"(posts:
   - {id: found, at: 2027-03-02 09:00, channels: [x], text: a}
   - {id: absent, at: 2027-03-02 09:10, channels: [x], text: b}
   - {id: unknown, at: 2027-03-02 09:20, channels: [x], text: c}
 )");
-  connector_.script = {Unsure{"read timeout after sending"}, Unsure{"connection reset"}};
+  connector_.script = {Unsure{"read timeout after sending"}};
   start();
   connector_.lookup_result = Found{"1", "https://x.com/a/status/1"};
-  clock_.set(k0900);
-  dispatcher_->pump("x");
+  run_until(k0900 + 1min);
   EXPECT_EQ(state("found@x"), State::published);
   EXPECT_EQ(store_->get("found@x")->url, "https://x.com/a/status/1");
   EXPECT_EQ(connector_.lookups, 1);
+  const auto found_history = store_->history(1, "found@x");
+  EXPECT_EQ(found_history[0].event, "found_on_platform");
+  EXPECT_NE(found_history[0].detail.find("found by lookup after a lost answer"), std::string::npos)
+      << found_history[0].detail;
+  EXPECT_EQ(store_->history(2, "found@x")[1].event, "answer_lost") << "the history shows the answer was lost";
 
+  // Absent: proves nothing while the platform may still finish the request
+  // (the margin, 120 s for this connector); the delivery stays sending and
+  // its channel waits; only an absence that outlasts the margin allows a
+  // new attempt.
+  connector_.script = {Unsure{"connection reset"}};
   connector_.lookup_result = Absent{};
-  clock_.set(k0900 + 10min);
-  dispatcher_->pump("x");
-  EXPECT_EQ(state("absent@x"), State::retry_wait) << "proven absent: a normal retry later";
-  EXPECT_NE(store_->get("absent@x")->last_error.find("the platform has no such post"), std::string::npos);
+  connector_.lookups = 0;
+  run_until(k0900 + 10min + 119s);
+  EXPECT_EQ(state("absent@x"), State::sending) << "absence before the margin is no proof";
+  EXPECT_GE(connector_.lookups, 3) << "lookups repeat over the margin";
+  EXPECT_EQ(connector_.creates.size(), 2u) << "nothing sent again yet";
+  run_until(k0900 + 10min + 121s);
+  EXPECT_EQ(state("absent@x"), State::published) << "absent after the margin: sent again";
+  ASSERT_EQ(connector_.creates.size(), 3u);
+  EXPECT_TRUE(connector_.creates[2].answer_lost_before) << "the repeat knows an earlier answer was lost";
+  bool absent_line = false;
+  for (const auto& e : store_->history(20, "absent@x"))
+    absent_line = absent_line || (e.event == "absent_on_platform" &&
+                                  e.detail.find("lookup: absent 120 s after the answer was lost") != std::string::npos);
+  EXPECT_TRUE(absent_line) << "the history says how the outcome was established";
 
-  clock_.set(k0900 + 20min);
-  dispatcher_->pump("x");  // the retry of absent@x goes first, in planned order
-  EXPECT_EQ(state("absent@x"), State::published);
+  // Unknown until the margin has passed: a person decides.
   connector_.script = {Unsure{"timeout"}};
   connector_.lookup_result = Unknown{"HTTP 503"};
-  dispatcher_->pump("x");
+  run_until(k0900 + 30min);
   EXPECT_EQ(state("unknown@x"), State::needs_review);
-  EXPECT_EQ(connector_.creates.size(), 4u) << "found, absent, its retry, unknown: nothing sent twice blindly";
+  EXPECT_NE(store_->get("unknown@x")->last_error.find("HTTP 503"), std::string::npos);
+  EXPECT_EQ(connector_.creates.size(), 4u) << "found, absent and its repeat, unknown: nothing sent twice blindly";
+}
+
+TEST_F(DispatcherTest, ASlowPlatformThatCompletesLateIsFoundNotSentTwice) {
+  // The create takes longer than herald waits: the lookups find nothing at
+  // first, then the post, once the platform has finished.
+  load(kX, "posts:\n  - {id: slow, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  connector_.script = {Unsure{"read timeout after 30 s"}};
+  start();
+  connector_.lookup_fn = [&]() -> LookupResult {
+    if (clock_.now() < k0900 + 75s) return Absent{};
+    return Found{"7", "https://x.com/a/status/7"};
+  };
+  run_until(k0900 + 1h);
+  EXPECT_EQ(state("slow@x"), State::published);
+  EXPECT_EQ(store_->get("slow@x")->url, "https://x.com/a/status/7");
+  EXPECT_EQ(connector_.creates.size(), 1u) << "never a second create";
+  EXPECT_GE(connector_.lookups, 2);
+}
+
+TEST_F(DispatcherTest, WhereARepeatIsSafeALostAnswerIsSentAgain) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  connector_.policy.repeat_is_safe = true;
+  connector_.script = {Unsure{"read timeout"}};
+  start();
+  run_until(k0900 + 1h);
+  EXPECT_EQ(state("a@x"), State::published);
+  EXPECT_EQ(connector_.lookups, 0) << "no lookup: the platform makes the repeat the same post";
+  ASSERT_EQ(connector_.creates.size(), 2u);
+  EXPECT_FALSE(connector_.creates[0].answer_lost_before);
+  EXPECT_TRUE(connector_.creates[1].answer_lost_before);
+  EXPECT_EQ(store_->get("a@x")->lost_answers, 1);
+}
+
+TEST_F(DispatcherTest, ADuplicateRefusalAfterALostAnswerIsEvidence) {
+  load(kX, R"(posts:
+  - {id: found, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: unseen, at: 2027-03-02 09:10, channels: [x], text: b}
+  - {id: plain, at: 2027-03-02 09:20, channels: [x], text: c}
+)");
+  // found@x: the answer is lost, the margin passes without the post showing
+  // (a slow timeline), the repeat is refused as a duplicate: the post exists.
+  connector_.script = {Unsure{"timeout"}, Duplicate{"duplicate content"}};
+  int lookups_before_duplicate = 0;
+  connector_.lookup_fn = [&]() -> LookupResult {
+    if (connector_.creates.size() < 2) {
+      ++lookups_before_duplicate;
+      return Absent{};
+    }
+    return Found{"9", "https://x.com/a/status/9"};
+  };
+  start();
+  run_until(k0900 + 9min);
+  EXPECT_EQ(state("found@x"), State::published);
+  EXPECT_EQ(store_->get("found@x")->url, "https://x.com/a/status/9");
+  EXPECT_GT(lookups_before_duplicate, 0);
+
+  // unseen@x: the same, but the lookup never finds it: a person decides.
+  connector_.script = {Unsure{"timeout"}, Duplicate{"duplicate content"}};
+  connector_.lookup_fn = nullptr;
+  connector_.lookup_result = Absent{};
+  run_until(k0900 + 19min);
+  EXPECT_EQ(state("unseen@x"), State::needs_review);
+  EXPECT_NE(store_->get("unseen@x")->last_error.find("duplicate"), std::string::npos);
+
+  // plain@x: a duplicate refusal with no lost answer before is a failure.
+  connector_.script = {Duplicate{"You are not allowed to create a Tweet with duplicate content."}};
+  run_until(k0900 + 30min);
+  EXPECT_EQ(state("plain@x"), State::failed);
 }
 
 TEST_F(DispatcherTest, PermanentErrorFailsAtOnce) {
@@ -494,42 +584,166 @@ TEST_F(DispatcherTest, LateStartSendsRecentInOrderAndReviewsOld) {
   EXPECT_EQ(connector_.creates[1].key, "recent2@x");
 }
 
-TEST_F(DispatcherTest, AfterACrashSendingIsReconciledNeverResent) {
+TEST_F(DispatcherTest, AfterACrashSendingIsSettledNeverResent) {
   load(kX, R"(posts:
   - {id: found, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: later, at: 2027-03-02 09:00, channels: [x], text: b}
 )");
   start();
   clock_.set(k0900);
   store_->mark_sending("found@x", "a", clock_.now());  // the crash came after the commit
   connector_.lookup_result = Found{"123", "https://x.com/a/status/123"};
+  clock_.set(k0900 + 10s);
   start();  // a new process
   dispatcher_->reconcile();
+  EXPECT_EQ(state("found@x"), State::sending) << "settled by its channel's lookups";
+  dispatcher_->pump("x");
   EXPECT_EQ(state("found@x"), State::published);
   EXPECT_EQ(store_->get("found@x")->url, "https://x.com/a/status/123");
+  EXPECT_EQ(store_->get("found@x")->lost_answers, 1);
   run_until(k0900 + 1h);
-  EXPECT_TRUE(connector_.creates.empty()) << "never sent blindly";
+  ASSERT_EQ(connector_.creates.size(), 1u) << "never sent blindly";
+  EXPECT_EQ(connector_.creates[0].key, "later@x") << "the channel went on once it was settled";
 }
 
-TEST_F(DispatcherTest, ReconcileAbsentIsDueAgainUnknownNeedsReview) {
+TEST_F(DispatcherTest, AfterACrashAbsenceCountsOnlyAfterTheMarginAndUnknownNeedsReview) {
   load(kX, R"(posts:
   - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}
-  - {id: b, at: 2027-03-02 09:00, channels: [x], text: b}
+  - {id: b, at: 2027-03-02 10:00, channels: [x], text: b}
 )");
   start();
   clock_.set(k0900);
   store_->mark_sending("a@x", "a", clock_.now());
+  // Restarted 5 s later: the request may still be running at the platform,
+  // which stopped being waited for at the crash, at the latest now.
+  const Instant restart = k0900 + 5s;
+  clock_.set(restart);
+  start();
+  dispatcher_->reconcile();
   connector_.lookup_result = Absent{};
+  run_until(restart + 119s);
+  EXPECT_EQ(state("a@x"), State::sending);
+  EXPECT_TRUE(connector_.creates.empty());
+  EXPECT_NE(dispatcher_->why(*store_->get("a@x")).find("looking it up"), std::string::npos);
+  run_until(restart + 121s);
+  EXPECT_EQ(state("a@x"), State::published);
+  ASSERT_EQ(connector_.creates.size(), 1u);
+
+  clock_.set(k0900 + 1h);
+  store_->mark_sending("b@x", "b", clock_.now());
+  start();
+  dispatcher_->reconcile();
+  connector_.lookup_result = Unknown{"HTTP 503 on lookup"};
+  run_until(k0900 + 2h);
+  EXPECT_EQ(state("b@x"), State::needs_review);
+  EXPECT_NE(store_->get("b@x")->last_error.find("HTTP 503 on lookup"), std::string::npos);
+  EXPECT_EQ(connector_.creates.size(), 1u);
+}
+
+TEST_F(DispatcherTest, AfterACrashARepeatSafePlatformIsSentAgainAtOnce) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  connector_.policy.repeat_is_safe = true;
+  start();
+  clock_.set(k0900);
+  store_->mark_sending("a@x", "a", clock_.now());
+  clock_.set(k0900 + 5s);
   start();
   dispatcher_->reconcile();
   EXPECT_EQ(state("a@x"), State::planned);
-  store_->mark_sending("b@x", "b", clock_.now());
-  connector_.lookup_result = Unknown{"HTTP 503 on lookup"};
-  dispatcher_->reconcile();
-  EXPECT_EQ(state("b@x"), State::needs_review);
-  EXPECT_NE(store_->get("b@x")->last_error.find("HTTP 503 on lookup"), std::string::npos);
-  run_until(k0900 + 1min);
+  EXPECT_EQ(store_->history(1, "a@x")[0].event, "safe_to_repeat");
+  dispatcher_->pump("x");
+  EXPECT_EQ(state("a@x"), State::published);
+  EXPECT_EQ(connector_.lookups, 0);
   ASSERT_EQ(connector_.creates.size(), 1u);
-  EXPECT_EQ(connector_.creates[0].key, "a@x");
+  EXPECT_TRUE(connector_.creates[0].answer_lost_before);
+}
+
+TEST_F(DispatcherTest, APauseCommittedByAnotherProcessHoldsTheNextCreate) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  start();
+  // `herald pause` writing into the store directly: the dispatcher never
+  // heard of it, but the sending commit reads the pauses table.
+  auto other = Store::open_existing(dir_);
+  other->set_pause({"", "crisis", k0900 - 1min, std::nullopt}, k0900 - 1min);
+  clock_.set(k0900);
+  dispatcher_->pump("x");
+  EXPECT_EQ(state("a@x"), State::held);
+  EXPECT_TRUE(connector_.creates.empty());
+}
+
+TEST_F(DispatcherTest, NoCreateStartsWhileTheDatabaseFileIsGone) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  auto& d = start();
+  std::vector<std::string> failures;
+  d.on_store_failure = [&](const std::string& why) { failures.push_back(why); };
+  const auto file = store_->file();
+  const auto moved = std::filesystem::path(file).concat(".moved");
+  std::filesystem::rename(file, moved);
+  clock_.set(k0900);
+  d.pump("x");
+  EXPECT_TRUE(connector_.creates.empty());
+  ASSERT_FALSE(failures.empty());
+  EXPECT_NE(failures[0].find("was deleted"), std::string::npos) << failures[0];
+  ASSERT_TRUE(d.store_problem());
+  EXPECT_EQ(d.next_wake("x"), std::nullopt) << "the store watch wakes it, not a timer";
+  EXPECT_NE(d.why(*store_->get("a@x")).find("state database is unavailable"), std::string::npos);
+  std::filesystem::rename(moved, file);  // the same file is back
+  d.set_store_problem(std::nullopt);
+  d.pump("x");
+  EXPECT_EQ(state("a@x"), State::published);
+}
+
+TEST_F(DispatcherTest, ANewStoreLooksOverdueDeliveriesUpBeforeSending) {
+  load(kX, R"(posts:
+  - {id: out, at: 2027-03-02 08:50, channels: [x], text: a}
+  - {id: notout, at: 2027-03-02 08:55, channels: [x], text: b}
+  - {id: unsure, at: 2027-03-02 08:56, channels: [x], text: c}
+  - {id: future, at: 2027-03-02 09:30, channels: [x], text: d}
+)");
+  // The store is new (SetUp made it): its first sync marks what is overdue.
+  clock_.set(k0900);
+  start();
+  EXPECT_TRUE(store_->get("out@x")->verify);
+  EXPECT_FALSE(store_->get("future@x")->verify);
+  int n = 0;
+  connector_.lookup_fn = [&]() -> LookupResult {
+    switch (n++) {
+      case 0: return Found{"1", "https://x.com/a/status/1"};
+      case 1: return Absent{};
+      default: return Unknown{"timeline unavailable"};
+    }
+  };
+  run_until(k0900 + 1h);
+  EXPECT_EQ(state("out@x"), State::published) << "found: not sent again";
+  EXPECT_EQ(state("notout@x"), State::published);
+  EXPECT_EQ(state("unsure@x"), State::needs_review);
+  EXPECT_EQ(state("future@x"), State::published);
+  ASSERT_EQ(connector_.creates.size(), 2u);
+  EXPECT_EQ(connector_.creates[0].key, "notout@x");
+  EXPECT_EQ(connector_.creates[1].key, "future@x");
+  // A second sync (a reload) marks nothing more.
+  sync();
+  EXPECT_FALSE(store_->get("future@x")->verify);
+}
+
+TEST_F(DispatcherTest, EveryDueDeliverySaysWhyItHasNotGone) {
+  load("  x: {kind: x, account: a, credentials: x, rate: 1/1h}\n", R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}
+  - {id: b, at: 2027-03-02 09:05, channels: [x], text: b}
+  - {id: c, at: 2027-03-02 09:10, channels: [x], text: "see {link a}"}
+)");
+  DeferredExecutor deferred;
+  auto& d = start(&deferred);
+  clock_.set(k0900 + 6min);
+  d.pump("x");  // a goes out and hangs
+  EXPECT_EQ(d.why(*store_->get("b@x")), "behind a@x, being sent");
+  deferred.release_all();
+  d.pump("x");
+  EXPECT_NE(d.why(*store_->get("b@x")).find("the channel's rate (1 per 1h)"), std::string::npos)
+      << d.why(*store_->get("b@x"));
+  EXPECT_EQ(d.why(*store_->get("a@x")), "") << "published: nothing to explain";
+  d.pause("x", "storm", std::nullopt);
+  EXPECT_EQ(d.why(*store_->get("b@x")), "paused: storm");
 }
 
 TEST_F(DispatcherTest, ADayOfRecurringPostsRunsOnTheManualClock) {

@@ -17,8 +17,9 @@ constexpr std::array kEvents{Event::wait_for_dependency, Event::dependency_met, 
                              Event::resume,              Event::start_send,       Event::sent,
                              Event::transient_error,     Event::retry_due,        Event::permanent_error,
                              Event::auth_error,          Event::outcome_unknown,  Event::found_on_platform,
-                             Event::absent_on_platform,  Event::missed,           Event::edited,
-                             Event::removed,             Event::retry_requested,  Event::resolved};
+                             Event::absent_on_platform,  Event::safe_to_repeat,   Event::cannot_verify,
+                             Event::missed,              Event::edited,           Event::removed,
+                             Event::retry_requested,     Event::resolved};
 
 // The whole table, written out, so that any change to it fails here.
 // Rows follow kStates, columns follow kEvents; `x` is "cannot happen".
@@ -28,17 +29,17 @@ constexpr std::optional<State> P = State::planned, W = State::waiting, H = State
                                N = State::needs_review, C = State::cancelled;
 
 // clang-format off
-constexpr std::optional<State> kExpected[9][18] = {
-  //            wait dep  pause resume start sent transient due  perm  auth  unknown found absent missed edited removed retry resolved
-  /* planned  */ {W,  x,   H,    x,     S,    x,   x,        x,   x,    x,    x,      x,    x,     N,     P,     C,      x,    x},
-  /* waiting  */ {x,  P,   H,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     N,     P,     C,      x,    x},
-  /* held     */ {x,  x,   x,    P,     x,    x,   x,        x,   x,    x,    x,      x,    x,     N,     P,     C,      x,    x},
-  /* sending  */ {x,  x,   x,    x,     x,    Pub, R,        x,   F,    H,    N,      Pub,  P,     x,     x,     x,      x,    x},
-  /* retry    */ {x,  x,   H,    x,     x,    x,   x,        P,   x,    x,    x,      x,    x,     N,     P,     C,      x,    x},
-  /* published*/ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,      x,    x},
-  /* failed   */ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     P,     C,      P,    Pub},
-  /* review   */ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     C,      P,    Pub},
-  /* cancelled*/ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,      x,    x},
+constexpr std::optional<State> kExpected[9][20] = {
+  //            wait dep  pause resume start sent transient due  perm  auth  unknown found absent repeat verify missed edited removed retry resolved
+  /* planned  */ {W,  x,   H,    x,     S,    x,   x,        x,   x,    x,    x,      Pub,  x,     x,     N,     N,     P,     C,      x,    x},
+  /* waiting  */ {x,  P,   H,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
+  /* held     */ {x,  x,   x,    P,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
+  /* sending  */ {x,  x,   x,    x,     x,    Pub, R,        x,   F,    H,    N,      Pub,  P,     P,     x,     x,     x,     x,      x,    x},
+  /* retry    */ {x,  x,   H,    x,     x,    x,   x,        P,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
+  /* published*/ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      x,    x},
+  /* failed   */ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     P,     C,      P,    Pub},
+  /* review   */ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     C,      P,    Pub},
+  /* cancelled*/ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      x,    x},
 };
 // clang-format on
 
@@ -90,7 +91,7 @@ TEST(StateTest, SendingIsEnteredOnlyByStartSendFromPlanned) {
 TEST(StateTest, NothingTouchesAnInFlightDeliveryButItsOutcome) {
   const std::set<Event> outcomes{Event::sent,          Event::transient_error,   Event::permanent_error,
                                  Event::auth_error,    Event::outcome_unknown,   Event::found_on_platform,
-                                 Event::absent_on_platform};
+                                 Event::absent_on_platform, Event::safe_to_repeat};
   for (Event e : kEvents) EXPECT_EQ(transition(State::sending, e).has_value(), outcomes.count(e) == 1) << to_string(e);
 }
 

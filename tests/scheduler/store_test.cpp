@@ -154,13 +154,13 @@ TEST_F(StoreTest, MigrationIsIdempotent) {
   {
     auto s = open();
     EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
-    EXPECT_EQ(s->schema_version(), 1);
+    EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
     s->note("calendar_reloaded", "first", T0);
   }
   auto s = open();
-  EXPECT_EQ(s->schema_version(), 1);
+  EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
   auto again = open();
-  EXPECT_EQ(again->schema_version(), 1);
+  EXPECT_EQ(again->schema_version(), Store::kSchemaVersion);
   EXPECT_EQ(s->history(10).size(), 1u);
   SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READONLY);
   EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM schema_version").getInt(), 1);
@@ -174,7 +174,7 @@ TEST_F(StoreTest, MigrationFinishesAHalfMigratedDatabase) {
     raw.exec("CREATE TABLE tokens (credential TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL, updated INTEGER NOT NULL)");
   }
   auto s = open();
-  EXPECT_EQ(s->schema_version(), 1);
+  EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
   s->put_connector_state("x", "t", T0);
   s->sync({pd("a@x", T0)}, T0, T0 + 1h, T0);
   EXPECT_EQ(s->connector_state("x"), "t");
@@ -743,7 +743,7 @@ TEST_F(StoreTest, BackupIsAConsistentPrivateCopy) {
 
   auto copy = Store::open(copy_dir);
   EXPECT_TRUE(copy->integrity_ok());
-  EXPECT_EQ(copy->schema_version(), 1);
+  EXPECT_EQ(copy->schema_version(), Store::kSchemaVersion);
   const auto a = s->all(), b = copy->all();
   ASSERT_EQ(b.size(), a.size());
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -775,7 +775,7 @@ TEST_F(StoreTest, ASecondStoreOnTheSameDirectoryReads) {
   auto writer = open();
   sync(*writer, {pd("a@x", T0)});
   auto reader = open();
-  EXPECT_EQ(reader->schema_version(), 1);
+  EXPECT_EQ(reader->schema_version(), Store::kSchemaVersion);
   ASSERT_TRUE(reader->get("a@x"));
   // Later commits of the writer are visible to the reader.
   send(*writer, "a@x");
@@ -791,6 +791,184 @@ TEST_F(StoreTest, ASecondStoreOnTheSameDirectoryReads) {
     raw.exec("COMMIT");
   }
   EXPECT_EQ(reader->get("a@x")->state, State::published);
+}
+
+
+// ---- the database as a file that can be lost under herald (issue 11) ------
+
+TEST_F(StoreTest, AZeroByteDatabaseIsRefusedAsDamage) {
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "herald.db").close();
+  try {
+    open();
+    FAIL() << "a zero-byte herald.db was taken as a new store";
+  } catch (const StoreUnavailable& e) {
+    EXPECT_NE(std::string(e.what()).find("is empty (0 bytes)"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(fs::file_size(dir_ / "herald.db"), 0u) << "left as it was, for a person to look at";
+}
+
+TEST_F(StoreTest, ADatabaseThatIsNotSQLiteIsRefused) {
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "herald.db") << std::string(8192, 'x');
+  EXPECT_THROW(open(), StoreUnavailable);
+}
+
+TEST_F(StoreTest, ADatabaseWithDamagedPagesIsRefusedAtOpen) {
+  {
+    auto s = open();
+    std::vector<PlannedDelivery> plan;
+    for (int i = 0; i < 400; ++i) plan.push_back(pd("p" + std::to_string(i) + "@x", T0 + std::chrono::minutes(i)));
+    sync(*s, plan);
+  }
+  const auto size = fs::file_size(dir_ / "herald.db");
+  ASSERT_GT(size, 16384u);
+  {
+    // Garbage over the pages after the first (the schema page stays).
+    std::fstream f(dir_ / "herald.db", std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(4096);
+    const std::string junk(static_cast<std::size_t>(size) - 4096, '\x5a');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  EXPECT_THROW(open(), StoreUnavailable);
+  EXPECT_TRUE(Store::deep_check(dir_ / "herald.db").has_value());
+}
+
+TEST_F(StoreTest, ANewDatabaseIsBuiltBesideAndRenamedIntoPlace) {
+  auto s = open();
+  EXPECT_FALSE(fs::exists(dir_ / "herald.db.new"));
+  EXPECT_GT(fs::file_size(dir_ / "herald.db"), 0u) << "never an empty herald.db, even right after creation";
+  EXPECT_EQ(s->check_file(), std::nullopt);
+  EXPECT_EQ(Store::deep_check(s->file()), std::nullopt);
+}
+
+TEST_F(StoreTest, CheckFileNoticesDeletionReplacementAndTruncation) {
+  auto s = open();
+  ASSERT_EQ(s->check_file(), std::nullopt);
+  const fs::path file = dir_ / "herald.db";
+  fs::rename(file, root_ / "away.db");
+  ASSERT_TRUE(s->check_file());
+  EXPECT_NE(s->check_file()->find("was deleted"), std::string::npos) << *s->check_file();
+  fs::rename(root_ / "away.db", file);
+  EXPECT_EQ(s->check_file(), std::nullopt) << "the same file back is fine again";
+  fs::copy_file(file, root_ / "copy.db");
+  fs::rename(root_ / "copy.db", file);  // same content, another file
+  ASSERT_TRUE(s->check_file());
+  EXPECT_NE(s->check_file()->find("was replaced"), std::string::npos) << *s->check_file();
+
+  auto t = Store::open(root_ / "other");
+  ::truncate((root_ / "other" / "herald.db").c_str(), 0);
+  ASSERT_TRUE(t->check_file());
+  EXPECT_NE(t->check_file()->find("truncated to 0 bytes"), std::string::npos) << *t->check_file();
+}
+
+TEST_F(StoreTest, DeepCheckReadsTheDiskNotTheCache) {
+  auto s = open();
+  std::vector<PlannedDelivery> plan;
+  for (int i = 0; i < 400; ++i) plan.push_back(pd("p" + std::to_string(i) + "@x", T0 + std::chrono::minutes(i)));
+  sync(*s, plan);
+  {
+    SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READWRITE);
+    raw.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+  ASSERT_EQ(Store::deep_check(s->file()), std::nullopt);
+  // Damage the middle of the file while this store holds it open.
+  const auto size = fs::file_size(s->file());
+  {
+    std::fstream f(s->file(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 2 / 4096 * 4096));
+    const std::string junk(8192, '\x7f');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  const auto finding = Store::deep_check(s->file());
+  ASSERT_TRUE(finding);
+  EXPECT_NE(finding->find("damaged"), std::string::npos) << *finding;
+}
+
+TEST_F(StoreTest, TheSendingGateReadsPausesAndTheFile) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0), pd("b@y", T0)});
+  // A pause committed by another connection (the herald command).
+  auto other = Store::open_existing(dir_);
+  other->set_pause({"x", "crisis", T0, std::nullopt}, T0);
+  EXPECT_EQ(s->begin_send("a@x", "a", T0), SendGate::paused);
+  EXPECT_EQ(s->get("a@x")->state, State::held);
+  EXPECT_EQ(s->get("a@x")->last_error, "paused: crisis");
+  EXPECT_EQ(s->begin_send("a@x", "a", T0), SendGate::not_planned);
+  EXPECT_EQ(s->begin_send("nope@x", "a", T0), SendGate::missing);
+  // A pause whose time is over does not hold.
+  other->set_pause({"y", "lunch", T0 - 2h, T0 - 1h}, T0 - 2h);
+  EXPECT_EQ(s->begin_send("b@y", "b", T0), SendGate::sending);
+  EXPECT_EQ(s->get("b@y")->sent_at, T0);
+  EXPECT_EQ(s->get("b@y")->attempts, 1);
+  // No create starts once the file is no longer herald's database.
+  sync(*s, {pd("c@y", T0)});
+  fs::rename(dir_ / "herald.db", root_ / "gone.db");
+  EXPECT_THROW(s->begin_send("c@y", "c", T0), StoreUnavailable);
+  fs::rename(root_ / "gone.db", dir_ / "herald.db");
+  EXPECT_EQ(s->get("c@y")->state, State::planned);
+}
+
+TEST_F(StoreTest, ANewStoreMarksOverdueDeliveriesToBeLookedUpOnce) {
+  auto s = open();
+  const auto r = s->sync({pd("old@x", T0 - 5min), pd("new@x", T0 + 5min)}, T0 - 24h, T0 + 24h, T0);
+  EXPECT_EQ(r.to_verify, 1);
+  EXPECT_TRUE(s->get("old@x")->verify);
+  EXPECT_FALSE(s->get("new@x")->verify);
+  // Only the first sync of a new store: later additions are herald's own.
+  s->sync({pd("old@x", T0 - 5min), pd("new@x", T0 + 5min), pd("late@x", T0 - 1min)}, T0 - 24h, T0 + 24h, T0);
+  EXPECT_FALSE(s->get("late@x")->verify);
+  s->clear_verify("old@x", "not on the platform", T0);
+  EXPECT_FALSE(s->get("old@x")->verify);
+}
+
+TEST_F(StoreTest, ADatabasePutBackFromABackupIsLookedUpBeforeSending) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0 - 10min), pd("b@x", T0 - 5min)});
+  s->clear_verify("a@x", "", T0);
+  s->clear_verify("b@x", "", T0);
+  s->backup_to(root_ / "backup.db");
+  // After the backup, b goes out through the live database.
+  ASSERT_EQ(s->begin_send("b@x", "b", T0), SendGate::sending);
+  s->mark_published("b@x", "1", "https://x.com/a/status/1", T0);
+  s.reset();
+  // An operator puts the backup back: it says b is still planned.
+  fs::remove(dir_ / "herald.db-wal");
+  fs::remove(dir_ / "herald.db-shm");
+  fs::copy_file(root_ / "backup.db", dir_ / "herald.db", fs::copy_options::overwrite_existing);
+  auto restored = open();
+  EXPECT_EQ(restored->get("b@x")->state, State::planned);
+  restored->sync({pd("a@x", T0 - 10min), pd("b@x", T0 - 5min)}, T0 - 24h, T0 + 24h, T0);
+  EXPECT_TRUE(restored->get("b@x")->verify) << "it may be out already: look before sending";
+  EXPECT_TRUE(restored->get("a@x")->verify);
+}
+
+TEST_F(StoreTest, LostAnswersAreCountedUntilAFreshStart) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  send(*s, "a@x");
+  s->note_lost_answer("a@x", "no answer: timeout", T0);
+  EXPECT_EQ(s->get("a@x")->lost_answers, 1);
+  EXPECT_EQ(s->get("a@x")->state, State::sending);
+  EXPECT_EQ(s->history(1, "a@x")[0].event, "answer_lost");
+  s->set_state("a@x", State::failed, "permanent_error", "rejected", T0);
+  s->set_state("a@x", State::planned, "retry_requested", "asked for by a person", T0);
+  EXPECT_EQ(s->get("a@x")->lost_answers, 0) << "a person's retry is a fresh start";
+}
+
+TEST_F(StoreTest, PreviewCountsWhatASyncWouldCancel) {
+  auto s = open();
+  std::vector<PlannedDelivery> plan;
+  for (int i = 0; i < 20; ++i) plan.push_back(pd("p" + std::to_string(i) + "@x", T0 + std::chrono::hours(i)));
+  sync(*s, plan);
+  send(*s, "p0@x");
+  const std::vector<PlannedDelivery> half(plan.begin(), plan.begin() + 8);
+  const auto preview = s->preview_cancellations(half, T0 - 24h, T0 + 24h * 30);
+  EXPECT_EQ(preview.pending, 19) << "p0 is sending, not pending";
+  EXPECT_EQ(preview.cancelled, 12);
+  ASSERT_EQ(preview.sample.size(), 5u);
+  EXPECT_EQ(preview.sample[0], "p8@x");
+  EXPECT_EQ(s->get("p8@x")->state, State::planned) << "a preview changes nothing";
 }
 
 }  // namespace
