@@ -713,7 +713,7 @@ void StatusListener::Impl::note_limit(bool evicted, const std::string& client) {
   log(Priority::warning, "status API: connection limit reached (" + std::to_string(limits_.max_connections_per_client) +
                              " per client, " + std::to_string(limits_.max_connections) + " in all; latest from " +
                              client + "): closed " + std::to_string(evicted_) +
-                             " waiting connection(s) and refused " + std::to_string(refused_) +
+                             " connection(s) to make room and refused " + std::to_string(refused_) +
                              " since the last report");
   last_limit_log_ = now;
   evicted_ = refused_ = 0;

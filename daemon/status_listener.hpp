@@ -44,7 +44,7 @@ struct StatusLimits {
   /// After a final answer: how long, and how many bytes, of what the client
   /// still sends are read and dropped so it sees the answer, not a reset.
   std::chrono::milliseconds close_grace{1000};
-  std::size_t close_drain_max = 1024 * 1024;
+  std::size_t close_drain_max = 1024 * 1024;  ///< bytes read and dropped in that time
   std::size_t keep_alive_max = 20;               ///< requests per connection
   std::size_t max_connections = 256;             ///< open connections in all
   std::size_t max_connections_per_client = 32;   ///< per peer IP (TCP) or peer uid (unix socket)
