@@ -9,16 +9,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include <arpa/inet.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
+#include <array>
+#include <cctype>
 #include <stdexcept>
 
 namespace herald {
@@ -85,6 +77,13 @@ void send_error(httplib::Response& res, int status, std::string_view message) {
   send_json(res, status, status_json::error(message));
 }
 
+// Every answer carries these (docs/api.md "Conventions"); the page adds a
+// Content-Security-Policy.
+constexpr std::array<std::pair<const char*, const char*>, 4> kDefaultHeaders{{{"Cache-Control", "no-store"},
+                                                                             {"X-Content-Type-Options", "nosniff"},
+                                                                             {"Referrer-Policy", "no-referrer"},
+                                                                             {"X-Frame-Options", "DENY"}}};
+
 std::string_view reason_for(int status) {
   switch (status) {
     case 400: return "bad request";
@@ -94,6 +93,7 @@ std::string_view reason_for(int status) {
     case 413: return "the request body is too large";
     case 414: return "the request target is too long";
     case 431: return "the request headers are too large";
+    case 500: return "internal error";
     case 503: return "service unavailable";
     default: return status >= 500 ? "internal error" : "request refused";
   }
@@ -114,41 +114,10 @@ bool equals_nocase(std::string_view a, std::string_view b) {
   return true;
 }
 
-bool valid_port(std::string_view text, int& port) {
-  if (text.empty() || text.size() > 5) return false;
-  int n = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    n = n * 10 + (c - '0');
-  }
-  if (n > 65535) return false;
-  port = n;
-  return true;
-}
-
 std::size_t header_bytes(const httplib::Request& req) {
   std::size_t n = 0;
   for (const auto& [name, value] : req.headers) n += name.size() + value.size() + 4;  // ": " and CRLF
   return n;
-}
-
-// SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, with which a
-// second daemon would silently share the port instead of failing to start.
-void socket_options(socket_t sock) {
-  int yes = 1;
-  ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-}
-
-// Whether something accepts connections on the unix socket at `path`.
-bool unix_socket_alive(const std::string& path) {
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  const bool alive = ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return alive;
 }
 
 // A request path as a log line may show it: no control characters.
@@ -158,70 +127,18 @@ std::string printable(std::string_view text) {
   return out;
 }
 
-std::string bind_failure(int err) {
-  if (err == EADDRINUSE) return "address already in use (is another herald running?)";
-  if (err == EADDRNOTAVAIL) return "address not available on this machine";
-  if (err == EACCES) return "permission denied";
-  if (err != 0) return std::strerror(err);
-  return "cannot bind";
+// The answer as the listener sends it, with the default headers.
+StatusServer::Reply to_reply(httplib::Response& res) {
+  for (const auto& [name, value] : kDefaultHeaders)
+    if (!res.has_header(name)) res.set_header(name, value);
+  StatusServer::Reply reply;
+  reply.status = res.status;
+  reply.headers.assign(res.headers.begin(), res.headers.end());
+  reply.body = std::move(res.body);
+  return reply;
 }
 
 }  // namespace
-
-std::optional<ListenAddress> parse_listen(std::string_view text, std::string& error) {
-  ListenAddress a;
-  if (text.starts_with("unix:")) {
-    a.unix_socket = true;
-    a.host = std::string(text.substr(5));
-    if (a.host.empty() || a.host.front() != '/') {
-      error = "a unix socket needs an absolute path (unix:/run/herald/status.sock)";
-      return std::nullopt;
-    }
-    if (a.host.size() >= sizeof(sockaddr_un{}.sun_path) || a.host.find('\0') != std::string::npos) {
-      error = "the unix socket path is too long";
-      return std::nullopt;
-    }
-    return a;
-  }
-  const std::string form = "expected HOST:PORT, [IPV6]:PORT or unix:/path";
-  std::string_view host, port;
-  if (text.starts_with("[")) {
-    const auto close = text.find("]:");
-    if (close == std::string_view::npos) {
-      error = form;
-      return std::nullopt;
-    }
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-    in6_addr v6{};
-    if (::inet_pton(AF_INET6, std::string(host).c_str(), &v6) != 1) {
-      error = "'" + std::string(host) + "' is not an IPv6 address";
-      return std::nullopt;
-    }
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) {
-      error = form;
-      return std::nullopt;
-    }
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos) {
-      error = "write an IPv6 address in brackets: [::1]:8787";
-      return std::nullopt;
-    }
-  }
-  if (host.empty()) {
-    error = "the host is missing (" + form + ")";
-    return std::nullopt;
-  }
-  if (!valid_port(port, a.port)) {
-    error = "'" + std::string(port) + "' is not a port (0 to 65535)";
-    return std::nullopt;
-  }
-  a.host = std::string(host);
-  return a;
-}
 
 StatusServer::StatusServer(StatusSettings settings, Secret token, const date::time_zone& zone, StatusBackend& backend,
                            Logger& logger, std::function<std::string()> page, StatusLimits limits)
@@ -235,18 +152,13 @@ StatusServer::StatusServer(StatusSettings settings, Secret token, const date::ti
 
 StatusServer::~StatusServer() { stop(); }
 
-void StatusServer::log_warning(const std::string& line) {
+void StatusServer::log(Priority priority, const std::string& line) {
   std::lock_guard lock(log_mutex_);
-  logger_.warning(line);
-}
-
-void StatusServer::log_error(const std::string& line) {
-  std::lock_guard lock(log_mutex_);
-  logger_.error(line);
+  logger_.log(priority, line);
 }
 
 void StatusServer::start() {
-  if (server_) throw std::logic_error("status server already started");
+  if (listener_) throw std::logic_error("status server already started");
   const std::string where = "status.listen '" + settings_.listen + "': ";
   std::string error;
   const auto address = parse_listen(settings_.listen, error);
@@ -263,106 +175,24 @@ void StatusServer::start() {
   if (token_.empty())
     log_warning("status API: the credential '" + settings_.token + "' is empty, so every POST answers 401");
 
-  auto server = std::make_unique<httplib::Server>();
-  const std::size_t threads = std::max<std::size_t>(1, limits_.threads);
-  server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  server->set_payload_max_length(limits_.max_body);
-  server->set_read_timeout(limits_.read_timeout);
-  server->set_write_timeout(limits_.write_timeout);
-  // Without TCP_NODELAY a small answer written in two parts waits for the
-  // client's delayed ACK (about 40 ms) on a kept-alive connection.
-  server->set_tcp_nodelay(true);
-  server->set_keep_alive_max_count(limits_.keep_alive_max);
-  server->set_keep_alive_timeout(static_cast<time_t>(limits_.keep_alive_timeout.count()));
-  server->set_socket_options(socket_options);
-  server->set_default_headers({{"Cache-Control", "no-store"},
-                               {"X-Content-Type-Options", "nosniff"},
-                               {"Referrer-Policy", "no-referrer"},
-                               {"X-Frame-Options", "DENY"}});
-  // Limits first, then GET and HEAD are answered here, before cpp-httplib's
-  // regex routing (which never sees a long target); other methods go on so
-  // their body is read under the payload limit, and land in handle() below.
-  server->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (refuse_oversized(req, res)) return httplib::Server::HandlerResponse::Handled;
-    if (req.method == "GET" || req.method == "HEAD") {
-      handle(req, res);
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  const std::string any = "[\\s\\S]*";
-  auto handler = [this](const httplib::Request& req, httplib::Response& res) { handle(req, res); };
-  server->Post(any, handler);
-  server->Put(any, handler);
-  server->Patch(any, handler);
-  server->Delete(any, handler);
-  server->Options(any, handler);
-  // Answers cpp-httplib produced itself (400, 413, ...) get a JSON body too.
-  server->set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty()) send_error(res, res.status, reason_for(res.status));
-    return httplib::Server::HandlerResponse::Handled;
-  }));
-  server->set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    log_error("status API: unexpected exception while answering a request");
-    send_error(res, 500, "internal error");
-  });
-
-  errno = 0;
-  if (address->unix_socket) {
-    namespace fs = std::filesystem;
-    const fs::path path(address->host);
-    std::error_code ec;
-    const auto st = fs::symlink_status(path, ec);
-    if (!ec && fs::exists(st)) {
-      if (!fs::is_socket(st)) throw std::runtime_error(where + address->host + " exists and is not a socket");
-      if (unix_socket_alive(address->host))
-        throw std::runtime_error(where + "another process serves on " + address->host);
-      fs::remove(path, ec);  // a stale socket of a previous run
-      if (ec) throw std::runtime_error(where + "cannot remove the stale socket: " + ec.message());
-    }
-    server->set_address_family(AF_UNIX);
-    if (!server->bind_to_port(address->host, 80)) throw std::runtime_error(where + bind_failure(errno));
-    unix_path_ = address->host;
-    if (::chmod(unix_path_.c_str(), 0660) != 0) {
-      const int err = errno;
-      ::unlink(unix_path_.c_str());
-      unix_path_.clear();
-      throw std::runtime_error(where + "cannot make the socket 0660: " + std::strerror(err));
-    }
-    port_ = 0;
-  } else if (address->port == 0) {
-    const int port = server->bind_to_any_port(address->host);
-    if (port < 0) throw std::runtime_error(where + bind_failure(errno));
-    port_ = port;
-  } else {
-    if (!server->bind_to_port(address->host, address->port)) throw std::runtime_error(where + bind_failure(errno));
-    port_ = address->port;
+  StatusRoutes routes;
+  routes.lane = &StatusServer::lane;
+  routes.answer = [this](const Request& request) { return answer(request); };
+  routes.refusal = [this](int status) { return refusal(status); };
+  routes.log = [this](Priority priority, const std::string& line) { log(priority, line); };
+  try {
+    listener_ = std::make_unique<StatusListener>(*address, limits_, std::move(routes));
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(where + e.what());
   }
-
-  server_ = std::move(server);
-  auto done = std::make_shared<std::atomic<bool>>(false);
-  thread_ = std::thread([srv = server_.get(), done] {
-    srv->listen_after_bind();
-    done->store(true);
-  });
-  // stop() only works once the accept loop runs; wait for it (briefly).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!server_->is_running() && !done->load() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  if (!server_->is_running()) {
-    stop();
-    throw std::runtime_error(where + "the server did not start");
-  }
+  port_ = listener_->port();
+  listener_->run();
 }
 
 void StatusServer::stop() {
-  if (server_) server_->stop();
-  if (thread_.joinable()) thread_.join();
-  server_.reset();
-  if (!unix_path_.empty()) {
-    ::unlink(unix_path_.c_str());
-    unix_path_.clear();
-  }
+  if (!listener_) return;
+  listener_->stop();
+  listener_.reset();
 }
 
 bool StatusServer::refuse_oversized(const httplib::Request& req, httplib::Response& res) const {
@@ -379,11 +209,12 @@ bool StatusServer::refuse_oversized(const httplib::Request& req, httplib::Respon
   return false;
 }
 
-// The steps cpp-httplib takes between the request line and start()'s
-// handlers, in the same order: the target split at '?' (a second '?' is a
-// 400), the pre-routing limits, the body limit (only for the methods that
-// get past pre-routing, whose body is read), the handler, the exception
-// handler, and the JSON body for an answer without one.
+// The steps between a parsed request and its answer, in the order the
+// cpp-httplib server this replaced took them: the target split at '?' (a
+// second '?' is a 400), the target and header limits, the body limit (the
+// listener also refuses a larger body before reading it), the handler, the
+// exception handler, the JSON body for an answer without one, and the
+// default headers.
 StatusServer::Reply StatusServer::answer(const Request& request) {
   httplib::Request req;
   httplib::Response res;
@@ -415,12 +246,25 @@ StatusServer::Reply StatusServer::answer(const Request& request) {
     }
   }
   if (res.status >= 400 && res.body.empty()) send_error(res, res.status, reason_for(res.status));
+  return to_reply(res);
+}
 
-  Reply reply;
-  reply.status = res.status;
-  reply.headers.assign(res.headers.begin(), res.headers.end());
-  reply.body = std::move(res.body);
-  return reply;
+StatusServer::Reply StatusServer::refusal(int status) const {
+  httplib::Response res;
+  send_error(res, status, reason_for(status));
+  if (status == 503) res.set_header("Retry-After", "1");
+  res.set_header("Connection", "close");
+  return to_reply(res);
+}
+
+// The actions have their own threads so that a pause never queues behind
+// reads waiting for a busy loop; /healthz has its own because it must show a
+// stuck loop rather than wait behind it.
+StatusLane StatusServer::lane(const Request& request) {
+  const Endpoint endpoint = match(request.target).endpoint;
+  if (endpoint == Endpoint::healthz) return StatusLane::health;
+  if (is_post(endpoint)) return StatusLane::action;
+  return StatusLane::read;
 }
 
 bool StatusServer::authorized(const httplib::Request& req) const {

@@ -4,9 +4,11 @@
 #include <httplib.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -14,6 +16,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -63,12 +67,34 @@ class FakeBackend : public StatusBackend {
   Health healthy{true, ""};
   ActionResult next_action;  // http_status 200 by default
   std::atomic<int> actions{0};  // POST calls that reached the backend
+  std::atomic<int> held{0};     // status() calls waiting at the gate
+
+  // While held, status() waits until released: the read lane's threads stay busy.
+  void hold_status() {
+    std::lock_guard lock(gate_mutex_);
+    gate_closed_ = true;
+  }
+  void release_status() {
+    {
+      std::lock_guard lock(gate_mutex_);
+      gate_closed_ = false;
+    }
+    gate_.notify_all();
+  }
 
   void check() {
     if (busy) throw BackendBusy("loop did not answer in 2 s");
     if (explode) throw std::runtime_error("sqlite: disk I/O error at /var/lib/herald/herald.db");
   }
   DaemonStatus status() override {
+    {
+      std::unique_lock lock(gate_mutex_);
+      if (gate_closed_) {
+        ++held;
+        gate_.wait(lock, [this] { return !gate_closed_; });
+        --held;
+      }
+    }
     check();
     DaemonStatus s;
     s.version = "0.1.0";
@@ -152,8 +178,36 @@ class FakeBackend : public StatusBackend {
   Health health() override { return healthy; }
   std::string metrics() override {
     check();
+    if (huge_metrics) return std::string(8 << 20, '#');
     return "# TYPE herald_deliveries gauge\nherald_deliveries{state=\"failed\"} 1\n";
   }
+  std::atomic<bool> huge_metrics{false};  // an answer larger than the sockets buffer
+
+ private:
+  std::mutex gate_mutex_;
+  std::condition_variable gate_;
+  bool gate_closed_ = false;
+};
+
+// A MemoryLogger a test may read while the server's threads write to it.
+class LockedLogger : public Logger {
+ public:
+  void log(Priority p, const std::string& line) override {
+    std::lock_guard lock(mutex_);
+    lines_.push_back({p, line});
+  }
+  bool has(const std::string& text) {
+    std::lock_guard lock(mutex_);
+    return std::any_of(lines_.begin(), lines_.end(), [&](const auto& l) { return l.text.find(text) != std::string::npos; });
+  }
+  std::vector<MemoryLogger::Line> lines() {
+    std::lock_guard lock(mutex_);
+    return lines_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<MemoryLogger::Line> lines_;
 };
 
 // Polls `condition` until it holds or `timeout` passes.
@@ -166,12 +220,36 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
   return condition();
 }
 
-int connect_tcp(int port) {
+// Connects to 127.0.0.1:port from `source` (any 127.x.y.z address works on
+// Linux), so one test can be several TCP clients.
+int connect_tcp(int port, const char* source = nullptr) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  if (source) {
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+      ::close(fd);
+      return -1;
+    }
+  }
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int connect_unix(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd);
     return -1;
@@ -196,6 +274,90 @@ bool peer_closed(int fd, int wait_ms) {
   return n <= 0;
 }
 
+// Reads one answer (headers, then Content-Length bytes of body) within
+// `timeout`; "" when the connection closed or timed out first.
+std::string read_answer(int fd, std::chrono::milliseconds timeout = 10s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string got;
+  for (;;) {
+    const auto end = got.find("\r\n\r\n");
+    if (end != std::string::npos) {
+      std::size_t length = 0;
+      const auto at = got.find("Content-Length: ");
+      if (at != std::string::npos && at < end) length = std::stoul(got.substr(at + 16));
+      if (got.size() >= end + 4 + length) return got.substr(0, end + 4 + length);
+    }
+    using std::chrono::milliseconds;
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0) return "";
+    char buf[4096];
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return "";
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+// The status code of an answer read by read_answer (0 for none).
+int status_of(const std::string& answer) {
+  if (answer.size() < 12 || !answer.starts_with("HTTP/1.")) return 0;
+  return std::atoi(answer.c_str() + 9);
+}
+
+// Sends one whole request on `fd` and returns the status of its answer.
+int round_trip(int fd, std::string_view request) {
+  send_all(fd, request);
+  return status_of(read_answer(fd));
+}
+
+// A deliberately slow client on its own thread: sends a request's header
+// one byte every `every`, forever, and notes when the server closes on it.
+class Trickler {
+ public:
+  Trickler(int fd, std::chrono::milliseconds every) : fd_(fd), thread_([this, every] { run(every); }) {}
+  ~Trickler() {
+    stop();
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Trickler(const Trickler&) = delete;
+  Trickler& operator=(const Trickler&) = delete;
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  [[nodiscard]] int sent() const { return sent_; }
+  [[nodiscard]] bool closed() const { return closed_; }
+  [[nodiscard]] std::chrono::steady_clock::time_point closed_at() const { return closed_at_; }
+
+ private:
+  void run(std::chrono::milliseconds every) {
+    const std::string header = "GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + std::string(4096, 'a');
+    for (std::size_t i = 0; !stop_ && i < header.size(); ++i) {
+      // poll() paces the bytes and sees the server's close at once.
+      if (peer_closed(fd_, i == 0 ? 0 : static_cast<int>(every.count())) ||
+          ::send(fd_, &header[i], 1, MSG_NOSIGNAL) != 1) {
+        closed_at_ = std::chrono::steady_clock::now();
+        closed_ = true;
+        return;
+      }
+      ++sent_;
+    }
+  }
+
+  int fd_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> sent_{0};
+  std::atomic<bool> closed_{false};
+  std::chrono::steady_clock::time_point closed_at_;
+  std::thread thread_;  // last: starts once the rest is set up
+};
+
+// A header byte every this often: slow, but never idle for a per-read timeout.
+constexpr auto kTrickle = 100ms;
+
+const std::string kHealthz = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+const std::string kHealthzClose = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+
 // An IPv4 address of this machine that is not loopback, if any.
 std::optional<std::string> non_loopback_ipv4() {
   ifaddrs* list = nullptr;
@@ -216,7 +378,12 @@ std::string bearer(std::string_view token) { return "Bearer " + std::string(toke
 
 class StatusServerTest : public ::testing::Test {
  protected:
-  void SetUp() override { start(); }
+  void SetUp() override {
+    // A client writing to a connection the server closed (evicted, refused)
+    // must see an error, not end the test process.
+    std::signal(SIGPIPE, SIG_IGN);
+    start();
+  }
 
   void start(StatusSettings settings = {"127.0.0.1:0", "status-token", false}, StatusLimits limits = {}) {
     server = std::make_unique<StatusServer>(settings, Secret(kToken), berlin(), backend, logger,
@@ -229,6 +396,7 @@ class StatusServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    backend.release_status();
     server->stop();
     // The token never shows in an answer or a log line.
     for (const auto& text : seen) EXPECT_EQ(text.find(kToken), std::string::npos) << text;
@@ -553,7 +721,7 @@ TEST_F(StatusServerTest, OversizedHeadersAreRefused) {
 TEST_F(StatusServerTest, SlowClientIsDroppedWithoutBlockingOthers) {
   server->stop();
   StatusLimits limits;
-  limits.read_timeout = 1000ms;
+  limits.request_timeout = 1000ms;
   limits.keep_alive_timeout = 1s;
   start({"127.0.0.1:0", "status-token", false}, limits);
   const int slow = connect_tcp(port);
@@ -574,6 +742,402 @@ TEST_F(StatusServerTest, SlowClientIsDroppedWithoutBlockingOthers) {
   ASSERT_GE(idle, 0);
   EXPECT_TRUE(eventually([&] { return peer_closed(idle, 50); }, 4s));
   ::close(idle);
+}
+
+// --- slow, idle and many clients -------------------------------------------
+
+namespace {
+
+const std::string kStatusRequest = "GET /api/v1/status HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+bool all_sent(const std::vector<std::unique_ptr<Trickler>>& slow, int bytes) {
+  return std::all_of(slow.begin(), slow.end(), [&](const auto& t) { return t->sent() >= bytes; });
+}
+
+}  // namespace
+
+// The fault this transport fixes: four clients trickling a header byte by
+// byte held all four threads of the old server, and `herald pause` gave up.
+TEST_F(StatusServerTest, TricklingClientsHoldNoThreadSoHealthzAndAPauseAnswer) {
+  std::vector<std::unique_ptr<Trickler>> slow;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = connect_tcp(port);
+    ASSERT_GE(fd, 0);
+    slow.push_back(std::make_unique<Trickler>(fd, kTrickle));
+  }
+  ASSERT_TRUE(eventually([&] { return all_sent(slow, 3); }, 5s));
+  expect_json(get("/healthz"), 200, R"({"status":"ok"})");
+  auto r = post("/api/v1/pause", R"({"reason":"crisis"})");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(backend.last_reason, "crisis");
+  for (const auto& t : slow) EXPECT_FALSE(t->closed()) << "the slow clients were connected all along";
+}
+
+TEST_F(StatusServerTest, TricklingClientsOnTheUnixSocketHoldNoThreadEither) {
+  char dir_template[] = "/tmp/herald-status-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string path = std::string(dir_template) + "/status.sock";
+  server->stop();
+  start({"unix:" + path, "status-token", false});
+  std::vector<std::unique_ptr<Trickler>> slow;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = connect_unix(path);
+    ASSERT_GE(fd, 0);
+    slow.push_back(std::make_unique<Trickler>(fd, kTrickle));
+  }
+  ASSERT_TRUE(eventually([&] { return all_sent(slow, 3); }, 5s));
+  httplib::Client c(path, 80);
+  c.set_address_family(AF_UNIX);
+  c.set_read_timeout(10, 0);
+  expect_json(remember(c.Get("/healthz")), 200, R"({"status":"ok"})");
+  auto r = remember(c.Post("/api/v1/pause", httplib::Headers{{"Authorization", bearer(kToken)}},
+                           R"({"reason":"crisis"})", "application/json"));
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(backend.last_reason, "crisis");
+  for (const auto& t : slow) EXPECT_FALSE(t->closed()) << "the slow clients were connected all along";
+  slow.clear();
+  server->stop();
+  std::filesystem::remove_all(dir_template);
+}
+
+TEST_F(StatusServerTest, AThousandIdleConnectionsLockNobodyOut) {
+  rlimit files{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &files), 0);
+  if (files.rlim_cur < 1500) {
+    files.rlim_cur = std::min<rlim_t>(files.rlim_max, 4096);
+    ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &files), 0);
+  }
+  if (files.rlim_cur < 1500) GTEST_SKIP() << "RLIMIT_NOFILE's hard limit is below 1500";
+  std::vector<int> idle;
+  for (int i = 0; i < 1000; ++i) {
+    const int fd = connect_tcp(port);
+    ASSERT_GE(fd, 0) << i;
+    idle.push_back(fd);
+  }
+  expect_json(get("/healthz"), 200, R"({"status":"ok"})");
+  auto r = post("/api/v1/pause", R"({"reason":"crisis"})");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(backend.last_reason, "crisis");
+  // On loopback they are all one client: the per-client cap (32) closed
+  // the oldest idle ones as the newer ones came.
+  EXPECT_TRUE(eventually(
+      [&] { return std::count_if(idle.begin(), idle.end(), [](int fd) { return peer_closed(fd, 0); }) >= 1000 - 32; },
+      5s));
+  for (const int fd : idle) ::close(fd);
+}
+
+TEST_F(StatusServerTest, AWholeRequestHasOneDeadlineHoweverSteadilyItTrickles) {
+  server->stop();
+  StatusLimits limits;
+  limits.request_timeout = 600ms;
+  start({"127.0.0.1:0", "status-token", false}, limits);
+  const auto began = std::chrono::steady_clock::now();
+  const int fd = connect_tcp(port);
+  ASSERT_GE(fd, 0);
+  Trickler slow(fd, 50ms);
+  ASSERT_TRUE(eventually([&] { return slow.closed(); }, 5s)) << "a client that never stops sending is never cut off";
+  const auto lasted = slow.closed_at() - began;
+  EXPECT_GE(lasted, 600ms);
+  EXPECT_LT(lasted, 3s);
+  EXPECT_GE(slow.sent(), 5) << "it was sending all the time";
+}
+
+TEST_F(StatusServerTest, AKeptAliveConnectionServesTheNextRequestThenClosesWhenIdle) {
+  server->stop();
+  StatusLimits limits;
+  limits.keep_alive_timeout = 300ms;
+  start({"127.0.0.1:0", "status-token", false}, limits);
+  const int fd = connect_tcp(port);
+  ASSERT_GE(fd, 0);
+  EXPECT_EQ(round_trip(fd, kHealthz), 200);
+  EXPECT_EQ(round_trip(fd, kHealthz), 200);
+  const auto idle_from = std::chrono::steady_clock::now();
+  EXPECT_TRUE(eventually([&] { return peer_closed(fd, 50); }, 3s));
+  EXPECT_GE(std::chrono::steady_clock::now() - idle_from, 250ms);
+  ::close(fd);
+}
+
+TEST_F(StatusServerTest, ExpectContinueGetsAnInterimAnswer) {
+  const int fd = connect_tcp(port);
+  ASSERT_GE(fd, 0);
+  const std::string body = R"({"reason":"crisis"})";
+  send_all(fd, "POST /api/v1/pause HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + std::string(kToken) +
+                   "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(status_of(read_answer(fd)), 100);
+  EXPECT_EQ(round_trip(fd, body), 200);
+  EXPECT_EQ(backend.last_reason, "crisis");
+  ::close(fd);
+}
+
+TEST_F(StatusServerTest, MalformedRequestsAndHugeRequestLinesGetJsonErrors) {
+  int fd = connect_tcp(port);
+  send_all(fd, "GET /healthz HTTP/1.1\r\nNo colon here\r\n\r\n");
+  std::string a = read_answer(fd);
+  EXPECT_EQ(status_of(a), 400) << a;
+  EXPECT_NE(a.find(R"({"error":"bad request"})"), std::string::npos) << a;
+  EXPECT_NE(a.find("Cache-Control: no-store"), std::string::npos) << a;
+  EXPECT_TRUE(peer_closed(fd, 2000));
+  ::close(fd);
+  // Beyond what the parser holds at all: told apart from large headers.
+  fd = connect_tcp(port);
+  send_all(fd, "GET /api/v1/status?" + std::string(30000, 'q') + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  a = read_answer(fd);
+  EXPECT_EQ(status_of(a), 414) << a.substr(0, 200);
+  EXPECT_NE(a.find(R"({"error":"the request target is too long"})"), std::string::npos);
+  ::close(fd);
+}
+
+TEST_F(StatusServerTest, PerClientCapClosesThatClientsOldestWaitingConnection) {
+  server->stop();
+  StatusLimits limits;
+  limits.max_connections_per_client = 3;
+  limits.max_connections = 10;
+  start({"127.0.0.1:0", "status-token", false}, limits);
+  std::vector<int> mine;
+  for (int i = 0; i < 3; ++i) {
+    mine.push_back(connect_tcp(port));
+    ASSERT_GE(mine.back(), 0);
+    send_all(mine.back(), "GET /api/v1/sta");
+  }
+  // Another client (peer address) does not count against this one.
+  const int other = connect_tcp(port, "127.0.0.2");
+  ASSERT_GE(other, 0);
+  EXPECT_EQ(round_trip(other, kHealthzClose), 200);
+  for (const int fd : mine) EXPECT_FALSE(peer_closed(fd, 0));
+  // A fourth of its own: its oldest incomplete connection makes room.
+  const int newest = connect_tcp(port);
+  ASSERT_GE(newest, 0);
+  EXPECT_EQ(round_trip(newest, kHealthz), 200);
+  EXPECT_TRUE(peer_closed(mine[0], 2000));
+  EXPECT_FALSE(peer_closed(mine[1], 0));
+  EXPECT_FALSE(peer_closed(mine[2], 0));
+  for (const int fd : mine) ::close(fd);
+  ::close(other);
+  ::close(newest);
+  server->stop();
+  ASSERT_FALSE(logger.lines.empty());
+  EXPECT_NE(logger.lines.back().text.find("connection limit reached (3 per client, 10 in all; latest from 127.0.0.1)"),
+            std::string::npos)
+      << logger.lines.back().text;
+}
+
+TEST_F(StatusServerTest, TotalCapClosesTheOldestWaitingConnectionOfAnyone) {
+  server->stop();
+  StatusLimits limits;
+  limits.max_connections_per_client = 3;
+  limits.max_connections = 3;
+  start({"127.0.0.1:0", "status-token", false}, limits);
+  const int a1 = connect_tcp(port, "127.0.0.2");
+  const int b1 = connect_tcp(port, "127.0.0.3");
+  const int a2 = connect_tcp(port, "127.0.0.2");
+  for (const int fd : {a1, b1, a2}) {
+    ASSERT_GE(fd, 0);
+    send_all(fd, "GET /");
+  }
+  const int c = connect_tcp(port);
+  ASSERT_GE(c, 0);
+  EXPECT_EQ(round_trip(c, kHealthz), 200);
+  EXPECT_TRUE(peer_closed(a1, 2000));
+  EXPECT_FALSE(peer_closed(b1, 0));
+  EXPECT_FALSE(peer_closed(a2, 0));
+  for (const int fd : {a1, b1, a2, c}) ::close(fd);
+}
+
+TEST_F(StatusServerTest, RequestsBeingHandledAreNeverEvictedAndAFullHouseIs503) {
+  server->stop();
+  StatusLimits limits;
+  limits.max_connections_per_client = 2;
+  limits.read_handlers = 2;
+  start({"127.0.0.1:0", "status-token", false}, limits);
+  backend.hold_status();
+  const int first = connect_tcp(port);
+  ASSERT_GE(first, 0);
+  send_all(first, kStatusRequest);
+  ASSERT_TRUE(eventually([&] { return backend.held == 1; }, 5s));
+  const int waiting = connect_tcp(port);
+  ASSERT_GE(waiting, 0);
+  send_all(waiting, "GET /api/v1/sta");
+  // The oldest connection is being answered; the incomplete one makes room.
+  const int second = connect_tcp(port);
+  ASSERT_GE(second, 0);
+  send_all(second, kStatusRequest);
+  EXPECT_TRUE(peer_closed(waiting, 5000));
+  ASSERT_TRUE(eventually([&] { return backend.held == 2; }, 5s));
+  // Nothing left to evict: the newcomer is refused.
+  const int refused = connect_tcp(port);
+  ASSERT_GE(refused, 0);
+  const std::string a = read_answer(refused);
+  EXPECT_EQ(status_of(a), 503) << a;
+  EXPECT_NE(a.find(R"({"error":"service unavailable"})"), std::string::npos) << a;
+  EXPECT_NE(a.find("Retry-After: 1"), std::string::npos) << a;
+  EXPECT_FALSE(peer_closed(first, 0));
+  backend.release_status();
+  EXPECT_EQ(status_of(read_answer(first)), 200);
+  EXPECT_EQ(status_of(read_answer(second)), 200);
+  for (const int fd : {first, waiting, second, refused}) ::close(fd);
+}
+
+TEST_F(StatusServerTest, AFloodOfReadsNeverDelaysAPause) {
+  backend.hold_status();
+  std::vector<int> reads;
+  for (int i = 0; i < 8; ++i) {
+    reads.push_back(connect_tcp(port));
+    ASSERT_GE(reads.back(), 0);
+    send_all(reads.back(), kStatusRequest);
+  }
+  // Both read threads wait for the (held) loop; six more reads queue behind them.
+  ASSERT_TRUE(eventually([&] { return backend.held == 2; }, 5s));
+  auto r = post("/api/v1/pause", R"({"reason":"crisis"})");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(backend.last_reason, "crisis");
+  expect_json(get("/healthz"), 200, R"({"status":"ok"})");
+  EXPECT_EQ(backend.held, 2) << "the reads were still waiting meanwhile";
+  backend.release_status();
+  for (const int fd : reads) EXPECT_EQ(status_of(read_answer(fd)), 200);
+  for (const int fd : reads) ::close(fd);
+}
+
+TEST_F(StatusServerTest, AcceptGoesOnAfterRunningOutOfFileDescriptors) {
+  server->stop();
+  LockedLogger log;
+  StatusLimits limits;
+  limits.accept_backoff = 20ms;
+  StatusServer s({"127.0.0.1:0", "status-token", false}, Secret(kToken), berlin(), backend, log, {}, limits);
+  s.start();
+  const int early = ::socket(AF_INET, SOCK_STREAM, 0);  // made while descriptors are free
+  ASSERT_GE(early, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(s.bound_port()));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  // No descriptor can be made from here on: the server's accept() fails with EMFILE.
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  const int lowest_free = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit none = saved;
+  none.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &none), 0);
+  const bool connected = ::connect(early, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  const bool failing = eventually([&] { return log.has("cannot accept connections"); }, 5s);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  ASSERT_TRUE(connected);
+  ASSERT_TRUE(failing);
+  // Descriptors are back: the waiting connection and new ones are served.
+  EXPECT_EQ(round_trip(early, kHealthzClose), 200);
+  httplib::Client c("127.0.0.1", s.bound_port());
+  auto r = c.Get("/healthz");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  s.stop();
+  ::close(early);
+  const auto lines = log.lines();
+  EXPECT_EQ(std::count_if(lines.begin(), lines.end(),
+                          [](const auto& l) { return l.text.find("cannot accept") != std::string::npos; }),
+            1)
+      << "one line for the whole episode";
+  EXPECT_TRUE(log.has("accepting connections again"));
+}
+
+TEST_F(StatusServerTest, QueuedReadsFromOneClientCannotCrowdOutItsPause) {
+  server->stop();
+  StatusLimits limits;
+  limits.max_connections_per_client = 6;
+  limits.read_handlers = 2;
+  start({"127.0.0.1:0", "status-token", false}, limits);
+  backend.hold_status();
+  // Every slot of the (loopback) client holds a whole request: two run
+  // (held by the loop), four wait in the read lane's queue.
+  std::vector<int> reads;
+  for (int i = 0; i < 6; ++i) {
+    reads.push_back(connect_tcp(port));
+    ASSERT_GE(reads.back(), 0);
+    send_all(reads.back(), kStatusRequest);
+  }
+  ASSERT_TRUE(eventually([&] { return backend.held == 2; }, 5s));
+  // A queued read (the oldest) makes room; the running ones are kept.
+  auto r = post("/api/v1/pause", R"({"reason":"crisis"})");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(backend.last_reason, "crisis");
+  EXPECT_TRUE(peer_closed(reads[2], 2000)) << "the oldest queued read was closed";
+  EXPECT_EQ(backend.held, 2);
+  backend.release_status();
+  EXPECT_EQ(status_of(read_answer(reads[0])), 200);
+  EXPECT_EQ(status_of(read_answer(reads[1])), 200);
+  for (const int fd : reads) ::close(fd);
+}
+
+namespace {
+
+// A client that asks for /metrics (8 MiB with huge_metrics) with a tiny
+// receive buffer and does not read: the server's write stalls. Returns once
+// the answer has begun to arrive.
+int stalled_reader(int port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int small = 4096;
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  send_all(fd, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  pollfd p{fd, POLLIN, 0};
+  ::poll(&p, 1, 5000);
+  return fd;
+}
+
+// Reads until the end of the stream (or a reset, or 5 s of silence).
+std::size_t drain(int fd) {
+  std::size_t got = 0;
+  char buf[65536];
+  pollfd p{fd, POLLIN, 0};
+  while (::poll(&p, 1, 5000) > 0) {
+    const auto n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
+}  // namespace
+
+TEST_F(StatusServerTest, AnAnswerNobodyReadsIsCutOffAtTheWriteDeadline) {
+  server->stop();
+  StatusLimits limits;
+  limits.write_timeout = 300ms;
+  start({"127.0.0.1:0", "status-token", false}, limits);
+  backend.huge_metrics = true;
+  const int fd = stalled_reader(port);
+  ASSERT_GE(fd, 0);
+  std::this_thread::sleep_for(900ms);  // the deliberately slow reader, past the write deadline
+  // The server closed it: the stream ends (or resets) short of the answer.
+  EXPECT_LT(drain(fd), std::size_t{8} << 20);
+  ::close(fd);
+}
+
+TEST_F(StatusServerTest, AnAnswerNobodyReadsMakesRoomAtTheCap) {
+  server->stop();
+  StatusLimits limits;
+  limits.max_connections_per_client = 1;
+  limits.write_timeout = 10s;
+  start({"127.0.0.1:0", "status-token", false}, limits);
+  backend.huge_metrics = true;
+  const int fd = stalled_reader(port);
+  ASSERT_GE(fd, 0);
+  // The only connection of 127.0.0.1 is writing an answer nobody takes.
+  expect_json(get("/healthz"), 200, R"({"status":"ok"})");
+  EXPECT_LT(drain(fd), std::size_t{8} << 20);
+  ::close(fd);
 }
 
 // --- where it listens -------------------------------------------------------
