@@ -29,11 +29,13 @@
 //    https://mariadb.com/kb/en/mariadb-install-db/ ,
 //    https://mariadb.com/kb/en/server-system-variables/#init_file
 //  - Apache: `apache2 -f CONF -DFOREGROUND` with a config of our own
-//    (prefork and mod_php, the rewrite rules WordPress documents for
-//    pretty permalinks), as `www-data` throughout: the server is started
-//    unprivileged, so it never needs `User`/`Group` to drop root.
+//    (prefork and mod_php, and the rewrite rules WordPress itself writes to
+//    .htaccess for pretty permalinks), as `www-data` throughout: the server
+//    is started unprivileged, so it never needs `User`/`Group` to drop root.
+//    mod_php hands Basic credentials to PHP itself, so the Authorization
+//    passing those rules add for CGI setups is not needed.
 //    https://httpd.apache.org/docs/2.4/invoking.html ,
-//    https://developer.wordpress.org/advanced-administration/server/web-server/httpd/
+//    https://developer.wordpress.org/reference/classes/wp_rewrite/mod_rewrite_rules/
 //  - WordPress: a copy of Debian's /usr/share/wordpress with our own
 //    wp-config.php (Debian's reads /etc/wordpress), installed by a PHP CLI
 //    script with wp_install(); Application Passwords work over plain http
@@ -173,8 +175,7 @@ std::string php_string(const std::string& text) {
 // The must-use plugin behind the fault switches. Each switch is a file in
 // the faults directory holding "COUNT MILLISECONDS": the next COUNT REST
 // creates of a post are held that long. Must-use plugins load on every
-// request without activation:
-// https://developer.wordpress.org/advanced-administration/plugins/mu-plugins/
+// request without activation: https://codex.wordpress.org/Must_Use_Plugins
 constexpr const char* kFaultPlugin = R"php(<?php
 /*
  * Plugin Name: herald test fault switches
