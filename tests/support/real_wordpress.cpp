@@ -217,17 +217,26 @@ function herald_test_fault_event( $line ) {
 	file_put_contents( HERALD_TEST_FAULTS . '/events.log', $line . "\n", FILE_APPEND | LOCK_EX );
 }
 
+// The lost-answer delay of the create this request is making.
+$herald_test_lost_answer = 0;
+
 add_filter(
 	'rest_pre_insert_post',
 	function ( $prepared_post, $request ) {
+		global $herald_test_lost_answer;
 		// An update carries the post's ID; only creates are held.
-		if ( empty( $prepared_post->ID ) ) {
-			$delay = herald_test_take_fault( 'slow-create' );
-			if ( $delay > 0 ) {
-				herald_test_fault_event( 'slow-create hold' );
-				usleep( $delay * 1000 );
-				herald_test_fault_event( 'slow-create release' );
-			}
+		if ( ! empty( $prepared_post->ID ) ) {
+			return $prepared_post;
+		}
+		// Both switches are taken here, as the create begins: a switch set
+		// later must not reach a create already under way (one whose client
+		// gave up, say, and which the server still runs to its end).
+		$delay                   = herald_test_take_fault( 'slow-create' );
+		$herald_test_lost_answer = herald_test_take_fault( 'lost-answer' );
+		if ( $delay > 0 ) {
+			herald_test_fault_event( 'slow-create hold' );
+			usleep( $delay * 1000 );
+			herald_test_fault_event( 'slow-create release' );
 		}
 		return $prepared_post;
 	},
@@ -238,13 +247,11 @@ add_filter(
 add_action(
 	'rest_after_insert_post',
 	function ( $post, $request, $creating ) {
-		if ( $creating ) {
-			$delay = herald_test_take_fault( 'lost-answer' );
-			if ( $delay > 0 ) {
-				herald_test_fault_event( 'lost-answer hold post=' . $post->ID );
-				usleep( $delay * 1000 );
-				herald_test_fault_event( 'lost-answer release post=' . $post->ID );
-			}
+		global $herald_test_lost_answer;
+		if ( $creating && $herald_test_lost_answer > 0 ) {
+			herald_test_fault_event( 'lost-answer hold post=' . $post->ID );
+			usleep( $herald_test_lost_answer * 1000 );
+			herald_test_fault_event( 'lost-answer release post=' . $post->ID );
 		}
 	},
 	10,

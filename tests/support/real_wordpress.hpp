@@ -81,11 +81,15 @@ class RealWordpress {
 
   /// The next `count` REST post creates wait `delay` before the post is
   /// inserted, then complete normally: a platform slower than its client.
+  /// A switch counts the creates that begin after it is set (that pass
+  /// WordPress's rest_pre_insert_post filter); a create already under way,
+  /// even one whose client gave up, is not affected.
   void slow_creates(int count, std::chrono::milliseconds delay);
   /// The next `count` REST post creates insert the post, then wait `delay`
   /// before answering: the client times out although the post exists.
+  /// Counted as slow_creates() counts.
   void lose_answers(int count, std::chrono::milliseconds delay);
-  /// How many of the creates switched above have not started yet.
+  /// How many of the creates switched above have not begun yet.
   int slow_creates_left() const;
   int lost_answers_left() const;
   /// What the switches did, one line per event, in order:
