@@ -17,7 +17,10 @@ struct ProcessResult {
 
 /// Runs `argv[0]` with `argv`, no stdin, and waits for it; stdout and stderr
 /// are captured separately. Extra `env` entries ("NAME=value") are added.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
+/// When the test runs as root and `as_user` names an account, the program
+/// runs as that account (its uid, gid and groups); otherwise as the test.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                          const std::string& as_user = {});
 
 }  // namespace herald::testing
 
@@ -41,6 +44,38 @@ class BackgroundProcess {
 
  private:
   int pid_ = -1;
+  int status_ = -1;
+};
+
+/// A server a test starts (a database, a web server), with everything it
+/// forks: it runs in a process group of its own, as `as_user` when the test
+/// runs as root (see run_process), with stdout and stderr appended to
+/// `log_file`. A small keeper process (a fork of the test that never execs)
+/// waits beside it: when this object is destroyed, or the test process dies
+/// in any other way (a crash, ctest's timeout), the keeper SIGKILLs the whole
+/// group and reaps it, orphans included (it is their subreaper), so nothing
+/// the server started is left running or listening.
+class ServerProcess {
+ public:
+  ServerProcess(const std::vector<std::string>& argv, const std::string& log_file,
+                const std::vector<std::string>& env = {}, const std::string& as_user = {});
+  ~ServerProcess();  ///< stop()
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  /// The server's process group id (its main process's pid).
+  int group() const { return group_; }
+  /// True until the server's main process has exited (the keeper then
+  /// cleans up the rest of the group and exits too).
+  bool running();
+  /// Kills the whole group and waits until every process in it is gone;
+  /// the server's exit code, 128 + signal, or -1 if unknown. Idempotent.
+  int stop();
+
+ private:
+  int keeper_ = -1;  ///< the keeper's pid, a child of the test
+  int group_ = -1;
+  int guard_ = -1;   ///< write end of the pipe the keeper watches; closing it means "stop"
   int status_ = -1;
 };
 
