@@ -9,10 +9,13 @@ herald=$(realpath "${1:-build/daemon/herald}")
 posts=${2:-60}
 dir=$(mktemp -d /tmp/herald-lateness.XXXXXX)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-mkdir -p "$dir/site"
+mkdir -p "$dir/site" "$dir/credentials"
+# herald does not run without a status token (nobody could pause it).
+( umask 077; echo "lateness-bench-token" > "$dir/credentials/status-token" )
 cat > "$dir/herald.yaml" <<YAML
 calendar: calendar.yaml
 state_dir: state
+credentials_dir: credentials
 timezone: UTC
 status: {listen: "127.0.0.1:0"}
 channels:

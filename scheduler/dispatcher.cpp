@@ -207,14 +207,14 @@ std::optional<PublishRequest> Dispatcher::lookup_request(const StoredDelivery& d
   return req;
 }
 
-void Dispatcher::settle(const StoredDelivery& d, const std::string& lost, Instant since) {
+void Dispatcher::settle(const StoredDelivery& d, const std::string& lost, Instant since, Instant absent_counts_from) {
   ChannelState& st = channels_[d.channel];
   for (const auto& s : st.settling)
     if (s.key == d.key) return;
   Settling s;
   s.key = d.key;
   s.since = since;
-  s.absent_counts_from = since + settle_margin(d.channel);
+  s.absent_counts_from = absent_counts_from;
   s.next_lookup = since;
   s.lost = lost;
   st.settling.push_back(std::move(s));
@@ -235,11 +235,13 @@ void Dispatcher::reconcile(std::function<void()> done) {
         change(d, Event::safe_to_repeat, lost + "; sent again: the platform makes a repeat the same post");
         continue;
       }
-      // The request may still be running at the platform: it stopped waiting
-      // at the crash, at the latest now.
-      const Instant until = now + settle_margin(d.channel);
-      store_.note_lost_answer(d.key, lost + "; looking it up, absence counts from " + format_utc(until), now);
-      settle(d, lost, now);
+      // The request may still be running at the platform: herald stopped
+      // waiting at the crash, at the latest now. A restart while it was
+      // already being settled keeps the moment found then.
+      const std::chrono::seconds margin = settle_margin(d.channel);
+      const Instant until = d.settle_from.value_or(now + margin);
+      store_.note_lost_answer(d.key, lost + "; looking it up, absence counts from " + format_utc(until), now, until);
+      settle(d, lost, std::min(now, until - margin), until);
       log_.warning(d.key + ": " + lost + "; looking it up before anything is sent (absence counts from " +
                    format_utc(until) + ")");
     }
@@ -560,9 +562,9 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
       store_.note_lost_answer(key,
                               "no answer: " + unsure->message + "; looking it up, absence counts from " +
                                   format_utc(until),
-                              now);
+                              now, until);
       log_.warning(key + ": no answer (" + unsure->message + "); looking it up before anything is sent again");
-      settle(*d, "no answer: " + unsure->message, now);
+      settle(*d, "no answer: " + unsure->message, now, until);
       return;
     }
     if (auto* dup = std::get_if<Duplicate>(&result)) {

@@ -177,7 +177,7 @@ class Dispatcher {
   bool start_send(const StoredDelivery& d, const Post& post, const ChannelSettings& cs);
   void start_verify(const StoredDelivery& d, const Post& post, const ChannelSettings& cs);
   void start_settle_lookup(const std::string& channel, ChannelState& st);
-  void settle(const StoredDelivery& d, const std::string& lost, Instant since);
+  void settle(const StoredDelivery& d, const std::string& lost, Instant since, Instant absent_counts_from);
   void on_publish_result(const std::string& key, const std::string& channel, PublishResult result);
   void finish(const std::string& key, const std::string& channel, PublishResult result);
   void on_settle_result(const std::string& channel, const std::string& key, LookupResult result);

@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS tokens (
 ALTER TABLE deliveries ADD COLUMN sent_at INTEGER;
 ALTER TABLE deliveries ADD COLUMN lost_answers INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN verify INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deliveries ADD COLUMN settle_from INTEGER;
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY NOT NULL,
   value TEXT NOT NULL
@@ -96,7 +97,7 @@ static_assert(std::size(kMigrations) == Store::kSchemaVersion);
 
 constexpr const char* kDeliveryColumns =
     "key, post, channel, planned, state, attempts, next_attempt, remote_id, url, last_error, content_hash, "
-    "sent_text, queued, updated, sent_at, lost_answers, verify";
+    "sent_text, queued, updated, sent_at, lost_answers, verify, settle_from";
 
 std::int64_t to_db(Instant t) { return t.time_since_epoch().count(); }
 Instant from_db(std::int64_t v) { return Instant{std::chrono::seconds{v}}; }
@@ -140,6 +141,7 @@ StoredDelivery read_delivery(SQLite::Statement& q) {
   if (!q.getColumn(14).isNull()) d.sent_at = from_db(q.getColumn(14).getInt64());
   d.lost_answers = q.getColumn(15).getInt();
   d.verify = q.getColumn(16).getInt() != 0;
+  if (!q.getColumn(17).isNull()) d.settle_from = from_db(q.getColumn(17).getInt64());
   return d;
 }
 
@@ -817,7 +819,7 @@ SendGate Store::begin_send(const std::string& key, const std::string& sent_text,
   paused.reset();
   SQLite::Statement& q = statements_->get(
       "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, sent_at = ?, verify = 0, "
-      "next_attempt = NULL, updated = ? WHERE key = ?");
+      "settle_from = NULL, next_attempt = NULL, updated = ? WHERE key = ?");
   q.bind(1, sent_text);
   q.bind(2, to_db(now));
   q.bind(3, to_db(now));
@@ -831,15 +833,23 @@ SendGate Store::begin_send(const std::string& key, const std::string& sent_text,
   return SendGate::sending;
 }
 
-void Store::note_lost_answer(const std::string& key, const std::string& detail, Instant now) {
+void Store::note_lost_answer(const std::string& key, const std::string& detail, Instant now,
+                             std::optional<Instant> absent_counts_from) {
   WriteTransaction tx(*db_);
   const auto old = select_delivery(*statements_, key);
   if (!old) return;
-  SQLite::Statement& q =
-      statements_->get("UPDATE deliveries SET lost_answers = lost_answers + 1, last_error = ?, updated = ? WHERE key = ?");
+  // The first moment absence counts is kept for the attempt: a restart
+  // while it is being settled does not push it further out.
+  SQLite::Statement& q = statements_->get(
+      "UPDATE deliveries SET lost_answers = lost_answers + 1, last_error = ?, updated = ?, "
+      "settle_from = coalesce(settle_from, ?) WHERE key = ?");
   q.bind(1, detail);
   q.bind(2, to_db(now));
-  q.bind(3, key);
+  if (absent_counts_from)
+    q.bind(3, to_db(*absent_counts_from));
+  else
+    q.bind(3);
+  q.bind(4, key);
   q.exec();
   append_event(*statements_, now, key, "answer_lost", state_text(old->state), state_text(old->state), detail);
   tx.commit();
@@ -867,7 +877,7 @@ void Store::mark_sending(const std::string& key, const std::string& sent_text, I
     throw std::logic_error("mark_sending: " + key + " is " + state_text(old->state) + ", not planned");
   SQLite::Statement& q = statements_->get(
       "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, sent_at = ?, verify = 0, "
-      "next_attempt = NULL, updated = ? WHERE key = ?");
+      "settle_from = NULL, next_attempt = NULL, updated = ? WHERE key = ?");
   q.bind(1, sent_text);
   q.bind(2, to_db(now));
   q.bind(3, to_db(now));

@@ -42,6 +42,7 @@ struct StoredDelivery {
   std::optional<Instant> sent_at;    ///< when the current (or last) attempt's `sending` was committed
   int lost_answers = 0;              ///< attempts whose answer was lost, since the last edit or manual retry
   bool verify = false;               ///< look it up on the platform before its first create (the store was new)
+  std::optional<Instant> settle_from;  ///< a lost answer of this attempt: from when absence on the platform counts
   /// Not stored: why it has not gone out yet, for people (the status API fills it).
   std::string why;
 };
@@ -199,8 +200,10 @@ class Store {
   void mark_published(const std::string& key, const std::string& remote_id, const std::string& url, Instant now,
                       const std::string& event = "published", const std::string& detail = {});
   /// An attempt's answer was lost (lost_answers + 1), with how herald will
-  /// settle it; the state does not change.
-  void note_lost_answer(const std::string& key, const std::string& detail, Instant now);
+  /// settle it; the state does not change. `absent_counts_from` is kept
+  /// unless this attempt already has one (StoredDelivery::settle_from).
+  void note_lost_answer(const std::string& key, const std::string& detail, Instant now,
+                        std::optional<Instant> absent_counts_from = std::nullopt);
   /// The platform was asked before a new store's first create and does not
   /// have it: it may be sent.
   void clear_verify(const std::string& key, const std::string& detail, Instant now);

@@ -164,7 +164,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"unknown_top_key", kHead + "chanels: {}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
                 {kF + "3:1: error: unknown key 'chanels' in settings (expected one of: calendar, state_dir, "
-                      "credentials_dir, timezone, status, publishing, links, lint, channels)"}},
+                      "credentials_dir, timezone, status, publishing, reload, state_check, links, lint, channels)"}},
         BadCase{"unknown_channel_key",
                 kHead + "channels:\n  x: {kind: x, account: a, credentials: x, slot: []}\n",
                 {kF + "4:44: error: unknown key 'slot' in channel 'x' (expected one of: kind, account, page_id, "

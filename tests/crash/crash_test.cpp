@@ -59,20 +59,27 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
   const int posts = std::max(20, kills * 3);
   if (on_x) {
     sandbox_ = std::make_unique<testing::SandboxProcess>(dir / "sandbox", testing::sandbox_x_section(posts * 2));
-    std::filesystem::create_directories(dir / "credentials");
+    testing::write_status_token((dir / "credentials").string());
     std::ofstream(dir / "credentials" / "x") << testing::sandbox_x_credentials();
     std::filesystem::permissions(dir / "credentials" / "x", std::filesystem::perms::owner_read);
     std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
-                                          "timezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\nchannels:\n  site: {kind: x, account: sandbox_herald, "
+                                          "timezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\n"
+                                          // The sandbox finishes every create at once: a short settle margin
+                                          // keeps the kills coming (a lost answer is still settled by lookups).
+                                          "publishing: {settle_margin: 3s}\n"
+                                          "channels:\n  site: {kind: x, account: sandbox_herald, "
                                           "credentials: x, api_base: \""
                                        << sandbox_->base_url() << "\"}\n";
   } else {
     // Each create is recorded by the after-command, so a second create of the
     // same delivery would show as a second line.
+    testing::write_status_token((dir / "credentials").string());
     std::ofstream(dir / "herald.yaml") << R"(calendar: calendar.yaml
 state_dir: state
+credentials_dir: credentials
 timezone: UTC
 status: {listen: "127.0.0.1:0"}
+publishing: {settle_margin: 3s}
 channels:
   site: {kind: static, dir: site, url: "https://example.nl/{post}/", after: "echo \"$HERALD_KEY\" >> ../creates.log"}
 )";

@@ -69,7 +69,8 @@ const std::string kQueue = R"({"deliveries":[
   "local":"2027-03-01T18:00:00+01:00","attempts":1,"next_attempt":null,"remote_id":"","url":"",
   "last_error":"outcome unknown after a timeout; look on the page","text":"We launch"},
  {"key":"spring@x","post":"spring","channel":"x","state":"planned","planned":"2027-03-02T09:30:00Z",
-  "local":"2027-03-02T10:30:00+01:00","attempts":0,"next_attempt":null,"remote_id":"","url":"","last_error":"","text":""},
+  "local":"2027-03-02T10:30:00+01:00","attempts":0,"next_attempt":null,"remote_id":"","url":"","last_error":"","text":"",
+  "why":"behind launch@x, being sent"},
  {"key":"weekly@x#2027-03-07T09:30","post":"weekly","channel":"x","state":"retry_wait","planned":"2027-03-07T08:30:00Z",
   "local":"2027-03-07T09:30:00+01:00","attempts":2,"next_attempt":"2027-03-07T08:40:00Z","remote_id":"","url":"",
   "last_error":"HTTP 503 from api.x.com: Service Unavailable, the platform asked us to wait a while","text":""},
@@ -158,10 +159,11 @@ TEST_F(CliControl, QueueTable) {
   auto r = run({"queue"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out,
-            "LOCAL (Europe/Amsterdam)  STATE         CHANNEL  KEY                        ATTEMPTS  LAST ERROR / URL\n"
+            "LOCAL (Europe/Amsterdam)  STATE         CHANNEL  KEY                        ATTEMPTS  WHY / URL\n"
             "2027-03-01 18:00 +01:00   needs_review  fb       launch@fb                         1  outcome unknown "
             "after a timeout; look on the page\n"
-            "2027-03-02 10:30 +01:00   planned       x        spring@x                          0\n"
+            "2027-03-02 10:30 +01:00   planned       x        spring@x                          0  behind launch@x, "
+            "being sent\n"
             "2027-03-07 09:30 +01:00   retry_wait    x        weekly@x#2027-03-07T09:30         2  HTTP 503 from "
             "api.x.com: Service Unavailable, the platform a…\n"
             "2027-03-28 10:00 +02:00   published     blog     news@blog                         1  "

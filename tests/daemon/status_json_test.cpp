@@ -24,13 +24,15 @@ StoredDelivery sample_delivery() {
   d.last_error = "503 from api.x.com";
   d.sent_text = "We launch today \"v2\"";
   d.content_hash = "not shown";
+  d.why = "retry at 2027-03-02T09:10:00Z after: 503 from api.x.com";
   return d;
 }
 
 constexpr const char* kDelivery =
     R"({"key":"launch@x","post":"launch","channel":"x","state":"retry_wait","planned":"2027-03-02T09:05:00Z",)"
     R"("local":"2027-03-02T10:05:00+01:00","attempts":2,"next_attempt":"2027-03-02T09:10:00Z","remote_id":"",)"
-    R"("url":"","last_error":"503 from api.x.com","text":"We launch today \"v2\""})";
+    R"("url":"","last_error":"503 from api.x.com","text":"We launch today \"v2\"",)"
+    R"("why":"retry at 2027-03-02T09:10:00Z after: 503 from api.x.com"})";
 
 sj::Query query(std::initializer_list<std::pair<const std::string, std::string>> items) { return sj::Query(items); }
 
@@ -45,10 +47,12 @@ TEST(StatusJson, DeliveryLocalTimeFollowsSummerTime) {
   d.state = State::published;
   d.remote_id = "1234";
   d.url = "https://x.com/a/status/1234";
+  d.why.clear();
   EXPECT_EQ(sj::serialize(sj::delivery(d, berlin())),
             R"({"key":"launch@x","post":"launch","channel":"x","state":"published","planned":"2027-03-30T08:00:00Z",)"
             R"("local":"2027-03-30T10:00:00+02:00","attempts":2,"next_attempt":null,"remote_id":"1234",)"
-            R"("url":"https://x.com/a/status/1234","last_error":"503 from api.x.com","text":"We launch today \"v2\""})");
+            R"("url":"https://x.com/a/status/1234","last_error":"503 from api.x.com","text":"We launch today \"v2\"",)"
+            R"("why":""})");
 }
 
 TEST(StatusJson, PauseGolden) {
@@ -79,6 +83,8 @@ TEST(StatusJson, StatusGolden) {
   s.last_reload_error = "calendar.yaml:4:3: unknown key 'tittle'";
   s.global_pause = Pause{"", "maintenance", at(2, 8h), std::nullopt};
   s.counts = {{State::planned, 4}, {State::retry_wait, 1}};
+  s.held_reload = DaemonStatus::HeldReload{at(2, 8h + 40min), 12, 30, "a@x, b@x"};
+  s.store_problem = "the disk holding the state database is full";
   ChannelStatus x;
   x.name = "x";
   x.kind = ChannelKind::x;
@@ -96,7 +102,9 @@ TEST(StatusJson, StatusGolden) {
   EXPECT_EQ(sj::serialize(sj::status(s, berlin())),
             std::string(R"({"version":"0.1.0","started":"2027-03-01T12:00:00Z","now":"2027-03-02T09:00:00Z",)") +
                 R"("timezone":"Europe/Berlin","posts":3,"calendar":{"last_reload":"2027-03-02T08:30:00Z","ok":false,)"
-                R"("error":"calendar.yaml:4:3: unknown key 'tittle'"},)"
+                R"("error":"calendar.yaml:4:3: unknown key 'tittle'",)"
+                R"("held":{"at":"2027-03-02T08:40:00Z","cancelled":12,"pending":30,"sample":"a@x, b@x"}},)"
+                R"("store":{"ok":false,"problem":"the disk holding the state database is full"},)"
                 R"("paused":{"channel":"","reason":"maintenance","since":"2027-03-02T08:00:00Z","until":null},)"
                 R"("counts":{"planned":4,)" + zeros_but +
                 R"("retry_wait":1,"published":0,"failed":0,"needs_review":0,"cancelled":0},)"
@@ -116,7 +124,9 @@ TEST(StatusJson, StatusWithoutReloadOrPause) {
   s.now = at(1, 0s);
   s.timezone = "UTC";
   const std::string json = sj::serialize(sj::status(s, berlin()));
-  EXPECT_NE(json.find(R"("calendar":{"last_reload":null,"ok":true,"error":""},"paused":null,)"), std::string::npos)
+  EXPECT_NE(json.find(R"("calendar":{"last_reload":null,"ok":true,"error":"","held":null},)"
+                      R"("store":{"ok":true,"problem":""},"paused":null,)"),
+            std::string::npos)
       << json;
   EXPECT_NE(json.find(R"("channels":[])"), std::string::npos) << json;
 }

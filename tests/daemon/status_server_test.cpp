@@ -51,7 +51,7 @@ StoredDelivery sample_delivery(const std::string& key = "launch@x") {
 constexpr const char* kDelivery =
     R"({"key":"launch@x","post":"launch","channel":"x","state":"failed","planned":"2027-03-02T09:05:00Z",)"
     R"("local":"2027-03-02T10:05:00+01:00","attempts":1,"next_attempt":null,"remote_id":"","url":"",)"
-    R"("last_error":"403 duplicate content","text":"We launch today"})";
+    R"("last_error":"403 duplicate content","text":"We launch today","why":""})";
 
 // Answers from fixed data and records what it was asked.
 class FakeBackend : public StatusBackend {
@@ -469,7 +469,8 @@ TEST(StatusServerListen, ParsesTheThreeForms) {
 TEST_F(StatusServerTest, StatusGolden) {
   expect_json(get("/api/v1/status"), 200,
               R"({"version":"0.1.0","started":"2027-03-01T12:00:00Z","now":"2027-03-02T09:00:00Z",)"
-              R"("timezone":"Europe/Berlin","posts":1,"calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":true,"error":""},)"
+              R"("timezone":"Europe/Berlin","posts":1,"calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":true,"error":"",)"
+              R"("held":null},"store":{"ok":true,"problem":""},)"
               R"("paused":null,"counts":{"planned":0,"waiting":0,"held":0,"sending":0,"retry_wait":0,"published":0,)"
               R"("failed":1,"needs_review":0,"cancelled":0},"channels":[{"name":"x","kind":"x","can_publish":true,)"
               R"("problem":"","paused":null,"counts":{"planned":0,"waiting":0,"held":0,"sending":0,"retry_wait":0,)"

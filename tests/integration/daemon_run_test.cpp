@@ -31,8 +31,10 @@ class DaemonRun : public ::testing::Test {
            ("herald-run-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_ / "site");
+    testing::write_status_token((dir_ / "credentials").string());
     std::ofstream(dir_ / "herald.yaml") << R"(calendar: calendar.yaml
 state_dir: state
+credentials_dir: credentials
 timezone: Europe/Amsterdam
 status: {listen: "127.0.0.1:0"}
 channels:

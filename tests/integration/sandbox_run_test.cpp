@@ -86,7 +86,7 @@ class SandboxRun : public ::testing::TestWithParam<Platform> {
     sandbox_ = std::make_unique<SandboxProcess>(dir_ / "sandbox",
                                                 read_file(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml"));
     const Platform& p = GetParam();
-    std::filesystem::create_directories(dir_ / "credentials");
+    testing::write_status_token((dir_ / "credentials").string());
     std::ofstream(dir_ / "credentials" / p.name) << p.credentials;
     std::filesystem::permissions(dir_ / "credentials" / p.name, std::filesystem::perms::owner_read);
     std::ofstream(dir_ / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
@@ -188,6 +188,7 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
   std::ofstream(creds / "blog") << "user: sandbox_editor\napp_password: FAKE abcd efgh ijkl mnop qrst\n";
   for (const auto& entry : std::filesystem::directory_iterator(creds))
     std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_read);
+  testing::write_status_token(creds.string());
   std::filesystem::copy_file(HERALD_SOURCE_DIR "/examples/media/voorjaarsbeurt.png", dir / "photo.png");
   const std::string api = sandbox.base_url();
   std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"

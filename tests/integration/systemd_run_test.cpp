@@ -65,7 +65,9 @@ TEST(SystemdRun, ReadyStatusWatchdogReloadingAndStopping) {
   const auto dir = fs::temp_directory_path() / ("herald-notify-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir / "site");
-  std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ntimezone: Europe/Amsterdam\n"
+  testing::write_status_token((dir / "credentials").string());
+  std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
+                                        "timezone: Europe/Amsterdam\n"
                                         "status: {listen: \"127.0.0.1:0\"}\n"
                                         "channels:\n  site: {kind: static, dir: site, url: \"https://example.nl/{post}/\"}\n";
   std::ofstream(dir / "calendar.yaml") << "posts:\n  - {id: later, at: 2099-01-01 10:00, channels: [site], title: t, "

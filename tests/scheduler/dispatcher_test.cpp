@@ -640,6 +640,31 @@ TEST_F(DispatcherTest, AfterACrashAbsenceCountsOnlyAfterTheMarginAndUnknownNeeds
   EXPECT_EQ(connector_.creates.size(), 1u);
 }
 
+TEST_F(DispatcherTest, RestartsWhileSettlingDoNotPostponeTheDecision) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  start();
+  clock_.set(k0900);
+  store_->mark_sending("a@x", "a", clock_.now());
+  connector_.lookup_result = Absent{};
+  // Crash loop: a restart every 30 s; each looks, none may push the
+  // moment absence counts (first restart + 120 s) further out.
+  for (int i = 0; i < 4; ++i) {
+    clock_.set(k0900 + 5s + std::chrono::seconds(30 * i));
+    start();
+    dispatcher_->reconcile();
+    dispatcher_->pump("x");
+  }
+  EXPECT_EQ(store_->get("a@x")->settle_from, k0900 + 5s + 120s);
+  EXPECT_EQ(state("a@x"), State::sending);
+  run_until(k0900 + 5s + 120s);
+  EXPECT_EQ(state("a@x"), State::published) << "decided 120 s after the first restart, not after the last";
+  EXPECT_EQ(connector_.creates.size(), 1u);
+  bool said = false;
+  for (const auto& e : store_->history(30, "a@x"))
+    said = said || e.detail.find("lookup: absent 120 s after the answer was lost") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
 TEST_F(DispatcherTest, AfterACrashARepeatSafePlatformIsSentAgainAtOnce) {
   load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
   connector_.policy.repeat_is_safe = true;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -369,6 +370,13 @@ int ServerProcess::stop() {
     keeper_ = -1;
   }
   return status_;
+}
+
+void write_status_token(const std::string& credentials_dir, const std::string& token) {
+  std::filesystem::create_directories(credentials_dir);
+  const auto file = std::filesystem::path(credentials_dir) / "status-token";
+  std::ofstream(file) << token << "\n";
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 }  // namespace herald::testing

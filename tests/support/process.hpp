@@ -86,4 +86,9 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 /// The whole content of a file ("" if missing).
 std::string read_file(const std::string& path);
 
+/// The status token `herald run` needs before it starts (a daemon nobody
+/// can pause does not run): `credentials_dir/status-token`, mode 0600.
+inline constexpr const char* kTestStatusToken = "status-token-FAKE-for-tests-7c1e";
+void write_status_token(const std::string& credentials_dir, const std::string& token = kTestStatusToken);
+
 }  // namespace herald::testing
