@@ -54,7 +54,9 @@ std::optional<PublishResult> classify_graph(const HttpResponse& response, Instan
 /// Google APIs (YouTube Data API v3, its upload endpoint). Empty for a 2xx.
 std::optional<PublishResult> classify_google(const HttpResponse& response, Instant now);
 
-/// WordPress REST API (`/wp-json/wp/v2/posts`). Empty for a 2xx.
+/// WordPress REST API (`/wp-json/wp/v2/posts`): a user who may not create
+/// posts or terms, upload media, or list posts in any status or with
+/// context=edit is AuthFailed (the role must change). Empty for a 2xx.
 std::optional<PublishResult> classify_wordpress(const HttpResponse& response, Instant now);
 
 /// For the answer to a create request: a 5xx may come after the platform
