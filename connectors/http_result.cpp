@@ -227,9 +227,10 @@ std::optional<PublishResult> classify_x(const HttpResponse& r, Instant now) {
   const std::string& words = !detail.empty() ? detail : !first_message.empty() ? first_message : title;
   const std::string message = describe("X", words, r.status);
   // A duplicate is X's anti-spam rule, not a permission problem: never retry
-  // it and never pause the channel for it.
+  // it and never pause the channel for it. It is its own result because after
+  // a lost answer it is evidence that the first attempt made the post.
   if (r.status == 403 && (contains_ci(detail, "duplicate") || contains_ci(first_message, "duplicate"))) {
-    return Failed{message};
+    return Duplicate{message};
   }
   return by_status(r, now, message);
 }

@@ -36,7 +36,8 @@ std::optional<std::chrono::seconds> retry_after(const HttpResponse& response, In
 /// total_time); 100 means throttled. Absent when no such header parses.
 std::optional<int> graph_usage_percent(const HttpResponse& response);
 
-/// X API v2 (`POST /2/tweets`). Empty for a 2xx.
+/// X API v2 (`POST /2/tweets`): a 403 whose words say "duplicate" is
+/// Duplicate (X refuses a text the account posted already). Empty for a 2xx.
 std::optional<PublishResult> classify_x(const HttpResponse& response, Instant now);
 
 /// How long to wait on a Graph throttling error whose usage headers report a
