@@ -227,9 +227,10 @@ std::optional<PublishResult> classify_x(const HttpResponse& r, Instant now) {
   const std::string& words = !detail.empty() ? detail : !first_message.empty() ? first_message : title;
   const std::string message = describe("X", words, r.status);
   // A duplicate is X's anti-spam rule, not a permission problem: never retry
-  // it and never pause the channel for it.
+  // it and never pause the channel for it. It is its own result because after
+  // a lost answer it is evidence that the first attempt made the post.
   if (r.status == 403 && (contains_ci(detail, "duplicate") || contains_ci(first_message, "duplicate"))) {
-    return Failed{message};
+    return Duplicate{message};
   }
   return by_status(r, now, message);
 }
@@ -329,19 +330,36 @@ std::optional<PublishResult> classify_wordpress(const HttpResponse& r, Instant n
   if (auto v = parse_json(r.body); v && v->is_object()) {
     code = member_string(v->get_object(), "code");
     words = member_string(v->get_object(), "message");
+    // A status the user may not list (status=any without edit_posts) comes
+    // back as a parameter error; the reason is in data.details.status.
+    if (code == "rest_invalid_param") {
+      const json::object* data = member_object(v->get_object(), "data");
+      const json::object* details = data ? member_object(*data, "details") : nullptr;
+      const json::object* status = details ? member_object(*details, "status") : nullptr;
+      if (status && member_string(*status, "code") == "rest_forbidden_status") {
+        code = "rest_forbidden_status";
+        words = member_string(*status, "message");
+      }
+    }
   }
   const std::string message = describe("WordPress", words, r.status, clean(code));
   // rest_cannot_create: 401 when the request was not authenticated, 403 when
   // the user lacks the capability (to create posts or terms, or to upload
-  // media); incorrect_password and invalid_username come from Application
+  // media); rest_forbidden_context and rest_forbidden_status likewise for
+  // reading posts with context=edit or in any status (which needs
+  // edit_posts); incorrect_password and invalid_username come from Application
   // Password checks. Either way an operator must act. Any other 401
   // (rest_not_logged_in, application_passwords_disabled) is AuthFailed by
   // status; 429 from a host or security plugin and 5xx are RetryLater with
   // Retry-After; rest_invalid_param and other 4xx are Failed.
   if ((r.status == 401 || r.status == 403) &&
-      (code == "rest_cannot_create" || code == "incorrect_password" || code == "invalid_username")) {
+      (code == "rest_cannot_create" || code == "incorrect_password" || code == "invalid_username" ||
+       code == "rest_forbidden_context")) {
     return AuthFailed{message};
   }
+  // The user may not see drafts (listing status=any, context=edit): it needs
+  // a role that can edit posts.
+  if (code == "rest_forbidden_status") return AuthFailed{message};
   // No route: the REST API is off, blocked by a plugin, or the base URL is
   // wrong (a site without pretty permalinks may answer 404 with HTML).
   if (r.status == 404 && (code == "rest_no_route" || code.empty())) {

@@ -36,7 +36,8 @@ std::optional<std::chrono::seconds> retry_after(const HttpResponse& response, In
 /// total_time); 100 means throttled. Absent when no such header parses.
 std::optional<int> graph_usage_percent(const HttpResponse& response);
 
-/// X API v2 (`POST /2/tweets`). Empty for a 2xx.
+/// X API v2 (`POST /2/tweets`): a 403 whose words say "duplicate" is
+/// Duplicate (X refuses a text the account posted already). Empty for a 2xx.
 std::optional<PublishResult> classify_x(const HttpResponse& response, Instant now);
 
 /// How long to wait on a Graph throttling error whose usage headers report a
@@ -54,7 +55,9 @@ std::optional<PublishResult> classify_graph(const HttpResponse& response, Instan
 /// Google APIs (YouTube Data API v3, its upload endpoint). Empty for a 2xx.
 std::optional<PublishResult> classify_google(const HttpResponse& response, Instant now);
 
-/// WordPress REST API (`/wp-json/wp/v2/posts`). Empty for a 2xx.
+/// WordPress REST API (`/wp-json/wp/v2/posts`): a user who may not create
+/// posts or terms, upload media, or list posts in any status or with
+/// context=edit is AuthFailed (the role must change). Empty for a 2xx.
 std::optional<PublishResult> classify_wordpress(const HttpResponse& response, Instant now);
 
 /// For the answer to a create request: a 5xx may come after the platform

@@ -6,6 +6,7 @@
 #include "connectors/http_result.hpp"
 
 #include <boost/json.hpp>
+#include <openssl/evp.h>
 
 #include <algorithm>
 #include <fstream>
@@ -17,9 +18,21 @@
 // Graph API pages this follows (the sandbox, tests/sandbox/sandbox_facebook.cpp,
 // cites the same and emulates them):
 //  - https://developers.facebook.com/docs/pages-api/posts (feed posts,
-//    permalink_url, reading a Page's posts)
+//    permalink_url, reading a Page's posts, deleting a post with DELETE
+//    /{page-post-id}) and
+//    https://developers.facebook.com/docs/graph-api/reference/page/feed
+//    (publishing: message, link, `published` false for an unpublished post,
+//    `attached_media` [{"media_fbid"}] for photos uploaded unpublished; the
+//    answer {"id"}; unpublished posts are not in /feed, /posts or
+//    /published_posts)
 //  - https://developers.facebook.com/docs/graph-api/reference/page/photos
-//    (multipart `source`, answer {"id","post_id"})
+//    (multipart `source`, answer {"id","post_id"}; with published=false an
+//    unpublished photo, answer {"id"}, to attach to a post)
+//  - https://developers.facebook.com/docs/graph-api/reference/pagepost
+//    (reading `is_published`, `permalink_url`; updating with `is_published`
+//    publishes an unpublished post, answer {"success":true}); the same
+//    parameters in facebook-python-business-sdk, PagePost.api_update
+//    (attached_media, is_published, message) and its `is_published` field
 //  - https://developers.facebook.com/docs/graph-api/guides/error-handling and
 //    .../overview/rate-limiting (classify_graph reads these)
 
@@ -81,13 +94,76 @@ std::optional<std::string> read_file(const std::filesystem::path& path, std::siz
 
 }  // namespace
 
-/// A create's outcome: the post's id once Graph accepted it, else the result.
+/// A create's outcome: the new object's id once Graph accepted it, else the result.
 struct FacebookConnector::Create {
   std::string post_id;
   std::optional<PublishResult> error;
 };
 
+/// The one image of a photo post, read and checked before anything is sent.
+struct FacebookConnector::Image {
+  std::string bytes;
+  std::string filename;
+  std::string content_type;
+};
+
+/// The unpublished post an earlier attempt made for a delivery, and the
+/// fingerprint of what it was made with.
+struct FacebookConnector::Remembered {
+  std::string post_id;
+  std::string made_with;
+};
+
+/// What Graph says of one post: there or gone, published or not, or why it
+/// could not be read.
+struct FacebookConnector::PostState {
+  bool exists = false;
+  bool published = false;
+  std::string permalink;
+  std::optional<std::string> error;
+};
+
+namespace {
+
+// SHA-256 (hex) of what a post is made of: message, link, image bytes. Two
+// attempts with the same fingerprint make the same post, so the second may
+// publish the first one's.
+std::string fingerprint(const Composed& composed, const std::string& image_bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  const char separator = '\0';
+  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(context.get(), composed.text.data(), composed.text.size()) != 1 ||
+      EVP_DigestUpdate(context.get(), &separator, 1) != 1 ||
+      EVP_DigestUpdate(context.get(), composed.link.data(), composed.link.size()) != 1 ||
+      EVP_DigestUpdate(context.get(), &separator, 1) != 1 ||
+      EVP_DigestUpdate(context.get(), image_bytes.data(), image_bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(context.get(), digest, &length) != 1)
+    return {};
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += "0123456789abcdef"[digest[i] >> 4];
+    hex += "0123456789abcdef"[digest[i] & 0xF];
+  }
+  return hex;
+}
+
+// Graph's "does not exist, cannot be loaded due to missing permissions, or
+// does not support this operation": code 100, subcode 33.
+bool gone(const HttpResponse& response) {
+  auto body = parse_object(response.body);
+  const json::object* error = body ? member_object(*body, "error") : nullptr;
+  return error && member_int(*error, "code") == 100 && member_int(*error, "error_subcode") == 33;
+}
+
+}  // namespace
+
 FacebookCredentials facebook_credentials(const Credentials& file) { return {file.at("page_token")}; }
+
+std::string facebook_state_key(const std::string& page_id, const std::string& delivery_key) {
+  return "facebook:" + page_id + ":" + delivery_key;
+}
 
 std::string multipart_body(const std::vector<FormPart>& parts, const std::string& boundary) {
   std::string body;
@@ -108,12 +184,33 @@ std::string multipart_body(const std::vector<FormPart>& parts, const std::string
 }
 
 FacebookConnector::FacebookConnector(ChannelSettings channel, FacebookCredentials credentials, HttpClient& http,
+                                     ConnectorState& state, Clock clock)
+    : FacebookConnector(std::move(channel), std::move(credentials), http, &state, std::move(clock)) {}
+
+FacebookConnector::FacebookConnector(ChannelSettings channel, FacebookCredentials credentials, HttpClient& http,
                                      Clock clock)
-    : channel_(std::move(channel)), credentials_(std::move(credentials)), http_(http), clock_(std::move(clock)) {
+    : FacebookConnector(std::move(channel), std::move(credentials), http, static_cast<ConnectorState*>(nullptr),
+                        std::move(clock)) {}
+
+FacebookConnector::FacebookConnector(ChannelSettings channel, FacebookCredentials credentials, HttpClient& http,
+                                     ConnectorState* state, Clock clock)
+    : channel_(std::move(channel)),
+      credentials_(std::move(credentials)),
+      http_(http),
+      own_state_(state ? nullptr : std::make_unique<MemoryConnectorState>()),
+      state_(state ? state : own_state_.get()),
+      clock_(std::move(clock)) {
   base_ = channel_.api_base.empty() ? kDefaultBase : channel_.api_base;
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
   base_ += "/" + (channel_.api_version.empty() ? std::string(kDefaultVersion) : channel_.api_version);
 }
+
+FacebookConnector::~FacebookConnector() = default;
+FacebookConnector::FacebookConnector(FacebookConnector&&) noexcept = default;
+
+SettlePolicy FacebookConnector::settle_policy() const { return {own_state_ == nullptr, kSettleMargin}; }
+
+ConnectorState& FacebookConnector::state() { return *state_; }
 
 // Graph accepts the token as a Bearer credential; a URL would put it in
 // proxies' and servers' logs, so it never goes into one.
@@ -125,54 +222,116 @@ HttpRequest FacebookConnector::request(std::string method, const std::string& pa
   return out;
 }
 
-FacebookConnector::Create FacebookConnector::created(const HttpResponse& response, bool photo) {
-  // The request may have reached Graph before the connection failed: the
-  // post may exist, so this is never a plain retry.
-  if (!response.error.empty()) return {{}, Unsure{"Facebook: no answer to the create: " + response.error}};
-  if (auto problem = classify_graph(response, clock_())) return {{}, create_outcome(response, std::move(*problem))};
+// The answer to a create of something unpublished (a post, or a photo to
+// attach). Nothing public can come of it, so no failure here is Unsure: a
+// lost answer leaves at most an unpublished orphan, never seen on the Page.
+FacebookConnector::Create FacebookConnector::created(const HttpResponse& response, const std::string& what) {
+  if (!response.error.empty()) {
+    return {{}, RetryLater{std::nullopt, "Facebook: no answer to " + what + " (" + response.error +
+                                             "); if it was made it stays unpublished"}};
+  }
+  if (auto problem = classify_graph(response, clock_())) return {{}, with_context(std::move(*problem), "Facebook: " + what)};
   std::string id;
-  if (auto body = parse_object(response.body)) id = string_member(*body, photo ? "post_id" : "id");
+  if (auto body = parse_object(response.body)) id = string_member(*body, "id");
   if (id.empty()) {
-    return {{}, Unsure{"Facebook: answered " + std::to_string(response.status) + " to the create without a post id"}};
+    return {{}, RetryLater{std::nullopt, "Facebook: answered " + std::to_string(response.status) + " to " + what +
+                                             " without an id"}};
   }
   return {std::move(id), std::nullopt};
 }
 
 FacebookConnector::Create FacebookConnector::create_feed(const Composed& composed) {
-  json::object body{{"message", composed.text}};
+  json::object body{{"message", composed.text}, {"published", false}};
   if (!composed.link.empty()) body["link"] = composed.link;
   HttpRequest post = request("POST", "/" + percent_encode(channel_.page_id) + "/feed");
   post.body = json::serialize(body);
   post.content_type = "application/json";
-  return created(http_.send(post), false);
+  return created(http_.send(post), "creating the unpublished post");
 }
 
-FacebookConnector::Create FacebookConnector::create_photo(const Composed& composed) {
-  // Checked before anything is sent, so each failure here is certain.
-  const std::filesystem::path& file = composed.media.front();
-  const auto type = sniff_media(file);
-  const char* content_type = type ? image_content_type(*type) : nullptr;
-  if (!content_type) return {{}, Failed{"Facebook: " + file.string() + " is not a JPEG, PNG or GIF image"}};
-  auto bytes = read_file(file, kFacebookMaxImageBytes);
-  if (!bytes) {
-    return {{}, Failed{"Facebook: cannot read " + file.string() + " (missing, unreadable or over " +
-                       std::to_string(kFacebookMaxImageBytes / (1024 * 1024)) + " MB)"}};
-  }
-  // The link preview has no place on a photo post; the message keeps any
-  // link that is in the text.
+// The photo goes up unpublished, then an unpublished post carries it
+// (attached_media) and the message. The link preview has no place on a
+// photo post; the message keeps any link that is in the text.
+FacebookConnector::Create FacebookConnector::create_photo(const Composed& composed, const Image& image) {
   std::vector<FormPart> parts;
-  if (!composed.text.empty()) parts.push_back({"message", composed.text, {}, {}});
-  parts.push_back({"source", std::move(*bytes), file.filename().string(), content_type});
+  parts.push_back({"published", "false", {}, {}});
+  parts.push_back({"source", image.bytes, image.filename, image.content_type});
   std::string boundary = random_boundary();
   auto occurs = [&](const std::string& b) {
     return std::any_of(parts.begin(), parts.end(),
                        [&](const FormPart& p) { return p.content.find(b) != std::string::npos; });
   };
   while (occurs(boundary)) boundary = random_boundary();
-  HttpRequest post = request("POST", "/" + percent_encode(channel_.page_id) + "/photos");
-  post.body = multipart_body(parts, boundary);
-  post.content_type = "multipart/form-data; boundary=" + boundary;
-  return created(http_.send(post), true);
+  HttpRequest upload = request("POST", "/" + percent_encode(channel_.page_id) + "/photos");
+  upload.body = multipart_body(parts, boundary);
+  upload.content_type = "multipart/form-data; boundary=" + boundary;
+  Create photo = created(http_.send(upload), "uploading the photo unpublished");
+  if (photo.error) return photo;
+
+  json::object body{{"published", false},
+                    {"attached_media", json::array{json::object{{"media_fbid", photo.post_id}}}}};
+  if (!composed.text.empty()) body["message"] = composed.text;
+  HttpRequest post = request("POST", "/" + percent_encode(channel_.page_id) + "/feed");
+  post.body = json::serialize(body);
+  post.content_type = "application/json";
+  return created(http_.send(post), "creating the unpublished post with photo " + photo.post_id);
+}
+
+// GET /{post-id}?fields=is_published,permalink_url.
+FacebookConnector::PostState FacebookConnector::read_post(const std::string& post_id) {
+  PostState out;
+  const HttpResponse response =
+      http_.send(request("GET", "/" + percent_encode(post_id) + "?fields=is_published,permalink_url"));
+  if (response.status == 400 && gone(response)) return out;
+  if (auto problem = classify_graph(response, clock_())) {
+    out.error = "Facebook: reading post " + post_id + ": " + message_of(*problem);
+    return out;
+  }
+  auto body = parse_object(response.body);
+  const json::value* published = body ? body->if_contains("is_published") : nullptr;
+  if (!published || !published->is_bool()) {
+    out.error = "Facebook: the answer about post " + post_id + " does not say whether it is published";
+    return out;
+  }
+  out.exists = true;
+  out.published = published->get_bool();
+  std::string url = string_member(*body, "permalink_url");
+  out.permalink = url.starts_with("https://") ? url : facebook_post_url(post_id);
+  return out;
+}
+
+// POST /{post-id} {"is_published": true}. Publishing the same post again
+// changes nothing, so a lost answer here is Unsure and a repeat is safe.
+PublishResult FacebookConnector::publish_post(const std::string& state_key, const std::string& post_id) {
+  HttpRequest publish = request("POST", "/" + percent_encode(post_id));
+  publish.body = json::serialize(json::object{{"is_published", true}});
+  publish.content_type = "application/json";
+  const HttpResponse response = http_.send(publish);
+  const std::string what = "Facebook: publishing post " + post_id;
+  if (!response.error.empty())
+    return Unsure{what + ": no answer (" + response.error + "); sending it again publishes the same post"};
+  if (auto problem = classify_graph(response, clock_()))
+    return with_context(create_outcome(response, std::move(*problem)), what);
+  forget(state_key);
+  return Published{post_id, permalink(post_id)};
+}
+
+void FacebookConnector::forget(const std::string& state_key) {
+  try {
+    state().erase(state_key);
+  } catch (const std::exception&) {
+    // Best effort: an entry left behind names a post that is published or
+    // gone, and a later attempt or lookup asks Graph which before acting.
+  }
+}
+
+// DELETE /{post-id}; gone already is as good.
+std::optional<PublishResult> FacebookConnector::delete_post(const std::string& post_id) {
+  const HttpResponse response = http_.send(request("DELETE", "/" + percent_encode(post_id)));
+  if (response.status == 400 && gone(response)) return std::nullopt;
+  if (auto problem = classify_graph(response, clock_()))
+    return with_context(std::move(*problem), "Facebook: deleting the stale unpublished post " + post_id);
+  return std::nullopt;
 }
 
 // The post is out once this is called: any failure to read its permalink
@@ -196,12 +355,96 @@ PublishResult FacebookConnector::publish(const PublishRequest& req) {
   if (composed.media.empty() && composed.text.empty() && composed.link.empty()) {
     return Failed{"Facebook: nothing to post (no message, link or image)"};
   }
-  Create create = composed.media.empty() ? create_feed(composed) : create_photo(composed);
+  // The image is checked before anything is sent, so each failure here is certain.
+  std::optional<Image> image;
+  if (!composed.media.empty()) {
+    const std::filesystem::path& file = composed.media.front();
+    const auto type = sniff_media(file);
+    const char* content_type = type ? image_content_type(*type) : nullptr;
+    if (!content_type) return Failed{"Facebook: " + file.string() + " is not a JPEG, PNG or GIF image"};
+    auto bytes = read_file(file, kFacebookMaxImageBytes);
+    if (!bytes) {
+      return Failed{"Facebook: cannot read " + file.string() + " (missing, unreadable or over " +
+                    std::to_string(kFacebookMaxImageBytes / (1024 * 1024)) + " MB)"};
+    }
+    image = Image{std::move(*bytes), file.filename().string(), content_type};
+  }
+  const std::string made_with = fingerprint(composed, image ? image->bytes : std::string());
+  const std::string key = facebook_state_key(channel_.page_id, req.key);
+
+  std::optional<Remembered> remembered;
+  try {
+    if (auto value = state().get(key)) {
+      if (auto o = parse_object(*value)) remembered = Remembered{string_member(*o, "post_id"), string_member(*o, "made_with")};
+    }
+  } catch (const std::exception& e) {
+    return RetryLater{std::nullopt, std::string("Facebook: connector state unreadable: ") + e.what()};
+  }
+
+  if (remembered && !remembered->post_id.empty()) {
+    // An earlier attempt made this post: where does it stand?
+    const std::string& id = remembered->post_id;
+    PostState now = read_post(id);
+    if (now.error) return RetryLater{std::nullopt, *now.error};
+    if (now.exists && now.published) {
+      // Out already (the answer to publishing it was lost). An edit made
+      // since cannot be applied by a second post.
+      forget(key);
+      return Published{id, now.permalink};
+    }
+    if (now.exists && remembered->made_with == made_with) return publish_post(key, id);
+    if (now.exists) {
+      // Made with an earlier message, link or image. It goes before a new
+      // one is made: if it stayed, a slow earlier request to publish it
+      // could still make it public beside the new one. Then it is
+      // forgotten, so that its absence is never taken for a person's doing.
+      if (auto problem = delete_post(id)) return std::move(*problem);
+      try {
+        state().erase(key);
+      } catch (const std::exception& e) {
+        return RetryLater{std::nullopt, "Facebook: deleted the stale unpublished post " + id +
+                                            " but cannot forget it: " + e.what()};
+      }
+    } else if (remembered->made_with == made_with) {
+      // Herald never deletes a post it still means to publish: a person did,
+      // and only a person can tell whether it had gone out.
+      forget(key);
+      return Failed{"Facebook: the unpublished post " + id +
+                    " herald made for this delivery is gone from the Page; retry the delivery to make a new one"};
+    }
+  }
+
+  Create create = image ? create_photo(composed, *image) : create_feed(composed);
   if (create.error) return std::move(*create.error);
-  return Published{create.post_id, permalink(create.post_id)};
+  // Durable before the post is published: a repeat publishes this one.
+  try {
+    state().put(key, json::serialize(json::object{{"post_id", create.post_id}, {"made_with", made_with}}));
+  } catch (const std::exception& e) {
+    return RetryLater{std::nullopt, "Facebook: cannot remember the unpublished post " + create.post_id +
+                                        " (it stays unpublished): " + e.what()};
+  }
+  return publish_post(key, create.post_id);
 }
 
 LookupResult FacebookConnector::lookup(const PublishRequest& req) {
+  const std::string key = facebook_state_key(channel_.page_id, req.key);
+  std::string remembered;
+  try {
+    if (auto value = state().get(key))
+      if (auto o = parse_object(*value)) remembered = string_member(*o, "post_id");
+  } catch (const std::exception& e) {
+    return Unknown{std::string("Facebook: connector state unreadable: ") + e.what()};
+  }
+  if (!remembered.empty()) {
+    PostState now = read_post(remembered);
+    if (now.error) return Unknown{*now.error};
+    if (now.exists) {
+      if (now.published) return Found{remembered, now.permalink};
+      return Absent{};  // made, not public: a repeat publishes it
+    }
+    // Gone: the Page's posts may still hold this delivery's.
+  }
+
   const std::string& text = req.composed.text;
   if (text.empty()) return Unknown{"Facebook: a post without a message cannot be recognised among the Page's posts"};
   const HttpResponse response = http_.send(

@@ -1,19 +1,28 @@
 #pragma once
 // The `facebook` channel: a Facebook Page through the Graph API, with a Page
-// access token. A post is `POST /{version}/{page-id}/feed` (message, link),
-// or `POST /{version}/{page-id}/photos` (multipart, one image with the
-// message as caption); its URL is read back as `permalink_url`. A crash
-// lookup reads the Page's recent posts.
+// access token. A post is made unpublished, `POST /{version}/{page-id}/feed`
+// with published=false (message and link; or, with one image, the photo
+// uploaded unpublished to `/photos` first and attached as attached_media),
+// its id kept in the ConnectorState, and then published by id, `POST
+// /{version}/{post-id}` with is_published=true. A repeat after a lost answer
+// publishes the remembered post again (idempotent) instead of making another,
+// so no lost answer can make a second public post. Its URL is read back as
+// `permalink_url`. A lookup asks about the remembered post, else reads the
+// Page's recent posts.
 
 #include "config/local_time.hpp"
 #include "config/settings.hpp"
 #include "connectors/connector.hpp"
+#include "connectors/connector_state.hpp"
 #include "connectors/credentials.hpp"
 #include "connectors/http_client.hpp"
 #include "connectors/oauth1.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +54,10 @@ std::string multipart_body(const std::vector<FormPart>& parts, const std::string
 /// compose/media.cpp checks that before publishing).
 inline constexpr std::size_t kFacebookMaxImageBytes = 10 * 1024 * 1024;
 
+/// Where the connector remembers the unpublished post of a delivery in the
+/// ConnectorState: "facebook:<page-id>:<delivery key>".
+std::string facebook_state_key(const std::string& page_id, const std::string& delivery_key);
+
 /// Publishes to a Facebook Page.
 class FacebookConnector : public Connector {
  public:
@@ -52,28 +65,59 @@ class FacebookConnector : public Connector {
 
   /// `channel.page_id` names the Page, `channel.api_version` the Graph
   /// version in every path; `channel.api_base`, if set, replaces
-  /// https://graph.facebook.com. `clock` dates the rate-limit waits.
+  /// https://graph.facebook.com. `state` keeps each delivery's unpublished
+  /// post until it is published (durable in the daemon). `clock` dates the
+  /// rate-limit waits.
+  FacebookConnector(ChannelSettings channel, FacebookCredentials credentials, HttpClient& http,
+                    ConnectorState& state, Clock clock);
+  /// The same with the unpublished posts remembered in memory only: a repeat
+  /// after a restart would not find its post, so settle_policy() says a
+  /// repeat is not safe and the dispatcher settles by lookups.
   FacebookConnector(ChannelSettings channel, FacebookCredentials credentials, HttpClient& http, Clock clock);
+  ~FacebookConnector() override;
+  FacebookConnector(FacebookConnector&&) noexcept;
 
-  /// Creates the post (a photo post when composed.media holds one image) and
-  /// reads its permalink; a failed permalink read falls back to
-  /// https://www.facebook.com/{post-id}, never to a failure.
+  /// A repeat is safe when the unpublished post's id is kept durably.
+  SettlePolicy settle_policy() const override;
+  /// With a remembered post for this delivery: Published if it is public
+  /// already; else publishes it, or, when it was made with another message,
+  /// link or image, deletes it and starts over. Otherwise creates the post
+  /// unpublished (with one image: the photo unpublished first, then the post
+  /// with it attached), remembers its id, and publishes it. Only the publish
+  /// request can end Unsure. Reads the permalink at the end; a failed read
+  /// falls back to https://www.facebook.com/{post-id}, never to a failure.
   PublishResult publish(const PublishRequest& request) override;
-  /// Found if one of the Page's last 100 posts has exactly composed.text as
-  /// its message.
+  /// With a remembered post: Found if it is published, else Absent. Without
+  /// (or if it is gone): Found if one of the Page's last 100 posts has
+  /// exactly composed.text as its message.
   LookupResult lookup(const PublishRequest& request) override;
 
+  /// How long Graph may go on with a request after herald stopped waiting.
+  static constexpr std::chrono::seconds kSettleMargin{120};
+
  private:
+  FacebookConnector(ChannelSettings channel, FacebookCredentials credentials, HttpClient& http,
+                    ConnectorState* state, Clock clock);
   struct Create;
+  struct Image;
+  struct Remembered;
+  struct PostState;
   Create create_feed(const Composed& composed);
-  Create create_photo(const Composed& composed);
-  Create created(const HttpResponse& response, bool photo);
+  Create create_photo(const Composed& composed, const Image& image);
+  Create created(const HttpResponse& response, const std::string& what);
+  PostState read_post(const std::string& post_id);
+  PublishResult publish_post(const std::string& state_key, const std::string& post_id);
+  std::optional<PublishResult> delete_post(const std::string& post_id);
   std::string permalink(const std::string& post_id);
   HttpRequest request(std::string method, const std::string& path_and_query);
+  ConnectorState& state();
+  void forget(const std::string& state_key);
 
   ChannelSettings channel_;
   FacebookCredentials credentials_;
   HttpClient& http_;
+  std::unique_ptr<MemoryConnectorState> own_state_;  ///< set when no durable state was given
+  ConnectorState* state_;
   Clock clock_;
   std::string base_;  ///< base URL with the version: https://graph.facebook.com/v21.0
 };

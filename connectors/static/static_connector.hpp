@@ -6,6 +6,7 @@
 #include "connectors/connector.hpp"
 #include "connectors/static/shell_command.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -23,6 +24,10 @@ class StaticConnector : public Connector {
   /// `channel` is a static channel (dir, after, url); `after_limits` bounds its `after` command.
   explicit StaticConnector(ChannelSettings channel, CommandLimits after_limits = {});
 
+  /// A repeat is safe: the file name is fixed per delivery and the file is
+  /// created atomically (all or nothing), so a repeat finds the same file and
+  /// only runs `after` again. Nothing goes on after publish returns: no margin.
+  SettlePolicy settle_policy() const override { return {true, std::chrono::seconds{0}}; }
   /// Writes dir/NAME.md atomically (see static_file_name), never replacing a
   /// different file, then runs `after` in dir.
   PublishResult publish(const PublishRequest& request) override;

@@ -17,8 +17,24 @@
 
 // Documentation the requests follow:
 //  - Posts (create: title, content, excerpt, status, slug, categories, tags,
-//    featured_media; list: slug, status, context):
+//    featured_media; list: slug (one or more, comma-separated), status
+//    (any), context (edit gives the raw title and needs edit_posts);
+//    update: POST /wp/v2/posts/<id> with the same arguments; delete:
+//    DELETE /wp/v2/posts/<id>, to the trash unless force=true, 410
+//    rest_already_trashed when it is there already):
 //    https://developer.wordpress.org/rest-api/reference/posts/
+//  - Slugs: a draft keeps the slug it is given and drafts may share one;
+//    a post being published gets the first free of SLUG, SLUG-2, ... among
+//    all other posts of any status (drafts included); trashing renames a
+//    post's slug SLUG__trashed, freeing it:
+//    https://developer.wordpress.org/reference/functions/wp_unique_post_slug/ ,
+//    https://developer.wordpress.org/reference/functions/wp_add_trashed_suffix_to_post_name_for_post/
+//  - Titles of users without unfiltered_html (the Author and Contributor
+//    roles) pass through kses, which stores "&" as "&amp;":
+//    https://developer.wordpress.org/reference/functions/kses_init_filters/ ,
+//    https://developer.wordpress.org/reference/functions/wp_kses_normalize_entities/
+//  - The signed-in user (GET /wp/v2/users/me):
+//    https://developer.wordpress.org/rest-api/reference/users/#retrieve-a-user
 //  - Categories and tags (list with search and per_page <= 100; create with
 //    name; a duplicate name is 400 term_exists with data.term_id):
 //    https://developer.wordpress.org/rest-api/reference/categories/ ,
@@ -49,14 +65,15 @@ std::optional<std::int64_t> id_member(const json::object& object, std::string_vi
   return std::nullopt;
 }
 
-// A title or excerpt: {"raw","rendered"} in context=edit, or a plain string.
-std::string text_member(const json::object& object, std::string_view key) {
-  const auto* v = object.if_contains(key);
+// A post's title as WordPress holds it: "raw" in context=edit, else
+// "rendered", else a plain string; entities are left for the comparison.
+std::string stored_title(const json::object& post) {
+  const auto* v = post.if_contains("title");
   if (!v) return {};
   if (v->is_string()) return std::string(v->as_string());
   if (const auto* o = v->if_object()) {
     if (const auto* raw = o->if_contains("raw"); raw && raw->is_string()) return std::string(raw->as_string());
-    return decode_html_entities(member_string(*o, "rendered"));
+    return member_string(*o, "rendered");
   }
   return {};
 }
@@ -119,6 +136,26 @@ std::string disposition_filename(const std::filesystem::path& path) {
 struct WordpressConnector::Step {
   std::int64_t id = 0;                 ///< set when the step succeeded
   std::optional<PublishResult> error;  ///< set otherwise
+  bool may_have_acted = false;         ///< error, but WordPress may have done it (no answer, a 5xx)
+};
+
+// A post of the slug listing, as publish and lookup judge it.
+struct WordpressConnector::SlugPost {
+  std::int64_t id = 0;
+  std::int64_t author = 0;
+  std::string slug, status, title, link;  ///< title as WordPress stores it (raw), entities and all
+};
+
+// The posts at a slug, or why they could not be listed.
+struct WordpressConnector::Listing {
+  std::vector<SlugPost> posts;
+  std::optional<PublishResult> error;
+};
+
+// What publish makes of the posts at the slug.
+struct WordpressConnector::Survey {
+  std::optional<PublishResult> done;  ///< the result, when nothing is left to do
+  std::vector<SlugPost> drafts;       ///< herald's drafts at the slug, oldest first
 };
 
 WordpressCredentials wordpress_credentials(const Credentials& file) {
@@ -341,11 +378,186 @@ WordpressConnector::Step WordpressConnector::featured_media(const std::filesyste
                                           std::to_string(made.status) + " without a media id"}};
 }
 
+namespace {
+
+// Titles are compared as text: WordPress may store "&" as "&amp;" (kses,
+// for a user without unfiltered_html) and renders "&#038;", and the calendar
+// may hold either.
+bool same_title(std::string_view stored, std::string_view wanted) {
+  return trim(decode_html_entities(stored)) == trim(decode_html_entities(wanted));
+}
+
+// The slugs a post of this delivery can have: herald's, and the -2 and -3
+// WordPress gives a post published while another post (a draft that a slow
+// earlier request made meanwhile) holds it (wp_unique_post_slug).
+std::string slug_variants(const std::string& slug) { return slug + "," + slug + "-2," + slug + "-3"; }
+
+}  // namespace
+
+// GET /wp/v2/posts?slug=...&status=any&context=edit: every post at herald's
+// slug (and its variants) in any status but trash, with the raw title and
+// the author. status=any and context=edit need a user who can edit posts.
+WordpressConnector::Listing WordpressConnector::posts_at(const std::string& slug) {
+  Listing out;
+  const HttpResponse response = http_.send(authorized(
+      "GET", route("posts") + "?slug=" + percent_encode(slug_variants(slug)) + "&status=any&context=edit&per_page=100"));
+  if (auto problem = classify_wordpress(response, clock_())) {
+    out.error = with_context(std::move(*problem), "WordPress: looking for the post '" + slug + "' at " + where());
+    return out;
+  }
+  auto value = parse_json(response.body);
+  if (!value || !value->is_array()) {
+    out.error = Failed{"WordPress: the answer to the lookup of '" + slug + "' at " + where() +
+                       " is not a list of posts; is the REST API enabled at " + where() + "?"};
+    return out;
+  }
+  for (const auto& item : value->as_array()) {
+    const auto* post = item.if_object();
+    if (!post) continue;
+    SlugPost p;
+    p.id = id_member(*post, "id").value_or(0);
+    p.author = id_member(*post, "author").value_or(0);
+    p.slug = member_string(*post, "slug");
+    p.status = member_string(*post, "status");
+    p.title = stored_title(*post);
+    p.link = member_string(*post, "link");
+    if (p.id > 0) out.posts.push_back(std::move(p));
+  }
+  return out;
+}
+
+// GET /wp/v2/users/me: the id of the user herald signs in as.
+WordpressConnector::Step WordpressConnector::own_user_id() {
+  const HttpResponse response = http_.send(authorized("GET", route("users/me")));
+  if (auto problem = classify_wordpress(response, clock_()))
+    return {0, with_context(std::move(*problem), "WordPress: asking " + where() + " who herald's user is")};
+  if (auto body = parse_json(response.body); body && body->is_object())
+    if (auto id = id_member(body->as_object(), "id")) return {*id, std::nullopt};
+  return {0, RetryLater{std::nullopt, "WordPress: the answer to /users/me at " + where() + " has no user id"}};
+}
+
+// POST /wp/v2/posts with status draft. A draft is never public, so nothing
+// here is Unsure: if this answer is lost (or is a 5xx) the draft may exist
+// (may_have_acted), and whoever looks at the slug next finds and publishes it.
+WordpressConnector::Step WordpressConnector::create_draft(json::object body, const std::string& slug) {
+  body["status"] = "draft";
+  HttpRequest create = authorized("POST", route("posts"));
+  create.body = json::serialize(body);
+  create.content_type = "application/json";
+  const HttpResponse response = http_.send(create);
+  const std::string what = "WordPress: creating a draft of '" + slug + "' at " + where();
+  if (!response.error.empty())
+    return {0, RetryLater{std::nullopt, what + ": no answer (" + response.error +
+                                            "); the next attempt publishes that draft if it was made"},
+            true};
+  if (auto problem = classify_wordpress(response, clock_()))
+    return {0, with_context(std::move(*problem), what), response.status >= 500};
+  if (auto value = parse_json(response.body); value && value->is_object())
+    if (auto id = id_member(value->as_object(), "id")) return {*id, std::nullopt};
+  return {0, RetryLater{std::nullopt, what + ": answered " + std::to_string(response.status) + " without a post id"},
+          true};
+}
+
+// DELETE /wp/v2/posts/ID without force: to the trash, where it gives up the
+// slug (WordPress renames it SLUG__trashed). Already trashed (410) or gone
+// (404) is as good.
+std::optional<PublishResult> WordpressConnector::trash(std::int64_t id, const std::string& slug) {
+  const HttpResponse response = http_.send(authorized("DELETE", route("posts/" + std::to_string(id))));
+  if (response.status == 410 || response.status == 404) return std::nullopt;
+  if (auto problem = classify_wordpress(response, clock_()))
+    return with_context(std::move(*problem), "WordPress: moving the extra draft " + std::to_string(id) + " of '" +
+                                                 slug + "' at " + where() + " to the trash");
+  return std::nullopt;
+}
+
+// POST /wp/v2/posts/ID with status publish and the delivery's current
+// fields, so an edit since the draft was made is applied. Sending this again
+// publishes the same post, so a lost answer is Unsure: the dispatcher may
+// repeat the whole publish.
+PublishResult WordpressConnector::publish_draft(std::int64_t id, json::object body, const std::string& slug) {
+  body["status"] = "publish";
+  HttpRequest publish = authorized("POST", route("posts/" + std::to_string(id)));
+  publish.body = json::serialize(body);
+  publish.content_type = "application/json";
+  const HttpResponse response = http_.send(publish);
+  const std::string what = "WordPress: publishing draft " + std::to_string(id) + " of '" + slug + "' at " + where();
+  if (!response.error.empty())
+    return Unsure{what + ": no answer (" + response.error + "); sending it again publishes the same draft"};
+  // A 5xx may come after WordPress saved the post (a plugin failing in a
+  // save hook): create_outcome makes it Unsure.
+  if (auto problem = classify_wordpress(response, clock_()))
+    return with_context(create_outcome(response, std::move(*problem)), what);
+  auto value = parse_json(response.body);
+  const json::object* post = value ? value->if_object() : nullptr;
+  if (!post) return Unsure{what + ": answered " + std::to_string(response.status) + " without the post"};
+  const std::string status = member_string(*post, "status");
+  if (status != "publish") {
+    // A workflow plugin may hold posts for review: not public, and not ours
+    // to force.
+    return Failed{what + ": WordPress kept it as '" + status + "', not published"};
+  }
+  return Published{std::to_string(id), member_string(*post, "link")};
+}
+
+// What the site holds at herald's slug, judged: this delivery's post
+// published already (done), something there that stops the publish (done),
+// or the drafts of herald's user to publish from (possibly none).
+WordpressConnector::Survey WordpressConnector::survey(const std::string& slug, const std::string& title) {
+  Survey out;
+  Listing found = posts_at(slug);
+  if (found.error) {
+    out.done = std::move(found.error);
+    return out;
+  }
+  for (const SlugPost& p : found.posts) {
+    if (p.status == "publish" && same_title(p.title, title)) {
+      out.done = Published{std::to_string(p.id), p.link};
+      return out;
+    }
+  }
+  for (const SlugPost& p : found.posts) {
+    if (p.slug != slug) continue;
+    if (p.status == "draft") {
+      out.drafts.push_back(p);
+      continue;
+    }
+    // Publishing beside it would give this delivery SLUG-2, where neither a
+    // repeat nor a lookup would look: a person decides.
+    out.done = Failed{"WordPress: post " + std::to_string(p.id) + " at " + where() + " already has the slug '" + slug +
+                      "' (" + p.status + ", titled '" + trim(decode_html_entities(p.title)) + "', not '" + trim(title) +
+                      "'); if it is this delivery's post (its title edited since), resolve the delivery with its URL; "
+                      "otherwise give that post another slug and retry"};
+    return out;
+  }
+  if (!out.drafts.empty()) {
+    // A draft at herald's slug written by another user is not ours to publish.
+    Step me = own_user_id();
+    if (me.error) {
+      out.done = std::move(me.error);
+      return out;
+    }
+    for (const SlugPost& d : out.drafts) {
+      if (d.author == me.id) continue;
+      out.done = Failed{"WordPress: draft " + std::to_string(d.id) + " at " + where() + " has herald's slug '" + slug +
+                        "' but another author; herald publishes only its own drafts: give that draft another slug "
+                        "and retry"};
+      return out;
+    }
+    std::sort(out.drafts.begin(), out.drafts.end(), [](const SlugPost& a, const SlugPost& b) { return a.id < b.id; });
+  }
+  return out;
+}
+
 PublishResult WordpressConnector::publish(const PublishRequest& request) {
   const Composed& composed = request.composed;
   if (base_.empty()) return Failed{"WordPress channel '" + channel_.name + "' has no site"};
   const std::string slug = wordpress_slug(request);
   if (slug.empty()) return Failed{"WordPress: cannot make a slug from post id '" + request.post + "'"};
+
+  // What the site holds at herald's slug: an earlier attempt whose answer
+  // was lost left its post there, published or as a draft.
+  Survey found = survey(slug, composed.title);
+  if (found.done) return std::move(*found.done);
 
   json::array categories, tags;
   for (auto [names, taxonomy, ids] : {std::tuple{&composed.categories, "categories", &categories},
@@ -357,9 +569,8 @@ PublishResult WordpressConnector::publish(const PublishRequest& request) {
       if (std::find(ids->begin(), ids->end(), json::value(term.id)) == ids->end()) ids->emplace_back(term.id);
     }
   }
-
-  json::object body{{"title", composed.title},   {"content", composed.text}, {"excerpt", composed.excerpt},
-                    {"status", "publish"},       {"slug", slug},             {"categories", std::move(categories)},
+  json::object body{{"title", composed.title},       {"content", composed.text}, {"excerpt", composed.excerpt},
+                    {"slug", slug},                  {"categories", std::move(categories)},
                     {"tags", std::move(tags)}};
   if (!composed.media.empty()) {
     Step media = featured_media(composed.media.front(), slug);
@@ -367,65 +578,51 @@ PublishResult WordpressConnector::publish(const PublishRequest& request) {
     body["featured_media"] = media.id;
   }
 
-  HttpRequest create = authorized("POST", route("posts"));
-  create.body = json::serialize(body);
-  create.content_type = "application/json";
-  const HttpResponse response = http_.send(create);
-  // The request may have reached WordPress before the connection failed: the
-  // post may exist, so this is never a plain retry.
-  if (!response.error.empty()) {
-    return Unsure{"WordPress: no answer to the create of '" + slug + "' at " + where() + ": " + response.error};
+  if (found.drafts.empty()) {
+    Step draft = create_draft(body, slug);
+    if (draft.error && !draft.may_have_acted) return std::move(*draft.error);
+    if (draft.error) {
+      // Only the answer may be lost: look at the slug again (a read, not a
+      // second create) and publish the draft if it is there. A slow create
+      // still under way is not there yet: a retry later finds it.
+      Survey again = survey(slug, composed.title);
+      if (again.done) return std::move(*again.done);
+      if (again.drafts.empty()) return std::move(*draft.error);
+      found = std::move(again);
+    } else {
+      SlugPost made;
+      made.id = draft.id;
+      found.drafts.push_back(made);
+    }
   }
-  if (auto problem = classify_wordpress(response, clock_())) {
-    // A 5xx can come after WordPress saved the post (a plugin failing in a
-    // save hook): create_outcome makes it Unsure, so the slug is looked up.
-    return with_context(create_outcome(response, std::move(*problem)),
-                        "WordPress: creating post '" + slug + "' at " + where());
-  }
-  auto value = parse_json(response.body);
-  const json::object* post = value ? value->if_object() : nullptr;
-  const auto id = post ? id_member(*post, "id") : std::nullopt;
-  if (!id) {
-    return Unsure{"WordPress: answered " + std::to_string(response.status) + " to the create of '" + slug + "' at " +
-                  where() + " without a post id"};
-  }
-  // WordPress appends -2 (-3, ...) when another post holds the slug already.
-  // The post is out, so this is Published; but lookup() asks for the exact
-  // slug and will not find this post (it finds the other one, whose title
-  // differs, and answers Unknown): a person settles that rare case.
-  return Published{std::to_string(*id), member_string(*post, "link")};
+
+  // The oldest draft at the slug is the one to publish. The others go to the
+  // trash first: a draft keeps the slug it was given and holds it against a
+  // post being published, which would get SLUG-2.
+  for (std::size_t i = 1; i < found.drafts.size(); ++i)
+    if (auto problem = trash(found.drafts[i].id, slug)) return std::move(*problem);
+  return publish_draft(found.drafts.front().id, std::move(body), slug);
 }
 
-// The post with herald's slug, in any status (status=any needs an
-// authenticated user who can edit posts, so context=edit is asked for too and
-// gives the raw title). A post at that slug with another title is someone
-// else's: Unknown, never Found, so a person decides rather than herald
-// marking a delivery published that never went out.
+// Found only for a published post of this delivery: at herald's slug (or
+// the -2/-3 WordPress may have given it) with the delivery's title. A draft
+// is not public: Absent. A published post at the slug with another title is
+// someone else's, or this one with its title edited: Unknown, so a person
+// decides rather than herald marking a delivery published that never went
+// out.
 LookupResult WordpressConnector::lookup(const PublishRequest& request) {
   if (base_.empty()) return Unknown{"WordPress channel '" + channel_.name + "' has no site"};
   const std::string slug = wordpress_slug(request);
   if (slug.empty()) return Unknown{"WordPress: cannot make a slug from post id '" + request.post + "'"};
-  const HttpResponse response =
-      http_.send(authorized("GET", route("posts") + "?slug=" + percent_encode(slug) + "&status=any&context=edit"));
-  if (!response.error.empty()) return Unknown{"WordPress: looking up '" + slug + "' at " + where() + ": " + response.error};
-  if (auto problem = classify_wordpress(response, clock_())) {
-    return Unknown{"WordPress: looking up '" + slug + "' at " + where() + ": " + message_of(*problem)};
-  }
-  auto value = parse_json(response.body);
-  if (!value || !value->is_array()) {
-    return Unknown{"WordPress: the answer to the lookup of '" + slug + "' at " + where() + " is not a list of posts"};
-  }
-  for (const auto& item : value->as_array()) {
-    const auto* post = item.if_object();
-    if (!post || member_string(*post, "slug") != slug) continue;
-    const auto id = id_member(*post, "id");
-    if (!id) continue;
-    const std::string title = trim(text_member(*post, "title"));
-    if (title != trim(request.composed.title)) {
-      return Unknown{"WordPress: post " + std::to_string(*id) + " at " + where() + " has the slug '" + slug +
-                     "' but the title '" + title + "', not '" + trim(request.composed.title) + "'"};
-    }
-    return Found{std::to_string(*id), member_string(*post, "link")};
+  Listing found = posts_at(slug);
+  if (found.error) return Unknown{message_of(*found.error)};
+  for (const SlugPost& p : found.posts)
+    if (p.status == "publish" && same_title(p.title, request.composed.title)) return Found{std::to_string(p.id), p.link};
+  for (const SlugPost& p : found.posts) {
+    if (p.status != "publish" || p.slug != slug) continue;
+    return Unknown{"WordPress: post " + std::to_string(p.id) + " at " + where() + " has the slug '" + slug +
+                   "' but the title '" + trim(decode_html_entities(p.title)) + "', not '" +
+                   trim(request.composed.title) + "'"};
   }
   return Absent{};
 }

@@ -20,6 +20,7 @@
 #include "connectors/oauth2_session.hpp"
 #include "connectors/x/x_media.hpp"
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -88,16 +89,26 @@ class XConnector : public Connector {
   ~XConnector() override;
   XConnector(XConnector&&) noexcept;
 
+  /// X has no idempotency key: a repeat could make a second post, so an
+  /// unsure create is settled by lookups, and absence counts only after the
+  /// margin.
+  SettlePolicy settle_policy() const override { return {false, kSettleMargin}; }
   /// Uploads composed.media, then posts composed.text with the media ids,
   /// then each of composed.thread as a reply to the one before. Published
   /// carries the first post. A media failure comes before any post, so it is
-  /// RetryLater, Failed or AuthFailed, never Unsure. If a reply fails after
-  /// the first post went out, the result is Failed naming what went out:
-  /// retrying would duplicate the posts already made, so a person settles it.
+  /// RetryLater, Failed or AuthFailed, never Unsure. X's refusal of the first
+  /// post as a copy of one the account has is Duplicate. If a reply fails
+  /// after the first post went out (a Duplicate included), the result is
+  /// Failed naming what went out: retrying would duplicate the posts already
+  /// made, so a person settles it.
   PublishResult publish(const PublishRequest& request) override;
   /// Found if one of the user's last 100 posts has exactly composed.text
   /// (followed by X's media link when the post carries media).
   LookupResult lookup(const PublishRequest& request) override;
+
+  /// How long after herald stopped waiting X may still complete a create
+  /// (and a lookup may not yet show it).
+  static constexpr std::chrono::seconds kSettleMargin{120};
 
  private:
   struct Create;

@@ -26,6 +26,7 @@
 #include "connectors/oauth1.hpp"
 #include "connectors/oauth2_session.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -63,11 +64,18 @@ class YoutubeConnector : public Connector {
   YoutubeConnector(ChannelSettings channel, YoutubeCredentials credentials, HttpClient& http, ConnectorState& state,
                    Clock clock, YoutubeOptions options = {});
 
+  /// A repeat is safe: videos.update writes the same snippet and status
+  /// again, and an upload resumes (or finds complete) the session kept in the
+  /// ConnectorState before its first byte, never starting a second video.
+  SettlePolicy settle_policy() const override { return {true, kSettleMargin}; }
   /// Publishes composed.video or uploads composed.video_file.
   PublishResult publish(const PublishRequest& request) override;
   /// Existing video: Found when its privacy and description are the target's.
   /// Upload: Found when the stored session (or record) shows it complete.
   LookupResult lookup(const PublishRequest& request) override;
+
+  /// How long Google may go on with a request after herald stopped waiting.
+  static constexpr std::chrono::seconds kSettleMargin{120};
 
  private:
   struct Sent;

@@ -108,6 +108,16 @@ TEST(StaticConnector, PublishingTheSameContentAgainIsPublishedAndLeavesTheFile) 
   EXPECT_EQ(read_file(path), kText);
 }
 
+// The file name is fixed per delivery and the file appears whole or not at
+// all, so sending again can only find the same file: the dispatcher may
+// repeat an unsure publish, and nothing goes on after it returns.
+TEST(StaticConnector, SettlePolicySaysARepeatIsSafe) {
+  TempDir tmp;
+  StaticConnector connector(channel_in(tmp.path()));
+  EXPECT_TRUE(connector.settle_policy().repeat_is_safe);
+  EXPECT_EQ(connector.settle_policy().margin, std::chrono::seconds{0});
+}
+
 TEST(StaticConnector, RefusesToReplaceADifferentFile) {
   TempDir tmp;
   const auto path = tmp.path() / "spring-sale.md";

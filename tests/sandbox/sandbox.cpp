@@ -98,6 +98,16 @@ Sandbox::Create Sandbox::record(Create create) {
   return create;
 }
 
+bool Sandbox::update_record(const std::string& platform, const std::string& id,
+                            const std::function<void(Create&)>& change) {
+  std::lock_guard lock(mutex_);
+  auto it = std::find_if(creates_.rbegin(), creates_.rend(),
+                         [&](const Create& c) { return c.platform == platform && c.id == id; });
+  if (it == creates_.rend()) return false;
+  change(*it);
+  return true;
+}
+
 void Sandbox::add_fault(Fault fault) {
   std::lock_guard lock(mutex_);
   faults_.push_back(std::move(fault));
@@ -118,9 +128,21 @@ bool Sandbox::hold(std::chrono::milliseconds duration) {
 }
 
 std::optional<Sandbox::Fault> Sandbox::take_fault(const std::string& path, const std::string& route) {
+  return take_fault({}, path, route);
+}
+
+std::optional<Sandbox::Fault> Sandbox::take_fault(const std::string& method, const std::string& path,
+                                                  const std::string& route) {
+  const std::string method_path = method.empty() ? std::string() : method + " " + path;
+  const std::string method_route = method.empty() ? std::string() : method + " " + route;
   std::lock_guard lock(mutex_);
-  auto it = std::find_if(faults_.begin(), faults_.end(),
-                         [&](const Fault& f) { return f.count > 0 && (f.path == path || f.path == route); });
+  // The first armed fault that matches in any form, so faults fire in the
+  // order they were armed.
+  auto it = std::find_if(faults_.begin(), faults_.end(), [&](const Fault& f) {
+    if (method == "GET" && f.mode == FaultMode::drop_after_create) return false;
+    return f.count > 0 && (f.path == path || f.path == route ||
+                           (!method.empty() && (f.path == method_path || f.path == method_route)));
+  });
   if (it == faults_.end()) return std::nullopt;
   Fault taken = *it;
   if (--it->count == 0) faults_.erase(it);

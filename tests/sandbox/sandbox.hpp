@@ -65,7 +65,10 @@ class Sandbox {
 
   /// A fault armed for the next `count` requests whose path matches.
   struct Fault {
-    std::string path;  ///< a request path ("/2/tweets") or a route ("/2/users/:id/tweets")
+    /// A request path ("/2/tweets") or a route ("/2/users/:id/tweets"), for
+    /// requests of any method; where a platform says so, "METHOD path" or
+    /// "METHOD route" ("POST /wp-json/wp/v2/posts") for that method only.
+    std::string path;
     FaultMode mode = FaultMode::server_error;
     int count = 1;
     int reset_in = 60;    ///< rate_limit: seconds until the platform's reset
@@ -97,10 +100,19 @@ class Sandbox {
   std::int64_t now_ms() const;
   /// Takes one use of the first armed fault for this path or route.
   std::optional<Fault> take_fault(const std::string& path, const std::string& route);
+  /// The same, also matching faults armed as "METHOD path" or "METHOD route".
+  /// A GET creates nothing, so it leaves a drop_after_create fault armed for
+  /// the next request that does (where a route is shared, as WordPress's
+  /// /wp/v2/posts lists and creates).
+  std::optional<Fault> take_fault(const std::string& method, const std::string& path, const std::string& route);
   /// Waits `duration` or until stop(); false when stopped.
   bool hold(std::chrono::milliseconds duration);
   /// Stamps `create.at_ms` (if 0) and appends it to the record; returns it.
   Create record(Create create);
+  /// Applies `change` to the recorded create of `platform` with `id`, so the
+  /// record shows what the platform holds now (a draft published, a post
+  /// trashed); false when there is none.
+  bool update_record(const std::string& platform, const std::string& id, const std::function<void(Create&)>& change);
 
  private:
   void routes();

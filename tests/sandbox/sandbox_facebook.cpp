@@ -21,8 +21,23 @@
 //   https://developers.facebook.com/docs/graph-api/reference/page/feed
 // - Page photos: `source` as multipart/form-data or `url`, caption in
 //   `message`, answer {"id":PHOTO_ID,"post_id":"PAGEID_POSTID"}; "(#324)
-//   Requires upload file" without either:
-//   https://developers.facebook.com/docs/graph-api/reference/page/photos
+//   Requires upload file" without either; with published=false an
+//   unpublished photo, answer {"id":PHOTO_ID} only, which a feed post then
+//   carries with attached_media=[{"media_fbid":PHOTO_ID}]:
+//   https://developers.facebook.com/docs/graph-api/reference/page/photos and
+//   https://developers.facebook.com/docs/pages-api/posts (multi-photo posts)
+// - Unpublished posts: `published`=false on POST /{page-id}/feed makes a
+//   post that is not on the Page (not in /feed, /posts or /published_posts)
+//   until `POST /{page-post-id}` with is_published=true publishes it, answer
+//   {"success":true}; `GET /{page-post-id}?fields=is_published` tells which;
+//   DELETE /{page-post-id} deletes a post, answer {"success":true}:
+//   https://developers.facebook.com/docs/graph-api/reference/page/feed ,
+//   https://developers.facebook.com/docs/graph-api/reference/pagepost ,
+//   https://developers.facebook.com/docs/graph-api/reference/page/published_posts ;
+//   facebook-python-business-sdk's PagePost.api_update lists is_published,
+//   message and attached_media among its parameters. What Graph answers to
+//   publishing an already published post is not documented: the sandbox
+//   answers success (nothing changes).
 // - Error object {"error":{"message","type","code","error_subcode",
 //   "error_user_title","error_user_msg","fbtrace_id"}}, code 190 for a bad
 //   token, 506 duplicate post, 1/2 temporary, 4/17/32/613 throttling:
@@ -105,7 +120,9 @@ std::string created_time(std::int64_t at_ms) {
   return out;
 }
 
-json::object post_fields(const Sandbox::Create& c, const std::string& fields) {
+// One post's fields as Graph answers them (a recorded create or a stored post).
+template <class PostLike>
+json::object post_fields(const PostLike& c, const std::string& fields) {
   json::object out;
   auto wants = [&](std::string_view name) {
     if (fields.empty()) return name == "message" || name == "created_time";  // Graph's default fields
@@ -123,8 +140,17 @@ json::object post_fields(const Sandbox::Create& c, const std::string& fields) {
   if (wants("created_time")) out["created_time"] = created_time(c.at_ms);
   if (wants("permalink_url")) out["permalink_url"] = permalink(c.id);
   if (wants("link") && c.fields.count("link")) out["link"] = c.fields.at("link");
+  if (wants("is_published")) out["is_published"] = c.fields.count("published") == 0 || c.fields.at("published") == "true";
   out["id"] = c.id;
   return out;
+}
+
+// A boolean parameter as Graph reads it: JSON true/false, or the words.
+std::optional<bool> flag(const std::optional<std::string>& value) {
+  if (!value) return std::nullopt;
+  if (*value == "true" || *value == "1") return true;
+  if (*value == "false" || *value == "0") return false;
+  return std::nullopt;
 }
 
 // Answers for an injected fault that ends the request here (delay cut short
@@ -193,22 +219,72 @@ void FacebookSandbox::install(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { create(req, res, false); });
   server.Post(R"(/(v\d+\.\d+)/(\d+)/photos)",
               [this](const httplib::Request& req, httplib::Response& res) { create(req, res, true); });
-  server.Get(R"(/(v\d+\.\d+)/(\d+)/(posts|feed))",
+  server.Get(R"(/(v\d+\.\d+)/(\d+)/(posts|feed|published_posts))",
              [this](const httplib::Request& req, httplib::Response& res) { list(req, res); });
   server.Get(R"(/(v\d+\.\d+)/(\d+_\d+))",
              [this](const httplib::Request& req, httplib::Response& res) { post(req, res); });
+  server.Post(R"(/(v\d+\.\d+)/(\d+_\d+))",
+              [this](const httplib::Request& req, httplib::Response& res) { update(req, res); });
+  server.Delete(R"(/(v\d+\.\d+)/(\d+_\d+))",
+                [this](const httplib::Request& req, httplib::Response& res) { remove(req, res); });
   // The same paths without a version: see "Deliberate strictness" above.
   auto unversioned = [this](const httplib::Request& req, httplib::Response& res) {
     authenticate(req, res, {}, {});
   };
   server.Post(R"(/(\d+)/(feed|photos))", unversioned);
-  server.Get(R"(/(\d+)/(posts|feed))", unversioned);
+  server.Get(R"(/(\d+)/(posts|feed|published_posts))", unversioned);
   server.Get(R"(/(\d+_\d+))", unversioned);
+  server.Post(R"(/(\d+_\d+))", unversioned);
+  server.Delete(R"(/(\d+_\d+))", unversioned);
 }
 
 void FacebookSandbox::reset() {
   std::lock_guard lock(mutex_);
   last_id_ = 0;
+  posts_.clear();
+  post_at_.clear();
+  photos_.clear();
+}
+
+FacebookSandbox::Post* FacebookSandbox::find(const std::string& post_id, const std::string& page_id) {
+  auto at = post_at_.find(post_id);
+  if (at == post_at_.end()) return nullptr;
+  Post& p = posts_[at->second];
+  return p.deleted || p.account != page_id ? nullptr : &p;
+}
+
+// Graph refuses a status identical to the Page's latest published one
+// (code 506). The docs do not say whether an unpublished post is checked
+// when it is made or when it is published; the sandbox checks when a status
+// goes on the Page, which is what the rule is about.
+bool FacebookSandbox::refuse_duplicate(const std::string& page_id, const std::string& text, const std::string& link,
+                                       httplib::Response& res) {
+  const Post* latest = nullptr;
+  for (const Post& p : posts_)
+    if (p.published && !p.deleted && p.account == page_id && (!latest || p.published_order > latest->published_order))
+      latest = &p;
+  const std::string latest_link = latest && latest->fields.count("link") ? latest->fields.at("link") : "";
+  if (!latest || text.empty() || latest->text != text || latest_link != link) return false;
+  json::object error = graph_error("Duplicate status message", "OAuthException", 506, trace_id());
+  error["error_subcode"] = 1455006;
+  error["is_transient"] = false;
+  error["error_user_title"] = "Duplicate Status Update";
+  error["error_user_msg"] =
+      "This status update is identical to the last one you posted. Try posting something different, or delete "
+      "your previous update.";
+  send_error(res, 400, std::move(error));
+  return true;
+}
+
+// Graph's answer for an id the token cannot see: gone, another Page's, or none.
+void FacebookSandbox::not_found(const std::string& id, httplib::Response& res) {
+  json::object error = graph_error("Unsupported get request. Object with ID '" + id +
+                                       "' does not exist, cannot be loaded due to missing permissions, or does not "
+                                       "support this operation. Please read the Graph API documentation at "
+                                       "https://developers.facebook.com/docs/graph-api",
+                                   "GraphMethodException", 100, trace_id());
+  error["error_subcode"] = 33;
+  send_error(res, 400, std::move(error));
 }
 
 // fbtrace_id values are 11 opaque characters; these only need to differ.
@@ -260,14 +336,15 @@ std::optional<FacebookSandbox::Page> FacebookSandbox::authenticate(const httplib
 
 // POST /vX/{page-id}/feed and /photos: version, token, page, injected
 // faults, parameters, the duplicate check, then record and answer unless the
-// fault drops the answer.
+// fault drops the answer. published=false makes an unpublished post, or an
+// unpublished photo (not a post, so not recorded) to attach to one.
 void FacebookSandbox::create(const httplib::Request& req, httplib::Response& res, bool photo) {
   const std::string version = req.matches[1];
   const std::string page_id = req.matches[2];
   auto page = authenticate(req, res, version, page_id);
   if (!page) return;
 
-  auto fault = sandbox_.take_fault(req.path, photo ? kPhotosRoute : kFeedRoute);
+  auto fault = sandbox_.take_fault("POST", req.path, photo ? kPhotosRoute : kFeedRoute);
   if (answer_fault(sandbox_, fault, page_id, trace_id(), res)) return;
 
   json::value parsed;
@@ -282,10 +359,18 @@ void FacebookSandbox::create(const httplib::Request& req, httplib::Response& res
       return;
     }
   }
+  auto bad_param = [&](const std::string& words) {
+    send_error(res, 400, graph_error("(#100) " + words, "OAuthException", 100, trace_id()));
+  };
+  const auto published_param = param(req, body, "published");
+  const std::optional<bool> published = published_param ? flag(published_param) : std::optional<bool>(true);
+  if (!published) return bad_param("Param published must be a boolean");
+
   Sandbox::Create create;
   create.platform = "facebook";
   create.account = page->page_id;
   create.text = param(req, body, "message").value_or("");
+  std::vector<std::string> attached;
   if (photo) {
     if (create.text.empty()) create.text = param(req, body, "caption").value_or("");
     if (req.has_file("source") && !req.get_file_value("source").filename.empty()) {
@@ -305,7 +390,18 @@ void FacebookSandbox::create(const httplib::Request& req, httplib::Response& res
     }
   } else {
     if (auto link = param(req, body, "link"); link && !link->empty()) create.fields["link"] = *link;
-    if (create.text.empty() && !create.fields.count("link")) {
+    if (auto media = param(req, body, "attached_media"); media && !media->empty()) {
+      boost::system::error_code ec;
+      json::value list = json::parse(*media, ec);
+      if (ec || !list.is_array()) return bad_param("Param attached_media must be an array");
+      for (const auto& item : list.as_array()) {
+        const json::object* o = item.if_object();
+        const json::value* id = o ? o->if_contains("media_fbid") : nullptr;
+        if (!id || !id->is_string()) return bad_param("Param attached_media[0] must have a media_fbid");
+        attached.emplace_back(id->as_string());
+      }
+    }
+    if (create.text.empty() && !create.fields.count("link") && attached.empty()) {
       send_error(res, 400, graph_error("(#100) Missing message or attachment", "OAuthException", 100, trace_id()));
       return;
     }
@@ -313,50 +409,69 @@ void FacebookSandbox::create(const httplib::Request& req, httplib::Response& res
   for (const char* name : {"Content-Type", "User-Agent"})
     if (req.has_header(name)) create.headers[name] = req.get_header_value(name);
 
+  std::string photo_id;
   {
     std::lock_guard lock(mutex_);  // the duplicate check and the record, as one step
-    // Graph refuses a status (message and link) identical to the Page's
-    // latest one; photos are not statuses.
-    auto creates = sandbox_.creates();
-    auto latest = std::find_if(creates.rbegin(), creates.rend(), [&](const Sandbox::Create& c) {
-      return c.platform == "facebook" && c.account == create.account;
-    });
-    auto link_of = [](const Sandbox::Create& c) { return c.fields.count("link") ? c.fields.at("link") : ""; };
-    if (!photo && latest != creates.rend() && !create.text.empty() && latest->text == create.text &&
-        link_of(*latest) == link_of(create)) {
-      json::object error = graph_error("Duplicate status message", "OAuthException", 506, trace_id());
-      error["error_subcode"] = 1455006;
-      error["is_transient"] = false;
-      error["error_user_title"] = "Duplicate Status Update";
-      error["error_user_msg"] =
-          "This status update is identical to the last one you posted. Try posting something different, or delete "
-          "your previous update.";
-      send_error(res, 400, std::move(error));
-      return;
+    if (photo && !*published) {
+      // An unpublished photo: an object to attach, not a post.
+      photo_id = std::to_string(last_id_ = std::max(last_id_ + 1, kFirstPostNumber + 1));
+      photos_[photo_id] = Photo{page->page_id, create.fields};
+    } else {
+      for (const std::string& id : attached) {
+        auto it = photos_.find(id);
+        if (it == photos_.end() || it->second.page_id != page->page_id)
+          return bad_param("Param attached_media[0][media_fbid] must be the id of an unpublished photo of this Page");
+      }
+      // A status (message and link; photos are not statuses) is checked
+      // when it goes on the Page: now if it is published, else when it is.
+      const std::string link = create.fields.count("link") ? create.fields.at("link") : "";
+      if (!photo && attached.empty() && *published && refuse_duplicate(page->page_id, create.text, link, res)) return;
+      for (const std::string& id : attached) {
+        // The record shows the photo the post carries (the first, as a
+        // photo post shows its one image).
+        auto it = photos_.find(id);
+        if (!create.fields.count("photo_id")) {
+          for (const auto& [name, value] : it->second.fields) create.fields[name] = value;
+          create.fields["photo_id"] = id;
+        }
+        photos_.erase(it);
+      }
+      if (!attached.empty()) {
+        std::string ids;
+        for (const auto& id : attached) ids += (ids.empty() ? "" : ",") + id;
+        create.fields["attached_media"] = ids;
+      }
+      last_id_ = std::max(last_id_ + 1, kFirstPostNumber + 1);
+      create.id = page->page_id + "_" + std::to_string(last_id_);
+      if (photo) create.fields["photo_id"] = std::to_string(++last_id_);
+      create.fields["published"] = *published ? "true" : "false";
+      create.at_ms = sandbox_.now_ms();
+      post_at_[create.id] = posts_.size();
+      posts_.push_back(Post{create.id, create.account, create.text, create.fields, create.at_ms, *published, false,
+                            *published ? ++published_order_ : 0});
+      sandbox_.record(create);
     }
-    last_id_ = std::max(last_id_ + 1, kFirstPostNumber + 1);
-    create.id = page->page_id + "_" + std::to_string(last_id_);
-    if (photo) create.fields["photo_id"] = std::to_string(++last_id_);
-    create.at_ms = sandbox_.now_ms();
-    sandbox_.record(create);
   }
   if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
     return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
-  if (photo) {
+  if (!photo_id.empty()) {
+    send_json(res, 200, json::serialize(json::object{{"id", photo_id}}));
+  } else if (photo) {
     send_json(res, 200, json::serialize(json::object{{"id", create.fields["photo_id"]}, {"post_id", create.id}}));
   } else {
     send_json(res, 200, json::serialize(json::object{{"id", create.id}}));
   }
 }
 
-// GET /vX/{page-id}/posts (and /feed): the Page's posts, newest first, with
-// the requested fields and Graph's cursor paging.
+// GET /vX/{page-id}/posts (and /feed, /published_posts): the Page's
+// published posts, newest first, with the requested fields and Graph's
+// cursor paging.
 void FacebookSandbox::list(const httplib::Request& req, httplib::Response& res) {
   const std::string version = req.matches[1];
   const std::string page_id = req.matches[2];
   auto page = authenticate(req, res, version, page_id);
   if (!page) return;
-  if (answer_fault(sandbox_, sandbox_.take_fault(req.path, kPostsRoute), page_id, trace_id(), res)) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, kPostsRoute), page_id, trace_id(), res)) return;
   std::int64_t limit = 25;  // Graph's default page size
   if (req.has_param("limit")) {
     auto parsed = parse_int(req.get_param_value("limit"));
@@ -370,10 +485,12 @@ void FacebookSandbox::list(const httplib::Request& req, httplib::Response& res) 
   const std::string fields = req.has_param("fields") ? req.get_param_value("fields") : std::string();
   json::array data;
   std::int64_t matching = 0;
-  auto creates = sandbox_.creates();
-  for (auto it = creates.rbegin(); it != creates.rend(); ++it) {
-    if (it->platform != "facebook" || it->account != page_id) continue;
-    if (++matching <= limit) data.push_back(post_fields(*it, fields));
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = posts_.rbegin(); it != posts_.rend(); ++it) {
+      if (!it->published || it->deleted || it->account != page_id) continue;
+      if (++matching <= limit) data.push_back(post_fields(*it, fields));
+    }
   }
   json::object body{{"data", data}};
   if (!data.empty()) {
@@ -388,27 +505,78 @@ void FacebookSandbox::list(const httplib::Request& req, httplib::Response& res) 
   send_json(res, 200, json::serialize(body));
 }
 
-// GET /vX/{post-id}?fields=...: one post, if the token's page owns it.
+// GET /vX/{post-id}?fields=...: one post, published or not, if the token's
+// page owns it.
 void FacebookSandbox::post(const httplib::Request& req, httplib::Response& res) {
   const std::string version = req.matches[1];
   const std::string post_id = req.matches[2];
   auto page = authenticate(req, res, version, {});
   if (!page) return;
-  if (answer_fault(sandbox_, sandbox_.take_fault(req.path, kPostRoute), page->page_id, trace_id(), res)) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, kPostRoute), page->page_id, trace_id(), res)) return;
   const std::string fields = req.has_param("fields") ? req.get_param_value("fields") : std::string();
-  for (const Sandbox::Create& c : sandbox_.creates()) {
-    if (c.platform == "facebook" && c.id == post_id && c.account == page->page_id) {
-      send_json(res, 200, json::serialize(post_fields(c, fields)));
-      return;
+  std::lock_guard lock(mutex_);
+  if (const Post* p = find(post_id, page->page_id)) return send_json(res, 200, json::serialize(post_fields(*p, fields)));
+  not_found(post_id, res);
+}
+
+// POST /vX/{post-id} {"is_published": true}: publishes an unpublished post.
+void FacebookSandbox::update(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string post_id = req.matches[2];
+  auto page = authenticate(req, res, version, {});
+  if (!page) return;
+  auto fault = sandbox_.take_fault("POST", req.path, kPostRoute);
+  if (answer_fault(sandbox_, fault, page->page_id, trace_id(), res)) return;
+  json::value parsed;
+  const json::object* body = nullptr;
+  if (req.get_header_value("Content-Type").starts_with("application/json")) {
+    boost::system::error_code ec;
+    parsed = json::parse(req.body, ec);
+    body = ec ? nullptr : parsed.if_object();
+  }
+  const auto is_published = flag(param(req, body, "is_published"));
+  if (!is_published || !*is_published) {
+    send_error(res, 400,
+               graph_error("(#100) herald-sandbox emulates is_published=true on a post, nothing else", "OAuthException",
+                           100, trace_id()));
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    Post* p = find(post_id, page->page_id);
+    if (!p) return not_found(post_id, res);
+    if (!p->published) {
+      const std::string link = p->fields.count("link") ? p->fields.at("link") : "";
+      if (!p->fields.count("attached_media") && refuse_duplicate(page->page_id, p->text, link, res)) return;
+      p->published = true;
+      p->published_order = ++published_order_;
+      p->fields["published"] = "true";
+      sandbox_.update_record("facebook", post_id, [](Sandbox::Create& c) { c.fields["published"] = "true"; });
     }
   }
-  json::object error = graph_error("Unsupported get request. Object with ID '" + post_id +
-                                       "' does not exist, cannot be loaded due to missing permissions, or does not "
-                                       "support this operation. Please read the Graph API documentation at "
-                                       "https://developers.facebook.com/docs/graph-api",
-                                   "GraphMethodException", 100, trace_id());
-  error["error_subcode"] = 33;
-  send_error(res, 400, std::move(error));
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
+    return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
+  send_json(res, 200, R"({"success":true})");
+}
+
+// DELETE /vX/{post-id}: the post is gone (from the lists and from GET).
+void FacebookSandbox::remove(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string post_id = req.matches[2];
+  auto page = authenticate(req, res, version, {});
+  if (!page) return;
+  auto fault = sandbox_.take_fault("DELETE", req.path, kPostRoute);
+  if (answer_fault(sandbox_, fault, page->page_id, trace_id(), res)) return;
+  {
+    std::lock_guard lock(mutex_);
+    Post* p = find(post_id, page->page_id);
+    if (!p) return not_found(post_id, res);
+    p->deleted = true;
+    sandbox_.update_record("facebook", post_id, [](Sandbox::Create& c) { c.fields["deleted"] = "true"; });
+  }
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
+    return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
+  send_json(res, 200, R"({"success":true})");
 }
 
 FacebookSandboxConfig load_facebook_sandbox_config(const YAML::Node& node, const std::string& file) {

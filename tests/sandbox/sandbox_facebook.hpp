@@ -1,16 +1,23 @@
 #pragma once
-// The Facebook Graph API part of herald-sandbox: Page feed posts, Page photos,
-// the Page's post list and a post's permalink, under a /vMAJOR.MINOR/ prefix,
-// with Page access tokens checked against the page in the path.
+// The Facebook Graph API part of herald-sandbox: Page feed posts (published,
+// or unpublished until `POST /{post-id}` with is_published), Page photos
+// (a photo post, or an unpublished photo to attach with attached_media), the
+// Page's post lists, one post's fields (is_published, permalink_url), and
+// deleting a post, under a /vMAJOR.MINOR/ prefix, with Page access tokens
+// checked against the page in the path. The record of creates keeps each
+// post's fields["published"] ("true"/"false") and fields["deleted"] current,
+// so a test can count the PUBLIC posts.
 
 #include "tests/sandbox/sandbox_platform.hpp"
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace httplib {
@@ -59,12 +66,39 @@ class FacebookSandbox : public SandboxPlatform {
   void create(const httplib::Request& req, httplib::Response& res, bool photo);
   void list(const httplib::Request& req, httplib::Response& res);
   void post(const httplib::Request& req, httplib::Response& res);
+  void update(const httplib::Request& req, httplib::Response& res);
+  void remove(const httplib::Request& req, httplib::Response& res);
+  void not_found(const std::string& id, httplib::Response& res);
   std::string trace_id();
+
+  /// A Page post as Graph holds it (what the record shows, and its state).
+  struct Post {
+    std::string id, account, text;
+    std::map<std::string, std::string> fields;  ///< link, photo, ...
+    std::int64_t at_ms = 0;
+    bool published = true;
+    bool deleted = false;
+    std::int64_t published_order = 0;  ///< when it went on the Page, in order of publishing
+  };
+  /// A photo uploaded with published=false, waiting to be attached.
+  struct Photo {
+    std::string page_id;
+    std::map<std::string, std::string> fields;  ///< photo, photo_filename or photo_url
+  };
+  Post* find(const std::string& post_id, const std::string& page_id);
+  /// Whether a status with this message and link would repeat the Page's
+  /// latest published one; answers Graph's 506 when it would.
+  bool refuse_duplicate(const std::string& page_id, const std::string& text, const std::string& link,
+                        httplib::Response& res);
 
   Sandbox& sandbox_;
   const FacebookSandboxConfig& config_;
   std::mutex mutex_;
   std::int64_t last_id_ = 0;
+  std::int64_t published_order_ = 0;
+  std::vector<Post> posts_;  // oldest first
+  std::unordered_map<std::string, std::size_t> post_at_;  // id -> place in posts_
+  std::map<std::string, Photo> photos_;
   std::atomic<std::int64_t> traces_{0};
 };
 

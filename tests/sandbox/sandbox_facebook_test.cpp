@@ -267,6 +267,113 @@ TEST_F(FacebookSandboxTest, DropAfterCreateRecordsButNeverAnswers) {
   EXPECT_EQ(sandbox_->creates()[0].text, "lost answer");
 }
 
+// published=false: a post that is not on the Page (not in /feed, /posts or
+// /published_posts) until POST /{post-id} with is_published=true; GET
+// /{post-id}?fields=is_published says which; the record's "published" field
+// follows it.
+TEST_F(FacebookSandboxTest, AnUnpublishedPostIsOnThePageOnlyOncePublished) {
+  auto made = feed(R"({"message":"later","published":false})");
+  ASSERT_TRUE(made);
+  ASSERT_EQ(made->status, 200) << made->body;
+  const std::string id(json::parse(made->body).at("id").as_string());
+  const std::string page = std::string("/v21.0/") + kPage;
+  for (const char* edge : {"/posts", "/feed", "/published_posts"})
+    EXPECT_EQ(json::parse(client_->Get((page + edge).c_str(), bearer())->body).at("data").as_array().size(), 0u) << edge;
+  auto state = client_->Get(("/v21.0/" + id + "?fields=is_published,permalink_url").c_str(), bearer());
+  ASSERT_EQ(state->status, 200) << state->body;
+  EXPECT_FALSE(json::parse(state->body).at("is_published").as_bool());
+  ASSERT_EQ(sandbox_->creates().size(), 1u);
+  EXPECT_EQ(sandbox_->creates()[0].fields.at("published"), "false");
+
+  auto published = client_->Post(("/v21.0/" + id).c_str(), bearer(), R"({"is_published":true})", "application/json");
+  ASSERT_EQ(published->status, 200) << published->body;
+  EXPECT_EQ(published->body, R"({"success":true})");
+  for (const char* edge : {"/posts", "/feed", "/published_posts"})
+    EXPECT_EQ(json::parse(client_->Get((page + edge).c_str(), bearer())->body).at("data").as_array().size(), 1u) << edge;
+  EXPECT_TRUE(json::parse(client_->Get(("/v21.0/" + id + "?fields=is_published").c_str(), bearer())->body)
+                  .at("is_published")
+                  .as_bool());
+  EXPECT_EQ(sandbox_->creates()[0].fields.at("published"), "true");
+  // Publishing again changes nothing.
+  EXPECT_EQ(client_->Post(("/v21.0/" + id).c_str(), bearer(), "is_published=true", "application/x-www-form-urlencoded")->status, 200);
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
+  // Another Page's token cannot see or publish it.
+  EXPECT_EQ(client_->Post(("/v21.0/" + id).c_str(), bearer(kOtherToken), R"({"is_published":true})", "application/json")->status, 400);
+}
+
+// An unpublished photo is an object to attach, not a post: its answer has no
+// post_id and nothing is recorded until a post carries it (attached_media).
+TEST_F(FacebookSandboxTest, AnUnpublishedPhotoIsAttachedToAPost) {
+  const std::string bytes("\x89PNG\r\n\x1a\n\0\0photo", 14);
+  httplib::MultipartFormDataItems items{{"published", "false", "", ""}, {"source", bytes, "pic.png", "image/png"}};
+  auto photo = client_->Post((std::string("/v21.0/") + kPage + "/photos").c_str(), bearer(), items);
+  ASSERT_EQ(photo->status, 200) << photo->body;
+  json::object answer = json::parse(photo->body).as_object();
+  EXPECT_FALSE(answer.contains("post_id"));
+  const std::string photo_id(answer.at("id").as_string());
+  EXPECT_TRUE(sandbox_->creates().empty());
+  auto post = feed(R"({"message":"with a picture","published":false,"attached_media":[{"media_fbid":")" + photo_id +
+                   R"("}]})");
+  ASSERT_EQ(post->status, 200) << post->body;
+  ASSERT_EQ(sandbox_->creates().size(), 1u);
+  const Sandbox::Create c = sandbox_->creates()[0];
+  EXPECT_EQ(c.fields.at("photo"), "image/png 14 bytes fnv1a64 " + fnv1a64_hex(bytes));
+  EXPECT_EQ(c.fields.at("attached_media"), photo_id);
+  EXPECT_EQ(c.fields.at("published"), "false");
+  // A photo is attached once; an id that is no unpublished photo of this Page is refused.
+  auto again = feed(R"({"message":"again","published":false,"attached_media":[{"media_fbid":")" + photo_id + R"("}]})");
+  EXPECT_EQ(again->status, 400);
+  EXPECT_EQ(error_of(again).at("code").as_int64(), 100);
+}
+
+TEST_F(FacebookSandboxTest, ADeletedPostIsGone) {
+  auto made = feed(R"({"message":"short-lived"})");
+  const std::string id(json::parse(made->body).at("id").as_string());
+  auto deleted = client_->Delete(("/v21.0/" + id).c_str(), bearer());
+  ASSERT_EQ(deleted->status, 200) << deleted->body;
+  EXPECT_EQ(deleted->body, R"({"success":true})");
+  auto read = client_->Get(("/v21.0/" + id + "?fields=is_published").c_str(), bearer());
+  EXPECT_EQ(read->status, 400);
+  EXPECT_EQ(error_of(read).at("error_subcode").as_int64(), 33);
+  EXPECT_EQ(json::parse(client_->Get((std::string("/v21.0/") + kPage + "/posts").c_str(), bearer())->body)
+                .at("data")
+                .as_array()
+                .size(),
+            0u);
+  EXPECT_EQ(sandbox_->creates()[0].fields.at("deleted"), "true");
+  EXPECT_EQ(client_->Delete(("/v21.0/" + id).c_str(), bearer())->status, 400);
+}
+
+// The duplicate rule is about the Page: an unpublished copy of the latest
+// status may be made, but not published.
+TEST_F(FacebookSandboxTest, DuplicateIsCheckedWhenAStatusGoesOnThePage) {
+  ASSERT_EQ(feed(R"({"message":"same"})")->status, 200);
+  auto copy = feed(R"({"message":"same","published":false})");
+  ASSERT_EQ(copy->status, 200) << copy->body;
+  const std::string id(json::parse(copy->body).at("id").as_string());
+  auto published = client_->Post(("/v21.0/" + id).c_str(), bearer(), R"({"is_published":true})", "application/json");
+  ASSERT_EQ(published->status, 400);
+  EXPECT_EQ(error_of(published).at("code").as_int64(), 506);
+  EXPECT_EQ(sandbox_->creates()[1].fields.at("published"), "false");
+}
+
+TEST_F(FacebookSandboxTest, FaultsOnOnePostsRoute) {
+  auto made = feed(R"({"message":"faulty","published":false})");
+  const std::string id(json::parse(made->body).at("id").as_string());
+  sandbox_->add_fault({"POST /:version/:post-id", Sandbox::FaultMode::server_error, 1, 60, 0});
+  auto failed = client_->Post(("/v21.0/" + id).c_str(), bearer(), R"({"is_published":true})", "application/json");
+  ASSERT_EQ(failed->status, 500);
+  EXPECT_TRUE(error_of(failed).at("is_transient").as_bool());
+  EXPECT_EQ(sandbox_->creates()[0].fields.at("published"), "false");
+  // A drop on the route waits past the GET for the request that acts.
+  sandbox_->add_fault({"/:version/:post-id", Sandbox::FaultMode::drop_after_create, 1, 60, 0});
+  EXPECT_EQ(client_->Get(("/v21.0/" + id + "?fields=is_published").c_str(), bearer())->status, 200);
+  EXPECT_FALSE(client_->Post(("/v21.0/" + id).c_str(), bearer(), R"({"is_published":true})", "application/json"));
+  EXPECT_EQ(sandbox_->creates()[0].fields.at("published"), "true");
+  sandbox_->add_fault({"DELETE /:version/:post-id", Sandbox::FaultMode::rate_limit, 1, 60, 0});
+  EXPECT_EQ(error_of(client_->Delete(("/v21.0/" + id).c_str(), bearer())).at("code").as_int64(), 32);
+}
+
 TEST_F(FacebookSandboxTest, ExampleConfigLoadsItsPage) {
   auto config = load_sandbox_config(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml");
   ASSERT_EQ(config.facebook.pages.size(), 1u);

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <string>
+#include <thread>
 
 #include "connectors/oauth1.hpp"
 #include "connectors/oauth2.hpp"
@@ -363,6 +364,36 @@ TEST_F(SandboxTest, DelayFaultOutlastsTheClientTimeout) {
   auto res = post_tweet("slow");
   EXPECT_FALSE(res);
   EXPECT_EQ(res.error(), httplib::Error::Read);
+}
+
+// X judges a duplicate when it stores a post, not when the request comes
+// in: of two identical creates the one that completes second is refused,
+// even if it was sent first (a create held past the client's timeout that
+// completes after an identical retry).
+TEST_F(SandboxTest, DuplicateIsJudgedWhenACreateCompletes) {
+  arm(R"({"path":"/2/tweets","mode":"delay","delay_ms":800})");
+  const httplib::Headers first_headers{{"Authorization", sign("POST", "/2/tweets")}};
+  const std::string body = json::serialize(json::object{{"text", "sent twice"}});
+  int first_status = 0;
+  std::string first_body;
+  std::thread slow([&] {
+    httplib::Client patient("127.0.0.1", sandbox_->port());
+    patient.set_read_timeout(std::chrono::seconds(5));
+    if (auto res = patient.Post("/2/tweets", first_headers, body, "application/json")) {
+      first_status = res->status;
+      first_body = res->body;
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the first is held by now
+  auto second = post_tweet("sent twice");
+  slow.join();
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 201) << second->body;
+  ASSERT_EQ(first_status, 403) << first_body;
+  EXPECT_EQ(json::parse(first_body).at("detail").as_string(),
+            "You are not allowed to create a Tweet with duplicate content.");
+  ASSERT_EQ(sandbox_->creates().size(), 1u);
+  EXPECT_EQ(sandbox_->creates()[0].id, std::string(json::parse(second->body).at("data").at("id").as_string()));
 }
 
 TEST_F(SandboxTest, DropAfterCreateRecordsButNeverAnswers) {

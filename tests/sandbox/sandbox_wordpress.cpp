@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <functional>
+#include <map>
 
 #include "tests/sandbox/sandbox.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
@@ -45,8 +47,42 @@
 // - Media upload with the file as the body: rest_upload_no_data,
 //   rest_upload_no_content_type, rest_upload_no_content_disposition (400);
 //   https://github.com/WP-API/WP-API/issues/2609 shows the body.
-// - Slugs are made unique with -2, -3, ... (wp_unique_post_slug); attachment
-//   slugs are unique across every post type.
+// - Slugs (wp_unique_post_slug, called by wp_insert_post on every save):
+//   a draft or pending post keeps the slug it is given, so drafts may share
+//   one; any other status gets the first free of SLUG, SLUG-2, SLUG-3, ...
+//   among all posts of the type in any status except itself ("SELECT
+//   post_name FROM wp_posts WHERE post_name = %s AND post_type = %s AND ID !=
+//   %d"), so a draft holding the slug pushes a post being published to -2;
+//   attachment slugs are unique across every post type:
+//   https://developer.wordpress.org/reference/functions/wp_unique_post_slug/
+//   Trashing renames the slug to SLUG__trashed, so a trashed post no longer
+//   holds it (wp_add_trashed_suffix_to_post_name_for_post, called from
+//   wp_insert_post): https://developer.wordpress.org/reference/functions/wp_add_trashed_suffix_to_post_name_for_post/
+// - Update: POST /wp/v2/posts/<id> with any of the create arguments; a
+//   status change to publish needs publish_posts (403 rest_cannot_publish),
+//   editing another user's post edit_others_posts and a published one
+//   edit_published_posts (403 rest_cannot_edit "Sorry, you are not allowed
+//   to edit this post."); an unknown id is 404 rest_post_invalid_id
+//   "Invalid post ID.": https://developer.wordpress.org/rest-api/reference/posts/#update-a-post
+//   and WP_REST_Posts_Controller::update_item_permissions_check.
+// - Delete: DELETE /wp/v2/posts/<id> moves the post to the trash and answers
+//   it (status trash); force=true deletes it for good and answers
+//   {"deleted":true,"previous":{...}}; trashing it again is 410
+//   rest_already_trashed "The post has already been deleted."; deleting
+//   needs delete_posts (own), delete_published_posts (own published),
+//   delete_others_posts (403 rest_cannot_delete "Sorry, you are not allowed
+//   to delete this post."): https://developer.wordpress.org/rest-api/reference/posts/#delete-a-post
+//   and WP_REST_Posts_Controller::delete_item.
+// - The signed-in user: GET /wp/v2/users/me; anonymous is 401
+//   rest_not_logged_in "You are not currently logged in.":
+//   https://developer.wordpress.org/rest-api/reference/users/#retrieve-a-user
+// - kses on titles: for a user without unfiltered_html, kses_init_filters
+//   hooks wp_filter_kses to title_save_pre, and kses normalises entities, so
+//   "Fish & chips" is stored as "Fish &amp; chips"
+//   (https://developer.wordpress.org/reference/functions/kses_init_filters/ ,
+//   https://developer.wordpress.org/reference/functions/wp_kses_normalize_entities/);
+//   on a single site only Editor and Administrator have unfiltered_html
+//   (https://wordpress.org/documentation/article/roles-and-capabilities/#unfiltered_html).
 // - A fatal error answers 500 internal_server_error "There has been a critical
 //   error on this website." (WP_Fatal_Error_Handler). WordPress itself does not
 //   rate-limit; the 429 with Retry-After is what hosts and security plugins send.
@@ -204,10 +240,44 @@ std::optional<std::string> filename_of(const std::string& disposition) {
 bool wordpress_role_can(std::string_view role, std::string_view capability) {
   const int rank = role == "administrator" ? 5 : role == "editor" ? 4 : role == "author" ? 3
                  : role == "contributor"   ? 2 : 0;
-  if (capability == "edit_posts") return rank >= 2;
-  if (capability == "publish_posts" || capability == "upload_files") return rank >= 3;
-  if (capability == "manage_categories") return rank >= 4;
+  if (capability == "edit_posts" || capability == "delete_posts") return rank >= 2;
+  if (capability == "publish_posts" || capability == "upload_files" || capability == "edit_published_posts" ||
+      capability == "delete_published_posts")
+    return rank >= 3;
+  if (capability == "manage_categories" || capability == "edit_others_posts" ||
+      capability == "delete_others_posts" || capability == "unfiltered_html")
+    return rank >= 4;
   return false;
+}
+
+std::string wordpress_kses_entities(std::string_view text) {
+  // How long the character reference at `at` is (&name; with a letter first,
+  // &#DIGITS; or &#xHEX;), or 0 when the '&' starts none.
+  auto reference_length = [&](std::size_t at) -> std::size_t {
+    std::size_t i = at + 1;
+    auto at_char = [&](std::size_t k) { return k < text.size() ? static_cast<unsigned char>(text[k]) : 0; };
+    if (at_char(i) == '#') {
+      ++i;
+      const bool hex = at_char(i) == 'x' || at_char(i) == 'X';
+      if (hex) ++i;
+      const std::size_t digits = i;
+      while (at_char(i) != 0 && (hex ? std::isxdigit(at_char(i)) : std::isdigit(at_char(i))) != 0) ++i;
+      if (i == digits) return 0;
+    } else {
+      if (std::isalpha(at_char(i)) == 0) return 0;
+      while (std::isalnum(at_char(i)) != 0) ++i;
+    }
+    return i < text.size() && text[i] == ';' ? i + 1 - at : 0;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '&' && reference_length(i) == 0) {
+      out += "&amp;";
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
 }
 
 std::string wordpress_sanitize_slug(std::string_view text) {
@@ -234,7 +304,8 @@ void WordpressSandbox::seed() {
   terms_.clear();
   posts_.clear();
   media_.clear();
-  post_slugs_.clear();
+  post_at_.clear();
+  slug_posts_.clear();
   media_slugs_.clear();
   next_post_id_ = 100;
   terms_["categories"].push_back({1, "Uncategorized", "uncategorized", 0});
@@ -254,6 +325,14 @@ void WordpressSandbox::reset() {
 void WordpressSandbox::install(httplib::Server& server) {
   server.Post(kPostsRoute, [this](const httplib::Request& req, httplib::Response& res) { create_post(req, res); });
   server.Get(kPostsRoute, [this](const httplib::Request& req, httplib::Response& res) { list_posts(req, res); });
+  server.Post(R"(/wp-json/wp/v2/posts/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    update_post(req.matches[1], req, res);
+  });
+  server.Delete(R"(/wp-json/wp/v2/posts/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    delete_post(req.matches[1], req, res);
+  });
+  server.Get("/wp-json/wp/v2/users/me",
+             [this](const httplib::Request& req, httplib::Response& res) { current_user(req, res); });
   server.Get(R"(/wp-json/wp/v2/(categories|tags))", [this](const httplib::Request& req, httplib::Response& res) {
     list_terms(req.matches[1], req, res);
   });
@@ -268,6 +347,7 @@ void WordpressSandbox::install(httplib::Server& server) {
   };
   server.Get(R"(/wp-json(/.*)?)", no_route);
   server.Post(R"(/wp-json(/.*)?)", no_route);
+  server.Delete(R"(/wp-json(/.*)?)", no_route);
 }
 
 // HTTP Basic with an Application Password. No Basic credentials at all is an
@@ -307,17 +387,58 @@ std::string WordpressSandbox::now_text() const {
   return buf;
 }
 
-// wp_unique_post_slug: a post's slug is unique among posts, an attachment's
-// among everything; the first free of SLUG, SLUG-2, SLUG-3, ...
-std::string WordpressSandbox::unique_post_slug(const std::string& wanted, bool attachment) const {
+std::string WordpressSandbox::unique_post_slug(const std::string& wanted, bool attachment, std::int64_t self) const {
   auto taken = [&](const std::string& slug) {
-    return post_slugs_.contains(slug) || (attachment && media_slugs_.contains(slug));
+    if (attachment && media_slugs_.contains(slug)) return true;
+    auto holders = slug_posts_.find(slug);
+    return holders != slug_posts_.end() &&
+           std::any_of(holders->second.begin(), holders->second.end(), [&](std::int64_t id) { return id != self; });
   };
   if (!taken(wanted)) return wanted;
   for (int n = 2;; ++n) {
     std::string candidate = wanted + "-" + std::to_string(n);
     if (!taken(candidate)) return candidate;
   }
+}
+
+WordpressSandbox::Post* WordpressSandbox::find_post(std::int64_t id) {
+  auto at = post_at_.find(id);
+  if (at == post_at_.end() || posts_[at->second].status == "gone") return nullptr;
+  return &posts_[at->second];
+}
+
+// Moves the post to `slug` in the slug index.
+void WordpressSandbox::set_slug(Post& post, const std::string& slug) {
+  if (auto holders = slug_posts_.find(post.slug); holders != slug_posts_.end()) {
+    std::erase(holders->second, post.id);
+    if (holders->second.empty()) slug_posts_.erase(holders);
+  }
+  post.slug = slug;
+  if (!slug.empty()) slug_posts_[slug].push_back(post.id);
+}
+
+void WordpressSandbox::count_terms(const Post& post, int delta) {
+  for (auto [taxonomy, ids] : {std::pair{"categories", &post.categories}, std::pair{"tags", &post.tags}}) {
+    auto& terms = terms_[taxonomy];
+    for (auto id : *ids) {
+      auto term = std::find_if(terms.begin(), terms.end(), [&](const Term& t) { return t.id == id; });
+      if (term != terms.end()) term->count += delta;
+    }
+  }
+}
+
+// The record of creates shows the post as it is now.
+void WordpressSandbox::record_state(const Post& post) {
+  sandbox_.update_record("wordpress", std::to_string(post.id), [&](Sandbox::Create& c) {
+    c.text = post.content;
+    c.fields["title"] = post.title;
+    c.fields["slug"] = post.slug;
+    c.fields["excerpt"] = post.excerpt;
+    c.fields["status"] = post.status;
+    c.fields["categories"] = join_ids(post.categories);
+    c.fields["tags"] = join_ids(post.tags);
+    c.fields["featured_media"] = std::to_string(post.featured_media);
+  });
 }
 
 json::object WordpressSandbox::post_json(const Post& post, bool edit) const {
@@ -397,7 +518,7 @@ void WordpressSandbox::create_post(const httplib::Request& req, httplib::Respons
     return send_error(res, caller.user ? 403 : 401, "rest_cannot_create",
                       "Sorry, you are not allowed to create posts as this user.");
   }
-  const auto fault = sandbox_.take_fault(req.path, kPostsRoute);
+  const auto fault = sandbox_.take_fault("POST", req.path, kPostsRoute);
   if (answer_fault(sandbox_, fault, res)) return;
 
   boost::system::error_code ec;
@@ -415,6 +536,7 @@ void WordpressSandbox::create_post(const httplib::Request& req, httplib::Respons
     *into = *text;
   }
   post.title = trim(post.title);  // title_save_pre
+  if (!wordpress_role_can(caller.user->role, "unfiltered_html")) post.title = wordpress_kses_entities(post.title);
   post.status = "draft";
   if (const auto* status = body->if_contains("status")) {
     static const std::vector<std::string> kStatuses{"publish", "future", "draft", "pending", "private"};
@@ -481,9 +603,12 @@ void WordpressSandbox::create_post(const httplib::Request& req, httplib::Respons
     if (wanted_slug.empty()) wanted_slug = std::to_string(post.id);
     // Drafts and pending posts keep the slug asked for; it is made unique
     // when the post is published.
-    post.slug = post.status == "draft" || post.status == "pending" ? wanted_slug : unique_post_slug(wanted_slug, false);
+    const std::string slug =
+        post.status == "draft" || post.status == "pending" ? wanted_slug : unique_post_slug(wanted_slug, false);
+    post_at_[post.id] = posts_.size();
     posts_.push_back(post);
-    post_slugs_.insert(post.slug);
+    set_slug(posts_.back(), slug);
+    post.slug = slug;
 
     create.platform = "wordpress";
     create.account = caller.user->login;
@@ -511,7 +636,7 @@ void WordpressSandbox::create_post(const httplib::Request& req, httplib::Respons
 void WordpressSandbox::list_posts(const httplib::Request& req, httplib::Response& res) {
   const Caller caller = authenticate(req, res);
   if (caller.rejected) return;
-  const auto fault = sandbox_.take_fault(req.path, kPostsRoute);
+  const auto fault = sandbox_.take_fault("GET", req.path, kPostsRoute);
   if (answer_fault(sandbox_, fault, res)) return;
   const bool can_edit = caller.user && wordpress_role_can(caller.user->role, "edit_posts");
   const int refused = caller.user ? 403 : 401;
@@ -550,17 +675,196 @@ void WordpressSandbox::list_posts(const httplib::Request& req, httplib::Response
   json::array list;
   std::size_t total = 0;
   std::lock_guard lock(mutex_);
-  for (auto it = posts_.rbegin(); it != posts_.rend(); ++it) {  // newest first
-    const Post& p = *it;
+  auto consider = [&](const Post& p) {
+    if (p.status == "gone") return;
     const bool status_ok = any ? p.status != "trash"
                                : std::find(statuses.begin(), statuses.end(), p.status) != statuses.end();
-    if (!status_ok) continue;
-    if (!slugs.empty() && std::find(slugs.begin(), slugs.end(), p.slug) == slugs.end()) continue;
+    if (!status_ok) return;
     ++total;
     if (std::ssize(list) < *page_size) list.push_back(post_json(p, context == "edit"));
+  };
+  if (slugs.empty()) {
+    for (auto it = posts_.rbegin(); it != posts_.rend(); ++it) consider(*it);  // newest first
+  } else {
+    std::vector<std::int64_t> ids;
+    for (const auto& slug : slugs)
+      if (auto holders = slug_posts_.find(slug); holders != slug_posts_.end())
+        ids.insert(ids.end(), holders->second.begin(), holders->second.end());
+    std::sort(ids.begin(), ids.end(), std::greater<>());  // newest first: ids grow with each insert
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (auto id : ids) consider(posts_[post_at_.at(id)]);
   }
   set_totals(res, total, *page_size);
   send_json(res, 200, json::serialize(list));
+}
+
+// POST /wp-json/wp/v2/posts/<id>: the create's arguments, each optional;
+// the slug made unique again when the post is (or stays) public.
+void WordpressSandbox::update_post(const std::string& id_text, const httplib::Request& req, httplib::Response& res) {
+  const Caller caller = authenticate(req, res);
+  if (caller.rejected) return;
+  const auto id = parse_int(id_text);
+  {
+    std::lock_guard lock(mutex_);
+    const Post* post = id ? find_post(*id) : nullptr;
+    if (!post) return send_error(res, 404, "rest_post_invalid_id", "Invalid post ID.");
+    const bool own = caller.user && caller.user->id == post->author;
+    const bool allowed = caller.user && wordpress_role_can(caller.user->role, own ? "edit_posts" : "edit_others_posts") &&
+                         (post->status != "publish" || wordpress_role_can(caller.user->role, "edit_published_posts"));
+    if (!allowed)
+      return send_error(res, caller.user ? 403 : 401, "rest_cannot_edit", "Sorry, you are not allowed to edit this post.");
+  }
+  const auto fault = sandbox_.take_fault("POST", req.path, "/wp-json/wp/v2/posts/:id");
+  if (answer_fault(sandbox_, fault, res)) return;
+
+  boost::system::error_code ec;
+  json::value parsed = json::parse(req.body, ec);
+  const json::object* body = ec ? nullptr : parsed.if_object();
+  if (!body) return send_error(res, 400, "rest_invalid_json", "Invalid JSON body passed.");
+  std::map<std::string, std::string> texts;
+  for (const char* key : {"title", "content", "excerpt"}) {
+    if (!body->contains(key)) continue;
+    auto text = text_field(*body, key);
+    if (!text) return invalid_param(res, key, std::string(key) + " is not of type object,string.");
+    texts[key] = *text;
+  }
+  std::optional<std::string> status;
+  if (const auto* s = body->if_contains("status")) {
+    static const std::vector<std::string> kStatuses{"publish", "future", "draft", "pending", "private"};
+    if (!s->is_string() || std::find(kStatuses.begin(), kStatuses.end(), std::string(s->as_string())) == kStatuses.end())
+      return invalid_param(res, "status", "status is not one of publish, future, draft, pending, private.");
+    status = std::string(s->as_string());
+    if (*status != "draft" && *status != "pending" && !wordpress_role_can(caller.user->role, "publish_posts"))
+      return send_error(res, 403, "rest_cannot_publish", "Sorry, you are not allowed to publish posts in this post type.");
+  }
+  std::map<std::string, std::vector<std::int64_t>> term_ids;
+  for (const char* key : {"categories", "tags"}) {
+    const json::value* ids = body->if_contains(key);
+    if (!ids) continue;
+    if (!ids->is_array()) return invalid_param(res, key, std::string(key) + " is not of type array.");
+    auto& into = term_ids[key];
+    for (const auto& v : ids->as_array()) {
+      if (!v.is_int64()) return invalid_param(res, key, std::string(key) + "[0] is not of type integer.");
+      into.push_back(v.as_int64());
+    }
+  }
+  std::optional<std::string> wanted_slug;
+  if (const auto* slug = body->if_contains("slug")) {
+    if (!slug->is_string()) return invalid_param(res, "slug", "slug is not of type string.");
+    wanted_slug = wordpress_sanitize_slug(slug->as_string());
+  }
+  std::optional<std::int64_t> featured;
+  if (const auto* media = body->if_contains("featured_media")) {
+    if (!media->is_int64()) return invalid_param(res, "featured_media", "featured_media is not of type integer.");
+    featured = media->as_int64();
+  }
+
+  json::object answer;
+  {
+    std::lock_guard lock(mutex_);
+    Post* post = find_post(*id);
+    if (!post) return send_error(res, 404, "rest_post_invalid_id", "Invalid post ID.");  // deleted meanwhile
+    if (featured && *featured != 0 &&
+        std::none_of(media_.begin(), media_.end(), [&](const Media& m) { return m.id == *featured; }))
+      return send_error(res, 400, "rest_invalid_featured_media", "Invalid featured media ID.");
+    if (texts.contains("title")) {
+      post->title = trim(texts["title"]);
+      if (!wordpress_role_can(caller.user->role, "unfiltered_html")) post->title = wordpress_kses_entities(post->title);
+    }
+    if (texts.contains("content")) post->content = texts["content"];
+    if (texts.contains("excerpt")) post->excerpt = texts["excerpt"];
+    if (featured) post->featured_media = *featured;
+    if (!term_ids.empty()) {
+      count_terms(*post, -1);
+      for (auto [taxonomy, ids] : {std::pair{"categories", &post->categories}, std::pair{"tags", &post->tags}}) {
+        auto given = term_ids.find(taxonomy);
+        if (given == term_ids.end()) continue;
+        const auto& terms = terms_[taxonomy];
+        ids->clear();
+        for (auto term_id : given->second)
+          if (std::any_of(terms.begin(), terms.end(), [&](const Term& t) { return t.id == term_id; }) &&
+              std::find(ids->begin(), ids->end(), term_id) == ids->end())
+            ids->push_back(term_id);
+      }
+      if (post->categories.empty()) post->categories.push_back(1);
+      count_terms(*post, +1);
+    }
+    if (status) post->status = *status;
+    std::string slug = wanted_slug.value_or(post->slug);
+    if (slug.empty()) slug = wordpress_sanitize_slug(post->title);
+    if (slug.empty()) slug = std::to_string(post->id);
+    if (post->status != "draft" && post->status != "pending") slug = unique_post_slug(slug, false, post->id);
+    set_slug(*post, slug);
+    record_state(*post);
+    answer = post_json(*post, true);
+  }
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
+    return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
+  send_json(res, 200, json::serialize(answer));
+}
+
+// DELETE /wp-json/wp/v2/posts/<id>[?force=true]: to the trash (the slug
+// given up as SLUG__trashed), or deleted for good.
+void WordpressSandbox::delete_post(const std::string& id_text, const httplib::Request& req, httplib::Response& res) {
+  const Caller caller = authenticate(req, res);
+  if (caller.rejected) return;
+  const auto id = parse_int(id_text);
+  {
+    std::lock_guard lock(mutex_);
+    const Post* post = id ? find_post(*id) : nullptr;
+    if (!post) return send_error(res, 404, "rest_post_invalid_id", "Invalid post ID.");
+    const bool own = caller.user && caller.user->id == post->author;
+    const bool allowed =
+        caller.user && wordpress_role_can(caller.user->role, own ? "delete_posts" : "delete_others_posts") &&
+        (post->status != "publish" || wordpress_role_can(caller.user->role, "delete_published_posts"));
+    if (!allowed)
+      return send_error(res, caller.user ? 403 : 401, "rest_cannot_delete",
+                        "Sorry, you are not allowed to delete this post.");
+  }
+  const auto fault = sandbox_.take_fault("DELETE", req.path, "/wp-json/wp/v2/posts/:id");
+  if (answer_fault(sandbox_, fault, res)) return;
+  const std::string force = req.has_param("force") ? req.get_param_value("force") : "false";
+
+  json::value answer;
+  {
+    std::lock_guard lock(mutex_);
+    Post* post = find_post(*id);
+    if (!post) return send_error(res, 404, "rest_post_invalid_id", "Invalid post ID.");
+    if (force == "true" || force == "1") {
+      json::object previous = post_json(*post, true);
+      count_terms(*post, -1);
+      set_slug(*post, "");
+      post->status = "gone";
+      record_state(*post);
+      answer = json::object{{"deleted", true}, {"previous", std::move(previous)}};
+    } else {
+      if (post->status == "trash")
+        return send_error(res, 410, "rest_already_trashed", "The post has already been deleted.");
+      post->status = "trash";
+      if (!post->slug.empty()) set_slug(*post, post->slug + "__trashed");
+      record_state(*post);
+      answer = post_json(*post, true);
+    }
+  }
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
+    return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
+  send_json(res, 200, json::serialize(answer));
+}
+
+// GET /wp-json/wp/v2/users/me: who the credentials sign in as.
+void WordpressSandbox::current_user(const httplib::Request& req, httplib::Response& res) {
+  const Caller caller = authenticate(req, res);
+  if (caller.rejected) return;
+  if (!caller.user) return send_error(res, 401, "rest_not_logged_in", "You are not currently logged in.");
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/wp-json/wp/v2/users/me"), res)) return;
+  const std::string slug = wordpress_sanitize_slug(caller.user->login);
+  send_json(res, 200,
+            json::serialize(json::object{{"id", caller.user->id},
+                                         {"name", caller.user->login},
+                                         {"url", ""},
+                                         {"description", ""},
+                                         {"link", config_.site + "/author/" + slug + "/"},
+                                         {"slug", slug}}));
 }
 
 // GET /wp-json/wp/v2/categories|tags: public; search matches name or slug,
@@ -568,7 +872,7 @@ void WordpressSandbox::list_posts(const httplib::Request& req, httplib::Response
 void WordpressSandbox::list_terms(const std::string& taxonomy, const httplib::Request& req, httplib::Response& res) {
   const Caller caller = authenticate(req, res);
   if (caller.rejected) return;
-  if (answer_fault(sandbox_, sandbox_.take_fault(req.path, "/wp-json/wp/v2/" + taxonomy), res)) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/wp-json/wp/v2/" + taxonomy), res)) return;
   auto page_size = per_page(req, res);
   if (!page_size) return;
   const std::string search = lower(req.has_param("search") ? req.get_param_value("search") : "");
@@ -596,7 +900,7 @@ void WordpressSandbox::create_term(const std::string& taxonomy, const httplib::R
     return send_error(res, caller.user ? 403 : 401, "rest_cannot_create",
                       "Sorry, you are not allowed to create terms in this taxonomy.");
   }
-  if (answer_fault(sandbox_, sandbox_.take_fault(req.path, "/wp-json/wp/v2/" + taxonomy), res)) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("POST", req.path, "/wp-json/wp/v2/" + taxonomy), res)) return;
   boost::system::error_code ec;
   json::value parsed = json::parse(req.body, ec);
   const json::object* body = ec ? nullptr : parsed.if_object();
@@ -641,7 +945,7 @@ void WordpressSandbox::upload_media(const httplib::Request& req, httplib::Respon
     return send_error(res, caller.user ? 403 : 401, "rest_cannot_create",
                       "Sorry, you are not allowed to upload media on this site.");
   }
-  if (answer_fault(sandbox_, sandbox_.take_fault(req.path, kMediaRoute), res)) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("POST", req.path, kMediaRoute), res)) return;
   if (req.body.empty()) return send_error(res, 400, "rest_upload_no_data", "No data supplied.");
   const std::string type = lower(trim(req.get_header_value("Content-Type")));
   if (type.empty()) return send_error(res, 400, "rest_upload_no_content_type", "No Content-Type supplied.");
@@ -681,7 +985,7 @@ void WordpressSandbox::upload_media(const httplib::Request& req, httplib::Respon
 void WordpressSandbox::list_media(const httplib::Request& req, httplib::Response& res) {
   const Caller caller = authenticate(req, res);
   if (caller.rejected) return;
-  if (answer_fault(sandbox_, sandbox_.take_fault(req.path, kMediaRoute), res)) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, kMediaRoute), res)) return;
   auto page_size = per_page(req, res);
   if (!page_size) return;
   const std::vector<std::string> slugs =

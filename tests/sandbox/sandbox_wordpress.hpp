@@ -1,8 +1,11 @@
 #pragma once
 // The WordPress REST API (wp/v2) part of herald-sandbox: posts (create, list
-// by slug and status), categories and tags (search, create), media (raw-body
-// upload, list), with Application Passwords over HTTP Basic auth and the
-// capabilities of WordPress's default roles checked.
+// by slug and status, update by id, trash), the current user, categories and
+// tags (search, create), media (raw-body upload, list), with Application
+// Passwords over HTTP Basic auth and the capabilities of WordPress's default
+// roles checked. The record of creates keeps each post's current status and
+// slug (a draft published, a post trashed), so a test can count the PUBLIC
+// posts at a slug.
 
 #include "tests/sandbox/sandbox_platform.hpp"
 
@@ -13,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -49,9 +53,17 @@ struct WordpressSandboxConfig {
 /// Reads the `wordpress:` section of the sandbox YAML.
 WordpressSandboxConfig load_wordpress_sandbox_config(const YAML::Node& node, const std::string& file);
 
-/// Whether a WordPress role has a capability (edit_posts, publish_posts,
-/// upload_files, manage_categories), as WordPress's default roles grant them.
+/// Whether a WordPress role has a capability (edit_posts, delete_posts,
+/// publish_posts, edit_published_posts, delete_published_posts, upload_files,
+/// edit_others_posts, delete_others_posts, manage_categories,
+/// unfiltered_html), as WordPress's default roles grant them on a single site.
 bool wordpress_role_can(std::string_view role, std::string_view capability);
+
+/// What kses does to the `&` of a title saved by a user without
+/// unfiltered_html (wp_kses_normalize_entities): a `&` that does not start a
+/// character reference becomes `&amp;`; `&amp;`, `&lt;`, `&#38;`, `&#x26;`
+/// stay. Tags are not emulated.
+std::string wordpress_kses_entities(std::string_view text);
 
 /// The slug WordPress makes of a title or name (sanitize_title): lower case,
 /// a-z 0-9 '_' '-', runs of spaces and hyphens as one hyphen, none at the ends.
@@ -92,12 +104,22 @@ class WordpressSandbox : public SandboxPlatform {
   Caller authenticate(const httplib::Request& req, httplib::Response& res) const;
   void create_post(const httplib::Request& req, httplib::Response& res);
   void list_posts(const httplib::Request& req, httplib::Response& res);
+  void update_post(const std::string& id, const httplib::Request& req, httplib::Response& res);
+  void delete_post(const std::string& id, const httplib::Request& req, httplib::Response& res);
+  void current_user(const httplib::Request& req, httplib::Response& res);
   void list_terms(const std::string& taxonomy, const httplib::Request& req, httplib::Response& res);
   void create_term(const std::string& taxonomy, const httplib::Request& req, httplib::Response& res);
   void upload_media(const httplib::Request& req, httplib::Response& res);
   void list_media(const httplib::Request& req, httplib::Response& res);
   void seed();
-  std::string unique_post_slug(const std::string& wanted, bool attachment) const;
+  /// wp_unique_post_slug: the first of WANTED, WANTED-2, ... that no other
+  /// post (any status: trashed posts gave theirs up) holds, nor, for an
+  /// attachment, any media. `self` is the post being saved.
+  std::string unique_post_slug(const std::string& wanted, bool attachment, std::int64_t self = 0) const;
+  Post* find_post(std::int64_t id);
+  void set_slug(Post& post, const std::string& slug);
+  void count_terms(const Post& post, int delta);
+  void record_state(const Post& post);
   boost::json::object post_json(const Post& post, bool edit) const;
   boost::json::object term_json(const std::string& taxonomy, const Term& term) const;
   boost::json::object media_json(const Media& media) const;
@@ -107,11 +129,15 @@ class WordpressSandbox : public SandboxPlatform {
   const WordpressSandboxConfig& config_;
   mutable std::mutex mutex_;
   std::map<std::string, std::vector<Term>> terms_;  // by taxonomy route: categories, tags
-  std::vector<Post> posts_;
+  std::vector<Post> posts_;  // deleted for good: status "gone"
   std::vector<Media> media_;
-  // The slugs of posts_ and media_, so a create checks uniqueness in O(1)
-  // rather than scanning every post (100k creates in the e2e benchmark).
-  std::unordered_set<std::string> post_slugs_, media_slugs_;
+  // Indexes over posts_ and media_, so a create, an update or a list by slug
+  // costs O(1) rather than a scan of every post (100k creates in the e2e
+  // benchmark): a post's place by id, the posts holding each slug (drafts may
+  // share one), the media slugs.
+  std::unordered_map<std::int64_t, std::size_t> post_at_;
+  std::unordered_map<std::string, std::vector<std::int64_t>> slug_posts_;
+  std::unordered_set<std::string> media_slugs_;
   std::int64_t next_post_id_ = 100;  // posts and media share WordPress's wp_posts ids
   std::int64_t next_term_id_ = 2;
 };

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace herald {
 namespace {
@@ -101,15 +102,56 @@ TEST_F(XConnectorTest, FailedReplyIsFailedNamingWhatWentOut) {
   EXPECT_NE(message.find("duplicate"), std::string::npos) << message;
 }
 
-TEST_F(XConnectorTest, DuplicateIsFailedWithXsWords) {
+// X refuses a text the account posted already: 403 "duplicate content"
+// (as X's clients report it; the docs do not print it). That is Duplicate:
+// a permanent failure, unless an earlier attempt lost its answer, when it
+// is evidence that the post exists (the dispatcher decides which).
+TEST_F(XConnectorTest, DuplicateIsDuplicateWithXsWords) {
   auto x = connector();
   ASSERT_TRUE(std::holds_alternative<Published>(x.publish(request_for("same words"))));
   PublishResult result = x.publish(request_for("same words"));
-  ASSERT_TRUE(std::holds_alternative<Failed>(result));
-  EXPECT_NE(std::get<Failed>(result).message.find("You are not allowed to create a Tweet with duplicate content."),
+  ASSERT_TRUE(std::holds_alternative<Duplicate>(result)) << result.index();
+  EXPECT_NE(std::get<Duplicate>(result).message.find("You are not allowed to create a Tweet with duplicate content."),
             std::string::npos)
-      << std::get<Failed>(result).message;
+      << std::get<Duplicate>(result).message;
   EXPECT_EQ(sandbox_->creates().size(), 1u);
+}
+
+// After a lost answer the same text again is Duplicate, and the lookup finds
+// the post the first attempt made.
+TEST_F(XConnectorTest, ARepeatAfterALostAnswerIsDuplicateAndTheLookupFindsThePost) {
+  sandbox_->add_fault({"/2/tweets", Sandbox::FaultMode::drop_after_create, 1, 60, 0});
+  auto x = connector();
+  PublishRequest request = request_for("said once");
+  ASSERT_TRUE(std::holds_alternative<Unsure>(x.publish(request)));
+  request.answer_lost_before = true;
+  ASSERT_TRUE(std::holds_alternative<Duplicate>(x.publish(request)));
+  LookupResult found = x.lookup(request);
+  ASSERT_TRUE(std::holds_alternative<Found>(found));
+  EXPECT_EQ(std::get<Found>(found).remote_id, sandbox_->creates().at(0).id);
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
+}
+
+// X judges a duplicate when it stores the post, so a create slower than the
+// client's timeout that completes after an identical second one is refused:
+// one post, whichever request X finished first.
+TEST_F(XConnectorTest, ASlowCreateCompletingAfterAnIdenticalSecondIsRefused) {
+  sandbox_->add_fault({"/2/tweets", Sandbox::FaultMode::delay, 1, 60, 1500});
+  auto x = connector();
+  const PublishRequest request = request_for("slow and then again");
+  ASSERT_TRUE(std::holds_alternative<Unsure>(x.publish(request)));  // timed out after 1 s
+  PublishResult again = x.publish(request);
+  ASSERT_TRUE(std::holds_alternative<Published>(again)) << again.index();
+  std::this_thread::sleep_for(800ms);  // the held request completes (and is refused)
+  auto creates = sandbox_->creates();
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(creates[0].id, std::get<Published>(again).remote_id);
+}
+
+TEST_F(XConnectorTest, SettlePolicySettlesByLookups) {
+  auto x = connector();
+  EXPECT_FALSE(x.settle_policy().repeat_is_safe);
+  EXPECT_EQ(x.settle_policy().margin, 120s);
 }
 
 TEST_F(XConnectorTest, WrongSecretIsAuthFailed) {

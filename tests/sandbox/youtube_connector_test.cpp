@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 namespace herald {
 namespace {
@@ -317,6 +318,44 @@ TEST_F(YoutubeConnectorTest, LostAnswerToTheLastChunkIsUnsureAndLookupFindsTheVi
   ASSERT_TRUE(std::holds_alternative<Published>(again)) << message_of(again);
   EXPECT_EQ(std::get<Published>(again).remote_id, creates[0].id);
   EXPECT_EQ(youtube_creates().size(), 1u);
+}
+
+// The resumable protocol (Google's "Resume an interrupted upload": a PUT
+// with "Content-Range: bytes */SIZE" answers 308 with the bytes held, or the
+// finished video): the session URI is stored before the first byte, so a
+// repeat right after a lost answer to the last chunk asks the session and
+// gets the video, without uploading a second one.
+TEST_F(YoutubeConnectorTest, LostAnswerToTheLastChunkThenARepeatGivesOneVideo) {
+  sandbox_->add_fault({"PUT /upload/youtube/v3/videos#final", Sandbox::FaultMode::drop_after_create, 1, 60, 0});
+  PublishRequest request = upload_request();
+  auto yt = connector();
+  EXPECT_TRUE(yt.settle_policy().repeat_is_safe);
+  ASSERT_TRUE(std::holds_alternative<Unsure>(yt.publish(request)));
+  PublishResult again = yt.publish(request);
+  ASSERT_TRUE(std::holds_alternative<Published>(again)) << message_of(again);
+  auto creates = youtube_creates();
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(std::get<Published>(again).remote_id, creates[0].id);
+  // The repeat asked the session; it did not open another.
+  int sessions = 0;
+  for (const auto& line : watching_.log) sessions += line.starts_with("POST /upload/youtube/v3/videos");
+  EXPECT_EQ(sessions, 1);
+}
+
+// The last chunk held past the client's timeout while a repeat sends it
+// again: the repeat completes the video, and the slow request, completing
+// later, finds it complete (bytes it holds already are taken and ignored).
+TEST_F(YoutubeConnectorTest, SlowLastChunkThenAnImmediateRepeatGivesOneVideo) {
+  sandbox_->add_fault({"PUT /upload/youtube/v3/videos#final", Sandbox::FaultMode::delay, 1, 60, 1500});
+  PublishRequest request = upload_request();
+  auto yt = connector();
+  ASSERT_TRUE(std::holds_alternative<Unsure>(yt.publish(request)));  // timed out after 1 s
+  PublishResult again = yt.publish(request);
+  ASSERT_TRUE(std::holds_alternative<Published>(again)) << message_of(again);
+  std::this_thread::sleep_for(800ms);  // the held chunk completes
+  auto creates = youtube_creates();
+  ASSERT_EQ(creates.size(), 1u);
+  EXPECT_EQ(std::get<Published>(again).remote_id, creates[0].id);
 }
 
 TEST_F(YoutubeConnectorTest, LookupOfAnUploadWithoutSessionIsAbsentAndIncompleteIsAbsent) {
