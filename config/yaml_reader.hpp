@@ -24,7 +24,9 @@ struct YamlDocument {
 };
 
 /// Parses YAML text; a syntax error, a too-deep nesting or a size over
-/// `max_bytes` becomes one diagnostic, never an exception or a crash.
+/// `max_bytes` becomes one diagnostic, never an exception or a crash. The
+/// syntax is checked to the YAML spec first (libfyaml), so an unclosed quote
+/// is an error at the quote, not text that swallows the rest of the file.
 YamlDocument parse_yaml(const std::string& text, const std::filesystem::path& file,
                         Diagnostics& diags, std::size_t max_bytes);
 

@@ -325,8 +325,8 @@ TEST(CalendarLimits, DeepBlockNestingIsACleanError) {
   deep += "x\n";
   auto l = load(deep);
   EXPECT_FALSE(l.ok);
-  ASSERT_FALSE(l.messages.empty());
-  EXPECT_NE(l.messages[0].find("error:"), std::string::npos) << l.messages[0];
+  ASSERT_EQ(l.messages.size(), 1u);
+  EXPECT_NE(l.messages[0].find("error: nesting is too deep"), std::string::npos) << l.messages[0];
 }
 
 TEST(CalendarLimits, HugeFileIsRejectedBeforeParsing) {
@@ -344,6 +344,88 @@ TEST(CalendarLimits, HugeFileIsRejectedBeforeParsing) {
   EXPECT_FALSE(load_calendar(settings, diags, limits));
   ASSERT_EQ(diags.items().size(), 1u);
   EXPECT_NE(diags.items()[0].message.find("more than the limit"), std::string::npos);
+}
+
+// An unclosed quote used to swallow the rest of the file into one post's
+// text (yaml-cpp 0.7 took the end of the file as its end), so the posts after
+// it silently never went out. Now the whole file is refused, at the quote.
+TEST(CalendarQuotes, UnclosedQuoteRefusesTheFileAtTheQuote) {
+  TempDir dir;
+  dir.write("calendar.yaml", R"(posts:
+  - id: a
+    at: 2027-03-02 10:00
+    channels: [x]
+    text: "hello
+  - id: b
+    at: 2027-03-02 11:00
+    channels: [x]
+    text: world
+)");
+  Settings settings = test_settings(dir.path() / "calendar.yaml");
+  settings.calendar = dir.path() / "calendar.yaml";
+  Diagnostics diags;
+  EXPECT_FALSE(load_calendar(settings, diags));
+  ASSERT_EQ(diags.items().size(), 1u);
+  EXPECT_EQ(format(diags.items()[0]), (dir.path() / "calendar.yaml").string() +
+                                          ":5:11: error: the quoted text that starts here is not closed (a missing "
+                                          "closing \"); line 6 is not indented enough to continue it");
+}
+
+struct QuoteCase {
+  const char* name;
+  std::string text;
+  std::string expected;
+};
+
+class CalendarUnclosedQuotes : public ::testing::TestWithParam<QuoteCase> {};
+
+TEST_P(CalendarUnclosedQuotes, NoPostIsLoadedAndTheErrorNamesTheQuote) {
+  auto l = load(GetParam().text);
+  EXPECT_FALSE(l.ok);
+  EXPECT_TRUE(l.calendar.posts.empty());
+  EXPECT_EQ(l.messages, std::vector<std::string>{GetParam().expected});
+}
+
+const std::string kPostA = "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    channels: [x]\n";
+const std::string kPostB = "  - id: b\n    at: 2027-03-02 11:00\n    channels: [x]\n";
+const std::string kNotClosed = "/cal/calendar.yaml:5:11: error: the quoted text that starts here is not closed";
+
+INSTANTIATE_TEST_SUITE_P(
+    All, CalendarUnclosedQuotes,
+    ::testing::Values(
+        QuoteCase{"double_at_end_of_file", kPostA + "    text: \"hello\n",
+                  kNotClosed + " (a missing closing \")"},
+        QuoteCase{"single_at_end_of_file", kPostA + "    text: 'hello\n",
+                  kNotClosed + " (a missing closing ')"},
+        QuoteCase{"double_before_the_next_post", kPostA + "    text: \"hello\n" + kPostB + "    text: world\n",
+                  kNotClosed + " (a missing closing \"); line 6 is not indented enough to continue it"},
+        QuoteCase{"single_before_the_next_post", kPostA + "    text: 'hello\n" + kPostB + "    text: world\n",
+                  kNotClosed + " (a missing closing '); line 6 is not indented enough to continue it"},
+        QuoteCase{"double_closed_by_the_next_posts_quote",
+                  kPostA + "    text: \"hello\n" + kPostB + "    text: \"world\"\n",
+                  kNotClosed + " (a missing closing \"); line 6 is not indented enough to continue it"},
+        QuoteCase{"single_closed_by_the_next_posts_quote",
+                  kPostA + "    text: 'hello\n" + kPostB + "    text: 'world'\n",
+                  kNotClosed + " (a missing closing '); line 6 is not indented enough to continue it"},
+        QuoteCase{"field_after_it", kPostA + "    text: \"hello\n    campaign: spring\n",
+                  kNotClosed + " (a missing closing \"); line 6 is not indented enough to continue it"},
+        QuoteCase{"flow_at_end_of_file", "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: \"abc}\n",
+                  "/cal/calendar.yaml:2:56: error: the quoted text that starts here is not closed (a missing "
+                  "closing \")"},
+        QuoteCase{"flow_before_the_next_post",
+                  "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: 'abc}\n"
+                  "  - {id: b, at: 2027-03-02 11:00, channels: [x], text: 'def'}\n",
+                  "/cal/calendar.yaml:2:56: error: the quoted text that starts here is not closed (a missing "
+                  "closing '); line 3 is not indented enough to continue it"}),
+    [](const auto& test_case) { return std::string(test_case.param.name); });
+
+TEST(CalendarQuotes, QuotedTextOverSeveralIndentedLinesLoads) {
+  auto l = load(kPostA + "    text: \"Spring is here:\n      our new video.\"\n" + kPostB +
+                "    text: 'It''s out,\n\n      watch it'\n");
+  ASSERT_TRUE(l.ok) << (l.messages.empty() ? "" : l.messages[0]);
+  ASSERT_EQ(l.calendar.posts.size(), 2u);
+  EXPECT_EQ(l.calendar.posts[0].text, "Spring is here: our new video.");
+  EXPECT_EQ(l.calendar.posts[1].text, "It's out,\nwatch it");
 }
 
 TEST(CalendarLimits, MissingCalendarIsAnError) {

@@ -6,6 +6,7 @@ namespace herald {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 
 struct Fixture {
   Diagnostics diags;
@@ -83,6 +84,154 @@ TEST(ParseYaml, SyntaxErrorsAndLimitsAreDiagnosticsNotExceptions) {
   EXPECT_FALSE(parse_yaml("a: " + std::string(100000, '{'), "f.yaml", d, 1 << 20).ok);
   EXPECT_FALSE(parse_yaml("\t- tab\n  indented: wrong\n", "f.yaml", d, 100).ok);
   EXPECT_EQ(d.error_count(), 4);
+}
+
+// parse_yaml's verdict on a text: "ok", or its one diagnostic.
+std::string verdict(const std::string& text) {
+  Diagnostics d;
+  const bool ok = parse_yaml(text, "f.yaml", d, 1 << 20).ok;
+  std::string out = ok ? "ok" : "";
+  for (const auto& item : d.items()) out += (out.empty() ? "" : " | ") + format(item);
+  return out;
+}
+
+// The calendar of the bug report: yaml-cpp 0.7 alone read post a's text as
+// running to the end of the file, so post b was never seen.
+const std::string kUnclosedBeforeNextPost = R"(posts:
+  - id: a
+    at: 2027-03-02 10:00
+    channels: [x]
+    text: "hello
+  - id: b
+    at: 2027-03-02 11:00
+    channels: [x]
+    text: world
+)";
+
+TEST(ParseYaml, UnclosedQuoteBeforeTheNextPostIsAnErrorAtTheQuote) {
+  EXPECT_EQ(verdict(kUnclosedBeforeNextPost),
+            "f.yaml:5:11: error: the quoted text that starts here is not closed (a missing closing \"); line 6 is not "
+            "indented enough to continue it");
+}
+
+TEST(ParseYaml, UnclosedQuoteAtTheEndOfTheFile) {
+  EXPECT_EQ(verdict("a: 1\ntext: \"hello\n"),
+            "f.yaml:2:7: error: the quoted text that starts here is not closed (a missing closing \")");
+  EXPECT_EQ(verdict("a: 1\ntext: 'it''s\n"),
+            "f.yaml:2:7: error: the quoted text that starts here is not closed (a missing closing ')");
+  // Lines indented under it would continue the text, so the end of the file
+  // is where it runs out.
+  EXPECT_EQ(verdict("text: \"hello\n  world\n  and more\n"),
+            "f.yaml:1:7: error: the quoted text that starts here is not closed (a missing closing \")");
+}
+
+TEST(ParseYaml, UnclosedQuoteInTheMiddleClosedByALaterOne) {
+  // yaml-cpp alone complained at line 9 ("end of map not found").
+  const std::string text = R"(posts:
+  - id: a
+    text: "hello
+  - id: b
+    text: "world"
+)";
+  EXPECT_EQ(verdict(text),
+            "f.yaml:3:11: error: the quoted text that starts here is not closed (a missing closing \"); line 4 is not "
+            "indented enough to continue it");
+  const std::string single = "posts:\n  - id: a\n    text: 'hello\n  - id: b\n    text: 'world'\n";
+  EXPECT_EQ(verdict(single),
+            "f.yaml:3:11: error: the quoted text that starts here is not closed (a missing closing '); line 4 is not "
+            "indented enough to continue it");
+}
+
+TEST(ParseYaml, UnclosedQuoteInAFlowMapping) {
+  EXPECT_EQ(verdict("posts:\n  - {id: a, text: \"abc}\n"),
+            "f.yaml:2:19: error: the quoted text that starts here is not closed (a missing closing \")");
+  EXPECT_EQ(verdict("posts:\n  - {id: a, text: 'abc}\n  - {id: b, text: 'def'}\n"),
+            "f.yaml:2:19: error: the quoted text that starts here is not closed (a missing closing '); line 3 is not "
+            "indented enough to continue it");
+}
+
+TEST(ParseYaml, ColumnsCountBytesAsYamlCppMarksDo) {
+  // libfyaml counts characters; every other diagnostic of herald counts bytes.
+  EXPECT_EQ(verdict("caf\xC3\xA9: \"x\n"),
+            "f.yaml:1:8: error: the quoted text that starts here is not closed (a missing closing \")");
+  EXPECT_EQ(verdict("\xEF\xBB\xBF" "ab: \"x\n"),
+            "f.yaml:1:5: error: the quoted text that starts here is not closed (a missing closing \")");
+}
+
+TEST(ParseYaml, QuotedTextOverSeveralIndentedLinesStillParses) {
+  Fixture f("posts:\n  - id: a\n    text: \"hello\n      world\"\n    other: 'it''s\n      fine'\n");
+  EXPECT_EQ(f.root["posts"][0]["text"].Scalar(), "hello world");
+  EXPECT_EQ(f.root["posts"][0]["other"].Scalar(), "it's fine");
+  EXPECT_FALSE(f.diags.has_errors());
+}
+
+TEST(ParseYaml, TheSyntaxCheckWritesNothingToStderr) {
+  // libfyaml's default diagnostics print to stderr; herald's go to `diags` only.
+  testing::internal::CaptureStderr();
+  EXPECT_NE(verdict(kUnclosedBeforeNextPost), "ok");
+  EXPECT_NE(verdict("a: [x,\ny]\n"), "ok");
+  EXPECT_NE(verdict("%YAML 2.0\n---\na: 1\n"), "ok");
+  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+}
+
+TEST(ParseYaml, ValidYamlThatYamlCppAcceptedStillParses) {
+  for (const char* text : {
+           "a:\tb\nc: [1,\t2]\n",                 // tabs between tokens (not as indentation)
+           "%YAML 1.2\n---\na: 1\n",              // directives, YAML 1.1 and 1.2
+           "%YAML 1.1\n---\na: 1\n",
+           "\xEF\xBB\xBF" "a: 1\n",               // a byte order mark
+           "a: 1\r\nb: \"x\r\n  y\"\r\n",         // CRLF line ends
+           "a: 1\na: 2\n",                        // a duplicate key: herald's reader reports it itself
+           "a: &x 1\nb: *x\nc: !!str 2\n",        // anchors, aliases, tags
+           "a: [x, y, ]\nb: {c: 1,\n  d: 2}\n",   // a trailing comma; a mapping over indented lines
+           "a: \"x\n\n  y\"\n",                   // a blank line inside quotes
+           "? a\n: 1\n",                          // an explicit key
+           "a: x # comment\n...\n",               // a comment, the end of the document
+           "",                                    // an empty file
+       }) {
+    EXPECT_EQ(verdict(text), "ok") << text;
+  }
+}
+
+TEST(ParseYaml, InvalidYamlThatYamlCppLetThroughIsRefused) {
+  // YAML requires the lines of a flow collection to be indented further than
+  // its key; yaml-cpp did not check.
+  EXPECT_EQ(verdict("posts:\n  - id: a\n    channels: [\n      x\n    ]\n"),
+            "f.yaml:5:5: error: YAML syntax: wrongly indented sequence end in flow mode (the lines of a [list] or "
+            "{mapping} written over several lines, its closing bracket too, must be indented further than its key)");
+  // A comment needs a space before its '#'.
+  EXPECT_EQ(verdict("text: \"hi\"#tag\n"),
+            "f.yaml:1:11: error: YAML syntax: invalid comment without whitespace after double-quoted scalar");
+}
+
+TEST(ParseYaml, OnlyUtf8WithoutZeroBytesReachesTheSyntaxCheck) {
+  // A Latin-1 file is not YAML (yaml-cpp took it, and its texts would have
+  // reached the platforms garbled), not even in a comment.
+  EXPECT_EQ(verdict("text: caf\xE9\n"), "f.yaml:1:10: error: invalid UTF-8 (save the file as UTF-8)");
+  EXPECT_EQ(verdict("# caf\xE9\na: 1\n"), "f.yaml:1:6: error: invalid UTF-8 (save the file as UTF-8)");
+  // A surrogate, an overlong '/', a character cut short.
+  EXPECT_EQ(verdict("a: \"\xED\xA0\x80\"\n"), "f.yaml:1:5: error: invalid UTF-8 (save the file as UTF-8)");
+  EXPECT_EQ(verdict("a: \xC0\xAF\n"), "f.yaml:1:4: error: invalid UTF-8 (save the file as UTF-8)");
+  EXPECT_EQ(verdict("a: \xF0\x9F\x98\n"), "f.yaml:1:4: error: invalid UTF-8 (save the file as UTF-8)");
+  EXPECT_EQ(verdict("a: \xF0\x9F\x98\x80 \xE2\x82\xAC \xC3\xA9\n"), "ok");
+  // libfyaml 0.7.12 stops at a zero byte; yaml-cpp went on, so an unclosed
+  // quote after one went unnoticed.
+  EXPECT_EQ(verdict("# x\0\na: 1\nb: \"abc\nc: 2\n"s),
+            "f.yaml:1:4: error: a zero byte, which YAML does not allow");
+  // libfyaml 0.7.12 looped forever on this (found by fuzz_settings).
+  EXPECT_EQ(verdict("%  own\xA1\x9B: x\na: 1\n"), "f.yaml:1:7: error: invalid UTF-8 (save the file as UTF-8)");
+  // UTF-16 is YAML; yaml-cpp reads it alone, as before.
+  EXPECT_EQ(verdict("\xFF\xFE" "a\0:\0 \0" "1\0\n\0"s), "ok");
+}
+
+TEST(ParseYaml, DeepNestingIsACleanErrorAndWhatYamlCppAcceptedStillParses) {
+  // At the 501st level; the mapping of `a:` is the first.
+  EXPECT_EQ(verdict("a: " + std::string(100000, '[')), "f.yaml:1:503: error: nesting is too deep");
+  std::string block = "a:\n";
+  for (int i = 0; i < 100000; ++i) block += "- ";
+  EXPECT_EQ(verdict(block + "x\n"), "f.yaml:2:999: error: nesting is too deep");
+  // 400 levels were within yaml-cpp's own limit: still read.
+  EXPECT_EQ(verdict("a: " + std::string(400, '[') + std::string(400, ']') + "\n"), "ok");
 }
 
 }  // namespace
