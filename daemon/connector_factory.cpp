@@ -19,7 +19,8 @@ std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const 
       return std::make_unique<XConnector>(channel, x_credentials(file), services.http, services.state, random_nonce,
                                           services.now);
     case ChannelKind::facebook:
-      return std::make_unique<FacebookConnector>(channel, facebook_credentials(file), services.http, services.now);
+      return std::make_unique<FacebookConnector>(channel, facebook_credentials(file), services.http, services.state,
+                                                 services.now);
     case ChannelKind::youtube:
       return std::make_unique<YoutubeConnector>(channel, youtube_credentials(file), services.http, services.state,
                                                 services.now);

@@ -463,13 +463,18 @@ std::optional<std::string> Store::check_file() const {
   if (::access(file_.c_str(), R_OK | W_OK) != 0)
     return name + " is not readable and writable: " + std::strerror(errno);
   if (st.st_size == 0) return name + " was truncated to 0 bytes";
-  const int fd = ::open(file_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return "cannot read " + name + ": " + std::strerror(errno);
-  char head[sizeof kSqliteMagic] = {};
-  const ssize_t n = ::pread(fd, head, sizeof head, 0);
-  ::close(fd);
-  if (n != static_cast<ssize_t>(sizeof head) || std::memcmp(head, kSqliteMagic, sizeof head) != 0)
-    return name + " no longer starts like an SQLite database (overwritten or damaged)";
+  // The first bytes through SQLite's own file handle: opening and closing
+  // the file here would drop every POSIX lock this process holds on it (a
+  // close releases them all), and another connection could then checkpoint
+  // or remove the WAL under herald (sqlite.org/howtocorrupt.html 2.2).
+  sqlite3_file* handle = nullptr;
+  if (sqlite3_file_control(db_->getHandle(), "main", SQLITE_FCNTL_FILE_POINTER, &handle) == SQLITE_OK && handle &&
+      handle->pMethods) {
+    char head[sizeof kSqliteMagic] = {};
+    if (handle->pMethods->xRead(handle, head, static_cast<int>(sizeof head), 0) != SQLITE_OK ||
+        std::memcmp(head, kSqliteMagic, sizeof head) != 0)
+      return name + " no longer starts like an SQLite database (overwritten or damaged)";
+  }
   struct statvfs fsinfo {};
   if (::statvfs(file_.parent_path().c_str(), &fsinfo) == 0 &&
       static_cast<unsigned long long>(fsinfo.f_bavail) * fsinfo.f_frsize < kMinFreeBytes)
@@ -490,7 +495,11 @@ std::optional<std::string> Store::deep_check(const std::filesystem::path& file) 
     }
     return file.string() + " is damaged (SQLite's quick_check: " + (problems.empty() ? "no answer" : problems) + ")";
   } catch (const SQLite::Exception& e) {
-    return file.string() + " cannot be checked: " + describe_store_failure(e);
+    // Only damage is a finding. A second connection can meet a moment it
+    // cannot read (the writer recovering its WAL after a crash, a checkpoint
+    // resetting it): that proves nothing, and the next check reads again.
+    if (is_damage(e)) return file.string() + " is damaged: " + describe_store_failure(e);
+    return std::nullopt;
   }
 }
 

@@ -139,12 +139,15 @@ class Store {
   /// Whether the file at file() is still the database this store opened
   /// (same device and inode), readable and writable, starting like an SQLite
   /// database, on a file system with room for a transaction. nullopt when
-  /// it is, else why not. Cheap (a stat, an access, a 16-byte read): it runs
-  /// before every create.
+  /// it is, else why not. Cheap (a stat, an access, a 16-byte read through
+  /// SQLite's own handle): it runs before every create. On the store's
+  /// thread only.
   std::optional<std::string> check_file() const;
   /// SQLite's quick_check through a new read-only connection, so it reads
-  /// what is on disk rather than this connection's page cache: nullopt when
-  /// the file is sound, else what is wrong. Safe on any thread.
+  /// what is on disk rather than this connection's page cache: what is
+  /// damaged, or nullopt when it found no damage (a check that could not
+  /// read, e.g. while the writer recovers its WAL, finds nothing). Safe on
+  /// any thread.
   static std::optional<std::string> deep_check(const std::filesystem::path& file);
   /// A small write transaction (a meta row): proves commits work again, e.g.
   /// once a full disk has room.

@@ -24,10 +24,12 @@ class StaticConnector : public Connector {
   /// `channel` is a static channel (dir, after, url); `after_limits` bounds its `after` command.
   explicit StaticConnector(ChannelSettings channel, CommandLimits after_limits = {});
 
-  /// A repeat is safe: the file name is fixed per delivery and the file is
-  /// created atomically (all or nothing), so a repeat finds the same file and
-  /// only runs `after` again. Nothing goes on after publish returns: no margin.
-  SettlePolicy settle_policy() const override { return {true, std::chrono::seconds{0}}; }
+  /// Settled by a lookup, at once: the file is local, so looking is exact
+  /// and nothing goes on after publish returns (no margin). A repeat would
+  /// also find the same file (fixed name, created atomically), but it runs
+  /// `after` again (a second `git commit`, a second deploy), which a lookup
+  /// of the written file avoids.
+  SettlePolicy settle_policy() const override { return {false, std::chrono::seconds{0}}; }
   /// Writes dir/NAME.md atomically (see static_file_name), never replacing a
   /// different file, then runs `after` in dir.
   PublishResult publish(const PublishRequest& request) override;

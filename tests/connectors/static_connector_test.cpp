@@ -108,13 +108,13 @@ TEST(StaticConnector, PublishingTheSameContentAgainIsPublishedAndLeavesTheFile) 
   EXPECT_EQ(read_file(path), kText);
 }
 
-// The file name is fixed per delivery and the file appears whole or not at
-// all, so sending again can only find the same file: the dispatcher may
-// repeat an unsure publish, and nothing goes on after it returns.
-TEST(StaticConnector, SettlePolicySaysARepeatIsSafe) {
+// The file is local: a lookup is exact and nothing goes on after publish
+// returns, so a lost answer (a crash) is settled by one lookup at once; a
+// repeat would run `after` (a commit, a deploy) a second time.
+TEST(StaticConnector, SettlePolicyLooksUpAtOnce) {
   TempDir tmp;
   StaticConnector connector(channel_in(tmp.path()));
-  EXPECT_TRUE(connector.settle_policy().repeat_is_safe);
+  EXPECT_FALSE(connector.settle_policy().repeat_is_safe);
   EXPECT_EQ(connector.settle_policy().margin, std::chrono::seconds{0});
 }
 
