@@ -128,24 +128,8 @@ class SandboxRun : public ::testing::TestWithParam<Platform> {
       if (c.platform == GetParam().sandbox_platform) out.push_back(c);
     return out;
   }
-  /// What the public sees: WordPress posts whose status is publish, Facebook
-  /// posts made public, X posts, and YouTube videos (an update repeated on
-  /// the same video is still one video).
   std::vector<testing::SandboxCreate> public_posts() const {
-    std::vector<testing::SandboxCreate> out;
-    for (auto& c : creates()) {
-      const auto field = [&](const char* name) {
-        auto it = c.fields.find(name);
-        return it == c.fields.end() ? std::string() : it->second;
-      };
-      if (c.platform == "wordpress" && field("status") != "publish") continue;
-      if (c.platform == "facebook" && (field("published") == "false" || field("deleted") == "true")) continue;
-      if (c.platform == "youtube" &&
-          std::any_of(out.begin(), out.end(), [&](const testing::SandboxCreate& o) { return o.id == c.id; }))
-        continue;
-      out.push_back(c);
-    }
-    return out;
+    return sandbox_->public_posts(GetParam().sandbox_platform);
   }
   bool history_has(const std::string& event) const {
     auto store = Store::open(dir_ / "state");

@@ -124,7 +124,15 @@ void Sandbox::reset() {
 
 bool Sandbox::hold(std::chrono::milliseconds duration) {
   std::unique_lock lock(mutex_);
-  return !stopping_cv_.wait_for(lock, duration, [this] { return stopping_; });
+  ++held_;
+  const bool stopped = stopping_cv_.wait_for(lock, duration, [this] { return stopping_; });
+  --held_;
+  return !stopped;
+}
+
+int Sandbox::held() const {
+  std::lock_guard lock(mutex_);
+  return held_;
 }
 
 std::optional<Sandbox::Fault> Sandbox::take_fault(const std::string& path, const std::string& route) {
@@ -194,6 +202,11 @@ void Sandbox::routes() {
                                   {"fields", fields}, {"at_ms", c.at_ms}, {"headers", headers}});
     }
     send_json(res, 200, json::serialize(json::object{{"creates", list}}));
+  });
+
+  server_->Get("/_sandbox/held", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!control_allowed(req, res)) return;
+    send_json(res, 200, json::serialize(json::object{{"held", held()}}));
   });
 
   server_->Post("/_sandbox/reset", [this](const httplib::Request& req, httplib::Response& res) {

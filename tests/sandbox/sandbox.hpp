@@ -107,6 +107,9 @@ class Sandbox {
   std::optional<Fault> take_fault(const std::string& method, const std::string& path, const std::string& route);
   /// Waits `duration` or until stop(); false when stopped.
   bool hold(std::chrono::milliseconds duration);
+  /// Requests being held by a delay or a drop right now (GET /_sandbox/held):
+  /// a test waits for a slow request to complete by this, not by the clock.
+  int held() const;
   /// Stamps `create.at_ms` (if 0) and appends it to the record; returns it.
   Create record(Create create);
   /// Applies `change` to the recorded create of `platform` with `id`, so the
@@ -128,6 +131,7 @@ class Sandbox {
   mutable std::mutex mutex_;
   std::condition_variable stopping_cv_;
   bool stopping_ = false;
+  int held_ = 0;
 };
 
 /// Whether a peer address (as cpp-httplib reports it) is a loopback address.

@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <map>
@@ -64,6 +65,29 @@ std::vector<SandboxCreate> SandboxProcess::creates() const {
     out.push_back(std::move(c));
   }
   return out;
+}
+
+std::vector<SandboxCreate> SandboxProcess::public_posts(const std::string& platform) const {
+  std::vector<SandboxCreate> out;
+  for (auto& c : creates()) {
+    if (c.platform != platform) continue;
+    const auto field = [&](const char* name) {
+      auto it = c.fields.find(name);
+      return it == c.fields.end() ? std::string() : it->second;
+    };
+    if (platform == "wordpress" && field("status") != "publish") continue;
+    if (platform == "facebook" && (field("published") == "false" || field("deleted") == "true")) continue;
+    if (platform == "youtube" && std::any_of(out.begin(), out.end(), [&](const SandboxCreate& o) { return o.id == c.id; }))
+      continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+int SandboxProcess::held() const {
+  HttpResponse response = send("GET", base_url_ + "/_sandbox/held");
+  if (response.status != 200) throw std::runtime_error("GET /_sandbox/held: " + response.error);
+  return static_cast<int>(json::parse(response.body).at("held").as_int64());
 }
 
 void SandboxProcess::add_fault(const std::string& body) const {

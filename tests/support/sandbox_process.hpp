@@ -30,6 +30,13 @@ class SandboxProcess {
   /// http://127.0.0.1:PORT
   std::string base_url() const { return base_url_; }
   std::vector<SandboxCreate> creates() const;
+  /// What the public sees on `platform` ("x", "facebook", "youtube",
+  /// "wordpress"): WordPress posts whose status is publish, Facebook posts
+  /// made public and not deleted, X posts, and YouTube videos once each (an
+  /// update repeated on the same video is still one video).
+  std::vector<SandboxCreate> public_posts(const std::string& platform) const;
+  /// Requests the sandbox holds right now (a delay fault, a dropped answer).
+  int held() const;
   /// POST /_sandbox/faults with this JSON body; throws unless 201.
   void add_fault(const std::string& json) const;
 
