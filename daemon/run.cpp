@@ -380,6 +380,7 @@ class Daemon {
     }
     last_reload_error_.clear();
     const ReloadSettings& rules = cal_->settings.reload;
+    reload_after_recovery_.clear();
     const bool applied = guarded("applying the calendar", [&] {
       const PlanWindow w = plan_window(*cal);
       const CancelPreview preview = store_->preview_cancellations(w.planned, w.from, w.to);
@@ -401,13 +402,16 @@ class Daemon {
       }
       held_reload_.reset();
       last_hold_text_.clear();
-      ++reloads_ok_;
-      log_.info("calendar reloaded (" + why + (massive ? "; cancellations accepted by a person" : "") + ")");
       store_->note("calendar_reloaded", why + (massive ? " (cancellations accepted)" : ""), clock_.now());
       apply(std::move(cal));
+      ++reloads_ok_;
+      log_.info("calendar reloaded (" + why + (massive ? "; cancellations accepted by a person" : "") + ")");
     });
     give_back_memory();
     if (applied) rearm_all();
+    // An edit the store could not take is read again once it can: it must
+    // not wait for the next edit.
+    else reload_after_recovery_ = why;
     notify_.ready(status_line_text());
   }
 
@@ -474,20 +478,26 @@ class Daemon {
   // a write commits (a full disk has room again), and a damage finding is
   // gone; then what waited in memory is written and everything re-armed.
   void watch_store() {
+    const Instant now = clock_.now();
+    // The file first: a deep check opens the path anew, and a file that is
+    // no longer herald's would be read with herald's log.
+    if (auto problem = store_->check_file()) {
+      const bool moved =
+          problem->find("was deleted") != std::string::npos || problem->find("was replaced") != std::string::npos;
+      if (moved && !rescued_) {
+        rescue_copy();
+        store_->set_aside_log(now);
+      }
+      store_trouble(*problem);
+      return;
+    }
     if (deep_check_.valid() && deep_check_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
       deep_finding_ = deep_check_.get();
       if (deep_finding_) store_trouble(*deep_finding_);
     }
-    const Instant now = clock_.now();
     if (!deep_check_.valid() && (!last_deep_check_ || now - *last_deep_check_ >= cal_->settings.state_check)) {
       last_deep_check_ = now;
       deep_check_ = std::async(std::launch::async, [file = store_->file()] { return Store::deep_check(file); });
-    }
-    if (auto problem = store_->check_file()) {
-      if (!rescued_ && (problem->find("deleted") != std::string::npos || problem->find("replaced") != std::string::npos))
-        rescue_copy();
-      store_trouble(*problem);
-      return;
     }
     if (!dispatcher_->store_problem()) return;
     if (deep_finding_) return;  // damage stays until a check finds the file sound
@@ -506,6 +516,7 @@ class Daemon {
     last_store_error_.clear();
     log_.info("the state database is usable again; publishing goes on");
     guarded("noting the recovery", [&] { store_->note("store_recovered", "the state database is usable again", now); });
+    if (!reload_after_recovery_.empty()) reload(reload_after_recovery_ + ", applied once the state database was usable");
     rearm_all();
   }
 
@@ -745,6 +756,7 @@ class Daemon {
   std::string watched_name_;
   std::string last_reload_error_;
   std::optional<HeldReload> held_reload_;
+  std::string reload_after_recovery_;  // why of an edit the store could not take
   std::string last_hold_text_;
   std::optional<std::chrono::steady_clock::time_point> burst_started_;
   // The store watch (watch_store): the problem in words, read by /healthz on

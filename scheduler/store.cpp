@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <functional>
 #include <random>
@@ -352,6 +353,14 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& state_dir) {
   bool created = false;
   if (::lstat(file.c_str(), &st) != 0) {
     if (errno != ENOENT) throw_errno("cannot read", file);
+    // A -wal or -shm left by the database that was here belongs to it, not
+    // to the new one: SQLite would replay that log into the new file.
+    for (const char* suffix : {"-wal", "-shm"}) {
+      const fs::path left = fs::path(file).concat(suffix);
+      std::error_code ec;
+      if (fs::exists(fs::symlink_status(left, ec)))
+        fs::rename(left, fs::path(left).concat(".orphaned-" + std::to_string(std::time(nullptr))));
+    }
     // Built complete under another name, then renamed: a herald.db that
     // exists is always a whole database, so an empty one is damage.
     const fs::path fresh = fs::path(file).concat(".new");
@@ -500,6 +509,15 @@ std::optional<std::string> Store::deep_check(const std::filesystem::path& file) 
     // resetting it): that proves nothing, and the next check reads again.
     if (is_damage(e)) return file.string() + " is damaged: " + describe_store_failure(e);
     return std::nullopt;
+  }
+}
+
+void Store::set_aside_log(Instant now) {
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const fs::path log = fs::path(file_).concat(suffix);
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(log, ec))) continue;
+    fs::rename(log, fs::path(log).concat(".moved-" + std::to_string(to_db(now))), ec);
   }
 }
 

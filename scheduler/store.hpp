@@ -152,6 +152,12 @@ class Store {
   /// A small write transaction (a meta row): proves commits work again, e.g.
   /// once a full disk has room.
   void probe_write(Instant now);
+  /// Once herald.db was deleted or replaced under this store: moves this
+  /// store's -wal and -shm aside (renamed, never deleted), so the file now
+  /// at the path, or one put back later, is never read with this store's
+  /// log (SQLite would replay it into a file it does not belong to). This
+  /// store keeps working through its open handles.
+  void set_aside_log(Instant now);
 
   /// Applies a plan in one transaction: new keys inserted `planned`; an
   /// unpublished delivery whose time or content changed is updated (a

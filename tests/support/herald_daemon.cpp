@@ -35,8 +35,10 @@ HeraldDaemon::~HeraldDaemon() {
 }
 
 void HeraldDaemon::write_settings(const std::string& channels, const std::string& extra) {
-  std::ofstream(config()) << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
-                             "timezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\n"
+  // `extra` may name its own state_dir.
+  const bool own_state = extra.find("state_dir:") != std::string::npos;
+  std::ofstream(config()) << "calendar: calendar.yaml\n" << (own_state ? "" : "state_dir: state\n")
+                          << "credentials_dir: credentials\ntimezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\n"
                           << extra << (extra.empty() || extra.back() == '\n' ? "" : "\n") << "channels:\n"
                           << channels;
 }
@@ -80,6 +82,15 @@ bool HeraldDaemon::wait_started(std::chrono::milliseconds timeout) {
   const std::string text = log_of_this_run();
   if (!up || !std::regex_search(text, m, bound)) return false;
   port_ = std::stoi(m[1]);
+  // The `herald` command reads status.listen from the settings: give it the
+  // port the daemon bound (the daemon reads `status:` only at start-up, and
+  // a restart binds the same port again).
+  std::string settings = read_file(config().string());
+  const std::string any = "listen: \"127.0.0.1:0\"";
+  if (auto at = settings.find(any); at != std::string::npos) {
+    settings.replace(at, any.size(), "listen: \"127.0.0.1:" + std::to_string(port_) + "\"");
+    std::ofstream(config(), std::ios::trunc) << settings;
+  }
   return true;
 }
 

@@ -34,8 +34,9 @@ class HeraldDaemon {
   std::filesystem::path state_dir() const { return dir_ / "state"; }
   std::filesystem::path credentials_dir() const { return dir_ / "credentials"; }
 
-  /// herald.yaml: calendar.yaml, state, credentials, UTC, any free status
-  /// port, then `extra` (top-level YAML) and the `channels:` block.
+  /// herald.yaml: calendar.yaml, state (unless `extra` names a state_dir),
+  /// credentials, UTC, any free status port, then `extra` (top-level YAML)
+  /// and the `channels:` block.
   void write_settings(const std::string& channels, const std::string& extra = {});
   /// A credential file, owner-readable only.
   void write_credential(const std::string& name, const std::string& text);
@@ -44,8 +45,9 @@ class HeraldDaemon {
 
   /// Starts `herald run`; its stderr goes to herald.log (appended).
   void start(const std::vector<std::string>& env = {});
-  /// Waits until the daemon started this time has its status endpoint up;
-  /// false when it exited or took longer than `timeout`.
+  /// Waits until the daemon started this time has its status endpoint up,
+  /// then writes the port it bound into the settings (for the `herald`
+  /// command); false when it exited or took longer than `timeout`.
   bool wait_started(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   /// SIGTERM and wait: the exit code (or -1).
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
