@@ -35,15 +35,33 @@ StatusReply fail(StatusError::Kind kind, int http_status, std::string message) {
 }  // namespace
 
 std::optional<Secret> read_status_token(const std::filesystem::path& file, std::string& error) {
+  // Say what is wrong with the file itself: an unreadable token is not an
+  // "empty" one, and the operator needs to know which to fix.
+  std::error_code ec;
+  const auto st = std::filesystem::status(file, ec);
+  if (ec) {
+    error = ec.message();
+    return std::nullopt;
+  }
+  if (!std::filesystem::is_regular_file(st)) {
+    error = std::filesystem::is_directory(st) ? "it is a directory, not a file" : "it is not a regular file";
+    return std::nullopt;
+  }
+  errno = 0;
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    error = std::strerror(errno);
+    error = errno != 0 ? std::strerror(errno) : "cannot open it";
     return std::nullopt;
   }
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad()) {
+    error = "cannot read it";
+    return std::nullopt;
+  }
   std::string token = text.str();
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ' || token.back() == '\t'))
+    token.pop_back();
   if (token.empty()) {
     error = "the file is empty";
     return std::nullopt;
