@@ -69,11 +69,12 @@ TEST(StatusPageHtml, VisibleTextDropsMarkupScriptsAndStyles) {
 
 std::string delivery(const std::string& post, const std::string& channel, const std::string& state,
                      const std::string& planned, const std::string& local, const std::string& last_error = "",
-                     const std::string& key_suffix = "", int attempts = 0) {
+                     const std::string& key_suffix = "", int attempts = 0, const std::string& why = "") {
   return R"({"key":")" + post + "@" + channel + key_suffix + R"(","post":")" + post + R"(","channel":")" + channel +
          R"(","state":")" + state + R"(","planned":")" + planned + R"(","local":")" + local +
          R"(","attempts":)" + std::to_string(attempts) +
-         R"(,"next_attempt":null,"remote_id":"","url":"","last_error":")" + last_error + R"(","text":"Hello"})";
+         R"(,"next_attempt":null,"remote_id":"","url":"","last_error":")" + last_error +
+         R"(","text":"Hello","why":")" + why + R"("})";
 }
 
 std::string counts(int planned, int waiting, int failed, int needs_review, int published) {
@@ -135,7 +136,8 @@ class CannedStatusServer {
     });
     server_.Get("/api/v1/queue", [this](const httplib::Request& req, httplib::Response& res) {
       record(req);
-      res.set_content(kQueue, "application/json; charset=utf-8");
+      std::lock_guard lock(mutex_);
+      res.set_content(queue_, "application/json; charset=utf-8");
     });
     server_.set_logger([this](const httplib::Request& req, const httplib::Response&) { record(req); });
     port_ = server_.bind_to_any_port("127.0.0.1");
@@ -153,6 +155,10 @@ class CannedStatusServer {
   void set_status(std::string json) {
     std::lock_guard lock(mutex_);
     status_ = std::move(json);
+  }
+  void set_queue(std::string json) {
+    std::lock_guard lock(mutex_);
+    queue_ = std::move(json);
   }
   std::set<std::string> requested() {
     std::lock_guard lock(mutex_);
@@ -172,6 +178,7 @@ class CannedStatusServer {
   std::thread thread_;
   std::mutex mutex_;
   std::string status_ = status_json("null");
+  std::string queue_ = kQueue;
   std::set<std::string> requested_;
 };
 
@@ -299,6 +306,42 @@ TEST(StatusPageInBrowser, ShowsThePauseBannerWithItsReason) {
   // The banner comes before everything else in the page.
   EXPECT_LT(page.text.find("brand review after the outage"), page.text.find("Needs attention"));
   EXPECT_NE(page.text.find("paused (everything)"), std::string::npos);
+  expect_screenshot(png);
+}
+
+TEST(StatusPageInBrowser, ShowsWhyDueDeliveriesWaitAnUnusableStoreAndAHeldEdit) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  std::string status = status_json("null");
+  const std::string calendar = R"("calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":true,"error":""})";
+  status.replace(status.find(calendar), calendar.size(),
+                 R"("calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":true,"error":"",)"
+                 R"("held":{"at":"2027-03-02T08:40:00Z","cancelled":17,"pending":20,"sample":"p3@acme-x, p4@acme-x"}},)"
+                 R"("store":{"ok":false,"problem":"the disk holding the state database is full"})");
+  server.set_status(status);
+  server.set_queue(
+      R"({"deliveries":[)" +
+      delivery("rate-limited", "acme-x", "planned", "2027-03-02T08:45:00Z", "2027-03-02T09:45:00+01:00", "", "", 0,
+               "the channel's rate (50 per 1d): next free at 2027-03-02T11:00:00Z") +
+      "," +
+      delivery("next-up", "acme-facebook", "planned", "2027-03-02T08:50:00Z", "2027-03-02T09:50:00+01:00", "", "", 0,
+               "due; goes out next") +
+      "]}");
+  const auto png = screenshot_path("status-page-store-held-why.png");
+  const BrowserPage page = load_page(server.url(), png);
+  SCOPED_TRACE("visible text: " + page.text + "\nChromium log:\n" + page.log);
+  EXPECT_NE(page.text.find("herald's state database is unavailable: nothing is being published until it is usable "
+                           "again. the disk holding the state database is full"),
+            std::string::npos);
+  EXPECT_NE(page.text.find("is held: it would cancel 17 of the 20 pending deliveries"), std::string::npos);
+  EXPECT_NE(page.text.find("herald reload --accept-cancellations"), std::string::npos);
+  // A due delivery held back says why, in the Waiting list; one that simply
+  // goes out next is not "waiting".
+  EXPECT_NE(page.text.find("rate-limited@acme-x planned Tue 2 Mar 09:45 the channel's rate (50 per 1d): next free at "
+                           "2027-03-02T11:00:00Z"),
+            std::string::npos);
+  EXPECT_EQ(page.text.find("next-up@acme-facebook planned"), std::string::npos);
+  EXPECT_EQ(page.log.find(":CONSOLE"), std::string::npos);
   expect_screenshot(png);
 }
 
