@@ -203,8 +203,8 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     var box = fill("store");
     box.hidden = store.ok !== false;
     if (store.ok !== false) return;
-    append(box, el("strong", null, "herald's state database is unavailable: nothing is being published until it is usable again."),
-      el("pre", null, store.problem || ""));
+    append(box, [el("strong", null, "herald's state database is unavailable: nothing is being published until it is usable again."),
+      el("p", null, store.problem || "")]);
   }
 
   function renderCalendar(status, zone) {
@@ -212,14 +212,15 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     var box = fill("calendar");
     box.hidden = cal.ok !== false && !cal.held;
     if (cal.ok === false) {
-      append(box, el("strong", null, "The last calendar edit" + (cal.last_reload ? " (" + when(cal.last_reload, zone) + ")" : "") +
-        " was rejected; herald keeps publishing the calendar it had before."), el("pre", null, cal.error || ""));
+      // append() takes one child (or an array): both parts go in one array.
+      append(box, [el("strong", null, "The last calendar edit" + (cal.last_reload ? " (" + when(cal.last_reload, zone) + ")" : "") +
+        " was rejected; herald keeps publishing the calendar it had before."), el("pre", null, cal.error || "")]);
     }
     if (cal.held) {
-      append(box, el("strong", null, "A calendar edit (" + when(cal.held.at, zone) + ") is held: it would cancel " +
+      append(box, [el("strong", null, "A calendar edit (" + when(cal.held.at, zone) + ") is held: it would cancel " +
         cal.held.cancelled + " of the " + cal.held.pending + " pending deliveries; herald keeps publishing the calendar it had before."),
-        el("pre", null, "It would cancel: " + (cal.held.sample || "") +
-          "\nIf that is intended: herald reload --accept-cancellations"));
+        el("p", null, "It would cancel: " + (cal.held.sample || "") + "."),
+        el("p", null, "If that is intended: herald reload --accept-cancellations")]);
     }
   }
 

@@ -315,7 +315,8 @@ TEST(StatusPageInBrowser, ShowsWhyDueDeliveriesWaitAnUnusableStoreAndAHeldEdit) 
   std::string status = status_json("null");
   const std::string calendar = R"("calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":true,"error":""})";
   status.replace(status.find(calendar), calendar.size(),
-                 R"("calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":true,"error":"",)"
+                 R"("calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":false,)"
+                 R"("error":"calendar.yaml:4:3: unknown key 'tittle'",)"
                  R"("held":{"at":"2027-03-02T08:40:00Z","cancelled":17,"pending":20,"sample":"p3@acme-x, p4@acme-x"}},)"
                  R"("store":{"ok":false,"problem":"the disk holding the state database is full"})");
   server.set_status(status);
@@ -335,6 +336,10 @@ TEST(StatusPageInBrowser, ShowsWhyDueDeliveriesWaitAnUnusableStoreAndAHeldEdit) 
             std::string::npos);
   EXPECT_NE(page.text.find("is held: it would cancel 17 of the 20 pending deliveries"), std::string::npos);
   EXPECT_NE(page.text.find("herald reload --accept-cancellations"), std::string::npos);
+  // A rejected edit shows its errors (the banner once dropped everything after its first line).
+  EXPECT_NE(page.text.find("was rejected; herald keeps publishing the calendar it had before. "
+                           "calendar.yaml:4:3: unknown key 'tittle'"),
+            std::string::npos);
   // A due delivery held back says why, in the Waiting list; one that simply
   // goes out next is not "waiting".
   EXPECT_NE(page.text.find("rate-limited@acme-x planned Tue 2 Mar 09:45 the channel's rate (50 per 1d): next free at "
