@@ -555,7 +555,8 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
                                 now);
         retry_later(*d, st,
                     RetryLater{std::nullopt, "no answer: " + unsure->message +
-                                                 "; sending again is safe: the platform makes a repeat the same post"});
+                                                 "; sending again is safe: the platform makes a repeat the same post"},
+                    /*answer_lost=*/true);
         return;
       }
       const Instant until = now + settle_margin(channel);
@@ -594,7 +595,7 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
       store_.mark_published(key, p->remote_id, p->url, now);
       log_.info(key + ": sending -> published " + p->url);
     } else if (auto* r = std::get_if<RetryLater>(&result)) {
-      retry_later(*d, st, *r);
+      retry_later(*d, st, *r, /*answer_lost=*/false);
     } else if (auto* f = std::get_if<Failed>(&result)) {
       change(*d, Event::permanent_error, f->message);
     } else if (auto* a = std::get_if<AuthFailed>(&result)) {
@@ -633,7 +634,7 @@ void Dispatcher::on_duplicate_lookup(const std::string& channel, const std::stri
   if (on_change) on_change(channel);
 }
 
-void Dispatcher::retry_later(const StoredDelivery& d, ChannelState& st, const RetryLater& r) {
+void Dispatcher::retry_later(const StoredDelivery& d, ChannelState& st, const RetryLater& r, bool answer_lost) {
   const Instant now = clock_.now();
   const RetryPolicy policy = cal_ ? RetryPolicy::from(cal_->settings.publishing.retry) : RetryPolicy{};
   // Attempts since the editor or a person last gave it a fresh start, so an
@@ -641,7 +642,7 @@ void Dispatcher::retry_later(const StoredDelivery& d, ChannelState& st, const Re
   int attempts = 0;
   for (const auto& e : store_.history(100000, d.key)) {  // newest first
     if (e.event == "edited" || e.event == "retry_requested") break;
-    if (e.to_state == "sending") ++attempts;
+    if (e.event == "sending") ++attempts;  // the sending commits (answer_lost lines stay in sending)
   }
   attempts = std::max(attempts, 1);
   // The platform's own wait (a rate limit's reset) holds the whole
@@ -650,6 +651,11 @@ void Dispatcher::retry_later(const StoredDelivery& d, ChannelState& st, const Re
   if (auto delay = policy.delay(attempts, random_(), r.after)) {
     store_.mark_retry(d.key, now + *delay, r.message, now);
     log_.warning(d.key + ": sending -> retry_wait in " + std::to_string(delay->count()) + "s (" + r.message + ")");
+  } else if (answer_lost) {
+    // The last attempt may have made the post: not a failure, a question.
+    change(d, Event::outcome_unknown,
+           "retries used up after " + std::to_string(attempts) + " attempts and the last answer was lost (" +
+               r.message + "): the post may be out; check the platform, then herald resolve or herald retry");
   } else {
     change(d, Event::permanent_error, "gave up after " + std::to_string(attempts) + " attempts: " + r.message);
   }

@@ -184,7 +184,9 @@ class Dispatcher {
   void on_verify_result(const std::string& channel, const std::string& key, LookupResult result);
   void on_duplicate_lookup(const std::string& channel, const std::string& key, const std::string& message,
                            LookupResult result);
-  void retry_later(const StoredDelivery& d, ChannelState& st, const RetryLater& r);
+  /// A retry with the policy's backoff, or the end of retries: `failed`, or
+  /// `needs_review` when the last answer was lost (the post may be out).
+  void retry_later(const StoredDelivery& d, ChannelState& st, const RetryLater& r, bool answer_lost);
   bool dependencies_published(const StoredDelivery& d, std::vector<std::string>& missing) const;
   std::optional<Instant> spacing_wait(const ChannelSettings& cs, const ChannelState& st) const;
   PublishRequest request_for(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) const;

@@ -420,6 +420,17 @@ TEST_F(DispatcherTest, WhereARepeatIsSafeALostAnswerIsSentAgain) {
   EXPECT_EQ(store_->get("a@x")->lost_answers, 1);
 }
 
+TEST_F(DispatcherTest, RetriesUsedUpOnLostAnswersNeedReviewNotFailure) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  connector_.policy.repeat_is_safe = true;
+  connector_.script = {Unsure{"timeout"}, Unsure{"timeout"}, Unsure{"timeout"}};
+  start();
+  run_until(k0900 + 1h);
+  EXPECT_EQ(connector_.creates.size(), 3u) << "the fixture's 3 attempts";
+  EXPECT_EQ(state("a@x"), State::needs_review) << "the last attempt may have made the post";
+  EXPECT_NE(store_->get("a@x")->last_error.find("the post may be out"), std::string::npos);
+}
+
 TEST_F(DispatcherTest, ADuplicateRefusalAfterALostAnswerIsEvidence) {
   load(kX, R"(posts:
   - {id: found, at: 2027-03-02 09:00, channels: [x], text: a}
