@@ -402,7 +402,10 @@ void RealWordpress::start_database() {
   std::vector<std::string> install = {"/usr/bin/timeout", "-k", "5", "120", "/usr/bin/mariadb-install-db",
                                       "--no-defaults", "--datadir=" + (home / "data").string(),
                                       "--auth-root-authentication-method=socket", "--skip-test-db",
-                                      "--skip-name-resolve"};
+                                      // Only the unix socket is used: no host names, and --force is
+                                      // the documented way to go on when the machine's own name does
+                                      // not resolve (a minimal container without /etc/hosts).
+                                      "--skip-name-resolve", "--force"};
   install.insert(install.end(), innodb.begin(), innodb.end());
   const ProcessResult installed = run_process(install, {}, kDatabaseAccount);
   if (installed.exit_code != 0)
