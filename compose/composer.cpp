@@ -1,11 +1,14 @@
 #include "compose/composer.hpp"
 
 #include "compose/links.hpp"
+#include "compose/little_text.hpp"
 #include "compose/public_url.hpp"
 #include "compose/references.hpp"
 #include "compose/tweet_length.hpp"
 
 #include <yaml-cpp/yaml.h>
+
+#include <cctype>
 
 namespace herald {
 
@@ -33,6 +36,59 @@ void escape_html(std::string& out, std::string_view s) {
 std::string trim_trailing_newlines(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
+}
+
+// The first link of a text as an absolute URL, or empty.
+std::string first_link(const std::string& text) {
+  auto links = extract_links(text);
+  if (links.empty()) return {};
+  std::string url = text.substr(links.front().begin, links.front().end - links.front().begin);
+  return links.front().has_scheme ? url : "https://" + url;
+}
+
+// Instagram's hashtags: `#` at the start or after a non-word character,
+// followed by a letter, digit or underscore (or a non-ASCII letter).
+std::size_t hashtag_count(std::string_view s) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] != '#') continue;
+    const auto prev = i == 0 ? ' ' : static_cast<unsigned char>(s[i - 1]);
+    const auto next = static_cast<unsigned char>(s[i + 1]);
+    if (prev < 0x80 && (std::isalnum(prev) || prev == '_')) continue;
+    if (std::isalnum(next) || next == '_' || next >= 0x80) ++n;
+  }
+  return n;
+}
+
+// Where the calendar's media live: the calendar directory (or the directory
+// of the calendar file).
+std::filesystem::path media_root(const Settings& settings) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(settings.calendar, ec)) return settings.calendar;
+  return settings.calendar.parent_path();
+}
+
+// The public URL of a media file: media_url + its path under the media root,
+// each segment percent-encoded.
+std::string public_media_url(const Settings& settings, const std::filesystem::path& file) {
+  const auto rel = file.lexically_relative(media_root(settings).lexically_normal());
+  std::string out = settings.media_url;
+  bool first = true;
+  for (const auto& part : rel) {
+    if (!first) out += '/';
+    first = false;
+    for (unsigned char ch : part.string()) {
+      if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+        out += static_cast<char>(ch);
+      } else {
+        static constexpr char hex[] = "0123456789ABCDEF";
+        out += '%';
+        out += hex[ch >> 4];
+        out += hex[ch & 15];
+      }
+    }
+  }
+  return out;
 }
 
 const ChannelOverride* override_of(const Post& post, const std::string& channel) {
@@ -158,15 +214,32 @@ Composed compose(const Post& post, const ChannelSettings& channel, const Setting
       c.text = finish(trim_trailing_newlines(base_text));
       c.measures.push_back({"message", code_point_count(c.text), kFacebookMessageLimit, "characters"});
       const std::string& link = o && o->link ? *o->link : post.link;
-      if (!link.empty()) {
-        c.link = finish(link);
-      } else {
-        auto links = extract_links(c.text);
-        if (!links.empty()) {
-          c.link = c.text.substr(links.front().begin, links.front().end - links.front().begin);
-          if (!links.front().has_scheme) c.link = "https://" + c.link;
-        }
-      }
+      c.link = link.empty() ? first_link(c.text) : finish(link);
+      break;
+    }
+    case ChannelKind::linkedin: {
+      // The commentary is sent in little text format; its limit is counted
+      // on what is sent (each escape is a character of the field).
+      const std::string plain = finish(trim_trailing_newlines(base_text));
+      c.text = escape_little_text(plain);
+      c.measures.push_back({"commentary", code_point_count(c.text), kLinkedinCommentaryLimit, "characters"});
+      const std::string& link = o && o->link ? *o->link : post.link;
+      c.link = link.empty() ? first_link(plain) : finish(link);
+      if (!c.link.empty() && c.title.empty()) c.title = c.link;
+      if (!c.link.empty() && !c.media.empty())
+        c.notes.push_back("LinkedIn shows the media, not the article card of " + c.link);
+      break;
+    }
+    case ChannelKind::instagram: {
+      c.text = finish(trim_trailing_newlines(base_text));
+      c.measures.push_back({"caption", code_point_count(c.text), kInstagramCaptionLimit, "characters"});
+      if (const std::size_t tags = hashtag_count(c.text); tags > kInstagramHashtagLimit)
+        c.problems.push_back("the caption has " + std::to_string(tags) + " hashtags; Instagram allows at most " +
+                             std::to_string(kInstagramHashtagLimit));
+      if (!extract_links(c.text).empty())
+        c.notes.push_back("a link in an Instagram caption is not clickable");
+      if (!settings.media_url.empty())
+        for (const auto& m : c.media) c.media_urls.push_back(public_media_url(settings, m));
       break;
     }
     case ChannelKind::youtube: {

@@ -29,20 +29,28 @@ struct Measure {
 struct Composed {
   ChannelKind kind = ChannelKind::x;
   std::string text;                    ///< x: first tweet; facebook: message; youtube: description;
-                                       ///< wordpress: HTML body; static: the whole Markdown file
+                                       ///< wordpress: HTML body; static: the whole Markdown file;
+                                       ///< linkedin: the commentary in little text format (escaped);
+                                       ///< instagram: the caption
   std::vector<std::string> thread;     ///< x: the replies after the first tweet
-  std::string title;                   ///< youtube, wordpress, static
-  std::string link;                    ///< facebook: the link preview
+  std::string title;                   ///< youtube, wordpress, static; linkedin: the article card's
+                                       ///< title (never empty when `link` is set)
+  std::string link;                    ///< facebook: the link preview; linkedin: the article card
   std::string excerpt;                 ///< wordpress
   std::vector<std::string> categories; ///< wordpress, static
   std::vector<std::string> tags;       ///< wordpress, static
   std::vector<std::filesystem::path> media;  ///< absolute paths
+  /// instagram: the public URL of each of `media`, in order: the settings'
+  /// media_url and the file's path in the calendar's directory. Empty when
+  /// media_url is not set (check reports that).
+  std::vector<std::string> media_urls;
   std::string video;                   ///< youtube: id of an uploaded video to publish
   std::string video_file;              ///< youtube: a file to upload
   std::string privacy;                 ///< youtube: public | unlisted | private
   std::vector<std::string> waiting_for;  ///< cross-post targets whose URL is not known yet
   std::vector<Measure> measures;       ///< every part with a limit
   std::vector<std::string> problems;   ///< content the platform would reject (besides lengths)
+  std::vector<std::string> notes;      ///< content that goes out but not as the editor may think
 
   /// The first part over its limit, if any.
   const Measure* over_limit() const;
@@ -58,6 +66,9 @@ inline constexpr std::size_t kTweetLimit = 280;            ///< weighted, twitte
 inline constexpr std::size_t kFacebookMessageLimit = 63206;  ///< characters
 inline constexpr std::size_t kYoutubeDescriptionLimit = 5000;  ///< bytes
 inline constexpr std::size_t kYoutubeTitleLimit = 100;     ///< characters
+inline constexpr std::size_t kLinkedinCommentaryLimit = 3000;  ///< characters of the commentary as sent
+inline constexpr std::size_t kInstagramCaptionLimit = 2200;  ///< characters
+inline constexpr std::size_t kInstagramHashtagLimit = 30;
 
 /// Composes `post` for `channel`. `url_of` gives published URLs; a
 /// placeholder without one stays as written and is listed in `waiting_for`.

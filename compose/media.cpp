@@ -54,8 +54,10 @@ std::optional<MediaType> sniff_media(const std::filesystem::path& file) {
 }
 
 // Limits from the platforms' documentation: X media upload (images 5 MB,
-// animated GIF 15 MB, video 512 MB), Graph API page photos (4 MB), and the
-// upload limits a typical WordPress host sets.
+// animated GIF 15 MB, video 512 MB), Graph API page photos (4 MB), the
+// upload limits a typical WordPress host sets, LinkedIn's Images API (JPG,
+// PNG, GIF) and Videos API (MP4, up to 500 MB), and Instagram's Content
+// Publishing (images JPEG only, up to 8 MB; Reels MP4 up to 300 MB).
 bool MediaRule::accepts(MediaType t) const {
   switch (kind) {
     case ChannelKind::x: return true;
@@ -63,6 +65,8 @@ bool MediaRule::accepts(MediaType t) const {
     case ChannelKind::youtube: return false;
     case ChannelKind::wordpress: return t != MediaType::mp4;
     case ChannelKind::static_site: return true;
+    case ChannelKind::linkedin: return true;
+    case ChannelKind::instagram: return t == MediaType::jpeg || t == MediaType::mp4;
   }
   return false;
 }
@@ -77,6 +81,8 @@ std::uintmax_t MediaRule::max_bytes(MediaType t) const {
     case ChannelKind::youtube: return 0;
     case ChannelKind::wordpress: return 64 * MB;
     case ChannelKind::static_site: return 512 * MB;
+    case ChannelKind::linkedin: return t == MediaType::mp4 ? 500 * MB : 8 * MB;
+    case ChannelKind::instagram: return t == MediaType::mp4 ? 300 * MB : 8 * MB;
   }
   return 0;
 }
@@ -154,6 +160,24 @@ void check_media(const Calendar& calendar, const Settings& settings, Diagnostics
         diags.error(where, on + "X takes up to 4 images, or one GIF, or one video per post");
       if ((cs->kind == ChannelKind::facebook || cs->kind == ChannelKind::wordpress) && total > 1)
         diags.error(where, on + std::string(to_string(cs->kind)) + " takes one image per post here");
+      // LinkedIn: one image, a multi-image post of 2 to 20, or one video.
+      if (cs->kind == ChannelKind::linkedin && (total > 20 || (videos > 0 && total > 1)))
+        diags.error(where, on + "LinkedIn takes up to 20 images, or one video, per post");
+      // Instagram: one image or Reel, or a carousel of 2 to 10 items.
+      if (cs->kind == ChannelKind::instagram) {
+        if (total > 10) diags.error(where, on + "Instagram takes at most 10 items (a carousel of 2 to 10)");
+        if (settings.media_url.empty())
+          diags.error(where, on + "Instagram fetches media from a public URL: set media_url in the settings to where "
+                                  "the calendar's directory is served");
+        const auto root = std::filesystem::is_directory(settings.calendar) ? settings.calendar
+                                                                           : settings.calendar.parent_path();
+        for (const auto& m : media) {
+          const auto rel = (post.file.parent_path() / m).lexically_normal().lexically_relative(root.lexically_normal());
+          if (rel.empty() || *rel.begin() == "..")
+            diags.error(where, on + "media file '" + m + "' is outside the calendar's directory, so media_url cannot "
+                                    "serve it");
+        }
+      }
     }
   }
 }

@@ -12,6 +12,8 @@ std::string youtube_watch_url(const std::string& video_id) { return "https://www
 
 std::string facebook_post_url(const std::string& graph_id) { return "https://www.facebook.com/" + graph_id; }
 
+std::string linkedin_post_url(const std::string& urn) { return "https://www.linkedin.com/feed/update/" + urn + "/"; }
+
 std::string static_post_url(const ChannelSettings& channel, const std::string& post_id) {
   std::string out = channel.url;
   const std::string slug = blog_slug(post_id);
@@ -44,6 +46,8 @@ std::string preview_url(const Post& post, const ChannelSettings& channel) {
       return site + "/" + blog_slug(post.id) + "/";
     }
     case ChannelKind::static_site: return static_post_url(channel, post.id);
+    case ChannelKind::linkedin: return linkedin_post_url("urn:li:share:" + std::string(19, '0'));
+    case ChannelKind::instagram: return "https://www.instagram.com/p/" + std::string(11, '0') + "/";
   }
   return {};
 }

@@ -14,6 +14,9 @@ std::string x_status_url(const std::string& account, const std::string& id);
 std::string youtube_watch_url(const std::string& video_id);
 /// URL of a Facebook Page post from its Graph id (PAGEID_POSTID).
 std::string facebook_post_url(const std::string& graph_id);
+/// https://www.linkedin.com/feed/update/URN/ (the URN as LinkedIn gives it:
+/// urn:li:share:N or urn:li:ugcPost:N).
+std::string linkedin_post_url(const std::string& urn);
 /// URL of a static-site post: the channel's `url` with {post} filled in.
 std::string static_post_url(const ChannelSettings& channel, const std::string& post_id);
 /// The slug herald gives a blog post: its id, lowercased, '.' and '_' as '-'.

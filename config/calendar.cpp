@@ -42,22 +42,6 @@ std::string describe_offset(std::chrono::seconds off) {
 }
 
 
-// The fields a channel override may carry, and which channel kinds take each.
-bool override_field_allowed(const std::string& field, ChannelKind kind) {
-  if (field == "text" || field == "title" || field == "media") return true;
-  if (field == "thread") return kind == ChannelKind::x;
-  if (field == "link") return kind == ChannelKind::facebook;
-  if (field == "excerpt" || field == "categories" || field == "tags")
-    return kind == ChannelKind::wordpress || kind == ChannelKind::static_site;
-  if (field == "video" || field == "privacy" || field == "description" || field == "file")
-    return kind == ChannelKind::youtube;
-  return false;
-}
-
-std::string a_kind(ChannelKind kind) {
-  return (kind == ChannelKind::x ? "an " : "a ") + std::string(to_string(kind));
-}
-
 class PostReader {
  public:
   PostReader(YamlReader& r, const Settings& settings, const std::string& zone_name, const date::time_zone* zone)
@@ -348,8 +332,16 @@ class PostReader {
                                "' needs a title");
           if (!has_text) r_.error(node, name + " has no text for channel '" + channel + "'");
           break;
+        case ChannelKind::instagram:
+          // Every Instagram post is an image, a carousel or a Reel
+          // (Content Publishing: a container needs image_url or video_url).
+          if ((o && o->media) ? o->media->empty() : p.media.empty())
+            r_.error(node, name + " on instagram channel '" + channel +
+                               "' needs media: an image, 2 to 10 for a carousel, or a video for a Reel");
+          break;
         case ChannelKind::x:
         case ChannelKind::facebook:
+        case ChannelKind::linkedin:
           if (!has_text && !(o && o->media) && p.media.empty())
             r_.error(node, name + " has no text for channel '" + channel + "'");
           break;

@@ -3,6 +3,7 @@
 #include "config/duration.hpp"
 #include "config/yaml_reader.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
@@ -153,6 +154,68 @@ std::optional<std::string> read_listen(YamlReader& r, const YAML::Node& node) {
   return s;
 }
 
+bool is_http_url(const std::string& s) { return s.rfind("https://", 0) == 0 || s.rfind("http://", 0) == 0; }
+
+bool all_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
+
+// What is wrong with the value of a platform key, if anything ("must be ...").
+std::optional<std::string> check_channel_key(const ChannelKey& key, ChannelKind kind, const std::string& s) {
+  const std::string example(key.example);
+  switch (key.check) {
+    case KeyCheck::text: break;
+    case KeyCheck::http_url:
+      if (!is_http_url(s)) return "must be an http(s) URL such as " + example;
+      break;
+    case KeyCheck::url_with_post:
+      if (!is_http_url(s) || s.find("{post}") == std::string::npos)
+        return "must be an http(s) URL containing {post}, such as " + example;
+      break;
+    case KeyCheck::file_name:
+      if (s.find('/') != std::string::npos || s == "." || s == "..")
+        return std::string("must be a file name in the credentials directory, not a path");
+      break;
+    case KeyCheck::linkedin_author: {
+      // LinkedIn's URNs (learn.microsoft.com, "URNs and IDs"): an
+      // organization by its number, a member by its id.
+      constexpr std::string_view org = "urn:li:organization:", person = "urn:li:person:";
+      const bool ok = (s.rfind(org, 0) == 0 && all_digits(std::string_view(s).substr(org.size()))) ||
+                      (s.rfind(person, 0) == 0 && s.size() > person.size() &&
+                       s.find_first_of(" /?#", person.size()) == std::string::npos);
+      if (!ok) return "must be urn:li:organization:NUMBER or urn:li:person:ID, not '" + s + "'";
+      break;
+    }
+    case KeyCheck::digits:
+      if (!all_digits(s)) return "must be the account's numeric id such as " + example + ", not '" + s + "'";
+      break;
+    case KeyCheck::api_version:
+      if (kind == ChannelKind::linkedin) {
+        if (s.size() != 6 || !all_digits(s) || s.substr(4) < "01" || s.substr(4) > "12")
+          return "must be a LinkedIn API version YYYYMM such as 202510, not '" + s + "'";
+      } else if (!valid_api_version(s)) {
+        return "must be a Graph API version such as v21.0, not '" + s + "'";
+      }
+      break;
+  }
+  return std::nullopt;
+}
+
+void set_channel_key(ChannelSettings& c, std::string_view k, const std::string& v) {
+  if (k == "account") c.account = v;
+  else if (k == "page_id") c.page_id = v;
+  else if (k == "site") c.site = v;
+  else if (k == "dir") c.dir = v;
+  else if (k == "after") c.after = v;
+  else if (k == "url") c.url = v;
+  else if (k == "author") c.author = v;
+  else if (k == "account_id") c.account_id = v;
+  else if (k == "credentials") c.credentials = v;
+  else if (k == "api_base") c.api_base = v;
+  else if (k == "api_version") c.api_version = v;
+  else std::abort();  // every key in channel_keys() is set here
+}
+
 void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key, const YAML::Node& node,
                   Settings& settings) {
   ChannelSettings c;
@@ -175,85 +238,48 @@ void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
   }
   const YAML::Node kind_node = node["kind"];
   if (!kind_node.IsDefined()) {
-    r.error(key, what + " has no kind (one of x, facebook, youtube, wordpress, static)");
+    r.error(key, what + " has no kind (one of " + kind_names(", ") + ")");
     return;
   }
   auto kind_text = r.string(kind_node, what + " kind");
   if (!kind_text) return;
   auto kind = parse_channel_kind(*kind_text);
   if (!kind) {
-    r.error(kind_node, "unknown channel kind '" + *kind_text + "' (expected x, facebook, youtube, wordpress or static)");
+    r.error(kind_node, "unknown channel kind '" + *kind_text + "' (expected " + kind_names() + ")");
     return;
   }
   c.kind = *kind;
+  const ChannelKindInfo& info = kind_info(c.kind);
+  if (!info.api_version.empty()) c.api_version = std::string(info.api_version);
+  if (info.rate) c.rate = Rate{info.rate->first, info.rate->second};
 
-  // Which keys each kind takes: a key meant for another platform is a mistake worth reporting.
-  auto kind_takes = [&](const std::string& k) {
-    switch (c.kind) {
-      case ChannelKind::x: return k == "account" || k == "credentials" || k == "api_base";
-      case ChannelKind::facebook:
-        return k == "page_id" || k == "credentials" || k == "api_base" || k == "api_version";
-      case ChannelKind::youtube: return k == "credentials" || k == "api_base";
-      case ChannelKind::wordpress: return k == "site" || k == "credentials" || k == "api_base";
-      case ChannelKind::static_site: return k == "dir" || k == "after" || k == "url";
-    }
-    return false;
-  };
-  bool seen_credentials = false;
+  // The keys this kind takes come first in the "expected one of" list; a
+  // key of another kind is known, and reported as not a setting of this one.
+  std::vector<std::string_view> keys{"kind"};
+  keys.insert(keys.end(), info.keys.begin(), info.keys.end());
+  for (auto k : {"slots", "min_spacing", "rate", "paused", "late_window", "utm", "max_gap"}) keys.emplace_back(k);
+  std::vector<std::string> seen;
   r.each_entry(
-      node, what,
-      {"kind", "account", "page_id", "site", "dir", "after", "url", "credentials", "api_base", "api_version", "slots",
-       "min_spacing", "rate", "paused", "late_window", "utm", "max_gap"},
-      nullptr, [&](const std::string& k, const YAML::Node& knode, const YAML::Node& v) {
+      node, what, keys, [](const std::string& k) { return channel_key(k) != nullptr; }, [&](const std::string& k, const YAML::Node& knode, const YAML::Node& v) {
         const std::string field = what + " " + k;
-        if ((k == "account" || k == "page_id" || k == "site" || k == "dir" || k == "after" || k == "url" ||
-             k == "credentials" || k == "api_base" || k == "api_version") &&
-            !kind_takes(k)) {
-          r.error(knode, "'" + k + "' is not a setting of " + (c.kind == ChannelKind::x ? "an " : "a ") +
-                             std::string(to_string(c.kind)) + " channel");
+        if (k == "kind") return;
+        // A key meant for another platform is a mistake worth reporting.
+        if (const ChannelKey* platform_key = channel_key(k)) {
+          if (std::find(info.keys.begin(), info.keys.end(), k) == info.keys.end()) {
+            r.error(knode, "'" + k + "' is not a setting of " + a_kind(c.kind) + " channel");
+            return;
+          }
+          seen.push_back(k);  // present: a bad value is its own error, not a missing key
+          auto s = r.text(v, field);
+          if (!s) return;
+          if (auto problem = check_channel_key(*platform_key, c.kind, *s)) {
+            r.error(v, field + " " + *problem);
+            return;
+          }
+          set_channel_key(c, k, *s);
           return;
         }
-        if (k == "kind") return;
-        if (k == "account") {
-          if (auto s = r.text(v, field)) c.account = *s;
-        } else if (k == "page_id") {
-          if (auto s = r.text(v, field)) c.page_id = *s;
-        } else if (k == "site") {
-          if (auto s = r.text(v, field)) {
-            if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0)
-              r.error(v, field + " must be an http(s) URL such as https://blog.example.nl");
-            else c.site = *s;
-          }
-        } else if (k == "dir") {
-          if (auto s = r.text(v, field)) c.dir = *s;
-        } else if (k == "after") {
-          if (auto s = r.text(v, field)) c.after = *s;
-        } else if (k == "url") {
-          if (auto s = r.text(v, field)) {
-            if ((s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0) || s->find("{post}") == std::string::npos)
-              r.error(v, field + " must be an http(s) URL containing {post}, such as https://example.nl/news/{post}/");
-            else c.url = *s;
-          }
-        } else if (k == "credentials") {
-          seen_credentials = true;
-          if (auto s = r.text(v, field)) {
-            if (s->find('/') != std::string::npos || *s == "." || *s == "..")
-              r.error(v, field + " must be a file name in the credentials directory, not a path");
-            else c.credentials = *s;
-          }
-        } else if (k == "api_base") {
-          if (auto s = r.text(v, field)) {
-            if (s->rfind("https://", 0) != 0 && s->rfind("http://", 0) != 0)
-              r.error(v, field + " must be an http(s) URL");
-            else c.api_base = *s;
-          }
-        } else if (k == "api_version") {
-          if (auto s = r.text(v, field)) {
-            if (!valid_api_version(*s))
-              r.error(v, field + " must be a Graph API version such as v21.0, not '" + *s + "'");
-            else c.api_version = *s;
-          }
-        } else if (k == "slots") {
+        if (k == "slots") {
           if (auto list = r.string_list(v, field)) {
             std::size_t i = 0;
             for (const auto& item : *list) {
@@ -278,42 +304,17 @@ void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
         }
       });
 
-  auto require = [&](bool present, std::string_view k) {
-    if (!present) r.error(key, what + " (kind " + std::string(to_string(c.kind)) + ") needs '" + std::string(k) + "'");
+  auto has = [&](std::string_view k) { return std::find(seen.begin(), seen.end(), k) != seen.end(); };
+  auto require = [&](std::string_view k) {
+    if (!has(k)) r.error(key, what + " (kind " + std::string(info.name) + ") needs '" + std::string(k) + "'");
   };
-  switch (c.kind) {
-    case ChannelKind::x: require(!c.account.empty(), "account"); break;
-    case ChannelKind::facebook: require(!c.page_id.empty(), "page_id"); break;
-    case ChannelKind::wordpress: require(!c.site.empty(), "site"); break;
-    case ChannelKind::static_site: require(!c.dir.empty(), "dir"); break;
-    case ChannelKind::youtube: break;
-  }
-  if (c.kind != ChannelKind::static_site) require(seen_credentials, "credentials");
+  for (auto k : info.required) require(k);
+  if (info.needs_credentials) require("credentials");
   if (!c.dir.empty() && c.dir.is_relative()) c.dir = settings.file.parent_path() / c.dir;
   settings.channels.push_back(std::move(c));
 }
 
 }  // namespace
-
-std::string_view to_string(ChannelKind kind) {
-  switch (kind) {
-    case ChannelKind::x: return "x";
-    case ChannelKind::facebook: return "facebook";
-    case ChannelKind::youtube: return "youtube";
-    case ChannelKind::wordpress: return "wordpress";
-    case ChannelKind::static_site: return "static";
-  }
-  return "?";
-}
-
-std::optional<ChannelKind> parse_channel_kind(std::string_view text) {
-  if (text == "x" || text == "twitter") return ChannelKind::x;
-  if (text == "facebook") return ChannelKind::facebook;
-  if (text == "youtube") return ChannelKind::youtube;
-  if (text == "wordpress") return ChannelKind::wordpress;
-  if (text == "static") return ChannelKind::static_site;
-  return std::nullopt;
-}
 
 const ChannelSettings* Settings::channel(std::string_view name) const {
   const auto it = channel_index.find(name);
@@ -377,8 +378,8 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
   if (doc.ok) {
     r.each_entry(
         doc.root, "settings",
-        {"calendar", "state_dir", "credentials_dir", "timezone", "status", "publishing", "reload", "state_check", "links",
-         "lint", "channels"},
+        {"calendar", "state_dir", "credentials_dir", "timezone", "media_url", "status", "publishing", "reload",
+         "state_check", "links", "lint", "channels"},
         nullptr, [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
           if (k == "calendar") {
             if (auto p = r.text(v, "calendar")) {
@@ -394,6 +395,11 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
               have_timezone = true;
               timezone_node.emplace(v);
               s.timezone = *z;
+            }
+          } else if (k == "media_url") {
+            if (auto u = r.text(v, "media_url")) {
+              if (!is_http_url(*u)) r.error(v, "media_url must be an http(s) URL such as https://media.example.nl/herald/");
+              else s.media_url = u->back() == '/' ? *u : *u + "/";
             }
           } else if (k == "status") {
             r.each_entry(v, "status", {"listen", "token", "allow_remote"}, nullptr,

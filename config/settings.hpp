@@ -1,6 +1,7 @@
 #pragma once
 // The daemon's settings file (herald.yaml), typed.
 
+#include "config/channel_kind.hpp"
 #include "config/diagnostics.hpp"
 #include "config/slots.hpp"
 
@@ -15,12 +16,6 @@
 #include <vector>
 
 namespace herald {
-
-enum class ChannelKind { x, facebook, youtube, wordpress, static_site };
-
-/// The settings spelling of a kind (`x`, `facebook`, `youtube`, `wordpress`, `static`).
-std::string_view to_string(ChannelKind kind);
-std::optional<ChannelKind> parse_channel_kind(std::string_view text);
 
 /// At most `count` posts per `per`.
 struct Rate {
@@ -50,9 +45,13 @@ struct ChannelSettings {
   std::filesystem::path dir;  ///< static: where Markdown files go
   std::string after;          ///< static: command run after writing
   std::string url;            ///< static: public URL of a post, with {post} for its id
+  std::string author;         ///< linkedin: urn:li:organization:123 or urn:li:person:ID
+  std::string account_id;     ///< instagram: the professional account's Instagram user id
   std::string credentials;    ///< credential file name; empty for static
   std::string api_base;       ///< platform base URL override (sandbox, tests)
-  std::string api_version = "v21.0";  ///< facebook: Graph API version, v<major>.<minor>
+  /// facebook, instagram: the Graph API version (v21.0); linkedin: the
+  /// LinkedIn-Version header (YYYYMM). The kind's default when not set.
+  std::string api_version = "v21.0";
   std::vector<Slot> slots;
   std::chrono::seconds min_spacing{0};
   std::optional<Rate> rate;
@@ -108,6 +107,9 @@ struct Settings {
   std::filesystem::path calendar;         ///< a file or a directory
   std::filesystem::path state_dir;
   std::filesystem::path credentials_dir;
+  /// Where the operator serves the calendar's directory on the web
+  /// (https://media.example.nl/herald/): Instagram fetches media from there.
+  std::string media_url;
   std::string timezone = "UTC";
   const date::time_zone* zone = nullptr;  ///< never null after a successful load
   StatusSettings status;

@@ -236,6 +236,14 @@ bool YamlReader::each_entry(const YAML::Node& node, std::string_view what,
                             std::initializer_list<std::string_view> allowed,
                             const std::function<bool(const std::string&)>& allow_other,
                             const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& each) {
+  return each_entry(node, what, std::span<const std::string_view>(allowed.begin(), allowed.size()), allow_other,
+                    each);
+}
+
+bool YamlReader::each_entry(const YAML::Node& node, std::string_view what,
+                            std::span<const std::string_view> allowed,
+                            const std::function<bool(const std::string&)>& allow_other,
+                            const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& each) {
   if (!node.IsMap()) {
     error(node, std::string(what) + " must be a mapping of key: value, not " + describe(node));
     return false;

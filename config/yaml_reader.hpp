@@ -11,6 +11,7 @@
 #include <functional>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,10 @@ class YamlReader {
   /// order, after reporting duplicate keys and keys not in `allowed` (unless
   /// `allow_other(key)` accepts them). Returns false if `node` is not a mapping.
   bool each_entry(const YAML::Node& node, std::string_view what, std::initializer_list<std::string_view> allowed,
+                  const std::function<bool(const std::string&)>& allow_other,
+                  const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& each);
+  /// The same with the allowed keys built at run time (a channel's, from its kind).
+  bool each_entry(const YAML::Node& node, std::string_view what, std::span<const std::string_view> allowed,
                   const std::function<bool(const std::string&)>& allow_other,
                   const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& each);
 

@@ -52,8 +52,18 @@ struct Unsure {
 struct Duplicate {
   std::string message;
 };
+/// The platform is still preparing the post (an Instagram container whose
+/// status is IN_PROGRESS, a Mastodon attachment still processing): nothing
+/// went wrong and nothing is public yet. The dispatcher calls publish again
+/// after `after`, from the event loop's timers, without holding a worker
+/// meanwhile and without counting an attempt; the connector remembers what
+/// it made (ConnectorState) and goes on from there.
+struct Processing {
+  std::chrono::seconds after{5};
+  std::string message;
+};
 /// What a create request came to.
-using PublishResult = std::variant<Published, RetryLater, Failed, AuthFailed, Unsure, Duplicate>;
+using PublishResult = std::variant<Published, RetryLater, Failed, AuthFailed, Unsure, Duplicate, Processing>;
 
 struct Found {
   std::string remote_id;
@@ -89,6 +99,9 @@ class Connector {
   virtual PublishResult publish(const PublishRequest& request) = 0;
   /// Looks for a post this request would have created (after a crash).
   virtual LookupResult lookup(const PublishRequest& request) = 0;
+  /// When the channel's credentials stop working, if the platform says
+  /// (LinkedIn's 60-day access tokens): the daemon warns a week before.
+  virtual std::optional<std::chrono::system_clock::time_point> credentials_expire_at() const { return std::nullopt; }
 };
 
 }  // namespace herald

@@ -90,6 +90,9 @@ CredentialKeys credential_keys(ChannelKind kind) {
     case ChannelKind::youtube: return {{"client_id", "client_secret", "refresh_token"}, {}};
     case ChannelKind::wordpress: return {{"user", "app_password"}, {}};
     case ChannelKind::static_site: return {};
+    case ChannelKind::linkedin:
+      return {{"access_token"}, {"expires_at", "refresh_token", "client_id", "client_secret"}};
+    case ChannelKind::instagram: return {{"access_token"}, {"expires_at"}};
   }
   return {};
 }

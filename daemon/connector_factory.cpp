@@ -28,6 +28,9 @@ std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const 
       return std::make_unique<WordpressConnector>(channel, wordpress_credentials(file), services.http, services.now);
     case ChannelKind::static_site:
       break;
+    case ChannelKind::linkedin:
+    case ChannelKind::instagram:
+      throw CredentialError("the " + std::string(to_string(channel.kind)) + " connector is not built yet");
   }
   return std::make_unique<StaticConnector>(channel);
 }

@@ -12,9 +12,10 @@ namespace herald {
 
 namespace {
 
-constexpr std::array<PublishOutcome, 6> kOutcomes = {PublishOutcome::published, PublishOutcome::retry,
-                                                     PublishOutcome::failed, PublishOutcome::auth_failed,
-                                                     PublishOutcome::unsure,    PublishOutcome::duplicate};
+constexpr std::array<PublishOutcome, 7> kOutcomes = {PublishOutcome::published,  PublishOutcome::retry,
+                                                     PublishOutcome::failed,     PublishOutcome::auth_failed,
+                                                     PublishOutcome::unsure,     PublishOutcome::duplicate,
+                                                     PublishOutcome::processing};
 constexpr std::array<State, 9> kStates = {State::planned,   State::waiting,   State::held,
                                           State::sending,   State::retry_wait, State::published,
                                           State::failed,    State::needs_review, State::cancelled};
@@ -59,6 +60,7 @@ std::string_view to_string(PublishOutcome outcome) {
     case PublishOutcome::auth_failed: return "auth_failed";
     case PublishOutcome::unsure: return "unsure";
     case PublishOutcome::duplicate: return "duplicate";
+    case PublishOutcome::processing: return "processing";
   }
   return "unknown";
 }
@@ -72,6 +74,7 @@ PublishOutcome outcome_of(const PublishResult& result) {
         else if constexpr (std::is_same_v<T, Failed>) return PublishOutcome::failed;
         else if constexpr (std::is_same_v<T, AuthFailed>) return PublishOutcome::auth_failed;
         else if constexpr (std::is_same_v<T, Duplicate>) return PublishOutcome::duplicate;
+        else if constexpr (std::is_same_v<T, Processing>) return PublishOutcome::processing;
         else return PublishOutcome::unsure;
       },
       result);

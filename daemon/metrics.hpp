@@ -20,7 +20,7 @@
 namespace herald {
 
 /// What one create request came to, as herald_publish_results_total counts it.
-enum class PublishOutcome { published, retry, failed, auth_failed, unsure, duplicate };
+enum class PublishOutcome { published, retry, failed, auth_failed, unsure, duplicate, processing };
 
 std::string_view to_string(PublishOutcome outcome);
 /// The outcome class of a connector's answer.

@@ -83,6 +83,7 @@ std::vector<PlanRow> plan_rows(const std::vector<Delivery>& deliveries, const Ca
     if (auto it = lint_by_key.find(d.key); it != lint_by_key.end())
       for (const auto* w : it->second) row.warnings.push_back(w->message);
     for (const auto& p : c.problems) row.warnings.push_back(p);
+    for (const auto& n : c.notes) row.warnings.push_back(n);
     if (const Measure* over = c.over_limit())
       row.warnings.push_back(over->part + " is " + std::to_string(over->length) + " " + over->unit + ", more than " +
                              std::to_string(over->limit));

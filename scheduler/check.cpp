@@ -30,6 +30,7 @@ CheckReport check_calendar(const Calendar& calendar, const Settings& settings, I
                         m.unit + ", more than the " + std::to_string(m.limit) + " " + std::string(to_string(cs->kind)) +
                         " allows");
       }
+      for (const auto& n : c.notes) diags.warning(where, "post '" + post.id + "' on " + channel + ": " + n);
       for (const auto& p : c.problems)
         diags.error(p.find("title") != std::string::npos ? post.location(own_text ? channel + ".title" : "title") : where,
                     "post '" + post.id + "' on " + channel + ": " + p);

@@ -596,6 +596,11 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
       log_.info(key + ": sending -> published " + p->url);
     } else if (auto* r = std::get_if<RetryLater>(&result)) {
       retry_later(*d, st, *r, /*answer_lost=*/false);
+    } else if (auto* pr = std::get_if<Processing>(&result)) {
+      // Not an attempt that failed: the platform is preparing the post.
+      const auto after = std::max(pr->after, std::chrono::seconds{1});
+      store_.mark_retry(key, now + after, pr->message, now, "processing");
+      log_.info(key + ": " + pr->message + "; asking again in " + std::to_string(after.count()) + "s");
     } else if (auto* f = std::get_if<Failed>(&result)) {
       change(*d, Event::permanent_error, f->message);
     } else if (auto* a = std::get_if<AuthFailed>(&result)) {
@@ -640,9 +645,14 @@ void Dispatcher::retry_later(const StoredDelivery& d, ChannelState& st, const Re
   // Attempts since the editor or a person last gave it a fresh start, so an
   // edited or retried delivery gets its full retries again.
   int attempts = 0;
+  bool processing = false;  // the sending before a processing line only asked how the platform is getting on
   for (const auto& e : store_.history(100000, d.key)) {  // newest first
     if (e.event == "edited" || e.event == "retry_requested") break;
-    if (e.event == "sending") ++attempts;  // the sending commits (answer_lost lines stay in sending)
+    if (e.event == "processing") processing = true;
+    if (e.event == "sending") {  // the sending commits (answer_lost lines stay in sending)
+      if (!processing) ++attempts;
+      processing = false;
+    }
   }
   attempts = std::max(attempts, 1);
   // The platform's own wait (a rate limit's reset) holds the whole

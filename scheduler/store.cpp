@@ -934,7 +934,8 @@ void Store::mark_published(const std::string& key, const std::string& remote_id,
   tx.commit();
 }
 
-void Store::mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now) {
+void Store::mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now,
+                       const std::string& event) {
   WriteTransaction tx(*db_);
   const auto old = select_delivery(*statements_, key);
   if (!old) throw std::runtime_error("mark_retry: no delivery " + key);
@@ -946,7 +947,7 @@ void Store::mark_retry(const std::string& key, Instant next_attempt, const std::
   q.bind(3, to_db(now));
   q.bind(4, key);
   q.exec();
-  append_event(*statements_, now, key, "retry_scheduled", state_text(old->state), state_text(State::retry_wait),
+  append_event(*statements_, now, key, event, state_text(old->state), state_text(State::retry_wait),
                error + " (next attempt " + format_utc(next_attempt) + ")");
   tx.commit();
 }

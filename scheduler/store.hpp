@@ -216,7 +216,10 @@ class Store {
   /// The platform was asked before a new store's first create and does not
   /// have it: it may be sent.
   void clear_verify(const std::string& key, const std::string& detail, Instant now);
-  void mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now);
+  /// `event` names the history line: retry_scheduled, or processing when the
+  /// platform is still preparing the post (that attempt is not counted).
+  void mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now,
+                  const std::string& event = "retry_scheduled");
 
   void set_pause(const Pause& pause, Instant now);
   /// Lifts the pause of `channel` (empty: the global one). False if none.

@@ -164,17 +164,16 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"unknown_top_key", kHead + "chanels: {}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
                 {kF + "3:1: error: unknown key 'chanels' in settings (expected one of: calendar, state_dir, "
-                      "credentials_dir, timezone, status, publishing, reload, state_check, links, lint, channels)"}},
+                      "credentials_dir, timezone, media_url, status, publishing, reload, state_check, links, lint, channels)"}},
         BadCase{"unknown_channel_key",
                 kHead + "channels:\n  x: {kind: x, account: a, credentials: x, slot: []}\n",
-                {kF + "4:44: error: unknown key 'slot' in channel 'x' (expected one of: kind, account, page_id, "
-                      "site, dir, after, url, credentials, api_base, api_version, slots, min_spacing, rate, paused, late_window, "
-                      "utm, max_gap)"}},
-        BadCase{"unknown_kind", kHead + "channels:\n  insta: {kind: instagram, credentials: i}\n",
-                {kF + "4:17: error: unknown channel kind 'instagram' (expected x, facebook, youtube, wordpress or "
-                      "static)"}},
+                {kF + "4:44: error: unknown key 'slot' in channel 'x' (expected one of: kind, account, credentials, "
+                      "api_base, slots, min_spacing, rate, paused, late_window, utm, max_gap)"}},
+        BadCase{"unknown_kind", kHead + "channels:\n  tt: {kind: tiktok, credentials: i}\n",
+                {kF + "4:14: error: unknown channel kind 'tiktok' (expected x, facebook, youtube, wordpress, static, "
+                      "linkedin or instagram)"}},
         BadCase{"missing_kind", kHead + "channels:\n  x: {account: a}\n",
-                {kF + "4:3: error: channel 'x' has no kind (one of x, facebook, youtube, wordpress, static)"}},
+                {kF + "4:3: error: channel 'x' has no kind (one of x, facebook, youtube, wordpress, static, linkedin, instagram)"}},
         BadCase{"missing_required", kHead + "channels:\n  fb: {kind: facebook}\n",
                 {kF + "4:3: error: channel 'fb' (kind facebook) needs 'page_id'",
                  kF + "4:3: error: channel 'fb' (kind facebook) needs 'credentials'"}},

@@ -1,0 +1,96 @@
+#include "config/channel_kind.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace herald {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::vector<ChannelKey> kKeys = {
+    {"account", KeyCheck::text, "example_nl"},
+    {"page_id", KeyCheck::text, "1234567890"},
+    {"site", KeyCheck::http_url, "https://blog.example.nl"},
+    {"dir", KeyCheck::text, "/srv/www/news"},
+    {"after", KeyCheck::text, "hugo --minify"},
+    {"url", KeyCheck::url_with_post, "https://example.nl/news/{post}/"},
+    {"author", KeyCheck::linkedin_author, "urn:li:organization:123"},
+    {"account_id", KeyCheck::digits, "17841400000000000"},
+    {"credentials", KeyCheck::file_name, "x"},
+    {"api_base", KeyCheck::http_url, "http://127.0.0.1:8080"},
+    {"api_version", KeyCheck::api_version, "v21.0"},
+};
+
+// LinkedIn's versioned APIs answer a version for about a year after its
+// release (learn.microsoft.com "LinkedIn Marketing API Versioning").
+const std::vector<ChannelKindInfo> kKinds = {
+    {ChannelKind::x, "x", {"twitter"}, {"account", "credentials", "api_base"}, {"account"}, true, {}, {}, {"thread"}},
+    {ChannelKind::facebook, "facebook", {}, {"page_id", "credentials", "api_base", "api_version"}, {"page_id"}, true,
+     "v21.0", {}, {"link"}},
+    {ChannelKind::youtube, "youtube", {}, {"credentials", "api_base"}, {}, true, {}, {},
+     {"video", "privacy", "description", "file"}},
+    {ChannelKind::wordpress, "wordpress", {}, {"site", "credentials", "api_base"}, {"site"}, true, {}, {},
+     {"excerpt", "categories", "tags"}},
+    {ChannelKind::static_site, "static", {}, {"dir", "after", "url"}, {"dir"}, false, {}, {},
+     {"excerpt", "categories", "tags"}},
+    {ChannelKind::linkedin, "linkedin", {}, {"author", "credentials", "api_base", "api_version"}, {"author"}, true,
+     "202510", {}, {"link"}},
+    // Instagram: 50 API-published posts per 24 hours per account
+    // (developers.facebook.com, Instagram Platform, Content Publishing, "Limitations").
+    {ChannelKind::instagram, "instagram", {}, {"account_id", "credentials", "api_base", "api_version"},
+     {"account_id"}, true, "v21.0", std::pair<int, std::chrono::seconds>{50, 24h}, {}},
+};
+
+}  // namespace
+
+std::span<const ChannelKindInfo> channel_kinds() { return kKinds; }
+
+const ChannelKindInfo& kind_info(ChannelKind kind) {
+  for (const auto& k : kKinds)
+    if (k.kind == kind) return k;
+  std::abort();  // every enumerator has a row
+}
+
+std::span<const ChannelKey> channel_keys() { return kKeys; }
+
+const ChannelKey* channel_key(std::string_view name) {
+  for (const auto& k : kKeys)
+    if (k.name == name) return &k;
+  return nullptr;
+}
+
+std::string_view to_string(ChannelKind kind) { return kind_info(kind).name; }
+
+std::optional<ChannelKind> parse_channel_kind(std::string_view text) {
+  for (const auto& k : kKinds) {
+    if (k.name == text) return k.kind;
+    for (auto alias : k.aliases)
+      if (alias == text) return k.kind;
+  }
+  return std::nullopt;
+}
+
+std::string a_kind(ChannelKind kind) {
+  const std::string_view name = to_string(kind);
+  const bool vowel = !name.empty() && std::string_view("aeiox").find(name.front()) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + std::string(name);
+}
+
+std::string kind_names(std::string_view last_separator) {
+  std::string out;
+  for (std::size_t i = 0; i < kKinds.size(); ++i) {
+    if (i > 0) out += i + 1 == kKinds.size() ? std::string(last_separator) : std::string(", ");
+    out += kKinds[i].name;
+  }
+  return out;
+}
+
+bool override_field_allowed(std::string_view field, ChannelKind kind) {
+  if (field == "text" || field == "title" || field == "media") return true;
+  const auto& fields = kind_info(kind).override_fields;
+  return std::find(fields.begin(), fields.end(), field) != fields.end();
+}
+
+}  // namespace herald
