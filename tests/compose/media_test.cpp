@@ -20,7 +20,9 @@ channels:
   x: {kind: x, account: a, credentials: x}
   facebook: {kind: facebook, page_id: "1", credentials: f}
   blog: {kind: wordpress, site: https://b.example.nl, credentials: b}
-)",
+  li: {kind: linkedin, author: "urn:li:organization:1", credentials: li}
+  ig: {kind: instagram, account_id: "1", credentials: ig}
+)" + media_url_,
                                     dir_ / "herald.yaml", {}, d);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -41,7 +43,13 @@ channels:
   }
 
   std::filesystem::path dir_;
+  std::string media_url_ = "media_url: https://media.example.nl/herald/\n";
   Settings settings_;
+};
+
+class MediaWithoutUrlTest : public MediaTest {
+ protected:
+  MediaWithoutUrlTest() { media_url_.clear(); }
 };
 
 const std::string kJpeg = "\xFF\xD8\xFF\xE0";
@@ -91,6 +99,64 @@ TEST_F(MediaTest, Errors) {
                 "post 'too-many' on x: X takes up to 4 images, or one GIF, or one video per post",
                 "post 'pdf': media file 'media/doc.pdf' is not a .jpg, .png, .gif or .mp4 file",
             }));
+}
+
+}  // namespace
+}  // namespace herald
+
+namespace herald {
+namespace {
+
+// Instagram's Content Publishing: images are JPEG only (8 MB), Reels MP4,
+// a carousel 2 to 10 items, all fetched from a public URL.
+TEST_F(MediaTest, InstagramTakesJpegAndMp4UpToTenItems) {
+  write("a.jpg", kJpeg, 1000);
+  write("a.png", kPng, 1000);
+  write("a.mp4", kMp4, 1000);
+  write("big.jpg", kJpeg, 8 * 1024 * 1024 + 1);
+  EXPECT_TRUE(check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [ig], media: [media/a.jpg, media/a.mp4]}\n")
+                  .empty());
+  EXPECT_EQ(check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [ig], media: [media/a.png]}\n"),
+            std::vector<std::string>{"post 'p' on ig: PNG file 'media/a.png' is not accepted by instagram"});
+  EXPECT_EQ(check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [ig], media: [media/big.jpg]}\n"),
+            std::vector<std::string>{
+                "post 'p' on ig: media file 'media/big.jpg' is 8388609 bytes, more than the 8388608 bytes instagram "
+                "takes for a JPEG"});
+  std::string eleven;
+  for (int i = 0; i < 11; ++i) eleven += std::string(i ? ", " : "") + "media/a.jpg";
+  EXPECT_EQ(check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [ig], media: [" + eleven + "]}\n"),
+            std::vector<std::string>{"post 'p' on ig: Instagram takes at most 10 items (a carousel of 2 to 10)"});
+}
+
+TEST_F(MediaWithoutUrlTest, InstagramMediaNeedMediaUrl) {
+  write("a.jpg", kJpeg, 1000);
+  EXPECT_EQ(check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [ig], media: [media/a.jpg]}\n"),
+            std::vector<std::string>{"post 'p' on ig: Instagram fetches media from a public URL: set media_url in the "
+                                     "settings to where the calendar's directory is served"});
+}
+
+TEST_F(MediaTest, InstagramMediaMustBeInsideTheCalendarDirectory) {
+  write("a.jpg", kJpeg, 1000);
+  const auto outside = dir_.parent_path() / (dir_.filename().string() + "-outside.jpg");
+  std::ofstream(outside, std::ios::binary) << kJpeg;
+  const auto msgs = check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [ig], media: [\"" + outside.string() +
+                          "\"]}\n");
+  std::filesystem::remove(outside);
+  EXPECT_EQ(msgs, std::vector<std::string>{"post 'p' on ig: media file '" + outside.string() +
+                                           "' is outside the calendar's directory, so media_url cannot serve it"});
+}
+
+TEST_F(MediaTest, LinkedinTakesImagesOrOneVideo) {
+  write("a.jpg", kJpeg, 1000);
+  write("a.png", kPng, 1000);
+  write("a.mp4", kMp4, 1000);
+  EXPECT_TRUE(check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [li], text: t, media: [media/a.jpg, "
+                    "media/a.png, media/a.jpg]}\n")
+                  .empty());
+  EXPECT_TRUE(check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [li], text: t, media: [media/a.mp4]}\n").empty());
+  EXPECT_EQ(check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [li], text: t, media: [media/a.jpg, "
+                  "media/a.mp4]}\n"),
+            std::vector<std::string>{"post 'p' on li: LinkedIn takes up to 20 images, or one video, per post"});
 }
 
 }  // namespace

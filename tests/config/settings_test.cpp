@@ -81,6 +81,27 @@ TEST(Settings, FacebookApiVersionIsConfigurable) {
   EXPECT_EQ(r.settings->channel("fb")->api_version, "v22.0");
 }
 
+TEST(Settings, LinkedinAndInstagramTakeTheirKeysAndDefaults) {
+  auto r = load(kHeadForVersion + "media_url: https://media.example.nl/herald\nchannels:\n"
+                "  li: {kind: linkedin, author: 'urn:li:organization:2414183', credentials: li}\n"
+                "  me: {kind: linkedin, author: 'urn:li:person:AbC-12_x', credentials: li, api_version: '202601'}\n"
+                "  ig: {kind: instagram, account_id: '17841400000000000', credentials: ig}\n"
+                "  ig2: {kind: instagram, account_id: '17841400000000001', credentials: ig, rate: 20/24h}\n");
+  ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
+  const Settings& s = *r.settings;
+  EXPECT_EQ(s.media_url, "https://media.example.nl/herald/") << "a trailing slash is added";
+  EXPECT_EQ(s.channel("li")->author, "urn:li:organization:2414183");
+  EXPECT_EQ(s.channel("li")->api_version, "202510") << "LinkedIn's default version";
+  EXPECT_EQ(s.channel("me")->api_version, "202601");
+  EXPECT_EQ(s.channel("ig")->account_id, "17841400000000000");
+  EXPECT_EQ(s.channel("ig")->api_version, "v21.0");
+  ASSERT_TRUE(s.channel("ig")->rate);
+  EXPECT_EQ(s.channel("ig")->rate->count, 50) << "Instagram's own 50 posts per 24 h";
+  EXPECT_EQ(s.channel("ig")->rate->per, std::chrono::hours(24));
+  EXPECT_EQ(s.channel("ig2")->rate->count, 20) << "a stricter rate of the operator's wins";
+  EXPECT_FALSE(s.channel("li")->rate);
+}
+
 TEST(Settings, EnvironmentSuppliesDirectoriesWhenFileIsSilent) {
   SettingsEnvironment env{"/var/lib/herald", "/run/credentials/herald.service"};
   auto r = load(kMinimal, env);
@@ -241,6 +262,30 @@ INSTANTIATE_TEST_SUITE_P(
                  kF + "1:1: error: settings need 'calendar' (a file or a directory of calendar files)",
                  kF + "1:1: error: settings need 'timezone' (an IANA zone such as Europe/Amsterdam), so wall times "
                       "are never read in a guessed zone"}},
+        BadCase{"linkedin_without_author", kHead + "channels:\n  li: {kind: linkedin, credentials: li}\n",
+                {kF + "4:3: error: channel 'li' (kind linkedin) needs 'author'"}},
+        BadCase{"linkedin_author_not_an_urn",
+                kHead + "channels:\n  li: {kind: linkedin, author: bakkerij-jansen, credentials: li}\n",
+                {kF + "4:32: error: channel 'li' author must be urn:li:organization:NUMBER or urn:li:person:ID, not "
+                      "'bakkerij-jansen'"}},
+        BadCase{"linkedin_organization_not_a_number",
+                kHead + "channels:\n  li: {kind: linkedin, author: 'urn:li:organization:abc', credentials: li}\n",
+                {kF + "4:32: error: channel 'li' author must be urn:li:organization:NUMBER or urn:li:person:ID, not "
+                      "'urn:li:organization:abc'"}},
+        BadCase{"linkedin_version_is_yyyymm",
+                kHead + "channels:\n  li: {kind: linkedin, author: 'urn:li:person:a', credentials: li, "
+                        "api_version: v21.0}\n",
+                {kF + "4:81: error: channel 'li' api_version must be a LinkedIn API version YYYYMM such as 202510, "
+                      "not 'v21.0'"}},
+        BadCase{"instagram_account_id_digits",
+                kHead + "channels:\n  ig: {kind: instagram, account_id: bakkerij, credentials: ig}\n",
+                {kF + "4:37: error: channel 'ig' account_id must be the account's numeric id such as "
+                      "17841400000000000, not 'bakkerij'"}},
+        BadCase{"instagram_key_on_linkedin",
+                kHead + "channels:\n  li: {kind: linkedin, author: 'urn:li:person:a', account_id: '1', credentials: li}\n",
+                {kF + "4:51: error: 'account_id' is not a setting of a linkedin channel"}},
+        BadCase{"media_url_not_a_url", kHead + "media_url: media/\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
+                {kF + "3:12: error: media_url must be an http(s) URL such as https://media.example.nl/herald/"}},
         BadCase{"several_errors_in_one_run",
                 kHead + "publishing:\n  late_window: soon\nlint:\n  max_gap: never\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
                 {kF + "4:16: error: publishing.late_window must be a duration such as 30s, 15m, 1h30m or 3d, not 'soon'",
