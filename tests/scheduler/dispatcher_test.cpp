@@ -323,6 +323,42 @@ TEST_F(DispatcherTest, RetriesUsedUpFail) {
   EXPECT_EQ(connector_.creates.size(), 3u);
 }
 
+// An Instagram container still IN_PROGRESS: the dispatcher asks again after
+// the connector's wait, from its timers, and the asking is not an attempt.
+TEST_F(DispatcherTest, ProcessingIsAskedAgainLaterWithoutUsingUpRetries) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  for (int i = 0; i < 6; ++i)  // more polls than the 3 attempts allowed
+    connector_.script.push_back(Processing{std::chrono::seconds{10}, "the platform is processing the video"});
+  start();
+  clock_.set(k0900);
+  dispatcher_->pump("x");
+  ASSERT_EQ(connector_.creates.size(), 1u);
+  EXPECT_EQ(state("a@x"), State::retry_wait);
+  EXPECT_EQ(dispatcher_->next_wake("x"), k0900 + 10s) << "the connector's wait, no backoff";
+  clock_.set(k0900 + 9s);
+  dispatcher_->pump("x");
+  EXPECT_EQ(connector_.creates.size(), 1u) << "not before its time";
+  run_until(k0900 + 10min);
+  ASSERT_EQ(connector_.creates.size(), 7u) << "six polls, then the publish";
+  EXPECT_EQ(state("a@x"), State::published) << "polls are not failed attempts";
+  int processing = 0;
+  for (const auto& e : store_->history(100, "a@x")) processing += e.event == "processing";
+  EXPECT_EQ(processing, 6);
+  // A real failure after polls still has its full retries.
+}
+
+TEST_F(DispatcherTest, AFailureAfterProcessingStillHasItsRetries) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
+  for (int i = 0; i < 4; ++i) connector_.script.push_back(Processing{std::chrono::seconds{5}, "processing"});
+  connector_.script.push_back(RetryLater{std::nullopt, "503"});
+  connector_.script.push_back(RetryLater{std::nullopt, "503"});
+  start();
+  clock_.set(k0900);
+  run_until(k0900 + 1h);
+  EXPECT_EQ(state("a@x"), State::published) << "2 failures of 3 allowed attempts, the third goes out";
+  EXPECT_EQ(connector_.creates.size(), 7u);
+}
+
 TEST_F(DispatcherTest, AnEditGivesAFailedDeliveryItsRetriesAgain) {
   load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: a}\n");
   for (int i = 0; i < 3; ++i) connector_.script.push_back(RetryLater{std::nullopt, "HTTP 500"});
