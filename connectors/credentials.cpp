@@ -1,8 +1,11 @@
 #include "connectors/credentials.hpp"
 
+#include "config/local_time.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -95,6 +98,44 @@ CredentialKeys credential_keys(ChannelKind kind) {
     case ChannelKind::instagram: return {{"access_token"}, {"expires_at"}};
   }
   return {};
+}
+
+std::optional<std::chrono::system_clock::time_point> Credentials::expires_at() const {
+  auto value = find("expires_at");
+  if (!value) return std::nullopt;
+  const std::string& text = value->reveal();
+  const bool digits = !text.empty() && text.size() <= 12 &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) return std::chrono::system_clock::time_point{std::chrono::seconds{std::stoll(text)}};
+  // YYYY-MM-DDTHH:MM:SS followed by Z or +HH:MM / -HH:MM.
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &consumed) == 6 &&
+      consumed == 19) {
+    const date::year_month_day day{date::year{y}, date::month{static_cast<unsigned>(mo)},
+                                   date::day{static_cast<unsigned>(d)}};
+    std::optional<std::chrono::seconds> offset;
+    const std::string zone = text.substr(19);
+    int oh = 0, om = 0, zone_len = 0;
+    if (zone == "Z" || zone == "z") offset = std::chrono::seconds{0};
+    else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
+             std::sscanf(zone.c_str() + 1, "%2d:%2d%n", &oh, &om, &zone_len) == 2 && zone_len == 5)
+      offset = std::chrono::seconds{(zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60)};
+    if (offset && day.ok() && h < 24 && mi < 60 && sec < 61)
+      return date::sys_days{day} + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{sec} -
+             *offset;
+  }
+  throw CredentialError(file.string() + ": 'expires_at' must be an RFC 3339 time such as 2027-01-31T09:00:00Z or "
+                                        "Unix seconds");
+}
+
+std::optional<std::string> credential_expiry_warning(std::chrono::system_clock::time_point at,
+                                                     std::chrono::system_clock::time_point now) {
+  const auto when = format_utc(std::chrono::floor<std::chrono::seconds>(at));
+  if (at <= now) return "the access token expired at " + when + "; renew it, publishing fails until then";
+  if (at - now > kCredentialWarningAhead) return std::nullopt;
+  const auto hours = std::chrono::duration_cast<std::chrono::hours>(at - now).count();
+  const std::string left = hours >= 48 ? std::to_string(hours / 24) + " days" : std::to_string(hours) + " hours";
+  return "the access token expires at " + when + " (in " + left + "); renew it before then";
 }
 
 const Secret& Credentials::at(std::string_view key) const {

@@ -7,6 +7,7 @@
 #include "config/settings.hpp"
 #include "connectors/oauth1.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -45,6 +46,14 @@ struct CredentialKeys {
 /// optional for a public client).
 std::vector<CredentialKeySet> x_key_sets();
 
+/// How long before a channel's credentials expire herald starts to warn.
+inline constexpr std::chrono::hours kCredentialWarningAhead{7 * 24};
+
+/// What to say about credentials that expire at `at`, seen at `now`: nullopt
+/// while that is more than kCredentialWarningAhead away.
+std::optional<std::string> credential_expiry_warning(std::chrono::system_clock::time_point at,
+                                                     std::chrono::system_clock::time_point now);
+
 /// The keys for `kind` (x: user_id optional, and one of x_key_sets()).
 /// Static channels have no credential file: every list is empty.
 CredentialKeys credential_keys(ChannelKind kind);
@@ -60,6 +69,10 @@ struct Credentials {
   [[nodiscard]] const Secret& at(std::string_view key) const;
   /// The value of `key`, or nullopt.
   [[nodiscard]] std::optional<Secret> find(std::string_view key) const;
+  /// The `expires_at` key (RFC 3339 such as 2027-01-31T09:00:00Z, or Unix
+  /// seconds), or nullopt when absent; a value that is neither throws
+  /// CredentialError naming the file and the key, never the value.
+  [[nodiscard]] std::optional<std::chrono::system_clock::time_point> expires_at() const;
 };
 
 /// Reads `dir/name` as a mapping of scalar values, checked against `keys`

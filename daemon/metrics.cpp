@@ -163,6 +163,12 @@ std::string Metrics::render(const MetricsGauges& g) const {
   for (const auto& [channel, paused] : g.channel_paused)
     out << "herald_channel_paused{" << label("channel", channel) << "} " << (paused ? 1 : 0) << '\n';
 
+  family(out, "herald_credentials_expiry_timestamp_seconds", "gauge",
+         "When the channel's credentials expire (Unix time), where the platform says (LinkedIn).");
+  for (const auto& [channel, at] : g.credentials_expire)
+    out << "herald_credentials_expiry_timestamp_seconds{" << label("channel", channel) << "} "
+        << at.time_since_epoch().count() << '\n';
+
   family(out, "herald_publish_attempts_total", "counter", "Create requests sent to the platform.");
   for (const auto& channel : channels) {
     const auto it = attempts_.find(channel);

@@ -32,6 +32,7 @@ struct MetricsGauges {
   std::map<std::string, std::map<State, int>> deliveries;    ///< channel -> state -> count (missing states are 0)
   std::map<std::string, int> queue_depth;                    ///< channel -> deliveries not yet out
   std::map<std::string, bool> channel_paused;                ///< channel -> its own pause is in force
+  std::map<std::string, Instant> credentials_expire;         ///< channel -> when its credentials expire, where known
   bool paused = false;                                       ///< the global pause is in force
   bool store_ok = true;                                      ///< the state database is usable (creates may start)
   bool reload_held = false;                                  ///< a calendar edit waits to be accepted

@@ -158,6 +158,8 @@ class LoopBackend : public StatusBackend {
 constexpr std::chrono::seconds kBackendDeadline{5};
 /// The loop beats this often; /healthz fails when it has not for kStaleAfter.
 constexpr std::chrono::seconds kHeartbeatEvery{1};
+// How many beats apart the credentials' expiry is looked at (an hour).
+constexpr std::uint64_t kCredentialCheckEvery = 3600;
 constexpr std::chrono::seconds kStaleAfter{10};
 
 std::int64_t steady_ms() {
@@ -327,6 +329,7 @@ class Daemon {
     for (auto& c : connectors_) retired_.push_back(std::move(c));
     connectors_.clear();
     channel_problems_.clear();
+    credential_warned_.clear();
     for (const auto& c : cal_->settings.channels) {
       // A channel without usable credentials publishes nothing: its
       // deliveries wait (visible in the queue) until the file is fixed and
@@ -336,6 +339,8 @@ class Daemon {
         auto conn = make_connector(c, cal_->settings, {*http_, *connector_state_, [this] { return clock_.now(); }},
                                    warnings);
         dispatcher_->set_connector(c.name, conn.get());
+        if (auto at = conn->credentials_expire_at()) credential_expiry_[c.name] = *at;
+        else credential_expiry_.erase(c.name);
         connectors_.push_back(std::move(conn));
       } catch (const CredentialError& e) {
         log_.error("channel " + c.name + " cannot publish: " + e.what());
@@ -345,7 +350,22 @@ class Daemon {
       for (const auto& w : warnings) log_.warning("channel " + c.name + ": " + w);
     }
     sync();
+    warn_of_expiring_credentials();
     give_back_memory();
+  }
+
+  // Credentials the platform says will expire (LinkedIn's 60-day tokens):
+  // a warning in the log once a day from a week before, and in the status.
+  void warn_of_expiring_credentials() {
+    const Instant now = clock_.now();
+    for (const auto& [channel, at] : credential_expiry_) {
+      auto warning = credential_expiry_warning(at, now);
+      if (!warning) continue;
+      auto last = credential_warned_.find(channel);
+      if (last != credential_warned_.end() && now - last->second < std::chrono::hours(24)) continue;
+      credential_warned_[channel] = now;
+      log_.warning("channel " + channel + ": " + *warning);
+    }
   }
 
   // Reading a calendar builds yaml-cpp's node tree (about 20 times the
@@ -605,6 +625,7 @@ class Daemon {
     // systemd wants it at least every WatchdogSec, the beat is far faster.
     if (watchdog_) notify_.watchdog();
     if (++beats_ % kStatusEvery == 0) guarded("the status line", [&] { notify_.status(status_line_text()); });
+    if (beats_ % kCredentialCheckEvery == 0) warn_of_expiring_credentials();
     heartbeat_.expires_after(kHeartbeatEvery);
     heartbeat_.async_wait([this](const boost::system::error_code& ec) {
       if (!ec && !stopping_) beat();
@@ -778,6 +799,10 @@ class Daemon {
   int reloads_ok_ = 0;
   int reloads_failed_ = 0;
   std::map<std::string, std::string> channel_problems_;
+  // When each channel's credentials expire, where the connector knows, and
+  // when the log last warned about it.
+  std::map<std::string, std::chrono::system_clock::time_point> credential_expiry_;
+  std::map<std::string, Instant> credential_warned_;
   asio::steady_timer heartbeat_{io_};
   std::atomic<std::int64_t> heartbeat_ms_{steady_ms()};
   std::uint64_t beats_ = 0;
@@ -836,6 +861,10 @@ DaemonStatus LoopBackend::status() {
       if (auto it = d.channel_problems_.find(c.name); it != d.channel_problems_.end()) {
         cs.can_publish = false;
         cs.problem = it->second;
+      }
+      if (auto it = d.credential_expiry_.find(c.name); it != d.credential_expiry_.end()) {
+        cs.credentials_expire_at = std::chrono::floor<std::chrono::seconds>(it->second);
+        cs.warning = credential_expiry_warning(it->second, out.now).value_or("");
       }
       for (const auto& p : pauses)
         if (p.channel == c.name && (!p.until || *p.until > out.now)) cs.pause = p;
@@ -979,6 +1008,8 @@ std::string LoopBackend::metrics() {
         if (auto it = by_state.find(st); it != by_state.end()) depth += it->second;
       g.queue_depth[c.name] = depth;
       g.channel_paused[c.name] = false;
+      if (auto it = d.credential_expiry_.find(c.name); it != d.credential_expiry_.end())
+        g.credentials_expire[c.name] = std::chrono::floor<std::chrono::seconds>(it->second);
     }
     for (const auto& p : pauses) {
       if (p.until && *p.until <= now) continue;

@@ -33,6 +33,8 @@ struct ChannelStatus {
   std::optional<Pause> pause;    ///< this channel's own pause
   std::map<State, int> counts;   ///< deliveries in the store by state
   std::optional<StoredDelivery> next;  ///< the next delivery to go out (planned, waiting or retry_wait)
+  std::optional<Instant> credentials_expire_at;  ///< when the platform says the credentials stop working
+  std::string warning;           ///< e.g. the credentials expire within a week; empty when none
 };
 
 /// The daemon as a whole.

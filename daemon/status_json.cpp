@@ -250,6 +250,9 @@ boost::json::object status(const DaemonStatus& s, const date::time_zone& zone) {
     ch["kind"] = to_string(c.kind);
     ch["can_publish"] = c.can_publish;
     ch["problem"] = c.problem;
+    if (c.credentials_expire_at) ch["credentials_expire_at"] = format_utc(*c.credentials_expire_at);
+    else ch["credentials_expire_at"] = nullptr;
+    ch["warning"] = c.warning;
     ch["paused"] = pause_or_null(c.pause);
     ch["counts"] = counts(c.counts);
     if (c.next) ch["next"] = delivery(*c.next, zone);

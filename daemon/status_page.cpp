@@ -319,6 +319,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
         if (!c.can_publish) state = el("span", { "class": "bad" }, "cannot publish: " + (c.problem || "unknown problem"));
         else if (c.paused) state = el("span", { "class": "warn" }, "paused: " + c.paused.reason);
         else if (status.paused) state = el("span", { "class": "warn" }, "paused (everything)");
+        else if (c.warning) state = el("span", { "class": "warn" }, "ok, but " + c.warning);
         else state = el("span", { "class": "ok" }, "ok");
         var counts = c.counts || {};
         return el("tr", null, el("th", { scope: "row" }, c.name, el("span", { "class": "kind" }, c.kind)),

@@ -223,3 +223,61 @@ TEST(Credentials, SecretsPrintRedacted) {
 
 }  // namespace
 }  // namespace herald
+
+namespace herald {
+namespace {
+
+using std::chrono::system_clock;
+
+system_clock::time_point at_utc(int y, unsigned m, unsigned d, int h) {
+  return date::sys_days{date::year{y} / date::month{m} / date::day{d}} + std::chrono::hours{h};
+}
+
+TEST(Credentials, ExpiresAtIsReadAsRfc3339OrUnixSeconds) {
+  testing::TempDir dir;
+  const std::pair<const char*, system_clock::time_point> cases[] = {
+      {"2027-01-31T09:00:00Z", at_utc(2027, 1, 31, 9)},
+      {"2027-01-31T10:00:00+01:00", at_utc(2027, 1, 31, 9)},
+      {"2027-01-31T04:30:00-04:30", at_utc(2027, 1, 31, 9)},
+      {"\"1801386000\"", system_clock::time_point{std::chrono::seconds{1801386000}}},
+  };
+  for (const auto& [text, expected] : cases) {
+    write_private(dir.path() / "li", std::string("access_token: AQV-secret-value\nexpires_at: ") + text + "\n");
+    Credentials c = load_credentials(dir.path(), "li", credential_keys(ChannelKind::linkedin));
+    ASSERT_TRUE(c.expires_at()) << text;
+    EXPECT_EQ(*c.expires_at(), expected) << text;
+  }
+  write_private(dir.path() / "li", "access_token: AQV-secret-value\n");
+  EXPECT_FALSE(load_credentials(dir.path(), "li", credential_keys(ChannelKind::linkedin)).expires_at());
+}
+
+TEST(Credentials, ABadExpiresAtNamesTheFileAndKeyNotTheValue) {
+  testing::TempDir dir;
+  for (const char* bad : {"next-tuesday-SECRETISH", "2027-02-30T09:00:00Z", "2027-01-31T09:00:00", "2027-01-31"}) {
+    write_private(dir.path() / "li", std::string("access_token: AQV-secret-value\nexpires_at: ") + bad + "\n");
+    Credentials c = load_credentials(dir.path(), "li", credential_keys(ChannelKind::linkedin));
+    try {
+      (void)c.expires_at();
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const CredentialError& e) {
+      // The whole message: the file and the key, never the value.
+      EXPECT_EQ(std::string(e.what()), (dir.path() / "li").string() +
+                                           ": 'expires_at' must be an RFC 3339 time such as 2027-01-31T09:00:00Z "
+                                           "or Unix seconds");
+    }
+  }
+}
+
+TEST(Credentials, ExpiryIsWarnedOfAWeekAhead) {
+  const auto expires = at_utc(2027, 1, 31, 9);
+  EXPECT_FALSE(credential_expiry_warning(expires, expires - std::chrono::hours(7 * 24 + 1)));
+  EXPECT_EQ(credential_expiry_warning(expires, expires - std::chrono::hours(7 * 24)),
+            "the access token expires at 2027-01-31T09:00:00Z (in 7 days); renew it before then");
+  EXPECT_EQ(credential_expiry_warning(expires, expires - std::chrono::hours(30)),
+            "the access token expires at 2027-01-31T09:00:00Z (in 30 hours); renew it before then");
+  EXPECT_EQ(credential_expiry_warning(expires, expires),
+            "the access token expired at 2027-01-31T09:00:00Z; renew it, publishing fails until then");
+}
+
+}  // namespace
+}  // namespace herald
