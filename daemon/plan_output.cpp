@@ -1,6 +1,7 @@
 #include "daemon/plan_output.hpp"
 
 #include "compose/composer.hpp"
+#include "compose/little_text.hpp"
 
 #include <boost/json.hpp>
 
@@ -55,7 +56,9 @@ std::vector<PlanRow> plan_rows(const std::vector<Delivery>& deliveries, const Ca
     row.summary = (cs->kind == ChannelKind::wordpress || cs->kind == ChannelKind::static_site ||
                    (cs->kind == ChannelKind::youtube && !c.title.empty()))
                       ? c.title
-                      : c.text;
+                      // The table shows what a reader sees; the JSON the commentary as sent.
+                      : cs->kind == ChannelKind::linkedin ? render_little_text(c.text).text
+                                                          : c.text;
     if (const Measure* m = c.main_measure()) {
       row.length = m->length;
       row.limit = m->limit;

@@ -91,6 +91,8 @@ TEST(StatusJson, StatusGolden) {
   x.counts = {{State::retry_wait, 1}};
   x.next = sample_delivery();
   x.pause = Pause{"x", "rate limited", at(2, 7h), at(2, 10h)};
+  x.credentials_expire_at = at(5, 9h);
+  x.warning = "the access token expires at 2027-03-05T09:00:00Z (in 3 days); renew it before then";
   ChannelStatus blog;
   blog.name = "blog";
   blog.kind = ChannelKind::static_site;
@@ -109,11 +111,13 @@ TEST(StatusJson, StatusGolden) {
                 R"("counts":{"planned":4,)" + zeros_but +
                 R"("retry_wait":1,"published":0,"failed":0,"needs_review":0,"cancelled":0},)"
                 R"("channels":[{"name":"x","kind":"x","can_publish":true,"problem":"",)"
+                R"("credentials_expire_at":"2027-03-05T09:00:00Z",)"
+                R"("warning":"the access token expires at 2027-03-05T09:00:00Z (in 3 days); renew it before then",)"
                 R"("paused":{"channel":"x","reason":"rate limited","since":"2027-03-02T07:00:00Z","until":"2027-03-02T10:00:00Z"},)"
                 R"("counts":{"planned":0,)" + zeros_but +
                 R"("retry_wait":1,"published":0,"failed":0,"needs_review":0,"cancelled":0},"next":)" + kDelivery +
                 R"(},{"name":"blog","kind":"static","can_publish":false,"problem":"dir /srv/www is not writable",)"
-                R"("paused":null,"counts":{"planned":4,)" + zeros_but +
+                R"("credentials_expire_at":null,"warning":"","paused":null,"counts":{"planned":4,)" + zeros_but +
                 R"("retry_wait":0,"published":0,"failed":0,"needs_review":0,"cancelled":0},"next":null}]})");
 }
 
