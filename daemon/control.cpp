@@ -238,6 +238,7 @@ void write_status_table(std::ostream& out, const json::object& s, const date::ti
                  std::to_string(num(*counts, "needs_review")), next});
       if (pause) notes.push_back(name + ": paused " + pause_span(*pause, zone));
       if (!can_publish) notes.push_back(name + ": cannot publish: " + str(c, "problem"));
+      if (const std::string warning = str(c, "warning"); !warning.empty()) notes.push_back(name + ": " + warning);
     }
   }
   table.write(out);

@@ -52,6 +52,8 @@ const std::string kStatus = R"({"version":"0.6.0","started":"2027-03-01T07:00:00
  "counts":{"planned":3,"waiting":1,"held":0,"sending":0,"retry_wait":1,"published":5,"failed":1,"needs_review":1,"cancelled":0},
  "channels":[
   {"name":"x","kind":"x","can_publish":true,"problem":"","paused":null,
+   "credentials_expire_at":"2027-03-05T09:00:00Z",
+   "warning":"the access token expires at 2027-03-05T09:00:00Z (in 3 days); renew it before then",
    "counts":{"planned":2,"waiting":1,"held":0,"sending":0,"retry_wait":1,"published":5,"failed":1,"needs_review":0,"cancelled":0},
    "next":{"key":"spring@x","post":"spring","channel":"x","state":"planned","planned":"2027-03-02T09:30:00Z",
            "local":"2027-03-02T10:30:00+01:00","attempts":0,"next_attempt":null,"remote_id":"","url":"","last_error":"","text":""}},
@@ -122,6 +124,7 @@ TEST_F(CliControl, StatusTable) {
             "fb       facebook   paused               1       0       1  -\n"
             "blog     wordpress  cannot publish       0       0       0  -\n"
             "\n"
+            "x: the access token expires at 2027-03-05T09:00:00Z (in 3 days); renew it before then\n"
             "fb: paused since 2027-03-02 08:00 +01:00 until resumed: token expired\n"
             "blog: cannot publish: credential file credentials/b: No such file or directory\n");
 }
