@@ -191,7 +191,8 @@ std::variant<std::string, PublishResult> LinkedinConnector::upload_image(const s
   if (!response.error.empty())
     return RetryLater{std::nullopt, "LinkedIn: no answer to " + what + " (" + response.error + ")"};
   if (auto problem = classify_linkedin(response, clock_())) return with_context(std::move(*problem), what);
-  const json::object* value = action_value(parse_json(response.body));
+  const auto parsed = parse_json(response.body);
+  const json::object* value = action_value(parsed);
   const std::string url = value ? member_string(*value, "uploadUrl") : "";
   const std::string urn = value ? member_string(*value, "image") : "";
   if (url.empty() || !urn.starts_with("urn:li:image:"))
@@ -213,7 +214,8 @@ std::variant<std::string, PublishResult> LinkedinConnector::upload_video(const s
   if (!response.error.empty())
     return RetryLater{std::nullopt, "LinkedIn: no answer to " + what + " (" + response.error + ")"};
   if (auto problem = classify_linkedin(response, clock_())) return with_context(std::move(*problem), what);
-  const json::object* value = action_value(parse_json(response.body));
+  const auto parsed = parse_json(response.body);
+  const json::object* value = action_value(parsed);
   const std::string urn = value ? member_string(*value, "video") : "";
   const json::value* instructions = value ? value->if_contains("uploadInstructions") : nullptr;
   if (!urn.starts_with("urn:li:video:") || !instructions || !instructions->is_array() ||
