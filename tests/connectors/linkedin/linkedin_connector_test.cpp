@@ -59,6 +59,17 @@ class RecordingClient : public HttpClient {
     }
     return inner_.send(request);
   }
+  /// The Authorization header of the last request with `method`, or "".
+  std::string authorization_of(const std::string& method) {
+    std::lock_guard lock(mutex_);
+    for (auto r = requests_.rbegin(); r != requests_.rend(); ++r) {
+      if (r->method != method) continue;
+      for (const auto& [name, value] : r->headers)
+        if (name == "Authorization") return value;
+      return {};
+    }
+    return {};
+  }
   int count(const std::string& method, const std::string& url_part) {
     std::lock_guard lock(mutex_);
     int n = 0;
@@ -453,6 +464,46 @@ TEST_F(LinkedinConnectorTest, AnotherAuthorsPostIsFailed) {
   PublishResult result = connector().publish(request_for("Hello"));
   ASSERT_TRUE(std::holds_alternative<Failed>(result)) << message_of(result);
   EXPECT_NE(message_of(result).find("ACCESS_DENIED"), std::string::npos) << message_of(result);
+}
+
+// Stands in for an answer whose uploadUrl names another host: rewrites
+// 127.0.0.1 to localhost in the answer to initializeUpload (the same
+// sandbox under another name, so the upload still arrives).
+class OtherUploadHostClient : public HttpClient {
+ public:
+  explicit OtherUploadHostClient(HttpClient& inner) : inner_(inner) {}
+  HttpResponse send(const HttpRequest& request) override {
+    HttpResponse response = inner_.send(request);
+    if (request.url.find("action=initializeUpload") != std::string::npos) {
+      if (auto at = response.body.find("127.0.0.1"); at != std::string::npos) response.body.replace(at, 9, "localhost");
+    }
+    return response;
+  }
+
+ private:
+  HttpClient& inner_;
+};
+
+// Images API: the upload URL comes from LinkedIn's answer; the token goes
+// only to LinkedIn's hosts (here: the api_base's), never to another one, so
+// the sandbox's upload, which needs it, is refused and nothing is posted.
+TEST_F(LinkedinConnectorTest, TheTokenGoesToNoOtherUploadHost) {
+  auto request = request_for("A photo");
+  request.composed.media.push_back(write_file("a.jpg", jpeg_bytes()));
+  RecordingClient wire{http_};
+  OtherUploadHostClient elsewhere{wire};
+  auto linkedin = connector(kOrgToken, &elsewhere);
+  PublishResult result = linkedin.publish(request);
+  EXPECT_FALSE(std::holds_alternative<Published>(result)) << message_of(result);
+  EXPECT_FALSE(std::holds_alternative<Unsure>(result)) << message_of(result);
+  ASSERT_EQ(wire.count("PUT", "http://localhost:"), 1);
+  EXPECT_EQ(wire.authorization_of("PUT"), "");
+  EXPECT_TRUE(posts().empty());
+  // And to the api_base's own host it does go (the other tests' uploads).
+  RecordingClient direct{http_};
+  request.composed.text = "A photo, uploaded to LinkedIn's own host";
+  ASSERT_TRUE(std::holds_alternative<Published>(connector(kOrgToken, &direct).publish(request)));
+  EXPECT_EQ(direct.authorization_of("PUT"), std::string("Bearer ") + kOrgToken);
 }
 
 class LinkedinCredentialsTest : public ::testing::Test {
