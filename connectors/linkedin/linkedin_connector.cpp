@@ -257,7 +257,7 @@ std::variant<std::string, PublishResult> LinkedinConnector::upload_video(const s
 // One file: its URN from an earlier attempt of this delivery, else uploaded
 // now and remembered.
 std::variant<std::string, PublishResult> LinkedinConnector::upload(const std::string& delivery_key,
-                                                                   const std::string& path) {
+                                                                   const std::string& path, std::string& state_key) {
   const auto type = sniff_media(path);
   if (!type) return Failed{"LinkedIn: " + path + " is not a JPEG, PNG or GIF image or an MP4 video"};
   auto bytes = read_file(path, kLinkedinMaxFileBytes);
@@ -266,6 +266,7 @@ std::variant<std::string, PublishResult> LinkedinConnector::upload(const std::st
                   std::to_string(kLinkedinMaxFileBytes / (1024 * 1024)) + " MB)"};
   }
   const std::string key = linkedin_media_state_key(channel_.author, delivery_key, sha256_hex(*bytes));
+  state_key = key;
   try {
     if (auto urn = state_.get(key); urn && !urn->empty()) return *urn;
   } catch (const std::exception& e) {
@@ -296,9 +297,9 @@ PublishResult LinkedinConnector::publish(const PublishRequest& req) {
     return Failed{"LinkedIn: up to 20 images per post, not " + std::to_string(composed.media.size())};
 
   // Media first; every failure here comes before anything is public.
-  std::vector<std::string> urns;
+  std::vector<std::string> urns, state_keys;
   for (const auto& file : composed.media) {
-    auto uploaded = upload(req.key, file.string());
+    auto uploaded = upload(req.key, file.string(), state_keys.emplace_back());
     if (auto* problem = std::get_if<PublishResult>(&uploaded)) return std::move(*problem);
     urns.push_back(std::get<std::string>(std::move(uploaded)));
   }
@@ -342,10 +343,9 @@ PublishResult LinkedinConnector::publish(const PublishRequest& req) {
   }
   // Published: the uploads are spent (best effort; a leftover entry only
   // names an asset LinkedIn already has).
-  for (const auto& file : composed.media) {
+  for (const auto& key : state_keys) {
     try {
-      if (auto bytes = read_file(file, kLinkedinMaxFileBytes))
-        state_.erase(linkedin_media_state_key(channel_.author, req.key, sha256_hex(*bytes)));
+      state_.erase(key);
     } catch (const std::exception&) {
     }
   }

@@ -88,7 +88,8 @@ class LinkedinConnector : public Connector {
   static constexpr std::chrono::seconds kSettleMargin{120};
 
  private:
-  std::variant<std::string, PublishResult> upload(const std::string& delivery_key, const std::string& path);
+  std::variant<std::string, PublishResult> upload(const std::string& delivery_key, const std::string& path,
+                                                  std::string& state_key);
   std::variant<std::string, PublishResult> upload_image(const std::string& bytes);
   std::variant<std::string, PublishResult> upload_video(const std::string& bytes);
   std::optional<PublishResult> put_bytes(const std::string& url, std::string_view bytes, const std::string& what,
