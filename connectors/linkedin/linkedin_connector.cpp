@@ -89,6 +89,27 @@ const json::object* action_value(const std::optional<json::value>& body) {
   return body && body->is_object() ? member_object(body->get_object(), "value") : nullptr;
 }
 
+// LinkedIn may read a hashtag back as its template, {hashtag|\#|spring}
+// (little text format, "HashtagTemplate"), where herald sent #spring; both
+// sides of a lookup's comparison are read with hashtags as plain #tag.
+std::string plain_hashtags(std::string_view commentary) {
+  static constexpr std::string_view kOpen = "{hashtag|\\#|";
+  std::string out;
+  for (std::size_t i = 0; i < commentary.size();) {
+    if (commentary.substr(i, kOpen.size()) == kOpen) {
+      const auto close = commentary.find('}', i + kOpen.size());
+      if (close != std::string_view::npos) {
+        out += '#';
+        out.append(commentary.substr(i + kOpen.size(), close - i - kOpen.size()));
+        i = close + 1;
+        continue;
+      }
+    }
+    out += commentary[i++];
+  }
+  return out;
+}
+
 }  // namespace
 
 std::optional<Instant> parse_expires_at(std::string_view text) {
@@ -363,9 +384,10 @@ LookupResult LinkedinConnector::lookup(const PublishRequest& req) {
   auto body = parse_json(response.body);
   const json::value* elements = body && body->is_object() ? body->get_object().if_contains("elements") : nullptr;
   if (!elements || !elements->is_array()) return Unknown{"LinkedIn: the author's posts answer has no elements"};
+  const std::string sent = plain_hashtags(text);
   for (const auto& item : elements->get_array()) {
     const json::object* post = item.if_object();
-    if (!post || member_string(*post, "commentary") != text) continue;
+    if (!post || plain_hashtags(member_string(*post, "commentary")) != sent) continue;
     const std::string id = member_string(*post, "id");
     if (id.starts_with("urn:li:")) return Found{id, linkedin_post_url(id)};
   }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <regex>
@@ -25,7 +26,8 @@
 //   the post's URN in the x-restli-id header (urn:li:share:N or
 //   urn:li:ugcPost:N). "Find Posts by Authors": GET
 //   /rest/posts?author={encoded URN}&q=author&count=N&sortBy=LAST_MODIFIED,
-//   answer {"elements":[post...],"paging":{"start","count","links","total"}}.
+//   answer {"elements":[post...],"paging":{"start","count","links","total"}};
+//   the sandbox answers each hashtag there as its template (as_read_back).
 //   Permissions w_organization_social / w_member_social (create) and
 //   r_organization_social / r_member_social (read). Every call needs the
 //   LinkedIn-Version: YYYYMM and X-Restli-Protocol-Version: 2.0.0 headers.
@@ -167,6 +169,32 @@ std::vector<std::string> default_versions() {
   for (int ym = 202510; ym <= 202612; ++ym) {
     if (ym % 100 == 13) ym += 88;  // 202513 -> 202601
     out.push_back(std::to_string(ym));
+  }
+  return out;
+}
+
+// A commentary as the finder reads it back: each hashtag as its template,
+// {hashtag|\#|tag} (little text format, "HashtagTemplate"). That LinkedIn
+// answers hashtags this way is an assumption (the page documents the
+// template, not when GET uses it); it keeps a connector from relying on
+// getting back exactly what it sent.
+std::string as_read_back(std::string_view commentary) {
+  std::string out;
+  for (std::size_t i = 0; i < commentary.size();) {
+    const bool starts = commentary[i] == '#' && (i == 0 || std::isspace(static_cast<unsigned char>(commentary[i - 1])));
+    std::size_t end = i + 1;
+    while (starts && end < commentary.size() &&
+           (std::isalnum(static_cast<unsigned char>(commentary[end])) ||
+            static_cast<unsigned char>(commentary[end]) >= 0x80))
+      ++end;
+    if (starts && end > i + 1) {
+      out += "{hashtag|\\#|";
+      out.append(commentary.substr(i + 1, end - i - 1));
+      out += '}';
+      i = end;
+      continue;
+    }
+    out += commentary[i++];
   }
   return out;
 }
@@ -449,7 +477,7 @@ void LinkedinSandbox::find_posts(const httplib::Request& req, httplib::Response&
         elements.push_back(json::object{
             {"id", it->urn},
             {"author", it->author},
-            {"commentary", it->commentary},
+            {"commentary", as_read_back(it->commentary)},
             {"visibility", "PUBLIC"},
             {"lifecycleState", "PUBLISHED"},
             {"distribution", json::object{{"feedDistribution", "MAIN_FEED"},

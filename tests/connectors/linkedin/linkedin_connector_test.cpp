@@ -409,6 +409,20 @@ TEST_F(LinkedinConnectorTest, ADroppedAnswerIsUnsureAndTheLookupFindsThePost) {
   EXPECT_EQ(posts().size(), 1u);
 }
 
+// "Find Posts by Authors" + little text format: a post read back with its
+// hashtags as templates ({hashtag|\#|spring}) is still recognised as the
+// one herald sent with #spring.
+TEST_F(LinkedinConnectorTest, TheLookupRecognisesHashtagsReadBackAsTemplates) {
+  sandbox_->add_fault({"POST /rest/posts", Sandbox::FaultMode::drop_after_create, 1, 60, 0});
+  auto linkedin = connector(kOrgToken, &short_http_);
+  const auto request = request_for(escape_little_text("Lost in #spring (2027) #fiets"));
+  ASSERT_TRUE(std::holds_alternative<Unsure>(linkedin.publish(request)));
+  LookupResult found = linkedin.lookup(request);
+  ASSERT_TRUE(std::holds_alternative<Found>(found));
+  EXPECT_EQ(std::get<Found>(found).remote_id, posts().at(0).id);
+  EXPECT_TRUE(std::holds_alternative<Absent>(linkedin.lookup(request_for(escape_little_text("Lost in #summer (2027) #fiets")))));
+}
+
 // Posts API: an answer that never comes within the client's read timeout is
 // Unsure; LinkedIn makes the post anyway, and a second create of the same
 // commentary is refused as DUPLICATE_POST, which is Duplicate: no second post.
