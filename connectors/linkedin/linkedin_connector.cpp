@@ -40,6 +40,10 @@ namespace json = boost::json;
 
 constexpr const char* kDefaultBase = "https://api.linkedin.com";
 constexpr const char* kDefaultVersion = "202510";
+// Programmatic refresh (learn.microsoft.com/linkedin/shared/authentication/
+// programmatic-refresh-tokens): grant_type=refresh_token with client_id and
+// client_secret in the form body, on LinkedIn's www host.
+constexpr const char* kTokenUrl = "https://www.linkedin.com/oauth/v2/accessToken";
 
 std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -125,7 +129,13 @@ std::optional<Instant> parse_expires_at(std::string_view text) {
 }
 
 LinkedinCredentials linkedin_credentials(const Credentials& file) {
-  LinkedinCredentials out{file.at("access_token"), std::nullopt};
+  LinkedinCredentials out{file.at("access_token"), std::nullopt, file.find("refresh_token"), {},
+                          file.find("client_secret")};
+  if (auto id = file.find("client_id")) out.client_id = id->reveal();  // an app's public id, not a secret
+  if (out.refresh_token && (out.client_id.empty() || !out.client_secret)) {
+    throw CredentialError(file.file.string() +
+                          ": 'refresh_token' needs 'client_id' and 'client_secret' (LinkedIn's refresh sends both)");
+  }
   if (auto expires = file.find("expires_at")) {
     out.expires_at = parse_expires_at(expires->reveal());
     if (!out.expires_at) {
@@ -152,6 +162,43 @@ LinkedinConnector::LinkedinConnector(ChannelSettings channel, LinkedinCredential
   base_ = channel_.api_base.empty() ? kDefaultBase : channel_.api_base;
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
   version_ = channel_.api_version.empty() ? kDefaultVersion : channel_.api_version;
+  credential_name_ = channel_.credentials.empty() ? channel_.name : channel_.credentials;
+  if (credentials_.refresh_token) {
+    session_ = std::make_unique<OAuth2Session>(
+        channel_.api_base.empty() ? std::string(kTokenUrl) : base_ + "/oauth/v2/accessToken", credentials_.client_id,
+        credentials_.client_secret, *credentials_.refresh_token, state_, refresh_token_state_key(credential_name_),
+        http_, clock_);
+  }
+}
+
+LinkedinConnector::~LinkedinConnector() = default;
+
+// The file's access token until LinkedIn refuses it; then, with a refresh
+// token, a refreshed one, and from then on the session's. A 401 is a refusal
+// before anything was done, so sending again is safe, even for a create.
+LinkedinConnector::Sent LinkedinConnector::send(HttpRequest request, bool with_token) {
+  for (int attempt = 0;; ++attempt) {
+    HttpRequest signed_request = request;
+    if (with_token) {
+      std::string token = credentials_.access_token.reveal();
+      if (session_ && refreshed_) {
+        auto fresh = session_->access_token();
+        if (auto* error = std::get_if<TokenError>(&fresh)) {
+          std::string message = describe_token_error(*error, "LinkedIn", credential_name_);
+          if (error->auth_failed) return {{}, AuthFailed{std::move(message)}};
+          return {{}, RetryLater{std::nullopt, std::move(message)}};
+        }
+        token = std::get<Secret>(fresh).reveal();
+      }
+      signed_request.headers.emplace_back("Authorization", "Bearer " + token);
+    }
+    HttpResponse response = http_.send(signed_request);
+    if (response.status == 401 && with_token && session_ && attempt == 0) {
+      if (refreshed_.exchange(true)) session_->invalidate();
+      continue;
+    }
+    return {std::move(response), std::nullopt};
+  }
 }
 
 SettlePolicy LinkedinConnector::settle_policy() const { return {false, kSettleMargin}; }
@@ -165,7 +212,6 @@ HttpRequest LinkedinConnector::request(std::string method, const std::string& pa
   HttpRequest out;
   out.method = std::move(method);
   out.url = base_ + path_and_query;
-  out.headers.emplace_back("Authorization", "Bearer " + credentials_.access_token.reveal());
   out.headers.emplace_back("LinkedIn-Version", version_);
   out.headers.emplace_back("X-Restli-Protocol-Version", "2.0.0");
   return out;
@@ -190,8 +236,9 @@ std::optional<PublishResult> LinkedinConnector::put_bytes(const std::string& url
   put.url = url;
   put.body = std::string(bytes);
   put.content_type = "application/octet-stream";
-  if (may_carry_token(url)) put.headers.emplace_back("Authorization", "Bearer " + credentials_.access_token.reveal());
-  const HttpResponse response = http_.send(put);
+  Sent sent = send(std::move(put), may_carry_token(url));
+  if (sent.token_problem) return std::move(*sent.token_problem);
+  const HttpResponse& response = sent.response;
   if (!response.error.empty())
     return RetryLater{std::nullopt, "LinkedIn: no answer to " + what + " (" + response.error + ")"};
   if (auto problem = classify_linkedin(response, clock_())) return with_context(std::move(*problem), what);
@@ -207,7 +254,9 @@ std::variant<std::string, PublishResult> LinkedinConnector::upload_image(const s
   HttpRequest init = request("POST", "/rest/images?action=initializeUpload");
   init.body = json::serialize(json::object{{"initializeUploadRequest", json::object{{"owner", channel_.author}}}});
   init.content_type = "application/json";
-  const HttpResponse response = http_.send(init);
+  Sent sent = send(std::move(init));
+  if (sent.token_problem) return std::move(*sent.token_problem);
+  const HttpResponse& response = sent.response;
   const std::string what = "starting an image upload";
   if (!response.error.empty())
     return RetryLater{std::nullopt, "LinkedIn: no answer to " + what + " (" + response.error + ")"};
@@ -231,7 +280,9 @@ std::variant<std::string, PublishResult> LinkedinConnector::upload_video(const s
                                                {"uploadThumbnail", false}}}});
   init.content_type = "application/json";
   const std::string what = "starting a video upload";
-  const HttpResponse response = http_.send(init);
+  Sent sent = send(std::move(init));
+  if (sent.token_problem) return std::move(*sent.token_problem);
+  const HttpResponse& response = sent.response;
   if (!response.error.empty())
     return RetryLater{std::nullopt, "LinkedIn: no answer to " + what + " (" + response.error + ")"};
   if (auto problem = classify_linkedin(response, clock_())) return with_context(std::move(*problem), what);
@@ -267,7 +318,9 @@ std::variant<std::string, PublishResult> LinkedinConnector::upload_video(const s
       {"finalizeUploadRequest",
        json::object{{"video", urn}, {"uploadToken", member_string(*value, "uploadToken")}, {"uploadedPartIds", etags}}}});
   finalize.content_type = "application/json";
-  const HttpResponse done = http_.send(finalize);
+  Sent finalized = send(std::move(finalize));
+  if (finalized.token_problem) return std::move(*finalized.token_problem);
+  const HttpResponse& done = finalized.response;
   const std::string finishing = "finishing the upload of video " + urn;
   if (!done.error.empty())
     return RetryLater{std::nullopt, "LinkedIn: no answer to " + finishing + " (" + done.error + ")"};
@@ -349,7 +402,9 @@ PublishResult LinkedinConnector::publish(const PublishRequest& req) {
   HttpRequest create = request("POST", "/rest/posts");
   create.body = json::serialize(post);
   create.content_type = "application/json";
-  const HttpResponse response = http_.send(create);
+  Sent sent = send(std::move(create));
+  if (sent.token_problem) return std::move(*sent.token_problem);
+  const HttpResponse& response = sent.response;
   if (!response.error.empty()) {
     return Unsure{"LinkedIn: no answer to the create (" + response.error +
                   "); the post may exist, and LinkedIn has no idempotency key, so it is looked up first"};
@@ -376,18 +431,20 @@ PublishResult LinkedinConnector::publish(const PublishRequest& req) {
 LookupResult LinkedinConnector::lookup(const PublishRequest& req) {
   const std::string& text = req.composed.text;
   if (text.empty()) return Unknown{"LinkedIn: a post without commentary cannot be recognised among the author's posts"};
-  const HttpResponse response = http_.send(request(
+  Sent sent = send(request(
       "GET", "/rest/posts?author=" + percent_encode(channel_.author) + "&q=author&count=100&sortBy=LAST_MODIFIED"));
+  if (sent.token_problem) return Unknown{message_of(*sent.token_problem)};
+  const HttpResponse& response = sent.response;
   if (!response.error.empty()) return Unknown{"LinkedIn: reading the author's posts failed: " + response.error};
   if (auto problem = classify_linkedin(response, clock_()))
     return Unknown{"LinkedIn: reading the author's posts: " + message_of(*problem)};
   auto body = parse_json(response.body);
   const json::value* elements = body && body->is_object() ? body->get_object().if_contains("elements") : nullptr;
   if (!elements || !elements->is_array()) return Unknown{"LinkedIn: the author's posts answer has no elements"};
-  const std::string sent = plain_hashtags(text);
+  const std::string wanted = plain_hashtags(text);
   for (const auto& item : elements->get_array()) {
     const json::object* post = item.if_object();
-    if (!post || plain_hashtags(member_string(*post, "commentary")) != sent) continue;
+    if (!post || plain_hashtags(member_string(*post, "commentary")) != wanted) continue;
     const std::string id = member_string(*post, "id");
     if (id.starts_with("urn:li:")) return Found{id, linkedin_post_url(id)};
   }

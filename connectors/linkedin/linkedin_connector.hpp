@@ -21,10 +21,13 @@
 #include "connectors/credentials.hpp"
 #include "connectors/http_client.hpp"
 #include "connectors/oauth1.hpp"
+#include "connectors/oauth2_session.hpp"
 
 #include <chrono>
 #include <cstddef>
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,12 +40,17 @@ struct LinkedinCredentials {
   Secret access_token;
   /// When the access token stops working (the file's `expires_at`), if known.
   std::optional<Instant> expires_at;
+  /// LinkedIn's programmatic refresh (approved partners): all three, or none.
+  std::optional<Secret> refresh_token;
+  std::string client_id;
+  std::optional<Secret> client_secret;
 };
 
 /// Reads LinkedinCredentials from a file loaded with
 /// credential_keys(ChannelKind::linkedin). Throws CredentialError naming the
 /// file and the key (never a value) when `expires_at` is neither RFC 3339
-/// with an offset nor Unix seconds.
+/// with an offset nor Unix seconds, or when refresh_token comes without
+/// client_id and client_secret (LinkedIn's refresh needs both).
 LinkedinCredentials linkedin_credentials(const Credentials& file);
 
 /// `expires_at` as herald reads it: whole Unix seconds, or RFC 3339 with
@@ -65,10 +73,15 @@ class LinkedinConnector : public Connector {
 
   /// `channel.author` is the URN posted as, `channel.api_version` the
   /// LinkedIn-Version header (YYYYMM), `channel.api_base`, if set, replaces
-  /// https://api.linkedin.com. `state` keeps uploaded media (durable in the
-  /// daemon). `clock` dates the rate-limit waits.
+  /// https://api.linkedin.com (and https://www.linkedin.com for the token
+  /// endpoint). `state` keeps uploaded media and a rotated refresh token
+  /// (durable in the daemon). `clock` dates the rate-limit waits. With a
+  /// refresh token, a 401 makes the connector refresh (POST
+  /// /oauth/v2/accessToken) and send once more, and it uses refreshed
+  /// tokens from then on.
   LinkedinConnector(ChannelSettings channel, LinkedinCredentials credentials, HttpClient& http, ConnectorState& state,
                     Clock clock);
+  ~LinkedinConnector() override;
 
   /// A repeat is never safe: LinkedIn has no idempotency key.
   SettlePolicy settle_policy() const override;
@@ -95,6 +108,14 @@ class LinkedinConnector : public Connector {
   std::optional<PublishResult> put_bytes(const std::string& url, std::string_view bytes, const std::string& what,
                                          std::string* etag);
   HttpRequest request(std::string method, const std::string& path_and_query);
+  /// An answer, or why no request could be made (the token refresh failed).
+  struct Sent {
+    HttpResponse response;
+    std::optional<PublishResult> token_problem;
+  };
+  /// Sends with the current access token; `with_token` false sends none.
+  /// After a 401, with a refresh token: refreshes and sends once more.
+  Sent send(HttpRequest request, bool with_token = true);
   bool may_carry_token(const std::string& url) const;
 
   ChannelSettings channel_;
@@ -104,6 +125,9 @@ class LinkedinConnector : public Connector {
   Clock clock_;
   std::string base_;  ///< https://api.linkedin.com, or the override
   std::string version_;
+  std::string credential_name_;
+  std::unique_ptr<OAuth2Session> session_;  ///< set when the file has a refresh token
+  std::atomic<bool> refreshed_{false};      ///< the file's access token was refused: use the session's
 };
 
 }  // namespace herald

@@ -238,6 +238,8 @@ void LinkedinSandbox::install(httplib::Server& server) {
              [this](const httplib::Request& req, httplib::Response& res) { put_video_part(req, res); });
   server.Post("/oauth/v2/introspectToken",
               [this](const httplib::Request& req, httplib::Response& res) { introspect(req, res); });
+  server.Post("/oauth/v2/accessToken",
+              [this](const httplib::Request& req, httplib::Response& res) { refresh(req, res); });
 }
 
 void LinkedinSandbox::reset() {
@@ -249,21 +251,30 @@ void LinkedinSandbox::reset() {
   image_ids_.clear();
   videos_.clear();
   video_ids_.clear();
+  issued_.clear();
+}
+
+std::optional<std::pair<LinkedinSandbox::Author, std::int64_t>> LinkedinSandbox::token_owner(const std::string& token) {
+  if (token.empty()) return std::nullopt;
+  for (const Author& a : config_.authors)
+    if (equal_constant_time(a.access_token, token)) return std::pair{a, a.expires_at};
+  std::lock_guard lock(mutex_);
+  auto it = issued_.find(token);
+  if (it == issued_.end()) return std::nullopt;
+  return std::pair{config_.authors[it->second.first], it->second.second};
 }
 
 // The token first (LinkedIn's gateway), then the version and protocol
 // headers of the versioned API.
 std::optional<LinkedinSandbox::Author> LinkedinSandbox::authenticate(const httplib::Request& req,
                                                                      httplib::Response& res, bool versioned) {
-  const std::string token = bearer_token(req);
-  auto author = std::find_if(config_.authors.begin(), config_.authors.end(), [&](const Author& a) {
-    return !token.empty() && equal_constant_time(a.access_token, token);
-  });
-  if (author == config_.authors.end()) {
+  const auto owner = token_owner(bearer_token(req));
+  if (!owner) {
     simple_error(res, 401, "Invalid access token", "INVALID_ACCESS_TOKEN", 65600);
     return std::nullopt;
   }
-  if (author->expires_at > 0 && sandbox_.now_ms() / 1000 >= author->expires_at) {
+  const Author* author = &owner->first;
+  if (owner->second > 0 && sandbox_.now_ms() / 1000 >= owner->second) {
     simple_error(res, 401, "The token used in the request has expired", "EXPIRED_ACCESS_TOKEN", 65602);
     return std::nullopt;
   }
@@ -652,19 +663,57 @@ void LinkedinSandbox::put_video_part(const httplib::Request& req, httplib::Respo
 // it expires (Unix seconds; a token without expiry here reads as 60 days
 // from now).
 void LinkedinSandbox::introspect(const httplib::Request& req, httplib::Response& res) {
-  const std::string token = req.get_param_value("token");
-  auto author = std::find_if(config_.authors.begin(), config_.authors.end(), [&](const Author& a) {
-    return !token.empty() && equal_constant_time(a.access_token, token);
-  });
+  const auto owner = token_owner(req.get_param_value("token"));
   const std::int64_t now = sandbox_.now_ms() / 1000;
-  if (author == config_.authors.end()) return send_json(res, 200, R"({"active":false})");
-  const std::int64_t expires = author->expires_at > 0 ? author->expires_at : now + 60 * 24 * 3600;
+  if (!owner) return send_json(res, 200, R"({"active":false})");
+  const std::int64_t expires = owner->second > 0 ? owner->second : now + 60 * 24 * 3600;
   const bool active = expires > now;
   send_json(res, 200,
             json::serialize(json::object{{"active", active},
                                          {"status", active ? "active" : "expired"},
                                          {"expires_at", expires},
                                          {"auth_type", "3L"}}));
+}
+
+// POST /oauth/v2/accessToken, grant_type=refresh_token (programmatic
+// refresh, learn.microsoft.com/linkedin/shared/authentication/
+// programmatic-refresh-tokens): client_id, client_secret and refresh_token
+// in the form; answers a new access token for 60 days, and the same
+// refresh token (LinkedIn does not rotate it; its remaining life goes
+// down). Errors in RFC 6749's form: invalid_client for the app,
+// invalid_grant for the refresh token (LinkedIn's exact wording assumed).
+void LinkedinSandbox::refresh(const httplib::Request& req, httplib::Response& res) {
+  if (req.get_param_value("grant_type") != "refresh_token")
+    return send_json(res, 400, R"({"error":"unsupported_grant_type","error_description":"herald-sandbox emulates grant_type=refresh_token only"})");
+  const std::string client_id = req.get_param_value("client_id");
+  const std::string secret = req.get_param_value("client_secret");
+  const std::string refresh_token = req.get_param_value("refresh_token");
+  const bool known_client = std::any_of(config_.authors.begin(), config_.authors.end(), [&](const Author& a) {
+    return !a.client_id.empty() && a.client_id == client_id && equal_constant_time(a.client_secret, secret);
+  });
+  if (!known_client)
+    return send_json(res, 401, R"({"error":"invalid_client","error_description":"Client authentication failed"})");
+  for (std::size_t i = 0; i < config_.authors.size(); ++i) {
+    const Author& a = config_.authors[i];
+    if (a.refresh_token.empty() || a.client_id != client_id || !equal_constant_time(a.refresh_token, refresh_token))
+      continue;
+    const std::int64_t now = sandbox_.now_ms() / 1000;
+    const std::int64_t lifetime = 60 * 24 * 3600;
+    std::string token;
+    {
+      std::lock_guard lock(mutex_);
+      token = "FAKE-linkedin-refreshed-" + std::to_string(issued_.size() + 1) + "-" + std::to_string(i);
+      issued_[token] = {i, now + lifetime};
+    }
+    return send_json(res, 200,
+                     json::serialize(json::object{{"access_token", token},
+                                                  {"expires_in", lifetime},
+                                                  {"refresh_token", a.refresh_token},
+                                                  {"refresh_token_expires_in", 300 * 24 * 3600},
+                                                  {"scope", "r_organization_social,w_organization_social"}}));
+  }
+  send_json(res, 400,
+            R"({"error":"invalid_grant","error_description":"The provided refresh token is invalid, expired or revoked"})");
 }
 
 LinkedinSandboxConfig load_linkedin_sandbox_config(const YAML::Node& node, const std::string& file) {
@@ -688,7 +737,8 @@ LinkedinSandboxConfig load_linkedin_sandbox_config(const YAML::Node& node, const
   if (const YAML::Node authors = node["authors"]) {
     if (!authors.IsSequence()) config_error(authors, file, "authors must be a list");
     for (const auto& a : authors) {
-      reject_unknown_keys(a, {"urn", "name", "access_token", "expires_at"}, file);
+      reject_unknown_keys(a, {"urn", "name", "access_token", "expires_at", "refresh_token", "client_id", "client_secret"},
+                          file);
       for (const char* key : {"urn", "access_token"})
         if (!a[key]) config_error(a, file, std::string("an author needs '") + key + "'");
       LinkedinSandboxConfig::Author author;
@@ -703,6 +753,11 @@ LinkedinSandboxConfig load_linkedin_sandbox_config(const YAML::Node& node, const
         if (!at || *at < 0) config_error(a["expires_at"], file, "expires_at must be Unix seconds");
         author.expires_at = *at;
       }
+      for (auto [key, field] : {std::pair{"refresh_token", &author.refresh_token}, std::pair{"client_id", &author.client_id},
+                                std::pair{"client_secret", &author.client_secret}})
+        if (a[key]) *field = a[key].as<std::string>();
+      if (!author.refresh_token.empty() && (author.client_id.empty() || author.client_secret.empty()))
+        config_error(a, file, "an author's refresh_token needs client_id and client_secret");
       config.authors.push_back(std::move(author));
     }
   }

@@ -15,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace httplib {
@@ -34,6 +35,9 @@ struct LinkedinSandboxConfig {
     std::string urn, name, access_token;
     /// Unix seconds after which the token is refused as expired (0: never).
     std::int64_t expires_at = 0;
+    /// Programmatic refresh: the refresh token and the app it was granted
+    /// to (empty: this author's token cannot be refreshed).
+    std::string refresh_token, client_id, client_secret;
   };
   std::vector<Author> authors;
   /// The LinkedIn-Version values answered (YYYYMM); any other is
@@ -67,6 +71,10 @@ class LinkedinSandbox : public SandboxPlatform {
   void videos_action(const httplib::Request& req, httplib::Response& res);
   void put_video_part(const httplib::Request& req, httplib::Response& res);
   void introspect(const httplib::Request& req, httplib::Response& res);
+  void refresh(const httplib::Request& req, httplib::Response& res);
+  /// The author a token acts for, and until when (0: no expiry); nullopt
+  /// for an unknown token.
+  std::optional<std::pair<Author, std::int64_t>> token_owner(const std::string& token);
 
   struct Post {
     std::string urn, author, commentary;
@@ -99,6 +107,7 @@ class LinkedinSandbox : public SandboxPlatform {
   std::map<std::string, std::string> image_ids_;  // urn -> upload id
   std::map<std::string, Video> videos_;  // by numeric id
   std::map<std::string, std::string> video_ids_;  // urn -> upload id
+  std::map<std::string, std::pair<std::size_t, std::int64_t>> issued_;  // refreshed token -> (author index, expiry)
 };
 
 }  // namespace herald

@@ -24,8 +24,15 @@ class LinkedinSandboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Sandbox::Config config;
-    config.linkedin.authors.push_back({kOrg, "Org", kToken, 0});
-    config.linkedin.authors.push_back({kPerson, "Member", kPersonToken, 0});
+    LinkedinSandboxConfig::Author org, person;
+    org.urn = kOrg;
+    org.access_token = kToken;
+    person.urn = kPerson;
+    person.access_token = kPersonToken;
+    person.refresh_token = "FAKE-member-refresh";
+    person.client_id = "app1";
+    person.client_secret = "FAKE-app1-secret";
+    config.linkedin.authors = {org, person};
     sandbox_ = std::make_unique<Sandbox>(std::move(config));
     sandbox_->start("127.0.0.1", 0);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
@@ -232,6 +239,33 @@ TEST_F(LinkedinSandboxTest, IntrospectionSaysWhenATokenExpires) {
   EXPECT_GT(body.at("expires_at").as_int64(), 0);
   auto unknown = client_->Post("/oauth/v2/introspectToken", "token=FAKE-nobody", "application/x-www-form-urlencoded");
   EXPECT_FALSE(body_of(unknown).at("active").as_bool());
+}
+
+// Programmatic refresh: a new access token for the refresh token's author;
+// a wrong client or refresh token is refused in RFC 6749's form.
+TEST_F(LinkedinSandboxTest, ARefreshTokenGivesANewAccessToken) {
+  auto refreshed = client_->Post("/oauth/v2/accessToken",
+                                 "grant_type=refresh_token&refresh_token=FAKE-member-refresh&client_id=app1&"
+                                 "client_secret=FAKE-app1-secret",
+                                 "application/x-www-form-urlencoded");
+  ASSERT_TRUE(refreshed);
+  ASSERT_EQ(refreshed->status, 200) << refreshed->body;
+  auto body = body_of(refreshed);
+  const std::string token = json::value_to<std::string>(body.at("access_token"));
+  EXPECT_EQ(body.at("expires_in").as_int64(), 60 * 24 * 3600);
+  EXPECT_EQ(create(post_body("With a refreshed token", kPerson), headers(token))->status, 201);
+  auto wrong_client = client_->Post("/oauth/v2/accessToken",
+                                    "grant_type=refresh_token&refresh_token=FAKE-member-refresh&client_id=app1&"
+                                    "client_secret=wrong",
+                                    "application/x-www-form-urlencoded");
+  EXPECT_EQ(wrong_client->status, 401);
+  EXPECT_EQ(json::value_to<std::string>(body_of(wrong_client).at("error")), "invalid_client");
+  auto wrong_grant = client_->Post("/oauth/v2/accessToken",
+                                   "grant_type=refresh_token&refresh_token=nope&client_id=app1&"
+                                   "client_secret=FAKE-app1-secret",
+                                   "application/x-www-form-urlencoded");
+  EXPECT_EQ(wrong_grant->status, 400);
+  EXPECT_EQ(json::value_to<std::string>(body_of(wrong_grant).at("error")), "invalid_grant");
 }
 
 TEST(LinkedinSandboxConfig, LoadsTheExample) {

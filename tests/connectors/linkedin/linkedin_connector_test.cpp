@@ -32,6 +32,36 @@ constexpr const char* kOrg = "urn:li:organization:2414183";
 constexpr const char* kOrgToken = "FAKE-linkedin-org-token-for-tests";
 constexpr const char* kMember = "urn:li:person:FAKEexpiredMember";
 constexpr const char* kMemberToken = "FAKE-linkedin-expired-member-token";
+constexpr const char* kMemberRefresh = "FAKE-linkedin-member-refresh-token";
+constexpr const char* kClientId = "86fakeclientid";
+constexpr const char* kClientSecret = "FAKE-linkedin-client-secret";
+
+// A sandbox author; with `refresh`, one whose token the app kClientId may refresh.
+LinkedinSandboxConfig::Author author(const char* urn, const char* token, std::int64_t expires_at = 0,
+                                     const char* refresh = "") {
+  LinkedinSandboxConfig::Author a;
+  a.urn = urn;
+  a.access_token = token;
+  a.expires_at = expires_at;
+  if (*refresh) {
+    a.refresh_token = refresh;
+    a.client_id = kClientId;
+    a.client_secret = kClientSecret;
+  }
+  return a;
+}
+
+// What a credential file gives the connector: a token, and maybe a refresh token.
+LinkedinCredentials credentials(const std::string& token, const std::string& refresh = {}) {
+  LinkedinCredentials c;
+  c.access_token = Secret(token);
+  if (!refresh.empty()) {
+    c.refresh_token = Secret(refresh);
+    c.client_id = kClientId;
+    c.client_secret = Secret(kClientSecret);
+  }
+  return c;
+}
 
 // The connector's clock: 2026-12-02T10:00:00Z, 14 hours before midnight UTC.
 Instant fixed_now() { return Instant{date::sys_days{date::year{2026} / 12 / 2}} + 10h; }
@@ -88,9 +118,10 @@ class LinkedinConnectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
     Sandbox::Config config;
-    config.linkedin.authors.push_back({kOrg, "Test Company", kOrgToken, 0});
-    // A member whose token expired at 1 (Unix seconds): every request is 401.
-    config.linkedin.authors.push_back({kMember, "Expired Member", kMemberToken, 1});
+    config.linkedin.authors.push_back(author(kOrg, kOrgToken));
+    // A member whose token expired at 1 (Unix seconds): every request is
+    // 401 until the connector refreshes it with the app's refresh token.
+    config.linkedin.authors.push_back(author(kMember, kMemberToken, 1, kMemberRefresh));
     sandbox_ = std::make_unique<Sandbox>(std::move(config));
     sandbox_->start("127.0.0.1", 0);
     channel_.name = "linkedin";
@@ -109,8 +140,7 @@ class LinkedinConnectorTest : public ::testing::Test {
   }
 
   LinkedinConnector connector(std::string token = kOrgToken, HttpClient* http = nullptr) {
-    return LinkedinConnector(channel_, LinkedinCredentials{Secret(std::move(token)), std::nullopt},
-                             http ? *http : recorder_, state_, fixed_now);
+    return LinkedinConnector(channel_, credentials(token), http ? *http : recorder_, state_, fixed_now);
   }
 
   std::vector<Sandbox::Create> posts() const {
@@ -363,6 +393,41 @@ TEST_F(LinkedinConnectorTest, AnExpiredTokenIsAuthFailed) {
   EXPECT_NE(message_of(result).find("65602"), std::string::npos) << message_of(result);
 }
 
+// Programmatic refresh (learn.microsoft.com/linkedin/shared/authentication/
+// programmatic-refresh-tokens): with a refresh token, the expired access
+// token's 401 makes the connector refresh and send again; later requests use
+// the refreshed token without refreshing again.
+TEST_F(LinkedinConnectorTest, AnExpiredTokenIsRefreshedWhenTheFileHasARefreshToken) {
+  channel_.author = kMember;
+  channel_.credentials = "linkedin-member";
+  LinkedinConnector linkedin(channel_, credentials(kMemberToken, kMemberRefresh), recorder_, state_, fixed_now);
+  PublishResult first = linkedin.publish(request_for("Refreshed once"));
+  ASSERT_TRUE(std::holds_alternative<Published>(first)) << message_of(first);
+  PublishResult second = linkedin.publish(request_for("And still fresh"));
+  ASSERT_TRUE(std::holds_alternative<Published>(second)) << message_of(second);
+  EXPECT_EQ(recorder_.count("POST", "/oauth/v2/accessToken"), 1);
+  EXPECT_EQ(recorder_.count("POST", "/rest/posts"), 3);  // the refused one, then two
+  ASSERT_EQ(posts().size(), 2u);
+  EXPECT_EQ(posts()[0].account, kMember);
+}
+
+// Programmatic refresh: a refresh token LinkedIn refuses is AuthFailed,
+// saying which credential to replace and no secret.
+TEST_F(LinkedinConnectorTest, ARefusedRefreshTokenIsAuthFailedWithoutSecrets) {
+  channel_.author = kMember;
+  channel_.credentials = "linkedin-member";
+  LinkedinConnector linkedin(channel_, credentials(kMemberToken, "FAKE-revoked-refresh-XYZZY"), recorder_, state_,
+                             fixed_now);
+  PublishResult result = linkedin.publish(request_for("Never out"));
+  ASSERT_TRUE(std::holds_alternative<AuthFailed>(result)) << message_of(result);
+  const std::string message = message_of(result);
+  EXPECT_NE(message.find("invalid_grant"), std::string::npos) << message;
+  EXPECT_NE(message.find("linkedin-member"), std::string::npos) << message;
+  for (const char* secret : {"FAKE-revoked-refresh-XYZZY", kClientSecret, kMemberToken})
+    EXPECT_EQ(message.find(secret), std::string::npos) << message;
+  EXPECT_TRUE(posts().empty());
+}
+
 // Rate limits (learn.microsoft.com/linkedin/shared/api-guide/concepts/rate-limits):
 // 429 without Retry-After waits until the daily reset at midnight UTC.
 TEST_F(LinkedinConnectorTest, ARateLimitIsRetryLaterUntilMidnightUtc) {
@@ -558,6 +623,20 @@ TEST_F(LinkedinCredentialsTest, CredentialsExpireAtComesFromExpiresAt) {
   auto none = linkedin_credentials(load("access_token: FAKE-token-1\n"));
   LinkedinConnector c(channel, none, http, state, fixed_now);
   EXPECT_FALSE(c.credentials_expire_at().has_value());
+}
+
+TEST_F(LinkedinCredentialsTest, ARefreshTokenNeedsTheClient) {
+  auto full = linkedin_credentials(
+      load("access_token: FAKE-a\nrefresh_token: FAKE-r\nclient_id: id1\nclient_secret: FAKE-s\n"));
+  ASSERT_TRUE(full.refresh_token.has_value());
+  EXPECT_EQ(full.client_id, "id1");
+  try {
+    linkedin_credentials(load("access_token: FAKE-a\nrefresh_token: FAKE-r-SECRET\nclient_id: id1\n"));
+    ADD_FAILURE() << "a refresh token without client_secret was accepted";
+  } catch (const CredentialError& e) {
+    EXPECT_NE(std::string(e.what()).find("client_secret"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("FAKE-r-SECRET"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(LinkedinCredentialsTest, ABadExpiresAtNamesFileAndKeyButNoValue) {
