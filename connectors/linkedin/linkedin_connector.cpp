@@ -204,7 +204,9 @@ LinkedinConnector::Sent LinkedinConnector::send(HttpRequest request, bool with_t
 SettlePolicy LinkedinConnector::settle_policy() const { return {false, kSettleMargin}; }
 
 std::optional<std::chrono::system_clock::time_point> LinkedinConnector::credentials_expire_at() const {
-  if (!credentials_.expires_at) return std::nullopt;
+  // With a refresh token the access token's end is not the credentials'
+  // (the refresh token's own 365 days are not in the file).
+  if (!credentials_.expires_at || session_) return std::nullopt;
   return std::chrono::system_clock::time_point{*credentials_.expires_at};
 }
 

@@ -94,7 +94,7 @@ class LinkedinConnector : public Connector {
   /// Found when one of the author's 100 most recently modified posts has
   /// exactly composed.text as its commentary; Unknown when they cannot be read.
   LookupResult lookup(const PublishRequest& request) override;
-  /// The credential file's `expires_at`, if it has one.
+  /// The credential file's `expires_at`, if it has one and no refresh token.
   std::optional<std::chrono::system_clock::time_point> credentials_expire_at() const override;
 
   /// How long LinkedIn may go on with a create after herald stopped waiting.

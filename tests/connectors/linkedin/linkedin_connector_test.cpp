@@ -623,6 +623,11 @@ TEST_F(LinkedinCredentialsTest, CredentialsExpireAtComesFromExpiresAt) {
   auto none = linkedin_credentials(load("access_token: FAKE-token-1\n"));
   LinkedinConnector c(channel, none, http, state, fixed_now);
   EXPECT_FALSE(c.credentials_expire_at().has_value());
+  // A refresh token renews the access token: its end is not the credentials'.
+  auto refreshable = linkedin_credentials(load("access_token: FAKE-token-1\nexpires_at: 1800000000\n"
+                                               "refresh_token: FAKE-r\nclient_id: id\nclient_secret: FAKE-s\n"));
+  LinkedinConnector d(channel, refreshable, http, state, fixed_now);
+  EXPECT_FALSE(d.credentials_expire_at().has_value());
 }
 
 TEST_F(LinkedinCredentialsTest, ARefreshTokenNeedsTheClient) {
