@@ -368,6 +368,50 @@ std::optional<PublishResult> classify_wordpress(const HttpResponse& r, Instant n
   return by_status(r, now, message);
 }
 
+// LinkedIn (learn.microsoft.com/linkedin/shared/api-guide/concepts/error-handling
+// and .../concepts/rate-limits): the words are `message`, with a Java
+// exception's class name in front for Rest.li input errors ("com.linkedin...
+// BadRequestResponseException: Content is a duplicate of urn:li:share:N"),
+// which is cut off; the codes go in the parenthesis.
+std::optional<PublishResult> classify_linkedin(const HttpResponse& r, Instant now) {
+  if (auto early = before_body("LinkedIn", r)) return *early;
+  std::string words, codes;
+  bool duplicate = false;
+  if (auto v = parse_json(r.body); v && v->is_object()) {
+    const auto& o = v->get_object();
+    words = member_string(o, "message");
+    if (auto at = words.find("Exception: "); at != std::string::npos && words.starts_with("com.linkedin."))
+      words.erase(0, at + 11);
+    codes = member_string(o, "code");
+    if (auto service = member_int(o, "serviceErrorCode"))
+      codes += (codes.empty() ? "" : " ") + std::string("serviceErrorCode ") + std::to_string(*service);
+    const json::object* details = member_object(o, "errorDetails");
+    const json::value* inputs = details ? details->if_contains("inputErrors") : nullptr;
+    if (inputs && inputs->is_array()) {
+      for (const auto& e : inputs->get_array()) {
+        const auto* eo = e.if_object();
+        if (!eo) continue;
+        const std::string code = member_string(*eo, "code");
+        if (code == "DUPLICATE_POST") duplicate = true;
+        if (!code.empty()) codes += (codes.empty() ? "" : ", ") + code;
+        if (words.empty()) words = member_string(*eo, "description");
+      }
+    }
+  }
+  const std::string message = describe("LinkedIn", words, r.status, clean(codes));
+  // LinkedIn's refusal of a repeat of the author's recent post: after a lost
+  // answer the evidence that the first attempt made it.
+  if (r.status == 422 && duplicate) return Duplicate{message};
+  if (r.status == 401) return AuthFailed{message};
+  if (r.status == 429) {
+    if (auto wait = retry_after(r, now)) return RetryLater{wait, message};
+    return RetryLater{not_negative(next_utc_midnight(now) - now), message};
+  }
+  return by_status(r, now, message);
+}
+
+Instant next_utc_midnight(Instant now) { return date::floor<date::days>(now) + date::days{1}; }
+
 Instant next_pacific_midnight(Instant now) {
   const auto* zone = date::locate_zone("America/Los_Angeles");
   const auto local = zone->to_local(now);

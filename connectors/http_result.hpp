@@ -60,6 +60,19 @@ std::optional<PublishResult> classify_google(const HttpResponse& response, Insta
 /// context=edit is AuthFailed (the role must change). Empty for a 2xx.
 std::optional<PublishResult> classify_wordpress(const HttpResponse& response, Instant now);
 
+/// LinkedIn's versioned REST API (`/rest/posts`, `/rest/images`,
+/// `/rest/videos`), by the error body {"status","serviceErrorCode","code",
+/// "message","errorDetails":{"inputErrors":[{"code"}]}}: 401 is AuthFailed;
+/// 422 with the input error DUPLICATE_POST is Duplicate; 429 is RetryLater
+/// with Retry-After if given, else until the next midnight UTC (LinkedIn's
+/// daily limits reset then and it documents no header); the rest follows
+/// the status (426 NONEXISTENT_VERSION is Failed: the channel's api_version
+/// must change). Empty for a 2xx.
+std::optional<PublishResult> classify_linkedin(const HttpResponse& response, Instant now);
+
+/// The next midnight UTC after `now`: when LinkedIn's daily limits reset.
+Instant next_utc_midnight(Instant now);
+
 /// For the answer to a create request: a 5xx may come after the platform
 /// stored the post (a timeout or a failing hook behind its front end), so a
 /// RetryLater for a 5xx becomes Unsure, and the dispatcher looks the post up

@@ -150,7 +150,8 @@ TEST(HttpResult, SuccessIsLeftToTheConnector) {
 TEST(HttpResult, TransportErrorRetriesForEveryPlatform) {
   HttpResponse r;
   r.error = "Connection timed out (POST https://api.x.com:443)";
-  for (const Classifier& c : std::vector<Classifier>{classify_x, classify_graph, classify_google, classify_wordpress}) {
+  for (const Classifier& c :
+       std::vector<Classifier>{classify_x, classify_graph, classify_google, classify_wordpress, classify_linkedin}) {
     const auto out = c(r, kNow);
     EXPECT_EQ(kind_of(out), Kind::retry);
     EXPECT_NE(message_of(out).find("timed out"), std::string::npos);
@@ -373,6 +374,35 @@ TEST(HttpResult, WordPressTable) {
 
 // A 5xx to a create may come after the post was stored: Unsure, so it is
 // looked up; other results, and a 429, pass through.
+// LinkedIn (learn.microsoft.com/linkedin/shared/api-guide/concepts/error-handling
+// and .../rate-limits; DUPLICATE_POST as the live API answers it, quoted in
+// github.com/Arisamiga/Linkedin-RSS/issues/5).
+TEST(HttpResult, LinkedinTable) {
+  run(classify_linkedin, {
+      {"invalid token", response(401, R"({"status":401,"serviceErrorCode":65600,"code":"INVALID_ACCESS_TOKEN","message":"Invalid access token"})"),
+       Kind::auth, "LinkedIn: Invalid access token (HTTP 401, INVALID_ACCESS_TOKEN serviceErrorCode 65600)"},
+      {"expired token", response(401, R"({"status":401,"serviceErrorCode":65602,"code":"EXPIRED_ACCESS_TOKEN","message":"The token used in the request has expired"})"),
+       Kind::auth, "has expired"},
+      {"duplicate",
+       response(422, R"({"errorDetailType":"com.linkedin.common.error.BadRequest","message":"com.linkedin.content.common.exception.BadRequestResponseException: Content is a duplicate of urn:li:share:7141138937766391808","errorDetails":{"inputErrors":[{"description":"Duplicate post is detected","input":{},"code":"DUPLICATE_POST"}]},"status":422})"),
+       Kind::duplicate, "LinkedIn: Content is a duplicate of urn:li:share:7141138937766391808 (HTTP 422, DUPLICATE_POST)"},
+      {"other 422",
+       response(422, R"({"errorDetailType":"com.linkedin.common.error.BadRequest","message":"/commentary :: length 3001 exceeds the maximum allowed length of 3000","errorDetails":{"inputErrors":[{"description":"Commentary is too long","input":{"inputPath":{"fieldPath":"commentary"}},"code":"MAX_LENGTH_EXCEEDED"}]},"status":422})"),
+       Kind::failed, "exceeds the maximum allowed length of 3000 (HTTP 422, MAX_LENGTH_EXCEEDED)"},
+      {"retired version", response(426, R"({"status":426,"code":"NONEXISTENT_VERSION","message":"Requested version 20240901 is not active"})"),
+       Kind::failed, "Requested version 20240901 is not active"},
+      {"no permission", response(403, R"({"status":403,"serviceErrorCode":100,"code":"ACCESS_DENIED","message":"Not enough permissions to access: partnerApiPostsExternal.CREATE.20251001"})"),
+       Kind::failed, "Not enough permissions"},
+      // Daily limits reset at midnight UTC: 12 hours after kNow.
+      {"daily limit", response(429, R"({"status":429,"code":"TOO_MANY_REQUESTS","message":"Resource level throttle APPLICATION DAY limit for calls to this resource is reached."})"),
+       Kind::retry, "throttle", seconds{12 * 3600}},
+      {"limit with Retry-After", response(429, "", {{"retry-after", "90"}}), Kind::retry, "HTTP 429", seconds{90}},
+      {"server error", response(504, "Gateway Timeout"), Kind::retry, "HTTP 504", std::nullopt},
+  });
+  EXPECT_EQ(next_utc_midnight(kNow), Instant{date::sys_days{2024_y / 1 / 17}});
+  EXPECT_EQ(next_utc_midnight(Instant{date::sys_days{2024_y / 1 / 17}}), Instant{date::sys_days{2024_y / 1 / 18}});
+}
+
 TEST(CreateOutcome, ServerErrorsBecomeUnsureOthersPassThrough) {
   auto unsure = create_outcome(response(503, "busy"), RetryLater{std::nullopt, "X: HTTP 503"});
   ASSERT_TRUE(std::holds_alternative<Unsure>(unsure));

@@ -1,9 +1,9 @@
 // Kills the real daemon with SIGKILL, at random moments and at its named
 // fault points, over and over while a calendar falls due, restarting it each
 // time; then checks the promises: every due delivery published exactly once
-// or needing review, none created twice, and a sound database. Twice: on a
-// static channel (each create appends a line to a file) and on X through
-// herald-sandbox over real HTTP (the sandbox records every create).
+// or needing review, none created twice, and a sound database. On a static
+// channel (each create appends a line to a file), and on X and on LinkedIn
+// through herald-sandbox over real HTTP (the sandbox records every create).
 //
 // CI size by default; HERALD_CRASH_KILLS=500 for the long run.
 #include "scheduler/store.hpp"
@@ -54,6 +54,8 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
   const int kills = kills_wanted();
   const auto& dir = dir_;
   const bool on_x = GetParam() == "x";
+  const bool on_linkedin = GetParam() == "linkedin";
+  const bool on_sandbox = on_x || on_linkedin;
   // Two posts a second, for as long as the kills need (a kill takes about a
   // second, start-up included), so the kills never run out of posts.
   const int posts = std::max(20, kills * 3);
@@ -69,6 +71,18 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
                                           "publishing: {settle_margin: 3s}\n"
                                           "channels:\n  site: {kind: x, account: sandbox_herald, "
                                           "credentials: x, api_base: \""
+                                       << sandbox_->base_url() << "\"}\n";
+  } else if (on_linkedin) {
+    sandbox_ = std::make_unique<testing::SandboxProcess>(
+        dir / "sandbox", read_file(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml"));
+    testing::write_status_token((dir / "credentials").string());
+    std::ofstream(dir / "credentials" / "linkedin") << "access_token: FAKE-linkedin-organization-token-not-real\n";
+    std::filesystem::permissions(dir / "credentials" / "linkedin", std::filesystem::perms::owner_read);
+    std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
+                                          "timezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\n"
+                                          "publishing: {settle_margin: 3s}\n"
+                                          "channels:\n  site: {kind: linkedin, author: \"urn:li:organization:2414183\", "
+                                          "credentials: linkedin, api_base: \""
                                        << sandbox_->base_url() << "\"}\n";
   } else {
     // Each create is recorded by the after-command, so a second create of the
@@ -153,8 +167,9 @@ channels:
   // sandbox's record has texts, "Body N" for post pN.
   std::map<std::string, int> creates;
   std::map<std::string, std::string> remote_ids;
-  if (on_x) {
+  if (on_sandbox) {
     for (const auto& c : sandbox_->creates()) {
+      if (c.platform != GetParam()) continue;
       const std::string key = "p" + c.text.substr(std::string("Body ").size()) + "@site";
       ++creates[key];
       remote_ids[key] = c.id;
@@ -172,6 +187,9 @@ channels:
       if (on_x) {
         EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
         EXPECT_EQ(d.url, "https://x.com/sandbox_herald/status/" + remote_ids[d.key]) << d.key;
+      } else if (on_linkedin) {
+        EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
+        EXPECT_EQ(d.url, "https://www.linkedin.com/feed/update/" + remote_ids[d.key] + "/") << d.key;
       } else {
         EXPECT_TRUE(std::filesystem::exists(dir / "site" / (d.post + ".md"))) << d.key;
       }
@@ -191,7 +209,7 @@ channels:
             << review << ", created twice: 0\n";
 }
 
-INSTANTIATE_TEST_SUITE_P(Channels, Crash, ::testing::Values("static", "x"));
+INSTANTIATE_TEST_SUITE_P(Channels, Crash, ::testing::Values("static", "x", "linkedin"));
 
 }  // namespace
 }  // namespace herald

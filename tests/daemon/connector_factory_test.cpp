@@ -4,6 +4,7 @@
 #include "daemon/loop_connector_state.hpp"
 
 #include "connectors/credentials.hpp"
+#include "connectors/linkedin/linkedin_connector.hpp"
 #include "connectors/static/static_connector.hpp"
 #include "connectors/x/x_connector.hpp"
 #include "scheduler/store.hpp"
@@ -66,6 +67,31 @@ TEST_F(ConnectorFactoryTest, BuildsEachKindFromItsCredentialFile) {
   EXPECT_TRUE(dynamic_cast<StaticConnector*>(
       make_connector(channel("site", ChannelKind::static_site, ""), settings_, services(), warnings).get()));
   EXPECT_TRUE(warnings.empty());
+}
+
+TEST_F(ConnectorFactoryTest, BuildsLinkedinWithItsTokenExpiry) {
+  write("li", "access_token: FAKE-li-token\nexpires_at: 2027-02-01T00:00:00Z\n");
+  write("li-bad", "access_token: FAKE-li-token\nexpires_at: soon-FAKE\n");
+  std::vector<std::string> warnings;
+  ChannelSettings li;
+  li.name = "linkedin";
+  li.kind = ChannelKind::linkedin;
+  li.author = "urn:li:organization:1";
+  li.credentials = "li";
+  auto connector = make_connector(li, settings_, services(), warnings);
+  ASSERT_TRUE(dynamic_cast<LinkedinConnector*>(connector.get()));
+  ASSERT_TRUE(connector->credentials_expire_at().has_value());
+  EXPECT_EQ(*connector->credentials_expire_at(),
+            std::chrono::system_clock::time_point{date::sys_days{date::year{2027} / 2 / 1}});
+  li.credentials = "li-bad";
+  try {
+    make_connector(li, settings_, services(), warnings);
+    FAIL() << "a bad expires_at, yet a connector";
+  } catch (const CredentialError& e) {
+    EXPECT_NE(std::string(e.what()).find("expires_at"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("soon-FAKE"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("FAKE-li-token"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(ConnectorFactoryTest, AMissingOrLooseFileIsSaidWithoutItsValues) {

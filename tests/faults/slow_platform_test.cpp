@@ -60,6 +60,11 @@ const std::vector<Case>& cases() {
        "POST /wp-json/wp/v2/posts/:id", "title: Slow but once, text: \"Slow but once\""},
       {"facebook", "{kind: facebook, page_id: \"1234567890\", credentials: CRED, api_base: \"API\"}",
        "page_token: FAKE-page-token-not-real\n", "facebook", "POST /:version/:post-id", "text: \"Slow but once\""},
+      // LinkedIn, like X, has no idempotency key: settled by lookup
+      // (tests/sandbox/sandbox_linkedin.cpp emulates the Posts API).
+      {"linkedin", "{kind: linkedin, author: \"urn:li:organization:2414183\", credentials: CRED, api_base: \"API\"}",
+       "access_token: FAKE-linkedin-organization-token-not-real\n", "linkedin", "POST /rest/posts",
+       "text: \"Slow but once (really)\""},
   };
   return all;
 }
@@ -116,10 +121,10 @@ class SlowPlatform : public ::testing::TestWithParam<std::tuple<Case, int>> {
 TEST_P(SlowPlatform, TheCreateCompletesLateAndExactlyOnePostExists) {
   run("15s");
   expect_one_public_post();
-  if (c().name == "x") {
+  if (c().name == "x" || c().name == "linkedin") {
     auto store = Store::open_existing(herald_.state_dir());
     std::string how;
-    for (const auto& e : store->history(100, "slow@x"))
+    for (const auto& e : store->history(100, "slow@" + c().name))
       if (e.event == "found_on_platform") how = e.detail;
     EXPECT_NE(how.find("found by lookup after a lost answer"), std::string::npos) << how;
   }
@@ -134,19 +139,21 @@ INSTANTIATE_TEST_SUITE_P(Faults, SlowPlatform,
                                             ::testing::Values(kTimeoutMs * 3 / 2, kTimeoutMs * 10)),
                          case_name);
 
-// A margin shorter than the hang: herald sends X the text again while the
-// first request still runs; X refuses the late first one as a duplicate.
+// A margin shorter than the hang: herald sends X (or LinkedIn) the text
+// again while the first request still runs; the platform refuses the late
+// first one as a duplicate (LinkedIn: 422 DUPLICATE_POST).
 class SlowX : public SlowPlatform {};
 
 TEST_P(SlowX, AMarginShorterThanTheHangStillGivesOnePost) {
   run("2s");
   expect_one_public_post();
   auto store = Store::open_existing(herald_.state_dir());
-  EXPECT_EQ(store->get("slow@x")->attempts, 2) << "absent after the margin: sent again, and X refused the late first";
+  EXPECT_EQ(store->get("slow@" + c().name)->attempts, 2)
+      << "absent after the margin: sent again, and the platform refused the late first";
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, SlowX,
-                         ::testing::Combine(::testing::Values(cases()[0]), ::testing::Values(kTimeoutMs * 10)),
+                         ::testing::Combine(::testing::Values(cases()[0], cases()[4]), ::testing::Values(kTimeoutMs * 10)),
                          case_name);
 
 }  // namespace

@@ -71,6 +71,10 @@ const std::vector<Platform>& platforms() {
        // create is settled inside the connector, which lists the slug again).
        "user: sandbox_editor\napp_password: FAKE abcd efgh ijkl mnop qrst\n", "POST /wp-json/wp/v2/posts/:id",
        "title: Een keer, text: \"TEXT\"", "wordpress"},
+      // LinkedIn has no idempotency key: a lost answer is settled by lookup
+      // (docs/connectors.md, LinkedIn).
+      {"linkedin", "{kind: linkedin, author: \"urn:li:organization:2414183\", credentials: linkedin, api_base: \"API\"}",
+       "access_token: FAKE-linkedin-organization-token-not-real\n", "POST /rest/posts", "text: \"TEXT\"", "linkedin"},
   };
   return all;
 }
@@ -142,7 +146,7 @@ class SandboxRun : public ::testing::TestWithParam<Platform> {
   std::unique_ptr<SandboxProcess> sandbox_;
 };
 
-// A lost answer is settled, never guessed: looked up (X) or sent again where
+// A lost answer is settled, never guessed: looked up (X, LinkedIn) or sent again where
 // the platform makes the repeat the same post (YouTube's update, WordPress's
 // draft and Facebook's unpublished post made public by id).
 TEST_P(SandboxRun, LostAnswerEndsInExactlyOnePublicPost) {

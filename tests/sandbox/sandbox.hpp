@@ -7,6 +7,7 @@
 // serves the control API under /_sandbox/ (loopback peers only).
 
 #include "tests/sandbox/sandbox_facebook.hpp"
+#include "tests/sandbox/sandbox_linkedin.hpp"
 #include "tests/sandbox/sandbox_platform.hpp"
 #include "tests/sandbox/sandbox_wordpress.hpp"
 #include "tests/sandbox/sandbox_x.hpp"
@@ -41,6 +42,7 @@ class Sandbox {
     FacebookSandboxConfig facebook;
     YoutubeSandboxConfig youtube;
     WordpressSandboxConfig wordpress;
+    LinkedinSandboxConfig linkedin;
     /// Largest accepted distance between a signed timestamp and now.
     std::chrono::seconds max_clock_skew{300};
     /// Wall clock seam (Unix milliseconds); defaults to the system clock.
@@ -49,7 +51,7 @@ class Sandbox {
 
   /// One accepted create, as the platform stored it.
   struct Create {
-    std::string platform;  ///< "x", "facebook", "youtube", "wordpress"
+    std::string platform;  ///< "x", "facebook", "youtube", "wordpress", "linkedin"
     std::string account;   ///< the platform's user, page, channel or site user
     std::string id;
     std::string text;         ///< x: text; facebook: message; youtube: description; wordpress: content
