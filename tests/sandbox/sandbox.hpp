@@ -7,6 +7,7 @@
 // serves the control API under /_sandbox/ (loopback peers only).
 
 #include "tests/sandbox/sandbox_facebook.hpp"
+#include "tests/sandbox/sandbox_instagram.hpp"
 #include "tests/sandbox/sandbox_platform.hpp"
 #include "tests/sandbox/sandbox_wordpress.hpp"
 #include "tests/sandbox/sandbox_x.hpp"
@@ -41,6 +42,7 @@ class Sandbox {
     FacebookSandboxConfig facebook;
     YoutubeSandboxConfig youtube;
     WordpressSandboxConfig wordpress;
+    InstagramSandboxConfig instagram;
     /// Largest accepted distance between a signed timestamp and now.
     std::chrono::seconds max_clock_skew{300};
     /// Wall clock seam (Unix milliseconds); defaults to the system clock.
@@ -49,12 +51,13 @@ class Sandbox {
 
   /// One accepted create, as the platform stored it.
   struct Create {
-    std::string platform;  ///< "x", "facebook", "youtube", "wordpress"
+    std::string platform;  ///< "x", "facebook", "youtube", "wordpress", "instagram"
     std::string account;   ///< the platform's user, page, channel or site user
     std::string id;
-    std::string text;         ///< x: text; facebook: message; youtube: description; wordpress: content
+    std::string text;         ///< x: text; facebook: message; youtube: description; wordpress: content;
+                              ///< instagram: caption
     std::string in_reply_to;  ///< x: empty when not a reply
-    std::vector<std::string> media_ids;
+    std::vector<std::string> media_ids;  ///< instagram: the media URLs, in order
     std::map<std::string, std::string> fields;  ///< platform specifics (link, title, slug, privacy, ...)
     std::int64_t at_ms = 0;
     std::map<std::string, std::string> headers;  ///< the request headers worth asserting on
