@@ -2,6 +2,7 @@
 
 #include "connectors/credentials.hpp"
 #include "connectors/facebook/facebook_connector.hpp"
+#include "connectors/instagram/instagram_connector.hpp"
 #include "connectors/static/static_connector.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"
 #include "connectors/youtube/youtube_connector.hpp"
@@ -28,8 +29,10 @@ std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const 
       return std::make_unique<WordpressConnector>(channel, wordpress_credentials(file), services.http, services.now);
     case ChannelKind::static_site:
       break;
-    case ChannelKind::linkedin:
     case ChannelKind::instagram:
+      return std::make_unique<InstagramConnector>(channel, instagram_credentials(file), services.http, services.state,
+                                                  services.now);
+    case ChannelKind::linkedin:
       throw CredentialError("the " + std::string(to_string(channel.kind)) + " connector is not built yet");
   }
   return std::make_unique<StaticConnector>(channel);
