@@ -569,6 +569,40 @@ TEST_F(InstagramConnectorTest, TheSandboxPublishesAContainerOnceAndOnlyWhenFinis
   EXPECT_NE(limit.body.find("190"), std::string::npos) << limit.body;
 }
 
+// A caption edited while the first container is still processing: that
+// container is dropped (never published; it expires) and a new one made with
+// the new words. [container] a container is published only by media_publish.
+TEST_F(InstagramConnectorTest, AnEditBeforePublishingMakesANewContainer) {
+  InstagramSandboxConfig config;
+  config.video_processing_polls = 1;
+  start(config);
+  auto instagram = connector();
+  ASSERT_TRUE(std::holds_alternative<Processing>(instagram.publish(request_for("first words", {"v.mp4"}))));
+  PublishResult result = instagram.publish(request_for("second words", {"v.mp4"}));
+  ASSERT_TRUE(std::holds_alternative<Processing>(result)) << message_of(result);
+  result = instagram.publish(request_for("second words", {"v.mp4"}));
+  ASSERT_TRUE(std::holds_alternative<Published>(result)) << message_of(result);
+  auto out = posts();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].text, "second words");
+  EXPECT_EQ(recorder_.count("POST", "/media"), 2);
+}
+
+// The limit: once Instagram published the container (only the answer was
+// lost), an edit made meanwhile is not a second post.
+TEST_F(InstagramConnectorTest, AnEditAfterThePostWentOutIsNotASecondPost) {
+  start();
+  sandbox_->add_fault({"POST /:version/:ig-user-id/media_publish", Sandbox::FaultMode::drop_after_create, 1, 60, 0});
+  auto instagram = connector();
+  ASSERT_TRUE(std::holds_alternative<Unsure>(instagram.publish(request_for("went out", {"w.jpg"}))));
+  PublishResult again = instagram.publish(request_for("edited too late", {"w.jpg"}));
+  ASSERT_TRUE(std::holds_alternative<Published>(again)) << message_of(again);
+  auto out = posts();
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].text, "went out");
+  EXPECT_EQ(std::get<Published>(again).remote_id, out[0].id);
+}
+
 // A lookup without a remembered container: the recent media by exact caption.
 TEST_F(InstagramConnectorTest, LookupWithoutStateFindsTheCaptionOrNothing) {
   start();
