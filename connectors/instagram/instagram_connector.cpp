@@ -154,6 +154,16 @@ std::chrono::seconds instagram_processing_wait(std::chrono::seconds since_create
   return std::clamp(since_created, std::chrono::seconds{5}, std::chrono::seconds{60});
 }
 
+ContainerStep instagram_container_step(std::string_view status_code, std::chrono::seconds age,
+                                       std::chrono::seconds bound) {
+  if (status_code == "FINISHED") return ContainerStep::publish;
+  if (status_code == "PUBLISHED") return ContainerStep::find_media;
+  if (status_code == "IN_PROGRESS") return age > bound ? ContainerStep::give_up : ContainerStep::wait;
+  if (status_code == "ERROR") return ContainerStep::fail;
+  if (status_code == "EXPIRED") return ContainerStep::make_new;
+  return ContainerStep::ask_later;
+}
+
 std::optional<Instant> parse_expiry(std::string_view text) {
   if (text.empty()) return std::nullopt;
   if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -478,30 +488,29 @@ std::optional<PublishResult> InstagramConnector::advance(const std::string& key,
   Status status = read_status(remembered.container);
   if (status.error) return std::move(*status.error);
   const auto age = clock_() - Instant{std::chrono::seconds{remembered.created}};
-  if (status.code == "FINISHED") return publish_container(key, remembered);
-  if (status.code == "PUBLISHED") return published_already(key, remembered);
-  if (status.code == "IN_PROGRESS") {
-    if (age > kProcessingBound) {
+  const std::string& id = remembered.container;
+  switch (instagram_container_step(status.code, age, kProcessingBound)) {
+    case ContainerStep::publish: return publish_container(key, remembered);
+    case ContainerStep::find_media: return published_already(key, remembered);
+    case ContainerStep::wait:
+      return Processing{instagram_processing_wait(age),
+                        "Instagram is processing the media of container " + id +
+                            (status.words.empty() ? std::string() : " (" + status.words + ")")};
+    case ContainerStep::give_up:
       forget(key);
-      return Failed{"Instagram: container " + remembered.container + " was still being processed " +
+      return Failed{"Instagram: container " + id + " was still being processed " +
                     std::to_string(std::chrono::duration_cast<std::chrono::minutes>(age).count()) +
                     " minutes after it was made; herald gave up on it (retry the delivery to make a new one)"};
-    }
-    return Processing{instagram_processing_wait(age),
-                      "Instagram is processing the media of container " + remembered.container +
-                          (status.words.empty() ? std::string() : " (" + status.words + ")")};
+    case ContainerStep::fail:
+      forget(key);
+      return Failed{"Instagram could not prepare the media of container " + id + ": " +
+                    (status.words.empty() ? std::string("no reason given") : status.words)};
+    case ContainerStep::make_new:
+      forget(key);
+      return std::nullopt;
+    case ContainerStep::ask_later: break;
   }
-  if (status.code == "ERROR") {
-    forget(key);
-    return Failed{"Instagram could not prepare the media of container " + remembered.container + ": " +
-                  (status.words.empty() ? std::string("no reason given") : status.words)};
-  }
-  if (status.code == "EXPIRED") {
-    forget(key);
-    return std::nullopt;
-  }
-  return RetryLater{std::nullopt, "Instagram: container " + remembered.container + " has the unknown status " +
-                                      status.code};
+  return RetryLater{std::nullopt, "Instagram: container " + id + " has the unknown status " + status.code};
 }
 
 PublishResult InstagramConnector::publish(const PublishRequest& req) {

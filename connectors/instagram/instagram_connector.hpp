@@ -49,6 +49,23 @@ std::string instagram_state_key(const std::string& account_id, const std::string
 /// age, at most 60 s.
 std::chrono::seconds instagram_processing_wait(std::chrono::seconds since_created);
 
+/// What to do next with a remembered container, by its status_code and age
+/// (the decision of InstagramConnector::publish, apart from any I/O).
+enum class ContainerStep {
+  publish,     ///< FINISHED: media_publish it
+  find_media,  ///< PUBLISHED: an earlier request published it; find its media
+  wait,        ///< IN_PROGRESS within the bound: Processing
+  give_up,     ///< IN_PROGRESS past the bound: Failed, and forget it
+  fail,        ///< ERROR: Failed with its status, and forget it
+  make_new,    ///< EXPIRED: forget it and make a new container
+  ask_later,   ///< a status herald does not know: RetryLater
+};
+
+/// The step for `status_code` of a container made `age` ago; `bound` is how
+/// long it may stay IN_PROGRESS.
+ContainerStep instagram_container_step(std::string_view status_code, std::chrono::seconds age,
+                                       std::chrono::seconds bound);
+
 /// An instant written as RFC 3339 with Z or an offset, or as Unix seconds;
 /// nullopt for anything else (a time without an offset included).
 std::optional<Instant> parse_expiry(std::string_view text);

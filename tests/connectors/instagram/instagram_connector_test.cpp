@@ -248,6 +248,20 @@ TEST_F(InstagramConnectorTest, TheProcessingWaitGrowsWithTheContainersAge) {
   EXPECT_EQ(posts().size(), 1u);
 }
 
+// [container] the five status codes, and the bound on IN_PROGRESS.
+TEST(InstagramContainerStepTest, EachStatusCodeHasItsStep) {
+  constexpr auto bound = InstagramConnector::kProcessingBound;
+  EXPECT_EQ(instagram_container_step("FINISHED", 10s, bound), ContainerStep::publish);
+  EXPECT_EQ(instagram_container_step("PUBLISHED", 10s, bound), ContainerStep::find_media);
+  EXPECT_EQ(instagram_container_step("IN_PROGRESS", 30min, bound), ContainerStep::wait);
+  EXPECT_EQ(instagram_container_step("IN_PROGRESS", 30min + 1s, bound), ContainerStep::give_up);
+  EXPECT_EQ(instagram_container_step("ERROR", 10s, bound), ContainerStep::fail);
+  EXPECT_EQ(instagram_container_step("EXPIRED", 25h, bound), ContainerStep::make_new);
+  EXPECT_EQ(instagram_container_step("SOMETHING_NEW", 10s, bound), ContainerStep::ask_later);
+  // A container published or finished long ago is still that.
+  EXPECT_EQ(instagram_container_step("FINISHED", 2h, bound), ContainerStep::publish);
+}
+
 TEST(InstagramProcessingWaitTest, FiveSecondsGrowingToSixty) {
   EXPECT_EQ(instagram_processing_wait(0s), 5s);
   EXPECT_EQ(instagram_processing_wait(5s), 5s);
