@@ -57,7 +57,9 @@
 //   code 100 and Graph's "(#100)" wording;
 // - the sandbox fetches nothing: any http or https URL is accepted and
 //   recorded; an image_url whose path does not end in .jpg or .jpeg is
-//   refused (code 9004, subcode 2207052, "only JPEG images are supported"),
+//   refused as Instagram refuses a non-JPEG image (subcode 2207005, "The
+//   image format is not supported", as client libraries quote it; code
+//   36001 is the sandbox's pick from the 36000 image-error family),
 //   and a URL containing one of config.failing_urls makes a container that
 //   ends in ERROR.
 
@@ -404,8 +406,8 @@ void InstagramSandbox::create(const httplib::Request& req, httplib::Response& re
     if (!media_type.empty() && media_type != "IMAGE") return bad_param("Param media_type must be IMAGE for an image");
     const std::string path = url_path(image_url);
     if (!path.ends_with(".jpg") && !path.ends_with(".jpeg")) {
-      json::object error = graph_error("The image format is not supported.", "OAuthException", 9004, trace_id());
-      error["error_subcode"] = 2207052;
+      json::object error = graph_error("The image format is not supported.", "OAuthException", 36001, trace_id());
+      error["error_subcode"] = 2207005;
       error["error_user_msg"] = "Only JPEG images are supported.";
       send_error(res, 400, std::move(error));
       return;

@@ -105,7 +105,7 @@ TEST_F(InstagramSandboxTest, VideosAreReelsAndImagesAreJpeg) {
   EXPECT_EQ(video->status, 400);
   auto png = post(std::string(kAccount) + "/media", {{"image_url", "https://m.example/a.png"}});
   EXPECT_EQ(png->status, 400);
-  EXPECT_EQ(error_of(png).at("error_subcode").as_int64(), 2207052);
+  EXPECT_EQ(error_of(png).at("error_subcode").as_int64(), 2207005);
   auto ftp = post(std::string(kAccount) + "/media", {{"image_url", "ftp://m.example/a.jpg"}});
   EXPECT_EQ(ftp->status, 400);
   auto none = post(std::string(kAccount) + "/media", {{"caption", "nothing"}});

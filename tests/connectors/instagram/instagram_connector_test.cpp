@@ -535,7 +535,7 @@ TEST_F(InstagramConnectorTest, ANonJpegUrlOrNoPublicUrlIsFailed) {
   request.composed.media_urls = {std::string(kMediaBase) + "x.png"};
   PublishResult result = instagram.publish(request);
   ASSERT_TRUE(std::holds_alternative<Failed>(result)) << message_of(result);
-  EXPECT_NE(message_of(result).find("code 9004"), std::string::npos) << message_of(result);
+  EXPECT_NE(message_of(result).find("subcode 2207005"), std::string::npos) << message_of(result);
 
   request.composed.media_urls.clear();
   result = instagram.publish(request);
