@@ -3,6 +3,7 @@
 #include "connectors/credentials.hpp"
 #include "connectors/facebook/facebook_connector.hpp"
 #include "connectors/linkedin/linkedin_connector.hpp"
+#include "connectors/instagram/instagram_connector.hpp"
 #include "connectors/static/static_connector.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"
 #include "connectors/youtube/youtube_connector.hpp"
@@ -33,7 +34,8 @@ std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const 
       return std::make_unique<LinkedinConnector>(channel, linkedin_credentials(file), services.http, services.state,
                                                  services.now);
     case ChannelKind::instagram:
-      throw CredentialError("the " + std::string(to_string(channel.kind)) + " connector is not built yet");
+      return std::make_unique<InstagramConnector>(channel, instagram_credentials(file), services.http, services.state,
+                                                  services.now);
   }
   return std::make_unique<StaticConnector>(channel);
 }

@@ -5,6 +5,7 @@
 
 #include "connectors/credentials.hpp"
 #include "connectors/linkedin/linkedin_connector.hpp"
+#include "connectors/instagram/instagram_connector.hpp"
 #include "connectors/static/static_connector.hpp"
 #include "connectors/x/x_connector.hpp"
 #include "scheduler/store.hpp"
@@ -92,6 +93,27 @@ TEST_F(ConnectorFactoryTest, BuildsLinkedinWithItsTokenExpiry) {
     EXPECT_EQ(std::string(e.what()).find("soon-FAKE"), std::string::npos) << e.what();
     EXPECT_EQ(std::string(e.what()).find("FAKE-li-token"), std::string::npos) << e.what();
   }
+}
+
+// The instagram channel: its token and the optional expires_at, which the
+// daemon's week-ahead warning reads; the container kept in the durable state
+// makes a repeat safe.
+TEST_F(ConnectorFactoryTest, BuildsInstagramWithItsTokensExpiry) {
+  write("ig", "access_token: FAKE-ig-token\nexpires_at: 2027-01-30T12:00:00Z\n");
+  std::vector<std::string> warnings;
+  ChannelSettings ig;
+  ig.name = "instagram";
+  ig.kind = ChannelKind::instagram;
+  ig.credentials = "ig";
+  ig.account_id = "17841400000000001";
+  auto connector = make_connector(ig, settings_, services(), warnings);
+  ASSERT_TRUE(dynamic_cast<InstagramConnector*>(connector.get()));
+  ASSERT_TRUE(connector->credentials_expire_at());
+  EXPECT_EQ(connector->credentials_expire_at()->time_since_epoch(), std::chrono::seconds{1801310400});
+  EXPECT_TRUE(connector->settle_policy().repeat_is_safe);
+  write("ig", "access_token: FAKE-ig-token\n");
+  EXPECT_FALSE(make_connector(ig, settings_, services(), warnings)->credentials_expire_at());
+  EXPECT_TRUE(warnings.empty());
 }
 
 TEST_F(ConnectorFactoryTest, AMissingOrLooseFileIsSaidWithoutItsValues) {

@@ -1,5 +1,5 @@
 // The real `herald run` publishing through real HTTP to the real
-// herald-sandbox process, on each of the four platforms: a create whose
+// herald-sandbox process, on each of the five platforms: a create whose
 // answer is lost is looked up, not sent again, whether the daemon lives on
 // (Unsure, then lookup) or is killed while the request hangs and restarted
 // (reconcile, then lookup): exactly one create recorded.
@@ -75,6 +75,12 @@ const std::vector<Platform>& platforms() {
       // (docs/connectors.md, LinkedIn).
       {"linkedin", "{kind: linkedin, author: \"urn:li:organization:2414183\", credentials: linkedin, api_base: \"API\"}",
        "access_token: FAKE-linkedin-organization-token-not-real\n", "POST /rest/posts", "text: \"TEXT\"", "linkedin"},
+      {"instagram", "{kind: instagram, account_id: \"17841400000000001\", credentials: instagram, api_base: \"API\"}",
+       // The request that makes the post public; the container before it is
+       // the idempotency key (docs/connectors.md, Instagram). The image is at
+       // media_url (the sandbox fetches nothing).
+       "access_token: FAKE-instagram-user-token-not-real\n", "POST /:version/:ig-user-id/media_publish",
+       "media: [photo.jpg], text: \"TEXT\"", "instagram"},
   };
   return all;
 }
@@ -96,10 +102,15 @@ class SandboxRun : public ::testing::TestWithParam<Platform> {
                                                 read_file(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml"));
     const Platform& p = GetParam();
     testing::write_status_token((dir_ / "credentials").string());
+    // A JPEG for the platforms whose post needs media (Instagram).
+    std::ofstream(dir_ / "photo.jpg", std::ios::binary) << std::string("\xFF\xD8\xFF\xE0\x00\x10JFIF\x00", 11)
+                                                        << std::string(100, 'j');
     std::ofstream(dir_ / "credentials" / p.name) << p.credentials;
     std::filesystem::permissions(dir_ / "credentials" / p.name, std::filesystem::perms::owner_read);
     std::ofstream(dir_ / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
                                            "timezone: Europe/Amsterdam\nstatus: {listen: \"127.0.0.1:0\"}\n"
+                                           // Where Instagram would fetch the calendar's media.
+                                           "media_url: \"https://media.example.nl/herald/\"\n"
                                            // A repeat after a lost answer follows the retry backoff.
                                            "publishing: {retry: {backoff: 1s, max_backoff: 5s}}\nchannels:\n  "
                                         << p.name << ": " << replace_all(p.channel, "API", sandbox_->base_url())
@@ -189,7 +200,44 @@ TEST_P(SandboxRun, KilledWhileTheCreateHangsThenRestartedCreatesOnce) {
   EXPECT_EQ(store->get(key())->remote_id, public_posts()[0].id);
 }
 
+// Instagram's Reel: the container is IN_PROGRESS for the sandbox's first two
+// status reads (video_processing_polls in sandbox.example.yaml), so the
+// connector answers Processing twice; the dispatcher asks again from its
+// timers (not counted as attempts) and the same container is published once.
+// (Instagram Platform, Content Publishing: "Reels"; IG Container: status_code.)
+class InstagramRun : public SandboxRun {};
+
+TEST_P(InstagramRun, AReelIsProcessingThenPublishedFromItsContainer) {
+  std::ofstream(dir_ / "reel.mp4", std::ios::binary) << std::string("\x00\x00\x00\x18" "ftypmp42", 12)
+                                                     << std::string(100, 'v');
+  std::ofstream(dir_ / "calendar.yaml") << "posts:\n  - {id: hello, at: \"" << utc_in(2s)
+                                        << "\", channels: [instagram], media: [reel.mp4], text: \"Achter de schermen\"}\n";
+  auto herald = start();
+  ASSERT_TRUE(eventually([&] { return log().find(key() + ": sending -> published") != std::string::npos; }, 60s));
+  herald->signal(SIGTERM);
+  ASSERT_EQ(herald->wait(20s), 0);
+  EXPECT_EQ(count(log(), "Instagram is processing"), 2u) << log();
+  const auto made = public_posts();
+  ASSERT_EQ(made.size(), 1u);
+  EXPECT_EQ(made[0].fields.at("media_type"), "REELS");
+  auto store = Store::open(dir_ / "state");
+  auto d = store->get(key());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->state, State::published);
+  EXPECT_EQ(d->remote_id, made[0].id);
+  // Each Processing is a `processing` line in the history, which the retry
+  // policy does not count as an attempt (the store's attempts column counts
+  // every request that went out, polls included).
+  int processing = 0;
+  for (const auto& e : store->history(100, key())) processing += e.event == "processing";
+  EXPECT_EQ(processing, 2);
+}
+
 INSTANTIATE_TEST_SUITE_P(Platforms, SandboxRun, ::testing::ValuesIn(platforms()), platform_name);
+INSTANTIATE_TEST_SUITE_P(Platforms, InstagramRun,
+                         ::testing::Values(*std::find_if(platforms().begin(), platforms().end(),
+                                                         [](const Platform& p) { return p.name == "instagram"; })),
+                         platform_name);
 
 // The demo's scenario, asserted: a YouTube video, a blog post linking to it,
 // and a tweet and a Facebook post linking to both, each with an image where

@@ -8,6 +8,7 @@
 
 #include "tests/sandbox/sandbox_facebook.hpp"
 #include "tests/sandbox/sandbox_linkedin.hpp"
+#include "tests/sandbox/sandbox_instagram.hpp"
 #include "tests/sandbox/sandbox_platform.hpp"
 #include "tests/sandbox/sandbox_wordpress.hpp"
 #include "tests/sandbox/sandbox_x.hpp"
@@ -43,6 +44,7 @@ class Sandbox {
     YoutubeSandboxConfig youtube;
     WordpressSandboxConfig wordpress;
     LinkedinSandboxConfig linkedin;
+    InstagramSandboxConfig instagram;
     /// Largest accepted distance between a signed timestamp and now.
     std::chrono::seconds max_clock_skew{300};
     /// Wall clock seam (Unix milliseconds); defaults to the system clock.
@@ -51,12 +53,13 @@ class Sandbox {
 
   /// One accepted create, as the platform stored it.
   struct Create {
-    std::string platform;  ///< "x", "facebook", "youtube", "wordpress", "linkedin"
+    std::string platform;  ///< "x", "facebook", "youtube", "wordpress", "linkedin", "instagram"
     std::string account;   ///< the platform's user, page, channel or site user
     std::string id;
-    std::string text;         ///< x: text; facebook: message; youtube: description; wordpress: content
+    std::string text;         ///< x: text; facebook: message; youtube: description; wordpress: content;
+                              ///< instagram: caption
     std::string in_reply_to;  ///< x: empty when not a reply
-    std::vector<std::string> media_ids;
+    std::vector<std::string> media_ids;  ///< instagram: the media URLs, in order
     std::map<std::string, std::string> fields;  ///< platform specifics (link, title, slug, privacy, ...)
     std::int64_t at_ms = 0;
     std::map<std::string, std::string> headers;  ///< the request headers worth asserting on
