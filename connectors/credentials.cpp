@@ -5,7 +5,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -107,23 +106,11 @@ std::optional<std::chrono::system_clock::time_point> Credentials::expires_at() c
   const bool digits = !text.empty() && text.size() <= 12 &&
                       std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits) return std::chrono::system_clock::time_point{std::chrono::seconds{std::stoll(text)}};
-  // YYYY-MM-DDTHH:MM:SS followed by Z or +HH:MM / -HH:MM.
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, consumed = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &consumed) == 6 &&
-      consumed == 19) {
-    const date::year_month_day day{date::year{y}, date::month{static_cast<unsigned>(mo)},
-                                   date::day{static_cast<unsigned>(d)}};
-    std::optional<std::chrono::seconds> offset;
-    const std::string zone = text.substr(19);
-    int oh = 0, om = 0, zone_len = 0;
-    if (zone == "Z" || zone == "z") offset = std::chrono::seconds{0};
-    else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
-             std::sscanf(zone.c_str() + 1, "%2d:%2d%n", &oh, &om, &zone_len) == 2 && zone_len == 5)
-      offset = std::chrono::seconds{(zone[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60)};
-    if (offset && day.ok() && h < 24 && mi < 60 && sec < 61)
-      return date::sys_days{day} + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{sec} -
-             *offset;
-  }
+  // RFC 3339 with Z or an offset, read as the calendar reads its times; a
+  // wall time without an offset names no instant.
+  std::string error;
+  if (auto parsed = parse_timestamp(text, error))
+    if (const auto* instant = std::get_if<Instant>(&*parsed)) return *instant;
   throw CredentialError(file.string() + ": 'expires_at' must be an RFC 3339 time such as 2027-01-31T09:00:00Z or "
                                         "Unix seconds");
 }

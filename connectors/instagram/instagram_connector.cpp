@@ -140,7 +140,7 @@ struct InstagramConnector::MediaFound {
 
 InstagramCredentials instagram_credentials(const Credentials& file) {
   InstagramCredentials out{file.at("access_token"), std::nullopt};
-  if (auto expires = file.find("expires_at")) out.expires_at = expires->reveal();
+  if (auto expires = file.expires_at()) out.expires_at = std::chrono::floor<std::chrono::seconds>(*expires);
   return out;
 }
 
@@ -162,19 +162,6 @@ ContainerStep instagram_container_step(std::string_view status_code, std::chrono
   if (status_code == "ERROR") return ContainerStep::fail;
   if (status_code == "EXPIRED") return ContainerStep::make_new;
   return ContainerStep::ask_later;
-}
-
-std::optional<Instant> parse_expiry(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (text.size() > 12) return std::nullopt;
-    return Instant{std::chrono::seconds{std::stoll(std::string(text))}};
-  }
-  std::string error;
-  auto parsed = parse_timestamp(text, error);
-  if (!parsed) return std::nullopt;
-  if (const auto* instant = std::get_if<Instant>(&*parsed)) return *instant;
-  return std::nullopt;  // a wall time without an offset names no instant
 }
 
 std::optional<Instant> parse_graph_timestamp(std::string_view text) {
@@ -219,9 +206,7 @@ SettlePolicy InstagramConnector::settle_policy() const { return {own_state_ == n
 
 std::optional<std::chrono::system_clock::time_point> InstagramConnector::credentials_expire_at() const {
   if (!credentials_.expires_at) return std::nullopt;
-  auto at = parse_expiry(*credentials_.expires_at);
-  if (!at) return std::nullopt;
-  return std::chrono::system_clock::time_point(at->time_since_epoch());
+  return std::chrono::system_clock::time_point(credentials_.expires_at->time_since_epoch());
 }
 
 // The token goes as a Bearer credential, never into a URL (the documents

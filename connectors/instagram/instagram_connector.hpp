@@ -33,7 +33,7 @@ namespace herald {
 /// What the instagram connector needs from its credential file.
 struct InstagramCredentials {
   Secret access_token;
-  std::optional<std::string> expires_at;  ///< RFC 3339 or Unix seconds, as the operator wrote it
+  std::optional<Instant> expires_at;  ///< the file's `expires_at` (Credentials::expires_at)
 };
 
 /// Reads InstagramCredentials from a file loaded with
@@ -65,10 +65,6 @@ enum class ContainerStep {
 /// long it may stay IN_PROGRESS.
 ContainerStep instagram_container_step(std::string_view status_code, std::chrono::seconds age,
                                        std::chrono::seconds bound);
-
-/// An instant written as RFC 3339 with Z or an offset, or as Unix seconds;
-/// nullopt for anything else (a time without an offset included).
-std::optional<Instant> parse_expiry(std::string_view text);
 
 /// Graph's IG timestamp, 2026-12-02T19:45:00+0000; nullopt if it is not one.
 std::optional<Instant> parse_graph_timestamp(std::string_view text);

@@ -116,18 +116,6 @@ std::string plain_hashtags(std::string_view commentary) {
 
 }  // namespace
 
-std::optional<Instant> parse_expires_at(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (text.size() > 12) return std::nullopt;  // not seconds (milliseconds, or nonsense)
-    return Instant{std::chrono::seconds{std::stoll(std::string(text))}};
-  }
-  std::string error;
-  auto parsed = parse_timestamp(text, error);
-  if (!parsed || !std::holds_alternative<Instant>(*parsed)) return std::nullopt;  // a wall time has no zone
-  return std::get<Instant>(*parsed);
-}
-
 LinkedinCredentials linkedin_credentials(const Credentials& file) {
   LinkedinCredentials out{file.at("access_token"), std::nullopt, file.find("refresh_token"), {},
                           file.find("client_secret")};
@@ -136,14 +124,7 @@ LinkedinCredentials linkedin_credentials(const Credentials& file) {
     throw CredentialError(file.file.string() +
                           ": 'refresh_token' needs 'client_id' and 'client_secret' (LinkedIn's refresh sends both)");
   }
-  if (auto expires = file.find("expires_at")) {
-    out.expires_at = parse_expires_at(expires->reveal());
-    if (!out.expires_at) {
-      throw CredentialError(file.file.string() +
-                            ": 'expires_at' must be RFC 3339 with Z or an offset (2027-01-31T12:00:00Z) or Unix "
-                            "seconds");
-    }
-  }
+  if (auto expires = file.expires_at()) out.expires_at = std::chrono::floor<std::chrono::seconds>(*expires);
   return out;
 }
 

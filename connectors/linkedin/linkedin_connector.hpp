@@ -53,10 +53,6 @@ struct LinkedinCredentials {
 /// client_id and client_secret (LinkedIn's refresh needs both).
 LinkedinCredentials linkedin_credentials(const Credentials& file);
 
-/// `expires_at` as herald reads it: whole Unix seconds, or RFC 3339 with
-/// `Z` or an offset (2026-12-31T23:00:00Z); nullopt otherwise.
-std::optional<Instant> parse_expires_at(std::string_view text);
-
 /// Where the connector remembers an uploaded image or video in the
 /// ConnectorState: "linkedin:<author>:<delivery key>:<sha256 of the file>".
 std::string linkedin_media_state_key(const std::string& author, const std::string& delivery_key,

@@ -634,17 +634,15 @@ TEST_F(InstagramConnectorTest, LookupWithoutStateFindsTheCaptionOrNothing) {
   EXPECT_TRUE(std::holds_alternative<Absent>(fresh.lookup(request_for("Not me", {"f.jpg"}))));
 }
 
-TEST(InstagramCredentialsTest, ExpiryFromRfc3339OrUnixSeconds) {
-  EXPECT_EQ(parse_expiry("2027-01-30T12:00:00Z"), Instant{std::chrono::seconds{1801310400}});
-  EXPECT_EQ(parse_expiry("2027-01-30T13:00:00+01:00"), Instant{std::chrono::seconds{1801310400}});
-  EXPECT_EQ(parse_expiry("1801310400"), Instant{std::chrono::seconds{1801310400}});
-  EXPECT_FALSE(parse_expiry("2027-01-30T12:00:00"));  // no offset: no instant
-  EXPECT_FALSE(parse_expiry("soon"));
+TEST(InstagramCredentialsTest, GraphTimestampsHaveAnOffsetWithoutColon) {
   EXPECT_EQ(parse_graph_timestamp("2027-01-30T12:00:00+0000"), Instant{std::chrono::seconds{1801310400}});
+}
+
+TEST(InstagramCredentialsTest, TheTokensExpiryIsTheCredentialsExpiry) {
   HttplibClient http{"test"};
   ChannelSettings channel;
   channel.account_id = kAccount;
-  InstagramConnector with(channel, InstagramCredentials{Secret("t"), std::string("1801310400")}, http,
+  InstagramConnector with(channel, InstagramCredentials{Secret("t"), Instant{std::chrono::seconds{1801310400}}}, http,
                           [] { return Instant{}; });
   ASSERT_TRUE(with.credentials_expire_at());
   EXPECT_EQ(with.credentials_expire_at()->time_since_epoch(), std::chrono::seconds{1801310400});
