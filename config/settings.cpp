@@ -192,7 +192,7 @@ std::optional<std::string> check_channel_key(const ChannelKey& key, ChannelKind 
     case KeyCheck::api_version:
       if (kind == ChannelKind::linkedin) {
         if (s.size() != 6 || !all_digits(s) || s.substr(4) < "01" || s.substr(4) > "12")
-          return "must be a LinkedIn API version YYYYMM such as 202510, not '" + s + "'";
+          return "must be a LinkedIn API version YYYYMM such as 202611, not '" + s + "'";
       } else if (!valid_api_version(s)) {
         return "must be a Graph API version such as v21.0, not '" + s + "'";
       }

@@ -91,7 +91,7 @@ TEST(Settings, LinkedinAndInstagramTakeTheirKeysAndDefaults) {
   const Settings& s = *r.settings;
   EXPECT_EQ(s.media_url, "https://media.example.nl/herald/") << "a trailing slash is added";
   EXPECT_EQ(s.channel("li")->author, "urn:li:organization:2414183");
-  EXPECT_EQ(s.channel("li")->api_version, "202510") << "LinkedIn's default version";
+  EXPECT_EQ(s.channel("li")->api_version, "202611") << "LinkedIn's default version";
   EXPECT_EQ(s.channel("me")->api_version, "202601");
   EXPECT_EQ(s.channel("ig")->account_id, "17841400000000000");
   EXPECT_EQ(s.channel("ig")->api_version, "v21.0");
@@ -275,7 +275,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"linkedin_version_is_yyyymm",
                 kHead + "channels:\n  li: {kind: linkedin, author: 'urn:li:person:a', credentials: li, "
                         "api_version: v21.0}\n",
-                {kF + "4:81: error: channel 'li' api_version must be a LinkedIn API version YYYYMM such as 202510, "
+                {kF + "4:81: error: channel 'li' api_version must be a LinkedIn API version YYYYMM such as 202611, "
                       "not 'v21.0'"}},
         BadCase{"instagram_account_id_digits",
                 kHead + "channels:\n  ig: {kind: instagram, account_id: bakkerij, credentials: ig}\n",
