@@ -312,7 +312,10 @@ PublishResult FacebookConnector::publish_post(const std::string& state_key, cons
     return Unsure{what + ": no answer (" + response.error + "); sending it again publishes the same post"};
   if (auto problem = classify_graph(response, clock_()))
     return with_context(create_outcome(response, std::move(*problem)), what);
-  forget(state_key);
+  // The remembered post stays: herald may be killed before this answer is
+  // committed, and the repeat after the restart must find it public rather
+  // than make another (the crash test kills it exactly there).
+  (void)state_key;
   return Published{post_id, permalink(post_id)};
 }
 
@@ -388,8 +391,8 @@ PublishResult FacebookConnector::publish(const PublishRequest& req) {
     if (now.error) return RetryLater{std::nullopt, *now.error};
     if (now.exists && now.published) {
       // Out already (the answer to publishing it was lost). An edit made
-      // since cannot be applied by a second post.
-      forget(key);
+      // since cannot be applied by a second post. Still remembered, for a
+      // repeat after a crash before this answer is committed.
       return Published{id, now.permalink};
     }
     if (now.exists && remembered->made_with == made_with) return publish_post(key, id);

@@ -425,7 +425,9 @@ PublishResult InstagramConnector::published_already(const std::string& key, cons
     return RetryLater{std::nullopt, "Instagram: container " + remembered.container +
                                         " is published but its media is not among the account's recent media yet"};
   }
-  forget(key);
+  // Still remembered: a repeat after a crash before this answer is
+  // committed finds the container PUBLISHED again, never a new container.
+  (void)key;
   return Published{found.id, found.permalink};
 }
 
@@ -446,7 +448,8 @@ PublishResult InstagramConnector::publish_container(const std::string& key, cons
     std::string id;
     if (auto body = parse_object(response.body)) id = string_member(*body, "id");
     if (id.empty()) return Unsure{"Instagram: " + what + ": answered without a media id"};
-    forget(key);
+    // The container stays remembered: herald may be killed before this
+    // answer is committed, and the repeat must find it PUBLISHED.
     return Published{id, permalink(id)};
   }
   const auto [code, subcode] = error_codes(response);

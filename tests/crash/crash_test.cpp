@@ -2,8 +2,9 @@
 // fault points, over and over while a calendar falls due, restarting it each
 // time; then checks the promises: every due delivery published exactly once
 // or needing review, none created twice, and a sound database. On a static
-// channel (each create appends a line to a file), and on X and on LinkedIn
-// through herald-sandbox over real HTTP (the sandbox records every create).
+// channel (each create appends a line to a file), and on X, LinkedIn and
+// Instagram through herald-sandbox over real HTTP (the sandbox records every
+// create).
 //
 // CI size by default; HERALD_CRASH_KILLS=500 for the long run.
 #include "scheduler/store.hpp"
@@ -55,7 +56,8 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
   const auto& dir = dir_;
   const bool on_x = GetParam() == "x";
   const bool on_linkedin = GetParam() == "linkedin";
-  const bool on_sandbox = on_x || on_linkedin;
+  const bool on_instagram = GetParam() == "instagram";
+  const bool on_sandbox = on_x || on_linkedin || on_instagram;
   // Two posts a second, for as long as the kills need (a kill takes about a
   // second, start-up included), so the kills never run out of posts.
   const int posts = std::max(20, kills * 3);
@@ -84,6 +86,25 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
                                           "channels:\n  site: {kind: linkedin, author: \"urn:li:organization:2414183\", "
                                           "credentials: linkedin, api_base: \""
                                        << sandbox_->base_url() << "\"}\n";
+  } else if (on_instagram) {
+    // Every post is a picture, fetched (by the real Instagram) from media_url;
+    // the sandbox's publishing limit and herald's default rate (50/24h) are
+    // raised so the calendar can fall due at two posts a second.
+    sandbox_ = std::make_unique<testing::SandboxProcess>(
+        dir / "sandbox", "instagram:\n  publishing_limit: " + std::to_string(posts * 2) +
+                             "\n  accounts:\n    - {account_id: \"17841400000000001\", username: sandbox_herald, "
+                             "access_token: FAKE-instagram-user-token-not-real}\n");
+    testing::write_status_token((dir / "credentials").string());
+    std::ofstream(dir / "credentials" / "instagram") << "access_token: FAKE-instagram-user-token-not-real\n";
+    std::filesystem::permissions(dir / "credentials" / "instagram", std::filesystem::perms::owner_read);
+    std::filesystem::copy_file(HERALD_SOURCE_DIR "/examples/media/voorjaarsbeurt.jpg", dir / "photo.jpg");
+    std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
+                                          "timezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\n"
+                                          "media_url: https://media.example.com/herald/\n"
+                                          "publishing: {settle_margin: 3s}\n"
+                                          "channels:\n  site: {kind: instagram, account_id: \"17841400000000001\", "
+                                          "credentials: instagram, rate: 100000/1m, api_base: \""
+                                       << sandbox_->base_url() << "\"}\n";
   } else {
     // Each create is recorded by the after-command, so a second create of the
     // same delivery would show as a second line.
@@ -104,7 +125,8 @@ channels:
     cal << "posts:\n";
     for (int i = 0; i < posts; ++i)
       cal << "  - {id: p" << i << ", at: \"" << date::format("%FT%TZ", start + std::chrono::seconds(i / 2))
-          << "\", channels: [site], title: \"Post " << i << "\", text: \"Body " << i << "\"}\n";
+          << "\", channels: [site], title: \"Post " << i << "\", text: \"Body " << i << "\""
+          << (on_instagram ? ", media: [photo.jpg]" : "") << "}\n";
   }
   const std::vector<std::string> argv{HERALD_BINARY, "run", "--config", (dir / "herald.yaml").string()};
   const std::vector<std::string> points{"after_sending_commit", "after_request", "before_result_commit"};
@@ -167,12 +189,14 @@ channels:
   // sandbox's record has texts, "Body N" for post pN.
   std::map<std::string, int> creates;
   std::map<std::string, std::string> remote_ids;
+  std::map<std::string, std::string> permalinks;
   if (on_sandbox) {
     for (const auto& c : sandbox_->creates()) {
       if (c.platform != GetParam()) continue;
       const std::string key = "p" + c.text.substr(std::string("Body ").size()) + "@site";
       ++creates[key];
       remote_ids[key] = c.id;
+      if (auto it = c.fields.find("permalink"); it != c.fields.end()) permalinks[key] = it->second;
     }
   } else {
     std::istringstream lines(read_file((dir / "creates.log").string()));
@@ -190,6 +214,10 @@ channels:
       } else if (on_linkedin) {
         EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
         EXPECT_EQ(d.url, "https://www.linkedin.com/feed/update/" + remote_ids[d.key] + "/") << d.key;
+      } else if (on_instagram) {
+        EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
+        EXPECT_FALSE(permalinks[d.key].empty()) << d.key;
+        EXPECT_EQ(d.url, permalinks[d.key]) << d.key;
       } else {
         EXPECT_TRUE(std::filesystem::exists(dir / "site" / (d.post + ".md"))) << d.key;
       }
@@ -209,7 +237,7 @@ channels:
             << review << ", created twice: 0\n";
 }
 
-INSTANTIATE_TEST_SUITE_P(Channels, Crash, ::testing::Values("static", "x", "linkedin"));
+INSTANTIATE_TEST_SUITE_P(Channels, Crash, ::testing::Values("static", "x", "linkedin", "instagram"));
 
 }  // namespace
 }  // namespace herald

@@ -30,9 +30,11 @@ constexpr const char* kToken = "FAKE-page-token-for-tests";
 
 Instant now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
 
-PublishRequest request_for(std::string text, std::string link = {}) {
+// One delivery; another text is another delivery (`key`): the connector
+// remembers what it made for a key even after it is out.
+PublishRequest request_for(std::string text, std::string link = {}, std::string key = "post@facebook") {
   PublishRequest request;
-  request.key = "post@facebook";
+  request.key = std::move(key);
   request.post = "post";
   request.channel = "facebook";
   request.composed.kind = ChannelKind::facebook;
@@ -148,7 +150,7 @@ TEST_F(FacebookConnectorTest, PublishesMessageAndLinkWithThePermalink) {
 TEST_F(FacebookConnectorTest, TheTokenGoesInABearerHeaderAndNeverInAUrl) {
   auto facebook = connector();
   ASSERT_TRUE(std::holds_alternative<Published>(facebook.publish(request_for("hello"))));
-  ASSERT_TRUE(std::holds_alternative<Absent>(facebook.lookup(request_for("not this one"))));
+  ASSERT_TRUE(std::holds_alternative<Absent>(facebook.lookup(request_for("not this one", {}, "other@facebook"))));
   auto requests = recorder_.requests();
   ASSERT_EQ(requests.size(), 4u);  // unpublished create, publish, permalink, lookup
   for (const HttpRequest& r : requests) {
@@ -224,7 +226,7 @@ TEST_F(FacebookConnectorTest, BadTokenIsAuthFailedAndTheMessageHasNoToken) {
 TEST_F(FacebookConnectorTest, DuplicateIsFailedWithGraphsWords) {
   auto facebook = connector();
   ASSERT_TRUE(std::holds_alternative<Published>(facebook.publish(request_for("same words"))));
-  PublishResult result = facebook.publish(request_for("same words"));
+  PublishResult result = facebook.publish(request_for("same words", {}, "again@facebook"));
   ASSERT_TRUE(std::holds_alternative<Failed>(result)) << result.index();
   const std::string& message = std::get<Failed>(result).message;
   EXPECT_NE(message.find("Duplicate status message"), std::string::npos) << message;
@@ -334,9 +336,9 @@ TEST_F(FacebookConnectorTest, LookupWithoutARememberedPostReadsThePagesPosts) {
 
 TEST_F(FacebookConnectorTest, LookupOfANeverSentMessageIsAbsent) {
   auto facebook = connector();
-  ASSERT_TRUE(std::holds_alternative<Published>(facebook.publish(request_for("something else"))));
-  ASSERT_TRUE(std::holds_alternative<Published>(facebook.publish(request_for("never sent, almost"))));
-  EXPECT_TRUE(std::holds_alternative<Absent>(facebook.lookup(request_for("never sent"))));
+  ASSERT_TRUE(std::holds_alternative<Published>(facebook.publish(request_for("something else", {}, "a@facebook"))));
+  ASSERT_TRUE(std::holds_alternative<Published>(facebook.publish(request_for("never sent, almost", {}, "b@facebook"))));
+  EXPECT_TRUE(std::holds_alternative<Absent>(facebook.lookup(request_for("never sent", {}, "c@facebook"))));
 }
 
 TEST_F(FacebookConnectorTest, LookupErrorsAreUnknown) {
@@ -367,7 +369,7 @@ TEST_F(FacebookConnectorTest, TheConfiguredVersionIsInEveryPath) {
   // A version Graph does not know is a permanent failure, not a retry.
   channel_.api_version = "v1.0";
   auto old = connector();
-  PublishResult result = old.publish(request_for("on v1"));
+  PublishResult result = old.publish(request_for("on v1", {}, "other@facebook"));
   ASSERT_TRUE(std::holds_alternative<Failed>(result)) << result.index();
   EXPECT_NE(std::get<Failed>(result).message.find("Unknown path components"), std::string::npos);
   EXPECT_EQ(sandbox_->creates().size(), 1u);
@@ -403,7 +405,13 @@ TEST_F(FacebookConnectorTest, TheUnpublishedPostIsRememberedBeforeItIsPublished)
   EXPECT_NE(remembered->find(sandbox_->creates()[0].id), std::string::npos) << *remembered;
   EXPECT_EQ(sandbox_->creates()[0].fields.at("published"), "false");
   ASSERT_TRUE(std::holds_alternative<Published>(facebook.publish(request_for("remember me"))));
-  EXPECT_FALSE(state_.get(facebook_state_key(kPageId, "post@facebook")));  // forgotten once published
+  // Kept once published: herald may be killed before it commits the answer,
+  // and the repeat after the restart must find the post public.
+  EXPECT_TRUE(state_.get(facebook_state_key(kPageId, "post@facebook")));
+  auto repeat = facebook.publish(request_for("remember me"));
+  ASSERT_TRUE(std::holds_alternative<Published>(repeat));
+  EXPECT_EQ(std::get<Published>(repeat).remote_id, sandbox_->creates()[0].id);
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
   EXPECT_EQ(public_posts().size(), 1u);
 }
 

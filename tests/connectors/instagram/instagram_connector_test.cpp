@@ -169,8 +169,9 @@ TEST_F(InstagramConnectorTest, PublishesOneImageWithItsPermalink) {
   EXPECT_EQ(std::get<Published>(result).remote_id, out[0].id);
   EXPECT_EQ(std::get<Published>(result).url, out[0].fields.at("permalink"));
   EXPECT_TRUE(std::get<Published>(result).url.starts_with("https://www.instagram.com/p/"));
-  // Forgotten once published.
-  EXPECT_FALSE(state_.get(instagram_state_key(kAccount, "post@instagram")));
+  // Kept once published: herald may be killed before it commits the answer,
+  // and the repeat after the restart must find the container PUBLISHED.
+  EXPECT_TRUE(state_.get(instagram_state_key(kAccount, "post@instagram")));
   // The limit, the container, its status, the publish, the permalink; the
   // token in a Bearer header only, the version in every path.
   auto requests = recorder_.requests();
@@ -186,6 +187,20 @@ TEST_F(InstagramConnectorTest, PublishesOneImageWithItsPermalink) {
     ASSERT_EQ(r.headers.size(), 1u);
     EXPECT_EQ(r.headers[0].second, std::string("Bearer ") + kToken);
   }
+}
+
+// A repeat of a delivery that went out (herald killed after the answer,
+// before committing it): the remembered container is PUBLISHED, so the
+// repeat finds its media instead of making a second post.
+TEST_F(InstagramConnectorTest, ARepeatAfterThePostWentOutIsTheSamePost) {
+  start();
+  auto instagram = connector();
+  PublishResult first = instagram.publish(request_for("Once only", {"spring.jpg"}));
+  ASSERT_TRUE(std::holds_alternative<Published>(first)) << message_of(first);
+  PublishResult repeat = instagram.publish(request_for("Once only", {"spring.jpg"}));
+  ASSERT_TRUE(std::holds_alternative<Published>(repeat)) << message_of(repeat);
+  EXPECT_EQ(std::get<Published>(repeat).remote_id, std::get<Published>(first).remote_id);
+  EXPECT_EQ(posts().size(), 1u);
 }
 
 // [publishing] "Reels": video_url with media_type=REELS; [container] the
