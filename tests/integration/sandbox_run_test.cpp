@@ -259,13 +259,21 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
                                       "client_secret: GOCSPX-FAKE-client-secret-not-real\n"
                                       "refresh_token: 1//FAKE-youtube-refresh-token-not-real\n";
   std::ofstream(creds / "blog") << "user: sandbox_editor\napp_password: FAKE abcd efgh ijkl mnop qrst\n";
+  // The LinkedIn token expires in three days: herald warns in the log and the status.
+  const auto in_three_days = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) +
+                             std::chrono::hours(72);
+  std::ofstream(creds / "linkedin") << "access_token: FAKE-linkedin-organization-token-not-real\nexpires_at: "
+                                    << date::format("%FT%TZ", in_three_days) << "\n";
+  std::ofstream(creds / "instagram") << "access_token: FAKE-instagram-user-token-not-real\n";
   for (const auto& entry : std::filesystem::directory_iterator(creds))
     std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_read);
   testing::write_status_token(creds.string());
   std::filesystem::copy_file(HERALD_SOURCE_DIR "/examples/media/voorjaarsbeurt.png", dir / "photo.png");
+  std::filesystem::copy_file(HERALD_SOURCE_DIR "/examples/media/voorjaarsbeurt.jpg", dir / "photo.jpg");
   const std::string api = sandbox.base_url();
   std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
                                         "timezone: Europe/Amsterdam\nstatus: {listen: \"127.0.0.1:0\"}\n"
+                                        "media_url: https://media.example.com/herald/\n"
                                         "links: {own_domains: [blog.example.com], utm: {source: \"{channel}\", "
                                         "medium: social}}\n"
                                         "channels:\n"
@@ -274,7 +282,11 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
                                         "api_base: \"" << api << "\"}\n"
                                         "  youtube: {kind: youtube, credentials: youtube, api_base: \"" << api << "\"}\n"
                                         "  blog: {kind: wordpress, site: \"https://blog.example.com\", credentials: blog, "
-                                        "api_base: \"" << api << "\"}\n";
+                                        "api_base: \"" << api << "\"}\n"
+                                        "  linkedin: {kind: linkedin, author: \"urn:li:organization:2414183\", "
+                                        "credentials: linkedin, api_base: \"" << api << "\"}\n"
+                                        "  instagram: {kind: instagram, account_id: \"17841400000000001\", "
+                                        "credentials: instagram, api_base: \"" << api << "\"}\n";
   std::ofstream(dir / "calendar.yaml")
       << "posts:\n"
          "  - {id: video, at: \"" << utc_in(2s) << "\", channels: [youtube], title: Zo smeer je je ketting,\n"
@@ -283,23 +295,51 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
          "     text: \"Bekijk de video: {link video}\", excerpt: Vijf stappen, categories: [Onderhoud],\n"
          "     tags: [voorjaar], media: [photo.png]}\n"
          "  - {id: teaser, at: \"" << utc_in(4s) << "\", channels: [x, facebook], media: [photo.png],\n"
-         "     text: \"Video: {link video} Alle stappen: {link blog}\", facebook: {link: \"{link blog}\"}}\n";
+         "     text: \"Video: {link video} Alle stappen: {link blog}\", facebook: {link: \"{link blog}\"}}\n"
+         "  - {id: zakelijk, at: \"" << utc_in(4s) << "\", channels: [linkedin], title: Voorjaarsbeurt (zakelijk),\n"
+         "     text: \"Leasefietsen klaar voor de lente (en het woon-werkverkeer)? {link blog} #fietsleasing\"}\n"
+         "  - {id: foto, at: \"" << utc_in(4s) << "\", channels: [instagram], media: [photo.jpg],\n"
+         "     text: \"Klaar voor de lente. #fiets #voorjaarsbeurt\"}\n"
+         "  - {id: verder, at: \"" << utc_in(5s) << "\", channels: [facebook],\n"
+         "     text: \"Zakelijk: {link zakelijk} En op Instagram: {link foto}\"}\n";
   BackgroundProcess herald({HERALD_BINARY, "run", "--config", (dir / "herald.yaml").string()},
                            (dir / "herald.log").string());
   const auto log = [&] { return read_file((dir / "herald.log").string()); };
   ASSERT_TRUE(eventually([&] { return log().find("teaser@facebook: sending -> published") != std::string::npos &&
-                                      log().find("teaser@x: sending -> published") != std::string::npos; },
+                                      log().find("teaser@x: sending -> published") != std::string::npos &&
+                                      log().find("verder@facebook: sending -> published") != std::string::npos; },
                          60s))
       << log();
+  // The LinkedIn token's expiry, a week ahead: in the log and the status.
+  EXPECT_NE(log().find("channel linkedin: the access token expires at " + date::format("%FT%TZ", in_three_days)),
+            std::string::npos)
+      << log();
+  {
+    // herald status, pointed at the port the daemon got.
+    const std::string text = log();
+    const auto at = text.find("status endpoint on ");
+    ASSERT_NE(at, std::string::npos) << text;
+    const std::string where = text.substr(at + 19, text.find('\n', at) - at - 19);
+    std::string settings = read_file((dir / "herald.yaml").string());
+    settings.replace(settings.find("127.0.0.1:0"), 11, where);
+    std::ofstream(dir / "status.yaml") << settings;
+    const auto status = testing::run_process({HERALD_BINARY, "status", "--config", (dir / "status.yaml").string()});
+    EXPECT_NE(status.out.find("linkedin: the access token expires at"), std::string::npos) << status.out << status.err;
+  }
   herald.signal(SIGTERM);
   ASSERT_EQ(herald.wait(20s), 0);
 
   std::map<std::string, testing::SandboxCreate> by_platform;
+  testing::SandboxCreate further;  // the second Facebook post, linking to LinkedIn and Instagram
   for (const auto& c : sandbox.creates()) {
+    if (c.platform == "facebook" && c.text.starts_with("Zakelijk")) {
+      further = c;
+      continue;
+    }
     EXPECT_FALSE(by_platform.contains(c.platform)) << "two creates on " << c.platform;
     by_platform[c.platform] = c;
   }
-  ASSERT_EQ(by_platform.size(), 4u) << log();
+  ASSERT_EQ(by_platform.size(), 6u) << log();
   const auto store = Store::open(dir / "state");
   const std::string video_url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
   EXPECT_EQ(store->get("video@youtube")->url, video_url);
@@ -319,12 +359,32 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
   EXPECT_FALSE(by_platform["x"].media_ids.empty());
   EXPECT_FALSE(by_platform["facebook"].fields["photo"].empty());
   EXPECT_NE(by_platform["wordpress"].fields["featured_media"], "0");
-  for (const auto& key : {"video@youtube", "blog@blog", "teaser@x", "teaser@facebook"})
+  // LinkedIn: the blog as the article card and in the text, tagged for
+  // LinkedIn; the text arrives as written (its parentheses escaped).
+  EXPECT_EQ(by_platform["linkedin"].fields["article_source"].rfind(blog_url + "?utm_source=linkedin&utm_medium=social", 0),
+            0u)
+      << by_platform["linkedin"].fields["article_source"];
+  EXPECT_EQ(by_platform["linkedin"].fields["article_title"], "Voorjaarsbeurt (zakelijk)");
+  EXPECT_EQ(by_platform["linkedin"].fields["rendered"],
+            "Leasefietsen klaar voor de lente (en het woon-werkverkeer)? " + blog_url +
+                "?utm_source=linkedin&utm_medium=social #fietsleasing");
+  // Instagram: the picture from media_url, published from its container.
+  EXPECT_EQ(by_platform["instagram"].media_ids, std::vector<std::string>{"https://media.example.com/herald/photo.jpg"});
+  EXPECT_EQ(by_platform["instagram"].fields["media_type"], "IMAGE");
+  // {link zakelijk} and {link foto} became the URLs the sandbox gave.
+  const std::string linkedin_url = store->get("zakelijk@linkedin")->url;
+  const std::string instagram_url = store->get("foto@instagram")->url;
+  EXPECT_EQ(linkedin_url, "https://www.linkedin.com/feed/update/" + by_platform["linkedin"].id + "/");
+  EXPECT_EQ(instagram_url, by_platform["instagram"].fields["permalink"]);
+  EXPECT_EQ(further.text, "Zakelijk: " + linkedin_url + " En op Instagram: " + instagram_url);
+  for (const auto& key : {"video@youtube", "blog@blog", "teaser@x", "teaser@facebook", "zakelijk@linkedin",
+                          "foto@instagram", "verder@facebook"})
     EXPECT_EQ(store->get(key)->state, State::published) << key;
   // Not one credential value in the log.
   for (const char* secret : {"FAKE-consumer-secret-not-real", "FAKE-access-token-secret-not-real",
                              "FAKE-page-token-not-real", "GOCSPX-FAKE-client-secret-not-real",
-                             "1//FAKE-youtube-refresh-token-not-real", "FAKE abcd efgh"})
+                             "1//FAKE-youtube-refresh-token-not-real", "FAKE abcd efgh",
+                             "FAKE-linkedin-organization-token-not-real", "FAKE-instagram-user-token-not-real"})
     EXPECT_EQ(log().find(secret), std::string::npos) << secret;
   std::filesystem::remove_all(dir);
 }
