@@ -1,9 +1,10 @@
-#include "connectors/json_fields.hpp"
 #include "connectors/facebook/facebook_connector.hpp"
 
 #include "compose/media.hpp"
 #include "compose/public_url.hpp"
+#include "connectors/file_bytes.hpp"
 #include "connectors/http_result.hpp"
+#include "connectors/json_fields.hpp"
 
 #include <boost/json.hpp>
 #include <openssl/evp.h>
@@ -76,20 +77,6 @@ const char* image_content_type(MediaType type) {
     case MediaType::mp4: return nullptr;  // not an image; compose/media.cpp refuses it for facebook
   }
   return nullptr;
-}
-
-// The whole file, or nullopt when it cannot be read or exceeds `limit`.
-std::optional<std::string> read_file(const std::filesystem::path& path, std::size_t limit) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes;
-  char buffer[64 * 1024];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (bytes.size() > limit) return std::nullopt;
-  }
-  if (in.bad()) return std::nullopt;
-  return bytes;
 }
 
 }  // namespace
@@ -365,7 +352,7 @@ PublishResult FacebookConnector::publish(const PublishRequest& req) {
     const auto type = sniff_media(file);
     const char* content_type = type ? image_content_type(*type) : nullptr;
     if (!content_type) return Failed{"Facebook: " + file.string() + " is not a JPEG, PNG or GIF image"};
-    auto bytes = read_file(file, kFacebookMaxImageBytes);
+    auto bytes = read_file_bytes(file, kFacebookMaxImageBytes);
     if (!bytes) {
       return Failed{"Facebook: cannot read " + file.string() + " (missing, unreadable or over " +
                     std::to_string(kFacebookMaxImageBytes / (1024 * 1024)) + " MB)"};

@@ -2,6 +2,7 @@
 
 #include "compose/media.hpp"
 #include "compose/public_url.hpp"
+#include "connectors/file_bytes.hpp"
 #include "connectors/http_result.hpp"
 #include "connectors/json_fields.hpp"
 
@@ -59,20 +60,6 @@ std::string sha256_hex(std::string_view bytes) {
     hex += "0123456789abcdef"[digest[i] & 0xF];
   }
   return hex;
-}
-
-// The whole file, or nullopt when it cannot be read or exceeds `limit`.
-std::optional<std::string> read_file(const std::filesystem::path& path, std::size_t limit) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes;
-  char buffer[64 * 1024];
-  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    bytes.append(buffer, static_cast<std::size_t>(in.gcount()));
-    if (bytes.size() > limit) return std::nullopt;
-  }
-  if (in.bad()) return std::nullopt;
-  return bytes;
 }
 
 const std::string* header(const HttpResponse& response, const char* lower_name) {
@@ -317,7 +304,7 @@ std::variant<std::string, PublishResult> LinkedinConnector::upload(const std::st
                                                                    const std::string& path, std::string& state_key) {
   const auto type = sniff_media(path);
   if (!type) return Failed{"LinkedIn: " + path + " is not a JPEG, PNG or GIF image or an MP4 video"};
-  auto bytes = read_file(path, kLinkedinMaxFileBytes);
+  auto bytes = read_file_bytes(path, kLinkedinMaxFileBytes);
   if (!bytes) {
     return Failed{"LinkedIn: cannot read " + path + " (missing, unreadable or over " +
                   std::to_string(kLinkedinMaxFileBytes / (1024 * 1024)) + " MB)"};
