@@ -1,5 +1,6 @@
 #include "compose/composer.hpp"
 
+#include "compose/graphemes.hpp"
 #include "compose/links.hpp"
 #include "compose/little_text.hpp"
 #include "compose/public_url.hpp"
@@ -193,7 +194,12 @@ Composed compose(const Post& post, const ChannelSettings& channel, const Setting
   const std::vector<std::string>& thread = o && o->thread ? *o->thread : post.thread;
   c.title = o && o->title ? *o->title : post.title;
   const auto& media = o && o->media ? *o->media : post.media;
-  for (const auto& m : media) c.media.push_back((post.file.parent_path() / m).lexically_normal());
+  for (const auto& m : media) {
+    c.media.push_back((post.file.parent_path() / m).lexically_normal());
+    auto alt = post.alt.find(m);
+    c.media_alt.push_back(alt == post.alt.end() ? std::string() : alt->second);
+  }
+  const std::string& language = o && o->language ? *o->language : channel.language;
 
   switch (channel.kind) {
     case ChannelKind::x: {
@@ -240,6 +246,37 @@ Composed compose(const Post& post, const ChannelSettings& channel, const Setting
         c.notes.push_back("a link in an Instagram caption is not clickable");
       if (!settings.media_url.empty())
         for (const auto& m : c.media) c.media_urls.push_back(public_media_url(settings, m));
+      break;
+    }
+    case ChannelKind::mastodon: {
+      c.text = finish(trim_trailing_newlines(base_text));
+      c.visibility = o && o->visibility ? *o->visibility : channel.visibility;
+      if (o && o->spoiler_text) c.spoiler_text = *o->spoiler_text;
+      c.language = language;
+      c.measures.push_back({"status", mastodon_length(c.text, c.spoiler_text), channel.max_characters,
+                            "characters (each link 23)"});
+      break;
+    }
+    case ChannelKind::bluesky: {
+      const std::string plain = finish(trim_trailing_newlines(base_text));
+      RichText rich = bluesky_rich_text(plain);
+      c.text = std::move(rich.text);
+      c.facets = std::move(rich.facets);
+      c.language = language;
+      c.measures.push_back({"post", grapheme_count(c.text), kBlueskyGraphemeLimit, "graphemes"});
+      if (c.text.size() > kBlueskyByteLimit)
+        c.problems.push_back("the post is " + std::to_string(c.text.size()) + " bytes of UTF-8; Bluesky takes at most " +
+                             std::to_string(kBlueskyByteLimit));
+      // The first link is also the post's card (app.bsky.embed.external),
+      // unless the post carries images (a post has one embed).
+      const std::string& link = o && o->link ? *o->link : post.link;
+      c.link = link.empty() ? first_link(plain) : finish(link);
+      if (!c.link.empty()) {
+        if (c.title.empty()) c.title = c.link;
+        c.excerpt = o && o->excerpt ? *o->excerpt : post.excerpt;
+      }
+      if (!c.link.empty() && !c.media.empty())
+        c.notes.push_back("Bluesky shows the images, not the link card of " + c.link);
       break;
     }
     case ChannelKind::youtube: {

@@ -3,6 +3,8 @@
 // with cross-post links resolved, own links UTM-tagged, and each part
 // measured against the platform's limit. Pure.
 
+#include "compose/bluesky_text.hpp"
+#include "compose/mastodon_text.hpp"
 #include "compose/utm.hpp"
 #include "config/calendar.hpp"
 #include "config/settings.hpp"
@@ -31,12 +33,13 @@ struct Composed {
   std::string text;                    ///< x: first tweet; facebook: message; youtube: description;
                                        ///< wordpress: HTML body; static: the whole Markdown file;
                                        ///< linkedin: the commentary in little text format (escaped);
-                                       ///< instagram: the caption
+                                       ///< instagram: the caption; mastodon: the status;
+                                       ///< bluesky: the post text, links shortened for display
   std::vector<std::string> thread;     ///< x: the replies after the first tweet
   std::string title;                   ///< youtube, wordpress, static; linkedin: the article card's
                                        ///< title (never empty when `link` is set)
-  std::string link;                    ///< facebook: the link preview; linkedin: the article card
-  std::string excerpt;                 ///< wordpress
+  std::string link;                    ///< facebook: the link preview; linkedin, bluesky: the card
+  std::string excerpt;                 ///< wordpress; bluesky: the card's description
   std::vector<std::string> categories; ///< wordpress, static
   std::vector<std::string> tags;       ///< wordpress, static
   std::vector<std::filesystem::path> media;  ///< absolute paths
@@ -44,6 +47,12 @@ struct Composed {
   /// media_url and the file's path in the calendar's directory. Empty when
   /// media_url is not set (check reports that).
   std::vector<std::string> media_urls;
+  /// The alt text of each of `media`, in order ("" where the calendar gives none).
+  std::vector<std::string> media_alt;
+  std::vector<Facet> facets;           ///< bluesky: links and #tags, UTF-8 byte ranges of `text`
+  std::string visibility;              ///< mastodon: public | unlisted | private | direct
+  std::string spoiler_text;            ///< mastodon: the content warning
+  std::string language;                ///< mastodon, bluesky: ISO 639, empty when unsaid
   std::string video;                   ///< youtube: id of an uploaded video to publish
   std::string video_file;              ///< youtube: a file to upload
   std::string privacy;                 ///< youtube: public | unlisted | private

@@ -57,7 +57,11 @@ std::optional<MediaType> sniff_media(const std::filesystem::path& file) {
 // animated GIF 15 MB, video 512 MB), Graph API page photos (4 MB), the
 // upload limits a typical WordPress host sets, LinkedIn's Images API (JPG,
 // PNG, GIF) and Videos API (MP4, up to 500 MB), and Instagram's Content
-// Publishing (images JPEG only, up to 8 MB; Reels MP4 up to 300 MB).
+// Publishing (images JPEG only, up to 8 MB; Reels MP4 up to 300 MB),
+// Mastodon's media limits since 4.2 (images 16 MB, video 99 MB; 4 attachments
+// by default: configuration.statuses.max_media_attachments) and Bluesky's
+// app.bsky.embed.images (up to 4 images; uploadBlob takes 1,000,000 bytes
+// each; video goes through a separate service herald does not use).
 bool MediaRule::accepts(MediaType t) const {
   switch (kind) {
     case ChannelKind::x: return true;
@@ -67,6 +71,8 @@ bool MediaRule::accepts(MediaType t) const {
     case ChannelKind::static_site: return true;
     case ChannelKind::linkedin: return true;
     case ChannelKind::instagram: return t == MediaType::jpeg || t == MediaType::mp4;
+    case ChannelKind::mastodon: return true;
+    case ChannelKind::bluesky: return t != MediaType::mp4;
   }
   return false;
 }
@@ -83,6 +89,8 @@ std::uintmax_t MediaRule::max_bytes(MediaType t) const {
     case ChannelKind::static_site: return 512 * MB;
     case ChannelKind::linkedin: return t == MediaType::mp4 ? 500 * MB : 8 * MB;
     case ChannelKind::instagram: return t == MediaType::mp4 ? 300 * MB : 8 * MB;
+    case ChannelKind::mastodon: return t == MediaType::mp4 ? 99 * MB : 16 * MB;
+    case ChannelKind::bluesky: return 1000000;
   }
   return 0;
 }
@@ -163,6 +171,10 @@ void check_media(const Calendar& calendar, const Settings& settings, Diagnostics
       // LinkedIn: one image, a multi-image post of 2 to 20, or one video.
       if (cs->kind == ChannelKind::linkedin && (total > 20 || (videos > 0 && total > 1)))
         diags.error(where, on + "LinkedIn takes up to 20 images, or one video, per post");
+      if ((cs->kind == ChannelKind::mastodon || cs->kind == ChannelKind::bluesky) && total > 4)
+        diags.error(where, on + std::string(to_string(cs->kind)) + " takes up to 4 images per post");
+      if (cs->kind == ChannelKind::mastodon && videos > 0 && total > 1)
+        diags.error(where, on + "mastodon takes one video, or up to 4 images, per post");
       // Instagram: one image or Reel, or a carousel of 2 to 10 items.
       if (cs->kind == ChannelKind::instagram) {
         if (total > 10) diags.error(where, on + "Instagram takes at most 10 items (a carousel of 2 to 10)");

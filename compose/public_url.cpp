@@ -14,6 +14,10 @@ std::string facebook_post_url(const std::string& graph_id) { return "https://www
 
 std::string linkedin_post_url(const std::string& urn) { return "https://www.linkedin.com/feed/update/" + urn + "/"; }
 
+std::string bluesky_post_url(const std::string& handle, const std::string& rkey) {
+  return "https://bsky.app/profile/" + handle + "/post/" + rkey;
+}
+
 std::string static_post_url(const ChannelSettings& channel, const std::string& post_id) {
   std::string out = channel.url;
   const std::string slug = blog_slug(post_id);
@@ -48,6 +52,13 @@ std::string preview_url(const Post& post, const ChannelSettings& channel) {
     case ChannelKind::static_site: return static_post_url(channel, post.id);
     case ChannelKind::linkedin: return linkedin_post_url("urn:li:share:" + std::string(19, '0'));
     case ChannelKind::instagram: return "https://www.instagram.com/p/" + std::string(11, '0') + "/";
+    case ChannelKind::mastodon: {
+      std::string instance = channel.instance;
+      while (!instance.empty() && instance.back() == '/') instance.pop_back();
+      return instance + "/@" + (channel.account.empty() ? std::string("account") : channel.account) + "/" +
+             std::string(18, '0');
+    }
+    case ChannelKind::bluesky: return bluesky_post_url(channel.handle, std::string(13, '2'));
   }
   return {};
 }

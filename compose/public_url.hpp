@@ -17,6 +17,8 @@ std::string facebook_post_url(const std::string& graph_id);
 /// https://www.linkedin.com/feed/update/URN/ (the URN as LinkedIn gives it:
 /// urn:li:share:N or urn:li:ugcPost:N).
 std::string linkedin_post_url(const std::string& urn);
+/// https://bsky.app/profile/HANDLE/post/RKEY
+std::string bluesky_post_url(const std::string& handle, const std::string& rkey);
 /// URL of a static-site post: the channel's `url` with {post} filled in.
 std::string static_post_url(const ChannelSettings& channel, const std::string& post_id);
 /// The slug herald gives a blog post: its id, lowercased, '.' and '_' as '-'.

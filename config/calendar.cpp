@@ -104,7 +104,7 @@ class PostReader {
           } else if (k == "thread") {
             if (auto l = r_.string_list(v, "thread")) p.thread = *l;
           } else if (k == "media") {
-            if (auto l = r_.string_list(v, "media")) p.media = *l;
+            if (auto l = media_list(v, "media", p)) p.media = *l;
           } else if (k == "link") {
             if (auto s = r_.text(v, "link")) p.link = *s;
           } else if (k == "excerpt") {
@@ -274,7 +274,7 @@ class PostReader {
     r_.each_entry(
         v, what,
         {"text", "title", "thread", "link", "media", "excerpt", "categories", "tags", "video", "privacy", "description",
-         "file"},
+         "file", "visibility", "spoiler_text", "language"},
         nullptr, [&](const std::string& k, const YAML::Node& key, const YAML::Node& fv) {
           p.where[channel + "." + k] = r_.at(fv);
           if (!override_field_allowed(k, cs->kind)) {
@@ -286,7 +286,7 @@ class PostReader {
           else if (k == "title") o.title = r_.text(fv, field);
           else if (k == "thread") o.thread = r_.string_list(fv, field);
           else if (k == "link") o.link = r_.text(fv, field);
-          else if (k == "media") o.media = r_.string_list(fv, field);
+          else if (k == "media") o.media = media_list(fv, field, p);
           else if (k == "excerpt") o.excerpt = r_.text(fv, field);
           else if (k == "categories") o.categories = r_.string_list(fv, field);
           else if (k == "tags") o.tags = r_.string_list(fv, field);
@@ -304,9 +304,59 @@ class PostReader {
               r_.error(fv, field + " must be public, unlisted or private, not '" + *o.privacy + "'");
           } else if (k == "description") o.description = r_.text(fv, field);
           else if (k == "file") o.file = r_.text(fv, field);
+          else if (k == "visibility") {
+            o.visibility = r_.text(fv, field);
+            if (o.visibility && *o.visibility != "public" && *o.visibility != "unlisted" &&
+                *o.visibility != "private" && *o.visibility != "direct")
+              r_.error(fv, field + " must be public, unlisted, private or direct, not '" + *o.visibility + "'");
+          } else if (k == "spoiler_text") o.spoiler_text = r_.text(fv, field);
+          else if (k == "language") {
+            o.language = r_.text(fv, field);
+            if (o.language && !valid_language(*o.language))
+              r_.error(fv, field + " must be an ISO 639 language code such as nl, en or pt-BR, not '" + *o.language +
+                               "'");
+          }
         });
     if (o.video && o.file) r_.error(v, what + ": give 'video' (already uploaded) or 'file' (to upload), not both");
     p.overrides[channel] = std::move(o);
+  }
+
+  // A `media:` list: each item a file name, or {file: NAME, alt: TEXT}
+  // (the alt text Mastodon and Bluesky show to screen readers).
+  std::optional<std::vector<std::string>> media_list(const YAML::Node& node, const std::string& what, Post& p) {
+    if (!node.IsSequence()) {
+      r_.error(node, what + " must be a list such as [photo.jpg, {file: chart.png, alt: \"...\"}], not " +
+                         describe(node));
+      return std::nullopt;
+    }
+    std::vector<std::string> out;
+    bool ok = true;
+    for (const auto& item : node) {
+      if (!item.IsMap()) {
+        if (auto s = r_.text(item, what + " item")) out.push_back(*s);
+        else ok = false;
+        continue;
+      }
+      std::optional<std::string> file, alt;
+      r_.each_entry(item, what + " item", {"file", "alt"}, nullptr,
+                    [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
+                      if (k == "file") file = r_.text(v, what + " file");
+                      else alt = r_.text(v, what + " alt");
+                    });
+      if (!file) {
+        if (!item["file"]) r_.error(item, what + " item has no file (give {file: NAME, alt: TEXT})");
+        ok = false;
+        continue;
+      }
+      if (alt) {
+        auto [at, fresh] = p.alt.emplace(*file, *alt);
+        if (!fresh && at->second != *alt)
+          r_.error(item, what + ": " + *file + " has two different alt texts in this post");
+      }
+      out.push_back(*file);
+    }
+    if (!ok) return std::nullopt;
+    return out;
   }
 
   // Whether each channel will have something to publish.
@@ -342,6 +392,8 @@ class PostReader {
         case ChannelKind::x:
         case ChannelKind::facebook:
         case ChannelKind::linkedin:
+        case ChannelKind::mastodon:
+        case ChannelKind::bluesky:
           if (!has_text && !(o && o->media) && p.media.empty())
             r_.error(node, name + " has no text for channel '" + channel + "'");
           break;

@@ -34,6 +34,9 @@ struct ChannelOverride {
   std::optional<std::string> privacy;              ///< youtube: public | unlisted | private
   std::optional<std::string> description;          ///< youtube: description (default: text)
   std::optional<std::string> file;                 ///< youtube: a video file to upload
+  std::optional<std::string> visibility;           ///< mastodon: public | unlisted | private | direct
+  std::optional<std::string> spoiler_text;         ///< mastodon: the content warning shown before the text
+  std::optional<std::string> language;             ///< mastodon, bluesky: ISO 639 code of the text
 };
 
 /// A post at one fixed time.
@@ -65,6 +68,9 @@ struct Post {
   std::string text;
   std::vector<std::string> thread;
   std::vector<std::string> media;      ///< as written (relative to the file)
+  /// Alt text of media, by the file as written (`media: [{file: a.jpg, alt: "..."}]`),
+  /// from the post's list and its channel overrides' lists.
+  std::map<std::string, std::string> alt;
   std::string link;
   std::string excerpt;
   std::vector<std::string> categories;

@@ -21,6 +21,13 @@ const std::vector<ChannelKey> kKeys = {
     {"credentials", KeyCheck::file_name, "x"},
     {"api_base", KeyCheck::http_url, "http://127.0.0.1:8080"},
     {"api_version", KeyCheck::api_version, "v21.0"},
+    {"instance", KeyCheck::http_url, "https://mastodon.social"},
+    {"visibility", KeyCheck::visibility, "public"},
+    {"language", KeyCheck::language, "nl"},
+    {"max_characters", KeyCheck::count, "500"},
+    {"handle", KeyCheck::domain_handle, "example.bsky.social"},
+    {"pds", KeyCheck::http_url, "https://bsky.social"},
+    {"card", KeyCheck::card, "fetch"},
 };
 
 // LinkedIn's versioned APIs answer a version for about a year after its
@@ -43,6 +50,12 @@ const std::vector<ChannelKindInfo> kKinds = {
     // (developers.facebook.com, Instagram Platform, Content Publishing, "Limitations").
     {ChannelKind::instagram, "instagram", {}, {"account_id", "credentials", "api_base", "api_version"},
      {"account_id"}, true, "v21.0", std::pair<int, std::chrono::seconds>{50, 24h}, {}},
+    // Mastodon: the instance's own limit (max_characters) when the instance
+    // allows more than 500 (docs.joinmastodon.org, "instance" entity).
+    {ChannelKind::mastodon, "mastodon", {}, {"instance", "account", "credentials", "api_base", "visibility",
+     "language", "max_characters"}, {"instance"}, true, {}, {}, {"visibility", "spoiler_text", "language"}},
+    {ChannelKind::bluesky, "bluesky", {}, {"handle", "pds", "credentials", "api_base", "language", "card"},
+     {"handle"}, true, {}, {}, {"link", "excerpt", "language"}},
 };
 
 }  // namespace
@@ -87,6 +100,44 @@ std::string kind_names(std::string_view last_separator) {
     out += kKinds[i].name;
   }
   return out;
+}
+
+namespace {
+bool ascii_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool ascii_alnum(char c) { return ascii_alpha(c) || (c >= '0' && c <= '9'); }
+}  // namespace
+
+bool valid_language(std::string_view code) {
+  std::size_t i = 0;
+  while (i < code.size() && code[i] >= 'a' && code[i] <= 'z') ++i;
+  if (i < 2 || i > 3) return false;
+  while (i < code.size()) {
+    if (code[i] != '-') return false;
+    std::size_t j = ++i;
+    while (j < code.size() && ascii_alnum(code[j])) ++j;
+    if (j - i < 2 || j - i > 8) return false;
+    i = j;
+  }
+  return true;
+}
+
+bool valid_handle(std::string_view handle) {
+  if (handle.empty() || handle.size() > 253) return false;
+  std::size_t labels = 0;
+  std::size_t start = 0;
+  while (start <= handle.size()) {
+    std::size_t dot = handle.find('.', start);
+    if (dot == std::string_view::npos) dot = handle.size();
+    const std::string_view label = handle.substr(start, dot - start);
+    if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    for (char c : label)
+      if (!ascii_alnum(c) && c != '-') return false;
+    ++labels;
+    start = dot + 1;
+  }
+  // The last label (the top-level domain) does not start with a digit.
+  const auto last = handle.substr(handle.rfind('.') == std::string_view::npos ? 0 : handle.rfind('.') + 1);
+  return labels >= 2 && !last.empty() && ascii_alpha(last.front());
 }
 
 bool override_field_allowed(std::string_view field, ChannelKind kind) {

@@ -14,7 +14,7 @@
 
 namespace herald {
 
-enum class ChannelKind { x, facebook, youtube, wordpress, static_site, linkedin, instagram };
+enum class ChannelKind { x, facebook, youtube, wordpress, static_site, linkedin, instagram, mastodon, bluesky };
 
 /// How the value of a platform key is checked.
 enum class KeyCheck {
@@ -25,6 +25,11 @@ enum class KeyCheck {
   api_version,       ///< Graph (v21.0) or LinkedIn (YYYYMM), by the kind
   linkedin_author,   ///< urn:li:organization:DIGITS or urn:li:person:ID
   digits,            ///< an id of digits only
+  count,             ///< a whole number of at least 1
+  visibility,        ///< mastodon: public, unlisted, private or direct
+  language,          ///< an ISO 639 language code (en, nl, pt-BR)
+  card,              ///< bluesky: post (the card from the post) or fetch (from the page's og: tags)
+  domain_handle,     ///< bluesky: a handle such as example.bsky.social
 };
 
 /// A platform key of a channel: `page_id`, `site`, `author`, ...
@@ -61,6 +66,13 @@ std::optional<ChannelKind> parse_channel_kind(std::string_view text);
 std::string a_kind(ChannelKind kind);
 /// "x, facebook, ..., linkedin or instagram".
 std::string kind_names(std::string_view last_separator = " or ");
+/// An ISO 639 language code, as Mastodon's `language` and Bluesky's `langs`
+/// take it: two or three letters, optionally a region or script (pt-BR, zh-Hant).
+bool valid_language(std::string_view code);
+/// A Bluesky handle (atproto.com, "Handle"): two or more dot-separated
+/// labels of letters, digits and '-', not starting or ending with '-'.
+bool valid_handle(std::string_view handle);
+
 /// Whether a channel override of this kind may carry `field`.
 bool override_field_allowed(std::string_view field, ChannelKind kind);
 

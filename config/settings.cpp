@@ -189,6 +189,27 @@ std::optional<std::string> check_channel_key(const ChannelKey& key, ChannelKind 
     case KeyCheck::digits:
       if (!all_digits(s)) return "must be the account's numeric id such as " + example + ", not '" + s + "'";
       break;
+    case KeyCheck::count:
+      if (!all_digits(s) || s.size() > 7 || std::stoul(s) == 0)
+        return "must be a whole number from 1 such as " + example + ", not '" + s + "'";
+      break;
+    case KeyCheck::visibility:
+      // docs.joinmastodon.org, "statuses" POST: visibility.
+      if (s != "public" && s != "unlisted" && s != "private" && s != "direct")
+        return "must be public, unlisted, private or direct, not '" + s + "'";
+      break;
+    case KeyCheck::language:
+      if (!valid_language(s)) return "must be an ISO 639 language code such as nl, en or pt-BR, not '" + s + "'";
+      break;
+    case KeyCheck::card:
+      if (s != "post" && s != "fetch")
+        return "must be post (the card from the post's title and excerpt) or fetch (from the page's og: tags), not '" +
+               s + "'";
+      break;
+    case KeyCheck::domain_handle:
+      // atproto.com, "Handle": a domain name of at least two labels.
+      if (!valid_handle(s)) return "must be a handle such as " + example + " (without '@'), not '" + s + "'";
+      break;
     case KeyCheck::api_version:
       if (kind == ChannelKind::linkedin) {
         if (s.size() != 6 || !all_digits(s) || s.substr(4) < "01" || s.substr(4) > "12")
@@ -213,6 +234,13 @@ void set_channel_key(ChannelSettings& c, std::string_view k, const std::string& 
   else if (k == "credentials") c.credentials = v;
   else if (k == "api_base") c.api_base = v;
   else if (k == "api_version") c.api_version = v;
+  else if (k == "instance") c.instance = v;
+  else if (k == "visibility") c.visibility = v;
+  else if (k == "language") c.language = v;
+  else if (k == "max_characters") c.max_characters = std::stoul(v);
+  else if (k == "handle") c.handle = v;
+  else if (k == "pds") c.pds = v;
+  else if (k == "card") c.card = v;
   else std::abort();  // every key in channel_keys() is set here
 }
 

@@ -47,6 +47,15 @@ struct ChannelSettings {
   std::string url;            ///< static: public URL of a post, with {post} for its id
   std::string author;         ///< linkedin: urn:li:organization:123 or urn:li:person:ID
   std::string account_id;     ///< instagram: the professional account's Instagram user id
+  std::string instance;       ///< mastodon: https://mastodon.social
+  std::string visibility = "public";  ///< mastodon: public, unlisted, private or direct
+  std::string language;       ///< mastodon, bluesky: the posts' language (ISO 639), empty: unsaid
+  /// mastodon: the limit check measures against (the instance's
+  /// configuration.statuses.max_characters; 500 unless the instance allows more).
+  std::size_t max_characters = 500;
+  std::string handle;         ///< bluesky: example.bsky.social
+  std::string pds = "https://bsky.social";  ///< bluesky: the account's PDS
+  std::string card = "post";  ///< bluesky: the link card from the post (post) or the page's og: tags (fetch)
   std::string credentials;    ///< credential file name; empty for static
   std::string api_base;       ///< platform base URL override (sandbox, tests)
   /// facebook, instagram: the Graph API version (v21.0); linkedin: the

@@ -95,6 +95,8 @@ CredentialKeys credential_keys(ChannelKind kind) {
     case ChannelKind::linkedin:
       return {{"access_token"}, {"expires_at", "refresh_token", "client_id", "client_secret"}};
     case ChannelKind::instagram: return {{"access_token"}, {"expires_at"}};
+    case ChannelKind::mastodon: return {{"access_token"}, {}};
+    case ChannelKind::bluesky: return {{"app_password"}, {}};
   }
   return {};
 }

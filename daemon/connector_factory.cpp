@@ -9,6 +9,8 @@
 #include "connectors/youtube/youtube_connector.hpp"
 #include "connectors/x/x_connector.hpp"
 
+#include <stdexcept>
+
 namespace herald {
 
 std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const Settings& settings,
@@ -36,6 +38,10 @@ std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const 
     case ChannelKind::instagram:
       return std::make_unique<InstagramConnector>(channel, instagram_credentials(file), services.http, services.state,
                                                   services.now);
+    case ChannelKind::mastodon:
+    case ChannelKind::bluesky:
+      throw std::runtime_error("channel '" + channel.name + "': " + std::string(to_string(channel.kind)) +
+                               " connector not built yet");
   }
   return std::make_unique<StaticConnector>(channel);
 }

@@ -28,7 +28,7 @@ TEST(ChannelKind, ArticlesNamesAndOverrideFields) {
   EXPECT_EQ(a_kind(ChannelKind::instagram), "an instagram");
   EXPECT_EQ(a_kind(ChannelKind::linkedin), "a linkedin");
   EXPECT_EQ(a_kind(ChannelKind::static_site), "a static");
-  EXPECT_EQ(kind_names(), "x, facebook, youtube, wordpress, static, linkedin or instagram");
+  EXPECT_EQ(kind_names(), "x, facebook, youtube, wordpress, static, linkedin, instagram, mastodon or bluesky");
   EXPECT_TRUE(override_field_allowed("media", ChannelKind::instagram));
   EXPECT_TRUE(override_field_allowed("link", ChannelKind::linkedin));
   EXPECT_FALSE(override_field_allowed("link", ChannelKind::instagram));

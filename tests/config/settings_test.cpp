@@ -192,9 +192,9 @@ INSTANTIATE_TEST_SUITE_P(
                       "api_base, slots, min_spacing, rate, paused, late_window, utm, max_gap)"}},
         BadCase{"unknown_kind", kHead + "channels:\n  tt: {kind: tiktok, credentials: i}\n",
                 {kF + "4:14: error: unknown channel kind 'tiktok' (expected x, facebook, youtube, wordpress, static, "
-                      "linkedin or instagram)"}},
+                      "linkedin, instagram, mastodon or bluesky)"}},
         BadCase{"missing_kind", kHead + "channels:\n  x: {account: a}\n",
-                {kF + "4:3: error: channel 'x' has no kind (one of x, facebook, youtube, wordpress, static, linkedin, instagram)"}},
+                {kF + "4:3: error: channel 'x' has no kind (one of x, facebook, youtube, wordpress, static, linkedin, instagram, mastodon, bluesky)"}},
         BadCase{"missing_required", kHead + "channels:\n  fb: {kind: facebook}\n",
                 {kF + "4:3: error: channel 'fb' (kind facebook) needs 'page_id'",
                  kF + "4:3: error: channel 'fb' (kind facebook) needs 'credentials'"}},
