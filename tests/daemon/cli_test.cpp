@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -39,7 +40,7 @@ const std::string kExample = std::string(HERALD_SOURCE_DIR) + "/examples/herald.
 
 class TempConfig {
  public:
-  explicit TempConfig(const std::string& calendar) {
+  explicit TempConfig(const std::string& calendar, const std::string& more_channels = {}) {
     dir_ = std::filesystem::temp_directory_path() / ("herald-cli-" + std::to_string(::getpid()) + "-" +
                                                      std::to_string(counter_++));
     std::filesystem::create_directories(dir_);
@@ -48,7 +49,7 @@ timezone: Europe/Amsterdam
 channels:
   x: {kind: x, account: a, credentials: x, slots: ["mon-fri 09:15"]}
   blog: {kind: wordpress, site: https://blog.example.nl, credentials: b}
-)";
+)" << more_channels;
     std::ofstream(dir_ / "calendar.yaml") << calendar;
   }
   ~TempConfig() { std::filesystem::remove_all(dir_); }
@@ -71,7 +72,7 @@ TEST(Cli, CheckAcceptsTheExample) {
   auto r = herald({"check", "--config", kExample});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  EXPECT_NE(r.out.find(": ok, 15 posts in 1 file"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(": ok, 16 posts in 1 file"), std::string::npos) << r.out;
 }
 
 TEST(Cli, CheckReportsEveryErrorWithLocationAndExitsOne) {
@@ -187,6 +188,50 @@ TEST(Cli, CheckRejectsAnOverLongTweetWithItsWeightedLength) {
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, t.calendar() + ":2:60: error: post 'bikes' on x: tweet is 282 weighted characters, more than the "
                                   "280 x allows\n");
+}
+
+// Each open network measured as it counts: Mastodon's characters with the
+// link as 23 and the content warning included; Bluesky's graphemes of the
+// text with its link shortened for display.
+TEST(Cli, PlanShowsMastodonAndBlueskyLengthsAndLimits) {
+  auto r = herald({"plan", "--config", kExample, "--from", "2027-03-03", "--days", "1", "--format", "json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::map<std::string, boost::json::object> by_key;
+  for (auto& o : json_lines(r.out)) by_key[std::string(o.at("key").as_string())] = o;
+  ASSERT_TRUE(by_key.count("voorjaarsbeurt-open@mastodon")) << r.out;
+  ASSERT_TRUE(by_key.count("voorjaarsbeurt-open@bluesky")) << r.out;
+  const auto& m = by_key["voorjaarsbeurt-open@mastodon"];
+  // "Fietsonderhoud" (14) + 61 characters before the link + 23 + " #fiets #voorjaar" (17).
+  EXPECT_EQ(m.at("length").as_int64(), 14 + 61 + 23 + 17) << m.at("text").as_string();
+  EXPECT_EQ(m.at("limit").as_int64(), 500);
+  const auto& b = by_key["voorjaarsbeurt-open@bluesky"];
+  const std::string text(b.at("text").as_string());
+  EXPECT_EQ(text, "Voorjaarsbeurt in vijf stappen, met video van monteur Sanne: "
+                  "blog.fietsvandenberg.nl/voorjaarsbeu... #fiets #voorjaar");
+  EXPECT_EQ(b.at("length").as_int64(), static_cast<std::int64_t>(text.size())) << "ASCII: one grapheme a byte";
+  EXPECT_EQ(b.at("limit").as_int64(), 300);
+}
+
+TEST(Cli, CheckRejectsOverLongOpenNetworkPostsWithTheirMeasuredLength) {
+  const std::string flags = [] {
+    std::string s;
+    for (int i = 0; i < 301; ++i) s += "\U0001F1F3\U0001F1F1";  // 301 Dutch flags: 301 graphemes, 602 code points
+    return s;
+  }();
+  TempConfig t("posts:\n  - {id: flags, at: 2027-03-02 09:00, channels: [sky], text: \"" + flags +
+                   "\"}\n  - {id: toot, at: 2027-03-02 09:00, channels: [toot], text: \"" + std::string(480, 'a') +
+                   " https://example.nl/a/long/path\", toot: {spoiler_text: CW}}\n",
+               "  toot: {kind: mastodon, instance: \"https://mastodon.social\", credentials: m}\n"
+               "  sky: {kind: bluesky, handle: a.bsky.social, credentials: b}\n");
+  auto r = herald({"check", "--config", t.config()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("error: post 'flags' on sky: post is 301 graphemes, more than the 300 bluesky allows"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.err.find("error: post 'toot' on toot: status is 506 characters (each link 23), more than the 500 mastodon "
+                       "allows"),
+            std::string::npos)
+      << r.err;
 }
 
 TEST(Cli, PlanTableAndChannelFilter) {
