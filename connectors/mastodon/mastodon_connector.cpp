@@ -146,6 +146,20 @@ std::pair<std::string, std::string> media_form(const std::string& file_name, con
   return {"multipart/form-data; boundary=" + boundary, std::move(body)};
 }
 
+// The result with the step it came from: "Mastodon: <step>: <Mastodon's words>".
+PublishResult during(PublishResult result, const std::string& step) {
+  std::visit(
+      [&](auto& r) {
+        if constexpr (requires { r.message; }) {
+          std::string rest = r.message;
+          if (rest.starts_with("Mastodon: ")) rest.erase(0, 10);
+          r.message = "Mastodon: " + step + ": " + rest;
+        }
+      },
+      result);
+  return result;
+}
+
 std::string trimmed_base(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
@@ -337,7 +351,7 @@ std::variant<MastodonConnector::Attachment, PublishResult> MastodonConnector::up
   const std::string what = "uploading " + name;
   if (!response.error.empty())
     return RetryLater{std::nullopt, "Mastodon: no answer to " + what + " (" + response.error + ")"};
-  if (auto problem = classify_mastodon(response, clock_())) return with_context(std::move(*problem), what);
+  if (auto problem = classify_mastodon(response, clock_())) return during(std::move(*problem), what);
   auto parsed = parse_json(response.body);
   const json::object* o = as_object(parsed);
   Attachment out;
@@ -367,9 +381,11 @@ std::optional<PublishResult> MastodonConnector::poll(Attachment& attachment, con
       state_.erase(state_key);
     } catch (const std::exception&) {
     }
-    return Failed{"Mastodon could not process attachment " + attachment.id + ": " + describe(response)};
+    const std::string words = clean(error_words(response));
+    return Failed{"Mastodon: attachment " + attachment.id + " could not be processed: " +
+                  (words.empty() ? std::string("no reason given") : words) + " (HTTP 422)"};
   }
-  if (auto problem = classify_mastodon(response, clock_())) return with_context(std::move(*problem), what);
+  if (auto problem = classify_mastodon(response, clock_())) return during(std::move(*problem), what);
   attachment.ready = response.status == 200;
   return std::nullopt;
 }
@@ -593,7 +609,7 @@ PublishResult MastodonConnector::publish(const PublishRequest& req) {
     return Processing{std::chrono::seconds{5}, describe(response)};
   }
   auto problem = classify_mastodon(response, clock_());
-  return with_context(create_outcome(response, std::move(*problem)), "creating the status");
+  return during(create_outcome(response, std::move(*problem)), "creating the status");
 }
 
 std::variant<std::string, LookupResult> MastodonConnector::account_id() {
