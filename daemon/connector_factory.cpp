@@ -4,6 +4,7 @@
 #include "connectors/facebook/facebook_connector.hpp"
 #include "connectors/linkedin/linkedin_connector.hpp"
 #include "connectors/instagram/instagram_connector.hpp"
+#include "connectors/mastodon/mastodon_connector.hpp"
 #include "connectors/static/static_connector.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"
 #include "connectors/youtube/youtube_connector.hpp"
@@ -39,6 +40,8 @@ std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const 
       return std::make_unique<InstagramConnector>(channel, instagram_credentials(file), services.http, services.state,
                                                   services.now);
     case ChannelKind::mastodon:
+      return std::make_unique<MastodonConnector>(channel, mastodon_credentials(file), services.http, services.state,
+                                                 services.now);
     case ChannelKind::bluesky:
       throw std::runtime_error("channel '" + channel.name + "': " + std::string(to_string(channel.kind)) +
                                " connector not built yet");

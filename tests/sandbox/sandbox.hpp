@@ -9,6 +9,7 @@
 #include "tests/sandbox/sandbox_facebook.hpp"
 #include "tests/sandbox/sandbox_linkedin.hpp"
 #include "tests/sandbox/sandbox_instagram.hpp"
+#include "tests/sandbox/sandbox_mastodon.hpp"
 #include "tests/sandbox/sandbox_platform.hpp"
 #include "tests/sandbox/sandbox_wordpress.hpp"
 #include "tests/sandbox/sandbox_x.hpp"
@@ -45,6 +46,7 @@ class Sandbox {
     WordpressSandboxConfig wordpress;
     LinkedinSandboxConfig linkedin;
     InstagramSandboxConfig instagram;
+    MastodonSandboxConfig mastodon;
     /// Largest accepted distance between a signed timestamp and now.
     std::chrono::seconds max_clock_skew{300};
     /// Wall clock seam (Unix milliseconds); defaults to the system clock.
@@ -53,11 +55,11 @@ class Sandbox {
 
   /// One accepted create, as the platform stored it.
   struct Create {
-    std::string platform;  ///< "x", "facebook", "youtube", "wordpress", "linkedin", "instagram"
+    std::string platform;  ///< "x", "facebook", "youtube", "wordpress", "linkedin", "instagram", "mastodon"
     std::string account;   ///< the platform's user, page, channel or site user
     std::string id;
     std::string text;         ///< x: text; facebook: message; youtube: description; wordpress: content;
-                              ///< instagram: caption
+                              ///< instagram: caption; mastodon: the status as sent
     std::string in_reply_to;  ///< x: empty when not a reply
     std::vector<std::string> media_ids;  ///< instagram: the media URLs, in order
     std::map<std::string, std::string> fields;  ///< platform specifics (link, title, slug, privacy, ...)
