@@ -58,7 +58,8 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
   const bool on_linkedin = GetParam() == "linkedin";
   const bool on_instagram = GetParam() == "instagram";
   const bool on_facebook = GetParam() == "facebook";
-  const bool on_sandbox = on_x || on_linkedin || on_instagram || on_facebook;
+  const bool on_mastodon = GetParam() == "mastodon";
+  const bool on_sandbox = on_x || on_linkedin || on_instagram || on_facebook || on_mastodon;
   // Two posts a second, for as long as the kills need (a kill takes about a
   // second, start-up included), so the kills never run out of posts.
   const int posts = std::max(20, kills * 3);
@@ -119,6 +120,22 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
                                           "publishing: {settle_margin: 3s}\n"
                                           "channels:\n  site: {kind: instagram, account_id: \"17841400000000001\", "
                                           "credentials: instagram, rate: 100000/1m, api_base: \""
+                                       << sandbox_->base_url() << "\"}\n";
+  } else if (on_mastodon) {
+    // Every repeat carries the delivery's Idempotency-Key; the sandbox's
+    // request budget is raised so the calendar can fall due at two posts a second.
+    sandbox_ = std::make_unique<testing::SandboxProcess>(
+        dir / "sandbox", "mastodon:\n  domain: mastodon.example\n  rate_limit: 100000\n  accounts:\n"
+                         "    - {id: \"109000000000000001\", username: sandbox_herald, "
+                         "access_token: FAKE-mastodon-access-token-not-real}\n");
+    testing::write_status_token((dir / "credentials").string());
+    std::ofstream(dir / "credentials" / "mastodon") << "access_token: FAKE-mastodon-access-token-not-real\n";
+    std::filesystem::permissions(dir / "credentials" / "mastodon", std::filesystem::perms::owner_read);
+    std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
+                                          "timezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\n"
+                                          "publishing: {settle_margin: 3s}\n"
+                                          "channels:\n  site: {kind: mastodon, instance: \"https://mastodon.example\", "
+                                          "credentials: mastodon, api_base: \""
                                        << sandbox_->base_url() << "\"}\n";
   } else {
     // Each create is recorded by the after-command, so a second create of the
@@ -235,20 +252,17 @@ channels:
         EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
         EXPECT_EQ(d.url, "https://www.linkedin.com/feed/update/" + remote_ids[d.key] + "/") << d.key;
       } else if (on_facebook) {
-    // An unpublished post, remembered, then made public by id: only public
-    // posts count below (an unpublished one left by a kill is harmless).
-    sandbox_ = std::make_unique<testing::SandboxProcess>(
-        dir / "sandbox", read_file(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml"));
-    testing::write_status_token((dir / "credentials").string());
-    std::ofstream(dir / "credentials" / "facebook") << "page_token: FAKE-page-token-not-real\n";
-    std::filesystem::permissions(dir / "credentials" / "facebook", std::filesystem::perms::owner_read);
-    std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
-                                          "timezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\n"
-                                          "publishing: {settle_margin: 3s}\n"
-                                          "channels:\n  site: {kind: facebook, page_id: \"1234567890\", "
-                                          "credentials: facebook, api_base: \""
-                                       << sandbox_->base_url() << "\"}\n";
-  } else if (on_instagram) {
+        EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
+        // The permalink Graph gives: PAGE/posts/POST for the id PAGE_POST.
+        const std::string& id = remote_ids[d.key];
+        const auto underscore = id.find('_');
+        ASSERT_NE(underscore, std::string::npos) << id;
+        EXPECT_EQ(d.url, "https://www.facebook.com/" + id.substr(0, underscore) + "/posts/" + id.substr(underscore + 1))
+            << d.key;
+      } else if (on_mastodon) {
+        EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
+        EXPECT_EQ(d.url, "https://mastodon.example/@sandbox_herald/" + remote_ids[d.key]) << d.key;
+      } else if (on_instagram) {
         EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
         EXPECT_FALSE(permalinks[d.key].empty()) << d.key;
         EXPECT_EQ(d.url, permalinks[d.key]) << d.key;
@@ -271,7 +285,8 @@ channels:
             << review << ", created twice: 0\n";
 }
 
-INSTANTIATE_TEST_SUITE_P(Channels, Crash, ::testing::Values("static", "x", "facebook", "linkedin", "instagram"));
+INSTANTIATE_TEST_SUITE_P(Channels, Crash, ::testing::Values("static", "x", "facebook", "linkedin", "instagram",
+                                                                    "mastodon"));
 
 }  // namespace
 }  // namespace herald

@@ -1,5 +1,5 @@
 // The real `herald run` publishing through real HTTP to the real
-// herald-sandbox process, on each of the five platforms: a create whose
+// herald-sandbox process, on each platform: a create whose
 // answer is lost is looked up, not sent again, whether the daemon lives on
 // (Unsure, then lookup) or is killed while the request hangs and restarted
 // (reconcile, then lookup): exactly one create recorded.
@@ -81,6 +81,10 @@ const std::vector<Platform>& platforms() {
        // media_url (the sandbox fetches nothing).
        "access_token: FAKE-instagram-user-token-not-real\n", "POST /:version/:ig-user-id/media_publish",
        "media: [photo.jpg], text: \"TEXT\"", "instagram"},
+      // Mastodon: the repeat carries the same Idempotency-Key, and the
+      // instance answers it with the first status (docs/connectors.md, Mastodon).
+      {"mastodon", "{kind: mastodon, instance: \"https://mastodon.example\", credentials: mastodon, api_base: \"API\"}",
+       "access_token: FAKE-mastodon-access-token-not-real\n", "POST /api/v1/statuses", "text: \"TEXT\"", "mastodon"},
   };
   return all;
 }
@@ -93,13 +97,14 @@ std::string replace_all(std::string text, const std::string& what, const std::st
 
 class SandboxRun : public ::testing::TestWithParam<Platform> {
  protected:
+  /// The sandbox's configuration: the example's.
+  virtual std::string sandbox_yaml() const { return read_file(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml"); }
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
            ("herald-sbx-" + std::to_string(::getpid()) + "-" + GetParam().name + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
-    sandbox_ = std::make_unique<SandboxProcess>(dir_ / "sandbox",
-                                                read_file(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml"));
+    sandbox_ = std::make_unique<SandboxProcess>(dir_ / "sandbox", sandbox_yaml());
     const Platform& p = GetParam();
     testing::write_status_token((dir_ / "credentials").string());
     // A JPEG for the platforms whose post needs media (Instagram).
@@ -159,7 +164,8 @@ class SandboxRun : public ::testing::TestWithParam<Platform> {
 
 // A lost answer is settled, never guessed: looked up (X, LinkedIn) or sent again where
 // the platform makes the repeat the same post (YouTube's update, WordPress's
-// draft and Facebook's unpublished post made public by id).
+// draft, Facebook's unpublished post made public by id, Mastodon's
+// Idempotency-Key, Bluesky's record key).
 TEST_P(SandboxRun, LostAnswerEndsInExactlyOnePublicPost) {
   write_calendar("Hallo vanuit herald");
   // The sandbox records the create, then cuts the connection mid-answer.
@@ -233,7 +239,53 @@ TEST_P(InstagramRun, AReelIsProcessingThenPublishedFromItsContainer) {
   EXPECT_EQ(processing, 2);
 }
 
+// Mastodon processes a video after answering its upload 202 (methods/media:
+// "POST /api/v2/media ... 202: Accepted, url null"; GET /api/v1/media/:id
+// answers 206 until it is ready): the connector answers Processing without
+// holding a worker, the dispatcher asks again from its timers, and the
+// status goes out once, with the one attachment and its alt text.
+class MastodonRun : public SandboxRun {
+ protected:
+  std::string sandbox_yaml() const override {
+    std::string yaml = SandboxRun::sandbox_yaml();
+    const std::string from = "video_processing_seconds: 10";
+    const auto at = yaml.find(from);
+    EXPECT_NE(at, std::string::npos) << "the example sandbox's video processing time";
+    if (at != std::string::npos) yaml.replace(at, from.size(), "video_processing_seconds: 2");
+    return yaml;
+  }
+};
+
+TEST_P(MastodonRun, AVideoIsProcessingThenTheStatusGoesOutOnceWithIt) {
+  std::ofstream(dir_ / "clip.mp4", std::ios::binary) << std::string("\x00\x00\x00\x18" "ftypmp42", 12)
+                                                     << std::string(100, 'v');
+  std::ofstream(dir_ / "calendar.yaml") << "posts:\n  - {id: hello, at: \"" << utc_in(2s)
+                                        << "\", channels: [mastodon], text: \"Achter de schermen\",\n"
+                                           "     media: [{file: clip.mp4, alt: \"Sanne in de werkplaats\"}]}\n";
+  auto herald = start();
+  ASSERT_TRUE(eventually([&] { return log().find(key() + ": sending -> published") != std::string::npos; }, 60s));
+  herald->signal(SIGTERM);
+  ASSERT_EQ(herald->wait(20s), 0);
+  EXPECT_NE(log().find("Mastodon is processing attachment"), std::string::npos) << log();
+  const auto made = public_posts();
+  ASSERT_EQ(made.size(), 1u);
+  ASSERT_EQ(made[0].media_ids.size(), 1u);
+  EXPECT_EQ(made[0].fields.at("alt:" + made[0].media_ids[0]), "Sanne in de werkplaats");
+  auto store = Store::open(dir_ / "state");
+  auto d = store->get(key());
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->state, State::published);
+  EXPECT_EQ(d->remote_id, made[0].id);
+  int processing = 0;
+  for (const auto& e : store->history(100, key())) processing += e.event == "processing";
+  EXPECT_GE(processing, 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Platforms, SandboxRun, ::testing::ValuesIn(platforms()), platform_name);
+INSTANTIATE_TEST_SUITE_P(Platforms, MastodonRun,
+                         ::testing::Values(*std::find_if(platforms().begin(), platforms().end(),
+                                                         [](const Platform& p) { return p.name == "mastodon"; })),
+                         platform_name);
 INSTANTIATE_TEST_SUITE_P(Platforms, InstagramRun,
                          ::testing::Values(*std::find_if(platforms().begin(), platforms().end(),
                                                          [](const Platform& p) { return p.name == "instagram"; })),
