@@ -1,5 +1,6 @@
 #include "daemon/connector_factory.hpp"
 
+#include "connectors/bluesky/bluesky_connector.hpp"
 #include "connectors/credentials.hpp"
 #include "connectors/facebook/facebook_connector.hpp"
 #include "connectors/linkedin/linkedin_connector.hpp"
@@ -38,8 +39,10 @@ std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const 
     case ChannelKind::instagram:
       return std::make_unique<InstagramConnector>(channel, instagram_credentials(file), services.http, services.state,
                                                   services.now);
-    case ChannelKind::mastodon:
     case ChannelKind::bluesky:
+      return std::make_unique<BlueskyConnector>(channel, bluesky_credentials(file), settings.links.own_domains,
+                                                services.http, services.state, services.now);
+    case ChannelKind::mastodon:
       throw std::runtime_error("channel '" + channel.name + "': " + std::string(to_string(channel.kind)) +
                                " connector not built yet");
   }
