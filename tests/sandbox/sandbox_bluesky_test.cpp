@@ -268,7 +268,8 @@ TEST_F(BlueskySandboxTest, CreateRecordStoresAndRecordsThePost) {
 // app.bsky.feed.post text: maxGraphemes 300, maxLength 3000 (bytes). 300
 // "é" written with a combining accent (one grapheme, 3 bytes each) pass;
 // 301 are one grapheme too many; 200 ZWJ families (one grapheme, 18 bytes
-// each) are few graphemes but 3,600 bytes.
+// each) are few graphemes but 3,600 bytes; 100 flags, 50 families and 150
+// letters are 300 graphemes, and a flag more is 301.
 TEST_F(BlueskySandboxTest, TextIsLimitedTo300GraphemesAnd3000Bytes) {
   const std::string token = access();
   std::string accents, over;
@@ -283,7 +284,15 @@ TEST_F(BlueskySandboxTest, TextIsLimitedTo300GraphemesAnd3000Bytes) {
   auto too_long = create(token, record(families), "3lbcdefghij24");
   EXPECT_EQ(too_long->status, 400);
   EXPECT_EQ(message_of(too_long), "Invalid app.bsky.feed.post record: Record/text must not be longer than 3000 characters");
-  EXPECT_EQ(sandbox_->creates().size(), 1u);
+  // Flags (two regional indicators) and ZWJ families count one each.
+  const std::string flag = "\xF0\x9F\x87\xB3\xF0\x9F\x87\xB1";
+  std::string mixed;
+  for (int i = 0; i < 100; ++i) mixed += flag;
+  for (int i = 0; i < 50; ++i) mixed += "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
+  mixed += std::string(150, 'a');
+  EXPECT_EQ(create(token, record(mixed), "3lbcdefghij25")->status, 200);
+  EXPECT_EQ(create(token, record(flag + mixed), "3lbcdefghij26")->status, 400);
+  EXPECT_EQ(sandbox_->creates().size(), 2u);
 }
 
 // app.bsky.richtext.facet: byteStart/byteEnd are UTF-8 byte offsets; the

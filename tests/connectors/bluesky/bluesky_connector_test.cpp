@@ -311,6 +311,25 @@ TEST_F(BlueskyConnectorTest, FacetsStayOnTheLinksAfterEmojiAccentsAndCjk) {
   EXPECT_EQ(facets[0].at("index").at("byteStart").to_number<int>(), 40);
 }
 
+// app.bsky.feed.post's text: maxGraphemes 300, grapheme clusters as
+// Unicode UAX #29 defines them (compose's grapheme_count): a flag (two
+// regional indicators, 8 bytes) and a ZWJ family (18 bytes) are one each.
+// 300 go out; 301 fail before anything is sent.
+TEST_F(BlueskyConnectorTest, ThreeHundredGraphemesGoOutAndOneMoreFails) {
+  const std::string flag = "\xF0\x9F\x87\xB3\xF0\x9F\x87\xB1";
+  const std::string family = "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
+  std::string text;
+  for (int i = 0; i < 100; ++i) text += flag;
+  for (int i = 0; i < 50; ++i) text += family;
+  text += std::string(150, 'a');  // 300 graphemes, 1,850 bytes
+  as<Published>(connector(state_).publish(text_request(text, "a")));
+  ASSERT_EQ(posts().size(), 1u);
+  EXPECT_EQ(posts()[0].text, text);
+  EXPECT_EQ(as<Failed>(connector(state_).publish(text_request(flag + text, "b"))).message,
+            "Bluesky: the text is 301 graphemes; a post takes at most 300");
+  EXPECT_EQ(recorder_.count("com.atproto.repo.createRecord"), 1);
+}
+
 // app.bsky.embed.images via com.atproto.repo.uploadBlob: each image goes up
 // as its raw bytes with its Content-Type, then the record names the blobs
 // with their alt text (from the calendar) and aspect ratio; the bytes arrive
