@@ -401,7 +401,15 @@ PublishResult BlueskyConnector::publish(const PublishRequest& req) {
   // or herald stopped before taking it in): then there is nothing to send.
   if (sent_before || req.answer_lost_before) {
     const Lookup earlier = get_record(rkey);
-    if (earlier.state == RecordState::found) return Published{earlier.uri, url};
+    if (earlier.state == RecordState::found) {
+      for (const Image& image : images) {
+        try {
+          state_.erase(bluesky_blob_state_key(channel_.handle, req.key, sha256_hex(image.bytes)));
+        } catch (const std::exception&) {
+        }
+      }
+      return Published{earlier.uri, url};
+    }
   }
 
   auto access = session_.access();
@@ -451,6 +459,16 @@ PublishResult BlueskyConnector::publish(const PublishRequest& req) {
       json::object{{"repo", did}, {"collection", kCollection}, {"rkey", rkey}, {"record", std::move(record)}});
   Sent sent = send_authed(std::move(create));
   if (sent.session_problem) return std::move(*sent.session_problem);  // nothing was sent
+  // Once the record is there (or a blob is gone) the remembered uploads are
+  // of no more use (best effort: a leftover entry names a blob the record holds).
+  auto forget_blobs = [&] {
+    for (const auto& key : blob_keys) {
+      try {
+        state_.erase(key);
+      } catch (const std::exception&) {
+      }
+    }
+  };
   const HttpResponse& response = sent.response;
   if (!response.error.empty()) {
     return Unsure{"Bluesky: no answer to the create of record " + rkey + " (" + response.error +
@@ -461,14 +479,7 @@ PublishResult BlueskyConnector::publish(const PublishRequest& req) {
     const json::object* o = body ? body->if_object() : nullptr;
     std::string uri = o ? member_string(*o, "uri") : "";
     if (!uri.starts_with("at://")) uri = "at://" + did + "/" + kCollection + "/" + rkey;
-    // The blobs are spent (best effort: a leftover entry names a blob the
-    // record holds).
-    for (const auto& key : blob_keys) {
-      try {
-        state_.erase(key);
-      } catch (const std::exception&) {
-      }
-    }
+    forget_blobs();
     return Published{std::move(uri), url};
   }
   const XrpcError error = xrpc_error(response);
@@ -479,6 +490,7 @@ PublishResult BlueskyConnector::publish(const PublishRequest& req) {
                      (response.status == 400 && contains_ci(error.message, "already exists"));
   if (taken || response.status >= 500) {
     const Lookup existing = get_record(rkey);
+    if (existing.state == RecordState::found || taken) forget_blobs();
     if (existing.state == RecordState::found) return Published{existing.uri, url};
     if (taken) return Published{"at://" + did + "/" + kCollection + "/" + rkey, url};
     return Unsure{"Bluesky: answered " + std::to_string(response.status) + " to the create of record " + rkey + " (" +
@@ -488,12 +500,7 @@ PublishResult BlueskyConnector::publish(const PublishRequest& req) {
   // A blob the PDS no longer has (an upload it let go of before the record
   // came): the next attempt uploads again.
   if (error.error == "BlobNotFound" || error.error == "InvalidMimeType" || error.error == "InvalidSize") {
-    for (const auto& key : blob_keys) {
-      try {
-        state_.erase(key);
-      } catch (const std::exception&) {
-      }
-    }
+    forget_blobs();
     return RetryLater{std::nullopt, describe_xrpc(response) + "; the images are uploaded again"};
   }
   auto classified = classify_xrpc(response, clock_());
