@@ -331,6 +331,33 @@ BlueskyConnector::Card BlueskyConnector::card_for(const std::string& delivery_ke
 
 PublishResult BlueskyConnector::publish(const PublishRequest& req) {
   const Composed& composed = req.composed;
+
+  // The record key: stored before anything goes out, then the same on every
+  // attempt and after a restart.
+  const std::string rkey_key = bluesky_rkey_state_key(channel_.handle, req.key);
+  std::string rkey;
+  try {
+    if (auto stored = state_.get(rkey_key); stored && parse_tid(*stored)) rkey = *stored;
+  } catch (const std::exception& e) {
+    return RetryLater{std::nullopt, std::string("Bluesky: connector state unreadable: ") + e.what()};
+  }
+  // An earlier attempt may have made the record already (its answer lost,
+  // or herald stopped before taking it in): then there is nothing to send,
+  // whatever has become of the post's text or files since.
+  if (!rkey.empty()) {
+    const Lookup earlier = get_record(rkey);
+    if (earlier.state == RecordState::found) {
+      for (const auto& file : composed.media) {
+        try {
+          if (auto bytes = read_file_bytes(file, kBlueskyMaxImageBytes))
+            state_.erase(bluesky_blob_state_key(channel_.handle, req.key, sha256_hex(*bytes)));
+        } catch (const std::exception&) {
+        }
+      }
+      return Published{earlier.uri, bluesky_post_url(channel_.handle, rkey)};
+    }
+  }
+
   if (composed.text.empty() && composed.link.empty() && composed.media.empty())
     return Failed{"Bluesky: nothing to post (no text, link or images)"};
   if (composed.media.size() > kBlueskyMaxImages)
@@ -369,20 +396,7 @@ PublishResult BlueskyConnector::publish(const PublishRequest& req) {
     images.push_back(std::move(image));
   }
 
-  // The record key: stored before anything goes out, then the same on every
-  // attempt and after a restart.
-  const std::string rkey_key = bluesky_rkey_state_key(channel_.handle, req.key);
   const auto planned = planned_instant(req.local_time);
-  std::string rkey;
-  bool sent_before = false;
-  try {
-    if (auto stored = state_.get(rkey_key); stored && parse_tid(*stored)) {
-      rkey = *stored;
-      sent_before = true;
-    }
-  } catch (const std::exception& e) {
-    return RetryLater{std::nullopt, std::string("Bluesky: connector state unreadable: ") + e.what()};
-  }
   if (rkey.empty()) {
     rkey = delivery_tid(planned.value_or(clock_()), req.key);
     try {
@@ -396,21 +410,6 @@ PublishResult BlueskyConnector::publish(const PublishRequest& req) {
   const auto created = planned ? std::chrono::sys_time<microseconds>(*planned)
                                : std::chrono::sys_time<microseconds>(microseconds{
                                      static_cast<microseconds::rep>(parse_tid(rkey)->micros)});
-
-  // An earlier attempt may have made the record already (its answer lost,
-  // or herald stopped before taking it in): then there is nothing to send.
-  if (sent_before || req.answer_lost_before) {
-    const Lookup earlier = get_record(rkey);
-    if (earlier.state == RecordState::found) {
-      for (const Image& image : images) {
-        try {
-          state_.erase(bluesky_blob_state_key(channel_.handle, req.key, sha256_hex(image.bytes)));
-        } catch (const std::exception&) {
-        }
-      }
-      return Published{earlier.uri, url};
-    }
-  }
 
   auto access = session_.access();
   if (auto* problem = std::get_if<PublishResult>(&access)) return std::move(*problem);

@@ -504,6 +504,19 @@ TEST_F(BlueskyConnectorTest, ADroppedAnswerAndARestartKeepTheSameKeyAndOneRecord
   EXPECT_EQ(posts().size(), 1u);
 }
 
+// The record a lost answer made is found before anything about the post is
+// judged again: an edit since (here a text now over the limit) cannot turn
+// a published post into a failed one.
+TEST_F(BlueskyConnectorTest, ARecordMadeBeforeAnEditIsStillPublished) {
+  auto req = text_request("Short and sent");
+  sandbox_->add_fault({"POST /xrpc/com.atproto.repo.createRecord", Sandbox::FaultMode::drop_after_create, 1, 60, 0});
+  EXPECT_TRUE(std::holds_alternative<Unsure>(connector(state_, &short_http_).publish(req)));
+  req.composed.text = std::string(301, 'a');
+  as<Published>(connector(state_).publish(req));
+  ASSERT_EQ(posts().size(), 1u);
+  EXPECT_EQ(posts()[0].text, "Short and sent");
+}
+
 // A create at a taken key: the reference PDS answers 500 (atproto#3718),
 // the lexicon change under review 400 RecordAlreadyExists (atproto pull
 // 4728). herald reads both as "made already" (getRecord confirms) and
