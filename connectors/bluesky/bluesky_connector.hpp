@@ -76,9 +76,10 @@ class BlueskyConnector : public Connector {
 
   /// A repeat is safe: the same record key cannot make a second record.
   SettlePolicy settle_policy() const override;
-  /// Stores (or reuses) the delivery's record key, checks whether an
-  /// earlier attempt made the record, uploads the images (or reuses them),
-  /// builds the card, then createRecord. A lost answer or a 5xx to the
+  /// With a stored record key, first looks for the record an earlier
+  /// attempt made (getRecord: found is Published). Then checks the post,
+  /// stores a new key if there was none, uploads the images (or reuses
+  /// them), builds the card, and sends createRecord. A lost answer or a 5xx to the
   /// create is Unsure (unless getRecord shows the record); an answer that
   /// the record exists is Published.
   PublishResult publish(const PublishRequest& request) override;
