@@ -1,5 +1,6 @@
 #include "daemon/connector_factory.hpp"
 
+#include "connectors/bluesky/bluesky_connector.hpp"
 #include "connectors/credentials.hpp"
 #include "connectors/facebook/facebook_connector.hpp"
 #include "connectors/linkedin/linkedin_connector.hpp"
@@ -43,8 +44,8 @@ std::unique_ptr<Connector> make_connector(const ChannelSettings& channel, const 
       return std::make_unique<MastodonConnector>(channel, mastodon_credentials(file), services.http, services.state,
                                                  services.now);
     case ChannelKind::bluesky:
-      throw std::runtime_error("channel '" + channel.name + "': " + std::string(to_string(channel.kind)) +
-                               " connector not built yet");
+      return std::make_unique<BlueskyConnector>(channel, bluesky_credentials(file), settings.links.own_domains,
+                                                services.http, services.state, services.now);
   }
   return std::make_unique<StaticConnector>(channel);
 }

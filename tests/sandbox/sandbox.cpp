@@ -54,6 +54,7 @@ Sandbox::Sandbox(Config config) : config_(std::move(config)), server_(std::make_
   platforms_.push_back(std::make_unique<LinkedinSandbox>(*this));
   platforms_.push_back(std::make_unique<InstagramSandbox>(*this));
   platforms_.push_back(std::make_unique<MastodonSandbox>(*this));
+  platforms_.push_back(std::make_unique<BlueskySandbox>(*this));
   for (auto& platform : platforms_) platform->install(*server_);
   routes();
 }
@@ -229,7 +230,8 @@ Sandbox::Config load_sandbox_config(const std::string& path) {
   YAML::Node root = YAML::LoadFile(path);
   Sandbox::Config config;
   if (!root.IsMap()) throw std::runtime_error(path + ": error: expected a mapping at the top");
-  reject_unknown_keys(root, {"x", "facebook", "youtube", "wordpress", "linkedin", "instagram", "mastodon"}, path);
+  reject_unknown_keys(root, {"x", "facebook", "youtube", "wordpress", "linkedin", "instagram", "mastodon", "bluesky"},
+                      path);
   if (YAML::Node x = root["x"]) config.x = load_x_sandbox_config(x, path);
   if (YAML::Node facebook = root["facebook"]) config.facebook = load_facebook_sandbox_config(facebook, path);
   if (YAML::Node youtube = root["youtube"]) config.youtube = load_youtube_sandbox_config(youtube, path);
@@ -237,6 +239,7 @@ Sandbox::Config load_sandbox_config(const std::string& path) {
   if (YAML::Node linkedin = root["linkedin"]) config.linkedin = load_linkedin_sandbox_config(linkedin, path);
   if (YAML::Node instagram = root["instagram"]) config.instagram = load_instagram_sandbox_config(instagram, path);
   if (YAML::Node mastodon = root["mastodon"]) config.mastodon = load_mastodon_sandbox_config(mastodon, path);
+  if (YAML::Node bluesky = root["bluesky"]) config.bluesky = load_bluesky_sandbox_config(bluesky, path);
   return config;
 }
 

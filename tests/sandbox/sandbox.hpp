@@ -6,6 +6,7 @@
 // the server, the clock, the record of creates and the injected faults, and
 // serves the control API under /_sandbox/ (loopback peers only).
 
+#include "tests/sandbox/sandbox_bluesky.hpp"
 #include "tests/sandbox/sandbox_facebook.hpp"
 #include "tests/sandbox/sandbox_linkedin.hpp"
 #include "tests/sandbox/sandbox_instagram.hpp"
@@ -47,6 +48,7 @@ class Sandbox {
     LinkedinSandboxConfig linkedin;
     InstagramSandboxConfig instagram;
     MastodonSandboxConfig mastodon;
+    BlueskySandboxConfig bluesky;
     /// Largest accepted distance between a signed timestamp and now.
     std::chrono::seconds max_clock_skew{300};
     /// Wall clock seam (Unix milliseconds); defaults to the system clock.
@@ -55,13 +57,13 @@ class Sandbox {
 
   /// One accepted create, as the platform stored it.
   struct Create {
-    std::string platform;  ///< "x", "facebook", "youtube", "wordpress", "linkedin", "instagram", "mastodon"
+    std::string platform;  ///< "x", "facebook", "youtube", "wordpress", "linkedin", "instagram", "mastodon", "bluesky"
     std::string account;   ///< the platform's user, page, channel or site user
     std::string id;
     std::string text;         ///< x: text; facebook: message; youtube: description; wordpress: content;
-                              ///< instagram: caption; mastodon: the status as sent
+                              ///< instagram: caption; mastodon: the status as sent; bluesky: the post's text
     std::string in_reply_to;  ///< x: empty when not a reply
-    std::vector<std::string> media_ids;  ///< instagram: the media URLs, in order
+    std::vector<std::string> media_ids;  ///< instagram: the media URLs, in order; bluesky: the images' blob CIDs
     std::map<std::string, std::string> fields;  ///< platform specifics (link, title, slug, privacy, ...)
     std::int64_t at_ms = 0;
     std::map<std::string, std::string> headers;  ///< the request headers worth asserting on
