@@ -59,7 +59,8 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
   const bool on_instagram = GetParam() == "instagram";
   const bool on_facebook = GetParam() == "facebook";
   const bool on_mastodon = GetParam() == "mastodon";
-  const bool on_sandbox = on_x || on_linkedin || on_instagram || on_facebook || on_mastodon;
+  const bool on_bluesky = GetParam() == "bluesky";
+  const bool on_sandbox = on_x || on_linkedin || on_instagram || on_facebook || on_mastodon || on_bluesky;
   // Two posts a second, for as long as the kills need (a kill takes about a
   // second, start-up included), so the kills never run out of posts.
   const int posts = std::max(20, kills * 3);
@@ -136,6 +137,23 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
                                           "publishing: {settle_margin: 3s}\n"
                                           "channels:\n  site: {kind: mastodon, instance: \"https://mastodon.example\", "
                                           "credentials: mastodon, api_base: \""
+                                       << sandbox_->base_url() << "\"}\n";
+  } else if (on_bluesky) {
+    // Every create goes under the record key stored before it; a restart
+    // renews the session with the stored refresh JWT (write points raised
+    // so the calendar can fall due at two posts a second).
+    sandbox_ = std::make_unique<testing::SandboxProcess>(
+        dir / "sandbox", "bluesky:\n  write_points_per_hour: 1000000\n  session_limit: 1000\n  accounts:\n"
+                         "    - {handle: sandbox-herald.bsky.social, did: \"did:plc:fakesandboxherald0000001\", "
+                         "app_password: FAKE-abcd-efgh-ijkl-mnop}\n");
+    testing::write_status_token((dir / "credentials").string());
+    std::ofstream(dir / "credentials" / "bluesky") << "app_password: FAKE-abcd-efgh-ijkl-mnop\n";
+    std::filesystem::permissions(dir / "credentials" / "bluesky", std::filesystem::perms::owner_read);
+    std::ofstream(dir / "herald.yaml") << "calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\n"
+                                          "timezone: UTC\nstatus: {listen: \"127.0.0.1:0\"}\n"
+                                          "publishing: {settle_margin: 3s}\n"
+                                          "channels:\n  site: {kind: bluesky, handle: sandbox-herald.bsky.social, "
+                                          "credentials: bluesky, api_base: \""
                                        << sandbox_->base_url() << "\"}\n";
   } else {
     // Each create is recorded by the after-command, so a second create of the
@@ -262,6 +280,10 @@ channels:
       } else if (on_mastodon) {
         EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
         EXPECT_EQ(d.url, "https://mastodon.example/@sandbox_herald/" + remote_ids[d.key]) << d.key;
+      } else if (on_bluesky) {
+        EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
+        const std::string rkey = remote_ids[d.key].substr(remote_ids[d.key].rfind('/') + 1);
+        EXPECT_EQ(d.url, "https://bsky.app/profile/sandbox-herald.bsky.social/post/" + rkey) << d.key;
       } else if (on_instagram) {
         EXPECT_EQ(d.remote_id, remote_ids[d.key]) << d.key;
         EXPECT_FALSE(permalinks[d.key].empty()) << d.key;
@@ -286,7 +308,7 @@ channels:
 }
 
 INSTANTIATE_TEST_SUITE_P(Channels, Crash, ::testing::Values("static", "x", "facebook", "linkedin", "instagram",
-                                                                    "mastodon"));
+                                                                    "mastodon", "bluesky"));
 
 }  // namespace
 }  // namespace herald

@@ -3,10 +3,12 @@
 // answer is lost is looked up, not sent again, whether the daemon lives on
 // (Unsure, then lookup) or is killed while the request hangs and restarted
 // (reconcile, then lookup): exactly one create recorded.
+#include "compose/bluesky_text.hpp"
 #include "scheduler/store.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sandbox_process.hpp"
 
+#include <boost/json.hpp>
 #include <date/date.h>
 #include <gtest/gtest.h>
 
@@ -85,6 +87,11 @@ const std::vector<Platform>& platforms() {
       // instance answers it with the first status (docs/connectors.md, Mastodon).
       {"mastodon", "{kind: mastodon, instance: \"https://mastodon.example\", credentials: mastodon, api_base: \"API\"}",
        "access_token: FAKE-mastodon-access-token-not-real\n", "POST /api/v1/statuses", "text: \"TEXT\"", "mastodon"},
+      // Bluesky: the record key is chosen and stored before the create, so a
+      // repeat is the same record, and getRecord settles it (docs/connectors.md, Bluesky).
+      {"bluesky", "{kind: bluesky, handle: sandbox-herald.bsky.social, credentials: bluesky, api_base: \"API\"}",
+       "app_password: FAKE-abcd-efgh-ijkl-mnop\n", "POST /xrpc/com.atproto.repo.createRecord", "text: \"TEXT\"",
+       "bluesky"},
   };
   return all;
 }
@@ -317,6 +324,8 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
   std::ofstream(creds / "linkedin") << "access_token: FAKE-linkedin-organization-token-not-real\nexpires_at: "
                                     << date::format("%FT%TZ", in_three_days) << "\n";
   std::ofstream(creds / "instagram") << "access_token: FAKE-instagram-user-token-not-real\n";
+  std::ofstream(creds / "mastodon") << "access_token: FAKE-mastodon-access-token-not-real\n";
+  std::ofstream(creds / "bluesky") << "app_password: FAKE-abcd-efgh-ijkl-mnop\n";
   for (const auto& entry : std::filesystem::directory_iterator(creds))
     std::filesystem::permissions(entry.path(), std::filesystem::perms::owner_read);
   testing::write_status_token(creds.string());
@@ -338,7 +347,11 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
                                         "  linkedin: {kind: linkedin, author: \"urn:li:organization:2414183\", "
                                         "credentials: linkedin, api_base: \"" << api << "\"}\n"
                                         "  instagram: {kind: instagram, account_id: \"17841400000000001\", "
-                                        "credentials: instagram, api_base: \"" << api << "\"}\n";
+                                        "credentials: instagram, api_base: \"" << api << "\"}\n"
+                                        "  mastodon: {kind: mastodon, instance: \"https://mastodon.example\", "
+                                        "account: sandbox_herald, credentials: mastodon, api_base: \"" << api << "\"}\n"
+                                        "  bluesky: {kind: bluesky, handle: sandbox-herald.bsky.social, "
+                                        "credentials: bluesky, language: nl, api_base: \"" << api << "\"}\n";
   std::ofstream(dir / "calendar.yaml")
       << "posts:\n"
          "  - {id: video, at: \"" << utc_in(2s) << "\", channels: [youtube], title: Zo smeer je je ketting,\n"
@@ -353,13 +366,20 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
          "  - {id: foto, at: \"" << utc_in(4s) << "\", channels: [instagram], media: [photo.jpg],\n"
          "     text: \"Klaar voor de lente. #fiets #voorjaarsbeurt\"}\n"
          "  - {id: verder, at: \"" << utc_in(5s) << "\", channels: [facebook],\n"
-         "     text: \"Zakelijk: {link zakelijk} En op Instagram: {link foto}\"}\n";
+         "     text: \"Zakelijk: {link zakelijk} En op Instagram: {link foto}\"}\n"
+         "  - {id: open, at: \"" << utc_in(4s) << "\", channels: [mastodon, bluesky], title: Vijf stappen,\n"
+         "     excerpt: \"Ketting, remmen, banden, licht en bel.\",\n"
+         "     text: \"Caf\\u00E9-fietsers \\U0001F6B2\\U0001F3FD: alle stappen op {link blog} #fiets\",\n"
+         "     mastodon: {spoiler_text: Onderhoud, media: [{file: photo.jpg, alt: \"Een ketting in de olie\"}]}}\n"
+         "  - {id: fediverse, at: \"" << utc_in(5s) << "\", channels: [x],\n"
+         "     text: \"Ook op Mastodon: {link open@mastodon} en Bluesky: {link open@bluesky}\"}\n";
   BackgroundProcess herald({HERALD_BINARY, "run", "--config", (dir / "herald.yaml").string()},
                            (dir / "herald.log").string());
   const auto log = [&] { return read_file((dir / "herald.log").string()); };
   ASSERT_TRUE(eventually([&] { return log().find("teaser@facebook: sending -> published") != std::string::npos &&
                                       log().find("teaser@x: sending -> published") != std::string::npos &&
-                                      log().find("verder@facebook: sending -> published") != std::string::npos; },
+                                      log().find("verder@facebook: sending -> published") != std::string::npos &&
+                                      log().find("fediverse@x: sending -> published") != std::string::npos; },
                          60s))
       << log();
   // The LinkedIn token's expiry, a week ahead: in the log and the status.
@@ -383,15 +403,20 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
 
   std::map<std::string, testing::SandboxCreate> by_platform;
   testing::SandboxCreate further;  // the second Facebook post, linking to LinkedIn and Instagram
+  testing::SandboxCreate fediverse;  // the second tweet, linking to Mastodon and Bluesky
   for (const auto& c : sandbox.creates()) {
     if (c.platform == "facebook" && c.text.starts_with("Zakelijk")) {
       further = c;
       continue;
     }
+    if (c.platform == "x" && c.text.starts_with("Ook op Mastodon")) {
+      fediverse = c;
+      continue;
+    }
     EXPECT_FALSE(by_platform.contains(c.platform)) << "two creates on " << c.platform;
     by_platform[c.platform] = c;
   }
-  ASSERT_EQ(by_platform.size(), 6u) << log();
+  ASSERT_EQ(by_platform.size(), 8u) << log();
   const auto store = Store::open(dir / "state");
   const std::string video_url = "https://www.youtube.com/watch?v=dQw4w9WgXcQ";
   EXPECT_EQ(store->get("video@youtube")->url, video_url);
@@ -429,14 +454,54 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
   EXPECT_EQ(linkedin_url, "https://www.linkedin.com/feed/update/" + by_platform["linkedin"].id + "/");
   EXPECT_EQ(instagram_url, by_platform["instagram"].fields["permalink"]);
   EXPECT_EQ(further.text, "Zakelijk: " + linkedin_url + " En op Instagram: " + instagram_url);
+  // Mastodon: the blog tagged for Mastodon in the status, the content
+  // warning, the picture with its alt text.
+  const auto& toot = by_platform["mastodon"];
+  EXPECT_EQ(toot.text, "Caf\u00E9-fietsers \U0001F6B2\U0001F3FD: alle stappen op " + blog_url +
+                           "?utm_source=mastodon&utm_medium=social #fiets");
+  EXPECT_EQ(toot.fields.at("spoiler_text"), "Onderhoud");
+  ASSERT_EQ(toot.media_ids.size(), 1u);
+  EXPECT_EQ(toot.fields.at("alt:" + toot.media_ids[0]), "Een ketting in de olie");
+  // Bluesky: the link shown shortened, its facet at the UTF-8 bytes of what
+  // is shown (after an accent and an emoji with a skin tone) and pointing at
+  // the full tagged address, the #tag faceted, the card for the blog.
+  const auto& sky = by_platform["bluesky"];
+  const std::string sky_link = blog_url + "?utm_source=bluesky&utm_medium=social";
+  EXPECT_EQ(sky.text, "Caf\u00E9-fietsers \U0001F6B2\U0001F3FD: alle stappen op " + short_url(sky_link) + " #fiets");
+  const auto facets = boost::json::parse(sky.fields.at("facets")).as_array();
+  ASSERT_EQ(facets.size(), 2u) << sky.fields.at("facets");
+  std::vector<std::string> slices, features;
+  for (const auto& f : facets) {
+    const auto& index = f.at("index").as_object();
+    const auto start = static_cast<std::size_t>(index.at("byteStart").as_int64());
+    const auto end = static_cast<std::size_t>(index.at("byteEnd").as_int64());
+    ASSERT_LE(end, sky.text.size());
+    slices.push_back(sky.text.substr(start, end - start));
+    const auto& feature = f.at("features").as_array().at(0).as_object();
+    features.push_back(feature.contains("uri") ? std::string(feature.at("uri").as_string())
+                                               : "#" + std::string(feature.at("tag").as_string()));
+  }
+  EXPECT_EQ(slices, (std::vector<std::string>{short_url(sky_link), "#fiets"}));
+  EXPECT_EQ(features, (std::vector<std::string>{sky_link, "#fiets"}));
+  EXPECT_EQ(sky.fields.at("card_uri"), sky_link);
+  EXPECT_EQ(sky.fields.at("card_title"), "Vijf stappen");
+  EXPECT_EQ(sky.fields.at("card_description"), "Ketting, remmen, banden, licht en bel.");
+  EXPECT_EQ(sky.fields.at("langs"), "nl");
+  // {link open@mastodon} and {link open@bluesky} became their addresses.
+  const std::string toot_url = store->get("open@mastodon")->url;
+  const std::string sky_url = store->get("open@bluesky")->url;
+  EXPECT_EQ(toot_url, "https://mastodon.example/@sandbox_herald/" + toot.id);
+  EXPECT_EQ(sky_url, "https://bsky.app/profile/sandbox-herald.bsky.social/post/" + sky.fields.at("rkey"));
+  EXPECT_EQ(fediverse.text, "Ook op Mastodon: " + toot_url + " en Bluesky: " + sky_url);
   for (const auto& key : {"video@youtube", "blog@blog", "teaser@x", "teaser@facebook", "zakelijk@linkedin",
-                          "foto@instagram", "verder@facebook"})
+                          "foto@instagram", "verder@facebook", "open@mastodon", "open@bluesky", "fediverse@x"})
     EXPECT_EQ(store->get(key)->state, State::published) << key;
   // Not one credential value in the log.
   for (const char* secret : {"FAKE-consumer-secret-not-real", "FAKE-access-token-secret-not-real",
                              "FAKE-page-token-not-real", "GOCSPX-FAKE-client-secret-not-real",
                              "1//FAKE-youtube-refresh-token-not-real", "FAKE abcd efgh",
-                             "FAKE-linkedin-organization-token-not-real", "FAKE-instagram-user-token-not-real"})
+                             "FAKE-linkedin-organization-token-not-real", "FAKE-instagram-user-token-not-real",
+                             "FAKE-mastodon-access-token-not-real", "FAKE-abcd-efgh-ijkl-mnop"})
     EXPECT_EQ(log().find(secret), std::string::npos) << secret;
   std::filesystem::remove_all(dir);
 }
