@@ -1,6 +1,7 @@
 #include "connectors/oauth2_session.hpp"
 
-#include <openssl/evp.h>
+#include "connectors/digest.hpp"
+
 
 #include <exception>
 #include <utility>
@@ -11,17 +12,7 @@ namespace {
 // Which credential-file token a stored rotation descends from, so that an
 // operator who authorizes again and replaces the file is not overruled by
 // the stale rotation in the state directory. A hash, never the token.
-std::string fingerprint(const Secret& token) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(token.reveal().data(), token.reveal().size(), digest, &length, EVP_sha256(), nullptr);
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += "0123456789abcdef"[digest[i] >> 4];
-    out += "0123456789abcdef"[digest[i] & 0xF];
-  }
-  return out;
-}
+std::string fingerprint(const Secret& token) { return sha256_hex(token.reveal()); }
 
 }  // namespace
 

@@ -1,5 +1,7 @@
 #include "connectors/bluesky/open_graph.hpp"
 
+#include "connectors/html_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -33,60 +35,6 @@ std::string lowered(std::string_view s) {
   return out;
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// Numeric references and the named ones that occur in titles; any other
-// '&' stays as written.
-std::string decode_references(std::string_view in) {
-  static const std::map<std::string_view, std::string_view> kNamed{
-      {"amp", "&"},       {"lt", "<"},        {"gt", ">"},       {"quot", "\""},     {"apos", "'"},
-      {"nbsp", "\xC2\xA0"}, {"ndash", "\xE2\x80\x93"}, {"mdash", "\xE2\x80\x94"}, {"hellip", "\xE2\x80\xA6"},
-      {"rsquo", "\xE2\x80\x99"}, {"lsquo", "\xE2\x80\x98"}, {"rdquo", "\xE2\x80\x9D"}, {"ldquo", "\xE2\x80\x9C"}};
-  std::string out;
-  for (std::size_t i = 0; i < in.size();) {
-    if (in[i] == '&') {
-      const auto semi = in.find(';', i + 1);
-      if (semi != std::string_view::npos && semi - i <= 10) {
-        const std::string_view name = in.substr(i + 1, semi - i - 1);
-        if (name.size() > 1 && name[0] == '#') {
-          const bool hex = name[1] == 'x' || name[1] == 'X';
-          const std::string_view digits = name.substr(hex ? 2 : 1);
-          std::uint32_t cp = 0;
-          auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-          if (!digits.empty() && ec == std::errc{} && end == digits.data() + digits.size()) {
-            append_utf8(out, cp);
-            i = semi + 1;
-            continue;
-          }
-        } else if (auto it = kNamed.find(name); it != kNamed.end()) {
-          out += it->second;
-          i = semi + 1;
-          continue;
-        }
-      }
-    }
-    out += in[i++];
-  }
-  return out;
-}
-
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
 // The attributes of the tag whose name ends at `at`; `at` ends past its '>'.
@@ -107,12 +55,12 @@ std::map<std::string, std::string> attributes(std::string_view html, std::size_t
         const char quote = html[at++];
         const auto end = html.find(quote, at);
         const std::size_t stop = end == std::string_view::npos ? html.size() : end;
-        value = decode_references(html.substr(at, stop - at));
+        value = decode_html_entities(html.substr(at, stop - at));
         at = stop == html.size() ? stop : stop + 1;
       } else {
         const std::size_t start = at;
         while (at < html.size() && !is_space(html[at]) && html[at] != '>') ++at;
-        value = decode_references(html.substr(start, at - start));
+        value = decode_html_entities(html.substr(start, at - start));
       }
     }
     if (!name.empty()) out.emplace(std::move(name), std::move(value));  // the first of a name wins

@@ -1,11 +1,11 @@
 #include "connectors/instagram/instagram_connector.hpp"
 
 #include "compose/media.hpp"
+#include "connectors/digest.hpp"
 #include "connectors/http_result.hpp"
 #include "connectors/json_fields.hpp"
 
 #include <boost/json.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -92,15 +92,7 @@ std::string fingerprint(const std::string& caption, const std::vector<std::strin
     all += '\0';
     all += url;
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(all.data(), all.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += "0123456789abcdef"[digest[i] >> 4];
-    hex += "0123456789abcdef"[digest[i] & 0xF];
-  }
-  return hex;
+  return sha256_hex(all);
 }
 
 std::string lower_extension(const std::filesystem::path& path) {

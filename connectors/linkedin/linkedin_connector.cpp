@@ -1,6 +1,7 @@
 #include "connectors/linkedin/linkedin_connector.hpp"
 
 #include "compose/media.hpp"
+#include "connectors/digest.hpp"
 #include "compose/public_url.hpp"
 #include "connectors/file_bytes.hpp"
 #include "connectors/http_result.hpp"
@@ -8,7 +9,6 @@
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <fstream>
@@ -46,21 +46,6 @@ constexpr const char* kDefaultVersion = "202510";
 // client_secret in the form body, on LinkedIn's www host.
 constexpr const char* kTokenUrl = "https://www.linkedin.com/oauth/v2/accessToken";
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1 ||
-      EVP_DigestUpdate(context.get(), bytes.data(), bytes.size()) != 1 ||
-      EVP_DigestFinal_ex(context.get(), digest, &length) != 1)
-    return {};
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += "0123456789abcdef"[digest[i] >> 4];
-    hex += "0123456789abcdef"[digest[i] & 0xF];
-  }
-  return hex;
-}
 
 const std::string* header(const HttpResponse& response, const char* lower_name) {
   auto it = response.headers.find(lower_name);

@@ -2,13 +2,13 @@
 
 #include "compose/mastodon_text.hpp"
 #include "compose/media.hpp"
+#include "connectors/digest.hpp"
 #include "connectors/file_bytes.hpp"
 #include "connectors/http_result.hpp"
 #include "connectors/json_fields.hpp"
 #include "connectors/mastodon/mastodon_html.hpp"
 
 #include <boost/json.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -50,17 +50,6 @@ namespace herald {
 namespace {
 namespace json = boost::json;
 
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr) != 1) return {};
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += "0123456789abcdef"[digest[i] >> 4];
-    hex += "0123456789abcdef"[digest[i] & 0xF];
-  }
-  return hex;
-}
 
 const std::string* header(const HttpResponse& response, const char* lower_name) {
   auto it = response.headers.find(lower_name);

@@ -1,5 +1,7 @@
 #include "connectors/mastodon/mastodon_html.hpp"
 
+#include "connectors/html_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -22,51 +24,6 @@ std::string lower(std::string_view s) {
   std::string out(s);
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-// A character reference at html[i] ('&'): appends what it stands for and
-// returns its length, or 0 when it is none (the '&' is then text).
-std::size_t decode_reference(std::string_view html, std::size_t i, std::string& out) {
-  const auto semi = html.find(';', i + 1);
-  if (semi == std::string_view::npos || semi - i > 12) return 0;
-  const std::string_view name = html.substr(i + 1, semi - i - 1);
-  if (name.size() > 1 && name[0] == '#') {
-    const bool hex = name[1] == 'x' || name[1] == 'X';
-    const std::string_view digits = name.substr(hex ? 2 : 1);
-    std::uint32_t cp = 0;
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-    if (digits.empty() || ec != std::errc{} || end != digits.data() + digits.size()) return 0;
-    append_utf8(out, cp);
-    return semi - i + 1;
-  }
-  static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
-      {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}, {"nbsp", "\xC2\xA0"}};
-  for (const auto& [n, text] : kNamed) {
-    if (name == n) {
-      out.append(text);
-      return semi - i + 1;
-    }
-  }
-  return 0;
 }
 
 bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -101,7 +58,7 @@ std::string mastodon_plain_text(std::string_view html) {
       continue;
     }
     if (c == '&') {
-      if (const std::size_t used = decode_reference(html, i, out)) {
+      if (const std::size_t used = decode_character_reference(html, i, out)) {
         i += used;
         continue;
       }

@@ -1,6 +1,8 @@
 #include "connectors/json_fields.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"
 
+#include "connectors/html_text.hpp"
+
 #include "compose/public_url.hpp"
 #include "connectors/http_result.hpp"
 
@@ -91,23 +93,6 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-void append_utf8(std::string& out, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
 
 // The image types WordPress accepts for upload by default.
 std::string image_content_type(const std::filesystem::path& path) {
@@ -190,53 +175,6 @@ std::string wordpress_slug(const PublishRequest& request) {
   return slug;
 }
 
-std::string decode_html_entities(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '&') {
-      out += text[i];
-      continue;
-    }
-    const auto end = text.find(';', i + 1);
-    if (end == std::string_view::npos || end - i > 10) {
-      out += '&';
-      continue;
-    }
-    const std::string_view name = text.substr(i + 1, end - i - 1);
-    std::optional<std::uint32_t> cp;
-    if (name == "amp") cp = '&';
-    else if (name == "lt") cp = '<';
-    else if (name == "gt") cp = '>';
-    else if (name == "quot") cp = '"';
-    else if (name == "apos") cp = '\'';
-    else if (name.size() > 1 && name[0] == '#') {
-      const bool hex = name[1] == 'x' || name[1] == 'X';
-      const std::string_view digits = name.substr(hex ? 2 : 1);
-      std::uint32_t value = 0;
-      bool ok = !digits.empty();
-      for (char c : digits) {
-        int d = -1;
-        if (c >= '0' && c <= '9') d = c - '0';
-        else if (hex && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-        else if (hex && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-        if (d < 0 || value > 0x10FFFF) {
-          ok = false;
-          break;
-        }
-        value = value * (hex ? 16u : 10u) + static_cast<std::uint32_t>(d);
-      }
-      if (ok && value > 0 && value <= 0x10FFFF && (value < 0xD800 || value > 0xDFFF)) cp = value;
-    }
-    if (!cp) {
-      out += '&';
-      continue;
-    }
-    append_utf8(out, *cp);
-    i = end;
-  }
-  return out;
-}
 
 std::string basic_authorization(std::string_view user, const Secret& password) {
   std::string plain(user);

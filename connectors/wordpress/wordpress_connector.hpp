@@ -12,6 +12,7 @@
 #include "config/settings.hpp"
 #include "connectors/connector.hpp"
 #include "connectors/credentials.hpp"
+#include "connectors/html_text.hpp"  // decode_html_entities: term names and rendered titles
 #include "connectors/http_client.hpp"
 #include "connectors/oauth1.hpp"
 
@@ -43,10 +44,6 @@ WordpressCredentials wordpress_credentials(const Credentials& file);
 /// either end, at most 190 characters.
 std::string wordpress_slug(const PublishRequest& request);
 
-/// Decodes the HTML character references WordPress puts in term names and
-/// rendered titles: &amp; &lt; &gt; &quot; &apos; &#NNN; &#xHH;. Anything
-/// else is left as it is.
-std::string decode_html_entities(std::string_view text);
 
 /// The "Basic base64(user:password)" header value (RFC 7617). The password is
 /// sent exactly as given: WordPress ignores the spaces it shows it with.
