@@ -194,11 +194,16 @@ Composed compose(const Post& post, const ChannelSettings& channel, const Setting
   const std::vector<std::string>& thread = o && o->thread ? *o->thread : post.thread;
   c.title = o && o->title ? *o->title : post.title;
   const auto& media = o && o->media ? *o->media : post.media;
-  for (const auto& m : media) {
-    c.media.push_back((post.file.parent_path() / m).lexically_normal());
-    auto alt = post.alt.find(m);
-    c.media_alt.push_back(alt == post.alt.end() ? std::string() : alt->second);
-  }
+  for (const auto& m : media) c.media.push_back((post.file.parent_path() / m).lexically_normal());
+  // The alt text of each file, for the networks that send it.
+  auto alt_texts = [&] {
+    std::vector<std::string> out;
+    for (const auto& m : media) {
+      auto alt = post.alt.find(m);
+      out.push_back(alt == post.alt.end() ? std::string() : alt->second);
+    }
+    return out;
+  };
   const std::string& language = o && o->language ? *o->language : channel.language;
 
   switch (channel.kind) {
@@ -253,6 +258,7 @@ Composed compose(const Post& post, const ChannelSettings& channel, const Setting
       c.visibility = o && o->visibility ? *o->visibility : channel.visibility;
       if (o && o->spoiler_text) c.spoiler_text = *o->spoiler_text;
       c.language = language;
+      c.media_alt = alt_texts();
       c.measures.push_back({"status", mastodon_length(c.text, c.spoiler_text), channel.max_characters,
                             "characters (each link 23)"});
       break;
@@ -263,6 +269,7 @@ Composed compose(const Post& post, const ChannelSettings& channel, const Setting
       c.text = std::move(rich.text);
       c.facets = std::move(rich.facets);
       c.language = language;
+      c.media_alt = alt_texts();
       c.measures.push_back({"post", grapheme_count(c.text), kBlueskyGraphemeLimit, "graphemes"});
       if (c.text.size() > kBlueskyByteLimit)
         c.problems.push_back("the post is " + std::to_string(c.text.size()) + " bytes of UTF-8; Bluesky takes at most " +

@@ -47,7 +47,8 @@ struct Composed {
   /// media_url and the file's path in the calendar's directory. Empty when
   /// media_url is not set (check reports that).
   std::vector<std::string> media_urls;
-  /// The alt text of each of `media`, in order ("" where the calendar gives none).
+  /// mastodon, bluesky: the alt text of each of `media`, in order ("" where
+  /// the calendar gives none).
   std::vector<std::string> media_alt;
   std::vector<Facet> facets;           ///< bluesky: links and #tags, UTF-8 byte ranges of `text`
   std::string visibility;              ///< mastodon: public | unlisted | private | direct

@@ -1,4 +1,5 @@
 #include "compose/utm.hpp"
+#include "config/text.hpp"
 
 #include "compose/links.hpp"
 
@@ -10,12 +11,6 @@
 namespace herald {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool has_scheme(std::string_view url) {
   auto colon = url.find("://");
@@ -45,10 +40,10 @@ bool has_param(const boost::urls::url_view_base& u, std::string_view key) {
 }  // namespace
 
 bool is_own_host(std::string_view host, const std::vector<std::string>& own_domains) {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   if (!h.empty() && h.back() == '.') h.pop_back();
   for (const auto& domain : own_domains) {
-    const std::string d = lower(domain);
+    const std::string d = ascii_lower(domain);
     if (h == d) return true;
     if (h.size() > d.size() && h.compare(h.size() - d.size(), d.size(), d) == 0 && h[h.size() - d.size() - 1] == '.')
       return true;

@@ -1,4 +1,5 @@
 #include "config/recurrence.hpp"
+#include "config/text.hpp"
 
 #include "config/slots.hpp"
 
@@ -19,18 +20,6 @@ constexpr date::days kGiveUpAfter{146097};    // 400 years: the Gregorian calend
 
 // ---------------------------------------------------------------------------
 // Text helpers
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -621,7 +610,7 @@ std::optional<Recurrence> parse_every(std::string_view text, std::string& error)
   }
 
   Recurrence r;
-  const auto kind = lower(tokens[0]);
+  const auto kind = ascii_lower(tokens[0]);
   std::size_t time_at = 1;
   if (kind == "daily") {
     r.freq = Recurrence::Freq::daily;

@@ -1,4 +1,5 @@
 #include "config/slots.hpp"
+#include "config/text.hpp"
 
 #include <algorithm>
 #include <array>
@@ -11,12 +12,6 @@ namespace {
 // Indexed by date::weekday::c_encoding() (0 = Sunday).
 constexpr std::array<std::string_view, 7> kWeekdayNames{
     "sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
@@ -68,7 +63,7 @@ bool add_days(std::string_view item, std::bitset<7>& days, std::string& error) {
 
 std::optional<date::weekday> parse_weekday(std::string_view text) {
   if (text.size() < 3) return std::nullopt;
-  const std::string name = lower(text);
+  const std::string name = ascii_lower(text);
   for (unsigned i = 0; i < kWeekdayNames.size(); ++i) {
     if (kWeekdayNames[i].substr(0, name.size()) == name) return date::weekday{i};
   }
@@ -82,7 +77,7 @@ std::optional<Slot> parse_slot(std::string_view text, std::string& error) {
     return std::nullopt;
   }
   Slot slot;
-  if (lower(parts[0]) == "daily") {
+  if (ascii_lower(parts[0]) == "daily") {
     slot.days.set();
   } else {
     std::string_view list = parts[0];

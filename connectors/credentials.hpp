@@ -5,7 +5,7 @@
 // never a value.
 
 #include "config/settings.hpp"
-#include "connectors/oauth1.hpp"
+#include "connectors/secret.hpp"
 
 #include <chrono>
 #include <filesystem>

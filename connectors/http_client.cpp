@@ -1,4 +1,5 @@
 #include "connectors/http_client.hpp"
+#include "config/text.hpp"
 
 // Debian's libcpp-httplib-dev is the split build: httplib.h declares, the
 // shared library implements, compiled with OpenSSL, zlib and Brotli. The same
@@ -22,12 +23,6 @@
 namespace herald {
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 HttpResponse fail(std::string what) {
   HttpResponse r;
   r.error = std::move(what);
@@ -48,7 +43,7 @@ std::string parse_target(const std::string& url, Target& out) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return "invalid URL";
   const auto& u = *parsed;
-  const std::string scheme = lower(std::string(u.scheme()));
+  const std::string scheme = ascii_lower(std::string(u.scheme()));
   if (scheme != "https" && scheme != "http") return "unsupported URL scheme (only https)";
   if (u.has_userinfo()) return "credentials in the URL are not allowed";
   switch (u.host_type()) {
@@ -78,7 +73,7 @@ std::string parse_target(const std::string& url, Target& out) {
 }  // namespace
 
 bool is_loopback_host(const std::string& host) {
-  std::string h = lower(host);
+  std::string h = ascii_lower(host);
   if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
   if (h == "localhost" || h == "localhost.") return true;
   if (auto v4 = boost::urls::parse_ipv4_address(h)) return (v4->to_uint() >> 24) == 127;
@@ -162,7 +157,7 @@ HttpResponse HttplibClient::send(const HttpRequest& request) {
 
   HttpResponse out;
   out.status = res.status;
-  for (const auto& [name, value] : res.headers) out.headers.emplace(lower(name), value);
+  for (const auto& [name, value] : res.headers) out.headers.emplace(ascii_lower(name), value);
   out.body = std::move(body);
   return out;
 }

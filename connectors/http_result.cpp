@@ -1,4 +1,5 @@
 #include "connectors/http_result.hpp"
+#include "config/text.hpp"
 
 #include "connectors/json_fields.hpp"
 
@@ -47,26 +48,13 @@ using std::chrono::seconds;
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool contains_ci(std::string_view haystack, std::string_view needle) {
-  return lower(haystack).find(lower(needle)) != std::string::npos;
+  return ascii_lower(haystack).find(ascii_lower(needle)) != std::string::npos;
 }
 
 const std::string* header(const HttpResponse& r, const char* lower_name) {
   auto it = r.headers.find(lower_name);
   return it == r.headers.end() ? nullptr : &it->second;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 std::optional<std::int64_t> parse_int(std::string_view s) {

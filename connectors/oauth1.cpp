@@ -1,4 +1,5 @@
 #include "connectors/oauth1.hpp"
+#include "config/text.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -10,11 +11,6 @@
 
 namespace herald {
 namespace {
-
-bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-         c == '_' || c == '~';
-}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -42,13 +38,6 @@ std::string form_decode(std::string_view in) {
   return out;
 }
 
-std::string lowercase(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 struct SplitUrl {
   std::string base;  // scheme://authority/path, normalised per RFC 5849 3.4.1.2
   std::string_view query;
@@ -63,10 +52,10 @@ SplitUrl split_url(std::string_view url) {
   }
   auto scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) throw std::invalid_argument("OAuth 1.0a: not an absolute URL");
-  std::string scheme = lowercase(url.substr(0, scheme_end));
+  std::string scheme = ascii_lower(url.substr(0, scheme_end));
   std::string_view rest = url.substr(scheme_end + 3);
   auto slash = rest.find('/');
-  std::string authority = lowercase(rest.substr(0, slash));
+  std::string authority = ascii_lower(rest.substr(0, slash));
   std::string_view path = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
   // The default port is not part of the signed URL; any other port is.
   std::string_view default_port = scheme == "https" ? ":443" : scheme == "http" ? ":80" : "";
@@ -97,34 +86,6 @@ std::string base64(const unsigned char* data, std::size_t size) {
 }
 
 }  // namespace
-
-std::string percent_encode(std::string_view raw) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(raw.size());
-  for (char ch : raw) {
-    auto c = static_cast<unsigned char>(ch);
-    if (unreserved(c)) {
-      out += ch;
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0x0F];
-    }
-  }
-  return out;
-}
-
-std::string form_urlencode(const Params& params) {
-  std::string out;
-  for (const auto& [name, value] : params) {
-    if (!out.empty()) out += '&';
-    out += percent_encode(name);
-    out += '=';
-    out += percent_encode(value);
-  }
-  return out;
-}
 
 std::string signature_base_string(std::string_view method, std::string_view url, const Params& params) {
   SplitUrl split = split_url(url);

@@ -2,44 +2,16 @@
 // OAuth 1.0a request signing (HMAC-SHA1) as X documents it in "Creating a
 // signature" and "Authorizing a request" (RFC 5849 section 3.4). Pure: the
 // nonce and the timestamp are inputs, so the same request always signs the
-// same way. Also the RFC 3986 percent-encoding and the Secret wrapper the
-// OAuth 2.0 helpers (oauth2.hpp) share.
+// same way.
+
+#include "connectors/form_encoding.hpp"
+#include "connectors/secret.hpp"
 
 #include <cstdint>
-#include <ostream>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
 
 namespace herald {
-
-/// A credential value that never prints: operator<< writes "[redacted]" and
-/// there is no implicit conversion to a string; reveal() is the one way out.
-class Secret {
- public:
-  Secret() = default;
-  explicit Secret(std::string value) : value_(std::move(value)) {}
-  /// The value itself, for the one place that must send it.
-  [[nodiscard]] const std::string& reveal() const { return value_; }
-  [[nodiscard]] bool empty() const { return value_.empty(); }
-  friend bool operator==(const Secret&, const Secret&) = default;
-  friend std::ostream& operator<<(std::ostream& out, const Secret&) { return out << "[redacted]"; }
-
- private:
-  std::string value_;
-};
-
-/// Name/value pairs, raw (not encoded), in request order; names may repeat.
-using Params = std::vector<std::pair<std::string, std::string>>;
-
-/// RFC 3986 percent-encoding: keeps A-Z a-z 0-9 - . _ ~, writes every other
-/// byte as %XX with uppercase hex (so ' ' is %20, never '+').
-std::string percent_encode(std::string_view raw);
-
-/// An application/x-www-form-urlencoded body, encoded exactly as the
-/// signature sees it (percent_encode on names and values, joined by & and =).
-std::string form_urlencode(const Params& params);
 
 /// The user's half and the app's half of an OAuth 1.0a credential.
 struct OAuth1Credentials {

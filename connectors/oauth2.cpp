@@ -1,4 +1,5 @@
 #include "connectors/oauth2.hpp"
+#include "connectors/form_encoding.hpp"
 
 #include <openssl/evp.h>
 

@@ -6,7 +6,7 @@
 // application/x-www-form-urlencoded) and persists a rotated refresh token
 // before using the new access token (DESIGN.md).
 
-#include "connectors/oauth1.hpp"
+#include "connectors/secret.hpp"
 
 #include <chrono>
 #include <optional>

@@ -13,7 +13,7 @@
 #include "config/local_time.hpp"
 #include "connectors/connector_state.hpp"
 #include "connectors/http_client.hpp"
-#include "connectors/oauth1.hpp"
+#include "connectors/secret.hpp"
 #include "connectors/oauth2.hpp"
 
 #include <chrono>

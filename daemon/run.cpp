@@ -671,7 +671,7 @@ class Daemon {
         else if (state != State::published && state != State::cancelled) summary.queued += static_cast<std::size_t>(n);
       }
     for (const auto& p : store_->pauses())
-      if (p.channel.empty() && (!p.until || *p.until > now)) summary.paused = true;
+      if (p.channel.empty() && p.active_at(now)) summary.paused = true;
     auto next = store_->in_states(std::vector<State>{State::planned, State::retry_wait}, "", 1);
     if (!next.empty()) summary.next = StatusSummary::Next{next[0].channel, next[0].planned};
     return status_line(summary, *cal_->settings.zone, now);
@@ -867,7 +867,7 @@ DaemonStatus LoopBackend::status() {
         cs.warning = credential_expiry_warning(it->second, out.now).value_or("");
       }
       for (const auto& p : pauses)
-        if (p.channel == c.name && (!p.until || *p.until > out.now)) cs.pause = p;
+        if (p.channel == c.name && p.active_at(out.now)) cs.pause = p;
       cs.counts = counts[c.name];
       try {
         auto next =
@@ -1012,7 +1012,7 @@ std::string LoopBackend::metrics() {
         g.credentials_expire[c.name] = std::chrono::floor<std::chrono::seconds>(it->second);
     }
     for (const auto& p : pauses) {
-      if (p.until && *p.until <= now) continue;
+      if (!p.active_at(now)) continue;
       if (p.channel.empty()) g.paused = true;
       else g.channel_paused[p.channel] = true;
     }

@@ -7,7 +7,7 @@
 #endif
 #include <httplib.h>
 
-#include "connectors/oauth1.hpp"
+#include "connectors/form_encoding.hpp"
 #include "daemon/version.hpp"
 
 #include <boost/json.hpp>

@@ -8,7 +8,7 @@
 
 #include "config/local_time.hpp"
 #include "config/settings.hpp"
-#include "connectors/oauth1.hpp"
+#include "connectors/secret.hpp"
 
 #include <boost/json/value.hpp>
 

@@ -1,4 +1,5 @@
 #include "daemon/status_json.hpp"
+#include "config/text.hpp"
 
 #include <boost/json.hpp>
 
@@ -55,12 +56,6 @@ std::string valid_utf8(std::string text) {
     i += j;
   }
   return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
 }
 
 // The body as a JSON object; an empty (or blank) body is an empty object.

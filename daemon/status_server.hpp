@@ -6,7 +6,7 @@
 // Loopback or a unix socket by default; POSTs need the bearer token.
 
 #include "config/settings.hpp"
-#include "connectors/oauth1.hpp"
+#include "connectors/secret.hpp"
 #include "daemon/status_backend.hpp"
 #include "daemon/status_listener.hpp"
 #include "scheduler/logger.hpp"

@@ -16,52 +16,7 @@ std::string local_text(const Settings& s, Instant at) {
   return rfc.substr(0, 10) + " " + rfc.substr(11, 5);
 }
 
-// FNV-1a: a stable hash across runs and builds, to notice edits of a post.
-std::string content_hash(const Composed& c, Instant at) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char ch : s) {
-      h ^= ch;
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ull;
-  };
-  mix(c.text);
-  for (const auto& t : c.thread) mix(t);
-  mix(c.title);
-  mix(c.link);
-  mix(c.excerpt);
-  for (const auto& m : c.media) mix(m.string());
-  mix(c.video);
-  mix(c.video_file);
-  mix(c.privacy);
-  for (const auto& t : c.tags) mix(t);
-  for (const auto& t : c.categories) mix(t);
-  mix(std::to_string(at.time_since_epoch().count()));
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
-}
-
 }  // namespace
-
-std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Instant now, Instant from, Instant to,
-                                                const std::map<std::string, Instant>& pinned) {
-  PlanRequest req{now, from, to, {}, {}};
-  req.pinned = pinned;
-  Diagnostics ignored;
-  const auto deliveries = plan(cal.calendar, cal.settings, req, ignored);
-  const UrlLookup previews = preview_urls(cal.calendar, cal.settings);
-  std::vector<PlannedDelivery> out;
-  out.reserve(deliveries.size());
-  for (const auto& d : deliveries) {
-    const ChannelSettings* cs = cal.settings.channel(d.channel);
-    const Composed c = compose(*d.source, *cs, cal.settings, cal.calendar, previews);
-    out.push_back({d.key, d.post, d.channel, d.at, content_hash(c, d.at), d.queued});
-  }
-  return out;
-}
 
 Dispatcher::Dispatcher(Store& store, const Clock& clock, Executor& executor, Logger& log)
     : store_(store), clock_(clock), executor_(executor), log_(log) {
@@ -152,8 +107,8 @@ std::optional<Pause> Dispatcher::pause_of(const std::string& channel) const {
   const Instant now = clock_.now();
   std::optional<Pause> found;
   auto consider = [&](const Pause& p) {
-    if (p.until && *p.until <= now) return;
-    if (p.channel.empty() || p.channel == channel) {
+    if (!p.active_at(now)) return;
+    if (p.holds(channel)) {
       if (!found || p.channel.empty()) found = p;
     }
   };
@@ -319,7 +274,7 @@ void Dispatcher::pump_channel(const std::string& channel) {
   // A pause whose `until` has come ends here, and what it held comes back
   // under the late-window rule, as after `herald resume`.
   for (const auto& p : store_.pauses()) {
-    if (p.until && *p.until <= now && (p.channel.empty() || p.channel == channel)) {
+    if (!p.active_at(now) && p.holds(channel)) {
       store_.clear_pause(p.channel, now);
       log_.info((p.channel.empty() ? std::string("all channels") : "channel " + p.channel) + " resumed (until reached)");
     }

@@ -9,7 +9,10 @@
 #include "config/calendar.hpp"
 #include "config/settings.hpp"
 #include "connectors/connector.hpp"
+#include "scheduler/clock.hpp"
+#include "scheduler/executor.hpp"
 #include "scheduler/logger.hpp"
+#include "scheduler/planned.hpp"
 #include "scheduler/retry_policy.hpp"
 #include "scheduler/settle.hpp"
 #include "scheduler/store.hpp"
@@ -23,49 +26,6 @@
 #include <string>
 
 namespace herald {
-
-/// Where "now" comes from.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual Instant now() const = 0;
-};
-
-/// A clock tests set by hand.
-class ManualClock : public Clock {
- public:
-  explicit ManualClock(Instant start) : now_(start) {}
-  Instant now() const override { return now_; }
-  void set(Instant t) { now_ = t; }
-  void advance(std::chrono::seconds d) { now_ += d; }
-
- private:
-  Instant now_;
-};
-
-/// Runs blocking connector calls and hands results back on the loop.
-class Executor {
- public:
-  virtual ~Executor() = default;
-  virtual void publish(Connector& c, PublishRequest request, std::function<void(PublishResult)> done) = 0;
-  virtual void lookup(Connector& c, PublishRequest request, std::function<void(LookupResult)> done) = 0;
-};
-
-/// Runs each call at once, on the caller's thread (tests, `herald` one-shots).
-class InlineExecutor : public Executor {
- public:
-  void publish(Connector& c, PublishRequest r, std::function<void(PublishResult)> done) override {
-    done(c.publish(r));
-  }
-  void lookup(Connector& c, PublishRequest r, std::function<void(LookupResult)> done) override { done(c.lookup(r)); }
-};
-
-/// The calendar as the dispatcher needs it: kept alive together, replaced whole on reload.
-struct LoadedCalendar {
-  Settings settings;
-  Calendar calendar;
-  ReferenceGraph references;
-};
 
 class Dispatcher {
  public:
@@ -213,11 +173,5 @@ class Dispatcher {
   std::vector<Unsaved> unsaved_;
   std::vector<Pause> pending_pauses_;  // pauses the store could not take yet
 };
-
-/// The plan of the coming days as the store's sync wants it: each delivery
-/// with a hash of what it will say, queued deliveries pinned to the times
-/// already stored for them.
-std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Instant now, Instant from, Instant to,
-                                                const std::map<std::string, Instant>& pinned);
 
 }  // namespace herald

@@ -823,7 +823,8 @@ SendGate Store::begin_send(const std::string& key, const std::string& sent_text,
   if (!old) return SendGate::missing;
   if (!transition(old->state, Event::start_send)) return SendGate::not_planned;
   // The pause as committed, not as remembered: a `herald pause` committed by
-  // any process before this transaction began holds the delivery.
+  // any process before this transaction began holds the delivery. (The
+  // same rule as Pause::holds and Pause::active_at, in SQL.)
   SQLite::Statement& paused = statements_->get(
       "SELECT channel, reason FROM pauses WHERE (channel = '' OR channel = ?) AND (until IS NULL OR until > ?) "
       "ORDER BY channel LIMIT 1");

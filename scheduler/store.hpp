@@ -60,10 +60,15 @@ struct HistoryEvent {
 
 /// A pause: global (empty channel) or one channel's.
 struct Pause {
-  std::string channel;
+  std::string channel;  ///< empty: every channel
   std::string reason;
   Instant since;
   std::optional<Instant> until;
+
+  /// Whether the pause holds at `now`: it has no end, or its end is later.
+  bool active_at(Instant now) const { return !until || *until > now; }
+  /// Whether it holds `channel` (a pause of every channel holds each).
+  bool holds(const std::string& name) const { return channel.empty() || channel == name; }
 };
 
 /// One delivery of a plan, as sync receives it.

@@ -1,4 +1,6 @@
 #include "connectors/bluesky/bluesky_connector.hpp"
+#include "connectors/form_encoding.hpp"
+#include "config/text.hpp"
 
 #include "compose/graphemes.hpp"
 #include "compose/media.hpp"
@@ -60,13 +62,8 @@ using std::chrono::microseconds;
 constexpr const char* kCollection = "app.bsky.feed.post";
 constexpr const char* kDefaultPds = "https://bsky.social";
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 bool contains_ci(std::string_view haystack, std::string_view needle) {
-  return lower(std::string(haystack)).find(lower(std::string(needle))) != std::string::npos;
+  return ascii_lower(std::string(haystack)).find(ascii_lower(std::string(needle))) != std::string::npos;
 }
 
 const std::string* header(const HttpResponse& r, const char* lower_name) {
@@ -80,7 +77,7 @@ std::string media_type(const HttpResponse& r) {
   if (!value) return {};
   std::string type = value->substr(0, value->find(';'));
   while (!type.empty() && type.back() == ' ') type.pop_back();
-  return lower(type);
+  return ascii_lower(type);
 }
 
 const char* mime_of(MediaType type) {
@@ -143,12 +140,12 @@ struct BlueskyConnector::Card {
 BlueskyCredentials bluesky_credentials(const Credentials& file) { return {file.at("app_password")}; }
 
 std::string bluesky_rkey_state_key(const std::string& handle, const std::string& delivery_key) {
-  return "bluesky:" + lower(handle) + ":rkey:" + delivery_key;
+  return "bluesky:" + ascii_lower(handle) + ":rkey:" + delivery_key;
 }
 
 std::string bluesky_blob_state_key(const std::string& handle, const std::string& delivery_key,
                                    const std::string& sha256_hex) {
-  return "bluesky:" + lower(handle) + ":blob:" + delivery_key + ":" + sha256_hex;
+  return "bluesky:" + ascii_lower(handle) + ":blob:" + delivery_key + ":" + sha256_hex;
 }
 
 std::string bluesky_datetime(std::chrono::sys_time<microseconds> at) {
@@ -314,7 +311,7 @@ BlueskyConnector::Card BlueskyConnector::card_for(const std::string& delivery_ke
   if (!reference) return card;
   boost::urls::url image_url;
   if (!boost::urls::resolve(*page_url, *reference, image_url)) return card;
-  const std::string scheme = lower(std::string(image_url.scheme()));
+  const std::string scheme = ascii_lower(std::string(image_url.scheme()));
   if (scheme != "https" && scheme != "http") return card;
   HttpRequest get_image;
   get_image.method = "GET";

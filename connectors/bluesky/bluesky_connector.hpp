@@ -21,7 +21,7 @@
 #include "connectors/connector_state.hpp"
 #include "connectors/credentials.hpp"
 #include "connectors/http_client.hpp"
-#include "connectors/oauth1.hpp"
+#include "connectors/secret.hpp"
 
 #include <boost/json/object.hpp>
 

@@ -1,4 +1,5 @@
 #include "connectors/bluesky/bluesky_session.hpp"
+#include "config/text.hpp"
 
 #include "connectors/bluesky/xrpc.hpp"
 #include "connectors/json_fields.hpp"
@@ -28,14 +29,9 @@ namespace herald {
 namespace {
 namespace json = boost::json;
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 }  // namespace
 
-std::string bluesky_refresh_state_key(const std::string& handle) { return "bluesky:" + lower(handle) + ":refresh_jwt"; }
+std::string bluesky_refresh_state_key(const std::string& handle) { return "bluesky:" + ascii_lower(handle) + ":refresh_jwt"; }
 
 BlueskySession::BlueskySession(std::string base, std::string handle, Secret app_password, std::string credential,
                                ConnectorState& state, HttpClient& http, Clock clock)

@@ -1,4 +1,5 @@
 #include "connectors/bluesky/open_graph.hpp"
+#include "config/text.hpp"
 
 #include "connectors/html_text.hpp"
 
@@ -29,12 +30,6 @@ bool starts_with_ci(std::string_view s, std::size_t at, std::string_view word) {
   return true;
 }
 
-std::string lowered(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
-
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
 
 // The attributes of the tag whose name ends at `at`; `at` ends past its '>'.
@@ -45,7 +40,7 @@ std::map<std::string, std::string> attributes(std::string_view html, std::size_t
     if (at >= html.size() || html[at] == '>') break;
     const std::size_t name_start = at;
     while (at < html.size() && !is_space(html[at]) && html[at] != '=' && html[at] != '>' && html[at] != '/') ++at;
-    std::string name = lowered(html.substr(name_start, at - name_start));
+    std::string name = ascii_lower(html.substr(name_start, at - name_start));
     while (at < html.size() && is_space(html[at])) ++at;
     std::string value;
     if (at < html.size() && html[at] == '=') {
@@ -107,7 +102,7 @@ OpenGraph read_open_graph(std::string_view html) {
       continue;
     at += 4;
     auto attrs = attributes(html, at);
-    std::string key = lowered(attrs.count("property") ? attrs["property"] : attrs["name"]);
+    std::string key = ascii_lower(attrs.count("property") ? attrs["property"] : attrs["name"]);
     auto content = attrs.find("content");
     if (content == attrs.end()) continue;
     std::string* field = key == "og:title"         ? &out.title

@@ -1,4 +1,5 @@
 #include "connectors/facebook/facebook_connector.hpp"
+#include "connectors/form_encoding.hpp"
 
 #include "compose/media.hpp"
 #include "compose/public_url.hpp"

@@ -1,4 +1,5 @@
 #include "connectors/instagram/instagram_connector.hpp"
+#include "connectors/form_encoding.hpp"
 
 #include "compose/media.hpp"
 #include "connectors/digest.hpp"

@@ -18,7 +18,7 @@
 #include "connectors/connector_state.hpp"
 #include "connectors/credentials.hpp"
 #include "connectors/http_client.hpp"
-#include "connectors/oauth1.hpp"
+#include "connectors/secret.hpp"
 
 #include <chrono>
 #include <functional>

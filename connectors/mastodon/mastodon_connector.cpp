@@ -1,4 +1,5 @@
 #include "connectors/mastodon/mastodon_connector.hpp"
+#include "connectors/form_encoding.hpp"
 
 #include "compose/mastodon_text.hpp"
 #include "compose/media.hpp"

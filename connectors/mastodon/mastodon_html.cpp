@@ -1,4 +1,5 @@
 #include "connectors/mastodon/mastodon_html.hpp"
+#include "config/text.hpp"
 
 #include "connectors/html_text.hpp"
 
@@ -20,12 +21,6 @@
 namespace herald {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 bool word_byte(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
@@ -43,7 +38,7 @@ std::string mastodon_plain_text(std::string_view html) {
         out.append(html.substr(i));
         break;
       }
-      std::string tag = lower(html.substr(i + 1, close - i - 1));
+      std::string tag = ascii_lower(html.substr(i + 1, close - i - 1));
       while (!tag.empty() && (tag.back() == '/' || is_space(static_cast<unsigned char>(tag.back())))) tag.pop_back();
       const std::string name = tag.substr(0, tag.find_first_of(" \t\n\r/"));
       if (name == "br") {

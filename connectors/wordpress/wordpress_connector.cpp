@@ -1,4 +1,6 @@
 #include "connectors/json_fields.hpp"
+#include "connectors/form_encoding.hpp"
+#include "config/text.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"
 
 #include "connectors/html_text.hpp"
@@ -80,23 +82,10 @@ std::string stored_title(const json::object& post) {
   return {};
 }
 
-std::string lower_ascii(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-
 
 // The image types WordPress accepts for upload by default.
 std::string image_content_type(const std::filesystem::path& path) {
-  const std::string ext = lower_ascii(path.extension().string());
+  const std::string ext = ascii_lower(path.extension().string());
   if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
   if (ext == ".png") return "image/png";
   if (ext == ".gif") return "image/gif";
@@ -219,7 +208,7 @@ HttpRequest WordpressConnector::authorized(std::string method, std::string url) 
 // the classification and is never Unsure.
 WordpressConnector::Step WordpressConnector::term_id(std::string_view taxonomy, const std::string& name) {
   const std::string what = std::string(taxonomy == "categories" ? "category" : "tag") + " '" + name + "'";
-  const std::string wanted = lower_ascii(trim(name));
+  const std::string wanted = ascii_lower(trim(name));
 
   // search matches names and slugs by substring; 100 is the most per page, and
   // the exact name is among the first 100 matches unless the site has more
@@ -236,7 +225,7 @@ WordpressConnector::Step WordpressConnector::term_id(std::string_view taxonomy, 
   }
   for (const auto& item : list->as_array()) {
     const auto* term = item.if_object();
-    if (!term || lower_ascii(trim(decode_html_entities(member_string(*term, "name")))) != wanted) continue;
+    if (!term || ascii_lower(trim(decode_html_entities(member_string(*term, "name")))) != wanted) continue;
     if (auto id = id_member(*term, "id")) return {*id, std::nullopt};
   }
 
@@ -462,7 +451,7 @@ WordpressConnector::Survey WordpressConnector::survey(const std::string& slug, c
     // Publishing beside it would give this delivery SLUG-2, where neither a
     // repeat nor a lookup would look: a person decides.
     out.done = Failed{"WordPress: post " + std::to_string(p.id) + " at " + where() + " already has the slug '" + slug +
-                      "' (" + p.status + ", titled '" + trim(decode_html_entities(p.title)) + "', not '" + trim(title) +
+                      "' (" + p.status + ", titled '" + std::string(trim(decode_html_entities(p.title))) + "', not '" + std::string(trim(title)) +
                       "'); if it is this delivery's post (its title edited since), resolve the delivery with its URL; "
                       "otherwise give that post another slug and retry"};
     return out;
@@ -559,8 +548,8 @@ LookupResult WordpressConnector::lookup(const PublishRequest& request) {
   for (const SlugPost& p : found.posts) {
     if (p.status != "publish" || p.slug != slug) continue;
     return Unknown{"WordPress: post " + std::to_string(p.id) + " at " + where() + " has the slug '" + slug +
-                   "' but the title '" + trim(decode_html_entities(p.title)) + "', not '" +
-                   trim(request.composed.title) + "'"};
+                   "' but the title '" + std::string(trim(decode_html_entities(p.title))) + "', not '" +
+                   std::string(trim(request.composed.title)) + "'"};
   }
   return Absent{};
 }

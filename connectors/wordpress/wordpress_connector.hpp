@@ -14,7 +14,7 @@
 #include "connectors/credentials.hpp"
 #include "connectors/html_text.hpp"  // decode_html_entities: term names and rendered titles
 #include "connectors/http_client.hpp"
-#include "connectors/oauth1.hpp"
+#include "connectors/secret.hpp"
 
 #include <boost/json/object.hpp>
 

@@ -1,4 +1,5 @@
 #include "connectors/json_fields.hpp"
+#include "connectors/form_encoding.hpp"
 #include "connectors/x/x_connector.hpp"
 
 #include "compose/public_url.hpp"

@@ -3,7 +3,7 @@
 
 #include "compose/media.hpp"
 #include "connectors/http_result.hpp"
-#include "connectors/oauth1.hpp"
+#include "connectors/form_encoding.hpp"
 
 #include <boost/json.hpp>
 

@@ -272,7 +272,7 @@ TEST_P(Crash, SigkillAnywhereNeverPublishesTwiceNorLosesADelivery) {
 
 INSTANTIATE_TEST_SUITE_P(Channels, Crash, ::testing::Values("static", "x", "facebook", "linkedin", "instagram",
                                                             "mastodon", "bluesky"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+                         [](const ::testing::TestParamInfo<std::string>& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace herald

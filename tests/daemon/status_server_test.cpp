@@ -1,5 +1,7 @@
 #include "daemon/status_server.hpp"
 
+#include "tests/support/process.hpp"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -210,15 +212,7 @@ class LockedLogger : public Logger {
   std::vector<MemoryLogger::Line> lines_;
 };
 
-// Polls `condition` until it holds or `timeout` passes.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
-}
+using herald::testing::eventually;
 
 // Connects to 127.0.0.1:port from `source` (any 127.x.y.z address works on
 // Linux), so one test can be several TCP clients.

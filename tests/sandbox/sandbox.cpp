@@ -75,7 +75,17 @@ void Sandbox::start(const std::string& host, int port) {
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // httplib::Server::stop() does nothing until the accept loop has started,
   // so wait for it here; a stop() right after start() would otherwise hang.
-  while (!server_->is_running()) ::usleep(1000);
+  // A loop that never starts (the thread failed) is an error, not a hang.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server_->is_running()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      server_->stop();
+      if (thread_.joinable()) thread_.join();
+      throw std::runtime_error("herald-sandbox: the server on " + host + ":" + std::to_string(port_) +
+                               " did not start accepting within 10 s");
+    }
+    ::usleep(1000);
+  }
 }
 
 int Sandbox::port() const { return port_; }

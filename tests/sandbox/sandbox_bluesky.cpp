@@ -1,4 +1,6 @@
 #include "tests/sandbox/sandbox_bluesky.hpp"
+#include "connectors/form_encoding.hpp"
+#include "config/text.hpp"
 
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
@@ -90,11 +92,6 @@ constexpr std::int64_t kThumbMaxSize = 1'000'000;
 
 void xrpc_error(httplib::Response& res, int status, std::string_view error, std::string_view message) {
   send_json(res, status, json::serialize(json::object{{"error", error}, {"message", message}}));
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 std::string base64url(std::string_view bytes) {
@@ -298,9 +295,9 @@ void BlueskySandbox::reset() {
 }
 
 const BlueskySandboxConfig::Account* BlueskySandbox::account_by(const std::string& handle_or_did) const {
-  const std::string wanted = lower(handle_or_did);
+  const std::string wanted = ascii_lower(handle_or_did);
   for (const Account& a : config_.accounts)
-    if (lower(a.handle) == wanted || a.did == handle_or_did) return &a;
+    if (ascii_lower(a.handle) == wanted || a.did == handle_or_did) return &a;
   return nullptr;
 }
 
@@ -382,7 +379,7 @@ void BlueskySandbox::create_session(const httplib::Request& req, httplib::Respon
   }
   const std::string identifier = string_of(*body, "identifier");
   std::lock_guard lock(mutex_);
-  if (!rate(session_windows_[lower(identifier)], config_.session_limit, config_.session_window_seconds, 1, res)) return;
+  if (!rate(session_windows_[ascii_lower(identifier)], config_.session_limit, config_.session_window_seconds, 1, res)) return;
   const Account* account = account_by(identifier);
   if (!account || !equal_constant_time(account->app_password, string_of(*body, "password")))
     return xrpc_error(res, 401, "AuthenticationRequired", "Invalid identifier or password");

@@ -1,6 +1,7 @@
 // The Facebook part of herald-sandbox, spoken to directly with an HTTP
 // client: auth, request and answer shapes, Graph's error bodies, faults.
 #include "tests/sandbox/sandbox.hpp"
+#include "connectors/form_encoding.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

@@ -1,4 +1,5 @@
 #include "tests/sandbox/sandbox_wordpress.hpp"
+#include "config/text.hpp"
 
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
@@ -136,19 +137,6 @@ bool answer_fault(Sandbox& sandbox, const std::optional<Sandbox::Fault>& fault, 
   return false;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-
 // WordPress checks an Application Password with everything but letters and
 // digits removed, so the spaced form it displays works as typed.
 std::string alnum_only(std::string_view s) {
@@ -194,7 +182,7 @@ std::vector<std::string> comma_list(const std::string& value) {
   while (start <= value.size()) {
     auto comma = value.find(',', start);
     if (comma == std::string::npos) comma = value.size();
-    std::string item = trim(std::string_view(value).substr(start, comma - start));
+    std::string item(trim(std::string_view(value).substr(start, comma - start)));
     if (!item.empty()) out.push_back(std::move(item));
     start = comma + 1;
   }
@@ -219,7 +207,7 @@ void set_totals(httplib::Response& res, std::size_t total, std::int64_t page_siz
 }
 
 std::optional<std::string> filename_of(const std::string& disposition) {
-  const std::string l = lower(disposition);
+  const std::string l = ascii_lower(disposition);
   auto at = l.find("filename=");
   if (at == std::string::npos) return std::nullopt;
   std::string_view rest = std::string_view(disposition).substr(at + 9);
@@ -229,7 +217,7 @@ std::optional<std::string> filename_of(const std::string& disposition) {
     if (close == std::string_view::npos) return std::nullopt;
     name = std::string(rest.substr(1, close - 1));
   } else {
-    name = trim(rest.substr(0, rest.find(';')));
+    name = std::string(trim(rest.substr(0, rest.find(';'))));
   }
   if (name.empty() || name.find('/') != std::string::npos) return std::nullopt;
   return name;
@@ -355,7 +343,7 @@ void WordpressSandbox::install(httplib::Server& server) {
 // credentials that do not match are refused here, whatever the route.
 WordpressSandbox::Caller WordpressSandbox::authenticate(const httplib::Request& req, httplib::Response& res) const {
   const std::string header = req.get_header_value("Authorization");
-  if (header.size() < 6 || lower(header.substr(0, 6)) != "basic ") return {};
+  if (header.size() < 6 || ascii_lower(header.substr(0, 6)) != "basic ") return {};
   auto decoded = base64_decode(trim(std::string_view(header).substr(6)));
   if (!decoded) return {};
   const auto colon = decoded->find(':');
@@ -535,7 +523,7 @@ void WordpressSandbox::create_post(const httplib::Request& req, httplib::Respons
     if (!text) return invalid_param(res, key, std::string(key) + " is not of type object,string.");
     *into = *text;
   }
-  post.title = trim(post.title);  // title_save_pre
+  post.title = std::string(trim(post.title));  // title_save_pre
   if (!wordpress_role_can(caller.user->role, "unfiltered_html")) post.title = wordpress_kses_entities(post.title);
   post.status = "draft";
   if (const auto* status = body->if_contains("status")) {
@@ -768,7 +756,7 @@ void WordpressSandbox::update_post(const std::string& id_text, const httplib::Re
         std::none_of(media_.begin(), media_.end(), [&](const Media& m) { return m.id == *featured; }))
       return send_error(res, 400, "rest_invalid_featured_media", "Invalid featured media ID.");
     if (texts.contains("title")) {
-      post->title = trim(texts["title"]);
+      post->title = std::string(trim(texts["title"]));
       if (!wordpress_role_can(caller.user->role, "unfiltered_html")) post->title = wordpress_kses_entities(post->title);
     }
     if (texts.contains("content")) post->content = texts["content"];
@@ -875,14 +863,14 @@ void WordpressSandbox::list_terms(const std::string& taxonomy, const httplib::Re
   if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/wp-json/wp/v2/" + taxonomy), res)) return;
   auto page_size = per_page(req, res);
   if (!page_size) return;
-  const std::string search = lower(req.has_param("search") ? req.get_param_value("search") : "");
+  const std::string search = ascii_lower(req.has_param("search") ? req.get_param_value("search") : "");
   std::lock_guard lock(mutex_);
   std::vector<Term> found;
   for (const Term& t : terms_[taxonomy]) {
-    if (search.empty() || lower(t.name).find(search) != std::string::npos || t.slug.find(search) != std::string::npos)
+    if (search.empty() || ascii_lower(t.name).find(search) != std::string::npos || t.slug.find(search) != std::string::npos)
       found.push_back(t);
   }
-  std::sort(found.begin(), found.end(), [](const Term& a, const Term& b) { return lower(a.name) < lower(b.name); });
+  std::sort(found.begin(), found.end(), [](const Term& a, const Term& b) { return ascii_lower(a.name) < ascii_lower(b.name); });
   json::array list;
   for (const Term& t : found)
     if (std::ssize(list) < *page_size) list.push_back(term_json(taxonomy, t));
@@ -911,7 +899,7 @@ void WordpressSandbox::create_term(const std::string& taxonomy, const httplib::R
                       json::object{{"params", json::array{"name"}}});
   }
   if (!name_value->is_string()) return invalid_param(res, "name", "name is not of type string.");
-  const std::string name = trim(name_value->as_string());
+  const std::string name(trim(name_value->as_string()));
   if (name.empty()) return send_error(res, 400, "empty_term_name", "A name is required for this term.");
 
   std::lock_guard lock(mutex_);
@@ -919,7 +907,7 @@ void WordpressSandbox::create_term(const std::string& taxonomy, const httplib::R
   // wp_insert_term: a name already in the taxonomy (compared as MySQL does,
   // case-insensitively) is term_exists; a slug clash only gets a suffix.
   for (const Term& t : terms) {
-    if (lower(t.name) == lower(name)) {
+    if (ascii_lower(t.name) == ascii_lower(name)) {
       return send_error(res, 400, "term_exists",
                         taxonomy == "categories" ? "A term with the name provided already exists with this parent."
                                                  : "A term with the name provided already exists in this taxonomy.",
@@ -947,7 +935,7 @@ void WordpressSandbox::upload_media(const httplib::Request& req, httplib::Respon
   }
   if (answer_fault(sandbox_, sandbox_.take_fault("POST", req.path, kMediaRoute), res)) return;
   if (req.body.empty()) return send_error(res, 400, "rest_upload_no_data", "No data supplied.");
-  const std::string type = lower(trim(req.get_header_value("Content-Type")));
+  const std::string type = ascii_lower(trim(req.get_header_value("Content-Type")));
   if (type.empty()) return send_error(res, 400, "rest_upload_no_content_type", "No Content-Type supplied.");
   if (!req.has_header("Content-Disposition"))
     return send_error(res, 400, "rest_upload_no_content_disposition", "No Content-Disposition supplied.");
@@ -990,13 +978,13 @@ void WordpressSandbox::list_media(const httplib::Request& req, httplib::Response
   if (!page_size) return;
   const std::vector<std::string> slugs =
       req.has_param("slug") ? comma_list(req.get_param_value("slug")) : std::vector<std::string>{};
-  const std::string search = lower(req.has_param("search") ? req.get_param_value("search") : "");
+  const std::string search = ascii_lower(req.has_param("search") ? req.get_param_value("search") : "");
   std::lock_guard lock(mutex_);
   json::array list;
   std::size_t total = 0;
   for (auto it = media_.rbegin(); it != media_.rend(); ++it) {
     if (!slugs.empty() && std::find(slugs.begin(), slugs.end(), it->slug) == slugs.end()) continue;
-    if (!search.empty() && lower(it->title).find(search) == std::string::npos) continue;
+    if (!search.empty() && ascii_lower(it->title).find(search) == std::string::npos) continue;
     ++total;
     if (std::ssize(list) < *page_size) list.push_back(media_json(*it));
   }

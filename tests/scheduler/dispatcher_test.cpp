@@ -122,6 +122,33 @@ class DispatcherTest : public ::testing::Test {
 
 const std::string kX = "  x: {kind: x, account: a, credentials: x}\n";
 
+// The content hash tells the store a delivery was edited. An edit of only
+// Mastodon's content warning, visibility or language, or of an alt text,
+// changes what goes out, so it changes the hash; a post without any of
+// them keeps the hash it had before these fields existed.
+TEST_F(DispatcherTest, ContentWarningVisibilityLanguageAndAltTextAreEdits) {
+  const std::string channels =
+      "  m: {kind: mastodon, instance: \"https://mastodon.social\", credentials: m}\n"
+      "  x: {kind: x, account: a, credentials: x}\n";
+  auto hash_of = [&](const std::string& fields, const std::string& key = "p@m") {
+    load(channels, "posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [m, x], text: Hi" + fields + "}\n");
+    const Instant at = clock_.now();
+    for (const auto& d : planned_deliveries(*cal_, at, at - 24h, at + date::days{400}, {}))
+      if (d.key == key) return d.content_hash;
+    ADD_FAILURE() << "no delivery " << key;
+    return std::string();
+  };
+  const std::string plain = hash_of("");
+  EXPECT_NE(hash_of(", m: {spoiler_text: Food}"), plain);
+  EXPECT_NE(hash_of(", m: {visibility: unlisted}"), plain);
+  EXPECT_NE(hash_of(", m: {language: nl}"), plain);
+  // The media file need not exist for planning; its alt text is what changes.
+  EXPECT_NE(hash_of(", media: [{file: a.jpg, alt: A loaf}]"), hash_of(", media: [{file: a.jpg, alt: A cake}]"));
+  EXPECT_EQ(hash_of(", media: [a.jpg]"), hash_of(", media: [{file: a.jpg}]"));
+  // On X, which sends no alt text here, the same post hashes as before.
+  EXPECT_EQ(hash_of(", media: [a.jpg]", "p@x"), hash_of(", media: [{file: a.jpg, alt: A loaf}]", "p@x"));
+}
+
 TEST_F(DispatcherTest, PublishesAtItsTimeNotBefore) {
   load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: hello}\n");
   auto& d = start();

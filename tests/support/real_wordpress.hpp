@@ -6,7 +6,7 @@
 // post creates to play a platform slower than its client, or one whose
 // answer is lost after the post was saved.
 
-#include "connectors/oauth1.hpp"  // Secret
+#include "connectors/secret.hpp"  // Secret
 #include "tests/support/process.hpp"
 
 #include <chrono>

@@ -1,0 +1,71 @@
+#include "scheduler/planned.hpp"
+
+#include "compose/composer.hpp"
+#include "scheduler/plan.hpp"
+
+#include <cstdint>
+#include <cstdio>
+
+namespace herald {
+
+namespace {
+
+// FNV-1a: a stable hash across runs and builds, to notice edits of a post.
+std::string content_hash(const Composed& c, Instant at) {
+  std::uint64_t h = 1469598103934665603ull;
+  auto mix = [&](std::string_view s) {
+    for (unsigned char ch : s) {
+      h ^= ch;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;
+    h *= 1099511628211ull;
+  };
+  mix(c.text);
+  for (const auto& t : c.thread) mix(t);
+  mix(c.title);
+  mix(c.link);
+  mix(c.excerpt);
+  for (const auto& m : c.media) mix(m.string());
+  mix(c.video);
+  mix(c.video_file);
+  mix(c.privacy);
+  for (const auto& t : c.tags) mix(t);
+  for (const auto& t : c.categories) mix(t);
+  // Fields of the later networks, mixed in only when set, so the hash of a
+  // delivery that has none of them stays what it was before they existed.
+  auto mix_set = [&](std::string_view name, std::string_view value) {
+    if (value.empty()) return;
+    mix(name);
+    mix(value);
+  };
+  mix_set("spoiler_text", c.spoiler_text);
+  mix_set("visibility", c.visibility);
+  mix_set("language", c.language);
+  for (std::size_t i = 0; i < c.media_alt.size(); ++i) mix_set("alt" + std::to_string(i), c.media_alt[i]);
+  mix(std::to_string(at.time_since_epoch().count()));
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace
+
+std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Instant now, Instant from, Instant to,
+                                                const std::map<std::string, Instant>& pinned) {
+  PlanRequest req{now, from, to, {}, {}};
+  req.pinned = pinned;
+  Diagnostics ignored;
+  const auto deliveries = plan(cal.calendar, cal.settings, req, ignored);
+  const UrlLookup previews = preview_urls(cal.calendar, cal.settings);
+  std::vector<PlannedDelivery> out;
+  out.reserve(deliveries.size());
+  for (const auto& d : deliveries) {
+    const ChannelSettings* cs = cal.settings.channel(d.channel);
+    const Composed c = compose(*d.source, *cs, cal.settings, cal.calendar, previews);
+    out.push_back({d.key, d.post, d.channel, d.at, content_hash(c, d.at), d.queued});
+  }
+  return out;
+}
+
+}  // namespace herald

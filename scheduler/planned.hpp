@@ -1,0 +1,29 @@
+#pragma once
+// The calendar as the scheduler holds it, and the plan of the coming days as
+// the store's sync wants it.
+
+#include "compose/references.hpp"
+#include "config/calendar.hpp"
+#include "config/settings.hpp"
+#include "scheduler/store.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace herald {
+
+/// The calendar as the dispatcher needs it: kept alive together, replaced whole on reload.
+struct LoadedCalendar {
+  Settings settings;
+  Calendar calendar;
+  ReferenceGraph references;
+};
+
+/// The plan of the coming days as the store's sync wants it: each delivery
+/// with a hash of what it will say, queued deliveries pinned to the times
+/// already stored for them.
+std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Instant now, Instant from, Instant to,
+                                                const std::map<std::string, Instant>& pinned);
+
+}  // namespace herald
