@@ -1,14 +1,9 @@
 #include "connectors/http_client.hpp"
 #include "config/text.hpp"
 
-// Debian's libcpp-httplib-dev is the split build: httplib.h declares, the
-// shared library implements, compiled with OpenSSL, zlib and Brotli. The same
-// feature macros must be seen here (CMake takes them from cpp-httplib.pc) or
-// the class layouts disagree with the library; the fallbacks cover a build
-// that did not go through pkg-config.
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
+// httplib.h is read with the feature macros of Debian's build (OpenSSL,
+// zlib, Brotli), which CMake takes from cpp-httplib.pc (top-level
+// CMakeLists.txt).
 #include <httplib.h>
 
 #include <boost/url/ipv4_address.hpp>

@@ -1,10 +1,7 @@
 #include "daemon/status_client.hpp"
 
-// Debian's libcpp-httplib-dev is the split build; the class layouts must match
-// the library's, which was built with OpenSSL (see connectors/http_client.cpp).
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
+// Debian's libcpp-httplib-dev is the split build; its header is read with the
+// library's feature macros (cpp-httplib.pc, top-level CMakeLists.txt).
 #include <httplib.h>
 
 #include "connectors/form_encoding.hpp"

@@ -1,15 +1,6 @@
 // HttplibClient against a real cpp-httplib server on 127.0.0.1.
-// Debian's cpp-httplib is a compiled library: read its header with the same
-// feature macros it was built with (cpp-httplib.pc).
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_ZLIB_SUPPORT
-#define CPPHTTPLIB_ZLIB_SUPPORT
-#endif
-#ifndef CPPHTTPLIB_BROTLI_SUPPORT
-#define CPPHTTPLIB_BROTLI_SUPPORT
-#endif
+// Debian's cpp-httplib is a compiled library: its header is read with the
+// feature macros it was built with (cpp-httplib.pc, top-level CMakeLists.txt).
 #include <httplib.h>
 
 #include "connectors/http_client.hpp"

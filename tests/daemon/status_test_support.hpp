@@ -4,9 +4,6 @@
 // httplib::Server on 127.0.0.1 (port 0) or a unix socket that answers canned
 // JSON per request line and records every request as it arrived.
 
-#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
-#define CPPHTTPLIB_OPENSSL_SUPPORT
-#endif
 #include <httplib.h>
 
 #include <arpa/inet.h>
