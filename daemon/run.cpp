@@ -4,6 +4,7 @@
 #include "connectors/credentials.hpp"
 #include "connectors/http_client.hpp"
 #include "connectors/worker_pool.hpp"
+#include "daemon/calendar_watch.hpp"
 #include "daemon/connector_factory.hpp"
 #include "daemon/control.hpp"
 #include "daemon/instance_lock.hpp"
@@ -23,7 +24,6 @@
 
 #include <boost/asio.hpp>
 #include <malloc.h>
-#include <sys/inotify.h>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -46,7 +46,6 @@ namespace asio = boost::asio;
 constexpr date::days kStoreHorizon{35};
 constexpr std::chrono::hours kResyncEvery{1};
 /// Editors save in bursts (write, rename, chmod): wait for quiet first.
-constexpr std::chrono::milliseconds kReloadDebounce{300};
 
 class SystemClock : public Clock {
  public:
@@ -258,7 +257,7 @@ class Daemon {
     notify_.ready(status_line_text());
 
     wait_signal();
-    watch_calendar();
+    watch_.start(cal_->settings.calendar);
     schedule_resync();
     beat();
     // No exception may end the loop: a handler that failed (the store, most
@@ -610,10 +609,9 @@ class Daemon {
   void stop() {
     stopping_ = true;
     for (auto& [name, timer] : timers_) timer.cancel();
-    debounce_.cancel();
+    watch_.stop();
     resync_.cancel();
     heartbeat_.cancel();
-    if (watch_) watch_->cancel();
     signals_.cancel();
   }
 
@@ -686,67 +684,6 @@ class Daemon {
     });
   }
 
-  // inotify on the calendar's directory: editors that save by writing a new
-  // file and renaming it over the old one are seen, as are direct writes.
-  void watch_calendar() {
-    const int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    if (fd < 0) {
-      log_.warning("cannot watch the calendar (inotify); reload with SIGHUP");
-      return;
-    }
-    std::error_code ec;
-    const auto& cal = cal_->settings.calendar;
-    const bool is_dir = std::filesystem::is_directory(cal, ec);
-    watched_dir_ = is_dir ? cal : cal.parent_path();
-    watched_name_ = is_dir ? std::string() : cal.filename().string();
-    if (inotify_add_watch(fd, watched_dir_.c_str(),
-                          IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_MOVED_FROM) < 0) {
-      ::close(fd);
-      log_.warning("cannot watch " + watched_dir_.string() + "; reload with SIGHUP");
-      return;
-    }
-    watch_ = std::make_unique<asio::posix::stream_descriptor>(io_, fd);
-    read_watch();
-  }
-
-  void read_watch() {
-    watch_->async_wait(asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
-      if (ec || stopping_) return;
-      alignas(inotify_event) char buf[16384];
-      bool relevant = false;
-      for (;;) {
-        const ssize_t n = ::read(watch_->native_handle(), buf, sizeof buf);
-        if (n <= 0) break;
-        for (ssize_t off = 0; off < n;) {
-          const auto* ev = reinterpret_cast<const inotify_event*>(buf + off);
-          const std::string name = ev->len ? ev->name : "";
-          if (watched_name_.empty()) {
-            relevant = relevant || (!name.empty() && name.front() != '.' &&
-                                    (name.ends_with(".yaml") || name.ends_with(".yml")));
-          } else {
-            relevant = relevant || name == watched_name_;
-          }
-          off += static_cast<ssize_t>(sizeof(inotify_event) + ev->len);
-        }
-      }
-      if (relevant) {
-        // Quiet for kReloadDebounce, but never later than max_delay after
-        // the first change of a burst: an editor (or a sync tool) that keeps
-        // writing cannot postpone the reload forever.
-        const auto now = std::chrono::steady_clock::now();
-        if (!burst_started_) burst_started_ = now;
-        const auto deadline = *burst_started_ + cal_->settings.reload.max_delay;
-        debounce_.expires_at(std::min(now + kReloadDebounce, deadline));
-        debounce_.async_wait([this](const boost::system::error_code& e) {
-          if (e || stopping_) return;
-          burst_started_.reset();
-          reload("calendar changed");
-        });
-      }
-      read_watch();
-    });
-  }
-
   /// A calendar edit that was read but not applied (it would cancel too much).
   struct HeldReload {
     Instant at;
@@ -770,16 +707,13 @@ class Daemon {
   std::vector<std::unique_ptr<Connector>> retired_;
   std::map<std::string, asio::system_timer> timers_;
   asio::signal_set signals_{io_};
-  asio::steady_timer debounce_{io_};
   asio::steady_timer resync_{io_};
-  std::unique_ptr<asio::posix::stream_descriptor> watch_;
-  std::filesystem::path watched_dir_;
-  std::string watched_name_;
+  CalendarWatch watch_{io_, log_, [this] { return cal_->settings.reload.max_delay; },
+                      [this] { reload("calendar changed"); }};
   std::string last_reload_error_;
   std::optional<HeldReload> held_reload_;
   std::string reload_after_recovery_;  // why of an edit the store could not take
   std::string last_hold_text_;
-  std::optional<std::chrono::steady_clock::time_point> burst_started_;
   // The store watch (watch_store): the problem in words, read by /healthz on
   // the server's threads; the deep check running off the loop.
   mutable std::mutex store_problem_mutex_;
