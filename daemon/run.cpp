@@ -665,7 +665,7 @@ class Daemon {
     const Instant now = clock_.now();
     for (const auto& [channel, by_state] : store_->counts())
       for (const auto& [state, n] : by_state) {
-        if (state == State::failed || state == State::needs_review) summary.attention += static_cast<std::size_t>(n);
+        if (needs_attention(state)) summary.attention += static_cast<std::size_t>(n);
         else if (state != State::published && state != State::cancelled) summary.queued += static_cast<std::size_t>(n);
       }
     for (const auto& p : store_->pauses())

@@ -98,7 +98,7 @@ void Dispatcher::change(const StoredDelivery& d, Event event, const std::string&
     return;
   }
   store_.set_state(d.key, *to, std::string(to_string(event)), detail, clock_.now());
-  log_.log(*to == State::needs_review || *to == State::failed ? Priority::warning : Priority::info,
+  log_.log(needs_attention(*to) ? Priority::warning : Priority::info,
            d.key + ": " + std::string(to_string(d.state)) + " -> " + std::string(to_string(*to)) +
                (detail.empty() ? "" : " (" + detail + ")"));
 }

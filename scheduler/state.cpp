@@ -98,8 +98,11 @@ std::optional<State> transition(State from, Event event) {
       if (untouched(from) || from == S::failed) return S::planned;
       break;
     case Event::removed:
-      // Never touch an in-flight request; a person may drop a needs_review one.
-      if (untouched(from) || from == S::failed || from == S::needs_review) return S::cancelled;
+      // Never touch an in-flight request, nor one whose outcome is unknown:
+      // a needs_review delivery may be out already, and taking its post out
+      // of the calendar does not say whether it is. A person settles it
+      // (herald resolve or herald retry).
+      if (untouched(from) || from == S::failed) return S::cancelled;
       break;
     case Event::retry_requested:
       if (from == S::failed || from == S::needs_review) return S::planned;
@@ -112,6 +115,8 @@ std::optional<State> transition(State from, Event event) {
 }
 
 bool is_final(State s) { return s == State::published || s == State::cancelled; }
+
+bool needs_attention(State s) { return s == State::failed || s == State::needs_review; }
 
 std::string_view to_string(State s) {
   const auto i = static_cast<std::size_t>(s);

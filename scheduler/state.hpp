@@ -49,6 +49,10 @@ std::optional<State> transition(State from, Event event);
 
 /// Whether a delivery in this state will never change by itself again.
 bool is_final(State s);
+/// Whether a person must act for a delivery in this state to move on
+/// (failed, needs_review): what `status`, `/metrics` and the page count as
+/// "needs attention".
+bool needs_attention(State s);
 
 std::string_view to_string(State s);
 std::string_view to_string(Event e);

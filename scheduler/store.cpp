@@ -656,8 +656,9 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
     std::string key = window.getColumn(0).getString();
     if (in_plan.count(key)) continue;
     const auto state = parse_state(window.getColumn(1).getString());
-    if (!state || *state == State::sending || *state == State::needs_review) continue;
-    if (!transition(*state, Event::removed)) continue;  // published, cancelled
+    // The state table says what a removal may cancel: not what is out or
+    // may be out (sending, needs_review, published), nor what is cancelled.
+    if (!state || !transition(*state, Event::removed)) continue;
     gone.emplace_back(std::move(key), *state);
   }
   SQLite::Statement cancel(*db_,

@@ -38,7 +38,7 @@ constexpr std::optional<State> kExpected[9][20] = {
   /* retry    */ {x,  x,   H,    x,     x,    x,   x,        P,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
   /* published*/ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      x,    x},
   /* failed   */ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     P,     C,      P,    Pub},
-  /* review   */ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     C,      P,    Pub},
+  /* review   */ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      P,    Pub},
   /* cancelled*/ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      x,    x},
 };
 // clang-format on
@@ -77,6 +77,22 @@ TEST(StateTest, OnlyPublishedAndCancelledAreFinal) {
   for (State s : kStates)
     if (is_final(s)) finals.insert(s);
   EXPECT_EQ(finals, (std::set<State>{State::published, State::cancelled}));
+}
+
+// The states a person must act on: nothing moves them on by itself, and only
+// a person's event (retry, resolve) or the calendar (an edit, a removal)
+// can.
+TEST(StateTest, OnlyFailedAndNeedsReviewNeedAttention) {
+  std::set<State> attention;
+  for (State s : kStates)
+    if (needs_attention(s)) attention.insert(s);
+  EXPECT_EQ(attention, (std::set<State>{State::failed, State::needs_review}));
+  for (State s : attention) {
+    EXPECT_FALSE(is_final(s));
+    for (Event e : {Event::retry_due, Event::dependency_met, Event::transient_error, Event::start_send})
+      EXPECT_FALSE(transition(s, e)) << to_string(s) << " moved on by itself on " << to_string(e);
+    EXPECT_TRUE(transition(s, Event::retry_requested) || transition(s, Event::resolved)) << to_string(s);
+  }
 }
 
 TEST(StateTest, SendingIsEnteredOnlyByStartSendFromPlanned) {
