@@ -22,7 +22,7 @@ TEST(HeraldBinary, CheckAcceptsTheExample) {
   auto r = run_process({kHerald, "check", "--config", kExample});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  EXPECT_NE(r.out.find("ok, 15 posts"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("ok, 16 posts"), std::string::npos) << r.out;
 }
 
 TEST(HeraldBinary, ConfigFromEnvironment) {
@@ -43,15 +43,16 @@ TEST(HeraldBinary, PlanListsTheMonthAsJsonLines) {
     keys.insert(std::string(o.at("key").as_string()));
     ++count;
   }
-  // 9 fixed posts on 1-3 channels each (1+2+2+1+1+2+2+3+2 = 16), 5 Mondays on x,
+  // 10 fixed posts on 1-3 channels each (1+2+2+1+1+2+2+2+3+2 = 18), 5 Mondays on x,
   // 4 Fridays on facebook, 9 Wednesdays and Thursdays on x and facebook, and
   // queued posts: tip-slot on x and facebook, tip-bandenspanning on x,
   // tip-regenkleding on facebook.
-  EXPECT_EQ(count, 16 + 5 + 4 + 18 + 4) << r.out;
+  EXPECT_EQ(count, 18 + 5 + 4 + 18 + 4) << r.out;
   EXPECT_EQ(keys.size(), static_cast<std::size_t>(count)) << "keys are unique";
   for (const char* key : {"maandagtip@x#2027-03-01", "maandagtip@x#2027-03-29", "weekendroute@facebook#2027-03-26",
                           "tip-slot@x", "tip-slot@facebook", "voorjaarsbeurt-blog@site",
-                          "voorjaarsbeurt-zakelijk@linkedin", "voorjaarsbeurt-foto@instagram"})
+                          "voorjaarsbeurt-zakelijk@linkedin", "voorjaarsbeurt-foto@instagram",
+                          "voorjaarsbeurt-open@mastodon", "voorjaarsbeurt-open@bluesky"})
     EXPECT_TRUE(keys.count(key)) << key;
 }
 

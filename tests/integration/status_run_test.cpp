@@ -164,12 +164,13 @@ TEST_F(StatusRun, TheExampleConfigurationAnswersEveryEndpoint) {
   EXPECT_EQ(health->body, R"({"status":"ok"})");
 
   auto status = parse_object(get("/api/v1/status"));
-  EXPECT_EQ(status.at("posts").as_int64(), 15);
+  EXPECT_EQ(status.at("posts").as_int64(), 16);
   EXPECT_EQ(status.at("timezone").as_string(), "Europe/Amsterdam");
   std::vector<std::string> channels;
   for (const auto& c : status.at("channels").as_array()) channels.emplace_back(c.at("name").as_string());
   EXPECT_EQ(channels,
-            (std::vector<std::string>{"x", "facebook", "linkedin", "instagram", "youtube", "blog", "site"}));
+            (std::vector<std::string>{"x", "facebook", "linkedin", "instagram", "mastodon", "bluesky", "youtube", "blog",
+                                      "site"}));
   // No credential files in the examples: the platform channels say why they cannot publish.
   const auto& x = status.at("channels").as_array()[0].as_object();
   EXPECT_FALSE(x.at("can_publish").as_bool());
