@@ -2,6 +2,7 @@
 // seconds: it publishes each post, follows edits of the calendar (including a
 // save by rename), survives SIGHUP, rejects a broken edit whole, and stops
 // cleanly on SIGTERM. It runs on the real clock because the binary does.
+#include "tests/support/herald_daemon.hpp"
 #include "tests/support/process.hpp"
 
 #include <date/date.h>
@@ -17,12 +18,8 @@ namespace {
 using testing::BackgroundProcess;
 using testing::eventually;
 using testing::read_file;
+using testing::utc_in;
 using namespace std::chrono_literals;
-
-std::string utc_in(std::chrono::seconds from_now) {
-  const auto t = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + from_now;
-  return date::format("%FT%TZ", t);
-}
 
 class DaemonRun : public ::testing::Test {
  protected:

@@ -5,6 +5,7 @@
 // (reconcile, then lookup): exactly one create recorded.
 #include "compose/bluesky_text.hpp"
 #include "scheduler/store.hpp"
+#include "tests/support/herald_daemon.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sandbox_process.hpp"
 
@@ -24,13 +25,9 @@ namespace {
 using testing::BackgroundProcess;
 using testing::eventually;
 using testing::read_file;
+using testing::utc_in;
 using testing::SandboxProcess;
 using namespace std::chrono_literals;
-
-std::string utc_in(std::chrono::seconds from_now) {
-  const auto t = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + from_now;
-  return date::format("%FT%TZ", t);
-}
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;

@@ -6,6 +6,7 @@
 // credential value appears in any answer or log line.
 #include "scheduler/store.hpp"
 #include "tests/support/browser.hpp"
+#include "tests/support/herald_daemon.hpp"
 #include "tests/support/process.hpp"
 
 #include <date/date.h>
@@ -27,15 +28,11 @@ namespace json = boost::json;
 using testing::BackgroundProcess;
 using testing::eventually;
 using testing::read_file;
+using testing::utc_in;
 using testing::run_process;
 using namespace std::chrono_literals;
 
 const std::string kToken = "status-token-FAKE-9f3c2a";
-
-std::string utc_in(std::chrono::seconds from_now) {
-  const auto t = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + from_now;
-  return date::format("%FT%TZ", t);
-}
 
 class StatusRun : public ::testing::Test {
  protected:

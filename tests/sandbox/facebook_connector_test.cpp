@@ -4,6 +4,7 @@
 // connector state, then published by id; the tests at the end lose each
 // request's answer in turn and check that a repeat gives one public post.
 #include "connectors/facebook/facebook_connector.hpp"
+#include "tests/support/wall_clock.hpp"
 
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
@@ -28,7 +29,7 @@ using namespace std::chrono_literals;
 constexpr const char* kPageId = "1234567890";
 constexpr const char* kToken = "FAKE-page-token-for-tests";
 
-Instant now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+Instant now() { return herald::testing::wall_now(); }
 
 // One delivery; another text is another delivery (`key`): the connector
 // remembers what it made for a key even after it is out.

@@ -4,6 +4,7 @@
 // published by id; the tests at the end lose each request's answer in turn
 // and check that a repeat still gives exactly one public post.
 #include "connectors/json_fields.hpp"
+#include "tests/support/wall_clock.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"
 
 #include "connectors/http_client.hpp"
@@ -30,7 +31,7 @@ const std::string kPassword = "abcd EFGH ijkl MNOP qrst UVWX";
 const std::string kAuthorPassword = "wwww wwww wwww wwww wwww wwww";
 const std::string kEditorPassword = "eeee eeee eeee eeee eeee eeee";
 
-Instant now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+Instant now() { return herald::testing::wall_now(); }
 
 PublishRequest request_for(std::string post, std::string title, std::string key = {}) {
   PublishRequest request;

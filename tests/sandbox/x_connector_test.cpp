@@ -2,6 +2,7 @@
 // Media uploads are in x_media_test.cpp.
 // (It lives here, not in tests/connectors/, because it links herald_sandbox.)
 #include "connectors/x/x_connector.hpp"
+#include "tests/support/wall_clock.hpp"
 
 #include "connectors/http_client.hpp"
 #include "tests/sandbox/sandbox.hpp"
@@ -27,7 +28,7 @@ XCredentials credentials_for(const XSandboxConfig::Account& account, std::string
           std::move(user_id)};
 }
 
-Instant now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+Instant now() { return herald::testing::wall_now(); }
 
 PublishRequest request_for(std::string text, std::vector<std::string> thread = {}) {
   PublishRequest request;

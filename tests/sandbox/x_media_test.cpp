@@ -1,6 +1,7 @@
 // X media through the v2 chunked upload: the pure readers of x_media.hpp, and
 // the x connector uploading to the in-process sandbox over real HTTP.
 #include "connectors/x/x_media.hpp"
+#include "tests/support/wall_clock.hpp"
 
 #include "connectors/http_client.hpp"
 #include "connectors/x/x_connector.hpp"
@@ -83,7 +84,7 @@ XCredentials credentials_for(const XSandboxConfig::Account& account) {
           account.user_id};
 }
 
-Instant now() { return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()); }
+Instant now() { return herald::testing::wall_now(); }
 
 std::uint64_t fnv1a(const std::string& bytes) {
   std::uint64_t hash = 14695981039346656037ull;
