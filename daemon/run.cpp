@@ -4,6 +4,7 @@
 #include "connectors/credentials.hpp"
 #include "connectors/http_client.hpp"
 #include "connectors/worker_pool.hpp"
+#include "daemon/asio_wakes.hpp"
 #include "daemon/calendar_watch.hpp"
 #include "daemon/connector_factory.hpp"
 #include "daemon/control.hpp"
@@ -223,8 +224,7 @@ class Daemon {
     limits.write_timeout = settings.publishing.request_timeout;
     http_ = std::make_unique<HttplibClient>(kVersion, limits);
     connector_state_ = std::make_unique<LoopConnectorState>(io_, *store_, clock_);
-    dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, executor_, log_);
-    dispatcher_->on_change = [this](const std::string& channel) { rearm_after(channel); };
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, executor_, wakes_, log_);
     dispatcher_->on_result = [this](const std::string& channel, const PublishResult& result, Instant planned,
                                     Instant now) {
       metrics_.attempt(channel);
@@ -242,11 +242,7 @@ class Daemon {
     // Every delivery left `sending` by a crash is settled before its channel
     // sends anything else; then the late window, then everything due, in
     // planned order.
-    dispatcher_->reconcile([this] {
-      dispatcher_->apply_late_window("was down");
-      reconciled_ = true;
-      rearm_all();
-    });
+    dispatcher_->start("was down");
     if (!start_status_server(std::move(*token))) {
       stop();
       io_.run();  // lets the cancelled handlers finish
@@ -427,35 +423,11 @@ class Daemon {
       log_.info("calendar reloaded (" + why + (massive ? "; cancellations accepted by a person" : "") + ")");
     });
     give_back_memory();
-    if (applied) rearm_all();
+    if (applied) dispatcher_->pump_all();
     // An edit the store could not take is read again once it can: it must
     // not wait for the next edit.
     else reload_after_recovery_ = why;
     notify_.ready(status_line_text());
-  }
-
-  void rearm_all() {
-    if (!reconciled_) return;
-    for (const auto& c : dispatcher_->channels()) {
-      dispatcher_->pump(c);
-      arm(c);
-    }
-  }
-
-  // A delivery of `channel` finished: that channel goes on, and so do the
-  // channels with deliveries waiting for another's URL. Only those: pumping
-  // every channel after every delivery made a large calendar quadratic.
-  void rearm_after(const std::string& channel) {
-    if (!reconciled_) return;
-    dispatcher_->pump(channel);
-    arm(channel);
-    std::vector<std::string> waiting;
-    if (!guarded("reading the waiting deliveries", [&] { waiting = store_->channels_in(State::waiting); })) return;
-    for (const auto& c : waiting) {
-      if (c == channel) continue;
-      dispatcher_->pump(c);
-      arm(c);
-    }
   }
 
   // Runs a store-touching step of the daemon itself; a failure becomes the
@@ -536,7 +508,7 @@ class Daemon {
     log_.info("the state database is usable again; publishing goes on");
     guarded("noting the recovery", [&] { store_->note("store_recovered", "the state database is usable again", now); });
     if (!reload_after_recovery_.empty()) reload(reload_after_recovery_ + ", applied once the state database was usable");
-    rearm_all();
+    dispatcher_->pump_all();
   }
 
   // herald still has the deleted or replaced database open: a copy next to
@@ -564,23 +536,6 @@ class Daemon {
     }
   }
 
-  // Each turn of a channel's timer: publish what is due, then sleep until
-  // the channel's next due time, retry, or the end of a spacing/rate wait.
-  void arm(const std::string& channel) {
-    auto& timer = timers_.try_emplace(channel, io_).first->second;
-    auto wake = dispatcher_->next_wake(channel);
-    if (!wake || stopping_) {
-      timer.cancel();
-      return;
-    }
-    timer.expires_at(std::chrono::system_clock::time_point(wake->time_since_epoch()));
-    timer.async_wait([this, channel](const boost::system::error_code& ec) {
-      if (ec || stopping_) return;
-      dispatcher_->pump(channel);
-      arm(channel);
-    });
-  }
-
   void wait_signal() {
     signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
       if (ec) return;
@@ -594,7 +549,7 @@ class Daemon {
         // endpoint did not answer): the gate before each create has already
         // seen it; this makes the queue and the status show it now.
         log_.warning("pauses changed in the state database by the herald command; applying them now");
-        rearm_all();
+        dispatcher_->pump_all();
         notify_.status(status_line_text());
         wait_signal();
         return;
@@ -608,7 +563,7 @@ class Daemon {
   // connector calls finish (or time out) and run() returns.
   void stop() {
     stopping_ = true;
-    for (auto& [name, timer] : timers_) timer.cancel();
+    wakes_.stop();
     watch_.stop();
     resync_.cancel();
     heartbeat_.cancel();
@@ -679,7 +634,7 @@ class Daemon {
     resync_.expires_after(kResyncEvery);
     resync_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopping_) return;
-      if (!dispatcher_->store_problem() && guarded("writing the coming weeks", [&] { sync(); })) rearm_all();
+      if (!dispatcher_->store_problem() && guarded("writing the coming weeks", [&] { sync(); })) dispatcher_->pump_all();
       schedule_resync();
     });
   }
@@ -705,7 +660,7 @@ class Daemon {
   std::shared_ptr<LoadedCalendar> cal_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::vector<std::unique_ptr<Connector>> retired_;
-  std::map<std::string, asio::system_timer> timers_;
+  AsioWakes wakes_{io_};
   asio::signal_set signals_{io_};
   asio::steady_timer resync_{io_};
   CalendarWatch watch_{io_, log_, [this] { return cal_->settings.reload.max_delay; },
@@ -724,7 +679,6 @@ class Daemon {
   std::optional<Instant> last_deep_check_;
   bool rescued_ = false;
   bool stopping_ = false;
-  bool reconciled_ = false;
   // For the status endpoint.
   std::filesystem::path state_dir_;
   Instant started_;
@@ -849,7 +803,7 @@ ActionResult LoopBackend::pause(const std::string& reason, const std::string& ch
       return ActionResult{404, "no channel '" + channel + "'", std::nullopt, {}};
     if (until && *until <= d.clock_.now()) return ActionResult{400, "'until' is in the past", std::nullopt, {}};
     d.dispatcher_->pause(channel, reason, until);
-    d.rearm_all();
+    d.dispatcher_->pump_all();
     r.pauses = d.store_->pauses();
     return r;
   });
@@ -863,7 +817,7 @@ ActionResult LoopBackend::resume(const std::string& channel) {
       return ActionResult{409, (channel.empty() ? std::string("herald") : "channel '" + channel + "'") +
                                    " is not paused",
                           std::nullopt, d.store_->pauses()};
-    d.rearm_all();
+    d.dispatcher_->pump_all();
     r.pauses = d.store_->pauses();
     return r;
   });
@@ -872,8 +826,7 @@ ActionResult LoopBackend::resume(const std::string& channel) {
 ActionResult LoopBackend::retry(const std::string& key) {
   return on_loop([this, key] {
     Daemon& d = daemon_;
-    // The dispatcher's on_change re-arms the delivery's channel and the
-    // channels waiting for it.
+    // The dispatcher wakes the delivery's channel and the channels waiting for it.
     auto done = d.dispatcher_->retry_by_hand(key);
     if (done.status != 200) return ActionResult{done.status, done.error, d.store_->get(key), {}};
     return ActionResult{200, "", d.store_->get(key), {}};
@@ -883,8 +836,7 @@ ActionResult LoopBackend::retry(const std::string& key) {
 ActionResult LoopBackend::resolve(const std::string& key, const std::string& url) {
   return on_loop([this, key, url] {
     Daemon& d = daemon_;
-    // The dispatcher's on_change re-arms the delivery's channel and the
-    // channels waiting for it.
+    // The dispatcher wakes the delivery's channel and the channels waiting for it.
     auto done = d.dispatcher_->resolve_by_hand(key, url);
     if (done.status != 200) return ActionResult{done.status, done.error, d.store_->get(key), {}};
     return ActionResult{200, "", d.store_->get(key), {}};

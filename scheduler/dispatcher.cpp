@@ -18,8 +18,9 @@ std::string local_text(const Settings& s, Instant at) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(Store& store, const Clock& clock, Executor& executor, Logger& log)
-    : store_(store), clock_(clock), executor_(executor), log_(log) {
+Dispatcher::Dispatcher(Store& store, const Clock& clock, Executor& executor, Wakes& wakes, Logger& log)
+    : store_(store), clock_(clock), executor_(executor), wakes_(wakes), log_(log) {
+  wakes_.on_wake([this](const std::string& channel) { pump(channel); });
   random_ = [gen = std::mt19937_64{std::random_device{}()}]() mutable {
     return std::uniform_real_distribution<double>(0.0, 1.0)(gen);
   };
@@ -97,7 +98,7 @@ void Dispatcher::change(const StoredDelivery& d, Event event, const std::string&
     log_.warning(d.key + ": ignored " + std::string(to_string(event)) + " in state " + std::string(to_string(d.state)));
     return;
   }
-  store_.set_state(d.key, *to, std::string(to_string(event)), detail, clock_.now());
+  store_.apply(d.key, event, Effects{.detail = detail}, clock_.now());
   log_.log(needs_attention(*to) ? Priority::warning : Priority::info,
            d.key + ": " + std::string(to_string(d.state)) + " -> " + std::string(to_string(*to)) +
                (detail.empty() ? "" : " (" + detail + ")"));
@@ -175,7 +176,13 @@ void Dispatcher::settle(const StoredDelivery& d, const std::string& lost, Instan
   st.settling.push_back(std::move(s));
 }
 
-void Dispatcher::reconcile(std::function<void()> done) {
+void Dispatcher::start(const std::string& why) {
+  reconcile();
+  apply_late_window(why);
+  pump_all();
+}
+
+void Dispatcher::reconcile() {
   guarded([&] {
     const Instant now = clock_.now();
     for (const auto& d : cal_ ? store_.in_states({State::sending}) : std::vector<StoredDelivery>{}) {
@@ -201,7 +208,6 @@ void Dispatcher::reconcile(std::function<void()> done) {
                    format_utc(until) + ")");
     }
   });
-  if (done) done();
 }
 
 void Dispatcher::apply_late_window(const std::string& why) {
@@ -259,8 +265,19 @@ void Dispatcher::pump_all() {
 }
 
 void Dispatcher::pump(const std::string& channel) {
-  if (store_problem_) return;
-  guarded([&] { pump_channel(channel); });
+  if (!store_problem_) guarded([&] { pump_channel(channel); });
+  arm(channel);
+}
+
+void Dispatcher::arm(const std::string& channel) { wakes_.wake_at(channel, next_wake(channel)); }
+
+void Dispatcher::went_on(const std::string& channel) {
+  const Instant now = clock_.now();
+  wakes_.wake_at(channel, now);
+  std::vector<std::string> waiting;
+  if (!guarded([&] { waiting = store_.channels_in(State::waiting); })) return;
+  for (const auto& c : waiting)
+    if (c != channel) wakes_.wake_at(c, now);
 }
 
 void Dispatcher::pump_channel(const std::string& channel) {
@@ -399,8 +416,11 @@ void Dispatcher::on_verify_result(const std::string& channel, const std::string&
     if (!d || d->state != State::planned || !d->verify) return;
     const Instant now = clock_.now();
     if (auto* f = std::get_if<Found>(&result)) {
-      store_.mark_published(key, f->remote_id, f->url, now, std::string(to_string(Event::found_on_platform)),
-                            "found on the platform before the first create (the store is new): " + f->url);
+      store_.apply(key, Event::found_on_platform,
+                   Effects{.detail = "found on the platform before the first create (the store is new): " + f->url,
+                           .remote_id = f->remote_id,
+                           .url = f->url},
+                   now);
       log_.info(key + ": planned -> published (found on the platform; the store is new: " + f->url + ")");
     } else if (std::holds_alternative<Absent>(result)) {
       store_.clear_verify(key, "not on the platform; the store is new, so it was looked up before the first create",
@@ -411,7 +431,7 @@ void Dispatcher::on_verify_result(const std::string& channel, const std::string&
                  std::get<Unknown>(result).message + "; check the platform, then herald resolve or herald retry");
     }
   });
-  if (on_change) on_change(channel);
+  went_on(channel);
 }
 
 void Dispatcher::start_settle_lookup(const std::string& channel, ChannelState& st) {
@@ -419,14 +439,14 @@ void Dispatcher::start_settle_lookup(const std::string& channel, ChannelState& s
   auto d = store_.get(s.key);
   if (!d || d->state != State::sending) {
     st.settling.pop_front();
-    if (on_change) on_change(channel);
+    went_on(channel);
     return;
   }
   auto req = lookup_request(*d);
   if (!req) {
     change(*d, Event::outcome_unknown, "outcome unknown: " + s.lost + "; the post or its connector is gone");
     st.settling.pop_front();
-    if (on_change) on_change(channel);
+    went_on(channel);
     return;
   }
   st.in_flight = true;
@@ -452,8 +472,8 @@ void Dispatcher::on_settle_result(const std::string& channel, const std::string&
     switch (decision.action) {
       case SettleAction::publish: {
         const auto& f = std::get<Found>(result);
-        store_.mark_published(key, f.remote_id, f.url, now, std::string(to_string(Event::found_on_platform)),
-                              decision.detail);
+        store_.apply(key, Event::found_on_platform,
+                     Effects{.detail = decision.detail, .remote_id = f.remote_id, .url = f.url}, now);
         log_.info(key + ": sending -> published (" + decision.detail + ")");
         break;
       }
@@ -471,7 +491,7 @@ void Dispatcher::on_settle_result(const std::string& channel, const std::string&
   } else {
     st.settling.erase(it);
   }
-  if (on_change) on_change(channel);
+  went_on(channel);
 }
 
 void Dispatcher::on_publish_result(const std::string& key, const std::string& channel, PublishResult result) {
@@ -547,14 +567,14 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
       return;
     }
     if (auto* p = std::get_if<Published>(&result)) {
-      store_.mark_published(key, p->remote_id, p->url, now);
+      store_.apply(key, Event::sent, Effects{.remote_id = p->remote_id, .url = p->url}, now);
       log_.info(key + ": sending -> published " + p->url);
     } else if (auto* r = std::get_if<RetryLater>(&result)) {
       retry_later(*d, st, *r, /*answer_lost=*/false);
     } else if (auto* pr = std::get_if<Processing>(&result)) {
       // Not an attempt that failed: the platform is preparing the post.
       const auto after = std::max(pr->after, std::chrono::seconds{1});
-      store_.mark_retry(key, now + after, pr->message, now, "processing");
+      store_.apply(key, Event::processing, Effects{.detail = pr->message, .next_attempt = now + after}, now);
       log_.info(key + ": " + pr->message + "; asking again in " + std::to_string(after.count()) + "s");
     } else if (auto* f = std::get_if<Failed>(&result)) {
       change(*d, Event::permanent_error, f->message);
@@ -569,7 +589,7 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
   }
   if (looking_up) return;  // its answer goes on
   st.in_flight = false;
-  if (on_change) on_change(channel);
+  went_on(channel);
 }
 
 void Dispatcher::on_duplicate_lookup(const std::string& channel, const std::string& key, const std::string& message,
@@ -580,9 +600,12 @@ void Dispatcher::on_duplicate_lookup(const std::string& channel, const std::stri
     auto d = store_.get(key);
     if (!d || d->state != State::sending) return;
     if (auto* f = std::get_if<Found>(&result)) {
-      store_.mark_published(key, f->remote_id, f->url, clock_.now(), std::string(to_string(Event::found_on_platform)),
-                            "found by lookup after the platform refused a repeat as a duplicate of the attempt whose "
-                            "answer was lost: " + f->url);
+      store_.apply(key, Event::found_on_platform,
+                   Effects{.detail = "found by lookup after the platform refused a repeat as a duplicate of the "
+                                     "attempt whose answer was lost: " + f->url,
+                           .remote_id = f->remote_id,
+                           .url = f->url},
+                   clock_.now());
       log_.info(key + ": sending -> published (found after a duplicate refusal: " + f->url + ")");
       return;
     }
@@ -591,7 +614,7 @@ void Dispatcher::on_duplicate_lookup(const std::string& channel, const std::stri
                ") after an earlier attempt's answer was lost, so that attempt is most likely out, but a lookup did not "
                "find it; check the platform, then herald resolve KEY --url URL");
   });
-  if (on_change) on_change(channel);
+  went_on(channel);
 }
 
 void Dispatcher::retry_later(const StoredDelivery& d, ChannelState& st, const RetryLater& r, bool answer_lost) {
@@ -599,22 +622,12 @@ void Dispatcher::retry_later(const StoredDelivery& d, ChannelState& st, const Re
   const RetryPolicy policy = cal_ ? RetryPolicy::from(cal_->settings.publishing.retry) : RetryPolicy{};
   // Attempts since the editor or a person last gave it a fresh start, so an
   // edited or retried delivery gets its full retries again.
-  int attempts = 0;
-  bool processing = false;  // the sending before a processing line only asked how the platform is getting on
-  for (const auto& e : store_.history(100000, d.key)) {  // newest first
-    if (e.event == "edited" || e.event == "retry_requested") break;
-    if (e.event == "processing") processing = true;
-    if (e.event == "sending") {  // the sending commits (answer_lost lines stay in sending)
-      if (!processing) ++attempts;
-      processing = false;
-    }
-  }
-  attempts = std::max(attempts, 1);
+  const int attempts = std::max(d.tries, 1);
   // The platform's own wait (a rate limit's reset) holds the whole
   // channel: the account is limited, not this one post.
   if (r.after) st.platform_wait = now + *r.after;
   if (auto delay = policy.delay(attempts, random_(), r.after)) {
-    store_.mark_retry(d.key, now + *delay, r.message, now);
+    store_.apply(d.key, Event::transient_error, Effects{.detail = r.message, .next_attempt = now + *delay}, now);
     log_.warning(d.key + ": sending -> retry_wait in " + std::to_string(delay->count()) + "s (" + r.message + ")");
   } else if (answer_lost) {
     // The last attempt may have made the post: not a failure, a question.
@@ -647,7 +660,7 @@ Dispatcher::ManualResult Dispatcher::retry_by_hand(const std::string& key) {
     channel = d->channel;
   });
   if (!ok) return {503, "the state database is unavailable: " + store_problem_.value_or("")};
-  if (!channel.empty() && on_change) on_change(channel);
+  if (!channel.empty()) went_on(channel);
   return out;
 }
 
@@ -665,12 +678,12 @@ Dispatcher::ManualResult Dispatcher::resolve_by_hand(const std::string& key, con
                       "; only needs_review and failed deliveries can be resolved by hand"};
       return;
     }
-    store_.mark_published(key, d->remote_id, url, clock_.now(), std::string(to_string(Event::resolved)));
+    store_.apply(key, Event::resolved, Effects{.remote_id = d->remote_id, .url = url}, clock_.now());
     log_.info(key + ": " + std::string(to_string(d->state)) + " -> published " + url + " (resolved by a person)");
     channel = d->channel;
   });
   if (!ok) return {503, "the state database is unavailable: " + store_problem_.value_or("")};
-  if (!channel.empty() && on_change) on_change(channel);
+  if (!channel.empty()) went_on(channel);
   return out;
 }
 

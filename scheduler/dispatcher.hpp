@@ -1,9 +1,10 @@
 #pragma once
 // The dispatcher: decides, channel by channel, what goes out now, and turns
-// connector results into state changes. It owns no thread and no timer: the
-// daemon calls pump() when a channel's wake time comes and runs the blocking
-// connector calls through an Executor; tests drive it with a manual clock and
-// an inline executor, running days of schedule in milliseconds.
+// connector results into state changes. It owns no thread: it books each
+// channel's next wake-up itself (Wakes: asio timers in the daemon) after
+// every pump and every result, and runs the blocking connector calls through
+// an Executor; tests drive it with a manual clock, manual wakes and an
+// inline executor, running days of schedule in milliseconds.
 
 #include "compose/references.hpp"
 #include "config/calendar.hpp"
@@ -16,6 +17,7 @@
 #include "scheduler/retry_policy.hpp"
 #include "scheduler/settle.hpp"
 #include "scheduler/store.hpp"
+#include "scheduler/wakes.hpp"
 
 #include <deque>
 #include <functional>
@@ -29,7 +31,8 @@ namespace herald {
 
 class Dispatcher {
  public:
-  Dispatcher(Store& store, const Clock& clock, Executor& executor, Logger& log);
+  /// Books its wake-ups in `wakes`, whose handler becomes pump().
+  Dispatcher(Store& store, const Clock& clock, Executor& executor, Wakes& wakes, Logger& log);
 
   /// Uses a new calendar (start-up and every accepted reload).
   void configure(std::shared_ptr<const LoadedCalendar> calendar);
@@ -38,20 +41,25 @@ class Dispatcher {
   /// Uniform numbers in [0, 1) for jitter (seeded in tests).
   void set_random(std::function<double()> random01) { random_ = std::move(random01); }
 
+  /// Start-up: reconcile(), then the late window ("daemon <why>"), then every
+  /// channel pumped in planned order and its next wake-up booked.
+  void start(const std::string& why);
   /// After a restart: every `sending` delivery's answer was lost with the
   /// process. Where the platform makes a repeat the same post it is due
   /// again at once; elsewhere it is settled by lookups (settle.hpp), and
-  /// its channel waits meanwhile. `done` runs when that is arranged.
-  void reconcile(std::function<void()> done = {});
+  /// its channel waits meanwhile.
+  void reconcile();
   /// Deliveries overdue by more than their channel's late window become
   /// needs_review ("missed: due at ..., daemon was down"); younger ones stay due.
   void apply_late_window(const std::string& why);
 
   /// Does what is due on one channel now: at most one request in flight per
   /// channel (a create, or a lookup settling one), in planned order, keeping
-  /// min_spacing and rate. Never throws: a store failure becomes the store
-  /// problem (on_store_failure) and nothing more starts.
+  /// min_spacing and rate; then books the channel's next wake-up. Never
+  /// throws: a store failure becomes the store problem (on_store_failure)
+  /// and nothing more starts.
   void pump(const std::string& channel);
+  /// Every channel (after a reload, a pause or resume, the store's recovery).
   void pump_all();
   /// When `channel` next needs a pump, if ever (due time, retry time, the end
   /// of a spacing or rate wait, a pause's `until`, the next settling lookup).
@@ -77,10 +85,6 @@ class Dispatcher {
   /// Lookup timing of unsure creates (tests shorten it).
   void set_settle_schedule(SettleSchedule schedule) { schedule_ = schedule; }
 
-  /// Called when a delivery of `channel` left `sending` (or a person settled
-  /// one), so that channel can go on; when one was published, deliveries
-  /// waiting for it (`waiting`, any channel) may go too.
-  std::function<void(const std::string& channel)> on_change;
   /// Called with what each create request came to (metrics): the channel,
   /// the result, the delivery's planned instant, and now.
   std::function<void(const std::string& channel, const PublishResult& result, Instant planned, Instant now)> on_result;
@@ -131,6 +135,13 @@ class Dispatcher {
   };
 
   void pump_channel(const std::string& channel);
+  /// Books the channel's next wake-up (next_wake), or none.
+  void arm(const std::string& channel);
+  /// A delivery of `channel` left `sending` (or a person settled one): that
+  /// channel goes on at once, and so do the channels with deliveries waiting
+  /// for another's URL. Only those: waking every channel after every
+  /// delivery made a large calendar quadratic.
+  void went_on(const std::string& channel);
   /// One due delivery of a pump: true when the turn ends here (a request
   /// went out, or the channel must wait).
   bool turn(const StoredDelivery& d, const ChannelSettings& cs, ChannelState& st, const std::optional<Pause>& pause);
@@ -163,6 +174,7 @@ class Dispatcher {
   Store& store_;
   const Clock& clock_;
   Executor& executor_;
+  Wakes& wakes_;
   Logger& log_;
   std::shared_ptr<const LoadedCalendar> cal_;
   std::map<std::string, Connector*> connectors_;

@@ -12,18 +12,34 @@ constexpr std::array kStateNames{
     std::string_view{"failed"},     std::string_view{"needs_review"}, std::string_view{"cancelled"},
 };
 
-constexpr std::array kEventNames{
-    std::string_view{"wait_for_dependency"}, std::string_view{"dependency_met"},
-    std::string_view{"pause"},               std::string_view{"resume"},
-    std::string_view{"start_send"},          std::string_view{"sent"},
-    std::string_view{"transient_error"},     std::string_view{"retry_due"},
-    std::string_view{"permanent_error"},     std::string_view{"auth_error"},
-    std::string_view{"outcome_unknown"},     std::string_view{"found_on_platform"},
-    std::string_view{"absent_on_platform"},  std::string_view{"safe_to_repeat"},
-    std::string_view{"cannot_verify"},       std::string_view{"missed"},
-    std::string_view{"edited"},              std::string_view{"removed"},
-    std::string_view{"retry_requested"},     std::string_view{"resolved"},
+struct EventNames {
+  std::string_view name;
+  std::string_view history;  // the history's word for it (history_name)
 };
+
+constexpr std::array<EventNames, 21> kEventNames{{
+    {"wait_for_dependency", "wait_for_dependency"},
+    {"dependency_met", "dependency_met"},
+    {"pause", "pause"},
+    {"resume", "resume"},
+    {"start_send", "sending"},
+    {"sent", "published"},
+    {"transient_error", "retry_scheduled"},
+    {"processing", "processing"},
+    {"retry_due", "retry_due"},
+    {"permanent_error", "permanent_error"},
+    {"auth_error", "auth_error"},
+    {"outcome_unknown", "outcome_unknown"},
+    {"found_on_platform", "found_on_platform"},
+    {"absent_on_platform", "absent_on_platform"},
+    {"safe_to_repeat", "safe_to_repeat"},
+    {"cannot_verify", "cannot_verify"},
+    {"missed", "missed"},
+    {"edited", "edited"},
+    {"removed", "cancelled"},
+    {"retry_requested", "retry_requested"},
+    {"resolved", "resolved"},
+}};
 
 static_assert(kStateNames.size() == static_cast<std::size_t>(State::cancelled) + 1);
 static_assert(kEventNames.size() == static_cast<std::size_t>(Event::resolved) + 1);
@@ -60,6 +76,9 @@ std::optional<State> transition(State from, Event event) {
       if (from == S::sending) return S::published;
       break;
     case Event::transient_error:
+      if (from == S::sending) return S::retry_wait;
+      break;
+    case Event::processing:
       if (from == S::sending) return S::retry_wait;
       break;
     case Event::retry_due:
@@ -125,7 +144,12 @@ std::string_view to_string(State s) {
 
 std::string_view to_string(Event e) {
   const auto i = static_cast<std::size_t>(e);
-  return i < kEventNames.size() ? kEventNames[i] : std::string_view{"unknown"};
+  return i < kEventNames.size() ? kEventNames[i].name : std::string_view{"unknown"};
+}
+
+std::string_view history_name(Event e) {
+  const auto i = static_cast<std::size_t>(e);
+  return i < kEventNames.size() ? kEventNames[i].history : std::string_view{"unknown"};
 }
 
 std::optional<State> parse_state(std::string_view text) {

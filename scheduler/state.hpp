@@ -28,6 +28,7 @@ enum class Event {
   start_send,           ///< the create request is about to go out
   sent,                 ///< the platform confirmed the post
   transient_error,      ///< network, 5xx, rate limit: try again later
+  processing,           ///< the platform is still preparing the post: asked again later, not a failed attempt
   retry_due,            ///< the retry time has come
   permanent_error,      ///< a validation error, or retries used up
   auth_error,           ///< credentials rejected: the channel is paused
@@ -56,6 +57,11 @@ bool needs_attention(State s);
 
 std::string_view to_string(State s);
 std::string_view to_string(Event e);
+/// The word the history records for an event: its name, except where the
+/// history has always said what came of it (start_send is "sending", sent
+/// is "published", transient_error is "retry_scheduled", removed is
+/// "cancelled"), which `herald history` and the API show.
+std::string_view history_name(Event e);
 std::optional<State> parse_state(std::string_view text);
 
 }  // namespace herald

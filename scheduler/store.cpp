@@ -93,12 +93,27 @@ CREATE TABLE IF NOT EXISTS meta (
   value TEXT NOT NULL
 );
 )sql",
+    // 2 -> 3: the retry policy's count of create requests since the last
+    // fresh start, kept on the row instead of read from the history each
+    // time. Filled from the history once: the `sending` lines since the last
+    // `edited` or `retry_requested` line, less the `processing` lines (each
+    // takes back the request just before it).
+    R"sql(
+ALTER TABLE deliveries ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
+UPDATE deliveries SET tries = max(0,
+  (SELECT count(*) FROM events e WHERE e.key = deliveries.key AND e.event = 'sending' AND e.id >
+     coalesce((SELECT max(id) FROM events f WHERE f.key = deliveries.key
+                                              AND f.event IN ('edited', 'retry_requested')), 0))
+  - (SELECT count(*) FROM events e WHERE e.key = deliveries.key AND e.event = 'processing' AND e.id >
+     coalesce((SELECT max(id) FROM events f WHERE f.key = deliveries.key
+                                              AND f.event IN ('edited', 'retry_requested')), 0)));
+)sql",
 };
 static_assert(std::size(kMigrations) == Store::kSchemaVersion);
 
 constexpr const char* kDeliveryColumns =
     "key, post, channel, planned, state, attempts, next_attempt, remote_id, url, last_error, content_hash, "
-    "sent_text, queued, updated, sent_at, lost_answers, verify, settle_from";
+    "sent_text, queued, updated, sent_at, lost_answers, verify, settle_from, tries";
 
 std::int64_t to_db(Instant t) { return t.time_since_epoch().count(); }
 Instant from_db(std::int64_t v) { return Instant{std::chrono::seconds{v}}; }
@@ -143,6 +158,7 @@ StoredDelivery read_delivery(SQLite::Statement& q) {
   d.lost_answers = q.getColumn(15).getInt();
   d.verify = q.getColumn(16).getInt() != 0;
   if (!q.getColumn(17).isNull()) d.settle_from = from_db(q.getColumn(17).getInt64());
+  d.tries = q.getColumn(18).getInt();
   return d;
 }
 
@@ -565,7 +581,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
   // Back to planned: a retry time or an error of the old version means nothing now.
   SQLite::Statement update(*db_,
                            "UPDATE deliveries SET planned = ?, state = 'planned', content_hash = ?, queued = ?, "
-                           "next_attempt = NULL, last_error = '', lost_answers = 0, updated = ? WHERE key = ?");
+                           "next_attempt = NULL, last_error = '', lost_answers = 0, tries = 0, updated = ? WHERE key = ?");
   // Puts a stored delivery back to `planned` with the plan's time and content.
   auto replan = [&](const PlannedDelivery& p, Instant planned) {
     update.reset();
@@ -787,32 +803,57 @@ std::vector<StoredDelivery> Store::all() {
   return out;
 }
 
-bool Store::set_state(const std::string& key, State to, const std::string& event, const std::string& detail,
-                      Instant now) {
+Applied Store::apply(const std::string& key, Event event, const Effects& effects, Instant now) {
   WriteTransaction tx(*db_);
   const auto old = select_delivery(*statements_, key);
-  if (!old) return false;
+  if (!old) return Applied::missing;
+  const Applied applied = write_change(*old, event, effects, now);
+  if (applied == Applied::done) tx.commit();
+  return applied;
+}
+
+Applied Store::write_change(const StoredDelivery& old, Event event, const Effects& effects, Instant now) {
+  const auto to = transition(old.state, event);
+  if (!to) return Applied::not_allowed;
   const bool reason = to == State::failed || to == State::needs_review || to == State::retry_wait ||
                       to == State::held || to == State::waiting;
-  // next_attempt only means something in retry_wait (mark_retry sets it).
+  const bool published = to == State::published;
+  const bool start = event == Event::start_send;
+  const bool fresh = event == Event::retry_requested;
+  std::optional<Instant> next_attempt;
+  if (to == State::retry_wait) next_attempt = effects.next_attempt.value_or(now);
+  // One statement for every event: each column says which events change it.
   SQLite::Statement& q = statements_->get(
-      "UPDATE deliveries SET state = ?, updated = ?, "
-      "last_error = CASE WHEN ? THEN ? ELSE last_error END, "
-      "next_attempt = CASE WHEN ? = 'retry_wait' THEN next_attempt ELSE NULL END, "
-      "lost_answers = CASE WHEN ? THEN 0 ELSE lost_answers END "
-      "WHERE key = ?");
-  q.bind(1, state_text(to));
+      "UPDATE deliveries SET state = ?1, updated = ?2, next_attempt = ?3, "
+      "last_error = CASE WHEN ?4 THEN ?5 WHEN ?6 THEN '' ELSE last_error END, "
+      "remote_id = CASE WHEN ?6 THEN ?7 ELSE remote_id END, url = CASE WHEN ?6 THEN ?8 ELSE url END, "
+      "attempts = attempts + ?9, tries = CASE WHEN ?10 THEN 0 ELSE max(0, tries + ?9 - ?11) END, "
+      "sent_text = CASE WHEN ?9 THEN ?12 ELSE sent_text END, sent_at = CASE WHEN ?9 THEN ?2 ELSE sent_at END, "
+      "verify = CASE WHEN ?9 THEN 0 ELSE verify END, settle_from = CASE WHEN ?9 THEN NULL ELSE settle_from END, "
+      "lost_answers = CASE WHEN ?10 THEN 0 ELSE lost_answers END "
+      "WHERE key = ?13");
+  q.bind(1, state_text(*to));
   q.bind(2, to_db(now));
-  q.bind(3, reason ? 1 : 0);
-  q.bind(4, detail);
-  q.bind(5, state_text(to));
-  // A person's retry is a fresh start: earlier lost answers no longer count.
-  q.bind(6, event == "retry_requested" ? 1 : 0);
-  q.bind(7, key);
+  if (next_attempt) q.bind(3, to_db(*next_attempt));
+  else q.bind(3);
+  q.bind(4, reason ? 1 : 0);
+  q.bind(5, effects.detail);
+  q.bind(6, published ? 1 : 0);
+  q.bind(7, effects.remote_id);
+  q.bind(8, effects.url);
+  q.bind(9, start ? 1 : 0);
+  q.bind(10, fresh ? 1 : 0);
+  q.bind(11, event == Event::processing ? 1 : 0);
+  q.bind(12, effects.sent_text);
+  q.bind(13, old.key);
   q.exec();
-  append_event(*statements_, now, key, event, state_text(old->state), state_text(to), detail);
-  tx.commit();
-  return true;
+  std::string line = effects.detail;
+  if (start) line = "attempt " + std::to_string(old.attempts + 1);
+  else if (published && line.empty()) line = effects.url;
+  else if (next_attempt) line += " (next attempt " + format_utc(*next_attempt) + ")";
+  append_event(*statements_, now, old.key, std::string(history_name(event)), state_text(old.state),
+               state_text(*to), line);
+  return Applied::done;
 }
 
 SendGate Store::begin_send(const std::string& key, const std::string& sent_text, Instant now) {
@@ -834,28 +875,12 @@ SendGate Store::begin_send(const std::string& key, const std::string& sent_text,
   if (paused.executeStep()) {
     const std::string detail = "paused: " + paused.getColumn(1).getString();
     paused.reset();
-    SQLite::Statement& hold = statements_->get(
-        "UPDATE deliveries SET state = 'held', last_error = ?, next_attempt = NULL, updated = ? WHERE key = ?");
-    hold.bind(1, detail);
-    hold.bind(2, to_db(now));
-    hold.bind(3, key);
-    hold.exec();
-    append_event(*statements_, now, key, std::string(to_string(Event::pause)), state_text(old->state),
-                 state_text(State::held), detail);
+    write_change(*old, Event::pause, Effects{.detail = detail}, now);
     tx.commit();
     return SendGate::paused;
   }
   paused.reset();
-  SQLite::Statement& q = statements_->get(
-      "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, sent_at = ?, verify = 0, "
-      "settle_from = NULL, next_attempt = NULL, updated = ? WHERE key = ?");
-  q.bind(1, sent_text);
-  q.bind(2, to_db(now));
-  q.bind(3, to_db(now));
-  q.bind(4, key);
-  q.exec();
-  append_event(*statements_, now, key, "sending", state_text(old->state), state_text(State::sending),
-               "attempt " + std::to_string(old->attempts + 1));
+  write_change(*old, Event::start_send, Effects{.sent_text = sent_text}, now);
   // synchronous=FULL (set in open): the commit is on disk before we return.
   tx.commit();
   if (!instance_.empty()) write_stamp(file_, {instance_, to_db(now)});
@@ -893,64 +918,6 @@ void Store::clear_verify(const std::string& key, const std::string& detail, Inst
   q.bind(2, key);
   q.exec();
   append_event(*statements_, now, key, "absent_on_platform", state_text(old->state), state_text(old->state), detail);
-  tx.commit();
-}
-
-void Store::mark_sending(const std::string& key, const std::string& sent_text, Instant now) {
-  WriteTransaction tx(*db_);
-  const auto old = select_delivery(*statements_, key);
-  if (!old) throw std::runtime_error("mark_sending: no delivery " + key);
-  // The at-most-once gate: whatever the caller believed, a delivery that is
-  // not planned here and now (already sending, published, cancelled) is not sent.
-  if (!transition(old->state, Event::start_send))
-    throw std::logic_error("mark_sending: " + key + " is " + state_text(old->state) + ", not planned");
-  SQLite::Statement& q = statements_->get(
-      "UPDATE deliveries SET state = 'sending', attempts = attempts + 1, sent_text = ?, sent_at = ?, verify = 0, "
-      "settle_from = NULL, next_attempt = NULL, updated = ? WHERE key = ?");
-  q.bind(1, sent_text);
-  q.bind(2, to_db(now));
-  q.bind(3, to_db(now));
-  q.bind(4, key);
-  q.exec();
-  append_event(*statements_, now, key, "sending", state_text(old->state), state_text(State::sending),
-               "attempt " + std::to_string(old->attempts + 1));
-  // synchronous=FULL (set in open): the commit is on disk before we return.
-  tx.commit();
-}
-
-void Store::mark_published(const std::string& key, const std::string& remote_id, const std::string& url,
-                           Instant now, const std::string& event, const std::string& detail) {
-  WriteTransaction tx(*db_);
-  const auto old = select_delivery(*statements_, key);
-  if (!old) throw std::runtime_error("mark_published: no delivery " + key);
-  SQLite::Statement& q = statements_->get(
-      "UPDATE deliveries SET state = 'published', remote_id = ?, url = ?, next_attempt = NULL, "
-      "last_error = '', updated = ? WHERE key = ?");
-  q.bind(1, remote_id);
-  q.bind(2, url);
-  q.bind(3, to_db(now));
-  q.bind(4, key);
-  q.exec();
-  append_event(*statements_, now, key, event, state_text(old->state), state_text(State::published),
-               detail.empty() ? url : detail);
-  tx.commit();
-}
-
-void Store::mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now,
-                       const std::string& event) {
-  WriteTransaction tx(*db_);
-  const auto old = select_delivery(*statements_, key);
-  if (!old) throw std::runtime_error("mark_retry: no delivery " + key);
-  SQLite::Statement& q = statements_->get(
-      "UPDATE deliveries SET state = 'retry_wait', next_attempt = ?, last_error = ?, updated = ? "
-      "WHERE key = ?");
-  q.bind(1, to_db(next_attempt));
-  q.bind(2, error);
-  q.bind(3, to_db(now));
-  q.bind(4, key);
-  q.exec();
-  append_event(*statements_, now, key, event, state_text(old->state), state_text(State::retry_wait),
-               error + " (next attempt " + format_utc(next_attempt) + ")");
   tx.commit();
 }
 

@@ -31,6 +31,10 @@ struct StoredDelivery {
   Instant planned;                   ///< when it is due
   State state = State::planned;
   int attempts = 0;                  ///< create requests made so far
+  /// Create requests since the last fresh start (an edit, or a person's
+  /// retry): what the retry policy counts. An answer of `processing` takes
+  /// its request back (the platform was only asked how it is getting on).
+  int tries = 0;
   std::optional<Instant> next_attempt;  ///< retry_wait: when to try again
   std::string remote_id;
   std::string url;
@@ -45,6 +49,26 @@ struct StoredDelivery {
   std::optional<Instant> settle_from;  ///< a lost answer of this attempt: from when absence on the platform counts
   /// Not stored: why it has not gone out yet, for people (the status API fills it).
   std::string why;
+};
+
+/// What a state change writes beside the new state (Store::apply). Each
+/// field means something only for the events named.
+struct Effects {
+  /// The history line's words; also last_error where the new state carries
+  /// a reason (failed, needs_review, retry_wait, held, waiting). For
+  /// published: how it was established (default: the URL).
+  std::string detail = {};
+  std::string remote_id = {};              ///< sent, found_on_platform, resolved
+  std::string url = {};                    ///< sent, found_on_platform, resolved
+  std::optional<Instant> next_attempt = {};  ///< transient_error, processing
+  std::string sent_text = {};              ///< start_send: the composed text as it goes out
+};
+
+/// What Store::apply did.
+enum class Applied {
+  done,         ///< the state changed, with its effects and history line
+  missing,      ///< no such delivery
+  not_allowed,  ///< the state table has no such transition; nothing was written
 };
 
 /// One line of the append-only history.
@@ -136,7 +160,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
   int schema_version();
   /// The database file.
   const std::filesystem::path& file() const { return file_; }
@@ -194,25 +218,20 @@ class Store {
   std::map<std::string, std::map<State, int>> counts();
   std::vector<StoredDelivery> all();
 
-  /// Moves a delivery to a state with an event line; `detail` becomes
-  /// last_error for failed/needs_review/retry_wait/held/waiting. Returns false
-  /// if the key is unknown. The caller checked the transition with state.hpp.
-  bool set_state(const std::string& key, State to, const std::string& event, const std::string& detail, Instant now);
+  /// The one way a delivery changes state (STYLE.md 14): in one
+  /// transaction, the state table's transition() from the delivery's state
+  /// as stored, the event's effects, and a history line named after the
+  /// event (history_name). start_send counts an attempt (attempts, tries)
+  /// and clears the settling marks; retry_requested is a fresh start
+  /// (tries and lost_answers to 0); processing takes its attempt back.
+  Applied apply(const std::string& key, Event event, const Effects& effects, Instant now);
   /// The gate every create passes, in one transaction committed with
   /// synchronous=FULL: the file is still herald's database (check_file,
   /// else StoreUnavailable), the delivery is `planned`, and no pause in the
   /// store holds its channel (a pause written by `herald pause` from another
   /// process counts the moment it is committed; the delivery becomes `held`).
-  /// Only then: `sending`, attempts + 1, sent_at, the text as sent.
+  /// Only then: apply(start_send).
   SendGate begin_send(const std::string& key, const std::string& sent_text, Instant now);
-  /// `sending` without the gate (tests that stage a crash after the commit).
-  /// Throws std::logic_error unless the delivery is planned.
-  void mark_sending(const std::string& key, const std::string& sent_text, Instant now);
-  /// `published` with the platform's id and URL; `event` names it in the
-  /// history ("resolved" when a person confirmed it), `detail` says how it
-  /// was established (default: the URL).
-  void mark_published(const std::string& key, const std::string& remote_id, const std::string& url, Instant now,
-                      const std::string& event = "published", const std::string& detail = {});
   /// An attempt's answer was lost (lost_answers + 1), with how herald will
   /// settle it; the state does not change. `absent_counts_from` is kept
   /// unless this attempt already has one (StoredDelivery::settle_from).
@@ -221,10 +240,6 @@ class Store {
   /// The platform was asked before a new store's first create and does not
   /// have it: it may be sent.
   void clear_verify(const std::string& key, const std::string& detail, Instant now);
-  /// `event` names the history line: retry_scheduled, or processing when the
-  /// platform is still preparing the post (that attempt is not counted).
-  void mark_retry(const std::string& key, Instant next_attempt, const std::string& error, Instant now,
-                  const std::string& event = "retry_scheduled");
 
   void set_pause(const Pause& pause, Instant now);
   /// Lifts the pause of `channel` (empty: the global one). False if none.
@@ -250,6 +265,8 @@ class Store {
  private:
   Store(std::unique_ptr<SQLite::Database> db, std::filesystem::path file);
   void migrate();
+  /// apply()'s writes, inside the caller's transaction, on the delivery as read in it.
+  Applied write_change(const StoredDelivery& old, Event event, const Effects& effects, Instant now);
   std::unique_ptr<SQLite::Database> db_;
   std::filesystem::path file_;
   unsigned long long device_ = 0, inode_ = 0;  // of file_ when opened

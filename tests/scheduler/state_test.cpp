@@ -15,7 +15,8 @@ constexpr std::array kStates{State::planned,   State::waiting, State::held,     
 
 constexpr std::array kEvents{Event::wait_for_dependency, Event::dependency_met,   Event::pause,
                              Event::resume,              Event::start_send,       Event::sent,
-                             Event::transient_error,     Event::retry_due,        Event::permanent_error,
+                             Event::transient_error,     Event::processing,       Event::retry_due,
+                             Event::permanent_error,
                              Event::auth_error,          Event::outcome_unknown,  Event::found_on_platform,
                              Event::absent_on_platform,  Event::safe_to_repeat,   Event::cannot_verify,
                              Event::missed,              Event::edited,           Event::removed,
@@ -29,17 +30,17 @@ constexpr std::optional<State> P = State::planned, W = State::waiting, H = State
                                N = State::needs_review, C = State::cancelled;
 
 // clang-format off
-constexpr std::optional<State> kExpected[9][20] = {
-  //            wait dep  pause resume start sent transient due  perm  auth  unknown found absent repeat verify missed edited removed retry resolved
-  /* planned  */ {W,  x,   H,    x,     S,    x,   x,        x,   x,    x,    x,      Pub,  x,     x,     N,     N,     P,     C,      x,    x},
-  /* waiting  */ {x,  P,   H,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
-  /* held     */ {x,  x,   x,    P,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
-  /* sending  */ {x,  x,   x,    x,     x,    Pub, R,        x,   F,    H,    N,      Pub,  P,     P,     x,     x,     x,     x,      x,    x},
-  /* retry    */ {x,  x,   H,    x,     x,    x,   x,        P,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
-  /* published*/ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      x,    x},
-  /* failed   */ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     P,     C,      P,    Pub},
-  /* review   */ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      P,    Pub},
-  /* cancelled*/ {x,  x,   x,    x,     x,    x,   x,        x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      x,    x},
+constexpr std::optional<State> kExpected[9][21] = {
+  //            wait dep  pause resume start sent transient proc due  perm  auth  unknown found absent repeat verify missed edited removed retry resolved
+  /* planned  */ {W,  x,   H,    x,     S,    x,   x,        x,    x,   x,    x,    x,      Pub,  x,     x,     N,     N,     P,     C,      x,    x},
+  /* waiting  */ {x,  P,   H,    x,     x,    x,   x,        x,    x,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
+  /* held     */ {x,  x,   x,    P,     x,    x,   x,        x,    x,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
+  /* sending  */ {x,  x,   x,    x,     x,    Pub, R,        R,    x,   F,    H,    N,      Pub,  P,     P,     x,     x,     x,     x,      x,    x},
+  /* retry    */ {x,  x,   H,    x,     x,    x,   x,        x,    P,   x,    x,    x,      x,    x,     x,     x,     N,     P,     C,      x,    x},
+  /* published*/ {x,  x,   x,    x,     x,    x,   x,        x,    x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      x,    x},
+  /* failed   */ {x,  x,   x,    x,     x,    x,   x,        x,    x,   x,    x,    x,      x,    x,     x,     x,     x,     P,     C,      P,    Pub},
+  /* review   */ {x,  x,   x,    x,     x,    x,   x,        x,    x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      P,    Pub},
+  /* cancelled*/ {x,  x,   x,    x,     x,    x,   x,        x,    x,   x,    x,    x,      x,    x,     x,     x,     x,     x,     x,      x,    x},
 };
 // clang-format on
 
@@ -105,7 +106,8 @@ TEST(StateTest, SendingIsEnteredOnlyByStartSendFromPlanned) {
 }
 
 TEST(StateTest, NothingTouchesAnInFlightDeliveryButItsOutcome) {
-  const std::set<Event> outcomes{Event::sent,          Event::transient_error,   Event::permanent_error,
+  const std::set<Event> outcomes{Event::sent,          Event::transient_error,   Event::processing,
+                                 Event::permanent_error,
                                  Event::auth_error,    Event::outcome_unknown,   Event::found_on_platform,
                                  Event::absent_on_platform, Event::safe_to_repeat};
   for (Event e : kEvents) EXPECT_EQ(transition(State::sending, e).has_value(), outcomes.count(e) == 1) << to_string(e);
@@ -145,6 +147,21 @@ TEST(StateTest, EventNamesAreTheEnumeratorNames) {
   EXPECT_EQ(to_string(Event::start_send), "start_send");
   EXPECT_EQ(to_string(Event::absent_on_platform), "absent_on_platform");
   EXPECT_EQ(to_string(Event::resolved), "resolved");
+}
+
+// The history's words are what `herald history` and the API have always
+// shown; a new event names its line after itself.
+TEST(StateTest, HistoryNamesKeepTheWordsTheHistoryShows) {
+  EXPECT_EQ(history_name(Event::start_send), "sending");
+  EXPECT_EQ(history_name(Event::sent), "published");
+  EXPECT_EQ(history_name(Event::transient_error), "retry_scheduled");
+  EXPECT_EQ(history_name(Event::removed), "cancelled");
+  EXPECT_EQ(history_name(Event::processing), "processing");
+  std::set<std::string_view> names;
+  for (Event e : kEvents) EXPECT_TRUE(names.insert(history_name(e)).second) << history_name(e);
+  for (Event e : kEvents)
+    if (e != Event::start_send && e != Event::sent && e != Event::transient_error && e != Event::removed)
+      EXPECT_EQ(history_name(e), to_string(e));
 }
 
 }  // namespace

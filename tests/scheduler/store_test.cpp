@@ -59,8 +59,18 @@ class StoreTest : public ::testing::Test {
 
   // Takes a fresh planned delivery into `sending`, the way the dispatcher does.
   void send(Store& s, const std::string& key) {
-    s.mark_sending(key, "text of " + key, T0);
+    ASSERT_EQ(s.apply(key, Event::start_send, Effects{.sent_text = "text of " + key}, T0), Applied::done);
     ASSERT_EQ(s.get(key)->state, State::sending);
+  }
+  // One state change through the state table, which must allow it.
+  static void change(Store& s, const std::string& key, Event event, const Effects& effects, Instant at) {
+    ASSERT_EQ(s.apply(key, event, effects, at), Applied::done) << key << " " << to_string(event);
+  }
+  static void publish(Store& s, const std::string& key, const std::string& id, const std::string& url, Instant at) {
+    change(s, key, Event::sent, Effects{.remote_id = id, .url = url}, at);
+  }
+  static void retry(Store& s, const std::string& key, Instant next, const std::string& error, Instant at) {
+    change(s, key, Event::transient_error, Effects{.detail = error, .next_attempt = next}, at);
   }
 
   static std::vector<std::string> event_names(const std::vector<HistoryEvent>& h) {
@@ -132,7 +142,7 @@ TEST_F(StoreTest, ReopenKeepsData) {
     auto s = open();
     s->sync({pd("a@x", T0), pd("b@x", T0 + 1h)}, T0 - 1h, T0 + 2h, T0);
     send(*s, "a@x");
-    s->mark_published("a@x", "123", "https://x.com/a/status/123", T0 + 1min);
+    publish(*s, "a@x", "123", "https://x.com/a/status/123", T0 + 1min);
   }
   auto s = open();
   ASSERT_EQ(s->all().size(), 2u);
@@ -179,6 +189,69 @@ TEST_F(StoreTest, MigrationFinishesAHalfMigratedDatabase) {
   s->sync({pd("a@x", T0)}, T0, T0 + 1h, T0);
   EXPECT_EQ(s->connector_state("x"), "t");
   EXPECT_TRUE(s->get("a@x"));
+}
+
+// The retry policy counts the create requests since the last fresh start
+// from the row (tries), not from a scan of the history: a processing answer
+// takes its request back, a person's retry and an edit start again.
+TEST_F(StoreTest, TriesCountsTheRequestsSinceTheLastFreshStart) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0)});
+  const Effects text{.sent_text = "a"};
+  change(*s, "a@x", Event::start_send, text, T0);
+  EXPECT_EQ(s->get("a@x")->tries, 1);
+  change(*s, "a@x", Event::processing, Effects{.detail = "still processing", .next_attempt = T0 + 5s}, T0);
+  EXPECT_EQ(s->get("a@x")->tries, 0) << "asking how the platform is getting on is not an attempt";
+  EXPECT_EQ(s->history(1, "a@x")[0].event, "processing");
+  change(*s, "a@x", Event::retry_due, {}, T0 + 5s);
+  change(*s, "a@x", Event::start_send, text, T0 + 5s);
+  retry(*s, "a@x", T0 + 1min, "HTTP 503", T0 + 6s);
+  change(*s, "a@x", Event::retry_due, {}, T0 + 1min);
+  change(*s, "a@x", Event::start_send, text, T0 + 1min);
+  EXPECT_EQ(s->get("a@x")->tries, 2);
+  EXPECT_EQ(s->get("a@x")->attempts, 3) << "attempts counts every request";
+  change(*s, "a@x", Event::permanent_error, Effects{.detail = "HTTP 400"}, T0 + 1min);
+  change(*s, "a@x", Event::retry_requested, Effects{.detail = "asked for by a person"}, T0 + 2min);
+  EXPECT_EQ(s->get("a@x")->tries, 0) << "a person's retry is a fresh start";
+  change(*s, "a@x", Event::start_send, text, T0 + 2min);
+  retry(*s, "a@x", T0 + 3min, "HTTP 503", T0 + 2min);
+  EXPECT_EQ(s->get("a@x")->tries, 1);
+  sync(*s, {pd("a@x", T0, "edited")});
+  EXPECT_EQ(s->get("a@x")->tries, 0) << "an edit is a fresh start";
+  EXPECT_EQ(s->get("a@x")->attempts, 4);
+}
+
+// A database of schema 2 has no tries column: the migration fills it from
+// the history as the retry policy used to count it.
+TEST_F(StoreTest, MigrationToVersion3CountsTriesFromTheHistory) {
+  {
+    auto s = open();
+    sync(*s, {pd("a@x", T0), pd("b@x", T0), pd("c@x", T0)});
+    const Effects text{.sent_text = "t"};
+    // a: two requests and a processing answer: one try.
+    change(*s, "a@x", Event::start_send, text, T0);
+    change(*s, "a@x", Event::processing, Effects{.detail = "p", .next_attempt = T0}, T0);
+    change(*s, "a@x", Event::retry_due, {}, T0);
+    change(*s, "a@x", Event::start_send, text, T0);
+    // b: a request, then edited, then one more: one try.
+    change(*s, "b@x", Event::start_send, text, T0);
+    retry(*s, "b@x", T0 + 1min, "HTTP 503", T0);
+    sync(*s, {pd("a@x", T0), pd("b@x", T0, "h2"), pd("c@x", T0)});
+    change(*s, "b@x", Event::start_send, text, T0);
+    ASSERT_EQ(s->get("a@x")->tries, 1);
+    ASSERT_EQ(s->get("b@x")->tries, 1);
+    ASSERT_EQ(s->get("c@x")->tries, 0);
+  }
+  {
+    SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READWRITE);
+    raw.exec("ALTER TABLE deliveries DROP COLUMN tries");
+    raw.exec("UPDATE schema_version SET version = 2");
+  }
+  auto s = open();
+  EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
+  EXPECT_EQ(s->get("a@x")->tries, 1);
+  EXPECT_EQ(s->get("b@x")->tries, 1);
+  EXPECT_EQ(s->get("c@x")->tries, 0);
 }
 
 TEST_F(StoreTest, OpenRefusesADatabaseFromANewerVersion) {
@@ -280,12 +353,12 @@ TEST_F(StoreTest, SyncCancelsWhatLeftTheCalendar) {
 TEST_F(StoreTest, SyncCancelsEveryUnsentState) {
   auto s = open();
   sync(*s, {pd("w@x", T0), pd("h@x", T0), pd("r@x", T0), pd("f@x", T0)});
-  s->set_state("w@x", State::waiting, "wait_for_dependency", "waits for a@x", T0);
-  s->set_state("h@x", State::held, "pause", "paused", T0);
+  change(*s, "w@x", Event::wait_for_dependency, Effects{.detail = "waits for a@x"}, T0);
+  change(*s, "h@x", Event::pause, Effects{.detail = "paused"}, T0);
   send(*s, "r@x");
-  s->mark_retry("r@x", T0 + 5min, "HTTP 503", T0);
+  retry(*s, "r@x", T0 + 5min, "HTTP 503", T0);
   send(*s, "f@x");
-  s->set_state("f@x", State::failed, "permanent_error", "HTTP 400: duplicate", T0);
+  change(*s, "f@x", Event::permanent_error, Effects{.detail = "HTTP 400: duplicate"}, T0);
   const auto r = sync(*s, {});
   EXPECT_EQ(r.cancelled, 4);
   for (const auto& d : s->all()) EXPECT_EQ(d.state, State::cancelled) << d.key;
@@ -296,7 +369,7 @@ TEST_F(StoreTest, SyncNeverTouchesAPublishedDelivery) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
-  s->mark_published("a@x", "1", "https://x.com/a/status/1", T0);
+  publish(*s, "a@x", "1", "https://x.com/a/status/1", T0);
   const auto edited = sync(*s, {pd("a@x", T0 + 1h, "h2")});
   EXPECT_EQ(edited.updated, 0);
   EXPECT_EQ(edited.unchanged, 1);
@@ -325,7 +398,7 @@ TEST_F(StoreTest, SyncNeverTouchesADeliveryNeedingReview) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
-  s->set_state("a@x", State::needs_review, "outcome_unknown", "timeout after the create", T0);
+  change(*s, "a@x", Event::outcome_unknown, Effects{.detail = "timeout after the create"}, T0);
   EXPECT_EQ(sync(*s, {pd("a@x", T0 + 1h, "h2")}).updated, 0);
   EXPECT_EQ(sync(*s, {}).cancelled, 0);
   const auto a = s->get("a@x");
@@ -338,7 +411,7 @@ TEST_F(StoreTest, SyncSendsAnEditedFailedDeliveryBackToPlanned) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
-  s->set_state("a@x", State::failed, "permanent_error", "HTTP 400: text too long", T0);
+  change(*s, "a@x", Event::permanent_error, Effects{.detail = "HTTP 400: text too long"}, T0);
   // Not edited: stays failed.
   EXPECT_EQ(sync(*s, {pd("a@x", T0)}).unchanged, 1);
   EXPECT_EQ(s->get("a@x")->state, State::failed);
@@ -358,10 +431,10 @@ TEST_F(StoreTest, SyncSendsAnEditedFailedDeliveryBackToPlanned) {
 TEST_F(StoreTest, SyncSendsEditedWaitingHeldAndRetryingDeliveriesBackToPlanned) {
   auto s = open();
   sync(*s, {pd("w@x", T0), pd("h@x", T0), pd("r@x", T0)});
-  s->set_state("w@x", State::waiting, "wait_for_dependency", "waits", T0);
-  s->set_state("h@x", State::held, "pause", "paused", T0);
+  change(*s, "w@x", Event::wait_for_dependency, Effects{.detail = "waits"}, T0);
+  change(*s, "h@x", Event::pause, Effects{.detail = "paused"}, T0);
   send(*s, "r@x");
-  s->mark_retry("r@x", T0 + 5min, "HTTP 503", T0);
+  retry(*s, "r@x", T0 + 5min, "HTTP 503", T0);
   const auto r = sync(*s, {pd("w@x", T0, "h2"), pd("h@x", T0, "h2"), pd("r@x", T0, "h2")});
   EXPECT_EQ(r.updated, 3);
   for (const auto& d : s->all()) {
@@ -427,7 +500,7 @@ TEST_F(StoreTest, SyncLeavesCancelledAfterARequestWasMade) {
   auto s = open();
   sync(*s, {pd("a@x", T0 + 1h)});
   send(*s, "a@x");
-  s->mark_retry("a@x", T0 + 5min, "timeout", T0);
+  retry(*s, "a@x", T0 + 5min, "timeout", T0);
   sync(*s, {});
   ASSERT_EQ(s->get("a@x")->state, State::cancelled);
   const auto r = sync(*s, {pd("a@x", T0 + 1h)});
@@ -449,11 +522,11 @@ TEST_F(StoreTest, SyncCountsADuplicateKeyOnce) {
 TEST_F(StoreTest, TransitionsWriteEvents) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
-  s->mark_sending("a@x", "Hello https://example.nl", T0 + 1s);
-  s->mark_retry("a@x", T0 + 61s, "HTTP 503", T0 + 2s);
-  EXPECT_TRUE(s->set_state("a@x", State::planned, "retry_due", "", T0 + 61s));
-  s->mark_sending("a@x", "Hello https://example.nl", T0 + 62s);
-  s->mark_published("a@x", "9", "https://x.com/a/status/9", T0 + 63s);
+  change(*s, "a@x", Event::start_send, Effects{.sent_text = "Hello https://example.nl"}, T0 + 1s);
+  retry(*s, "a@x", T0 + 61s, "HTTP 503", T0 + 2s);
+  EXPECT_EQ(s->apply("a@x", Event::retry_due, {}, T0 + 61s), Applied::done);
+  change(*s, "a@x", Event::start_send, Effects{.sent_text = "Hello https://example.nl"}, T0 + 62s);
+  publish(*s, "a@x", "9", "https://x.com/a/status/9", T0 + 63s);
 
   const auto h = s->history(10, "a@x");
   ASSERT_EQ(h.size(), 6u);
@@ -483,7 +556,7 @@ TEST_F(StoreTest, MarkRetryKeepsTheTimeAndTheError) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
-  s->mark_retry("a@x", T0 + 90s, "HTTP 429", T0 + 1s);
+  retry(*s, "a@x", T0 + 90s, "HTTP 429", T0 + 1s);
   const auto a = s->get("a@x");
   EXPECT_EQ(a->state, State::retry_wait);
   EXPECT_EQ(a->next_attempt, T0 + 90s);
@@ -495,11 +568,11 @@ TEST_F(StoreTest, MarkRetryKeepsTheTimeAndTheError) {
 TEST_F(StoreTest, SetStateKeepsTheReasonForPeople) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("b@x", T0)});
-  EXPECT_TRUE(s->set_state("a@x", State::held, "pause", "paused: storm warning", T0));
+  EXPECT_EQ(s->apply("a@x", Event::pause, Effects{.detail = "paused: storm warning"}, T0), Applied::done);
   EXPECT_EQ(s->get("a@x")->last_error, "paused: storm warning");
-  EXPECT_TRUE(s->set_state("a@x", State::planned, "resume", "", T0));
+  EXPECT_EQ(s->apply("a@x", Event::resume, {}, T0), Applied::done);
   EXPECT_EQ(s->get("a@x")->last_error, "paused: storm warning");  // only those states set it
-  EXPECT_TRUE(s->set_state("b@x", State::needs_review, "missed", "missed: due at 10:00", T0));
+  EXPECT_EQ(s->apply("b@x", Event::missed, Effects{.detail = "missed: due at 10:00"}, T0), Applied::done);
   EXPECT_EQ(s->get("b@x")->last_error, "missed: due at 10:00");
   const auto h = s->history(1, "b@x");
   EXPECT_EQ(h[0].event, "missed");
@@ -512,38 +585,40 @@ TEST_F(StoreTest, SetStateLeavingRetryWaitForgetsTheRetryTime) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
-  s->mark_retry("a@x", T0 + 90s, "HTTP 503", T0);
-  s->set_state("a@x", State::held, "pause", "paused", T0);
+  retry(*s, "a@x", T0 + 90s, "HTTP 503", T0);
+  change(*s, "a@x", Event::pause, Effects{.detail = "paused"}, T0);
   EXPECT_FALSE(s->get("a@x")->next_attempt);
 }
 
 TEST_F(StoreTest, SetStateOfAnUnknownKeyIsFalse) {
   auto s = open();
-  EXPECT_FALSE(s->set_state("nope@x", State::held, "pause", "", T0));
+  EXPECT_EQ(s->apply("nope@x", Event::pause, {}, T0), Applied::missing);
   EXPECT_TRUE(s->history(10).empty());
 }
 
-TEST_F(StoreTest, MarkSendingRefusesADeliveryThatIsNotPlanned) {
+TEST_F(StoreTest, StartSendRefusesADeliveryThatIsNotPlanned) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("c@x", T0)});
   send(*s, "a@x");
-  EXPECT_THROW(s->mark_sending("a@x", "again", T0), std::logic_error);  // already in flight
-  s->mark_published("a@x", "1", "u", T0);
-  EXPECT_THROW(s->mark_sending("a@x", "again", T0), std::logic_error);  // never twice
+  const Effects again{.sent_text = "again"};
+  EXPECT_EQ(s->apply("a@x", Event::start_send, again, T0), Applied::not_allowed);  // already in flight
+  publish(*s, "a@x", "1", "u", T0);
+  EXPECT_EQ(s->apply("a@x", Event::start_send, again, T0), Applied::not_allowed);  // never twice
   sync(*s, {pd("a@x", T0)});
   ASSERT_EQ(s->get("c@x")->state, State::cancelled);
-  EXPECT_THROW(s->mark_sending("c@x", "x", T0), std::logic_error);
+  EXPECT_EQ(s->apply("c@x", Event::start_send, Effects{.sent_text = "x"}, T0), Applied::not_allowed);
   const auto a = s->get("a@x");
   EXPECT_EQ(a->attempts, 1);
   EXPECT_EQ(a->sent_text, "text of a@x");
   EXPECT_EQ(s->history(1, "a@x")[0].event, "published");
 }
 
-TEST_F(StoreTest, MarkingAnUnknownKeyThrows) {
+TEST_F(StoreTest, ApplyingToAnUnknownKeyWritesNothing) {
   auto s = open();
-  EXPECT_ANY_THROW(s->mark_sending("nope@x", "t", T0));
-  EXPECT_ANY_THROW(s->mark_published("nope@x", "1", "u", T0));
-  EXPECT_ANY_THROW(s->mark_retry("nope@x", T0, "e", T0));
+  EXPECT_EQ(s->apply("nope@x", Event::start_send, Effects{.sent_text = "t"}, T0), Applied::missing);
+  EXPECT_EQ(s->apply("nope@x", Event::sent, Effects{.remote_id = "1", .url = "u"}, T0), Applied::missing);
+  EXPECT_EQ(s->apply("nope@x", Event::transient_error, Effects{.detail = "e", .next_attempt = T0}, T0),
+            Applied::missing);
   EXPECT_TRUE(s->all().empty());
   EXPECT_TRUE(s->history(10).empty());
 }
@@ -551,7 +626,7 @@ TEST_F(StoreTest, MarkingAnUnknownKeyThrows) {
 TEST_F(StoreTest, InStatesFiltersAndOrdersByTimeThenKey) {
   auto s = open();
   sync(*s, {pd("c@x", T0 + 2h), pd("b@x", T0), pd("a@x", T0), pd("d@x", T0 + 1h)});
-  s->set_state("d@x", State::held, "pause", "", T0);
+  change(*s, "d@x", Event::pause, {}, T0);
   std::vector<std::string> keys;
   for (const auto& d : s->in_states({State::planned})) keys.push_back(d.key);
   EXPECT_EQ(keys, (std::vector<std::string>{"a@x", "b@x", "c@x"}));
@@ -580,8 +655,8 @@ TEST_F(StoreTest, DuePagesWalkOneChannelUpToNowInOrder) {
   // Same planned time for b, a and c: the key orders them; e is not due.
   sync(*s, {pd("b@x", T0), pd("a@x", T0), pd("c@x", T0), pd("d@x", T0 + 1h), pd("e@x", T0 + 3h),
             pd("a@facebook", T0)});
-  s->set_state("d@x", State::waiting, "wait_for_dependency", "waits for v@y", T0);
-  s->set_state("c@x", State::held, "pause", "", T0);
+  change(*s, "d@x", Event::wait_for_dependency, Effects{.detail = "waits for v@y"}, T0);
+  change(*s, "c@x", Event::pause, {}, T0);
   const std::vector<State> pending{State::planned, State::waiting};
   auto keys = [](const std::vector<StoredDelivery>& page) {
     std::vector<std::string> out;
@@ -606,10 +681,12 @@ TEST_F(StoreTest, NextDueIsTheEarliestPlannedTimeOrRetry) {
   EXPECT_EQ(s->next_due("x"), T0);
   send(*s, "a@x");
   EXPECT_EQ(s->next_due("x"), T0 + 2h) << "a delivery in flight is not due";
-  s->mark_retry("a@x", T0 + 30min, "HTTP 503", T0);
+  retry(*s, "a@x", T0 + 30min, "HTTP 503", T0);
   EXPECT_EQ(s->next_due("x"), T0 + 30min);
-  s->set_state("b@x", State::waiting, "wait_for_dependency", "", T0);
-  s->mark_retry("a@x", T0 + 5h, "HTTP 503", T0);
+  change(*s, "b@x", Event::wait_for_dependency, {}, T0);
+  change(*s, "a@x", Event::retry_due, {}, T0);
+  change(*s, "a@x", Event::start_send, Effects{.sent_text = "text of a@x"}, T0);
+  retry(*s, "a@x", T0 + 5h, "HTTP 503", T0);
   EXPECT_EQ(s->next_due("x"), T0 + 5h) << "a waiting delivery is woken by its dependency, not by time";
   EXPECT_EQ(s->next_due("facebook"), T0 - 1h);
 }
@@ -710,7 +787,7 @@ TEST_F(StoreTest, CountsByChannelAndStateAndALimitedQueue) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("b@x", T0 + 1h), pd("c@x", T0 + 2h), pd("a@facebook", T0)});
   send(*s, "a@x");
-  s->mark_published("a@x", "7", "https://x.com/a/status/7", T0);
+  publish(*s, "a@x", "7", "https://x.com/a/status/7", T0);
   auto counts = s->counts();
   EXPECT_EQ(counts["x"][State::planned], 2);
   EXPECT_EQ(counts["x"][State::published], 1);
@@ -732,7 +809,7 @@ TEST_F(StoreTest, BackupIsAConsistentPrivateCopy) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("b@x", T0 + 1h, "h2", true)});
   send(*s, "a@x");
-  s->mark_published("a@x", "7", "https://x.com/a/status/7", T0);
+  publish(*s, "a@x", "7", "https://x.com/a/status/7", T0);
   s->set_pause({"x", "storm", T0, std::nullopt}, T0);
   s->put_connector_state("youtube", "refresh", T0);
 
@@ -786,7 +863,7 @@ TEST_F(StoreTest, ASecondStoreOnTheSameDirectoryReads) {
     SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READONLY);
     raw.exec("BEGIN");
     EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM deliveries").getInt(), 1);
-    writer->mark_published("a@x", "1", "u", T0);
+    publish(*writer, "a@x", "1", "u", T0);
     EXPECT_EQ(raw.execAndGet("SELECT state FROM deliveries WHERE key = 'a@x'").getString(), "sending");  // snapshot
     raw.exec("COMMIT");
   }
@@ -930,7 +1007,7 @@ TEST_F(StoreTest, ADatabasePutBackFromABackupIsLookedUpBeforeSending) {
   s->backup_to(root_ / "backup.db");
   // After the backup, b goes out through the live database.
   ASSERT_EQ(s->begin_send("b@x", "b", T0), SendGate::sending);
-  s->mark_published("b@x", "1", "https://x.com/a/status/1", T0);
+  publish(*s, "b@x", "1", "https://x.com/a/status/1", T0);
   s.reset();
   // An operator puts the backup back: it says b is still planned.
   fs::remove(dir_ / "herald.db-wal");
@@ -951,8 +1028,8 @@ TEST_F(StoreTest, LostAnswersAreCountedUntilAFreshStart) {
   EXPECT_EQ(s->get("a@x")->lost_answers, 1);
   EXPECT_EQ(s->get("a@x")->state, State::sending);
   EXPECT_EQ(s->history(1, "a@x")[0].event, "answer_lost");
-  s->set_state("a@x", State::failed, "permanent_error", "rejected", T0);
-  s->set_state("a@x", State::planned, "retry_requested", "asked for by a person", T0);
+  change(*s, "a@x", Event::permanent_error, Effects{.detail = "rejected"}, T0);
+  change(*s, "a@x", Event::retry_requested, Effects{.detail = "asked for by a person"}, T0);
   EXPECT_EQ(s->get("a@x")->lost_answers, 0) << "a person's retry is a fresh start";
 }
 
