@@ -1,5 +1,7 @@
 #include "config/channel_kind.hpp"
 
+#include "config/settings.hpp"  // the fields the keys fill; it includes this header, hence here
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -9,25 +11,38 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// The setters the rows name their field by.
+template <auto field>
+void set(ChannelSettings& c, const std::string& value) {
+  c.*field = value;
+}
+// Only after KeyCheck::count passed: at most seven digits.
+template <auto field>
+void set_count(ChannelSettings& c, const std::string& value) {
+  c.*field = std::stoul(value);
+}
+
+// Each key once: its check, the example its error message quotes, and the
+// field it fills.
 const std::vector<ChannelKey> kKeys = {
-    {"account", KeyCheck::text, "example_nl"},
-    {"page_id", KeyCheck::text, "1234567890"},
-    {"site", KeyCheck::http_url, "https://blog.example.nl"},
-    {"dir", KeyCheck::text, "/srv/www/news"},
-    {"after", KeyCheck::text, "hugo --minify"},
-    {"url", KeyCheck::url_with_post, "https://example.nl/news/{post}/"},
-    {"author", KeyCheck::linkedin_author, "urn:li:organization:123"},
-    {"account_id", KeyCheck::digits, "17841400000000000"},
-    {"credentials", KeyCheck::file_name, "x"},
-    {"api_base", KeyCheck::http_url, "http://127.0.0.1:8080"},
-    {"api_version", KeyCheck::api_version, "v21.0"},
-    {"instance", KeyCheck::http_url, "https://mastodon.social"},
-    {"visibility", KeyCheck::visibility, "public"},
-    {"language", KeyCheck::language, "nl"},
-    {"max_characters", KeyCheck::count, "500"},
-    {"handle", KeyCheck::domain_handle, "example.bsky.social"},
-    {"pds", KeyCheck::http_url, "https://bsky.social"},
-    {"card", KeyCheck::card, "fetch"},
+    {"account", KeyCheck::text, "example_nl", set<&ChannelSettings::account>},
+    {"page_id", KeyCheck::text, "1234567890", set<&ChannelSettings::page_id>},
+    {"site", KeyCheck::http_url, "https://blog.example.nl", set<&ChannelSettings::site>},
+    {"dir", KeyCheck::text, "/srv/www/news", set<&ChannelSettings::dir>},
+    {"after", KeyCheck::text, "hugo --minify", set<&ChannelSettings::after>},
+    {"url", KeyCheck::url_with_post, "https://example.nl/news/{post}/", set<&ChannelSettings::url>},
+    {"author", KeyCheck::linkedin_author, "urn:li:organization:123", set<&ChannelSettings::author>},
+    {"account_id", KeyCheck::digits, "17841400000000000", set<&ChannelSettings::account_id>},
+    {"credentials", KeyCheck::file_name, "x", set<&ChannelSettings::credentials>},
+    {"api_base", KeyCheck::http_url, "http://127.0.0.1:8080", set<&ChannelSettings::api_base>},
+    {"api_version", KeyCheck::api_version, "v21.0", set<&ChannelSettings::api_version>},
+    {"instance", KeyCheck::http_url, "https://mastodon.social", set<&ChannelSettings::instance>},
+    {"visibility", KeyCheck::visibility, "public", set<&ChannelSettings::visibility>},
+    {"language", KeyCheck::language, "nl", set<&ChannelSettings::language>},
+    {"max_characters", KeyCheck::count, "500", set_count<&ChannelSettings::max_characters>},
+    {"handle", KeyCheck::domain_handle, "example.bsky.social", set<&ChannelSettings::handle>},
+    {"pds", KeyCheck::http_url, "https://bsky.social", set<&ChannelSettings::pds>},
+    {"card", KeyCheck::card, "fetch", set<&ChannelSettings::card>},
 };
 
 // LinkedIn's versioned APIs answer a version for about a year after its

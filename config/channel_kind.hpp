@@ -4,6 +4,8 @@
 // credential file, its default API version and default rate, and the post
 // fields a channel override of that kind may carry. Adding a kind is a row
 // here, a composer rule in compose/, a connector and a sandbox module.
+// The platform keys are a table too: each one's check, example and field;
+// the settings every channel takes are rows of settings.cpp.
 
 #include <chrono>
 #include <optional>
@@ -32,11 +34,15 @@ enum class KeyCheck {
   domain_handle,     ///< bluesky: a handle such as example.bsky.social
 };
 
+struct ChannelSettings;
+
 /// A platform key of a channel: `page_id`, `site`, `author`, ...
 struct ChannelKey {
   std::string_view name;
   KeyCheck check;
   std::string_view example;  ///< for the error message
+  /// Stores a value that passed `check` in its field of the channel.
+  void (*store)(ChannelSettings&, const std::string&);
 };
 
 struct ChannelKindInfo {

@@ -1,10 +1,12 @@
 #include "config/settings.hpp"
 
 #include "config/duration.hpp"
+#include "config/text.hpp"
 #include "config/yaml_reader.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -15,41 +17,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Bounds of every numeric setting, in one table (as redis' config.c does), so
-// a limit is changed in one place and every error message quotes it.
-struct Bound {
-  std::string_view key;
-  std::chrono::seconds min;
-  std::chrono::seconds max;
+// Bounds two rows share: a channel's override is bounded as the setting it
+// overrides.
+struct Bounds {
+  std::chrono::seconds min, max;
 };
-constexpr Bound kDurationBounds[] = {
-    {"publishing.late_window", 0s, 7 * 24h},
-    {"publishing.retry.backoff", 1s, 24h},
-    {"publishing.retry.max_backoff", 1s, 7 * 24h},
-    {"publishing.request_timeout", 1s, 10min},
-    {"publishing.settle_margin", 0s, 24h},
-    {"reload.max_delay", 1s, 10min},
-    {"state_check", 1s, 24h},
-    {"lint.max_gap", 1h, 365 * 24h},
-    {"channel.min_spacing", 0s, 24h},
-    {"channel.late_window", 0s, 7 * 24h},
-    {"channel.rate.per", 1min, 31 * 24h},
-};
-constexpr long long kMaxRetryAttempts = 100;
+constexpr Bounds kLateWindow{0s, 7 * 24h};
+constexpr Bounds kMaxGap{1h, 365 * 24h};
+// A channel's rate: COUNT/DURATION, in these bounds.
+constexpr Bounds kRatePer{1min, 31 * 24h};
 constexpr long long kMaxRateCount = 100000;
-constexpr long long kMaxHoldMin = 1000000;
-
-const Bound& bound(std::string_view key) {
-  for (const auto& b : kDurationBounds)
-    if (b.key == key) return b;
-  std::abort();  // a programming error: every key used below is in the table
-}
-
-std::optional<std::chrono::seconds> read_duration(YamlReader& r, const YAML::Node& n, std::string_view what,
-                                                  std::string_view key) {
-  const Bound& b = bound(key);
-  return r.duration(n, what, b.min, b.max);
-}
 
 bool valid_channel_name(const std::string& name) {
   if (name.empty() || name.size() > 64) return false;
@@ -110,8 +87,7 @@ std::optional<Rate> read_rate(YamlReader& r, const YAML::Node& node, std::string
         count = count * 10 + (s[i] - '0');
       }
       auto per = parse_duration(std::string_view(s).substr(slash + 1));
-      const Bound& b = bound("channel.rate.per");
-      if (digits && per && count >= 1 && count <= kMaxRateCount && *per >= b.min && *per <= b.max) {
+      if (digits && per && count >= 1 && count <= kMaxRateCount && *per >= kRatePer.min && *per <= kRatePer.max) {
         return Rate{static_cast<int>(count), *per};
       }
     }
@@ -129,12 +105,12 @@ bool loopback_listen(const std::string& listen) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-std::optional<std::string> read_listen(YamlReader& r, const YAML::Node& node) {
-  auto s = r.text(node, "status.listen");
+std::optional<std::string> read_listen(YamlReader& r, const YAML::Node& node, const std::string& what) {
+  auto s = r.text(node, what);
   if (!s) return std::nullopt;
   if (s->rfind("unix:", 0) == 0) {
     if (s->size() < 7 || (*s)[5] != '/') {
-      r.error(node, "status.listen unix socket must be an absolute path such as unix:/run/herald/status.sock");
+      r.error(node, what + " unix socket must be an absolute path such as unix:/run/herald/status.sock");
       return std::nullopt;
     }
     return s;
@@ -148,7 +124,7 @@ std::optional<std::string> read_listen(YamlReader& r, const YAML::Node& node) {
   }
   // Port 0 asks for any free port; the daemon logs the one it got.
   if (!ok || port < 0 || port > 65535) {
-    r.error(node, "status.listen must be HOST:PORT (port 0 to 65535) or unix:/PATH, not '" + *s + "'");
+    r.error(node, what + " must be HOST:PORT (port 0 to 65535) or unix:/PATH, not '" + *s + "'");
     return std::nullopt;
   }
   return s;
@@ -222,127 +198,256 @@ std::optional<std::string> check_channel_key(const ChannelKey& key, ChannelKind 
   return std::nullopt;
 }
 
-void set_channel_key(ChannelSettings& c, std::string_view k, const std::string& v) {
-  if (k == "account") c.account = v;
-  else if (k == "page_id") c.page_id = v;
-  else if (k == "site") c.site = v;
-  else if (k == "dir") c.dir = v;
-  else if (k == "after") c.after = v;
-  else if (k == "url") c.url = v;
-  else if (k == "author") c.author = v;
-  else if (k == "account_id") c.account_id = v;
-  else if (k == "credentials") c.credentials = v;
-  else if (k == "api_base") c.api_base = v;
-  else if (k == "api_version") c.api_version = v;
-  else if (k == "instance") c.instance = v;
-  else if (k == "visibility") c.visibility = v;
-  else if (k == "language") c.language = v;
-  else if (k == "max_characters") c.max_characters = std::stoul(v);
-  else if (k == "handle") c.handle = v;
-  else if (k == "pds") c.pds = v;
-  else if (k == "card") c.card = v;
-  else std::abort();  // every key in channel_keys() is set here
+// The readers of the rows below that YamlReader has no match for. Each
+// returns the value to store, or nullopt after reporting why not.
+
+// A path in the settings file is relative to the file's directory.
+std::optional<std::filesystem::path> relative_path(YamlReader& r, const YAML::Node& node, const std::string& what,
+                                                   const Settings& s) {
+  auto p = r.text(node, what);
+  if (!p) return std::nullopt;
+  return (s.file.parent_path() / *p).lexically_normal();
 }
 
-void read_channel(YamlReader& r, const std::string& name, const YAML::Node& key, const YAML::Node& node,
-                  Settings& settings) {
+// Ends in '/', so a file name can be appended.
+std::optional<std::string> read_media_url(YamlReader& r, const YAML::Node& node, const std::string& what) {
+  auto u = r.text(node, what);
+  if (!u) return std::nullopt;
+  if (!is_http_url(*u)) {
+    r.error(node, what + " must be an http(s) URL such as https://media.example.nl/herald/");
+    return std::nullopt;
+  }
+  return u->back() == '/' ? *u : *u + "/";
+}
+
+// Domain names, compared in lower case.
+std::optional<std::vector<std::string>> read_own_domains(YamlReader& r, const YAML::Node& node,
+                                                         const std::string& what) {
+  auto list = r.string_list(node, what);
+  if (!list) return std::nullopt;
+  std::vector<std::string> domains;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    std::string d = ascii_lower((*list)[i]);
+    if (d.find('/') != std::string::npos || d.find(':') != std::string::npos || d.find('.') == std::string::npos)
+      r.error(node[i],
+              what + ": '" + (*list)[i] + "' must be a domain name such as example.nl, without scheme or path");
+    else domains.push_back(d);
+  }
+  if (domains.size() != list->size()) return std::nullopt;
+  return domains;
+}
+
+// Each slot at its own place when it is wrong.
+std::optional<std::vector<Slot>> read_slots(YamlReader& r, const YAML::Node& node, const std::string& what) {
+  auto list = r.string_list(node, what);
+  if (!list) return std::nullopt;
+  std::vector<Slot> slots;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    std::string err;
+    if (auto slot = parse_slot((*list)[i], err)) slots.push_back(*slot);
+    else r.error(node[i], what + ": " + err);
+  }
+  if (slots.size() != list->size()) return std::nullopt;
+  return slots;
+}
+
+// The rows of one or other table, for a settings file and a channel.
+template <class Read, class Field>
+Option<Settings> setting(std::string_view path, Read read, Field field) {
+  return option<Settings>(path, read, field);
+}
+template <class Read, class Field>
+Option<ChannelSettings> every_channel(std::string_view path, Read read, Field field) {
+  return option<ChannelSettings>(path, read, field);
+}
+template <class T>
+Option<T> required(Option<T> row, std::string_view why) {
+  row.needed = why;
+  return row;
+}
+
+using namespace readers;
+
+// The settings every channel takes, whatever its kind, after the platform
+// keys of its kind (channel_kind.cpp), in the order messages list them.
+const Option<ChannelSettings> kEveryChannel[] = {
+    every_channel("slots", read_slots, [](ChannelSettings& c) -> auto& { return c.slots; }),
+    every_channel("min_spacing", duration(0s, 24h), [](ChannelSettings& c) -> auto& { return c.min_spacing; }),
+    every_channel("rate", read_rate, [](ChannelSettings& c) -> auto& { return c.rate; }),
+    every_channel("paused", boolean(), [](ChannelSettings& c) -> auto& { return c.paused; }),
+    every_channel("late_window", duration(kLateWindow.min, kLateWindow.max),
+                  [](ChannelSettings& c) -> auto& { return c.late_window; }),
+    every_channel("utm", read_utm, [](ChannelSettings& c) -> auto& { return c.utm; }),
+    every_channel("max_gap", duration(kMaxGap.min, kMaxGap.max), [](ChannelSettings& c) -> auto& { return c.max_gap; }),
+};
+
+// A platform key as a row of a channel: checked and stored if the channel's
+// kind takes it; otherwise known, and refused as a key of another kind.
+Option<ChannelSettings> platform_row(const ChannelKey& key, bool taken) {
+  if (!taken) {
+    return {.path = key.name,
+            .read = [](YamlReader& r, const YAML::Node& k, const YAML::Node&, const std::string&, ChannelSettings& c) {
+              r.error(k, "'" + k.Scalar() + "' is not a setting of " + a_kind(c.kind) + " channel");
+              return false;
+            },
+            .listed = false};
+  }
+  return {.path = key.name, .read = [&key](YamlReader& r, const YAML::Node&, const YAML::Node& v,
+                                          const std::string& what, ChannelSettings& c) {
+            auto s = r.text(v, what);
+            if (!s) return false;
+            if (auto problem = check_channel_key(key, c.kind, *s)) {
+              r.error(v, what + " " + *problem);
+              return false;
+            }
+            key.store(c, *s);
+            return true;
+          }};
+}
+
+// The rows of a channel of this kind. Its kind is read first, as it decides
+// the rest: the platform keys of the kind, in the order of its row, then
+// those every channel takes, then the other kinds' keys, unlisted.
+std::vector<Option<ChannelSettings>> channel_rows(const ChannelKindInfo& info) {
+  std::vector<Option<ChannelSettings>> rows;
+  rows.push_back({.path = "kind", .read = [](YamlReader&, const YAML::Node&, const YAML::Node&, const std::string&,
+                                            ChannelSettings&) { return true; }});
+  for (auto name : info.keys) rows.push_back(platform_row(*channel_key(name), true));
+  rows.insert(rows.end(), std::begin(kEveryChannel), std::end(kEveryChannel));
+  for (const auto& key : channel_keys()) {
+    if (std::find(info.keys.begin(), info.keys.end(), key.name) == info.keys.end())
+      rows.push_back(platform_row(key, false));
+  }
+  return rows;
+}
+
+std::optional<ChannelSettings> read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
+                                            const YAML::Node& node, const Settings& settings) {
   ChannelSettings c;
   c.name = name;
   c.where = r.at(key);
   const std::string what = "channel '" + name + "'";
   if (!valid_channel_name(name)) {
     r.error(key, "channel name '" + name + "' may use only a-z, 0-9, '_' and '-'");
-    return;
+    return std::nullopt;
   }
   for (auto reserved : kReservedNames) {
     if (reserved == name) {
       r.error(key, "channel name '" + name + "' is reserved: it is a post field");
-      return;
+      return std::nullopt;
     }
   }
   if (!node.IsMap()) {
     r.error(node, what + " must be a mapping such as {kind: x, ...}, not " + describe(node));
-    return;
+    return std::nullopt;
   }
   const YAML::Node kind_node = node["kind"];
   if (!kind_node.IsDefined()) {
     r.error(key, what + " has no kind (one of " + kind_names(", ") + ")");
-    return;
+    return std::nullopt;
   }
   auto kind_text = r.string(kind_node, what + " kind");
-  if (!kind_text) return;
+  if (!kind_text) return std::nullopt;
   auto kind = parse_channel_kind(*kind_text);
   if (!kind) {
     r.error(kind_node, "unknown channel kind '" + *kind_text + "' (expected " + kind_names() + ")");
-    return;
+    return std::nullopt;
   }
   c.kind = *kind;
   const ChannelKindInfo& info = kind_info(c.kind);
   if (!info.api_version.empty()) c.api_version = std::string(info.api_version);
   if (info.rate) c.rate = Rate{info.rate->first, info.rate->second};
 
-  // The keys this kind takes come first in the "expected one of" list; a
-  // key of another kind is known, and reported as not a setting of this one.
-  std::vector<std::string_view> keys{"kind"};
-  keys.insert(keys.end(), info.keys.begin(), info.keys.end());
-  for (auto k : {"slots", "min_spacing", "rate", "paused", "late_window", "utm", "max_gap"}) keys.emplace_back(k);
-  std::vector<std::string> seen;
-  r.each_entry(
-      node, what, keys, [](const std::string& k) { return channel_key(k) != nullptr; }, [&](const std::string& k, const YAML::Node& knode, const YAML::Node& v) {
-        const std::string field = what + " " + k;
-        if (k == "kind") return;
-        // A key meant for another platform is a mistake worth reporting.
-        if (const ChannelKey* platform_key = channel_key(k)) {
-          if (std::find(info.keys.begin(), info.keys.end(), k) == info.keys.end()) {
-            r.error(knode, "'" + k + "' is not a setting of " + a_kind(c.kind) + " channel");
-            return;
-          }
-          seen.push_back(k);  // present: a bad value is its own error, not a missing key
-          auto s = r.text(v, field);
-          if (!s) return;
-          if (auto problem = check_channel_key(*platform_key, c.kind, *s)) {
-            r.error(v, field + " " + *problem);
-            return;
-          }
-          set_channel_key(c, k, *s);
-          return;
-        }
-        if (k == "slots") {
-          if (auto list = r.string_list(v, field)) {
-            std::size_t i = 0;
-            for (const auto& item : *list) {
-              std::string err;
-              if (auto slot = parse_slot(item, err)) c.slots.push_back(*slot);
-              else r.error(v[i], field + ": " + err);
-              ++i;
-            }
-          }
-        } else if (k == "min_spacing") {
-          if (auto d = read_duration(r, v, field, "channel.min_spacing")) c.min_spacing = *d;
-        } else if (k == "rate") {
-          c.rate = read_rate(r, v, field);
-        } else if (k == "paused") {
-          if (auto b = r.boolean(v, field)) c.paused = *b;
-        } else if (k == "late_window") {
-          c.late_window = read_duration(r, v, field, "channel.late_window");
-        } else if (k == "utm") {
-          c.utm = read_utm(r, v, field);
-        } else if (k == "max_gap") {
-          c.max_gap = read_duration(r, v, field, "lint.max_gap");
-        }
-      });
-
-  auto has = [&](std::string_view k) { return std::find(seen.begin(), seen.end(), k) != seen.end(); };
+  const auto rows = channel_rows(info);
+  const auto found = read_options<ChannelSettings>(r, node, what, what + " ", rows, c);
+  // A key that is given counts even with a bad value: that is its own error.
   auto require = [&](std::string_view k) {
-    if (!has(k)) r.error(key, what + " (kind " + std::string(info.name) + ") needs '" + std::string(k) + "'");
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      if (rows[i].path == k && found[i].value) return;
+    r.error(key, what + " (kind " + std::string(info.name) + ") needs '" + std::string(k) + "'");
   };
   for (auto k : info.required) require(k);
   if (info.needs_credentials) require("credentials");
   if (!c.dir.empty() && c.dir.is_relative()) c.dir = settings.file.parent_path() / c.dir;
-  settings.channels.push_back(std::move(c));
+  return c;
 }
 
+// In file order; a channel with an error is left out (the load fails).
+std::optional<std::vector<ChannelSettings>> read_channels(YamlReader& r, const YAML::Node& node,
+                                                          const std::string& what, const Settings& s) {
+  std::vector<ChannelSettings> channels;
+  bool mapping = r.each_entry(node, what, {}, [](const std::string&) { return true; },
+                              [&](const std::string& name, const YAML::Node& key, const YAML::Node& value) {
+                                if (auto c = read_channel(r, name, key, value, s)) channels.push_back(std::move(*c));
+                              });
+  if (!mapping) return std::nullopt;
+  return channels;
+}
+
+// The zone is looked up here, so an unknown one is an error at its name.
+bool read_timezone(YamlReader& r, const YAML::Node&, const YAML::Node& node, const std::string& what, Settings& s) {
+  auto name = r.text(node, what);
+  if (!name) return false;
+  s.timezone = *name;
+  s.zone = find_zone(s.timezone);
+  if (!s.zone) r.error(node, "unknown time zone '" + s.timezone + "' (expected an IANA name such as Europe/Amsterdam)");
+  return true;  // given: an unknown zone is its own error, not a missing one
+}
+
+// Every key of herald.yaml, once (STYLE.md 15, after redis' config.c): its
+// path, its reader with its bounds, and the field it fills. Adding a setting
+// is a row here; its mapping, its place in "expected one of" and its name in
+// messages follow from the path. The order is the one messages list keys in.
+const Option<Settings> kSettings[] = {
+    required(setting("calendar", relative_path, [](Settings& s) -> auto& { return s.calendar; }),
+             "(a file or a directory of calendar files)"),
+    setting("state_dir", relative_path, [](Settings& s) -> auto& { return s.state_dir; }),
+    setting("credentials_dir", relative_path, [](Settings& s) -> auto& { return s.credentials_dir; }),
+    required(Option<Settings>{.path = "timezone", .read = read_timezone},
+             "(an IANA zone such as Europe/Amsterdam), so wall times are never read in a guessed zone"),
+    setting("media_url", read_media_url, [](Settings& s) -> auto& { return s.media_url; }),
+    setting("status.listen", read_listen, [](Settings& s) -> auto& { return s.status.listen; }),
+    setting("status.token", text(), [](Settings& s) -> auto& { return s.status.token; }),
+    setting("status.allow_remote", boolean(), [](Settings& s) -> auto& { return s.status.allow_remote; }),
+    setting("publishing.late_window", duration(kLateWindow.min, kLateWindow.max),
+            [](Settings& s) -> auto& { return s.publishing.late_window; }),
+    setting("publishing.retry.attempts", integer<int>(1, 100),
+            [](Settings& s) -> auto& { return s.publishing.retry.attempts; }),
+    setting("publishing.retry.backoff", duration(1s, 24h),
+            [](Settings& s) -> auto& { return s.publishing.retry.backoff; }),
+    setting("publishing.retry.max_backoff", duration(1s, 7 * 24h),
+            [](Settings& s) -> auto& { return s.publishing.retry.max_backoff; }),
+    setting("publishing.request_timeout", duration(1s, 10min),
+            [](Settings& s) -> auto& { return s.publishing.request_timeout; }),
+    setting("publishing.settle_margin", duration(0s, 24h),
+            [](Settings& s) -> auto& { return s.publishing.settle_margin; }),
+    setting("reload.max_delay", duration(1s, 10min), [](Settings& s) -> auto& { return s.reload.max_delay; }),
+    setting("reload.hold_cancellations.share", number(0.0, 1.0),
+            [](Settings& s) -> auto& { return s.reload.hold_share; }),
+    setting("reload.hold_cancellations.min", integer<int>(1, 1000000),
+            [](Settings& s) -> auto& { return s.reload.hold_min; }),
+    setting("state_check", duration(1s, 24h), [](Settings& s) -> auto& { return s.state_check; }),
+    setting("links.own_domains", read_own_domains, [](Settings& s) -> auto& { return s.links.own_domains; }),
+    setting("links.utm", read_utm, [](Settings& s) -> auto& { return s.links.utm; }),
+    setting("lint.promo_share", number(0.0, 1.0), [](Settings& s) -> auto& { return s.lint.promo_share; }),
+    setting("lint.max_gap", duration(kMaxGap.min, kMaxGap.max), [](Settings& s) -> auto& { return s.lint.max_gap; }),
+    setting("lint.competitors", string_list(), [](Settings& s) -> auto& { return s.lint.competitors; }),
+    setting("channels", read_channels, [](Settings& s) -> auto& { return s.channels; }),
+};
+
 }  // namespace
+
+std::vector<std::string_view> setting_paths() {
+  std::vector<std::string_view> paths;
+  for (const auto& row : kSettings) paths.push_back(row.path);
+  return paths;
+}
+
+std::vector<std::string_view> every_channel_keys() {
+  std::vector<std::string_view> keys;
+  for (const auto& row : kEveryChannel) keys.push_back(row.path);
+  return keys;
+}
 
 const ChannelSettings* Settings::channel(std::string_view name) const {
   const auto it = channel_index.find(name);
@@ -390,7 +495,6 @@ std::optional<Settings> load_settings(const std::filesystem::path& file, const S
   ss << in.rdbuf();
   return load_settings_text(ss.str(), file, env, diags);
 }
-
 std::optional<Settings> load_settings_text(const std::string& text, const std::filesystem::path& file_in,
                                            const SettingsEnvironment& env, Diagnostics& diags) {
   const std::filesystem::path file = std::filesystem::absolute(file_in).lexically_normal();
@@ -400,150 +504,21 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
   Settings s;
   s.file = file;
   s.links.utm = default_utm();
-  const auto base = file.parent_path();
-  bool have_calendar = false, have_timezone = false;
-  std::optional<YAML::Node> timezone_node;  // copy-constructed, never assigned (see calendar.cpp)
   if (doc.ok) {
-    r.each_entry(
-        doc.root, "settings",
-        {"calendar", "state_dir", "credentials_dir", "timezone", "media_url", "status", "publishing", "reload",
-         "state_check", "links", "lint", "channels"},
-        nullptr, [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
-          if (k == "calendar") {
-            if (auto p = r.text(v, "calendar")) {
-              s.calendar = (base / *p).lexically_normal();
-              have_calendar = true;
-            }
-          } else if (k == "state_dir") {
-            if (auto p = r.text(v, "state_dir")) s.state_dir = (base / *p).lexically_normal();
-          } else if (k == "credentials_dir") {
-            if (auto p = r.text(v, "credentials_dir")) s.credentials_dir = (base / *p).lexically_normal();
-          } else if (k == "timezone") {
-            if (auto z = r.text(v, "timezone")) {
-              have_timezone = true;
-              timezone_node.emplace(v);
-              s.timezone = *z;
-            }
-          } else if (k == "media_url") {
-            if (auto u = r.text(v, "media_url")) {
-              if (!is_http_url(*u)) r.error(v, "media_url must be an http(s) URL such as https://media.example.nl/herald/");
-              else s.media_url = u->back() == '/' ? *u : *u + "/";
-            }
-          } else if (k == "status") {
-            r.each_entry(v, "status", {"listen", "token", "allow_remote"}, nullptr,
-                         [&](const std::string& sk, const YAML::Node&, const YAML::Node& sv) {
-                           if (sk == "listen") {
-                             if (auto l = read_listen(r, sv)) s.status.listen = *l;
-                           } else if (sk == "token") {
-                             if (auto t = r.text(sv, "status.token")) s.status.token = *t;
-                           } else if (sk == "allow_remote") {
-                             if (auto b = r.boolean(sv, "status.allow_remote")) s.status.allow_remote = *b;
-                           }
-                         });
-          } else if (k == "publishing") {
-            r.each_entry(
-                v, "publishing", {"late_window", "retry", "request_timeout", "settle_margin"}, nullptr,
-                [&](const std::string& pk, const YAML::Node&, const YAML::Node& pv) {
-                  if (pk == "late_window") {
-                    if (auto d = read_duration(r, pv, "publishing.late_window", "publishing.late_window"))
-                      s.publishing.late_window = *d;
-                  } else if (pk == "request_timeout") {
-                    if (auto d = read_duration(r, pv, "publishing.request_timeout", "publishing.request_timeout"))
-                      s.publishing.request_timeout = *d;
-                  } else if (pk == "settle_margin") {
-                    s.publishing.settle_margin =
-                        read_duration(r, pv, "publishing.settle_margin", "publishing.settle_margin");
-                  } else {
-                    r.each_entry(pv, "publishing.retry", {"attempts", "backoff", "max_backoff"}, nullptr,
-                                 [&](const std::string& rk, const YAML::Node&, const YAML::Node& rv) {
-                                   auto& retry = s.publishing.retry;
-                                   const std::string name = "publishing.retry." + rk;
-                                   if (rk == "attempts") {
-                                     if (auto n = r.integer(rv, name, 1, kMaxRetryAttempts))
-                                       retry.attempts = static_cast<int>(*n);
-                                   } else if (auto d = read_duration(r, rv, name, name)) {
-                                     (rk == "backoff" ? retry.backoff : retry.max_backoff) = *d;
-                                   }
-                                 });
-                    if (s.publishing.retry.max_backoff < s.publishing.retry.backoff)
-                      r.error(pv, "publishing.retry.max_backoff (" + format_duration(s.publishing.retry.max_backoff) +
-                                      ") is shorter than backoff (" + format_duration(s.publishing.retry.backoff) +
-                                      ")");
-                  }
-                });
-          } else if (k == "reload") {
-            r.each_entry(v, "reload", {"max_delay", "hold_cancellations"}, nullptr,
-                         [&](const std::string& rk, const YAML::Node&, const YAML::Node& rv) {
-                           if (rk == "max_delay") {
-                             if (auto d = read_duration(r, rv, "reload.max_delay", "reload.max_delay"))
-                               s.reload.max_delay = *d;
-                             return;
-                           }
-                           r.each_entry(rv, "reload.hold_cancellations", {"share", "min"}, nullptr,
-                                        [&](const std::string& hk, const YAML::Node&, const YAML::Node& hv) {
-                                          if (hk == "share") {
-                                            if (auto n = r.number(hv, "reload.hold_cancellations.share", 0.0, 1.0))
-                                              s.reload.hold_share = *n;
-                                          } else if (auto n = r.integer(hv, "reload.hold_cancellations.min", 1,
-                                                                        kMaxHoldMin)) {
-                                            s.reload.hold_min = static_cast<int>(*n);
-                                          }
-                                        });
-                         });
-          } else if (k == "state_check") {
-            if (auto d = read_duration(r, v, "state_check", "state_check")) s.state_check = *d;
-          } else if (k == "links") {
-            r.each_entry(v, "links", {"own_domains", "utm"}, nullptr,
-                         [&](const std::string& lk, const YAML::Node&, const YAML::Node& lv) {
-                           if (lk == "own_domains") {
-                             if (auto list = r.string_list(lv, "links.own_domains")) {
-                               for (std::size_t i = 0; i < list->size(); ++i) {
-                                 std::string d = (*list)[i];
-                                 for (auto& ch : d) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-                                 if (d.find('/') != std::string::npos || d.find(':') != std::string::npos ||
-                                     d.find('.') == std::string::npos)
-                                   r.error(lv[i], "links.own_domains: '" + (*list)[i] +
-                                                      "' must be a domain name such as example.nl, without scheme or path");
-                                 else s.links.own_domains.push_back(d);
-                               }
-                             }
-                           } else if (auto t = read_utm(r, lv, "links.utm")) {
-                             s.links.utm = *t;
-                           }
-                         });
-          } else if (k == "lint") {
-            r.each_entry(v, "lint", {"promo_share", "max_gap", "competitors"}, nullptr,
-                         [&](const std::string& lk, const YAML::Node&, const YAML::Node& lv) {
-                           if (lk == "promo_share") {
-                             if (auto n = r.number(lv, "lint.promo_share", 0.0, 1.0)) s.lint.promo_share = *n;
-                           } else if (lk == "max_gap") {
-                             if (auto d = read_duration(r, lv, "lint.max_gap", "lint.max_gap")) s.lint.max_gap = *d;
-                           } else if (auto list = r.string_list(lv, "lint.competitors")) {
-                             s.lint.competitors = *list;
-                           }
-                         });
-          } else if (k == "channels") {
-            r.each_entry(v, "channels", {}, [](const std::string&) { return true; },
-                         [&](const std::string& name, const YAML::Node& key, const YAML::Node& cv) {
-                           read_channel(r, name, key, cv, s);
-                         });
-          }
-        });
-    if (!have_calendar) r.error(doc.root, "settings need 'calendar' (a file or a directory of calendar files)");
-    if (!have_timezone) {
-      r.error(doc.root,
-              "settings need 'timezone' (an IANA zone such as Europe/Amsterdam), so wall times are never read in a "
-              "guessed zone");
-    } else {
-      s.zone = find_zone(s.timezone);
-      if (!s.zone) r.error(*timezone_node, "unknown time zone '" + s.timezone + "' (expected an IANA name such as Europe/Amsterdam)");
-    }
+    read_options<Settings>(r, doc.root, "settings", "", kSettings, s);
+    // The checks between rows.
+    const YAML::Node& root = doc.root;
+    const RetrySettings& retry = s.publishing.retry;
+    if (retry.max_backoff < retry.backoff)
+      r.error(root["publishing"]["retry"], "publishing.retry.max_backoff (" + format_duration(retry.max_backoff) +
+                                               ") is shorter than backoff (" + format_duration(retry.backoff) + ")");
     if (s.channels.empty() && !local.has_errors()) r.error(doc.root, "settings define no channels");
     if (!s.status.allow_remote && !loopback_listen(s.status.listen))
-      r.error(doc.root["status"]["listen"],
+      r.error(root["status"]["listen"],
               "status.listen '" + s.status.listen +
                   "' is not a loopback address; set status.allow_remote: true to expose the status endpoint");
   }
+  const auto base = file.parent_path();
   if (s.state_dir.empty())
     s.state_dir = env.state_directory ? std::filesystem::path(*env.state_directory) : (base / "var");
   if (s.credentials_dir.empty())

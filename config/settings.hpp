@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -164,5 +165,12 @@ std::optional<Settings> load_settings(const std::filesystem::path& file, const S
 /// anchors relative paths).
 std::optional<Settings> load_settings_text(const std::string& text, const std::filesystem::path& file,
                                            const SettingsEnvironment& env, Diagnostics& diags);
+
+/// Every key of herald.yaml, dotted (publishing.retry.backoff), in the order
+/// of its table in settings.cpp.
+std::vector<std::string_view> setting_paths();
+/// The keys every channel takes, whatever its kind, besides `kind` and the
+/// platform keys of its kind (channel_kind.hpp).
+std::vector<std::string_view> every_channel_keys();
 
 }  // namespace herald

@@ -273,6 +273,44 @@ bool YamlReader::each_entry(const YAML::Node& node, std::string_view what,
   return true;
 }
 
+namespace {
+
+// each_path for the mapping at `prefix` ("" for the top, "publishing.retry."
+// inside): its keys are the next parts of the paths that start with it.
+void each_path_at(YamlReader& r, const YAML::Node& node, std::string_view what, const std::string& prefix,
+                  std::span<const std::string_view> paths, const std::function<bool(std::size_t)>& listed,
+                  const std::function<void(std::size_t, const YAML::Node&, const YAML::Node&)>& each) {
+  const auto part = [&](std::string_view path) {
+    return path.substr(prefix.size(), path.find('.', prefix.size()) - prefix.size());
+  };
+  const auto under = [&](std::string_view path) { return path.substr(0, prefix.size()) == prefix; };
+  std::vector<std::string_view> expected, unlisted;
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    if (!under(paths[i])) continue;
+    auto& names = !listed || listed(i) ? expected : unlisted;
+    if (std::find(names.begin(), names.end(), part(paths[i])) == names.end()) names.push_back(part(paths[i]));
+  }
+  r.each_entry(
+      node, what, expected,
+      [&](const std::string& name) { return std::find(unlisted.begin(), unlisted.end(), name) != unlisted.end(); },
+      [&](const std::string& name, const YAML::Node& key, const YAML::Node& value) {
+        const std::string path = prefix + name;
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+          if (paths[i] == path) return each(i, key, value);
+        }
+        // Not a row's whole path, so the start of some: a mapping of its own.
+        each_path_at(r, value, path, path + ".", paths, listed, each);
+      });
+}
+
+}  // namespace
+
+void YamlReader::each_path(const YAML::Node& node, std::string_view what, std::span<const std::string_view> paths,
+                           const std::function<bool(std::size_t)>& listed,
+                           const std::function<void(std::size_t, const YAML::Node&, const YAML::Node&)>& each) {
+  each_path_at(*this, node, what, "", paths, listed, each);
+}
+
 std::optional<std::string> YamlReader::string(const YAML::Node& node, std::string_view what) {
   if (!node.IsScalar()) {
     error(node, std::string(what) + " must be a text, not " + describe(node));

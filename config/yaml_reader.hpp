@@ -14,6 +14,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace herald {
@@ -66,6 +68,16 @@ class YamlReader {
   /// A sequence of non-empty strings (a single scalar is not accepted).
   std::optional<std::vector<std::string>> string_list(const YAML::Node& node, std::string_view what);
 
+  /// Walks a mapping laid out by a table's dotted `paths` ("retry.backoff" is
+  /// `backoff` in the mapping under `retry`), in file order, and calls
+  /// `each(i, key, value)` for every key that completes paths[i]. Unknown and
+  /// duplicate keys are reported as each_entry does, the expected ones taken
+  /// from the paths in table order; a mapping inside is named by its path.
+  /// Rows `listed(i)` rejects are known but left out of the expected keys.
+  void each_path(const YAML::Node& node, std::string_view what, std::span<const std::string_view> paths,
+                 const std::function<bool(std::size_t)>& listed,
+                 const std::function<void(std::size_t, const YAML::Node&, const YAML::Node&)>& each);
+
  private:
   std::filesystem::path file_;
   Diagnostics& diags_;
@@ -73,5 +85,106 @@ class YamlReader {
 
 /// The kind of a node in words ("a mapping", "a list", "a text", "nothing").
 std::string describe(const YAML::Node& node);
+
+/// One row of a table of options (STYLE.md 15, after redis' config.c): the
+/// key's dotted path in the mapping the table describes, and how its value
+/// is read, checked and stored into a T. Most rows are written with `option`.
+template <class T>
+struct Option {
+  std::string_view path;
+  /// Reads `value` into `into`, naming it `what` in messages; false, after
+  /// reporting why, when the value is not valid.
+  std::function<bool(YamlReader&, const YAML::Node& key, const YAML::Node& value, const std::string& what, T& into)>
+      read;
+  /// Among the keys an "unknown key" message lists. A row that is not (a key
+  /// of another channel kind) is still known: its `read` says why it does
+  /// not belong.
+  bool listed = true;
+  /// When set, a valid value must be given; the message says why:
+  /// "settings need 'calendar' (a file or a directory of calendar files)".
+  std::string_view needed = {};
+};
+
+/// A row whose value `read(reader, value, what)` returns (nullopt after
+/// reporting) and `field(into)` stores: `field` names the member, such as
+/// `[](Settings& s) -> auto& { return s.publishing.late_window; }`. A check
+/// that depends on what is read already (the file's place) takes `into` too:
+/// `read(reader, value, what, into)`.
+template <class T, class Read, class Field>
+Option<T> option(std::string_view path, Read read, Field field) {
+  return {.path = path, .read = [read, field](YamlReader& r, const YAML::Node&, const YAML::Node& value,
+                                              const std::string& what, T& into) {
+            auto v = [&] {
+              if constexpr (std::is_invocable_v<Read, YamlReader&, const YAML::Node&, const std::string&, const T&>)
+                return read(r, value, what, std::as_const(into));
+              else
+                return read(r, value, what);
+            }();
+            if (v) field(into) = std::move(*v);
+            return v.has_value();
+          }};
+}
+
+/// What a table walk found of one row: the value's node if its key was
+/// given, and whether the value was valid and stored.
+struct Found {
+  std::optional<YAML::Node> value;  // emplaced, never assigned: assigning a yaml-cpp node rewrites the tree
+  bool read = false;
+};
+
+/// Reads the mapping `node` as `rows` describe it into `into`, reporting
+/// every problem, a missing `needed` row too. A row's value is named
+/// `prefix` + its path in messages ("publishing.retry.backoff", "channel 'x'
+/// min_spacing"). Returns what was found of each row, by its index.
+template <class T>
+std::vector<Found> read_options(YamlReader& r, const YAML::Node& node, std::string_view what,
+                                std::string_view prefix, std::span<const Option<T>> rows, T& into) {
+  std::vector<std::string_view> paths;
+  for (const auto& row : rows) paths.push_back(row.path);
+  std::vector<Found> found(rows.size());
+  r.each_path(
+      node, what, paths, [&](std::size_t i) { return rows[i].listed; },
+      [&](std::size_t i, const YAML::Node& key, const YAML::Node& value) {
+        found[i].value.emplace(value);
+        found[i].read = rows[i].read(r, key, value, std::string(prefix) + std::string(rows[i].path), into);
+      });
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!rows[i].needed.empty() && !found[i].read)
+      r.error(node, std::string(what) + " need '" + std::string(rows[i].path) + "' " + std::string(rows[i].needed));
+  }
+  return found;
+}
+
+/// Readers for `option` rows whose check needs nothing but the value: each
+/// reads one, within its bounds, with the message of YamlReader's own.
+namespace readers {
+inline auto text() {
+  return [](YamlReader& r, const YAML::Node& n, const std::string& what) { return r.text(n, what); };
+}
+inline auto boolean() {
+  return [](YamlReader& r, const YAML::Node& n, const std::string& what) { return r.boolean(n, what); };
+}
+inline auto string_list() {
+  return [](YamlReader& r, const YAML::Node& n, const std::string& what) { return r.string_list(n, what); };
+}
+inline auto number(double min, double max) {
+  return [min, max](YamlReader& r, const YAML::Node& n, const std::string& what) {
+    return r.number(n, what, min, max);
+  };
+}
+inline auto duration(std::chrono::seconds min, std::chrono::seconds max) {
+  return [min, max](YamlReader& r, const YAML::Node& n, const std::string& what) {
+    return r.duration(n, what, min, max);
+  };
+}
+/// A whole number stored as an Int (an `int` field takes `integer<int>`).
+template <class Int>
+auto integer(Int min, Int max) {
+  return [min, max](YamlReader& r, const YAML::Node& n, const std::string& what) -> std::optional<Int> {
+    if (auto v = r.integer(n, what, min, max)) return static_cast<Int>(*v);
+    return std::nullopt;
+  };
+}
+}  // namespace readers
 
 }  // namespace herald

@@ -1,7 +1,10 @@
 #include "config/settings.hpp"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -313,6 +316,191 @@ TEST(Settings, OversizedFileIsACleanError) {
   EXPECT_FALSE(r.settings);
   ASSERT_EQ(r.messages.size(), 1u);
   EXPECT_NE(r.messages[0].find("more than the limit"), std::string::npos);
+}
+
+// The tables (STYLE.md 15): every row of settings.cpp's table is a key that
+// is accepted where its path says and fills its field; every mapping's
+// "expected one of" is its rows; a channel takes exactly the keys of its
+// kind's row and those every channel takes.
+
+// Every key with a value that is not its default.
+const char* kEveryKey = R"(calendar: posts
+state_dir: state
+credentials_dir: /run/creds
+timezone: Europe/Amsterdam
+media_url: https://media.example.nl/h
+status:
+  listen: 127.0.0.1:9999
+  token: other-token
+  allow_remote: true
+publishing:
+  late_window: 1h
+  retry: {attempts: 7, backoff: 1m, max_backoff: 2h}
+  request_timeout: 45s
+  settle_margin: 2m
+reload:
+  max_delay: 9s
+  hold_cancellations: {share: 0.5, min: 3}
+state_check: 2m
+links:
+  own_domains: [Example.NL]
+  utm: {source: s, term: t}
+lint:
+  promo_share: 0.4
+  max_gap: 2d
+  competitors: [Acme, Bolt]
+channels:
+  x: {kind: x, account: a, credentials: x}
+)";
+
+TEST(SettingsTable, EveryRowIsAKeyThatFillsItsField) {
+  auto r = load(kEveryKey);
+  ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
+  const Settings& s = *r.settings;
+  EXPECT_EQ(s.calendar, "/etc/herald/posts");
+  EXPECT_EQ(s.state_dir, "/etc/herald/state");
+  EXPECT_EQ(s.credentials_dir, "/run/creds");
+  EXPECT_EQ(s.timezone, "Europe/Amsterdam");
+  EXPECT_EQ(s.media_url, "https://media.example.nl/h/");
+  EXPECT_EQ(s.status.listen, "127.0.0.1:9999");
+  EXPECT_EQ(s.status.token, "other-token");
+  EXPECT_TRUE(s.status.allow_remote);
+  EXPECT_EQ(s.publishing.late_window, 1h);
+  EXPECT_EQ(s.publishing.retry.attempts, 7);
+  EXPECT_EQ(s.publishing.retry.backoff, 1min);
+  EXPECT_EQ(s.publishing.retry.max_backoff, 2h);
+  EXPECT_EQ(s.publishing.request_timeout, 45s);
+  EXPECT_EQ(s.publishing.settle_margin, 2min);
+  EXPECT_EQ(s.reload.max_delay, 9s);
+  EXPECT_DOUBLE_EQ(s.reload.hold_share, 0.5);
+  EXPECT_EQ(s.reload.hold_min, 3);
+  EXPECT_EQ(s.state_check, 2min);
+  EXPECT_EQ(s.links.own_domains, std::vector<std::string>{"example.nl"});
+  EXPECT_EQ(s.links.utm.params, (std::vector<std::pair<std::string, std::string>>{{"source", "s"}, {"term", "t"}}));
+  EXPECT_DOUBLE_EQ(s.lint.promo_share, 0.4);
+  EXPECT_EQ(s.lint.max_gap, 48h);
+  EXPECT_EQ(s.lint.competitors, (std::vector<std::string>{"Acme", "Bolt"}));
+  EXPECT_EQ(s.channels.size(), 1u);
+
+  // A row added to the table without a line above fails here.
+  const YAML::Node doc = YAML::Load(kEveryKey);
+  for (auto path : setting_paths()) {
+    YAML::Node node = doc;
+    for (std::size_t start = 0; start <= path.size();) {
+      const std::size_t dot = std::min(path.find('.', start), path.size());
+      node.reset(node[std::string(path.substr(start, dot - start))]);
+      start = dot + 1;
+    }
+    EXPECT_TRUE(node.IsDefined()) << path << " is not in kEveryKey";
+  }
+}
+
+// The keys a mapping of the settings expects, from the table's paths.
+std::string expected_under(const std::string& prefix) {
+  std::vector<std::string> names;
+  for (auto path : setting_paths()) {
+    if (path.substr(0, prefix.size()) != prefix) continue;
+    const std::string name(path.substr(prefix.size(), path.find('.', prefix.size()) - prefix.size()));
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  return list;
+}
+
+TEST(SettingsTable, AnUnknownKeyListsTheRowsOfItsMapping) {
+  // Written out for two mappings, so the lists themselves are pinned too.
+  EXPECT_EQ(expected_under("publishing."), "late_window, retry, request_timeout, settle_margin");
+  EXPECT_EQ(expected_under("reload.hold_cancellations."), "share, min");
+  // Each mapping of the table, with an unknown key on line 3.
+  const std::vector<std::pair<std::string, std::string>> mappings = {
+      {"status", "status: {nope: 1}\n"},
+      {"publishing", "publishing: {nope: 1}\n"},
+      {"publishing.retry", "publishing: {retry: {nope: 1}}\n"},
+      {"reload", "reload: {nope: 1}\n"},
+      {"reload.hold_cancellations", "reload: {hold_cancellations: {nope: 1}}\n"},
+      {"links", "links: {nope: 1}\n"},
+      {"lint", "lint: {nope: 1}\n"},
+  };
+  for (const auto& [what, text] : mappings) {
+    auto r = load(kHead + text + "channels:\n  x: {kind: x, account: a, credentials: x}\n");
+    EXPECT_FALSE(r.settings);
+    ASSERT_EQ(r.messages.size(), 1u) << what;
+    const std::size_t column = text.find("nope") + 1;
+    EXPECT_EQ(r.messages[0], kF + "3:" + std::to_string(column) + ": error: unknown key 'nope' in " + what +
+                                 " (expected one of: " + expected_under(what + ".") + ")");
+  }
+  auto top = load(kHead + "nope: 1\nchannels:\n  x: {kind: x, account: a, credentials: x}\n");
+  ASSERT_EQ(top.messages.size(), 1u);
+  EXPECT_EQ(top.messages[0],
+            kF + "3:1: error: unknown key 'nope' in settings (expected one of: " + expected_under("") + ")");
+}
+
+// A valid value of each platform key, the kind's own API version for api_version.
+std::string value_for(const ChannelKey& key, const ChannelKindInfo& kind) {
+  return key.name == "api_version" ? std::string(kind.api_version) : std::string(key.example);
+}
+
+// Each platform key's field, as text, by its name.
+std::string field_of(const ChannelSettings& c, std::string_view key) {
+  const std::map<std::string_view, std::string> fields = {
+      {"account", c.account},       {"page_id", c.page_id},       {"site", c.site},
+      {"dir", c.dir.string()},      {"after", c.after},           {"url", c.url},
+      {"author", c.author},         {"account_id", c.account_id}, {"credentials", c.credentials},
+      {"api_base", c.api_base},     {"api_version", c.api_version}, {"instance", c.instance},
+      {"visibility", c.visibility}, {"language", c.language},
+      {"max_characters", std::to_string(c.max_characters)},       {"handle", c.handle},
+      {"pds", c.pds},               {"card", c.card}};
+  EXPECT_EQ(fields.size(), channel_keys().size()) << "a platform key without its field here";
+  const auto it = fields.find(key);
+  return it == fields.end() ? "(no field for " + std::string(key) + ")" : it->second;
+}
+
+TEST(SettingsTable, EveryKindTakesTheKeysOfItsRowAndThoseOfEveryChannel) {
+  EXPECT_EQ(every_channel_keys(), (std::vector<std::string_view>{"slots", "min_spacing", "rate", "paused",
+                                                                  "late_window", "utm", "max_gap"}));
+  for (const auto& kind : channel_kinds()) {
+    const std::string head = kHead + "channels:\n  c: {kind: " + std::string(kind.name);
+    std::string keys = head;
+    for (auto name : kind.keys) keys += ", " + std::string(name) + ": '" + value_for(*channel_key(name), kind) + "'";
+
+    // Every key it takes, at a valid value, lands in its field.
+    auto r = load(keys + ", slots: ['mon 09:00'], min_spacing: 5m, rate: 3/1h, paused: true, late_window: 2h, "
+                         "utm: {source: s}, max_gap: 2d}\n");
+    ASSERT_TRUE(r.settings) << kind.name << ": " << ::testing::PrintToString(r.messages);
+    const ChannelSettings& c = r.settings->channels.at(0);
+    for (auto name : kind.keys) EXPECT_EQ(field_of(c, name), value_for(*channel_key(name), kind)) << kind.name;
+    EXPECT_EQ(c.slots.size(), 1u);
+    EXPECT_EQ(c.min_spacing, 5min);
+    ASSERT_TRUE(c.rate);
+    EXPECT_EQ(c.rate->count, 3);
+    EXPECT_TRUE(c.paused);
+    EXPECT_EQ(c.late_window, 2h);
+    ASSERT_TRUE(c.utm);
+    EXPECT_EQ(c.utm->params.size(), 1u);
+    EXPECT_EQ(c.max_gap, 48h);
+
+    // An unknown key lists exactly these.
+    std::string expected = "kind";
+    for (auto name : kind.keys) expected += ", " + std::string(name);
+    for (auto name : every_channel_keys()) expected += ", " + std::string(name);
+    auto unknown = load(keys + ", nope: 1}\n");
+    ASSERT_EQ(unknown.messages.size(), 1u) << kind.name;
+    EXPECT_NE(unknown.messages[0].find("error: unknown key 'nope' in channel 'c' (expected one of: " + expected + ")"),
+              std::string::npos)
+        << unknown.messages[0];
+
+    // Every other kind's key is known, and refused as not this kind's.
+    for (const auto& key : channel_keys()) {
+      if (std::find(kind.keys.begin(), kind.keys.end(), key.name) != kind.keys.end()) continue;
+      auto other = load(keys + ", " + std::string(key.name) + ": '" + std::string(key.example) + "'}\n");
+      ASSERT_EQ(other.messages.size(), 1u) << kind.name << " " << key.name;
+      EXPECT_NE(other.messages[0].find("error: '" + std::string(key.name) + "' is not a setting of " +
+                                       a_kind(kind.kind) + " channel"),
+                std::string::npos)
+          << other.messages[0];
+    }
+  }
 }
 
 }  // namespace

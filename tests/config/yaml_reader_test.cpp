@@ -40,6 +40,27 @@ TEST(YamlReader, AllowOtherAcceptsExtraKeys) {
   EXPECT_FALSE(f.diags.has_errors());
 }
 
+TEST(YamlReader, EachPathReadsDottedPathsAsNestedMappings) {
+  Fixture f("a: 1\nb: {c: 2, d: {e: 3, f: 4}, g: 5}\nx: 6\nzz: 7\nb2: [1]\n");
+  const std::vector<std::string_view> paths{"a", "b.c", "b.d.e", "x", "b2.y"};
+  std::vector<std::pair<std::size_t, std::string>> seen;
+  f.reader.each_path(
+      f.root, "thing", paths, [](std::size_t i) { return i != 3; },
+      [&](std::size_t i, const YAML::Node& key, const YAML::Node& value) {
+        seen.emplace_back(i, key.Scalar() + "=" + value.Scalar());
+      });
+  EXPECT_EQ(seen, (std::vector<std::pair<std::size_t, std::string>>{{0, "a=1"}, {1, "c=2"}, {2, "e=3"}, {3, "x=6"}}));
+  std::vector<std::string> messages;
+  for (const auto& d : f.diags.items()) messages.push_back(format(d));
+  // A mapping inside is named by its path; x is known but not listed.
+  EXPECT_EQ(messages, (std::vector<std::string>{
+                          "f.yaml:2:21: error: unknown key 'f' in b.d (expected one of: e)",
+                          "f.yaml:2:28: error: unknown key 'g' in b (expected one of: c, d)",
+                          "f.yaml:4:1: error: unknown key 'zz' in thing (expected one of: a, b, b2)",
+                          "f.yaml:5:5: error: b2 must be a mapping of key: value, not a list",
+                      }));
+}
+
 TEST(YamlReader, NotAMapping) {
   Fixture f("[1, 2]\n");
   EXPECT_FALSE(f.reader.each_entry(f.root, "thing", {}, nullptr, [](auto&, auto&, auto&) {}));
