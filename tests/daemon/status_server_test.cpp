@@ -55,21 +55,41 @@ constexpr const char* kDelivery =
     R"("local":"2027-03-02T10:05:00+01:00","attempts":1,"next_attempt":null,"remote_id":"","url":"",)"
     R"("last_error":"403 duplicate content","text":"We launch today","why":""})";
 
-// Answers from fixed data and records what it was asked.
+// Answers from fixed data and records what it was asked. The test's thread
+// and the server's handler threads share its data only under `mutex_`: an
+// answer read from the socket orders nothing that ThreadSanitizer can see.
 class FakeBackend : public StatusBackend {
  public:
-  std::mutex mutex;
+  /// What the handlers were last asked.
+  struct Calls {
+    QueueFilter last_filter;
+    int last_limit = 0;
+    std::string last_key, last_reason, last_channel, last_url;
+    std::optional<Instant> last_until;
+  };
   std::atomic<bool> busy{false};
   std::atomic<bool> explode{false};
-  QueueFilter last_filter;
-  int last_limit = 0;
-  std::string last_key, last_reason, last_channel, last_url;
-  std::optional<Instant> last_until;
-  std::map<std::string, StoredDelivery> deliveries{{"launch@x", sample_delivery()}};
-  Health healthy{true, ""};
-  ActionResult next_action;  // http_status 200 by default
   std::atomic<int> actions{0};  // POST calls that reached the backend
   std::atomic<int> held{0};     // status() calls waiting at the gate
+
+  /// A copy of what was asked so far.
+  Calls calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+  void set_health(Health h) {
+    std::lock_guard lock(mutex_);
+    healthy_ = std::move(h);
+  }
+  /// What the next POSTs answer (http_status 200 by default).
+  void set_next_action(ActionResult r) {
+    std::lock_guard lock(mutex_);
+    next_action_ = std::move(r);
+  }
+  void add_delivery(const std::string& key, StoredDelivery d) {
+    std::lock_guard lock(mutex_);
+    deliveries_[key] = std::move(d);
+  }
 
   // While held, status() waits until released: the read lane's threads stay busy.
   void hold_status() {
@@ -114,49 +134,49 @@ class FakeBackend : public StatusBackend {
   }
   std::vector<StoredDelivery> queue(const QueueFilter& filter) override {
     check();
-    std::lock_guard lock(mutex);
-    last_filter = filter;
+    std::lock_guard lock(mutex_);
+    calls_.last_filter = filter;
     return {sample_delivery()};
   }
   std::optional<StoredDelivery> delivery(const std::string& key) override {
     check();
-    std::lock_guard lock(mutex);
-    last_key = key;
-    auto it = deliveries.find(key);
-    if (it == deliveries.end()) return std::nullopt;
+    std::lock_guard lock(mutex_);
+    calls_.last_key = key;
+    auto it = deliveries_.find(key);
+    if (it == deliveries_.end()) return std::nullopt;
     return it->second;
   }
   std::vector<HistoryEvent> history(int limit, const std::string& key) override {
     check();
-    std::lock_guard lock(mutex);
-    last_limit = limit;
-    last_key = key;
+    std::lock_guard lock(mutex_);
+    calls_.last_limit = limit;
+    calls_.last_key = key;
     return {HistoryEvent{3, at(2, 9h + 5min), "launch@x", "failed", "sending", "failed", "403 duplicate content"}};
   }
   ActionResult pause(const std::string& reason, const std::string& channel, std::optional<Instant> until) override {
     check();
     ++actions;
-    std::lock_guard lock(mutex);
-    last_reason = reason;
-    last_channel = channel;
-    last_until = until;
-    ActionResult r = next_action;
+    std::lock_guard lock(mutex_);
+    calls_.last_reason = reason;
+    calls_.last_channel = channel;
+    calls_.last_until = until;
+    ActionResult r = next_action_;
     if (r.http_status == 200) r.pauses = {Pause{channel, reason, at(2, 9h), until}};
     return r;
   }
   ActionResult resume(const std::string& channel) override {
     check();
     ++actions;
-    std::lock_guard lock(mutex);
-    last_channel = channel;
-    return next_action;
+    std::lock_guard lock(mutex_);
+    calls_.last_channel = channel;
+    return next_action_;
   }
   ActionResult retry(const std::string& key) override {
     check();
     ++actions;
-    std::lock_guard lock(mutex);
-    last_key = key;
-    ActionResult r = next_action;
+    std::lock_guard lock(mutex_);
+    calls_.last_key = key;
+    ActionResult r = next_action_;
     if (r.http_status == 200) {
       r.delivery = sample_delivery(key);
       r.delivery->state = State::planned;
@@ -166,10 +186,10 @@ class FakeBackend : public StatusBackend {
   ActionResult resolve(const std::string& key, const std::string& url) override {
     check();
     ++actions;
-    std::lock_guard lock(mutex);
-    last_key = key;
-    last_url = url;
-    ActionResult r = next_action;
+    std::lock_guard lock(mutex_);
+    calls_.last_key = key;
+    calls_.last_url = url;
+    ActionResult r = next_action_;
     if (r.http_status == 200) {
       r.delivery = sample_delivery(key);
       r.delivery->state = State::published;
@@ -177,7 +197,10 @@ class FakeBackend : public StatusBackend {
     }
     return r;
   }
-  Health health() override { return healthy; }
+  Health health() override {
+    std::lock_guard lock(mutex_);
+    return healthy_;
+  }
   std::string metrics() override {
     check();
     if (huge_metrics) return std::string(8 << 20, '#');
@@ -186,6 +209,11 @@ class FakeBackend : public StatusBackend {
   std::atomic<bool> huge_metrics{false};  // an answer larger than the sockets buffer
 
  private:
+  std::mutex mutex_;
+  Calls calls_;
+  std::map<std::string, StoredDelivery> deliveries_{{"launch@x", sample_delivery()}};
+  Health healthy_{true, ""};
+  ActionResult next_action_;
   std::mutex gate_mutex_;
   std::condition_variable gate_;
   bool gate_closed_ = false;
@@ -474,14 +502,14 @@ TEST_F(StatusServerTest, StatusGolden) {
 
 TEST_F(StatusServerTest, QueueGoldenAndFilter) {
   expect_json(get("/api/v1/queue"), 200, std::string(R"({"deliveries":[)") + kDelivery + "]}");
-  EXPECT_EQ(backend.last_filter.limit, 100);
-  EXPECT_EQ(backend.last_filter.channel, "");
-  EXPECT_FALSE(backend.last_filter.state);
+  EXPECT_EQ(backend.calls().last_filter.limit, 100);
+  EXPECT_EQ(backend.calls().last_filter.channel, "");
+  EXPECT_FALSE(backend.calls().last_filter.state);
   expect_json(get("/api/v1/queue?channel=x&state=failed&limit=7"), 200,
               std::string(R"({"deliveries":[)") + kDelivery + "]}");
-  EXPECT_EQ(backend.last_filter.limit, 7);
-  EXPECT_EQ(backend.last_filter.channel, "x");
-  EXPECT_EQ(backend.last_filter.state, State::failed);
+  EXPECT_EQ(backend.calls().last_filter.limit, 7);
+  EXPECT_EQ(backend.calls().last_filter.channel, "x");
+  EXPECT_EQ(backend.calls().last_filter.state, State::failed);
 }
 
 TEST_F(StatusServerTest, QueueBadParameters) {
@@ -503,7 +531,7 @@ TEST_F(StatusServerTest, DeliveryGoldenAndUnknownKey) {
 
 TEST_F(StatusServerTest, EncodedKeysWithHashSlashPercentSpace) {
   for (const std::string key : {"launch@x#2027-03-07T09:30", "a/b@x", "100%@x", "what now?@x", "sp ace@x"}) {
-    backend.deliveries[key] = sample_delivery(key);
+    backend.add_delivery(key, sample_delivery(key));
     std::string encoded;
     for (unsigned char c : key) {
       if (std::isalnum(c) || c == '@' || c == '-' || c == ':' || c == '.') encoded += static_cast<char>(c);
@@ -516,11 +544,11 @@ TEST_F(StatusServerTest, EncodedKeysWithHashSlashPercentSpace) {
     auto r = get("/api/v1/deliveries/" + encoded);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 200) << encoded << " " << r->body;
-    EXPECT_EQ(backend.last_key, key);
+    EXPECT_EQ(backend.calls().last_key, key);
     auto retry = post("/api/v1/deliveries/" + encoded + "/retry", "");
     ASSERT_TRUE(retry);
     EXPECT_EQ(retry->status, 200) << encoded;
-    EXPECT_EQ(backend.last_key, key);
+    EXPECT_EQ(backend.calls().last_key, key);
   }
 }
 
@@ -529,11 +557,11 @@ TEST_F(StatusServerTest, HistoryGolden) {
       R"({"events":[{"id":3,"at":"2027-03-02T09:05:00Z","key":"launch@x","event":"failed","from":"sending",)"
       R"("to":"failed","detail":"403 duplicate content"}]})";
   expect_json(get("/api/v1/history"), 200, events);
-  EXPECT_EQ(backend.last_limit, 50);
-  EXPECT_EQ(backend.last_key, "");
+  EXPECT_EQ(backend.calls().last_limit, 50);
+  EXPECT_EQ(backend.calls().last_key, "");
   expect_json(get("/api/v1/history?limit=2&key=launch%40x%232027-03-07T09%3A30"), 200, events);
-  EXPECT_EQ(backend.last_limit, 2);
-  EXPECT_EQ(backend.last_key, "launch@x#2027-03-07T09:30");
+  EXPECT_EQ(backend.calls().last_limit, 2);
+  EXPECT_EQ(backend.calls().last_key, "launch@x#2027-03-07T09:30");
   expect_json(get("/api/v1/history?limit=x"), 400, R"({"error":"limit must be a whole number from 1 to 1000"})");
 }
 
@@ -541,18 +569,18 @@ TEST_F(StatusServerTest, PauseAndResume) {
   expect_json(post("/api/v1/pause", R"({"reason":"launch week","channel":"x","until":"2027-03-03T00:00:00Z"})"), 200,
               R"({"pauses":[{"channel":"x","reason":"launch week","since":"2027-03-02T09:00:00Z",)"
               R"("until":"2027-03-03T00:00:00Z"}]})");
-  EXPECT_EQ(backend.last_reason, "launch week");
-  EXPECT_EQ(backend.last_channel, "x");
-  EXPECT_EQ(backend.last_until, at(3, 0s));
+  EXPECT_EQ(backend.calls().last_reason, "launch week");
+  EXPECT_EQ(backend.calls().last_channel, "x");
+  EXPECT_EQ(backend.calls().last_until, at(3, 0s));
   expect_json(post("/api/v1/pause", R"({"channel":"x"})"), 400,
               R"({"error":"'reason' is required: say why publishing is paused"})");
   expect_json(post("/api/v1/pause", R"({"reason":"r","until":"2027-03-03 10:00"})"), 400,
               R"j({"error":"'until' needs a UTC offset or Z (e.g. 2027-03-02T09:00:00Z)"})j");
   expect_json(post("/api/v1/resume", ""), 200, R"({"pauses":[]})");
-  EXPECT_EQ(backend.last_channel, "");
-  backend.next_action = ActionResult{409, "x is not paused", std::nullopt, {}};
+  EXPECT_EQ(backend.calls().last_channel, "");
+  backend.set_next_action(ActionResult{409, "x is not paused", std::nullopt, {}});
   expect_json(post("/api/v1/resume", R"({"channel":"x"})"), 409, R"({"error":"x is not paused"})");
-  EXPECT_EQ(backend.last_channel, "x");
+  EXPECT_EQ(backend.calls().last_channel, "x");
 }
 
 TEST_F(StatusServerTest, RetryAndResolve) {
@@ -564,21 +592,21 @@ TEST_F(StatusServerTest, RetryAndResolve) {
   published.replace(published.find(R"("url":"")"), 8, R"("url":"https://x.com/a/status/9")");
   expect_json(post("/api/v1/deliveries/launch%40x/resolve", R"({"url":"https://x.com/a/status/9"})"), 200,
               R"({"delivery":)" + published + "}");
-  EXPECT_EQ(backend.last_url, "https://x.com/a/status/9");
+  EXPECT_EQ(backend.calls().last_url, "https://x.com/a/status/9");
   expect_json(post("/api/v1/deliveries/launch%40x/resolve", R"({"url":"ftp://x.com/a"})"), 400,
               R"({"error":"'url' must be the http(s) URL where the post went out"})");
   expect_json(post("/api/v1/deliveries/launch%40x/resolve", ""), 400,
               R"({"error":"'url' must be the http(s) URL where the post went out"})");
-  backend.next_action = ActionResult{409, "launch@x is published; nothing to retry", std::nullopt, {}};
+  backend.set_next_action(ActionResult{409, "launch@x is published; nothing to retry", std::nullopt, {}});
   expect_json(post("/api/v1/deliveries/launch%40x/retry", ""), 409,
               R"({"error":"launch@x is published; nothing to retry"})");
-  backend.next_action = ActionResult{404, "no delivery with key 'nope@x'", std::nullopt, {}};
+  backend.set_next_action(ActionResult{404, "no delivery with key 'nope@x'", std::nullopt, {}});
   expect_json(post("/api/v1/deliveries/nope%40x/retry", ""), 404, R"({"error":"no delivery with key 'nope@x'"})");
 }
 
 TEST_F(StatusServerTest, HealthzMetricsPage) {
   expect_json(get("/healthz"), 200, R"({"status":"ok"})");
-  backend.healthy = Health{false, "loop heartbeat is 40 s old"};
+  backend.set_health(Health{false, "loop heartbeat is 40 s old"});
   expect_json(get("/healthz"), 503, R"({"status":"unhealthy","reason":"loop heartbeat is 40 s old"})");
   auto m = get("/metrics");
   ASSERT_TRUE(m);
@@ -688,7 +716,7 @@ TEST_F(StatusServerTest, OversizedBodyIs413) {
   ASSERT_TRUE(r) << httplib::to_string(r.error());
   EXPECT_EQ(r->status, 413);
   EXPECT_EQ(r->body, R"({"error":"the request body is too large"})");
-  EXPECT_EQ(backend.last_reason, "");
+  EXPECT_EQ(backend.calls().last_reason, "");
   // A body just under the limit is read.
   const std::string fits = R"({"reason":")" + std::string(60 * 1024, 'a') + R"("})";
   r = post("/api/v1/pause", fits);
@@ -766,7 +794,7 @@ TEST_F(StatusServerTest, TricklingClientsHoldNoThreadSoHealthzAndAPauseAnswer) {
   auto r = post("/api/v1/pause", R"({"reason":"crisis"})");
   ASSERT_TRUE(r) << httplib::to_string(r.error());
   EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(backend.last_reason, "crisis");
+  EXPECT_EQ(backend.calls().last_reason, "crisis");
   for (const auto& t : slow) EXPECT_FALSE(t->closed()) << "the slow clients were connected all along";
 }
 
@@ -791,7 +819,7 @@ TEST_F(StatusServerTest, TricklingClientsOnTheUnixSocketHoldNoThreadEither) {
                            R"({"reason":"crisis"})", "application/json"));
   ASSERT_TRUE(r) << httplib::to_string(r.error());
   EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(backend.last_reason, "crisis");
+  EXPECT_EQ(backend.calls().last_reason, "crisis");
   for (const auto& t : slow) EXPECT_FALSE(t->closed()) << "the slow clients were connected all along";
   slow.clear();
   server->stop();
@@ -816,7 +844,7 @@ TEST_F(StatusServerTest, AThousandIdleConnectionsLockNobodyOut) {
   auto r = post("/api/v1/pause", R"({"reason":"crisis"})");
   ASSERT_TRUE(r) << httplib::to_string(r.error());
   EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(backend.last_reason, "crisis");
+  EXPECT_EQ(backend.calls().last_reason, "crisis");
   // On loopback they are all one client: the per-client cap (32) closed
   // the oldest idle ones as the newer ones came.
   EXPECT_TRUE(eventually(
@@ -864,7 +892,7 @@ TEST_F(StatusServerTest, ExpectContinueGetsAnInterimAnswer) {
                    "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n");
   EXPECT_EQ(status_of(read_answer(fd)), 100);
   EXPECT_EQ(round_trip(fd, body), 200);
-  EXPECT_EQ(backend.last_reason, "crisis");
+  EXPECT_EQ(backend.calls().last_reason, "crisis");
   ::close(fd);
 }
 
@@ -989,7 +1017,7 @@ TEST_F(StatusServerTest, AFloodOfReadsNeverDelaysAPause) {
   auto r = post("/api/v1/pause", R"({"reason":"crisis"})");
   ASSERT_TRUE(r) << httplib::to_string(r.error());
   EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(backend.last_reason, "crisis");
+  EXPECT_EQ(backend.calls().last_reason, "crisis");
   expect_json(get("/healthz"), 200, R"({"status":"ok"})");
   EXPECT_EQ(backend.held, 2) << "the reads were still waiting meanwhile";
   backend.release_status();
@@ -1060,7 +1088,7 @@ TEST_F(StatusServerTest, QueuedReadsFromOneClientCannotCrowdOutItsPause) {
   auto r = post("/api/v1/pause", R"({"reason":"crisis"})");
   ASSERT_TRUE(r) << httplib::to_string(r.error());
   EXPECT_EQ(r->status, 200) << r->body;
-  EXPECT_EQ(backend.last_reason, "crisis");
+  EXPECT_EQ(backend.calls().last_reason, "crisis");
   EXPECT_TRUE(peer_closed(reads[2], 2000)) << "the oldest queued read was closed";
   EXPECT_EQ(backend.held, 2);
   backend.release_status();
