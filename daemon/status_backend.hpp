@@ -1,7 +1,7 @@
 #pragma once
 // What the status server (status_server) asks of the running daemon, and
 // the shapes it answers with. The server calls these on its own threads; the
-// daemon's implementation (in run.cpp) runs each call on the event loop with
+// daemon's implementation (loop_backend) runs each call on the event loop with
 // asio::post and waits at most a deadline, so the server never touches loop
 // state; health() alone reads atomics and must never wait on the loop, so a
 // stuck loop shows on /healthz.

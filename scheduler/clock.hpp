@@ -15,6 +15,14 @@ class Clock {
   virtual Instant now() const = 0;
 };
 
+/// The wall clock, to the second (the daemon's).
+class SystemClock : public Clock {
+ public:
+  Instant now() const override {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+  }
+};
+
 /// A clock tests set by hand.
 class ManualClock : public Clock {
  public:

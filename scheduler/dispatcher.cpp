@@ -104,22 +104,26 @@ void Dispatcher::change(const StoredDelivery& d, Event event, const std::string&
                (detail.empty() ? "" : " (" + detail + ")"));
 }
 
-std::optional<Pause> Dispatcher::pause_of(const std::string& channel) const {
+std::vector<Pause> Dispatcher::pauses_in_force() const {
   const Instant now = clock_.now();
-  std::optional<Pause> found;
-  auto consider = [&](const Pause& p) {
-    if (!p.active_at(now)) return;
-    if (p.holds(channel)) {
-      if (!found || p.channel.empty()) found = p;
-    }
-  };
-  for (const auto& p : pending_pauses_) consider(p);
+  std::vector<Pause> out;
+  for (const auto& p : pending_pauses_)
+    if (p.active_at(now)) out.push_back(p);
   // The store may be unreadable (the outage a pending pause is for): the
   // pauses in memory still hold.
   try {
-    for (const auto& p : store_.pauses()) consider(p);
+    for (const auto& p : store_.pauses())
+      if (p.active_at(now) && std::none_of(out.begin(), out.end(), [&](const Pause& q) { return q.channel == p.channel; }))
+        out.push_back(p);
   } catch (const std::exception&) {
   }
+  return out;
+}
+
+std::optional<Pause> Dispatcher::pause_of(const std::string& channel) const {
+  std::optional<Pause> found;
+  for (const auto& p : pauses_in_force())
+    if (p.holds(channel) && (!found || p.channel.empty())) found = p;
   return found;
 }
 

@@ -109,6 +109,8 @@ class Dispatcher {
 
   /// Whether a channel is paused now (globally or itself), and why.
   std::optional<Pause> pause_of(const std::string& channel) const;
+  /// Every pause in force now: the store's and those it could not take yet.
+  std::vector<Pause> pauses_in_force() const;
   /// Why a delivery that is not out yet has not gone: its pause, the
   /// delivery it waits for, its retry, or what holds its channel (a request
   /// in flight, a lost answer being settled, spacing, the channel's or the

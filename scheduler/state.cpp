@@ -137,6 +137,8 @@ bool is_final(State s) { return s == State::published || s == State::cancelled; 
 
 bool needs_attention(State s) { return s == State::failed || s == State::needs_review; }
 
+bool is_open(State s) { return !is_final(s) && !needs_attention(s); }
+
 std::string_view to_string(State s) {
   const auto i = static_cast<std::size_t>(s);
   return i < kStateNames.size() ? kStateNames[i] : std::string_view{"unknown"};

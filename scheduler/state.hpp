@@ -54,6 +54,10 @@ bool is_final(State s);
 /// (failed, needs_review): what `status`, `/metrics` and the page count as
 /// "needs attention".
 bool needs_attention(State s);
+/// Not out yet and moving on by itself (planned, waiting, held, sending,
+/// retry_wait): what the status counts as queued and /metrics as the queue
+/// depth.
+bool is_open(State s);
 
 std::string_view to_string(State s);
 std::string_view to_string(Event e);

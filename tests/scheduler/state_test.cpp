@@ -96,6 +96,16 @@ TEST(StateTest, OnlyFailedAndNeedsReviewNeedAttention) {
   }
 }
 
+// Every state is exactly one of: open (queued), needing a person, final.
+TEST(StateTest, EveryStateIsOpenNeedsAttentionOrFinal) {
+  std::set<State> open;
+  for (State s : kStates) {
+    EXPECT_EQ(int(is_open(s)) + int(needs_attention(s)) + int(is_final(s)), 1) << to_string(s);
+    if (is_open(s)) open.insert(s);
+  }
+  EXPECT_EQ(open, (std::set<State>{State::planned, State::waiting, State::held, State::sending, State::retry_wait}));
+}
+
 TEST(StateTest, SendingIsEnteredOnlyByStartSendFromPlanned) {
   for (State s : kStates)
     for (Event e : kEvents)
@@ -159,9 +169,11 @@ TEST(StateTest, HistoryNamesKeepTheWordsTheHistoryShows) {
   EXPECT_EQ(history_name(Event::processing), "processing");
   std::set<std::string_view> names;
   for (Event e : kEvents) EXPECT_TRUE(names.insert(history_name(e)).second) << history_name(e);
-  for (Event e : kEvents)
-    if (e != Event::start_send && e != Event::sent && e != Event::transient_error && e != Event::removed)
+  for (Event e : kEvents) {
+    if (e != Event::start_send && e != Event::sent && e != Event::transient_error && e != Event::removed) {
       EXPECT_EQ(history_name(e), to_string(e));
+    }
+  }
 }
 
 }  // namespace
