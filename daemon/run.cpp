@@ -28,7 +28,6 @@
 
 #include <boost/asio.hpp>
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -45,16 +44,6 @@ constexpr std::chrono::hours kResyncEvery{1};
 constexpr std::chrono::seconds kHeartbeatEvery{1};
 constexpr std::uint64_t kStatusEvery = 15;             // beats between STATUS= lines
 constexpr std::uint64_t kCredentialCheckEvery = 3600;  // beats between looks at credentials' expiry
-
-// 1,000 connections to the status port cost 1,000 descriptors; the soft
-// limit (often 1024) would let them starve the store and the connectors.
-void raise_file_limit() {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &lim);
-  }
-}
 
 class Daemon {
  public:
@@ -143,7 +132,6 @@ class Daemon {
       std::ofstream pid(pid_file(settings));
       pid << ::getpid() << '\n';
     }
-    raise_file_limit();
     HttpLimits limits;
     limits.read_timeout = settings.publishing.request_timeout;
     limits.write_timeout = settings.publishing.request_timeout;
@@ -271,11 +259,7 @@ class Daemon {
       server_.reset();
       return false;
     }
-    const std::string& listen = settings.status.listen;
-    const std::string where = listen.starts_with("unix:") || server_->bound_port() == 0
-                                  ? listen
-                                  : listen.substr(0, listen.rfind(':') + 1) + std::to_string(server_->bound_port());
-    log_.info("status endpoint on " + where);
+    log_.info("status endpoint on " + server_->where());
     return true;
   }
 

@@ -1,5 +1,7 @@
 #include "daemon/status_server.hpp"
 
+#include <sys/resource.h>
+
 #include "daemon/status_page.hpp"
 
 #include "connectors/http_client.hpp"
@@ -157,8 +159,23 @@ void StatusServer::log(Priority priority, const std::string& line) {
   logger_.log(priority, line);
 }
 
+namespace {
+
+// 1,000 connections to the status port cost 1,000 descriptors; the soft
+// limit (often 1024) would let them starve the store and the connectors.
+void raise_file_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+}  // namespace
+
 void StatusServer::start() {
   if (listener_) throw std::logic_error("status server already started");
+  raise_file_limit();
   const std::string where = "status.listen '" + settings_.listen + "': ";
   std::string error;
   const auto address = parse_listen(settings_.listen, error);
@@ -187,6 +204,12 @@ void StatusServer::start() {
   }
   port_ = listener_->port();
   listener_->run();
+}
+
+std::string StatusServer::where() const {
+  const std::string& listen = settings_.listen;
+  if (listen.starts_with("unix:") || port_ == 0) return listen;
+  return listen.substr(0, listen.rfind(':') + 1) + std::to_string(port_);
 }
 
 void StatusServer::stop() {

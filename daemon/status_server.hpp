@@ -56,6 +56,8 @@ class StatusServer {
   void stop();
   /// The TCP port bound (useful with port 0); 0 for a unix socket.
   [[nodiscard]] int bound_port() const { return port_; }
+  /// Where it listens, for the log: the listen setting with the port bound.
+  [[nodiscard]] std::string where() const;
   /// Answers one request without sockets (need not be started): the same
   /// limits, routing, bearer check and backend calls as a request that
   /// arrived on the listening server; the target is split into path and
