@@ -1,4 +1,5 @@
 #include "tests/sandbox/sandbox_facebook.hpp"
+#include "config/text.hpp"
 
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
@@ -126,14 +127,7 @@ json::object post_fields(const PostLike& c, const std::string& fields) {
   json::object out;
   auto wants = [&](std::string_view name) {
     if (fields.empty()) return name == "message" || name == "created_time";  // Graph's default fields
-    std::string_view rest = fields;
-    while (!rest.empty()) {
-      auto comma = rest.find(',');
-      if (rest.substr(0, comma) == name) return true;
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-    return false;
+    return graph_wants_field(fields, name);
   };
   // Graph leaves a field out when the post has no value for it.
   if (wants("message") && !c.text.empty()) out["message"] = c.text;
@@ -199,6 +193,12 @@ std::string graph_access_token(const httplib::Request& req) {
   if (req.has_param("access_token")) return req.get_param_value("access_token");
   if (req.has_file("access_token")) return req.get_file_value("access_token").content;
   return {};
+}
+
+bool graph_wants_field(std::string_view fields, std::string_view name) {
+  if (fields.empty()) return false;
+  const std::vector<std::string_view> listed = split(fields, ',');
+  return std::find(listed.begin(), listed.end(), name) != listed.end();
 }
 
 std::string fnv1a64_hex(std::string_view bytes) {

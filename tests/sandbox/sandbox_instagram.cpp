@@ -1,4 +1,5 @@
 #include "tests/sandbox/sandbox_instagram.hpp"
+#include "config/text.hpp"
 
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
@@ -162,17 +163,6 @@ std::string permalink_for(std::int64_t number) {
     n >>= 6;
   }
   return "https://www.instagram.com/p/" + code + "/";
-}
-
-bool wants(const std::string& fields, std::string_view name) {
-  std::string_view rest = fields;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    if (rest.substr(0, comma) == name) return true;
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return false;
 }
 
 }  // namespace
@@ -372,14 +362,10 @@ void InstagramSandbox::create(const httplib::Request& req, httplib::Response& re
     if (carousel_item) return bad_param("A carousel cannot be an item of a carousel");
     std::string list = param(req, body, "children").value_or("");
     std::vector<std::string> children;
-    std::size_t start = 0;
-    while (start <= list.size() && !list.empty()) {
-      auto comma = list.find(',', start);
-      std::string id = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    for (const std::string_view piece : split(list, ',')) {
+      std::string id(piece);
       id.erase(std::remove(id.begin(), id.end(), ' '), id.end());
       if (!id.empty()) children.push_back(id);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
     }
     if (children.size() < 2 || children.size() > kMaxChildren)
       return bad_param("Param children must name 2 to " + std::to_string(kMaxChildren) + " carousel items");
@@ -535,11 +521,11 @@ void InstagramSandbox::object(const httplib::Request& req, httplib::Response& re
   std::lock_guard lock(mutex_);
   if (auto it = containers_.find(id); it != containers_.end() && it->second.account == account->account_id) {
     Container& c = it->second;
-    const bool asks_status = wants(fields, "status_code") || wants(fields, "status");
+    const bool asks_status = graph_wants_field(fields, "status_code") || graph_wants_field(fields, "status");
     const std::string code = status_of(c, sandbox_.now_ms(), asks_status);
     json::object out{{"id", c.id}};
-    if (wants(fields, "status_code")) out["status_code"] = code;
-    if (wants(fields, "status")) {
+    if (graph_wants_field(fields, "status_code")) out["status_code"] = code;
+    if (graph_wants_field(fields, "status")) {
       if (code == "ERROR") out["status"] = config_.error_status;
       else if (code == "EXPIRED") out["status"] = "Expired: the container was not published within 24 hours.";
       else if (code == "PUBLISHED") out["status"] = "Published: " + c.media_id;
@@ -551,12 +537,12 @@ void InstagramSandbox::object(const httplib::Request& req, httplib::Response& re
   for (const Media& m : media_) {
     if (m.id != id || m.account != account->account_id) continue;
     json::object out{{"id", m.id}};
-    if (wants(fields, "caption") && !m.caption.empty()) out["caption"] = m.caption;
-    if (wants(fields, "permalink")) out["permalink"] = m.permalink;
-    if (wants(fields, "media_type")) out["media_type"] = m.media_type;
-    if (wants(fields, "media_product_type")) out["media_product_type"] = m.media_type == "VIDEO" ? "REELS" : "FEED";
-    if (wants(fields, "timestamp")) out["timestamp"] = timestamp(m.at_ms);
-    if (wants(fields, "media_url") && m.urls.size() == 1) out["media_url"] = m.urls.front();
+    if (graph_wants_field(fields, "caption") && !m.caption.empty()) out["caption"] = m.caption;
+    if (graph_wants_field(fields, "permalink")) out["permalink"] = m.permalink;
+    if (graph_wants_field(fields, "media_type")) out["media_type"] = m.media_type;
+    if (graph_wants_field(fields, "media_product_type")) out["media_product_type"] = m.media_type == "VIDEO" ? "REELS" : "FEED";
+    if (graph_wants_field(fields, "timestamp")) out["timestamp"] = timestamp(m.at_ms);
+    if (graph_wants_field(fields, "media_url") && m.urls.size() == 1) out["media_url"] = m.urls.front();
     return send_json(res, 200, json::serialize(out));
   }
   not_found(id, res);
@@ -588,10 +574,10 @@ void InstagramSandbox::media_list(const httplib::Request& req, httplib::Response
       if (it->account != account_id) continue;
       if (++matching > limit) continue;
       json::object item{{"id", it->id}};
-      if (wants(fields, "caption") && !it->caption.empty()) item["caption"] = it->caption;
-      if (wants(fields, "permalink")) item["permalink"] = it->permalink;
-      if (wants(fields, "timestamp")) item["timestamp"] = timestamp(it->at_ms);
-      if (wants(fields, "media_type")) item["media_type"] = it->media_type;
+      if (graph_wants_field(fields, "caption") && !it->caption.empty()) item["caption"] = it->caption;
+      if (graph_wants_field(fields, "permalink")) item["permalink"] = it->permalink;
+      if (graph_wants_field(fields, "timestamp")) item["timestamp"] = timestamp(it->at_ms);
+      if (graph_wants_field(fields, "media_type")) item["media_type"] = it->media_type;
       data.push_back(std::move(item));
     }
   }
@@ -620,8 +606,8 @@ void InstagramSandbox::limit(const httplib::Request& req, httplib::Response& res
     usage = published_in_window(account_id, sandbox_.now_ms(), nullptr);
   }
   json::object item;
-  if (wants(fields, "quota_usage")) item["quota_usage"] = usage;
-  if (wants(fields, "config"))
+  if (graph_wants_field(fields, "quota_usage")) item["quota_usage"] = usage;
+  if (graph_wants_field(fields, "config"))
     item["config"] = json::object{{"quota_total", config_.publishing_limit}, {"quota_duration", config_.publishing_window_s}};
   send_json(res, 200, json::serialize(json::object{{"data", json::array{std::move(item)}}}));
 }
