@@ -1,8 +1,7 @@
 // The wordpress connector against the in-process sandbox, over real HTTP on
-// loopback. (It lives here, not in tests/connectors/, because it links
-// herald_sandbox.) A publish is a draft made at herald's slug and then
-// published by id; the tests at the end lose each request's answer in turn
-// and check that a repeat still gives exactly one public post.
+// loopback. A publish is a draft made at herald's slug and then published by
+// id; the tests at the end lose each request's answer in turn and check that
+// a repeat still gives exactly one public post.
 #include "connectors/json_fields.hpp"
 #include "tests/support/wall_clock.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"

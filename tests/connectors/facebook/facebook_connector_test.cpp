@@ -1,8 +1,7 @@
 // The facebook connector against the in-process sandbox, over real HTTP on
-// loopback. (It lives here, not in tests/connectors/, because it links
-// herald_sandbox.) A publish is an unpublished post, remembered in the
-// connector state, then published by id; the tests at the end lose each
-// request's answer in turn and check that a repeat gives one public post.
+// loopback. A publish is an unpublished post, remembered in the connector
+// state, then published by id; the tests at the end lose each request's
+// answer in turn and check that a repeat gives one public post.
 #include "connectors/facebook/facebook_connector.hpp"
 #include "tests/support/wall_clock.hpp"
 
