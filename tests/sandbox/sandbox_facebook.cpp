@@ -247,9 +247,9 @@ std::optional<FacebookSandbox::Page> FacebookSandbox::authenticate(const httplib
   }
   if (!page_id.empty() && page->page_id != page_id) {
     send_graph_error(res, 403,
-               graph_error("(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts "
-                           "as an admin with sufficient administrative permission",
-                           "OAuthException", 200, trace_id()));
+                     graph_error("(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts "
+                                 "as an admin with sufficient administrative permission",
+                                 "OAuthException", 200, trace_id()));
     return std::nullopt;
   }
   return *page;
@@ -393,7 +393,7 @@ void FacebookSandbox::list(const httplib::Request& req, httplib::Response& res) 
     auto parsed = parse_int(req.get_param_value("limit"));
     if (!parsed || *parsed < 1) {
       send_graph_error(res, 400, graph_error("(#100) The parameter limit must be a positive integer", "OAuthException",
-                                       100, trace_id()));
+                                             100, trace_id()));
       return;
     }
     limit = std::min<std::int64_t>(*parsed, 100);
@@ -448,8 +448,8 @@ void FacebookSandbox::update(const httplib::Request& req, httplib::Response& res
   const auto is_published = flag(param(req, body, "is_published"));
   if (!is_published || !*is_published) {
     send_graph_error(res, 400,
-               graph_error("(#100) herald-sandbox emulates is_published=true on a post, nothing else", "OAuthException",
-                           100, trace_id()));
+                     graph_error("(#100) herald-sandbox emulates is_published=true on a post, nothing else", "OAuthException",
+                                 100, trace_id()));
     return;
   }
   {

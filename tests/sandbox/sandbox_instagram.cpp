@@ -199,8 +199,8 @@ std::optional<InstagramSandbox::Account> InstagramSandbox::authenticate(const ht
   }
   if (!account_id.empty() && account->account_id != account_id) {
     send_graph_error(res, 403,
-               graph_error("(#10) Application does not have permission for this action", "OAuthException", 10,
-                           trace_id()));
+                     graph_error("(#10) Application does not have permission for this action", "OAuthException", 10,
+                                 trace_id()));
     return std::nullopt;
   }
   return *account;
@@ -377,7 +377,7 @@ void InstagramSandbox::publish(const httplib::Request& req, httplib::Response& r
   const std::string creation_id = param(req, body, "creation_id").value_or("");
   if (creation_id.empty()) {
     send_graph_error(res, 400, graph_error("(#100) The parameter creation_id is required", "OAuthException", 100,
-                                     trace_id()));
+                                           trace_id()));
     return;
   }
   std::string media_id;
@@ -502,7 +502,7 @@ void InstagramSandbox::media_list(const httplib::Request& req, httplib::Response
     auto parsed = parse_int(req.get_param_value("limit"));
     if (!parsed || *parsed < 1) {
       send_graph_error(res, 400, graph_error("(#100) The parameter limit must be a positive integer", "OAuthException", 100,
-                                       trace_id()));
+                                             trace_id()));
       return;
     }
     limit = std::min<std::int64_t>(*parsed, 100);
