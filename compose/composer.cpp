@@ -6,6 +6,7 @@
 #include "compose/public_url.hpp"
 #include "compose/references.hpp"
 #include "compose/tweet_length.hpp"
+#include "config/text.hpp"
 
 #include <yaml-cpp/yaml.h>
 
@@ -120,20 +121,15 @@ std::string text_to_html(std::string_view text) {
   // Split into paragraphs at blank lines.
   std::vector<std::string> paragraphs;
   std::string current;
-  std::size_t pos = 0;
-  while (pos <= body.size()) {
-    std::size_t nl = body.find('\n', pos);
-    std::string line = body.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.find_first_not_of(" \t") == std::string::npos) {
+  for (std::string_view line : split(body, '\n')) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) {
       if (!current.empty()) paragraphs.push_back(std::move(current));
       current.clear();
     } else {
       if (!current.empty()) current += '\n';
       current += line;
     }
-    if (nl == std::string::npos) break;
-    pos = nl + 1;
   }
   if (!current.empty()) paragraphs.push_back(std::move(current));
   for (const auto& p : paragraphs) {

@@ -1,4 +1,5 @@
 #include "compose/links.hpp"
+#include "config/text.hpp"
 
 // A hand-written scanner that reproduces what twitter-text v3's URL regex and
 // extractUrlsWithIndices() decide, without a regex engine: std::regex would be
@@ -215,28 +216,14 @@ constexpr char32_t fold_tld_char(char32_t c) {
   return c;
 }
 
-// Appends `c` as UTF-8; returns false when `out` has no room left.
+// Appends `c` as UTF-8 (config/text's encode_utf8); returns false when
+// `out` has no room left.
 template <std::size_t N>
 bool append_utf8(std::array<char, N>& out, std::size_t& size, char32_t c) {
-  std::array<char, 4> bytes{};
-  std::size_t count = 0;
-  if (c < 0x80) {
-    bytes[count++] = static_cast<char>(c);
-  } else if (c < 0x800) {
-    bytes[count++] = static_cast<char>(0xC0 | (c >> 6));
-    bytes[count++] = static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    bytes[count++] = static_cast<char>(0xE0 | (c >> 12));
-    bytes[count++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    bytes[count++] = static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    bytes[count++] = static_cast<char>(0xF0 | (c >> 18));
-    bytes[count++] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    bytes[count++] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    bytes[count++] = static_cast<char>(0x80 | (c & 0x3F));
-  }
+  char bytes[4];
+  const std::size_t count = encode_utf8(c, bytes);
   if (size + count > N) return false;
-  std::copy_n(bytes.begin(), count, out.begin() + static_cast<std::ptrdiff_t>(size));
+  std::copy_n(bytes, count, out.begin() + static_cast<std::ptrdiff_t>(size));
   size += count;
   return true;
 }

@@ -25,14 +25,9 @@ bool has_scheme(std::string_view url) {
 // when the query is empty and a fragment follows ("/a?#top"; found by
 // tests/fuzz, confirmed under valgrind; boostorg/url#864, fixed after 1.81).
 bool has_param(const boost::urls::url_view_base& u, std::string_view key) {
-  std::string_view query = u.encoded_query();
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
+  for (const std::string_view pair : split(u.encoded_query(), '&')) {
     const std::string_view name = pair.substr(0, pair.find('='));
     if (auto decoded = boost::urls::make_pct_string_view(name); decoded && decoded->decode() == key) return true;
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
   }
   return false;
 }

@@ -1,4 +1,5 @@
 #include "config/channel_kind.hpp"
+#include "config/text.hpp"
 
 #include "config/settings.hpp"  // the fields the keys fill; it includes this header, hence here
 
@@ -139,16 +140,11 @@ bool valid_language(std::string_view code) {
 bool valid_handle(std::string_view handle) {
   if (handle.empty() || handle.size() > 253) return false;
   std::size_t labels = 0;
-  std::size_t start = 0;
-  while (start <= handle.size()) {
-    std::size_t dot = handle.find('.', start);
-    if (dot == std::string_view::npos) dot = handle.size();
-    const std::string_view label = handle.substr(start, dot - start);
+  for (const std::string_view label : split(handle, '.')) {
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
     for (char c : label)
       if (!ascii_alnum(c) && c != '-') return false;
     ++labels;
-    start = dot + 1;
   }
   // The last label (the top-level domain) does not start with a digit.
   const auto last = handle.substr(handle.rfind('.') == std::string_view::npos ? 0 : handle.rfind('.') + 1);

@@ -27,17 +27,6 @@ std::string upper(std::string_view s) {
   return out;
 }
 
-/// Splits on `sep`, keeping empty pieces so callers can report them.
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  for (;;) {
-    const auto at = s.find(sep);
-    out.push_back(s.substr(0, at));
-    if (at == std::string_view::npos) return out;
-    s.remove_prefix(at + 1);
-  }
-}
-
 std::string quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 bool all_digits(std::string_view s) {

@@ -80,17 +80,12 @@ std::optional<Slot> parse_slot(std::string_view text, std::string& error) {
   if (ascii_lower(parts[0]) == "daily") {
     slot.days.set();
   } else {
-    std::string_view list = parts[0];
-    while (true) {
-      const std::size_t comma = list.find(',');
-      const std::string_view item = list.substr(0, comma);
+    for (const std::string_view item : split(parts[0], ',')) {
       if (item.empty()) {
         error = "empty day in '" + std::string(parts[0]) + "'";
         return std::nullopt;
       }
       if (!add_days(item, slot.days, error)) return std::nullopt;
-      if (comma == std::string_view::npos) break;
-      list.remove_prefix(comma + 1);
     }
   }
   const auto time = parse_time_of_day(parts[1]);

@@ -1,9 +1,12 @@
 #pragma once
-// Small ASCII text helpers every layer uses (header names, file extensions,
-// keywords, form values): one home instead of a copy per file.
+// Small text helpers every layer uses (header names, file extensions,
+// keywords, form values, comma lists, code points written as UTF-8): one
+// home instead of a copy per file.
 
+#include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace herald {
 
@@ -12,5 +15,18 @@ std::string ascii_lower(std::string_view s);
 
 /// `s` without leading and trailing ASCII whitespace (space, \t, \n, \v, \f, \r).
 std::string_view trim(std::string_view s);
+
+/// The pieces of `s` between each `sep`, in order, empty ones kept (so a
+/// caller can report or skip them): "a,,b" is {"a", "", "b"}, "" is {""}.
+/// The views point into `s`.
+std::vector<std::string_view> split(std::string_view s, char sep);
+
+/// Writes `code_point` as UTF-8 into `out` and returns how many bytes it
+/// took (1 to 4). One that is not a Unicode scalar value (a surrogate, or
+/// above U+10FFFF) is written as U+FFFD.
+std::size_t encode_utf8(char32_t code_point, char (&out)[4]);
+
+/// Appends `code_point` as UTF-8, as encode_utf8 writes it.
+void append_utf8(std::string& out, char32_t code_point);
 
 }  // namespace herald

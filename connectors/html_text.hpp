@@ -4,15 +4,10 @@
 // references are decoded here; each caller knows its own markup.
 
 #include <cstddef>
-#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace herald {
-
-/// Appends `code_point` as UTF-8; one that is not a Unicode scalar value
-/// (0, a surrogate, above U+10FFFF) is appended as U+FFFD.
-void append_utf8(std::string& out, std::uint32_t code_point);
 
 /// The character reference at html[at] (an '&'): appends what it stands for
 /// and returns how many bytes it took, or 0 when it is none (the '&' is then

@@ -79,6 +79,11 @@ bool is_loopback_host(const std::string& host) {
 HttplibClient::HttplibClient(std::string version, HttpLimits limits, std::string ca_bundle)
     : user_agent_("herald/" + std::move(version)), limits_(limits), ca_bundle_(std::move(ca_bundle)) {}
 
+const std::string* find_header(const HttpResponse& response, const std::string& lower_name) {
+  auto it = response.headers.find(lower_name);
+  return it == response.headers.end() ? nullptr : &it->second;
+}
+
 HttpResponse HttplibClient::send(const HttpRequest& request) {
   Target target;
   if (auto problem = parse_target(request.url, target); !problem.empty()) return fail(problem);

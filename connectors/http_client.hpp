@@ -33,6 +33,10 @@ struct HttpResponse {
   std::string error;
 };
 
+/// The (first) value of the response header `lower_name`, given in lower
+/// case as `headers` keeps names; nullptr when the response has none.
+const std::string* find_header(const HttpResponse& response, const std::string& lower_name);
+
 /// Sends requests; blocking, one at a time per call. Implementations may be
 /// called from several worker threads at once.
 class HttpClient {

@@ -52,11 +52,6 @@ bool contains_ci(std::string_view haystack, std::string_view needle) {
   return ascii_lower(haystack).find(ascii_lower(needle)) != std::string::npos;
 }
 
-const std::string* header(const HttpResponse& r, const char* lower_name) {
-  auto it = r.headers.find(lower_name);
-  return it == r.headers.end() ? nullptr : &it->second;
-}
-
 std::optional<std::int64_t> parse_int(std::string_view s) {
   s = trim(s);
   std::int64_t v = 0;
@@ -171,11 +166,11 @@ void for_each_usage(const HttpResponse& r, auto&& visit) {
 std::optional<seconds> retry_after(const HttpResponse& r, Instant now) {
   // Retry-After is the server's explicit instruction for this request, so it
   // wins; X's reset time is exact for its window; Facebook's estimate is last.
-  if (const auto* v = header(r, "retry-after")) {
+  if (const auto* v = find_header(r, "retry-after")) {
     if (auto s = parse_int(*v)) return not_negative(seconds{*s});
     if (auto at = parse_http_date(*v)) return not_negative(*at - now);
   }
-  if (const auto* v = header(r, "x-rate-limit-reset")) {
+  if (const auto* v = find_header(r, "x-rate-limit-reset")) {
     if (auto epoch = parse_int(*v)) return not_negative(Instant{seconds{*epoch}} - now);
   }
   std::optional<std::int64_t> minutes;

@@ -66,10 +66,7 @@ SplitUrl split_url(std::string_view url) {
 }
 
 void append_query_params(std::string_view query, std::vector<std::pair<std::string, std::string>>& encoded) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+  for (const std::string_view pair : split(query, '&')) {
     if (pair.empty()) continue;
     auto eq = pair.find('=');
     std::string_view name = pair.substr(0, eq);

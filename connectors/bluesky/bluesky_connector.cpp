@@ -66,14 +66,9 @@ bool contains_ci(std::string_view haystack, std::string_view needle) {
   return ascii_lower(std::string(haystack)).find(ascii_lower(std::string(needle))) != std::string::npos;
 }
 
-const std::string* header(const HttpResponse& r, const char* lower_name) {
-  auto it = r.headers.find(lower_name);
-  return it == r.headers.end() ? nullptr : &it->second;
-}
-
 // The media type without parameters, lower case ("text/html; charset=utf-8" -> "text/html").
 std::string media_type(const HttpResponse& r) {
-  const std::string* value = header(r, "content-type");
+  const std::string* value = find_header(r, "content-type");
   if (!value) return {};
   std::string type = value->substr(0, value->find(';'));
   while (!type.empty() && type.back() == ' ') type.pop_back();

@@ -13,11 +13,6 @@ namespace herald {
 namespace {
 namespace json = boost::json;
 
-const std::string* header(const HttpResponse& r, const char* lower_name) {
-  auto it = r.headers.find(lower_name);
-  return it == r.headers.end() ? nullptr : &it->second;
-}
-
 std::optional<std::int64_t> whole_number(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
@@ -78,7 +73,7 @@ XrpcError xrpc_error(const HttpResponse& response) {
 }
 
 std::optional<std::chrono::seconds> bluesky_wait(const HttpResponse& response, Instant now) {
-  if (const auto* reset = header(response, "ratelimit-reset")) {
+  if (const auto* reset = find_header(response, "ratelimit-reset")) {
     if (auto epoch = whole_number(*reset))
       return std::max(Instant{std::chrono::seconds{*epoch}} - now, std::chrono::seconds{0});
   }

@@ -48,11 +48,6 @@ constexpr const char* kDefaultVersion = "202510";
 constexpr const char* kTokenUrl = "https://www.linkedin.com/oauth/v2/accessToken";
 
 
-const std::string* header(const HttpResponse& response, const char* lower_name) {
-  auto it = response.headers.find(lower_name);
-  return it == response.headers.end() ? nullptr : &it->second;
-}
-
 std::string host_of(const std::string& url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed) return {};
@@ -199,7 +194,7 @@ std::optional<PublishResult> LinkedinConnector::put_bytes(const std::string& url
     return RetryLater{std::nullopt, "LinkedIn: no answer to " + what + " (" + response.error + ")"};
   if (auto problem = classify_linkedin(response, clock_())) return with_context(std::move(*problem), what);
   if (etag) {
-    const std::string* value = header(response, "etag");
+    const std::string* value = find_header(response, "etag");
     if (!value || value->empty()) return RetryLater{std::nullopt, "LinkedIn: " + what + " answered without an ETag"};
     *etag = *value;
   }
@@ -368,7 +363,7 @@ PublishResult LinkedinConnector::publish(const PublishRequest& req) {
   if (auto problem = classify_linkedin(response, clock_()))
     return with_context(create_outcome(response, std::move(*problem)), "LinkedIn: creating the post");
 
-  const std::string* id = header(response, "x-restli-id");
+  const std::string* id = find_header(response, "x-restli-id");
   if (!id || !id->starts_with("urn:li:")) {
     return Unsure{"LinkedIn: answered " + std::to_string(response.status) +
                   " to the create without the post's URN in x-restli-id; it is looked up"};

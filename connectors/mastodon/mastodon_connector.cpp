@@ -52,11 +52,6 @@ namespace {
 namespace json = boost::json;
 
 
-const std::string* header(const HttpResponse& response, const char* lower_name) {
-  auto it = response.headers.find(lower_name);
-  return it == response.headers.end() ? nullptr : &it->second;
-}
-
 // Mastodon's words, made safe to show: one line, bounded, cut on a UTF-8
 // boundary.
 std::string clean(std::string_view words) {
@@ -224,9 +219,9 @@ std::chrono::seconds mastodon_processing_wait(std::chrono::seconds since_uploade
 }
 
 std::optional<std::chrono::seconds> mastodon_rate_limit_wait(const HttpResponse& response, Instant now) {
-  if (header(response, "retry-after"))
+  if (find_header(response, "retry-after"))
     if (auto wait = retry_after(response, now)) return wait;
-  if (const std::string* reset = header(response, "x-ratelimit-reset"))
+  if (const std::string* reset = find_header(response, "x-ratelimit-reset"))
     if (auto at = parse_mastodon_time(*reset)) return std::max(std::chrono::seconds{0}, *at - now);
   return std::nullopt;
 }

@@ -109,9 +109,9 @@ std::string video_content_type(const std::filesystem::path& file) {
 // Bytes the server holds, from a 308's "Range: bytes=0-N" (N+1 bytes); no
 // Range means none arrived yet. nullopt when the header is malformed.
 std::optional<std::uint64_t> received_bytes(const HttpResponse& response) {
-  auto it = response.headers.find("range");
-  if (it == response.headers.end()) return 0;
-  std::string_view v = it->second;
+  const std::string* range = find_header(response, "range");
+  if (!range) return 0;
+  std::string_view v = *range;
   if (!v.starts_with("bytes=0-")) return std::nullopt;
   v.remove_prefix(8);
   std::uint64_t last = 0;
@@ -121,8 +121,8 @@ std::optional<std::uint64_t> received_bytes(const HttpResponse& response) {
 }
 
 std::string location_of(const HttpResponse& response) {
-  auto it = response.headers.find("location");
-  return it == response.headers.end() ? std::string() : it->second;
+  const std::string* location = find_header(response, "location");
+  return location ? *location : std::string();
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "connectors/credentials.hpp"
 
-#include "tests/connectors/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 

@@ -20,14 +20,5 @@ TEST(HtmlText, WhatIsNotAReferenceStaysAsWritten) {
             "AT&T & co &unknown; &#xZZ; &#; &#0; &#xD800; &#x110000; &amp");
 }
 
-TEST(HtmlText, AppendUtf8ReplacesWhatIsNotAScalarValue) {
-  std::string out;
-  append_utf8(out, 0x41);
-  append_utf8(out, 0xD800);
-  append_utf8(out, 0x110000);
-  append_utf8(out, 0x1F6B2);
-  EXPECT_EQ(out, "A\uFFFD\uFFFD\U0001F6B2");
-}
-
 }  // namespace
 }  // namespace herald

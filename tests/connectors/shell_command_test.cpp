@@ -1,6 +1,6 @@
 #include "connectors/static/shell_command.hpp"
 
-#include "tests/connectors/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,6 +1,6 @@
 #include "connectors/static/static_connector.hpp"
 
-#include "tests/connectors/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

@@ -149,6 +149,10 @@ bool is_loopback_address(std::string_view address);
 /// Parses a fault mode name ("rate_limit", ...); std::nullopt if unknown.
 std::optional<Sandbox::FaultMode> parse_fault_mode(std::string_view name);
 
+/// FNV-1a 64-bit of `bytes` as 16 hex digits: how a record names uploaded
+/// bytes (a photo, a blob), so tests can check the bytes arrived intact.
+std::string fnv1a64_hex(std::string_view bytes);
+
 /// Reads the sandbox YAML (see sandbox.example.yaml). Throws on a bad file.
 Sandbox::Config load_sandbox_config(const std::string& path);
 

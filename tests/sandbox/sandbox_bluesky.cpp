@@ -15,7 +15,6 @@
 #include "compose/graphemes.hpp"
 #include "connectors/digest.hpp"
 #include "tests/sandbox/sandbox.hpp"
-#include "tests/sandbox/sandbox_facebook.hpp"  // fnv1a64_hex, the record's name for uploaded bytes
 #include "tests/sandbox/sandbox_util.hpp"
 
 // Sources for the emulated Bluesky PDS (read 2026):
@@ -244,21 +243,6 @@ std::string sniffed_mime(std::string_view b, const std::string& declared) {
   if (b.starts_with("GIF87a") || b.starts_with("GIF89a")) return "image/gif";
   if (b.size() >= 12 && b.substr(0, 4) == "RIFF" && b.substr(8, 4) == "WEBP") return "image/webp";
   return declared;
-}
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 }  // namespace

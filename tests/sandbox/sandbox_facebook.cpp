@@ -12,6 +12,7 @@
 #include <regex>
 
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_graph.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
 
 // Sources for the emulated Facebook Graph API behaviour (checked 2025):
@@ -75,14 +76,6 @@ constexpr const char* kPostsRoute = "/:version/:page-id/posts";
 constexpr const char* kPostRoute = "/:version/:post-id";
 constexpr std::int64_t kFirstPostNumber = 1'000'000'000'000'000;  // 16 digits, as Page post ids have
 
-json::object graph_error(std::string_view message, std::string_view type, int code, const std::string& trace) {
-  return json::object{{"message", message}, {"type", type}, {"code", code}, {"fbtrace_id", trace}};
-}
-
-void send_error(httplib::Response& res, int status, json::object error) {
-  send_json(res, status, json::serialize(json::object{{"error", std::move(error)}}));
-}
-
 // A request parameter as Graph reads it: from a JSON body, the query or a
 // form body, or a plain multipart field.
 std::optional<std::string> param(const httplib::Request& req, const json::object* body, const std::string& name) {
@@ -105,39 +98,17 @@ std::string permalink(const std::string& post_id) {
   return "https://www.facebook.com/" + post_id.substr(0, underscore) + "/posts/" + post_id.substr(underscore + 1);
 }
 
-// Graph's created_time: ISO 8601 with a +0000 offset.
-std::string created_time(std::int64_t at_ms) {
-  using namespace std::chrono;
-  const sys_seconds at{duration_cast<seconds>(milliseconds(at_ms))};
-  const auto day = floor<days>(at);
-  const year_month_day ymd{day};
-  const hh_mm_ss<seconds> time{at - day};
-  char out[64];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d+0000", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                static_cast<int>(time.seconds().count()));
-  return out;
-}
-
 // One post's fields as Graph answers them (a recorded create or a stored post).
 template <class PostLike>
 json::object post_fields(const PostLike& c, const std::string& fields) {
   json::object out;
   auto wants = [&](std::string_view name) {
     if (fields.empty()) return name == "message" || name == "created_time";  // Graph's default fields
-    std::string_view rest = fields;
-    while (!rest.empty()) {
-      auto comma = rest.find(',');
-      if (rest.substr(0, comma) == name) return true;
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-    return false;
+    return graph_wants_field(fields, name);
   };
   // Graph leaves a field out when the post has no value for it.
   if (wants("message") && !c.text.empty()) out["message"] = c.text;
-  if (wants("created_time")) out["created_time"] = created_time(c.at_ms);
+  if (wants("created_time")) out["created_time"] = graph_time(c.at_ms);
   if (wants("permalink_url")) out["permalink_url"] = permalink(c.id);
   if (wants("link") && c.fields.count("link")) out["link"] = c.fields.at("link");
   if (wants("is_published")) out["is_published"] = c.fields.count("published") == 0 || c.fields.at("published") == "true";
@@ -158,13 +129,7 @@ std::optional<bool> flag(const std::optional<std::string>& value) {
 // fault acts later (delay, once held; drop_after_create).
 bool answer_fault(Sandbox& sandbox, const std::optional<Sandbox::Fault>& fault, const std::string& page_id,
                   const std::string& trace, httplib::Response& res) {
-  if (!fault) return false;
-  using Mode = Sandbox::FaultMode;
-  if (fault->mode == Mode::delay && !sandbox.hold(std::chrono::milliseconds(fault->delay_ms))) {
-    send_error(res, 503, graph_error("Service temporarily unavailable", "OAuthException", 2, trace));
-    return true;
-  }
-  if (fault->mode == Mode::rate_limit) {
+  if (fault && fault->mode == Sandbox::FaultMode::rate_limit) {
     // Page access tokens fall under the Business Use Case limits, whose
     // header carries the wait in minutes; X-Page-Usage gives percentages.
     const auto minutes = static_cast<std::int64_t>(std::ceil(fault->reset_in / 60.0));
@@ -173,44 +138,13 @@ bool answer_fault(Sandbox& sandbox, const std::optional<Sandbox::Fault>& fault, 
     res.set_header("X-Business-Use-Case-Usage",
                    json::serialize(json::object{{page_id, json::array{std::move(usage)}}}));
     res.set_header("X-Page-Usage", R"({"call_count":100,"total_cputime":40,"total_time":60})");
-    send_error(res, 400, graph_error("(#32) Page request limit reached", "OAuthException", 32, trace));
+    send_graph_error(res, 400, graph_error("(#32) Page request limit reached", "OAuthException", 32, trace));
     return true;
   }
-  if (fault->mode == Mode::server_error) {
-    json::object error = graph_error("An unknown error has occurred.", "OAuthException", 1, trace);
-    error["is_transient"] = true;
-    send_error(res, 500, std::move(error));
-    return true;
-  }
-  return false;
+  return answer_graph_fault(sandbox, fault, trace, res);
 }
 
 }  // namespace
-
-std::string graph_access_token(const httplib::Request& req) {
-  const std::string header = req.get_header_value("Authorization");
-  for (std::string_view scheme : {"Bearer ", "OAuth "}) {
-    if (header.size() > scheme.size() && std::equal(scheme.begin(), scheme.end(), header.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return header.substr(scheme.size());
-    }
-  }
-  if (req.has_param("access_token")) return req.get_param_value("access_token");
-  if (req.has_file("access_token")) return req.get_file_value("access_token").content;
-  return {};
-}
-
-std::string fnv1a64_hex(std::string_view bytes) {
-  std::uint64_t hash = 14695981039346656037ull;
-  for (char c : bytes) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ull;
-  }
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
-  return out;
-}
 
 FacebookSandbox::FacebookSandbox(Sandbox& sandbox) : sandbox_(sandbox), config_(sandbox.config().facebook) {}
 
@@ -272,28 +206,18 @@ bool FacebookSandbox::refuse_duplicate(const std::string& page_id, const std::st
   error["error_user_msg"] =
       "This status update is identical to the last one you posted. Try posting something different, or delete "
       "your previous update.";
-  send_error(res, 400, std::move(error));
+  send_graph_error(res, 400, std::move(error));
   return true;
 }
 
 // Graph's answer for an id the token cannot see: gone, another Page's, or none.
 void FacebookSandbox::not_found(const std::string& id, httplib::Response& res) {
-  json::object error = graph_error("Unsupported get request. Object with ID '" + id +
-                                       "' does not exist, cannot be loaded due to missing permissions, or does not "
-                                       "support this operation. Please read the Graph API documentation at "
-                                       "https://developers.facebook.com/docs/graph-api",
-                                   "GraphMethodException", 100, trace_id());
-  error["error_subcode"] = 33;
-  send_error(res, 400, std::move(error));
+  send_graph_not_found(res, id, trace_id());
 }
 
 // fbtrace_id values are 11 opaque characters; these only need to differ.
 std::string FacebookSandbox::trace_id() {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-  std::uint64_t n = static_cast<std::uint64_t>(++traces_) * 0x9E3779B97F4A7C15ull;
-  std::string out = "A";
-  for (int i = 0; i < 10; ++i, n >>= 6) out += kAlphabet[n & 63];
-  return out;
+  return graph_trace_id('A', static_cast<std::uint64_t>(++traces_) * 0x9E3779B97F4A7C15ull);
 }
 
 // Graph's order: the path (version) first, then the token, then whether the
@@ -307,28 +231,25 @@ std::optional<FacebookSandbox::Page> FacebookSandbox::authenticate(const httplib
     std::string known;
     for (const auto& v : config_.versions) known += (known.empty() ? "" : ", ") + v;
     error["error_user_msg"] = "herald-sandbox answers Graph API versions " + known + " only, as /vXX.X/...";
-    send_error(res, 400, std::move(error));
+    send_graph_error(res, 400, std::move(error));
     return std::nullopt;
   }
   const std::string token = graph_access_token(req);
   if (token.empty()) {
-    send_error(res, 400, graph_error("An access token is required to request this resource.", "OAuthException", 104,
-                                     trace_id()));
+    send_graph_token_required(res, trace_id());
     return std::nullopt;
   }
   auto page = std::find_if(config_.pages.begin(), config_.pages.end(),
                            [&](const Page& p) { return equal_constant_time(p.page_token, token); });
   if (page == config_.pages.end()) {
-    const char* words = "Invalid OAuth access token - Cannot parse access token";
-    res.set_header("WWW-Authenticate", std::string(R"(OAuth "Facebook Platform" "invalid_token" ")") + words + "\"");
-    send_error(res, 400, graph_error(words, "OAuthException", 190, trace_id()));
+    send_graph_token_invalid(res, trace_id());
     return std::nullopt;
   }
   if (!page_id.empty() && page->page_id != page_id) {
-    send_error(res, 403,
-               graph_error("(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts "
-                           "as an admin with sufficient administrative permission",
-                           "OAuthException", 200, trace_id()));
+    send_graph_error(res, 403,
+                     graph_error("(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts "
+                                 "as an admin with sufficient administrative permission",
+                                 "OAuthException", 200, trace_id()));
     return std::nullopt;
   }
   return *page;
@@ -348,19 +269,14 @@ void FacebookSandbox::create(const httplib::Request& req, httplib::Response& res
   if (answer_fault(sandbox_, fault, page_id, trace_id(), res)) return;
 
   json::value parsed;
-  const json::object* body = nullptr;
-  if (req.get_header_value("Content-Type").starts_with("application/json")) {
-    boost::system::error_code ec;
-    parsed = json::parse(req.body, ec);
-    body = ec ? nullptr : parsed.if_object();
-    if (!body) {
-      send_error(res, 400, graph_error("(#100) The request body is not a JSON object", "OAuthException", 100,
-                                       trace_id()));
-      return;
-    }
+  const json::object* body = graph_json_body(req, parsed);
+  if (!body && graph_sends_json(req)) {
+    send_graph_error(res, 400, graph_error("(#100) The request body is not a JSON object", "OAuthException", 100,
+                                           trace_id()));
+    return;
   }
   auto bad_param = [&](const std::string& words) {
-    send_error(res, 400, graph_error("(#100) " + words, "OAuthException", 100, trace_id()));
+    send_graph_error(res, 400, graph_error("(#100) " + words, "OAuthException", 100, trace_id()));
   };
   const auto published_param = param(req, body, "published");
   const std::optional<bool> published = published_param ? flag(published_param) : std::optional<bool>(true);
@@ -376,7 +292,7 @@ void FacebookSandbox::create(const httplib::Request& req, httplib::Response& res
     if (req.has_file("source") && !req.get_file_value("source").filename.empty()) {
       const auto source = req.get_file_value("source");
       if (source.content.empty()) {
-        send_error(res, 400, graph_error("(#324) Requires upload file", "OAuthException", 324, trace_id()));
+        send_graph_error(res, 400, graph_error("(#324) Requires upload file", "OAuthException", 324, trace_id()));
         return;
       }
       create.fields["photo"] = source.content_type + " " + std::to_string(source.content.size()) + " bytes fnv1a64 " +
@@ -385,7 +301,7 @@ void FacebookSandbox::create(const httplib::Request& req, httplib::Response& res
     } else if (auto url = param(req, body, "url"); url && !url->empty()) {
       create.fields["photo_url"] = *url;
     } else {
-      send_error(res, 400, graph_error("(#324) Requires upload file", "OAuthException", 324, trace_id()));
+      send_graph_error(res, 400, graph_error("(#324) Requires upload file", "OAuthException", 324, trace_id()));
       return;
     }
   } else {
@@ -402,7 +318,7 @@ void FacebookSandbox::create(const httplib::Request& req, httplib::Response& res
       }
     }
     if (create.text.empty() && !create.fields.count("link") && attached.empty()) {
-      send_error(res, 400, graph_error("(#100) Missing message or attachment", "OAuthException", 100, trace_id()));
+      send_graph_error(res, 400, graph_error("(#100) Missing message or attachment", "OAuthException", 100, trace_id()));
       return;
     }
   }
@@ -476,8 +392,8 @@ void FacebookSandbox::list(const httplib::Request& req, httplib::Response& res) 
   if (req.has_param("limit")) {
     auto parsed = parse_int(req.get_param_value("limit"));
     if (!parsed || *parsed < 1) {
-      send_error(res, 400, graph_error("(#100) The parameter limit must be a positive integer", "OAuthException",
-                                       100, trace_id()));
+      send_graph_error(res, 400, graph_error("(#100) The parameter limit must be a positive integer", "OAuthException",
+                                             100, trace_id()));
       return;
     }
     limit = std::min<std::int64_t>(*parsed, 100);
@@ -528,17 +444,12 @@ void FacebookSandbox::update(const httplib::Request& req, httplib::Response& res
   auto fault = sandbox_.take_fault("POST", req.path, kPostRoute);
   if (answer_fault(sandbox_, fault, page->page_id, trace_id(), res)) return;
   json::value parsed;
-  const json::object* body = nullptr;
-  if (req.get_header_value("Content-Type").starts_with("application/json")) {
-    boost::system::error_code ec;
-    parsed = json::parse(req.body, ec);
-    body = ec ? nullptr : parsed.if_object();
-  }
+  const json::object* body = graph_json_body(req, parsed);
   const auto is_published = flag(param(req, body, "is_published"));
   if (!is_published || !*is_published) {
-    send_error(res, 400,
-               graph_error("(#100) herald-sandbox emulates is_published=true on a post, nothing else", "OAuthException",
-                           100, trace_id()));
+    send_graph_error(res, 400,
+                     graph_error("(#100) herald-sandbox emulates is_published=true on a post, nothing else", "OAuthException",
+                                 100, trace_id()));
     return;
   }
   {

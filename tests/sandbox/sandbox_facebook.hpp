@@ -43,14 +43,6 @@ struct FacebookSandboxConfig {
 /// Reads the `facebook:` section of the sandbox YAML.
 FacebookSandboxConfig load_facebook_sandbox_config(const YAML::Node& node, const std::string& file);
 
-/// The access token of a Graph request: `Authorization: Bearer|OAuth TOKEN`,
-/// else the `access_token` query or form parameter; empty when none.
-std::string graph_access_token(const httplib::Request& req);
-
-/// FNV-1a 64-bit of `bytes` as 16 hex digits: how the record names an
-/// uploaded image, so tests can check the bytes arrived intact.
-std::string fnv1a64_hex(std::string_view bytes);
-
 class FacebookSandbox : public SandboxPlatform {
  public:
   explicit FacebookSandbox(Sandbox& sandbox);

@@ -1,4 +1,5 @@
 #include "tests/sandbox/sandbox_instagram.hpp"
+#include "config/text.hpp"
 
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
@@ -12,7 +13,7 @@
 #include <regex>
 
 #include "tests/sandbox/sandbox.hpp"
-#include "tests/sandbox/sandbox_facebook.hpp"
+#include "tests/sandbox/sandbox_graph.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
 
 // Sources for the emulated Instagram Graph API behaviour (Instagram API with
@@ -77,14 +78,6 @@ constexpr std::size_t kCaptionLimit = 2200;
 constexpr std::size_t kHashtagLimit = 30;
 constexpr std::size_t kMaxChildren = 10;
 
-json::object graph_error(std::string_view message, std::string_view type, int code, const std::string& trace) {
-  return json::object{{"message", message}, {"type", type}, {"code", code}, {"fbtrace_id", trace}};
-}
-
-void send_error(httplib::Response& res, int status, json::object error) {
-  send_json(res, status, json::serialize(json::object{{"error", std::move(error)}}));
-}
-
 // A parameter as Graph reads it: a JSON body member, the query, or a form field.
 std::optional<std::string> param(const httplib::Request& req, const json::object* body, const std::string& name) {
   if (body) {
@@ -137,21 +130,6 @@ bool is_http_url(const std::string& url) {
   return (url.starts_with("https://") || url.starts_with("http://")) && url.find("://") + 3 < url.size();
 }
 
-// IG Media's timestamp: ISO 8601 with a +0000 offset.
-std::string timestamp(std::int64_t at_ms) {
-  using namespace std::chrono;
-  const sys_seconds at{duration_cast<seconds>(milliseconds(at_ms))};
-  const auto day = floor<days>(at);
-  const year_month_day ymd{day};
-  const hh_mm_ss<seconds> time{at - day};
-  char out[64];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02uT%02d:%02d:%02d+0000", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                static_cast<int>(time.seconds().count()));
-  return out;
-}
-
 // Instagram permalinks name a shortcode, not the id; any distinct one will do.
 std::string permalink_for(std::int64_t number) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -162,17 +140,6 @@ std::string permalink_for(std::int64_t number) {
     n >>= 6;
   }
   return "https://www.instagram.com/p/" + code + "/";
-}
-
-bool wants(const std::string& fields, std::string_view name) {
-  std::string_view rest = fields;
-  while (!rest.empty()) {
-    auto comma = rest.find(',');
-    if (rest.substr(0, comma) == name) return true;
-    if (comma == std::string_view::npos) break;
-    rest.remove_prefix(comma + 1);
-  }
-  return false;
 }
 
 }  // namespace
@@ -201,21 +168,11 @@ void InstagramSandbox::reset() {
 }
 
 std::string InstagramSandbox::trace_id() {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-  std::uint64_t n = static_cast<std::uint64_t>(++traces_) * 0x9E3779B97F4A7C15ull + 7;
-  std::string out = "I";
-  for (int i = 0; i < 10; ++i, n >>= 6) out += kAlphabet[n & 63];
-  return out;
+  return graph_trace_id('I', static_cast<std::uint64_t>(++traces_) * 0x9E3779B97F4A7C15ull + 7);
 }
 
 void InstagramSandbox::not_found(const std::string& id, httplib::Response& res) {
-  json::object error = graph_error("Unsupported get request. Object with ID '" + id +
-                                       "' does not exist, cannot be loaded due to missing permissions, or does not "
-                                       "support this operation. Please read the Graph API documentation at "
-                                       "https://developers.facebook.com/docs/graph-api",
-                                   "GraphMethodException", 100, trace_id());
-  error["error_subcode"] = 33;
-  send_error(res, 400, std::move(error));
+  send_graph_not_found(res, id, trace_id());
 }
 
 // The path's version first, then the token (Bearer or access_token), then
@@ -226,27 +183,24 @@ std::optional<InstagramSandbox::Account> InstagramSandbox::authenticate(const ht
                                                                         const std::string& account_id) {
   if (std::find(config_.versions.begin(), config_.versions.end(), version) == config_.versions.end()) {
     json::object error = graph_error("Unknown path components: /" + version, "OAuthException", 2500, trace_id());
-    send_error(res, 400, std::move(error));
+    send_graph_error(res, 400, std::move(error));
     return std::nullopt;
   }
   const std::string token = graph_access_token(req);
   if (token.empty()) {
-    send_error(res, 400, graph_error("An access token is required to request this resource.", "OAuthException", 104,
-                                     trace_id()));
+    send_graph_token_required(res, trace_id());
     return std::nullopt;
   }
   auto account = std::find_if(config_.accounts.begin(), config_.accounts.end(),
                               [&](const Account& a) { return equal_constant_time(a.access_token, token); });
   if (account == config_.accounts.end()) {
-    const char* words = "Invalid OAuth access token - Cannot parse access token";
-    res.set_header("WWW-Authenticate", std::string(R"(OAuth "Facebook Platform" "invalid_token" ")") + words + "\"");
-    send_error(res, 400, graph_error(words, "OAuthException", 190, trace_id()));
+    send_graph_token_invalid(res, trace_id());
     return std::nullopt;
   }
   if (!account_id.empty() && account->account_id != account_id) {
-    send_error(res, 403,
-               graph_error("(#10) Application does not have permission for this action", "OAuthException", 10,
-                           trace_id()));
+    send_graph_error(res, 403,
+                     graph_error("(#10) Application does not have permission for this action", "OAuthException", 10,
+                                 trace_id()));
     return std::nullopt;
   }
   return *account;
@@ -258,13 +212,7 @@ namespace {
 // none or it acts later (drop_after_create).
 bool answer_fault(Sandbox& sandbox, const std::optional<Sandbox::Fault>& fault, const std::string& trace,
                   httplib::Response& res) {
-  if (!fault) return false;
-  using Mode = Sandbox::FaultMode;
-  if (fault->mode == Mode::delay && !sandbox.hold(std::chrono::milliseconds(fault->delay_ms))) {
-    send_error(res, 503, graph_error("Service temporarily unavailable", "OAuthException", 2, trace));
-    return true;
-  }
-  if (fault->mode == Mode::rate_limit) {
+  if (fault && fault->mode == Sandbox::FaultMode::rate_limit) {
     // The Instagram Platform's rate limiting is Graph's Business Use Case
     // limit (header X-Business-Use-Case-Usage, wait in minutes), error 4
     // "Application request limit reached" for the app-level one.
@@ -273,16 +221,10 @@ bool answer_fault(Sandbox& sandbox, const std::optional<Sandbox::Fault>& fault, 
                        {"total_time", 40},    {"estimated_time_to_regain_access", minutes}};
     res.set_header("X-Business-Use-Case-Usage",
                    json::serialize(json::object{{"17841400000000000", json::array{std::move(usage)}}}));
-    send_error(res, 400, graph_error("(#4) Application request limit reached", "OAuthException", 4, trace));
+    send_graph_error(res, 400, graph_error("(#4) Application request limit reached", "OAuthException", 4, trace));
     return true;
   }
-  if (fault->mode == Mode::server_error) {
-    json::object error = graph_error("An unknown error has occurred.", "OAuthException", 1, trace);
-    error["is_transient"] = true;
-    send_error(res, 500, std::move(error));
-    return true;
-  }
-  return false;
+  return answer_graph_fault(sandbox, fault, trace, res);
 }
 
 }  // namespace
@@ -332,19 +274,14 @@ void InstagramSandbox::create(const httplib::Request& req, httplib::Response& re
   if (answer_fault(sandbox_, fault, trace_id(), res)) return;
 
   json::value parsed;
-  const json::object* body = nullptr;
-  if (req.get_header_value("Content-Type").starts_with("application/json")) {
-    boost::system::error_code ec;
-    parsed = json::parse(req.body, ec);
-    body = ec ? nullptr : parsed.if_object();
-    if (!body) {
-      send_error(res, 400, graph_error("(#100) The request body is not a JSON object", "OAuthException", 100,
-                                       trace_id()));
-      return;
-    }
+  const json::object* body = graph_json_body(req, parsed);
+  if (!body && graph_sends_json(req)) {
+    send_graph_error(res, 400, graph_error("(#100) The request body is not a JSON object", "OAuthException", 100,
+                                           trace_id()));
+    return;
   }
   auto bad_param = [&](const std::string& words) {
-    send_error(res, 400, graph_error("(#100) " + words, "OAuthException", 100, trace_id()));
+    send_graph_error(res, 400, graph_error("(#100) " + words, "OAuthException", 100, trace_id()));
   };
   const std::string media_type = param(req, body, "media_type").value_or("");
   const std::string image_url = param(req, body, "image_url").value_or("");
@@ -372,14 +309,10 @@ void InstagramSandbox::create(const httplib::Request& req, httplib::Response& re
     if (carousel_item) return bad_param("A carousel cannot be an item of a carousel");
     std::string list = param(req, body, "children").value_or("");
     std::vector<std::string> children;
-    std::size_t start = 0;
-    while (start <= list.size() && !list.empty()) {
-      auto comma = list.find(',', start);
-      std::string id = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    for (const std::string_view piece : split(list, ',')) {
+      std::string id(piece);
       id.erase(std::remove(id.begin(), id.end(), ' '), id.end());
       if (!id.empty()) children.push_back(id);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
     }
     if (children.size() < 2 || children.size() > kMaxChildren)
       return bad_param("Param children must name 2 to " + std::to_string(kMaxChildren) + " carousel items");
@@ -409,7 +342,7 @@ void InstagramSandbox::create(const httplib::Request& req, httplib::Response& re
       json::object error = graph_error("The image format is not supported.", "OAuthException", 36001, trace_id());
       error["error_subcode"] = 2207005;
       error["error_user_msg"] = "Only JPEG images are supported.";
-      send_error(res, 400, std::move(error));
+      send_graph_error(res, 400, std::move(error));
       return;
     }
     c.media_type = "IMAGE";
@@ -440,16 +373,11 @@ void InstagramSandbox::publish(const httplib::Request& req, httplib::Response& r
   if (answer_fault(sandbox_, fault, trace_id(), res)) return;
 
   json::value parsed;
-  const json::object* body = nullptr;
-  if (req.get_header_value("Content-Type").starts_with("application/json")) {
-    boost::system::error_code ec;
-    parsed = json::parse(req.body, ec);
-    body = ec ? nullptr : parsed.if_object();
-  }
+  const json::object* body = graph_json_body(req, parsed);
   const std::string creation_id = param(req, body, "creation_id").value_or("");
   if (creation_id.empty()) {
-    send_error(res, 400, graph_error("(#100) The parameter creation_id is required", "OAuthException", 100,
-                                     trace_id()));
+    send_graph_error(res, 400, graph_error("(#100) The parameter creation_id is required", "OAuthException", 100,
+                                           trace_id()));
     return;
   }
   std::string media_id;
@@ -465,14 +393,14 @@ void InstagramSandbox::publish(const httplib::Request& req, httplib::Response& r
       json::object error = graph_error("The media you are trying to access has expired. Please try to upload again.",
                                        "OAuthException", -2, trace_id());
       error["error_subcode"] = 2207020;
-      return send_error(res, 400, std::move(error));
+      return send_graph_error(res, 400, std::move(error));
     }
     if (status != "FINISHED") {
       json::object error = graph_error("Media ID is not available", "OAuthException", 9007, trace_id());
       error["error_subcode"] = 2207027;
       error["error_user_msg"] = status == "PUBLISHED" ? "The media has been published already."
                                                       : "The media is not ready for publishing, please wait for a moment.";
-      return send_error(res, 400, std::move(error));
+      return send_graph_error(res, 400, std::move(error));
     }
     std::int64_t oldest = 0;
     if (published_in_window(account->account_id, now, &oldest) >= config_.publishing_limit) {
@@ -480,7 +408,7 @@ void InstagramSandbox::publish(const httplib::Request& req, httplib::Response& r
           "You reached maximum number of posts that is allowed to be published by Content Publishing API.",
           "OAuthException", 9, trace_id());
       error["error_subcode"] = 2207042;
-      return send_error(res, 400, std::move(error));
+      return send_graph_error(res, 400, std::move(error));
     }
     last_id_ = std::max(last_id_ + 1, kFirstId + 1);
     media_id = std::to_string(last_id_);
@@ -535,11 +463,11 @@ void InstagramSandbox::object(const httplib::Request& req, httplib::Response& re
   std::lock_guard lock(mutex_);
   if (auto it = containers_.find(id); it != containers_.end() && it->second.account == account->account_id) {
     Container& c = it->second;
-    const bool asks_status = wants(fields, "status_code") || wants(fields, "status");
+    const bool asks_status = graph_wants_field(fields, "status_code") || graph_wants_field(fields, "status");
     const std::string code = status_of(c, sandbox_.now_ms(), asks_status);
     json::object out{{"id", c.id}};
-    if (wants(fields, "status_code")) out["status_code"] = code;
-    if (wants(fields, "status")) {
+    if (graph_wants_field(fields, "status_code")) out["status_code"] = code;
+    if (graph_wants_field(fields, "status")) {
       if (code == "ERROR") out["status"] = config_.error_status;
       else if (code == "EXPIRED") out["status"] = "Expired: the container was not published within 24 hours.";
       else if (code == "PUBLISHED") out["status"] = "Published: " + c.media_id;
@@ -551,12 +479,12 @@ void InstagramSandbox::object(const httplib::Request& req, httplib::Response& re
   for (const Media& m : media_) {
     if (m.id != id || m.account != account->account_id) continue;
     json::object out{{"id", m.id}};
-    if (wants(fields, "caption") && !m.caption.empty()) out["caption"] = m.caption;
-    if (wants(fields, "permalink")) out["permalink"] = m.permalink;
-    if (wants(fields, "media_type")) out["media_type"] = m.media_type;
-    if (wants(fields, "media_product_type")) out["media_product_type"] = m.media_type == "VIDEO" ? "REELS" : "FEED";
-    if (wants(fields, "timestamp")) out["timestamp"] = timestamp(m.at_ms);
-    if (wants(fields, "media_url") && m.urls.size() == 1) out["media_url"] = m.urls.front();
+    if (graph_wants_field(fields, "caption") && !m.caption.empty()) out["caption"] = m.caption;
+    if (graph_wants_field(fields, "permalink")) out["permalink"] = m.permalink;
+    if (graph_wants_field(fields, "media_type")) out["media_type"] = m.media_type;
+    if (graph_wants_field(fields, "media_product_type")) out["media_product_type"] = m.media_type == "VIDEO" ? "REELS" : "FEED";
+    if (graph_wants_field(fields, "timestamp")) out["timestamp"] = graph_time(m.at_ms);
+    if (graph_wants_field(fields, "media_url") && m.urls.size() == 1) out["media_url"] = m.urls.front();
     return send_json(res, 200, json::serialize(out));
   }
   not_found(id, res);
@@ -573,8 +501,8 @@ void InstagramSandbox::media_list(const httplib::Request& req, httplib::Response
   if (req.has_param("limit")) {
     auto parsed = parse_int(req.get_param_value("limit"));
     if (!parsed || *parsed < 1) {
-      send_error(res, 400, graph_error("(#100) The parameter limit must be a positive integer", "OAuthException", 100,
-                                       trace_id()));
+      send_graph_error(res, 400, graph_error("(#100) The parameter limit must be a positive integer", "OAuthException", 100,
+                                             trace_id()));
       return;
     }
     limit = std::min<std::int64_t>(*parsed, 100);
@@ -588,10 +516,10 @@ void InstagramSandbox::media_list(const httplib::Request& req, httplib::Response
       if (it->account != account_id) continue;
       if (++matching > limit) continue;
       json::object item{{"id", it->id}};
-      if (wants(fields, "caption") && !it->caption.empty()) item["caption"] = it->caption;
-      if (wants(fields, "permalink")) item["permalink"] = it->permalink;
-      if (wants(fields, "timestamp")) item["timestamp"] = timestamp(it->at_ms);
-      if (wants(fields, "media_type")) item["media_type"] = it->media_type;
+      if (graph_wants_field(fields, "caption") && !it->caption.empty()) item["caption"] = it->caption;
+      if (graph_wants_field(fields, "permalink")) item["permalink"] = it->permalink;
+      if (graph_wants_field(fields, "timestamp")) item["timestamp"] = graph_time(it->at_ms);
+      if (graph_wants_field(fields, "media_type")) item["media_type"] = it->media_type;
       data.push_back(std::move(item));
     }
   }
@@ -620,8 +548,8 @@ void InstagramSandbox::limit(const httplib::Request& req, httplib::Response& res
     usage = published_in_window(account_id, sandbox_.now_ms(), nullptr);
   }
   json::object item;
-  if (wants(fields, "quota_usage")) item["quota_usage"] = usage;
-  if (wants(fields, "config"))
+  if (graph_wants_field(fields, "quota_usage")) item["quota_usage"] = usage;
+  if (graph_wants_field(fields, "config"))
     item["config"] = json::object{{"quota_total", config_.publishing_limit}, {"quota_duration", config_.publishing_window_s}};
   send_json(res, 200, json::serialize(json::object{{"data", json::array{std::move(item)}}}));
 }

@@ -1,4 +1,5 @@
 #include "tests/sandbox/sandbox_mastodon.hpp"
+#include "config/text.hpp"
 
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
@@ -132,29 +133,6 @@ std::size_t code_point_prefix(std::string_view s, std::size_t n) {
   return i;
 }
 
-// ERB::Util#h: & < > " ' escaped.
-std::string escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-std::string strip(std::string_view s) {
-  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
-  while (!s.empty() && space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && space(s.back())) s.remove_suffix(1);
-  return std::string(s);
-}
-
 bool word_byte(unsigned char c) { return std::isalnum(c) || c == '_' || c >= 0x80; }
 
 // One entity of a status text: [begin, end) and its HTML.
@@ -175,9 +153,9 @@ std::string link_html(std::string_view url) {
   const std::string_view rest = url.substr(prefix.size());
   const std::size_t shown = code_point_prefix(rest, 30);
   const bool cut = code_points(rest) > 30;
-  return "<a href=\"" + escape(url) + "\" target=\"_blank\" rel=\"nofollow noopener noreferrer\">" +
-         "<span class=\"invisible\">" + escape(prefix) + "</span><span class=\"" + (cut ? "ellipsis" : "") + "\">" +
-         escape(rest.substr(0, shown)) + "</span><span class=\"invisible\">" + escape(rest.substr(shown)) +
+  return "<a href=\"" + html_escape(url) + "\" target=\"_blank\" rel=\"nofollow noopener noreferrer\">" +
+         "<span class=\"invisible\">" + html_escape(prefix) + "</span><span class=\"" + (cut ? "ellipsis" : "") + "\">" +
+         html_escape(rest.substr(0, shown)) + "</span><span class=\"invisible\">" + html_escape(rest.substr(shown)) +
          "</span></a>";
 }
 
@@ -203,8 +181,8 @@ std::vector<Entity> entities(std::string_view text, const std::string& domain) {
       const std::string_view tag = text.substr(i + 1, end - i - 1);
       if (tag.empty() || std::all_of(tag.begin(), tag.end(), [](char d) { return std::isdigit(static_cast<unsigned char>(d)); }))
         continue;
-      more.push_back({i, end, "<a href=\"https://" + escape(domain) + "/tags/" + escape(tag) +
-                                  "\" class=\"mention hashtag\" rel=\"tag\">#<span>" + escape(tag) + "</span></a>"});
+      more.push_back({i, end, "<a href=\"https://" + html_escape(domain) + "/tags/" + html_escape(tag) +
+                                  "\" class=\"mention hashtag\" rel=\"tag\">#<span>" + html_escape(tag) + "</span></a>"});
       i = end - 1;
       continue;
     }
@@ -229,8 +207,8 @@ std::vector<Entity> entities(std::string_view text, const std::string& domain) {
         end = domain_end;
       }
     }
-    more.push_back({i, end, "<span class=\"h-card\"><a href=\"https://" + escape(host) + "/@" + escape(user) +
-                                "\" class=\"u-url mention\">@<span>" + escape(user) + "</span></a></span>"});
+    more.push_back({i, end, "<span class=\"h-card\"><a href=\"https://" + html_escape(host) + "/@" + html_escape(user) +
+                                "\" class=\"u-url mention\">@<span>" + html_escape(user) + "</span></a></span>"});
     i = end - 1;
   }
   out.insert(out.end(), more.begin(), more.end());
@@ -350,16 +328,16 @@ std::int64_t window_end_ms(std::int64_t now_ms, std::int64_t period_s) {
 }  // namespace
 
 std::string mastodon_render_html(std::string_view text, const std::string& domain) {
-  if (strip(text).empty()) return {};
+  if (trim(text).empty()) return {};
   std::string html;
   std::size_t at = 0;
   for (const Entity& e : entities(text, domain)) {
     if (e.begin < at) continue;  // overlapping: the earlier one wins
-    html += escape(text.substr(at, e.begin - at));
+    html += html_escape(text.substr(at, e.begin - at));
     html += e.html;
     at = e.end;
   }
-  html += escape(text.substr(at));
+  html += html_escape(text.substr(at));
   return simple_format(std::move(html));
 }
 
@@ -636,8 +614,8 @@ void MastodonSandbox::create_status(const httplib::Request& req, httplib::Respon
     if (std::any_of(attached.begin(), attached.end(), [&](const Media* m) { return now < m->ready_ms; }))
       return error(res, 422, "Cannot attach files that have not finished processing. Try again in a moment!");
 
-    const std::string text = strip(param(req, body, "status").value_or(""));
-    const std::string spoiler = strip(param(req, body, "spoiler_text").value_or(""));
+    const std::string text(trim(param(req, body, "status").value_or("")));
+    const std::string spoiler(trim(param(req, body, "spoiler_text").value_or("")));
     std::string visibility = param(req, body, "visibility").value_or("public");
     if (visibility.empty()) visibility = "public";
     if (visibility != "public" && visibility != "unlisted" && visibility != "private" && visibility != "direct")

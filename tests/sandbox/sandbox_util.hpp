@@ -29,6 +29,9 @@ std::optional<std::int64_t> parse_int(std::string_view text);
 /// Decodes standard base64 (RFC 4648 section 4, padding optional); nullopt on
 /// a character outside the alphabet. For Basic credentials.
 std::optional<std::string> base64_decode(std::string_view in);
+/// `s` with & < > " ' written as character references (&#39; for '), as
+/// Rails' ERB::Util#h and the pages sites serve write them.
+std::string html_escape(std::string_view s);
 /// Compares without an early exit on the first difference.
 bool equal_constant_time(std::string_view a, std::string_view b);
 /// Makes the answer to an accepted create never arrive: holds the request for

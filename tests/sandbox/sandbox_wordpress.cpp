@@ -178,14 +178,8 @@ json::array id_array(const std::vector<std::int64_t>& ids) {
 
 std::vector<std::string> comma_list(const std::string& value) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= value.size()) {
-    auto comma = value.find(',', start);
-    if (comma == std::string::npos) comma = value.size();
-    std::string item(trim(std::string_view(value).substr(start, comma - start)));
-    if (!item.empty()) out.push_back(std::move(item));
-    start = comma + 1;
-  }
+  for (const std::string_view piece : split(value, ','))
+    if (const std::string_view item = trim(piece); !item.empty()) out.emplace_back(item);
   return out;
 }
 

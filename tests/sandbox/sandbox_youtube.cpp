@@ -1,4 +1,5 @@
 #include "tests/sandbox/sandbox_youtube.hpp"
+#include "config/text.hpp"
 
 #include <httplib.h>
 #include <yaml-cpp/yaml.h>
@@ -115,10 +116,9 @@ bool answer_fault(Sandbox& sandbox, const std::optional<Sandbox::Fault>& fault, 
 // application/x-www-form-urlencoded, '+' as space.
 std::map<std::string, std::string> parse_form(std::string_view body) {
   std::map<std::string, std::string> out;
-  while (!body.empty()) {
-    auto amp = body.find('&');
-    std::string pair(body.substr(0, amp));
-    body = amp == std::string_view::npos ? std::string_view{} : body.substr(amp + 1);
+  for (const std::string_view piece : split(body, '&')) {
+    if (piece.empty()) continue;
+    std::string pair(piece);
     std::replace(pair.begin(), pair.end(), '+', ' ');
     auto eq = pair.find('=');
     if (eq == std::string::npos)
@@ -149,14 +149,8 @@ std::string join_tags(const json::object& snippet) {
 
 std::vector<std::string> split_commas(const std::string& s) {
   std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size()) {
-    auto comma = s.find(',', start);
-    std::string item = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
+  for (const std::string_view item : split(s, ','))
+    if (!item.empty()) out.emplace_back(item);
   return out;
 }
 

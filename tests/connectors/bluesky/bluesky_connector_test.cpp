@@ -15,6 +15,8 @@
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/sandbox_records.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -109,17 +111,8 @@ std::string slice(const std::string& text, const json::value& facet) {
 
 class BlueskyConnectorTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    start_sandbox({});
-    dir_ = std::filesystem::temp_directory_path() /
-           ("herald-bsky-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override {
-    sandbox_->stop();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { start_sandbox({}); }
+  void TearDown() override { sandbox_->stop(); }
 
   void start_sandbox(const std::function<void(BlueskySandboxConfig&)>& adjust) {
     if (sandbox_) sandbox_->stop();
@@ -155,7 +148,7 @@ class BlueskyConnectorTest : public ::testing::Test {
     load_settings(card);
     Diagnostics diags;
     Calendar calendar;
-    EXPECT_TRUE(load_calendar_text(posts, dir_ / "calendar.yaml", settings_, calendar, diags))
+    EXPECT_TRUE(load_calendar_text(posts, dir_.path() / "calendar.yaml", settings_, calendar, diags))
         << (diags.items().empty() ? "" : format(diags.items().front()));
     const Post* post = calendar.find(id);
     EXPECT_NE(post, nullptr);
@@ -182,15 +175,10 @@ class BlueskyConnectorTest : public ::testing::Test {
   }
 
   std::vector<Sandbox::Create> posts() const {
-    std::vector<Sandbox::Create> out;
-    for (const auto& c : sandbox_->creates())
-      if (c.platform == "bluesky") out.push_back(c);
-    return out;
+    return testing::creates_on(*sandbox_, "bluesky");
   }
   std::filesystem::path write_file(const std::string& name, const std::string& bytes) {
-    std::filesystem::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
+    return dir_.write(name, bytes);
   }
   void advance(std::chrono::seconds by) {
     sandbox_now_ms_ += by.count() * 1000;
@@ -199,8 +187,7 @@ class BlueskyConnectorTest : public ::testing::Test {
   // Waits (on the sandbox's state, up to 10 s) until a request held by a
   // delay fault has been let go and has made its record.
   void wait_for_posts(std::size_t count) {
-    for (int i = 0; i < 2000 && (sandbox_->held() > 0 || posts().size() < count); ++i) std::this_thread::sleep_for(5ms);
-    ASSERT_EQ(sandbox_->held(), 0);
+    testing::wait_for_creates(*sandbox_, "bluesky", count);
   }
 
   std::atomic<std::int64_t> sandbox_now_ms_{kStart};
@@ -212,7 +199,7 @@ class BlueskyConnectorTest : public ::testing::Test {
   HttplibClient short_http_{"test", HttpLimits{.connect_timeout = 2s, .read_timeout = 300ms, .write_timeout = 2s}};
   RecordingClient recorder_{http_};
   MemoryConnectorState state_;
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 template <class T>
@@ -375,7 +362,7 @@ TEST_F(BlueskyConnectorTest, ImagesOverTheLimitFailBeforeAnythingIsSent) {
       "posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [bluesky], text: big, media: [ok.png, big.png]}\n");
   const PublishResult result = connector(state_).publish(big);
   EXPECT_EQ(as<Failed>(result).message,
-            "Bluesky: " + (dir_ / "big.png").string() +
+            "Bluesky: " + (dir_.path() / "big.png").string() +
                 " is 1,000,001 bytes; Bluesky takes images of at most 1,000,000 bytes");
   for (int i = 0; i < 5; ++i) write_file("i" + std::to_string(i) + ".png", png_bytes(100 + i));
   auto five = request("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [bluesky], text: five, "

@@ -15,6 +15,8 @@
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/sandbox_records.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -74,18 +76,11 @@ class RecordingClient : public HttpClient {
 class InstagramConnectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("herald-ig-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
     channel_.name = "instagram";
     channel_.kind = ChannelKind::instagram;
     channel_.account_id = kAccount;
   }
-  void TearDown() override {
-    if (sandbox_) sandbox_->stop();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { if (sandbox_) sandbox_->stop(); }
 
   // Starts the sandbox with `config` (the account is added here).
   void start(InstagramSandboxConfig config = {}) {
@@ -95,7 +90,7 @@ class InstagramConnectorTest : public ::testing::Test {
     all.now_ms = [this] { return clock_ms_.load(); };
     sandbox_ = std::make_unique<Sandbox>(std::move(all));
     sandbox_->start("127.0.0.1", 0);
-    channel_.api_base = "http://127.0.0.1:" + std::to_string(sandbox_->port()) + "/";
+    channel_.api_base = testing::sandbox_api_base(*sandbox_);
   }
   void advance(std::chrono::milliseconds by) { clock_ms_ += by.count(); }
   Instant now() const { return Instant{std::chrono::duration_cast<std::chrono::seconds>(std::chrono::milliseconds(clock_ms_.load()))}; }
@@ -116,9 +111,7 @@ class InstagramConnectorTest : public ::testing::Test {
     return write_file(name, bytes);
   }
   std::filesystem::path write_file(const std::string& name, const std::string& bytes) {
-    std::filesystem::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
+    return dir_.write(name, bytes);
   }
 
   // A delivery of `files` (written here) with their public URLs under kMediaBase.
@@ -138,10 +131,7 @@ class InstagramConnectorTest : public ::testing::Test {
   }
 
   std::vector<Sandbox::Create> posts() const {
-    std::vector<Sandbox::Create> out;
-    for (const auto& c : sandbox_->creates())
-      if (c.platform == "instagram") out.push_back(c);
-    return out;
+    return testing::creates_on(*sandbox_, "instagram");
   }
 
   std::atomic<std::int64_t> clock_ms_{kStartMs};
@@ -150,7 +140,7 @@ class InstagramConnectorTest : public ::testing::Test {
   HttplibClient http_{"test", HttpLimits{.connect_timeout = 1s, .read_timeout = 1s, .write_timeout = 1s}};
   RecordingClient recorder_{http_};
   MemoryConnectorState state_;
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 // [publishing] "Single image": a container with image_url and caption, its

@@ -11,6 +11,8 @@
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/sandbox_records.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -128,40 +130,26 @@ class LinkedinConnectorTest : public ::testing::Test {
     channel_.kind = ChannelKind::linkedin;
     channel_.author = kOrg;
     channel_.api_version = "202510";
-    channel_.api_base = "http://127.0.0.1:" + std::to_string(sandbox_->port()) + "/";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("herald-li-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
+    channel_.api_base = testing::sandbox_api_base(*sandbox_);
   }
-  void TearDown() override {
-    sandbox_->stop();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { sandbox_->stop(); }
 
   LinkedinConnector connector(std::string token = kOrgToken, HttpClient* http = nullptr) {
     return LinkedinConnector(channel_, credentials(token), http ? *http : recorder_, state_, fixed_now);
   }
 
   std::vector<Sandbox::Create> posts() const {
-    std::vector<Sandbox::Create> out;
-    for (const auto& c : sandbox_->creates())
-      if (c.platform == "linkedin") out.push_back(c);
-    return out;
+    return testing::creates_on(*sandbox_, "linkedin");
   }
 
   std::filesystem::path write_file(const std::string& name, const std::string& bytes) {
-    std::filesystem::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
+    return dir_.write(name, bytes);
   }
 
   // Waits (on the sandbox's state, up to 10 s) until a request held by a
   // delay fault has been let go and has made its post after the client gave up.
   void wait_for_posts(std::size_t count) {
-    for (int i = 0; i < 2000 && (sandbox_->held() > 0 || posts().size() < count); ++i)
-      std::this_thread::sleep_for(5ms);
-    ASSERT_EQ(sandbox_->held(), 0);
+    testing::wait_for_creates(*sandbox_, "linkedin", count);
   }
 
   std::unique_ptr<Sandbox> sandbox_;
@@ -172,7 +160,7 @@ class LinkedinConnectorTest : public ::testing::Test {
                             HttpLimits{.connect_timeout = 2s, .read_timeout = 300ms, .write_timeout = 2s}};
   RecordingClient recorder_{http_};
   MemoryConnectorState state_;
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 // Bytes that start like each format (compose's sniff_media reads the first

@@ -10,6 +10,8 @@
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/sandbox_records.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -97,15 +99,8 @@ class MastodonConnectorTest : public ::testing::Test {
     channel_.instance = "https://mastodon.example";
     channel_.account = "sandbox_herald";
     channel_.credentials = "mastodon";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("herald-mastodon-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
   }
-  void TearDown() override {
-    sandbox_->stop();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { sandbox_->stop(); }
 
   // A sandbox with `config` and the two test accounts, on the shared clock.
   void start(MastodonSandboxConfig config) {
@@ -117,7 +112,7 @@ class MastodonConnectorTest : public ::testing::Test {
     c.now_ms = [this] { return now_s_.load() * 1000; };
     sandbox_ = std::make_unique<Sandbox>(std::move(c));
     sandbox_->start("127.0.0.1", 0);
-    channel_.api_base = "http://127.0.0.1:" + std::to_string(sandbox_->port()) + "/";
+    channel_.api_base = testing::sandbox_api_base(*sandbox_);
   }
 
   MastodonConnector connector(const std::string& token = kToken, HttpClient* http = nullptr) {
@@ -137,24 +132,17 @@ class MastodonConnectorTest : public ::testing::Test {
   }
 
   std::vector<Sandbox::Create> statuses() const {
-    std::vector<Sandbox::Create> out;
-    for (const auto& c : sandbox_->creates())
-      if (c.platform == "mastodon") out.push_back(c);
-    return out;
+    return testing::creates_on(*sandbox_, "mastodon");
   }
 
   std::filesystem::path write_file(const std::string& name, const std::string& bytes) {
-    std::filesystem::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
+    return dir_.write(name, bytes);
   }
 
   // Waits (on the sandbox's state, up to 10 s) until a request held by a
   // delay fault has been let go and has made its status after the client gave up.
   void wait_for_statuses(std::size_t count) {
-    for (int i = 0; i < 2000 && (sandbox_->held() > 0 || statuses().size() < count); ++i)
-      std::this_thread::sleep_for(5ms);
-    ASSERT_EQ(sandbox_->held(), 0);
+    testing::wait_for_creates(*sandbox_, "mastodon", count);
   }
 
   void advance(std::chrono::seconds by) { now_s_ += by.count(); }
@@ -168,7 +156,7 @@ class MastodonConnectorTest : public ::testing::Test {
                             HttpLimits{.connect_timeout = 2s, .read_timeout = 300ms, .write_timeout = 2s}};
   RecordingClient recorder_{http_};
   MemoryConnectorState state_;
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 // methods/statuses "Post a new status": status, visibility, spoiler_text

@@ -1,14 +1,15 @@
 // The wordpress connector against the in-process sandbox, over real HTTP on
-// loopback. (It lives here, not in tests/connectors/, because it links
-// herald_sandbox.) A publish is a draft made at herald's slug and then
-// published by id; the tests at the end lose each request's answer in turn
-// and check that a repeat still gives exactly one public post.
+// loopback. A publish is a draft made at herald's slug and then published by
+// id; the tests at the end lose each request's answer in turn and check that
+// a repeat still gives exactly one public post.
 #include "connectors/json_fields.hpp"
 #include "tests/support/wall_clock.hpp"
 #include "connectors/wordpress/wordpress_connector.hpp"
 
 #include "connectors/http_client.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/sandbox_records.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -83,15 +84,10 @@ class WordpressConnectorTest : public ::testing::Test {
     channel_.name = "blog";
     channel_.kind = ChannelKind::wordpress;
     channel_.site = "https://blog.example.com";
-    channel_.api_base = "http://127.0.0.1:" + std::to_string(sandbox_->port()) + "/";
+    channel_.api_base = testing::sandbox_api_base(*sandbox_);
     client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
-    dir_ = std::filesystem::temp_directory_path() / ("herald-wp-test-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir_);
   }
-  void TearDown() override {
-    sandbox_->stop();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { sandbox_->stop(); }
 
   WordpressConnector connector(std::string user = "herald", std::string password = kPassword,
                                HttpClient* http = nullptr) {
@@ -100,9 +96,7 @@ class WordpressConnectorTest : public ::testing::Test {
   }
 
   std::filesystem::path image(const std::string& name) {
-    auto path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << std::string("\xFF\xD8\xFF\xE0 fake jpeg bytes", 20);
-    return path;
+    return dir_.write(name, std::string("\xFF\xD8\xFF\xE0 fake jpeg bytes", 20));
   }
 
   json::value get(const std::string& target) {
@@ -143,7 +137,7 @@ class WordpressConnectorTest : public ::testing::Test {
   std::unique_ptr<httplib::Client> client_;
   ChannelSettings channel_;
   HttplibClient http_{"test", HttpLimits{.connect_timeout = 1s, .read_timeout = 1s, .write_timeout = 1s}};
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 TEST_F(WordpressConnectorTest, PublishesTitleContentExcerptWithHeraldsSlug) {
@@ -247,7 +241,7 @@ TEST_F(WordpressConnectorTest, RetryAfterAFailedCreateReusesTheUploadedImage) {
 TEST_F(WordpressConnectorTest, MediaThatIsNotAnImageIsFailed) {
   auto wp = connector();
   PublishRequest request = request_for("clip", "Clip");
-  request.composed.media = {dir_ / "clip.mp4"};
+  request.composed.media = {dir_.path() / "clip.mp4"};
   PublishResult result = wp.publish(request);
   ASSERT_TRUE(std::holds_alternative<Failed>(result)) << message_of(result);
   EXPECT_NE(message_of(result).find("clip.mp4"), std::string::npos) << message_of(result);

@@ -1,14 +1,15 @@
 // The facebook connector against the in-process sandbox, over real HTTP on
-// loopback. (It lives here, not in tests/connectors/, because it links
-// herald_sandbox.) A publish is an unpublished post, remembered in the
-// connector state, then published by id; the tests at the end lose each
-// request's answer in turn and check that a repeat gives one public post.
+// loopback. A publish is an unpublished post, remembered in the connector
+// state, then published by id; the tests at the end lose each request's
+// answer in turn and check that a repeat gives one public post.
 #include "connectors/facebook/facebook_connector.hpp"
 #include "tests/support/wall_clock.hpp"
 
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/sandbox_records.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -77,16 +78,9 @@ class FacebookConnectorTest : public ::testing::Test {
     channel_.name = "facebook";
     channel_.kind = ChannelKind::facebook;
     channel_.page_id = kPageId;
-    channel_.api_base = "http://127.0.0.1:" + std::to_string(sandbox_->port()) + "/";
-    dir_ = std::filesystem::temp_directory_path() /
-           ("herald-fb-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
+    channel_.api_base = testing::sandbox_api_base(*sandbox_);
   }
-  void TearDown() override {
-    sandbox_->stop();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { sandbox_->stop(); }
 
   // With the durable state the daemon passes (here in memory, shared by
   // every connector of a test, as the store outlives a restart).
@@ -106,9 +100,7 @@ class FacebookConnectorTest : public ::testing::Test {
   }
 
   std::filesystem::path write_file(const std::string& name, const std::string& bytes) {
-    std::filesystem::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
+    return dir_.write(name, bytes);
   }
 
   std::string permalink_of(const std::string& post_id) {
@@ -120,7 +112,7 @@ class FacebookConnectorTest : public ::testing::Test {
   HttplibClient http_{"test", HttpLimits{.connect_timeout = 1s, .read_timeout = 1s, .write_timeout = 1s}};
   RecordingClient recorder_{http_};
   MemoryConnectorState state_;
-  std::filesystem::path dir_;
+  testing::TempDir dir_;
 };
 
 // A small PNG: the signature, then an IHDR chunk and bytes that include NUL,

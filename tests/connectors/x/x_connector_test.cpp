@@ -1,6 +1,5 @@
 // The x connector against the in-process sandbox, over real HTTP on loopback.
 // Media uploads are in x_media_test.cpp.
-// (It lives here, not in tests/connectors/, because it links herald_sandbox.)
 #include "connectors/x/x_connector.hpp"
 #include "tests/support/wall_clock.hpp"
 

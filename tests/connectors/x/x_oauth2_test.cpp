@@ -7,7 +7,7 @@
 
 #include "connectors/credentials.hpp"
 #include "connectors/http_client.hpp"
-#include "tests/connectors/temp_dir.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/sandbox/sandbox.hpp"
 
 #include <gtest/gtest.h>

@@ -6,6 +6,7 @@
 #include "connectors/http_client.hpp"
 #include "connectors/x/x_connector.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -114,17 +115,8 @@ const std::string kMp4("\0\0\0\x18" "ftypmp42", 12);
 
 class XMediaTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("herald-x-media-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-    start({});
-  }
-  void TearDown() override {
-    sandbox_->stop();
-    fs::remove_all(dir_);
-  }
+  void SetUp() override { start({}); }
+  void TearDown() override { sandbox_->stop(); }
 
   void start(XSandboxConfig x) {
     if (sandbox_) sandbox_->stop();
@@ -139,9 +131,7 @@ class XMediaTest : public ::testing::Test {
   }
 
   fs::path write(const std::string& name, const std::string& bytes) {
-    fs::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
+    return dir_.write(name, bytes);
   }
 
   XConnector connector(XCredentials credentials = credentials_for(test_account()),
@@ -175,7 +165,7 @@ class XMediaTest : public ::testing::Test {
     return json::parse(res->body).at("media").as_array();
   }
 
-  fs::path dir_;
+  testing::TempDir dir_;
   std::unique_ptr<Sandbox> sandbox_;
   ChannelSettings channel_;
   HttplibClient http_{"test", HttpLimits{.connect_timeout = 1s, .read_timeout = 1s, .write_timeout = 1s}};
@@ -357,7 +347,7 @@ TEST_F(XMediaTest, LookupFindsAMediaPostByItsTextBeforeTheMediaLink) {
 
 TEST_F(XMediaTest, MissingFileIsFailedNamingIt) {
   auto x = connector();
-  PublishResult result = x.publish(request_for("gone", {dir_ / "gone.png"}));
+  PublishResult result = x.publish(request_for("gone", {dir_.path() / "gone.png"}));
   ASSERT_TRUE(std::holds_alternative<Failed>(result)) << result.index();
   EXPECT_NE(std::get<Failed>(result).message.find("gone.png"), std::string::npos);
   EXPECT_TRUE(media_sessions().empty());

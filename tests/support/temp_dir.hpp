@@ -25,6 +25,12 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
+  /// Writes `bytes` to the file `name` in the directory; returns its path.
+  std::filesystem::path write(const std::string& name, const std::string& bytes) const {
+    std::filesystem::path file = path_ / name;
+    std::ofstream(file, std::ios::binary) << bytes;
+    return file;
+  }
 
  private:
   std::filesystem::path path_;
