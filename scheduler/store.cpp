@@ -655,9 +655,9 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
       ++result.unchanged;
       continue;
     }
+    // The new time and content, then the state change as every other one is made.
     replan(p, planned);
-    append_event(*statements_, now, p.key, "edited", state_text(old->state), state_text(*next),
-                 change_detail(*old, planned, content_changed));
+    write_change(*old, Event::edited, Effects{.detail = change_detail(*old, planned, content_changed)}, now);
     ++result.updated;
   }
 
@@ -677,15 +677,11 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
     if (!state || !transition(*state, Event::removed)) continue;
     gone.emplace_back(std::move(key), *state);
   }
-  SQLite::Statement cancel(*db_,
-                           "UPDATE deliveries SET state = 'cancelled', next_attempt = NULL, updated = ? WHERE key = ?");
   for (const auto& [key, state] : gone) {
-    cancel.reset();
-    cancel.bind(1, to_db(now));
-    cancel.bind(2, key);
-    cancel.exec();
-    append_event(*statements_, now, key, "cancelled", state_text(state), state_text(State::cancelled),
-                 "no longer in the calendar");
+    StoredDelivery d;  // what write_change reads of it: its key and state
+    d.key = key;
+    d.state = state;
+    write_change(d, Event::removed, Effects{.detail = "no longer in the calendar"}, now);
     ++result.cancelled;
   }
   if (adopting) db_->exec("DELETE FROM meta WHERE key = 'adopt_pending'");

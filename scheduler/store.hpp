@@ -192,7 +192,9 @@ class Store {
   /// unpublished delivery whose time or content changed is updated (a
   /// `failed` one goes back to `planned`); keys of the window [from, to)
   /// missing from the plan are `cancelled` unless published, sending or
-  /// needing review; published deliveries are never touched.
+  /// needing review; published deliveries are never touched. Edits and
+  /// removals change state as apply() does (the table's edited and removed
+  /// rows, history lines "edited" and "cancelled").
   SyncResult sync(const std::vector<PlannedDelivery>& plan, Instant from, Instant to, Instant now);
   /// What sync(plan, from, to, ...) would cancel, changing nothing.
   CancelPreview preview_cancellations(const std::vector<PlannedDelivery>& plan, Instant from, Instant to);
