@@ -15,6 +15,7 @@
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/recording_client.hpp"
 #include "tests/support/sandbox_records.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -44,34 +45,6 @@ constexpr const char* kDid = "did:plc:heraldtest00000000000001";
 constexpr const char* kPassword = "FAKE-test-app-pass-word";
 constexpr std::int64_t kStart = 1'803'978'000'000;  // 2027-03-02T09:00:00Z, Unix ms
 constexpr const char* kLocalTime = "2027-03-02T10:00:00+01:00";
-
-// Passes requests to the real client, keeps a copy of each, and lets a
-// test look at the world just before one goes out.
-class RecordingClient : public HttpClient {
- public:
-  explicit RecordingClient(HttpClient& inner) : inner_(inner) {}
-  HttpResponse send(const HttpRequest& request) override {
-    {
-      std::lock_guard lock(mutex_);
-      requests_.push_back(request);
-    }
-    if (before) before(request);
-    return inner_.send(request);
-  }
-  int count(const std::string& url_part) {
-    std::lock_guard lock(mutex_);
-    int n = 0;
-    for (const auto& r : requests_)
-      if (r.url.find(url_part) != std::string::npos) ++n;
-    return n;
-  }
-  std::function<void(const HttpRequest&)> before;
-
- private:
-  HttpClient& inner_;
-  std::mutex mutex_;
-  std::vector<HttpRequest> requests_;
-};
 
 // A state that refuses to store what `refuse` names.
 class PickyState : public ConnectorState {
@@ -314,7 +287,7 @@ TEST_F(BlueskyConnectorTest, ThreeHundredGraphemesGoOutAndOneMoreFails) {
   EXPECT_EQ(posts()[0].text, text);
   EXPECT_EQ(as<Failed>(connector(state_).publish(text_request(flag + text, "b"))).message,
             "Bluesky: the text is 301 graphemes; a post takes at most 300");
-  EXPECT_EQ(recorder_.count("com.atproto.repo.createRecord"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.repo.createRecord"), 1);
 }
 
 // app.bsky.embed.images via com.atproto.repo.uploadBlob: each image goes up
@@ -346,7 +319,7 @@ TEST_F(BlueskyConnectorTest, PublishesImagesWithAltText) {
             std::to_string(jpeg.size()) + " bytes image/jpeg fnv1a64 " + fnv1a64_hex(jpeg));
   EXPECT_EQ(created[0].fields.at("aspectRatio:" + created[0].media_ids[0]), "1600x900");
   EXPECT_EQ(created[0].fields.at("aspectRatio:" + created[0].media_ids[1]), "640x480");
-  EXPECT_EQ(recorder_.count("com.atproto.repo.uploadBlob"), 2);
+  EXPECT_EQ(recorder_.count("", "com.atproto.repo.uploadBlob"), 2);
   EXPECT_FALSE(created[0].fields.contains("card_uri"));
   // The blobs were spent on the record: nothing is left in the state.
   EXPECT_FALSE(state_.get(bluesky_blob_state_key(kHandle, "p@bluesky", sha256_hex(png))));
@@ -371,7 +344,7 @@ TEST_F(BlueskyConnectorTest, ImagesOverTheLimitFailBeforeAnythingIsSent) {
   write_file("clip.mp4", std::string("\0\0\0\x18" "ftypmp42", 12) + std::string(100, 'x'));
   auto video = request("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [bluesky], text: v, media: [clip.mp4]}\n");
   EXPECT_TRUE(std::holds_alternative<Failed>(connector(state_).publish(video)));
-  EXPECT_EQ(recorder_.count("/xrpc/"), 0);
+  EXPECT_EQ(recorder_.count("", "/xrpc/"), 0);
   EXPECT_TRUE(posts().empty());
 }
 
@@ -412,8 +385,8 @@ TEST_F(BlueskyConnectorTest, CardFetchReadsThePagesOgTags) {
   const std::string thumb = created[0].fields.at("card_thumb");
   ASSERT_FALSE(thumb.empty());
   EXPECT_TRUE(created[0].fields.at("blob:" + thumb).starts_with("4000 bytes image/png"));
-  EXPECT_EQ(recorder_.count("/bluesky-sandbox/page"), 1);
-  EXPECT_EQ(recorder_.count("/bluesky-sandbox/image.png"), 1);
+  EXPECT_EQ(recorder_.count("", "/bluesky-sandbox/page"), 1);
+  EXPECT_EQ(recorder_.count("", "/bluesky-sandbox/image.png"), 1);
 }
 
 // Any failure of the page or its image falls back, never failing the post:
@@ -441,8 +414,8 @@ TEST_F(BlueskyConnectorTest, CardFetchFallsBackToThePost) {
   EXPECT_EQ(created[1].fields.at("card_title"), "Big");
   EXPECT_EQ(created[1].fields.at("card_thumb"), "");
   EXPECT_EQ(created[2].fields.at("card_title"), "Theirs");
-  EXPECT_EQ(recorder_.count("other.org"), 0);
-  EXPECT_EQ(recorder_.count("com.atproto.repo.uploadBlob"), 0);
+  EXPECT_EQ(recorder_.count("", "other.org"), 0);
+  EXPECT_EQ(recorder_.count("", "com.atproto.repo.uploadBlob"), 0);
 }
 
 // The record key is stored before the create goes out (so a crash right
@@ -462,7 +435,7 @@ TEST_F(BlueskyConnectorTest, TheRecordKeyIsStoredBeforeTheCreate) {
   picky.refuse = [](const std::string& key) { return key.find(":rkey:") != std::string::npos; };
   auto other = text_request("Not keyed", "q");
   EXPECT_TRUE(std::holds_alternative<RetryLater>(connector(picky).publish(other)));
-  EXPECT_EQ(recorder_.count("com.atproto.repo.createRecord"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.repo.createRecord"), 1);
 }
 
 // A dropped answer (the record made, the answer lost) is Unsure; the
@@ -487,7 +460,7 @@ TEST_F(BlueskyConnectorTest, ADroppedAnswerAndARestartKeepTheSameKeyAndOneRecord
   const Published after_restart = as<Published>(restarted.publish(req));
   EXPECT_EQ(after_restart.remote_id, again.remote_id);
   EXPECT_EQ(*state_.get(bluesky_rkey_state_key(kHandle, "p@bluesky")), rkey);
-  EXPECT_EQ(short_recorder.count("com.atproto.repo.createRecord") + recorder_.count("com.atproto.repo.createRecord"), 1);
+  EXPECT_EQ(short_recorder.count("", "com.atproto.repo.createRecord") + recorder_.count("", "com.atproto.repo.createRecord"), 1);
   EXPECT_EQ(posts().size(), 1u);
 }
 
@@ -535,7 +508,7 @@ TEST_F(BlueskyConnectorTest, AServerErrorOnTheCreateIsUnsureThenTheRepeatPublish
   EXPECT_TRUE(posts().empty());
   as<Published>(bluesky.publish(req));
   // The image an earlier attempt uploaded is used again, not uploaded twice.
-  EXPECT_EQ(recorder_.count("com.atproto.repo.uploadBlob"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.repo.uploadBlob"), 1);
   ASSERT_EQ(posts().size(), 1u);
   EXPECT_EQ(posts()[0].media_ids.size(), 1u);
 }
@@ -561,13 +534,13 @@ TEST_F(BlueskyConnectorTest, TheSessionIsRefreshedWhenTheAccessTokenExpires) {
   auto bluesky = connector(state_);
   as<Published>(bluesky.publish(text_request("One", "a")));
   as<Published>(bluesky.publish(text_request("Two", "b")));
-  EXPECT_EQ(recorder_.count("com.atproto.server.createSession"), 1);
-  EXPECT_EQ(recorder_.count("com.atproto.server.refreshSession"), 0);
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.createSession"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.refreshSession"), 0);
   const std::string first_refresh = *state_.get(bluesky_refresh_state_key(kHandle));
   advance(2h);
   as<Published>(bluesky.publish(text_request("Three", "c")));
-  EXPECT_EQ(recorder_.count("com.atproto.server.createSession"), 1);
-  EXPECT_EQ(recorder_.count("com.atproto.server.refreshSession"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.createSession"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.refreshSession"), 1);
   const std::string second_refresh = *state_.get(bluesky_refresh_state_key(kHandle));
   EXPECT_NE(second_refresh, first_refresh);
   EXPECT_EQ(posts().size(), 3u);
@@ -581,9 +554,9 @@ TEST_F(BlueskyConnectorTest, AnExpiredTokenAnswerRefreshesAndSendsAgain) {
   as<Published>(bluesky.publish(text_request("One", "a")));
   sandbox_now_ms_ += 3 * 3600 * 1000;  // the PDS's clock runs ahead of herald's
   as<Published>(bluesky.publish(text_request("Two", "b")));
-  EXPECT_EQ(recorder_.count("com.atproto.server.refreshSession"), 1);
-  EXPECT_EQ(recorder_.count("com.atproto.server.createSession"), 1);
-  EXPECT_EQ(recorder_.count("com.atproto.repo.createRecord"), 3);  // one refused, sent again
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.refreshSession"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.createSession"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.repo.createRecord"), 3);  // one refused, sent again
   EXPECT_EQ(posts().size(), 2u);
 }
 
@@ -595,8 +568,8 @@ TEST_F(BlueskyConnectorTest, ARestartRefreshesWithTheStoredRotatedToken) {
   as<Published>(connector(state_).publish(text_request("Before", "a")));
   as<Published>(connector(state_).publish(text_request("After one restart", "b")));
   as<Published>(connector(state_).publish(text_request("After two", "c")));
-  EXPECT_EQ(recorder_.count("com.atproto.server.createSession"), 1);
-  EXPECT_EQ(recorder_.count("com.atproto.server.refreshSession"), 2);
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.createSession"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.refreshSession"), 2);
   EXPECT_EQ(posts().size(), 3u);
 }
 
@@ -607,7 +580,7 @@ TEST_F(BlueskyConnectorTest, NothingIsSentWhenTheRotatedTokenCannotBeStored) {
   picky.refuse = [](const std::string& key) { return key.ends_with(":refresh_jwt"); };
   const PublishResult result = connector(picky).publish(text_request("Unsaved"));
   EXPECT_NE(as<RetryLater>(result).message.find("cannot store the session's refresh token"), std::string::npos);
-  EXPECT_EQ(recorder_.count("com.atproto.repo.createRecord"), 0);
+  EXPECT_EQ(recorder_.count("", "com.atproto.repo.createRecord"), 0);
 }
 
 // refreshSession refused (a revoked or foreign refresh JWT: 400
@@ -615,8 +588,8 @@ TEST_F(BlueskyConnectorTest, NothingIsSentWhenTheRotatedTokenCannotBeStored) {
 TEST_F(BlueskyConnectorTest, ARefusedRefreshLogsInAgain) {
   state_.put(bluesky_refresh_state_key(kHandle), "not.a.token");
   as<Published>(connector(state_).publish(text_request("Fresh")));
-  EXPECT_EQ(recorder_.count("com.atproto.server.refreshSession"), 1);
-  EXPECT_EQ(recorder_.count("com.atproto.server.createSession"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.refreshSession"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.server.createSession"), 1);
   EXPECT_NE(*state_.get(bluesky_refresh_state_key(kHandle)), "not.a.token");
 }
 
@@ -683,7 +656,7 @@ TEST_F(BlueskyConnectorTest, ABlobThePdsLostIsUploadedAgain) {
   EXPECT_NE(as<RetryLater>(bluesky.publish(req)).message.find("BlobNotFound"), std::string::npos);
   EXPECT_FALSE(state_.get(key));
   as<Published>(bluesky.publish(req));
-  EXPECT_EQ(recorder_.count("com.atproto.repo.uploadBlob"), 1);
+  EXPECT_EQ(recorder_.count("", "com.atproto.repo.uploadBlob"), 1);
   ASSERT_EQ(posts().size(), 1u);
   EXPECT_EQ(posts()[0].media_ids.at(0), BlueskySandbox::blob_cid(png));
 }

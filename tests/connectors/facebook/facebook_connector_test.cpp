@@ -3,6 +3,7 @@
 // state, then published by id; the tests at the end lose each request's
 // answer in turn and check that a repeat gives one public post.
 #include "connectors/facebook/facebook_connector.hpp"
+#include "tests/support/recording_client.hpp"
 #include "tests/support/wall_clock.hpp"
 
 #include "connectors/http_client.hpp"
@@ -44,29 +45,6 @@ PublishRequest request_for(std::string text, std::string link = {}, std::string 
   request.composed.link = std::move(link);
   return request;
 }
-
-// Passes requests to the real client and keeps a copy of each, so tests can
-// look at what went over the wire.
-class RecordingClient : public HttpClient {
- public:
-  explicit RecordingClient(HttpClient& inner) : inner_(inner) {}
-  HttpResponse send(const HttpRequest& request) override {
-    {
-      std::lock_guard lock(mutex_);
-      requests_.push_back(request);
-    }
-    return inner_.send(request);
-  }
-  std::vector<HttpRequest> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-
- private:
-  HttpClient& inner_;
-  std::mutex mutex_;
-  std::vector<HttpRequest> requests_;
-};
 
 class FacebookConnectorTest : public ::testing::Test {
  protected:

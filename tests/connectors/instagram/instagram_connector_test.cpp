@@ -15,6 +15,7 @@
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/recording_client.hpp"
 #include "tests/support/sandbox_records.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -41,37 +42,6 @@ constexpr const char* kToken = "FAKE-instagram-token-for-tests";
 constexpr const char* kMediaBase = "https://media.example.nl/herald/";
 // 2026-12-01T12:00:00Z: the shared clock starts here.
 constexpr std::int64_t kStartMs = 1'796'126'400'000;
-
-// Passes requests to the real client and keeps a copy of each.
-class RecordingClient : public HttpClient {
- public:
-  explicit RecordingClient(HttpClient& inner) : inner_(inner) {}
-  HttpResponse send(const HttpRequest& request) override {
-    {
-      std::lock_guard lock(mutex_);
-      requests_.push_back(request);
-    }
-    return inner_.send(request);
-  }
-  std::vector<HttpRequest> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  /// How many requests went out as `method` to a URL ending in `tail`.
-  int count(const std::string& method, const std::string& tail) {
-    int n = 0;
-    for (const auto& r : requests()) {
-      const std::string path = r.url.substr(0, r.url.find('?'));
-      if (r.method == method && path.ends_with(tail)) ++n;
-    }
-    return n;
-  }
-
- private:
-  HttpClient& inner_;
-  std::mutex mutex_;
-  std::vector<HttpRequest> requests_;
-};
 
 class InstagramConnectorTest : public ::testing::Test {
  protected:
@@ -216,8 +186,8 @@ TEST_F(InstagramConnectorTest, AReelIsProcessingThenPublishedFromTheSameContaine
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].fields.at("media_type"), "REELS");
   EXPECT_EQ(out[0].media_ids, std::vector<std::string>{std::string(kMediaBase) + "reel.mp4"});
-  EXPECT_EQ(recorder_.count("POST", "/media"), 1);  // one container for the three calls
-  EXPECT_EQ(recorder_.count("GET", "/content_publishing_limit"), 1);
+  EXPECT_EQ(recorder_.count_path_ending("POST", "/media"), 1);  // one container for the three calls
+  EXPECT_EQ(recorder_.count_path_ending("GET", "/content_publishing_limit"), 1);
   auto requests = recorder_.requests();
   const auto create = std::find_if(requests.begin(), requests.end(), [](const HttpRequest& r) {
     return r.method == "POST" && r.url.ends_with("/media");
@@ -335,13 +305,13 @@ TEST_F(InstagramConnectorTest, AnExpiredContainerIsReplacedByANewOne) {
   advance(25h);  // say the daemon was stopped
   PublishResult result = instagram.publish(request);
   ASSERT_TRUE(std::holds_alternative<Processing>(result)) << message_of(result);  // the new one is processing
-  EXPECT_EQ(recorder_.count("POST", "/media"), 2);
+  EXPECT_EQ(recorder_.count_path_ending("POST", "/media"), 2);
   advance(10min);
   result = instagram.publish(request);
   ASSERT_TRUE(std::holds_alternative<Published>(result)) << message_of(result);
   auto out = posts();
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(recorder_.count("POST", "/media"), 2);
+  EXPECT_EQ(recorder_.count_path_ending("POST", "/media"), 2);
 }
 
 // A container IN_PROGRESS for longer than the bound: Failed, and forgotten,
@@ -374,7 +344,7 @@ TEST_F(InstagramConnectorTest, AtThePublishingLimitNothingIsMadeAndTheWaitEndsWi
     advance(1min);
   }
   ASSERT_EQ(posts().size(), 50u);
-  const int containers = recorder_.count("POST", "/media");
+  const int containers = recorder_.count_path_ending("POST", "/media");
   const PublishRequest request = request_for("One too many", {"late.jpg"}, "late@instagram");
   PublishResult result = instagram.publish(request);
   ASSERT_TRUE(std::holds_alternative<RetryLater>(result)) << message_of(result);
@@ -382,7 +352,7 @@ TEST_F(InstagramConnectorTest, AtThePublishingLimitNothingIsMadeAndTheWaitEndsWi
   // The first post went out 50 minutes ago: it leaves the window in 23 h 10 min.
   ASSERT_TRUE(std::get<RetryLater>(result).after);
   EXPECT_EQ(*std::get<RetryLater>(result).after, 24h - 50min);
-  EXPECT_EQ(recorder_.count("POST", "/media"), containers);
+  EXPECT_EQ(recorder_.count_path_ending("POST", "/media"), containers);
   EXPECT_EQ(posts().size(), 50u);
   // Once the oldest has left the window, the post goes out.
   advance(24h - 50min + 1s);
@@ -453,8 +423,8 @@ TEST_F(InstagramConnectorTest, ALostPublishAnswerThenARepeatIsOnePost) {
   EXPECT_EQ(std::get<Published>(again).remote_id, posts()[0].id);
   EXPECT_EQ(std::get<Published>(again).url, posts()[0].fields.at("permalink"));
   EXPECT_EQ(posts().size(), 1u);
-  EXPECT_EQ(recorder_.count("POST", "/media_publish"), 1);
-  EXPECT_EQ(recorder_.count("POST", "/media"), 1);
+  EXPECT_EQ(recorder_.count_path_ending("POST", "/media_publish"), 1);
+  EXPECT_EQ(recorder_.count_path_ending("POST", "/media"), 1);
 }
 
 // A 5xx to media_publish before Instagram acted: Unsure; the repeat finds the
@@ -471,7 +441,7 @@ TEST_F(InstagramConnectorTest, AServerErrorOnPublishIsUnsureThenTheRepeatPublish
   result = instagram.publish(request);
   ASSERT_TRUE(std::holds_alternative<Published>(result)) << message_of(result);
   EXPECT_EQ(posts().size(), 1u);
-  EXPECT_EQ(recorder_.count("POST", "/media"), 1);
+  EXPECT_EQ(recorder_.count_path_ending("POST", "/media"), 1);
 }
 
 // [publish] held past the client's read timeout (1 s against 300 ms):
@@ -607,7 +577,7 @@ TEST_F(InstagramConnectorTest, AnEditBeforePublishingMakesANewContainer) {
   auto out = posts();
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0].text, "second words");
-  EXPECT_EQ(recorder_.count("POST", "/media"), 2);
+  EXPECT_EQ(recorder_.count_path_ending("POST", "/media"), 2);
 }
 
 // The limit: once Instagram published the container (only the answer was

@@ -11,6 +11,7 @@
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/recording_client.hpp"
 #include "tests/support/sandbox_records.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -79,42 +80,6 @@ PublishRequest request_for(std::string text, std::string link = {}, std::string 
   request.composed.title = std::move(title);
   return request;
 }
-
-// Passes requests to the real client and keeps a copy of each.
-class RecordingClient : public HttpClient {
- public:
-  explicit RecordingClient(HttpClient& inner) : inner_(inner) {}
-  HttpResponse send(const HttpRequest& request) override {
-    {
-      std::lock_guard lock(mutex_);
-      requests_.push_back(request);
-    }
-    return inner_.send(request);
-  }
-  /// The Authorization header of the last request with `method`, or "".
-  std::string authorization_of(const std::string& method) {
-    std::lock_guard lock(mutex_);
-    for (auto r = requests_.rbegin(); r != requests_.rend(); ++r) {
-      if (r->method != method) continue;
-      for (const auto& [name, value] : r->headers)
-        if (name == "Authorization") return value;
-      return {};
-    }
-    return {};
-  }
-  int count(const std::string& method, const std::string& url_part) {
-    std::lock_guard lock(mutex_);
-    int n = 0;
-    for (const auto& r : requests_)
-      if (r.method == method && r.url.find(url_part) != std::string::npos) ++n;
-    return n;
-  }
-
- private:
-  HttpClient& inner_;
-  std::mutex mutex_;
-  std::vector<HttpRequest> requests_;
-};
 
 class LinkedinConnectorTest : public ::testing::Test {
  protected:
@@ -564,13 +529,13 @@ TEST_F(LinkedinConnectorTest, TheTokenGoesToNoOtherUploadHost) {
   EXPECT_FALSE(std::holds_alternative<Published>(result)) << message_of(result);
   EXPECT_FALSE(std::holds_alternative<Unsure>(result)) << message_of(result);
   ASSERT_EQ(wire.count("PUT", "http://localhost:"), 1);
-  EXPECT_EQ(wire.authorization_of("PUT"), "");
+  EXPECT_EQ(wire.last_header("PUT", "Authorization"), "");
   EXPECT_TRUE(posts().empty());
   // And to the api_base's own host it does go (the other tests' uploads).
   RecordingClient direct{http_};
   request.composed.text = "A photo, uploaded to LinkedIn's own host";
   ASSERT_TRUE(std::holds_alternative<Published>(connector(kOrgToken, &direct).publish(request)));
-  EXPECT_EQ(direct.authorization_of("PUT"), std::string("Bearer ") + kOrgToken);
+  EXPECT_EQ(direct.last_header("PUT", "Authorization"), std::string("Bearer ") + kOrgToken);
 }
 
 class LinkedinCredentialsTest : public ::testing::Test {

@@ -10,6 +10,7 @@
 #include "connectors/http_client.hpp"
 #include "connectors/json_fields.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/support/recording_client.hpp"
 #include "tests/support/sandbox_records.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -35,46 +36,6 @@ constexpr const char* kReadOnlyToken = "FAKE-mastodon-read-only-token-for-tests"
 constexpr const char* kAccountId = "109000000000000001";
 // 2026-12-02T10:00:00Z.
 constexpr std::int64_t kStart = 1796205600;
-
-// Passes requests to the real client and keeps a copy of each.
-class RecordingClient : public HttpClient {
- public:
-  explicit RecordingClient(HttpClient& inner) : inner_(inner) {}
-  HttpResponse send(const HttpRequest& request) override {
-    {
-      std::lock_guard lock(mutex_);
-      requests_.push_back(request);
-    }
-    return inner_.send(request);
-  }
-  int count(const std::string& method, const std::string& url_part) {
-    std::lock_guard lock(mutex_);
-    int n = 0;
-    for (const auto& r : requests_)
-      if (r.method == method && r.url.find(url_part) != std::string::npos) ++n;
-    return n;
-  }
-  int total() {
-    std::lock_guard lock(mutex_);
-    return static_cast<int>(requests_.size());
-  }
-  /// The values of header `name` on every request with `method` to `url_part`, in order.
-  std::vector<std::string> headers(const std::string& method, const std::string& url_part, const std::string& name) {
-    std::lock_guard lock(mutex_);
-    std::vector<std::string> out;
-    for (const auto& r : requests_) {
-      if (r.method != method || r.url.find(url_part) == std::string::npos) continue;
-      for (const auto& [n, v] : r.headers)
-        if (n == name) out.push_back(v);
-    }
-    return out;
-  }
-
- private:
-  HttpClient& inner_;
-  std::mutex mutex_;
-  std::vector<HttpRequest> requests_;
-};
 
 // Bytes that start like a PNG (compose's sniff_media and the sandbox read
 // the first ones) and then include NUL, CR and LF, so a mangled body shows.
