@@ -1,11 +1,8 @@
 #include "daemon/run.hpp"
 
-// `herald run`: wires the daemon's parts and runs its event loop. What each
-// part does lives with it: the dispatcher (scheduler/) decides what goes out
-// and books its own wake-ups (AsioWakes); CalendarApplier loads, checks and
-// applies the calendar; StoreWatch watches the state database; CalendarWatch
-// notices edits; LoopBackend answers the status server. Here: the start-up
-// order, the signals, the heartbeat and the stop.
+// `herald run`: wires the daemon's parts (each does its own job: see
+// daemon/README.md) and runs the event loop: the start-up order, the
+// signals, the heartbeat and the stop.
 
 #include "connectors/http_client.hpp"
 #include "daemon/asio_executor.hpp"
@@ -246,9 +243,7 @@ class Daemon {
     const Settings& settings = applier_->settings();
     backend_ = std::make_unique<LoopBackend>(LoopBackend::Parts{
         io_, *store_, *dispatcher_, *applier_, *watch_, heartbeat_, metrics_, clock_, started_,
-        [this](bool accept) {
-          reload(accept ? "herald reload --accept-cancellations" : "herald reload", accept);
-        },
+        [this](bool accept) { reload(accept ? "herald reload --accept-cancellations" : "herald reload", accept); },
         [this] { dispatcher_->pump_all(); }});
     server_ = std::make_unique<StatusServer>(settings.status, std::move(*token_), *settings.zone, *backend_, log_,
                                              status_page_html);
