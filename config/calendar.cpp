@@ -1,5 +1,7 @@
 #include "config/calendar.hpp"
 
+#include "config/text.hpp"
+
 #include "config/yaml_reader.hpp"
 
 #include <algorithm>
@@ -47,7 +49,7 @@ class PostReader {
   PostReader(YamlReader& r, const Settings& settings, const std::string& zone_name, const date::time_zone* zone)
       : r_(r), settings_(settings), zone_name_(zone_name), zone_(zone) {}
 
-  std::optional<Post> read(const YAML::Node& node, std::size_t index) {
+  std::optional<Post> read(const YamlNode& node, std::size_t index) {
     Post p;
     p.file = r_.file();
     p.zone_name = zone_name_;
@@ -55,19 +57,16 @@ class PostReader {
     p.where["post"] = r_.at(node);
     const std::string item = "post " + std::to_string(index + 1);
     const int errors_before = r_.diags().error_count();
-    // Held by copy construction, never assigned: assigning a yaml-cpp Node
-    // merges its whole document's memory into the target's, which made
-    // loading quadratic in the number of posts.
-    std::optional<YAML::Node> at, queue, every, rrule, from, until;
+    std::optional<YamlNode> at, queue, every, rrule, from, until;
     bool has_id = false;
-    std::vector<std::pair<std::string, YAML::Node>> override_nodes;
+    std::vector<std::pair<std::string, YamlNode>> override_nodes;
 
     bool is_map = r_.each_entry(
         node, item,
         {"id", "at", "queue", "every", "rrule", "from", "until", "channels", "campaign", "kind", "title", "text",
          "thread", "media", "link", "excerpt", "categories", "tags"},
         [&](const std::string& k) { return settings_.channel(k) != nullptr; },
-        [&](const std::string& k, const YAML::Node& key, const YAML::Node& v) {
+        [&](const std::string& k, const YamlNode& key, const YamlNode& v) {
           p.where[k] = r_.at(v);
           if (settings_.channel(k)) {
             p.where[k] = r_.at(key);
@@ -120,8 +119,8 @@ class PostReader {
     const std::string name = has_id ? "post '" + p.id + "'" : item;
     if (!p.where.count("channels")) r_.error(node, name + " has no channels");
 
-    const YAML::Node none(YAML::NodeType::Undefined);
-    auto or_none = [&](const std::optional<YAML::Node>& n) -> const YAML::Node& { return n ? *n : none; };
+    const YamlNode none;
+    auto or_none = [&](const std::optional<YamlNode>& n) -> const YamlNode& { return n ? *n : none; };
     read_timing(node, name, or_none(at), or_none(queue), or_none(every), or_none(rrule), or_none(from), or_none(until),
                 p);
     for (const auto& [channel, v] : override_nodes) read_override(channel, v, name, p);
@@ -131,7 +130,7 @@ class PostReader {
   }
 
  private:
-  void read_channels(const YAML::Node& v, Post& p) {
+  void read_channels(const YamlNode& v, Post& p) {
     auto list = r_.string_list(v, "channels");
     if (!list) return;
     if (list->empty()) r_.error(v, "channels must name at least one channel");
@@ -151,11 +150,11 @@ class PostReader {
     }
   }
 
-  void read_timing(const YAML::Node& node, const std::string& name, const YAML::Node& at, const YAML::Node& queue,
-                   const YAML::Node& every, const YAML::Node& rrule, const YAML::Node& from, const YAML::Node& until,
+  void read_timing(const YamlNode& node, const std::string& name, const YamlNode& at, const YamlNode& queue,
+                   const YamlNode& every, const YamlNode& rrule, const YamlNode& from, const YamlNode& until,
                    Post& p) {
     bool is_queued = false;
-    if (queue.IsDefined()) {
+    if (queue.defined()) {
       if (auto b = r_.boolean(queue, "queue")) {
         is_queued = *b;
         if (!*b) {
@@ -166,7 +165,7 @@ class PostReader {
         return;
       }
     }
-    const int timings = int(at.IsDefined()) + int(queue.IsDefined()) + int(every.IsDefined()) + int(rrule.IsDefined());
+    const int timings = int(at.defined()) + int(queue.defined()) + int(every.defined()) + int(rrule.defined());
     if (timings == 0) {
       r_.error(node, name + " needs a time: 'at', 'queue: true', 'every' or 'rrule'");
       return;
@@ -175,13 +174,13 @@ class PostReader {
       r_.error(node, name + " has more than one of 'at', 'queue', 'every' and 'rrule'; give exactly one");
       return;
     }
-    if (!every.IsDefined() && !rrule.IsDefined()) {
-      if (from.IsDefined() && !is_queued) r_.error(from, "'from' applies only to queued, 'every' or 'rrule' posts");
-      if (until.IsDefined()) r_.error(until, "'until' applies only to 'every' or 'rrule' posts");
+    if (!every.defined() && !rrule.defined()) {
+      if (from.defined() && !is_queued) r_.error(from, "'from' applies only to queued, 'every' or 'rrule' posts");
+      if (until.defined()) r_.error(until, "'until' applies only to 'every' or 'rrule' posts");
     }
     std::string err;
     std::optional<date::local_days> first_day;
-    if (from.IsDefined()) {
+    if (from.defined()) {
       if (auto f = r_.string(from, "from")) {
         if (auto d = parse_date(*f, err)) first_day = *d;
         else r_.error(from, "invalid date '" + *f + "': " + err);
@@ -191,7 +190,7 @@ class PostReader {
       p.timing = Queued{first_day};
       return;
     }
-    if (at.IsDefined()) {
+    if (at.defined()) {
       auto s = r_.string(at, "at");
       if (!s) return;
       auto ts = parse_timestamp(*s, err);
@@ -211,17 +210,17 @@ class PostReader {
     }
     Repeating rep;
     rep.from = first_day;
-    const YAML::Node& src = every.IsDefined() ? every : rrule;
-    auto s = r_.string(src, every.IsDefined() ? "every" : "rrule");
+    const YamlNode& src = every.defined() ? every : rrule;
+    auto s = r_.string(src, every.defined() ? "every" : "rrule");
     if (!s) return;
-    auto rule = every.IsDefined() ? parse_every(*s, err) : parse_rrule(*s, *zone_, err);
+    auto rule = every.defined() ? parse_every(*s, err) : parse_rrule(*s, *zone_, err);
     if (!rule) {
-      r_.error(src, std::string(every.IsDefined() ? "invalid every '" : "invalid rrule '") + *s + "': " + err);
+      r_.error(src, std::string(every.defined() ? "invalid every '" : "invalid rrule '") + *s + "': " + err);
       return;
     }
     rep.rule = *rule;
     rep.source = *s;
-    if (until.IsDefined()) {
+    if (until.defined()) {
       if (auto u = r_.string(until, "until")) {
         std::string derr;
         if (auto d = parse_date(*u, derr)) {
@@ -252,7 +251,7 @@ class PostReader {
     p.timing = rep;
   }
 
-  void warn_dst(const YAML::Node& at, const std::string& name, WallTime wall, const Resolved& res) {
+  void warn_dst(const YamlNode& at, const std::string& name, WallTime wall, const Resolved& res) {
     if (res.fit == WallFit::gap) {
       r_.warning(at, name + ": " + format_wall(wall) + " does not exist in " + zone_name_ +
                          " (clocks go forward); it is published at " + format_wall(wall + res.shift));
@@ -263,7 +262,7 @@ class PostReader {
     }
   }
 
-  void read_override(const std::string& channel, const YAML::Node& v, const std::string& name, Post& p) {
+  void read_override(const std::string& channel, const YamlNode& v, const std::string& name, Post& p) {
     const ChannelSettings* cs = settings_.channel(channel);
     if (std::find(p.channels.begin(), p.channels.end(), channel) == p.channels.end() &&
         p.where.count("channels")) {
@@ -275,7 +274,7 @@ class PostReader {
         v, what,
         {"text", "title", "thread", "link", "media", "excerpt", "categories", "tags", "video", "privacy", "description",
          "file", "visibility", "spoiler_text", "language"},
-        nullptr, [&](const std::string& k, const YAML::Node& key, const YAML::Node& fv) {
+        nullptr, [&](const std::string& k, const YamlNode& key, const YamlNode& fv) {
           p.where[channel + "." + k] = r_.at(fv);
           if (!override_field_allowed(k, cs->kind)) {
             r_.error(key, "'" + k + "' does not apply to " + a_kind(cs->kind) + " channel");
@@ -323,8 +322,8 @@ class PostReader {
 
   // A `media:` list: each item a file name, or {file: NAME, alt: TEXT}
   // (the alt text Mastodon and Bluesky show to screen readers).
-  std::optional<std::vector<std::string>> media_list(const YAML::Node& node, const std::string& what, Post& p) {
-    if (!node.IsSequence()) {
+  std::optional<std::vector<std::string>> media_list(const YamlNode& node, const std::string& what, Post& p) {
+    if (!node.is_list()) {
       r_.error(node, what + " must be a list such as [photo.jpg, {file: chart.png, alt: \"...\"}], not " +
                          describe(node));
       return std::nullopt;
@@ -332,19 +331,19 @@ class PostReader {
     std::vector<std::string> out;
     bool ok = true;
     for (const auto& item : node) {
-      if (!item.IsMap()) {
+      if (!item.is_map()) {
         if (auto s = r_.text(item, what + " item")) out.push_back(*s);
         else ok = false;
         continue;
       }
       std::optional<std::string> file, alt;
       r_.each_entry(item, what + " item", {"file", "alt"}, nullptr,
-                    [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
+                    [&](const std::string& k, const YamlNode&, const YamlNode& v) {
                       if (k == "file") file = r_.text(v, what + " file");
                       else alt = r_.text(v, what + " alt");
                     });
       if (!file) {
-        if (!item["file"]) r_.error(item, what + " item has no file (give {file: NAME, alt: TEXT})");
+        if (!item["file"].defined()) r_.error(item, what + " item has no file (give {file: NAME, alt: TEXT})");
         ok = false;
         continue;
       }
@@ -360,7 +359,7 @@ class PostReader {
   }
 
   // Whether each channel will have something to publish.
-  void check_content(const YAML::Node& node, const std::string& name, const Post& p) {
+  void check_content(const YamlNode& node, const std::string& name, const Post& p) {
     for (const auto& channel : p.channels) {
       const ChannelSettings* cs = settings_.channel(channel);
       auto ov = p.overrides.find(channel);
@@ -443,51 +442,92 @@ const Post* Calendar::find(std::string_view id) const {
   return nullptr;
 }
 
-bool load_calendar_text(const std::string& text, const std::filesystem::path& file, const Settings& settings,
-                        Calendar& into, Diagnostics& diags) {
-  Diagnostics local;
-  YamlReader r(file, local);
-  auto doc = parse_yaml(text, file, local, LoadLimits{}.max_file_bytes);
+namespace {
+
+// The posts of one file, read as the parser completes each (YamlStream), so
+// the file never exists as one tree. Their times are read in the zone the
+// file names before its posts, else in the settings' zone.
+struct Zone {
+  std::string name;  ///< as written
+  const date::time_zone* tz = nullptr;
+  bool operator==(const Zone& o) const { return tz == o.tz; }
+};
+
+struct FileRead {
+  bool ok = false;  ///< the text is YAML
   std::vector<Post> posts;
-  if (doc.ok) {
-    if (doc.root.IsNull() || !doc.root.IsDefined()) {
-      local.warning({file.string(), 1, 1}, "calendar file is empty");
-    } else {
-      std::string zone_name = settings.timezone;
-      const date::time_zone* zone = settings.zone;
-      std::optional<YAML::Node> posts_found;
-      r.each_entry(doc.root, "calendar", {"timezone", "posts"}, nullptr,
-                   [&](const std::string& k, const YAML::Node&, const YAML::Node& v) {
-                     if (k == "posts") {
-                       posts_found.emplace(v);
-                     } else if (auto z = r.text(v, "timezone")) {
-                       if (auto* found = find_zone(*z)) {
-                         zone = found;
-                         zone_name = *z;
-                       } else {
-                         r.error(v, "unknown time zone '" + *z + "' (expected an IANA name such as Europe/Amsterdam)");
-                       }
-                     }
-                   });
-      const YAML::Node posts_node = posts_found ? *posts_found : YAML::Node(YAML::NodeType::Undefined);
-      if (posts_node.IsDefined() && !posts_node.IsNull()) {
-        if (!posts_node.IsSequence()) {
-          r.error(posts_node, "posts must be a list of posts (each starting with '- id: ...'), not " +
-                                  describe(posts_node));
-        } else if (zone != nullptr) {
-          PostReader reader(r, settings, zone_name, zone);
-          std::size_t i = 0;
-          for (const auto& item : posts_node) {
-            if (into.posts.size() + posts.size() >= LoadLimits{}.max_posts) {
-              r.error(item, "more than " + std::to_string(LoadLimits{}.max_posts) + " posts");
-              break;
-            }
-            if (auto p = reader.read(item, i++)) posts.push_back(std::move(*p));
-          }
-        }
-      }
-    }
+  Diagnostics diags;
+  /// The zone the posts were read in, and the one the file says it is in
+  /// (the same unless its `timezone:` comes after its posts).
+  Zone read_in, file_zone;
+};
+
+FileRead read_file(const std::string& text, const std::filesystem::path& file, const Settings& settings,
+                   std::size_t posts_before, const std::optional<Zone>& forced) {
+  FileRead out;
+  YamlReader r(file, out.diags);
+  const Zone settings_zone{settings.timezone, settings.zone};
+  // The zone a `timezone:` value names; none (reported when `report`) if it names none.
+  const auto zone_named = [&](const YamlNode& v, bool report) -> Zone {
+    auto z = report ? r.text(v, "timezone") : v.is_scalar() ? std::optional(v.scalar()) : std::nullopt;
+    if (!z) return {};
+    const date::time_zone* found = find_zone(*z);
+    if (!found && report) r.error(v, "unknown time zone '" + *z + "' (expected an IANA name such as Europe/Amsterdam)");
+    return {*z, found};
+  };
+  std::optional<PostReader> reader;
+  std::size_t index = 0;
+  bool too_many = false;
+  const YamlStream stream{"posts", [&](const YamlNode& item, const YamlNode& root, std::string_view item_text) {
+                            if (!reader) {
+                              out.read_in = forced                         ? *forced
+                                            : root["timezone"].defined() ? zone_named(root["timezone"], false)
+                                                                         : settings_zone;
+                              reader.emplace(r, settings, out.read_in.name, out.read_in.tz);
+                            }
+                            const std::size_t i = index++;
+                            if (!out.read_in.tz || too_many) return;
+                            if (posts_before + out.posts.size() >= LoadLimits{}.max_posts) {
+                              r.error(item, "more than " + std::to_string(LoadLimits{}.max_posts) + " posts");
+                              too_many = true;
+                              return;
+                            }
+                            if (auto p = reader->read(item, i)) {
+                              p->source = fnv1a(fnv1a(fnv1a(kFnvStart, file.string()), out.read_in.name), item_text);
+                              out.posts.push_back(std::move(*p));
+                            }
+                          }};
+  Diagnostics syntax;
+  auto doc = parse_yaml(text, file, syntax, LoadLimits{}.max_file_bytes, &stream);
+  if (!doc.ok) {
+    // A file that is not YAML says only that: what its posts before the
+    // error said is left out, as when the posts were read after the parse.
+    out.diags = std::move(syntax);
+    out.posts.clear();
+    return out;
   }
+  out.ok = true;
+  out.file_zone = settings_zone;
+  if (!doc.root.defined() || doc.root.is_null()) {
+    out.diags.warning({file.string(), 1, 1}, "calendar file is empty");
+    return out;
+  }
+  r.each_entry(doc.root, "calendar", {"timezone", "posts"}, nullptr,
+               [&](const std::string& k, const YamlNode&, const YamlNode& v) {
+                 if (k == "timezone") out.file_zone = zone_named(v, true);
+                 else if (!v.is_null() && !v.is_list())
+                   r.error(v, "posts must be a list of posts (each starting with '- id: ...'), not " + describe(v));
+               });
+  if (!reader) out.read_in = out.file_zone;
+  return out;
+}
+
+// Adds one file's posts to the calendar after checking their ids against
+// the posts before them; false (nothing added) when the file has errors.
+bool append_file(FileRead read, const std::filesystem::path& file, std::uint64_t text_hash, Calendar& into,
+                 Diagnostics& diags) {
+  Diagnostics& local = read.diags;
+  std::vector<Post>& posts = read.posts;
   // Duplicate ids, within this file and against files read before (through
   // the calendar's index, so a directory of files loads in linear time).
   if (into.by_id.size() != into.posts.size()) {
@@ -508,8 +548,10 @@ bool load_calendar_text(const std::string& text, const std::filesystem::path& fi
     }
   }
   diags.append(local);
-  if (local.has_errors() || !doc.ok) return false;
+  if (local.has_errors() || !read.ok) return false;
   into.files.push_back(file);
+  into.read.push_back({file, text_hash, into.posts.size(), posts.size(), std::move(local)});
+  into.posts.reserve(into.posts.size() + posts.size());
   for (auto& p : posts) {
     into.by_id.emplace(p.id, into.posts.size());
     into.posts.push_back(std::move(p));
@@ -517,7 +559,36 @@ bool load_calendar_text(const std::string& text, const std::filesystem::path& fi
   return true;
 }
 
-std::optional<Calendar> load_calendar(const Settings& settings, Diagnostics& diags, const LoadLimits& limits) {
+// Reads a file's text, in the zone its `timezone:` names even when that
+// comes after its posts.
+FileRead read_text(const std::string& text, const std::filesystem::path& file, const Settings& settings,
+                   std::size_t posts_before) {
+  FileRead read = read_file(text, file, settings, posts_before, std::nullopt);
+  // A `timezone:` after the posts: read them again in it (rare; the
+  // calendar guide puts it first).
+  if (read.ok && read.file_zone.tz && !(read.read_in == read.file_zone))
+    read = read_file(text, file, settings, posts_before, read.file_zone);
+  return read;
+}
+
+// The file as `previous` read it, when its text is the same.
+const CalendarFile* unchanged(const Calendar* previous, const Settings& settings, const std::filesystem::path& file,
+                              std::uint64_t text_hash) {
+  if (!previous || previous->settings_source != settings.source || settings.source == 0) return nullptr;
+  for (const auto& f : previous->read)
+    if (f.path == file) return f.text == text_hash ? &f : nullptr;
+  return nullptr;
+}
+
+}  // namespace
+
+bool load_calendar_text(const std::string& text, const std::filesystem::path& file, const Settings& settings,
+                        Calendar& into, Diagnostics& diags) {
+  return append_file(read_text(text, file, settings, into.posts.size()), file, fnv1a(kFnvStart, text), into, diags);
+}
+
+std::optional<Calendar> load_calendar(const Settings& settings, Diagnostics& diags, const LoadLimits& limits,
+                                      const Calendar* previous) {
   namespace fs = std::filesystem;
   std::vector<fs::path> files;
   std::error_code ec;
@@ -548,6 +619,7 @@ std::optional<Calendar> load_calendar(const Settings& settings, Diagnostics& dia
   }
 
   Calendar calendar;
+  calendar.settings_source = settings.source;
   bool ok = true;
   for (const auto& file : files) {
     auto size = fs::file_size(file, ec);
@@ -571,7 +643,19 @@ std::optional<Calendar> load_calendar(const Settings& settings, Diagnostics& dia
       continue;
     }
     // Keep going after a bad file so one run reports the errors of every file.
-    ok = load_calendar_text(ss.str(), file, settings, calendar, diags) && ok;
+    const std::string text = std::move(ss).str();
+    const std::uint64_t text_hash = fnv1a(kFnvStart, text);
+    FileRead read;
+    if (const CalendarFile* same = unchanged(previous, settings, file, text_hash);
+        same && calendar.posts.size() + same->post_count < LoadLimits{}.max_posts) {
+      read.ok = true;
+      read.diags = same->diags;
+      read.posts.assign(previous->posts.begin() + static_cast<std::ptrdiff_t>(same->first_post),
+                        previous->posts.begin() + static_cast<std::ptrdiff_t>(same->first_post + same->post_count));
+    } else {
+      read = read_text(text, file, settings, calendar.posts.size());
+    }
+    ok = append_file(std::move(read), file, text_hash, calendar, diags) && ok;
   }
   if (!ok) return std::nullopt;
   return calendar;

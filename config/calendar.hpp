@@ -6,6 +6,7 @@
 #include "config/recurrence.hpp"
 #include "config/settings.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -78,6 +79,9 @@ struct Post {
   std::map<std::string, ChannelOverride> overrides;  ///< by channel name
 
   std::filesystem::path file;          ///< the calendar file it came from
+  /// fnv1a of its file, its zone and its text as written: equal sources
+  /// read to equal posts (check's cache of what it composed keys on it).
+  std::uint64_t source = 0;
   std::string zone_name;               ///< the zone its wall times are read in
   const date::time_zone* zone = nullptr;
   /// Where each field was written: "post" (the list item), "id", "at", "text",
@@ -89,9 +93,20 @@ struct Post {
   const std::string& text_for(const std::string& channel) const;
 };
 
+/// One file of a calendar as it was read: what a later load may reuse when
+/// the file's text and the settings are the same.
+struct CalendarFile {
+  std::filesystem::path path;
+  std::uint64_t text = 0;           ///< fnv1a of its bytes
+  std::size_t first_post = 0, post_count = 0;
+  Diagnostics diags;                ///< its warnings
+};
+
 struct Calendar {
   std::vector<Post> posts;                     ///< in file order, files in name order
   std::vector<std::filesystem::path> files;    ///< the files read
+  std::vector<CalendarFile> read;              ///< by file, as load_calendar read them
+  std::uint64_t settings_source = 0;           ///< Settings::source of the settings it was read with
   /// Post index by id, kept by the loader; find() scans when it is out of date.
   std::unordered_map<std::string, std::size_t> by_id;
   const Post* find(std::string_view id) const;
@@ -107,8 +122,11 @@ struct LoadLimits {
 /// Loads the calendar named by the settings (a file or a directory of
 /// *.yaml/*.yml read in name order). All errors of all files go to `diags`;
 /// returns nullopt if there was any error, so a calendar is accepted whole or not at all.
+/// With `previous` (the calendar accepted last, read with the same
+/// settings), a file whose text is unchanged is not parsed again: its posts
+/// and warnings are taken from `previous`, which is what parsing gives.
 std::optional<Calendar> load_calendar(const Settings& settings, Diagnostics& diags,
-                                      const LoadLimits& limits = {});
+                                      const LoadLimits& limits = {}, const Calendar* previous = nullptr);
 
 /// Loads one calendar document from text (`file` names it in diagnostics).
 /// Posts are appended to `into`; duplicate ids are checked against what is already there.

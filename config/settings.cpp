@@ -57,11 +57,11 @@ UtmTemplate default_utm() {
   return UtmTemplate{{{"source", "{channel}"}, {"medium", "social"}, {"campaign", "{campaign}"}, {"content", "{post}"}}};
 }
 
-std::optional<UtmTemplate> read_utm(YamlReader& r, const YAML::Node& node, std::string_view what) {
+std::optional<UtmTemplate> read_utm(YamlReader& r, const YamlNode& node, std::string_view what) {
   static constexpr std::string_view kOrder[] = {"source", "medium", "campaign", "term", "content"};
   std::map<std::string, std::string> values;
   bool ok = r.each_entry(node, what, {"source", "medium", "campaign", "term", "content"}, nullptr,
-                         [&](const std::string& key, const YAML::Node&, const YAML::Node& value) {
+                         [&](const std::string& key, const YamlNode&, const YamlNode& value) {
                            if (auto s = r.text(value, std::string(what) + "." + key)) values[key] = *s;
                            else ok = false;
                          });
@@ -74,10 +74,10 @@ std::optional<UtmTemplate> read_utm(YamlReader& r, const YAML::Node& node, std::
   return t;
 }
 
-std::optional<Rate> read_rate(YamlReader& r, const YAML::Node& node, std::string_view what) {
+std::optional<Rate> read_rate(YamlReader& r, const YamlNode& node, std::string_view what) {
   // "50/24h": at most 50 posts in any 24 hours.
-  if (node.IsScalar()) {
-    const std::string& s = node.Scalar();
+  if (node.is_scalar()) {
+    const std::string& s = node.scalar();
     auto slash = s.find('/');
     if (slash != std::string::npos && slash > 0) {
       long long count = 0;
@@ -105,7 +105,7 @@ bool loopback_listen(const std::string& listen) {
   return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
 }
 
-std::optional<std::string> read_listen(YamlReader& r, const YAML::Node& node, const std::string& what) {
+std::optional<std::string> read_listen(YamlReader& r, const YamlNode& node, const std::string& what) {
   auto s = r.text(node, what);
   if (!s) return std::nullopt;
   if (s->rfind("unix:", 0) == 0) {
@@ -202,7 +202,7 @@ std::optional<std::string> check_channel_key(const ChannelKey& key, ChannelKind 
 // returns the value to store, or nullopt after reporting why not.
 
 // A path in the settings file is relative to the file's directory.
-std::optional<std::filesystem::path> relative_path(YamlReader& r, const YAML::Node& node, const std::string& what,
+std::optional<std::filesystem::path> relative_path(YamlReader& r, const YamlNode& node, const std::string& what,
                                                    const Settings& s) {
   auto p = r.text(node, what);
   if (!p) return std::nullopt;
@@ -210,7 +210,7 @@ std::optional<std::filesystem::path> relative_path(YamlReader& r, const YAML::No
 }
 
 // Ends in '/', so a file name can be appended.
-std::optional<std::string> read_media_url(YamlReader& r, const YAML::Node& node, const std::string& what) {
+std::optional<std::string> read_media_url(YamlReader& r, const YamlNode& node, const std::string& what) {
   auto u = r.text(node, what);
   if (!u) return std::nullopt;
   if (!is_http_url(*u)) {
@@ -221,7 +221,7 @@ std::optional<std::string> read_media_url(YamlReader& r, const YAML::Node& node,
 }
 
 // Domain names, compared in lower case.
-std::optional<std::vector<std::string>> read_own_domains(YamlReader& r, const YAML::Node& node,
+std::optional<std::vector<std::string>> read_own_domains(YamlReader& r, const YamlNode& node,
                                                          const std::string& what) {
   auto list = r.string_list(node, what);
   if (!list) return std::nullopt;
@@ -238,7 +238,7 @@ std::optional<std::vector<std::string>> read_own_domains(YamlReader& r, const YA
 }
 
 // Each slot at its own place when it is wrong.
-std::optional<std::vector<Slot>> read_slots(YamlReader& r, const YAML::Node& node, const std::string& what) {
+std::optional<std::vector<Slot>> read_slots(YamlReader& r, const YamlNode& node, const std::string& what) {
   auto list = r.string_list(node, what);
   if (!list) return std::nullopt;
   std::vector<Slot> slots;
@@ -286,13 +286,13 @@ const Option<ChannelSettings> kEveryChannel[] = {
 Option<ChannelSettings> platform_row(const ChannelKey& key, bool taken) {
   if (!taken) {
     return {.path = key.name,
-            .read = [](YamlReader& r, const YAML::Node& k, const YAML::Node&, const std::string&, ChannelSettings& c) {
-              r.error(k, "'" + k.Scalar() + "' is not a setting of " + a_kind(c.kind) + " channel");
+            .read = [](YamlReader& r, const YamlNode& k, const YamlNode&, const std::string&, ChannelSettings& c) {
+              r.error(k, "'" + k.scalar() + "' is not a setting of " + a_kind(c.kind) + " channel");
               return false;
             },
             .listed = false};
   }
-  return {.path = key.name, .read = [&key](YamlReader& r, const YAML::Node&, const YAML::Node& v,
+  return {.path = key.name, .read = [&key](YamlReader& r, const YamlNode&, const YamlNode& v,
                                           const std::string& what, ChannelSettings& c) {
             auto s = r.text(v, what);
             if (!s) return false;
@@ -310,7 +310,7 @@ Option<ChannelSettings> platform_row(const ChannelKey& key, bool taken) {
 // those every channel takes, then the other kinds' keys, unlisted.
 std::vector<Option<ChannelSettings>> channel_rows(const ChannelKindInfo& info) {
   std::vector<Option<ChannelSettings>> rows;
-  rows.push_back({.path = "kind", .read = [](YamlReader&, const YAML::Node&, const YAML::Node&, const std::string&,
+  rows.push_back({.path = "kind", .read = [](YamlReader&, const YamlNode&, const YamlNode&, const std::string&,
                                             ChannelSettings&) { return true; }});
   for (auto name : info.keys) rows.push_back(platform_row(*channel_key(name), true));
   rows.insert(rows.end(), std::begin(kEveryChannel), std::end(kEveryChannel));
@@ -321,8 +321,8 @@ std::vector<Option<ChannelSettings>> channel_rows(const ChannelKindInfo& info) {
   return rows;
 }
 
-std::optional<ChannelSettings> read_channel(YamlReader& r, const std::string& name, const YAML::Node& key,
-                                            const YAML::Node& node, const Settings& settings) {
+std::optional<ChannelSettings> read_channel(YamlReader& r, const std::string& name, const YamlNode& key,
+                                            const YamlNode& node, const Settings& settings) {
   ChannelSettings c;
   c.name = name;
   c.where = r.at(key);
@@ -337,12 +337,12 @@ std::optional<ChannelSettings> read_channel(YamlReader& r, const std::string& na
       return std::nullopt;
     }
   }
-  if (!node.IsMap()) {
+  if (!node.is_map()) {
     r.error(node, what + " must be a mapping such as {kind: x, ...}, not " + describe(node));
     return std::nullopt;
   }
-  const YAML::Node kind_node = node["kind"];
-  if (!kind_node.IsDefined()) {
+  const YamlNode kind_node = node["kind"];
+  if (!kind_node.defined()) {
     r.error(key, what + " has no kind (one of " + kind_names(", ") + ")");
     return std::nullopt;
   }
@@ -373,11 +373,11 @@ std::optional<ChannelSettings> read_channel(YamlReader& r, const std::string& na
 }
 
 // In file order; a channel with an error is left out (the load fails).
-std::optional<std::vector<ChannelSettings>> read_channels(YamlReader& r, const YAML::Node& node,
+std::optional<std::vector<ChannelSettings>> read_channels(YamlReader& r, const YamlNode& node,
                                                           const std::string& what, const Settings& s) {
   std::vector<ChannelSettings> channels;
   bool mapping = r.each_entry(node, what, {}, [](const std::string&) { return true; },
-                              [&](const std::string& name, const YAML::Node& key, const YAML::Node& value) {
+                              [&](const std::string& name, const YamlNode& key, const YamlNode& value) {
                                 if (auto c = read_channel(r, name, key, value, s)) channels.push_back(std::move(*c));
                               });
   if (!mapping) return std::nullopt;
@@ -385,7 +385,7 @@ std::optional<std::vector<ChannelSettings>> read_channels(YamlReader& r, const Y
 }
 
 // The zone is looked up here, so an unknown one is an error at its name.
-bool read_timezone(YamlReader& r, const YAML::Node&, const YAML::Node& node, const std::string& what, Settings& s) {
+bool read_timezone(YamlReader& r, const YamlNode&, const YamlNode& node, const std::string& what, Settings& s) {
   auto name = r.text(node, what);
   if (!name) return false;
   s.timezone = *name;
@@ -503,11 +503,12 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
   auto doc = parse_yaml(text, file_in, local, 1 << 20);
   Settings s;
   s.file = file;
+  s.source = fnv1a(fnv1a(kFnvStart, file.string()), text);
   s.links.utm = default_utm();
   if (doc.ok) {
     read_options<Settings>(r, doc.root, "settings", "", kSettings, s);
     // The checks between rows.
-    const YAML::Node& root = doc.root;
+    const YamlNode& root = doc.root;
     const RetrySettings& retry = s.publishing.retry;
     if (retry.max_backoff < retry.backoff)
       r.error(root["publishing"]["retry"], "publishing.retry.max_backoff (" + format_duration(retry.max_backoff) +

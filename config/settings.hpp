@@ -6,6 +6,7 @@
 #include "config/slots.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -114,6 +115,7 @@ struct LintSettings {
 /// Everything in herald.yaml, with defaults applied and paths made absolute.
 struct Settings {
   std::filesystem::path file;             ///< the settings file itself
+  std::uint64_t source = 0;               ///< fnv1a of its text as read (what check's cache keys on)
   std::filesystem::path calendar;         ///< a file or a directory
   std::filesystem::path state_dir;
   std::filesystem::path credentials_dir;

@@ -58,4 +58,14 @@ void append_utf8(std::string& out, char32_t c) {
   out.append(bytes, encode_utf8(c, bytes));
 }
 
+std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
+  for (unsigned char ch : bytes) {
+    hash ^= ch;
+    hash *= 1099511628211ull;
+  }
+  hash ^= 0xff;
+  hash *= 1099511628211ull;
+  return hash;
+}
+
 }  // namespace herald

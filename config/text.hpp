@@ -4,6 +4,7 @@
 // home instead of a copy per file.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,5 +29,11 @@ std::size_t encode_utf8(char32_t code_point, char (&out)[4]);
 
 /// Appends `code_point` as UTF-8, as encode_utf8 writes it.
 void append_utf8(std::string& out, char32_t code_point);
+
+/// FNV-1a (64 bits) of `bytes` continued from `hash`: stable across runs and
+/// builds, so it can be stored. Each call also mixes an end marker, so
+/// ("ab", "c") and ("a", "bc") differ.
+inline constexpr std::uint64_t kFnvStart = 1469598103934665603ull;
+std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes);
 
 }  // namespace herald

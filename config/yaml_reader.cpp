@@ -3,27 +3,28 @@
 #include "config/duration.hpp"
 
 #include <libfyaml.h>
-#include <yaml-cpp/depthguard.h>
+#include <iconv.h>
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <memory>
+#include <cstring>
+#include <optional>
 #include <set>
+#include <unordered_map>
 
 namespace herald {
 
 namespace {
 
-// Deeper nesting than this is refused before yaml-cpp sees it. yaml-cpp's own
-// guard (DepthGuard<2000>, about four steps per level) stops near 500 levels,
-// so nothing it accepted is refused; a calendar needs five.
+// Deeper nesting than this is refused (yaml-cpp, read before, stopped near
+// 500 levels, so nothing it accepted is refused); a calendar needs five.
 constexpr int kMaxNesting = 500;
 
-// The 1-based place of a byte offset, counted the way yaml-cpp's marks are
-// (lines by '\n', columns in bytes, after a UTF-8 byte order mark), so every
-// diagnostic of a file points the same way. libfyaml counts columns in
-// characters.
+// The 1-based place of a byte offset (lines by '\n', columns in bytes, after
+// a UTF-8 byte order mark), as herald's diagnostics have always counted (the
+// way yaml-cpp's marks did). libfyaml counts columns in characters.
 Location location_at(const std::string& text, std::size_t offset, const std::filesystem::path& file) {
   offset = std::min(offset, text.size());
   const auto begin = text.begin();
@@ -37,8 +38,8 @@ Location location_at(const std::string& text, std::size_t offset, const std::fil
 bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
 
 // UTF-16 and UTF-32, told apart as the YAML spec (5.2) and yaml-cpp do: by a
-// byte order mark or a zero byte among the first two. yaml-cpp converts them;
-// libfyaml reads UTF-8 only.
+// byte order mark or a zero byte among the first two. libfyaml reads UTF-8
+// only, so they are converted first.
 bool is_utf16_or_32(std::string_view text) {
   return text.size() >= 2 && (text[0] == '\0' || text[1] == '\0' || starts_with(text, "\xFE\xFF") ||
                               starts_with(text, "\xFF\xFE"));
@@ -121,15 +122,231 @@ Diagnostic describe_syntax_error(const fy_diag_error& e, const std::string& text
 // The parser's diagnostics go nowhere: they are collected and read back.
 void discard_output(fy_diag*, void*, const char*, size_t) {}
 
-// Reads the whole text with libfyaml's event parser, which follows the YAML
-// spec where yaml-cpp 0.7 does not (it takes an unclosed quote at the end of
-// a file as running to the end, silently swallowing the posts after it).
-// Streaming, with no tree: it adds no memory beyond the text itself. Returns
-// false after reporting one error; true when the text is valid YAML, and also
-// when libfyaml failed without saying where or the text is UTF-16 or UTF-32,
-// leaving the verdict to yaml-cpp as before.
-bool check_syntax(const std::string& text, const std::filesystem::path& file, Diagnostics& diags) {
-  if (is_utf16_or_32(text)) return true;  // rare enough to leave to yaml-cpp alone, as before
+// UTF-16 or UTF-32 text (YAML 1.2, 5.2) as UTF-8, through glibc's iconv;
+// nullopt when it does not decode.
+std::optional<std::string> to_utf8(const std::string& text) {
+  const auto b = [&](std::size_t i) { return i < text.size() ? static_cast<unsigned char>(text[i]) : 1u; };
+  const char* from = "UTF-16LE";
+  if (b(0) == 0 && b(1) == 0) from = "UTF-32BE";
+  else if (b(0) == 0xFF && b(1) == 0xFE && b(2) == 0 && b(3) == 0) from = "UTF-32LE";
+  else if (b(0) != 0 && b(1) == 0 && b(2) == 0 && b(3) == 0) from = "UTF-32LE";
+  else if (b(0) == 0xFE && b(1) == 0xFF) from = "UTF-16BE";
+  else if (b(0) == 0) from = "UTF-16BE";
+  iconv_t cd = iconv_open("UTF-8", from);
+  if (cd == reinterpret_cast<iconv_t>(-1)) return std::nullopt;
+  std::string out(text.size() * 2 + 16, '\0');
+  char* in_p = const_cast<char*>(text.data());
+  std::size_t in_left = text.size();
+  char* out_p = out.data();
+  std::size_t out_left = out.size();
+  const std::size_t r = iconv(cd, &in_p, &in_left, &out_p, &out_left);
+  iconv_close(cd);
+  if (r == static_cast<std::size_t>(-1) || in_left != 0) return std::nullopt;
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+// 1-based line and byte column of offsets that mostly come in increasing
+// order (the parser's events), counted as location_at counts them, in time
+// linear in the text over a whole parse.
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view text) : text_(text), bom_(starts_with(text, "\xEF\xBB\xBF")) {}
+
+  std::pair<int, int> at(std::size_t offset) {
+    offset = std::min(offset, text_.size());
+    if (offset >= pos_) {
+      for (std::size_t i = pos_; i < offset; ++i) {
+        const void* nl = std::memchr(text_.data() + i, '\n', offset - i);
+        if (!nl) break;
+        i = static_cast<std::size_t>(static_cast<const char*>(nl) - text_.data());
+        ++line_;
+        line_start_ = i + 1;
+      }
+    } else {
+      line_ -= static_cast<int>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(offset),
+                                           text_.begin() + static_cast<std::ptrdiff_t>(pos_), '\n'));
+      const std::size_t nl = offset == 0 ? std::string_view::npos : text_.rfind('\n', offset - 1);
+      line_start_ = nl == std::string_view::npos ? 0 : nl + 1;
+    }
+    pos_ = offset;
+    const std::size_t start = line_start_ == 0 && bom_ && offset >= 3 ? 3 : line_start_;
+    return {line_, static_cast<int>(offset - start) + 1};
+  }
+
+ private:
+  std::string_view text_;
+  bool bom_;
+  std::size_t pos_ = 0, line_start_ = 0;
+  int line_ = 1;
+};
+
+std::string_view token_text(fy_token* token) {
+  std::size_t length = 0;
+  const char* text = token ? fy_token_get_text(token, &length) : nullptr;
+  return text ? std::string_view(text, length) : std::string_view();
+}
+
+// A plain scalar YAML's core schema reads as null (what yaml-cpp read as null too).
+bool null_text(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
+
+// Builds the first document's nodes from libfyaml's events (the later
+// documents of a stream are checked, not kept), handing the items of the
+// streamed list to the stream as each completes.
+class Builder {
+ public:
+  Builder(const std::string& text, const std::filesystem::path& file, Diagnostics& diags, const YamlStream* stream)
+      : text_(text), file_(file), diags_(diags), stream_(stream), lines_(text) {}
+
+  // False after reporting an error.
+  bool on(fy_event* event) {
+    switch (event->type) {
+      case FYET_DOCUMENT_START:
+        ++documents_;
+        anchors_.clear();
+        return true;
+      case FYET_SCALAR: {
+        if (!building()) return true;
+        const std::string_view value = token_text(event->scalar.value);
+        const fy_scalar_style style = fy_token_scalar_style(event->scalar.value);
+        const bool null = style == FYSS_PLAIN && event->scalar.tag == nullptr && null_text(value);
+        // A quoted scalar starts at its quote (libfyaml marks the text after it).
+        const bool quoted = style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED;
+        return finish(node(event, null ? YamlNode::Kind::null : YamlNode::Kind::scalar, std::string(value), quoted),
+                      token_text(event->scalar.anchor), span(event));
+      }
+      case FYET_ALIAS: {
+        if (!building()) return true;
+        const std::string name(token_text(event->alias.anchor));
+        const auto found = anchors_.find(name);
+        if (found == anchors_.end()) {
+          error(event, "the alias *" + name + " names no anchor defined before it (&" + name + ")", '*');
+          return false;
+        }
+        return finish(found->second, {}, span(event));
+      }
+      case FYET_SEQUENCE_START:
+      case FYET_MAPPING_START: {
+        if (++depth_ > kMaxNesting) {
+          error(event, "nesting is too deep");
+          return false;
+        }
+        if (!building()) return true;
+        const bool map = event->type == FYET_MAPPING_START;
+        Frame f;
+        f.node = node(event, map ? YamlNode::Kind::map : YamlNode::Kind::list);
+        // Copied: the token goes with the event.
+        f.anchor = token_text(map ? event->mapping_start.anchor : event->sequence_start.anchor);
+        f.begin = span(event).first;
+        f.streamed = !map && starts_stream();
+        stack_.push_back(std::move(f));
+        return true;
+      }
+      case FYET_SEQUENCE_END:
+      case FYET_MAPPING_END: {
+        --depth_;
+        if (!building()) return true;
+        Frame f = std::move(stack_.back());
+        stack_.pop_back();
+        return finish(std::move(f.node), f.anchor, {f.begin, span(event).second});
+      }
+      default:
+        return true;
+    }
+  }
+
+  YamlNode root() const { return root_; }
+
+ private:
+  struct Frame {
+    YamlNode node;
+    std::string anchor;
+    YamlNode key;
+    bool has_key = false;
+    bool streamed = false;
+    std::size_t begin = 0;  ///< offset of its start in the text
+  };
+
+  // The byte offsets an event spans.
+  std::pair<std::size_t, std::size_t> span(fy_event* event) const {
+    const fy_mark* b = fy_event_start_mark(event);
+    const fy_mark* e = fy_event_end_mark(event);
+    const std::size_t begin = std::min(b ? b->input_pos : 0, text_.size());
+    return {begin, std::clamp(e ? e->input_pos : begin, begin, text_.size())};
+  }
+
+  bool building() const { return documents_ == 1; }
+
+  // The list about to start is the one to stream: the value of the stream's
+  // key in the root mapping, the first time that key is given.
+  bool starts_stream() {
+    if (!stream_ || streamed_ || stack_.size() != 1) return false;
+    const Frame& top = stack_.back();
+    if (!top.node.is_map() || !top.has_key || !top.key.is_scalar() || top.key.scalar() != stream_->key) return false;
+    streamed_ = true;
+    return true;
+  }
+
+  YamlNode node(fy_event* event, YamlNode::Kind kind, std::string value = {}, bool quoted = false) {
+    const fy_mark* m = fy_event_start_mark(event);
+    std::size_t offset = m ? m->input_pos : 0;
+    if (quoted && offset > 0 && offset <= text_.size() && (text_[offset - 1] == '"' || text_[offset - 1] == '\'')) --offset;
+    const auto [line, column] = lines_.at(offset);
+    return YamlNode::make(kind, line, column, std::move(value));
+  }
+
+  // At the event, or at the `mark` character just before it (an alias's '*').
+  void error(fy_event* event, std::string message, char mark = '\0') {
+    const fy_mark* m = fy_event_start_mark(event);
+    std::size_t offset = m ? std::min(m->input_pos, text_.size()) : 0;
+    if (mark && offset > 0 && text_[offset - 1] == mark) --offset;
+    const auto [line, column] = lines_.at(offset);
+    diags_.error({file_.string(), line, column}, std::move(message));
+  }
+
+  bool finish(YamlNode n, std::string_view anchor, std::pair<std::size_t, std::size_t> at) {
+    if (!anchor.empty()) anchors_[std::string(anchor)] = n;
+    if (stack_.empty()) {
+      root_ = std::move(n);
+      return true;
+    }
+    Frame& f = stack_.back();
+    if (f.node.is_map()) {
+      if (!f.has_key) {
+        f.key = std::move(n);
+        f.has_key = true;
+      } else {
+        f.node.add_entry(std::move(f.key), std::move(n));
+        f.key = {};
+        f.has_key = false;
+      }
+    } else if (f.streamed) {
+      stream_->item(n, stack_.front().node, std::string_view(text_).substr(at.first, at.second - at.first));
+    } else {
+      f.node.add_item(std::move(n));
+    }
+    return true;
+  }
+
+  const std::string& text_;
+  const std::filesystem::path& file_;
+  Diagnostics& diags_;
+  const YamlStream* stream_;
+  LineCounter lines_;
+  std::vector<Frame> stack_;
+  std::unordered_map<std::string, YamlNode> anchors_;
+  YamlNode root_;
+  int documents_ = 0;
+  int depth_ = 0;
+  bool streamed_ = false;
+};
+
+// Reads the text with libfyaml's event parser, which follows the YAML spec
+// (yaml-cpp 0.7, read before, took an unclosed quote at the end of a file as
+// running to the end, silently swallowing the posts after it), building
+// nodes as the events come: no second pass and no tree beyond what is kept.
+// False after reporting one error.
+bool read_events(const std::string& text, const std::filesystem::path& file, Diagnostics& diags, Builder& builder) {
   if (const std::size_t bad = first_bad_byte(text); bad != std::string_view::npos) {
     diags.error(location_at(text, bad, file), text[bad] == '\0' ? "a zero byte, which YAML does not allow"
                                                                  : "invalid UTF-8 (save the file as UTF-8)");
@@ -161,19 +378,10 @@ bool check_syntax(const std::string& text, const std::filesystem::path& file, Di
     diags.error({file.string(), 0, 0}, "cannot read YAML: out of memory");
     return false;
   }
-  int depth = 0;
   while (fy_event* event = fy_parser_parse(parser.get())) {
-    if (event->type == FYET_MAPPING_START || event->type == FYET_SEQUENCE_START) {
-      if (++depth > kMaxNesting) {
-        const fy_mark* m = fy_event_start_mark(event);
-        diags.error(location_at(text, m ? m->input_pos : 0, file), "nesting is too deep");
-        fy_parser_event_free(parser.get(), event);
-        return false;
-      }
-    } else if (event->type == FYET_MAPPING_END || event->type == FYET_SEQUENCE_END) {
-      --depth;
-    }
+    const bool ok = builder.on(event);
     fy_parser_event_free(parser.get(), event);
+    if (!ok) return false;
   }
   if (!fy_parser_get_stream_error(parser.get()) && !fy_diag_got_error(diag.get())) return true;
   void* iter = nullptr;
@@ -182,80 +390,74 @@ bool check_syntax(const std::string& text, const std::filesystem::path& file, Di
     diags.add(describe_syntax_error(*e, text, file));
     return false;
   }
-  return true;
+  diags.error({file.string(), 0, 0}, "YAML syntax: the parser stopped without saying where");
+  return false;
 }
 
 }  // namespace
 
-YamlDocument parse_yaml(const std::string& text, const std::filesystem::path& file, Diagnostics& diags,
-                        std::size_t max_bytes) {
+YamlDocument parse_yaml(const std::string& text_in, const std::filesystem::path& file, Diagnostics& diags,
+                        std::size_t max_bytes, const YamlStream* stream) {
   YamlDocument doc;
-  if (text.size() > max_bytes) {
-    diags.error({file.string(), 0, 0}, "file is " + std::to_string(text.size()) + " bytes, more than the limit of " +
-                                           std::to_string(max_bytes));
+  if (text_in.size() > max_bytes) {
+    diags.error({file.string(), 0, 0}, "file is " + std::to_string(text_in.size()) +
+                                           " bytes, more than the limit of " + std::to_string(max_bytes));
     return doc;
   }
-  if (!check_syntax(text, file, diags)) return doc;
-  try {
-    // yaml-cpp guards its recursive descent (DeepRecursion), so a deeply
-    // nested file throws here instead of overflowing the stack.
-    doc.root = YAML::Load(text);
-    doc.ok = true;
-  } catch (const YAML::DeepRecursion& e) {
-    diags.error({file.string(), e.mark.line + 1, e.mark.column + 1}, "nesting is too deep");
-  } catch (const YAML::Exception& e) {
-    Location where{file.string(), 0, 0};
-    if (!e.mark.is_null()) where = {file.string(), e.mark.line + 1, e.mark.column + 1};
-    diags.error(where, "YAML syntax: " + e.msg);
-  } catch (const std::exception& e) {
-    diags.error({file.string(), 0, 0}, std::string("cannot read YAML: ") + e.what());
+  std::optional<std::string> converted;
+  if (is_utf16_or_32(text_in)) {
+    converted = to_utf8(text_in);
+    if (!converted) {
+      diags.error({file.string(), 1, 1}, "the text is not valid UTF-16 or UTF-32 (save the file as UTF-8)");
+      return doc;
+    }
   }
+  const std::string& text = converted ? *converted : text_in;
+  Builder builder(text, file, diags, stream);
+  if (!read_events(text, file, diags, builder)) return doc;
+  doc.root = builder.root();
+  doc.ok = true;
   return doc;
 }
 
-Location YamlReader::at(const YAML::Node& node) const {
-  const YAML::Mark m = node.Mark();
-  if (m.is_null()) return {file_.string(), 0, 0};
-  return {file_.string(), m.line + 1, m.column + 1};
-}
+Location YamlReader::at(const YamlNode& node) const { return {file_.string(), node.line(), node.column()}; }
 
-void YamlReader::error(const YAML::Node& node, std::string message) { diags_.error(at(node), std::move(message)); }
+void YamlReader::error(const YamlNode& node, std::string message) { diags_.error(at(node), std::move(message)); }
 
-void YamlReader::warning(const YAML::Node& node, std::string message) {
+void YamlReader::warning(const YamlNode& node, std::string message) {
   diags_.warning(at(node), std::move(message));
 }
 
-std::string describe(const YAML::Node& node) {
-  if (!node.IsDefined() || node.IsNull()) return "nothing";
-  if (node.IsMap()) return "a mapping";
-  if (node.IsSequence()) return "a list";
-  return "'" + node.Scalar() + "'";
+std::string describe(const YamlNode& node) {
+  if (!node.defined() || node.is_null()) return "nothing";
+  if (node.is_map()) return "a mapping";
+  if (node.is_list()) return "a list";
+  return "'" + node.scalar() + "'";
 }
 
-bool YamlReader::each_entry(const YAML::Node& node, std::string_view what,
+bool YamlReader::each_entry(const YamlNode& node, std::string_view what,
                             std::initializer_list<std::string_view> allowed,
                             const std::function<bool(const std::string&)>& allow_other,
-                            const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& each) {
+                            const std::function<void(const std::string&, const YamlNode&, const YamlNode&)>& each) {
   return each_entry(node, what, std::span<const std::string_view>(allowed.begin(), allowed.size()), allow_other,
                     each);
 }
 
-bool YamlReader::each_entry(const YAML::Node& node, std::string_view what,
+bool YamlReader::each_entry(const YamlNode& node, std::string_view what,
                             std::span<const std::string_view> allowed,
                             const std::function<bool(const std::string&)>& allow_other,
-                            const std::function<void(const std::string&, const YAML::Node&, const YAML::Node&)>& each) {
-  if (!node.IsMap()) {
+                            const std::function<void(const std::string&, const YamlNode&, const YamlNode&)>& each) {
+  if (!node.is_map()) {
     error(node, std::string(what) + " must be a mapping of key: value, not " + describe(node));
     return false;
   }
   std::set<std::string> seen;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node key = it->first;
-    if (!key.IsScalar()) {
+  for (const auto& [key, value] : node.entries()) {
+    if (!key.is_scalar()) {
       error(key, std::string("a key in ") + std::string(what) + " must be a plain name");
       continue;
     }
-    const std::string name = key.Scalar();
+    const std::string name = key.scalar();
     if (!seen.insert(name).second) {
       error(key, "duplicate key '" + name + "' in " + std::string(what));
       continue;
@@ -268,7 +470,7 @@ bool YamlReader::each_entry(const YAML::Node& node, std::string_view what,
       error(key, "unknown key '" + name + "' in " + std::string(what) + " (expected one of: " + list + ")");
       continue;
     }
-    each(name, key, it->second);
+    each(name, key, value);
   }
   return true;
 }
@@ -277,9 +479,9 @@ namespace {
 
 // each_path for the mapping at `prefix` ("" for the top, "publishing.retry."
 // inside): its keys are the next parts of the paths that start with it.
-void each_path_at(YamlReader& r, const YAML::Node& node, std::string_view what, const std::string& prefix,
+void each_path_at(YamlReader& r, const YamlNode& node, std::string_view what, const std::string& prefix,
                   std::span<const std::string_view> paths, const std::function<bool(std::size_t)>& listed,
-                  const std::function<void(std::size_t, const YAML::Node&, const YAML::Node&)>& each) {
+                  const std::function<void(std::size_t, const YamlNode&, const YamlNode&)>& each) {
   const auto part = [&](std::string_view path) {
     return path.substr(prefix.size(), path.find('.', prefix.size()) - prefix.size());
   };
@@ -293,7 +495,7 @@ void each_path_at(YamlReader& r, const YAML::Node& node, std::string_view what, 
   r.each_entry(
       node, what, expected,
       [&](const std::string& name) { return std::find(unlisted.begin(), unlisted.end(), name) != unlisted.end(); },
-      [&](const std::string& name, const YAML::Node& key, const YAML::Node& value) {
+      [&](const std::string& name, const YamlNode& key, const YamlNode& value) {
         const std::string path = prefix + name;
         for (std::size_t i = 0; i < paths.size(); ++i) {
           if (paths[i] == path) return each(i, key, value);
@@ -305,21 +507,21 @@ void each_path_at(YamlReader& r, const YAML::Node& node, std::string_view what, 
 
 }  // namespace
 
-void YamlReader::each_path(const YAML::Node& node, std::string_view what, std::span<const std::string_view> paths,
+void YamlReader::each_path(const YamlNode& node, std::string_view what, std::span<const std::string_view> paths,
                            const std::function<bool(std::size_t)>& listed,
-                           const std::function<void(std::size_t, const YAML::Node&, const YAML::Node&)>& each) {
+                           const std::function<void(std::size_t, const YamlNode&, const YamlNode&)>& each) {
   each_path_at(*this, node, what, "", paths, listed, each);
 }
 
-std::optional<std::string> YamlReader::string(const YAML::Node& node, std::string_view what) {
-  if (!node.IsScalar()) {
+std::optional<std::string> YamlReader::string(const YamlNode& node, std::string_view what) {
+  if (!node.is_scalar()) {
     error(node, std::string(what) + " must be a text, not " + describe(node));
     return std::nullopt;
   }
-  return node.Scalar();
+  return node.scalar();
 }
 
-std::optional<std::string> YamlReader::text(const YAML::Node& node, std::string_view what) {
+std::optional<std::string> YamlReader::text(const YamlNode& node, std::string_view what) {
   auto s = string(node, what);
   if (s && s->empty()) {
     error(node, std::string(what) + " must not be empty");
@@ -328,9 +530,9 @@ std::optional<std::string> YamlReader::text(const YAML::Node& node, std::string_
   return s;
 }
 
-std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view what) {
-  if (node.IsScalar()) {
-    const std::string& s = node.Scalar();
+std::optional<bool> YamlReader::boolean(const YamlNode& node, std::string_view what) {
+  if (node.is_scalar()) {
+    const std::string& s = node.scalar();
     if (s == "true") return true;
     if (s == "false") return false;
   }
@@ -338,10 +540,10 @@ std::optional<bool> YamlReader::boolean(const YAML::Node& node, std::string_view
   return std::nullopt;
 }
 
-std::optional<long long> YamlReader::integer(const YAML::Node& node, std::string_view what, long long min,
+std::optional<long long> YamlReader::integer(const YamlNode& node, std::string_view what, long long min,
                                              long long max) {
-  if (node.IsScalar()) {
-    const std::string& s = node.Scalar();
+  if (node.is_scalar()) {
+    const std::string& s = node.scalar();
     long long v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec == std::errc() && p == s.data() + s.size() && !s.empty()) {
@@ -357,9 +559,9 @@ std::optional<long long> YamlReader::integer(const YAML::Node& node, std::string
   return std::nullopt;
 }
 
-std::optional<double> YamlReader::number(const YAML::Node& node, std::string_view what, double min, double max) {
-  if (node.IsScalar()) {
-    const std::string& s = node.Scalar();
+std::optional<double> YamlReader::number(const YamlNode& node, std::string_view what, double min, double max) {
+  if (node.is_scalar()) {
+    const std::string& s = node.scalar();
     double v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (ec == std::errc() && p == s.data() + s.size() && !s.empty() && std::isfinite(v)) {
@@ -375,13 +577,13 @@ std::optional<double> YamlReader::number(const YAML::Node& node, std::string_vie
   return std::nullopt;
 }
 
-std::optional<std::chrono::seconds> YamlReader::duration(const YAML::Node& node, std::string_view what,
+std::optional<std::chrono::seconds> YamlReader::duration(const YamlNode& node, std::string_view what,
                                                          std::chrono::seconds min, std::chrono::seconds max) {
-  if (node.IsScalar()) {
-    if (auto d = parse_duration(node.Scalar())) {
+  if (node.is_scalar()) {
+    if (auto d = parse_duration(node.scalar())) {
       if (*d < min || *d > max) {
         error(node, std::string(what) + " must be between " + format_duration(min) + " and " + format_duration(max) +
-                        ", not " + node.Scalar());
+                        ", not " + node.scalar());
         return std::nullopt;
       }
       return d;
@@ -391,8 +593,8 @@ std::optional<std::chrono::seconds> YamlReader::duration(const YAML::Node& node,
   return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> YamlReader::string_list(const YAML::Node& node, std::string_view what) {
-  if (!node.IsSequence()) {
+std::optional<std::vector<std::string>> YamlReader::string_list(const YamlNode& node, std::string_view what) {
+  if (!node.is_list()) {
     error(node, std::string(what) + " must be a list such as [a, b], not " + describe(node));
     return std::nullopt;
   }

@@ -29,21 +29,28 @@ void give_back_memory() { ::malloc_trim(0); }
 
 }  // namespace
 
-CalendarApplier::CalendarApplier(std::string config, std::shared_ptr<LoadedCalendar> calendar, Parts parts)
-    : config_(std::move(config)), cal_(std::move(calendar)), parts_(parts), last_reload_(parts.clock.now()) {}
+CalendarApplier::CalendarApplier(std::string config, std::shared_ptr<LoadedCalendar> calendar, Parts parts,
+                                 ComposeCache composed)
+    : config_(std::move(config)),
+      cal_(std::move(calendar)),
+      composed_(std::move(composed)),
+      parts_(parts),
+      last_reload_(parts.clock.now()) {}
 
 std::shared_ptr<LoadedCalendar> CalendarApplier::load_checked(const std::string& config, Instant now,
-                                                              Diagnostics& diags) {
+                                                              Diagnostics& diags, const LoadedCalendar* previous,
+                                                              ComposeCache* composed) {
   auto settings = load_settings(config, SettingsEnvironment::from_process(), diags);
   if (!settings) return nullptr;
   auto loaded = std::make_shared<LoadedCalendar>();
   loaded->settings = std::move(*settings);
-  auto calendar = load_calendar(loaded->settings, diags);
+  auto calendar = load_calendar(loaded->settings, diags, {}, previous ? &previous->calendar : nullptr);
   if (!calendar) return nullptr;
   loaded->calendar = std::move(*calendar);
-  auto report = check_calendar(loaded->calendar, loaded->settings, now, diags);
+  auto report = check_calendar(loaded->calendar, loaded->settings, now, diags, composed);
   if (diags.has_errors()) return nullptr;
   loaded->references = std::move(report.references);
+  loaded->fingerprints = std::move(report.fingerprints);
   return loaded;
 }
 
@@ -135,7 +142,7 @@ bool CalendarApplier::reload(const std::string& why, bool accept_cancellations) 
   stall_point("reload");
   Diagnostics diags;
   last_reload_ = parts_.clock.now();
-  auto cal = load_checked(config_, last_reload_, diags);
+  auto cal = load_checked(config_, last_reload_, diags, cal_.get(), &composed_);
   last_reload_ok_ = cal != nullptr;
   if (!cal) {
     const std::string errors = describe(diags);

@@ -9,6 +9,7 @@
 #include "connectors/connector_state.hpp"
 #include "connectors/http_client.hpp"
 #include "daemon/store_watch.hpp"
+#include "scheduler/check.hpp"
 #include "scheduler/dispatcher.hpp"
 
 #include <chrono>
@@ -39,12 +40,19 @@ class CalendarApplier {
     const Clock& clock;
     Logger& log;
   };
-  /// `calendar` was loaded and checked at start-up (load_checked).
-  CalendarApplier(std::string config, std::shared_ptr<LoadedCalendar> calendar, Parts parts);
+  /// `calendar` was loaded and checked at start-up (load_checked, which
+  /// filled `composed`).
+  CalendarApplier(std::string config, std::shared_ptr<LoadedCalendar> calendar, Parts parts,
+                  ComposeCache composed = {});
 
   /// Loads and checks settings and calendar; nullptr (with the errors in
-  /// `diags`) if anything is wrong, so a bad edit is rejected whole.
-  static std::shared_ptr<LoadedCalendar> load_checked(const std::string& config, Instant now, Diagnostics& diags);
+  /// `diags`) if anything is wrong, so a bad edit is rejected whole. With
+  /// `previous` (the calendar running) and `composed`, only what changed is
+  /// read and composed again: files whose text changed, posts whose text
+  /// or links changed; the result is the same as reading everything.
+  static std::shared_ptr<LoadedCalendar> load_checked(const std::string& config, Instant now, Diagnostics& diags,
+                                                      const LoadedCalendar* previous = nullptr,
+                                                      ComposeCache* composed = nullptr);
 
   /// Start-up: the connectors and the coming weeks of the calendar given.
   /// False when the store could not take it.
@@ -88,6 +96,7 @@ class CalendarApplier {
 
   std::string config_;
   std::shared_ptr<LoadedCalendar> cal_;
+  ComposeCache composed_;
   Parts parts_;
   std::vector<std::unique_ptr<Connector>> connectors_;
   std::vector<std::unique_ptr<Connector>> retired_;

@@ -93,7 +93,8 @@ class Daemon {
   bool open() {
     Diagnostics diags;
     started_ = clock_.now();
-    auto cal = CalendarApplier::load_checked(config_, started_, diags);
+    ComposeCache composed;  // the applier keeps it, so an edit composes only what it touched
+    auto cal = CalendarApplier::load_checked(config_, started_, diags, nullptr, &composed);
     if (!cal) {
       for (const auto& d : diags.sorted())
         log_.log(d.severity == Severity::error ? Priority::error : Priority::warning, format(d));
@@ -147,7 +148,8 @@ class Daemon {
     const std::size_t posts = cal->calendar.posts.size();
     applier_ = std::make_unique<CalendarApplier>(
         config_, std::move(cal),
-        CalendarApplier::Parts{*store_, *dispatcher_, *watch_, *http_, *connector_state_, clock_, log_});
+        CalendarApplier::Parts{*store_, *dispatcher_, *watch_, *http_, *connector_state_, clock_, log_},
+        std::move(composed));
     metrics_.reload(true, started_);
     if (!applier_->apply_first()) {
       log_.error("not starting: the state database cannot be written: " + watch_->problem());

@@ -2,29 +2,100 @@
 
 #include "compose/composer.hpp"
 #include "compose/media.hpp"
+#include "config/text.hpp"
+#include "scheduler/planned.hpp"
 
 #include <set>
 
 namespace herald {
 
-CheckReport check_calendar(const Calendar& calendar, const Settings& settings, Instant now, Diagnostics& diags) {
+namespace {
+
+ComposeCache::Entry compose_entry(const Post& post, const ChannelSettings& cs, const Settings& settings,
+                                  const Calendar& calendar, const UrlLookup& previews) {
+  ComposeCache::Entry e;
+  const UrlLookup recording = [&](const std::string& key) {
+    auto answer = previews(key);
+    e.lookups.emplace_back(key, answer);
+    return answer;
+  };
+  Composed c = compose(post, cs, settings, calendar, recording);
+  e.fingerprint = composed_fingerprint(c);
+  for (auto& m : c.measures)
+    if (m.over()) e.over.push_back(std::move(m));
+  e.notes = std::move(c.notes);
+  e.problems = std::move(c.problems);
+  return e;
+}
+
+std::uint64_t entry_key(const Post& post, const std::string& channel) {
+  return fnv1a(fnv1a(kFnvStart, std::to_string(post.source)), channel);
+}
+
+}  // namespace
+
+const ComposeCache::Entry* ComposeCache::find(std::uint64_t key, const UrlLookup& url_of) {
+  auto it = used_.find(key);
+  if (it == used_.end()) {
+    auto old = entries_.find(key);
+    if (old == entries_.end()) return nullptr;
+    it = used_.emplace(key, std::move(old->second)).first;
+    entries_.erase(old);
+  }
+  for (const auto& [k, answer] : it->second.lookups)
+    if (url_of(k) != answer) return nullptr;
+  ++hits_;
+  return &it->second;
+}
+
+void ComposeCache::begin(std::uint64_t settings_source) {
+  if (settings_source != settings_) entries_.clear();
+  settings_ = settings_source;
+  used_.clear();
+  hits_ = misses_ = 0;
+}
+
+void ComposeCache::keep(std::uint64_t key, Entry entry) {
+  ++misses_;
+  used_[key] = std::move(entry);
+}
+
+void ComposeCache::end() {
+  entries_ = std::move(used_);
+  used_ = {};
+}
+
+CheckReport check_calendar(const Calendar& calendar, const Settings& settings, Instant now, Diagnostics& diags,
+                           ComposeCache* cache) {
   CheckReport report;
   report.references = check_references(calendar, settings, diags);
   check_media(calendar, settings, diags);
 
   // Each post on each channel, composed with the URLs its links will have.
   const UrlLookup previews = preview_urls(calendar, settings);
-  for (const Post& post : calendar.posts) {
-    for (const auto& channel : post.channels) {
+  if (cache) cache->begin(settings.source);
+  report.fingerprints.resize(calendar.posts.size());
+  for (std::size_t i = 0; i < calendar.posts.size(); ++i) {
+    const Post& post = calendar.posts[i];
+    report.fingerprints[i].resize(post.channels.size());
+    for (std::size_t ci = 0; ci < post.channels.size(); ++ci) {
+      const std::string& channel = post.channels[ci];
       const ChannelSettings* cs = settings.channel(channel);
       if (!cs) continue;
-      const Composed c = compose(post, *cs, settings, calendar, previews);
+      const std::uint64_t key = cache ? entry_key(post, channel) : 0;
+      const ComposeCache::Entry* cached = cache ? cache->find(key, previews) : nullptr;
+      std::optional<ComposeCache::Entry> fresh;
+      if (!cached) {
+        fresh = compose_entry(post, *cs, settings, calendar, previews);
+        cached = &*fresh;
+      }
+      const ComposeCache::Entry& c = *cached;
+      report.fingerprints[i][ci] = c.fingerprint;
       const auto ov = post.overrides.find(channel);
       const bool own_text = ov != post.overrides.end() && (ov->second.text || ov->second.description);
       const Location where = post.location(own_text ? (ov->second.description ? channel + ".description" : channel + ".text")
                                                     : "text");
-      for (const auto& m : c.measures) {
-        if (!m.over()) continue;
+      for (const auto& m : c.over) {
         diags.error(m.part == "title" ? post.location("title") : where,
                     "post '" + post.id + "' on " + channel + ": " + m.part + " is " + std::to_string(m.length) + " " +
                         m.unit + ", more than the " + std::to_string(m.limit) + " " + std::string(to_string(cs->kind)) +
@@ -34,8 +105,10 @@ CheckReport check_calendar(const Calendar& calendar, const Settings& settings, I
       for (const auto& p : c.problems)
         diags.error(p.find("title") != std::string::npos ? post.location(own_text ? channel + ".title" : "title") : where,
                     "post '" + post.id + "' on " + channel + ": " + p);
+      if (cache && fresh) cache->keep(key, std::move(*fresh));
     }
   }
+  if (cache) cache->end();
 
   PlanRequest req{now, now, now + kCheckHorizon, {}, {}};
   const auto deliveries = plan(calendar, settings, req, diags);

@@ -1,26 +1,31 @@
 #include "scheduler/planned.hpp"
 
 #include "compose/composer.hpp"
+#include "config/text.hpp"
 #include "scheduler/plan.hpp"
 
 #include <cstdint>
+#include <algorithm>
 #include <cstdio>
+#include <optional>
 
 namespace herald {
 
 namespace {
 
-// FNV-1a: a stable hash across runs and builds, to notice edits of a post.
-std::string content_hash(const Composed& c, Instant at) {
-  std::uint64_t h = 1469598103934665603ull;
-  auto mix = [&](std::string_view s) {
-    for (unsigned char ch : s) {
-      h ^= ch;
-      h *= 1099511628211ull;
-    }
-    h ^= 0xff;
-    h *= 1099511628211ull;
-  };
+// The store's content hash of a delivery: what it says, then when.
+std::string content_hash(std::uint64_t fingerprint, Instant at) {
+  const std::uint64_t h = fnv1a(fingerprint, std::to_string(at.time_since_epoch().count()));
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace
+
+std::uint64_t composed_fingerprint(const Composed& c) {
+  std::uint64_t h = kFnvStart;
+  const auto mix = [&](std::string_view s) { h = fnv1a(h, s); };
   mix(c.text);
   for (const auto& t : c.thread) mix(t);
   mix(c.title);
@@ -43,13 +48,8 @@ std::string content_hash(const Composed& c, Instant at) {
   mix_set("visibility", c.visibility);
   mix_set("language", c.language);
   for (std::size_t i = 0; i < c.media_alt.size(); ++i) mix_set("alt" + std::to_string(i), c.media_alt[i]);
-  mix(std::to_string(at.time_since_epoch().count()));
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  return h;
 }
-
-}  // namespace
 
 std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Instant now, Instant from, Instant to,
                                                 const std::map<std::string, Instant>& pinned) {
@@ -61,9 +61,20 @@ std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Insta
   std::vector<PlannedDelivery> out;
   out.reserve(deliveries.size());
   for (const auto& d : deliveries) {
-    const ChannelSettings* cs = cal.settings.channel(d.channel);
-    const Composed c = compose(*d.source, *cs, cal.settings, cal.calendar, previews);
-    out.push_back({d.key, d.post, d.channel, d.at, content_hash(c, d.at), d.queued});
+    // Composed once per reload: check's fingerprint when it left one.
+    std::optional<std::uint64_t> fingerprint;
+    const auto post = static_cast<std::size_t>(d.source - cal.calendar.posts.data());
+    if (post < cal.fingerprints.size()) {
+      const auto& channels = d.source->channels;
+      const auto at = std::find(channels.begin(), channels.end(), d.channel);
+      if (at != channels.end() && static_cast<std::size_t>(at - channels.begin()) < cal.fingerprints[post].size())
+        fingerprint = cal.fingerprints[post][static_cast<std::size_t>(at - channels.begin())];
+    }
+    if (!fingerprint) {
+      const ChannelSettings* cs = cal.settings.channel(d.channel);
+      fingerprint = composed_fingerprint(compose(*d.source, *cs, cal.settings, cal.calendar, previews));
+    }
+    out.push_back({d.key, d.post, d.channel, d.at, content_hash(*fingerprint, d.at), d.queued});
   }
   return out;
 }

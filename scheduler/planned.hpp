@@ -2,11 +2,13 @@
 // The calendar as the scheduler holds it, and the plan of the coming days as
 // the store's sync wants it.
 
+#include "compose/composer.hpp"
 #include "compose/references.hpp"
 #include "config/calendar.hpp"
 #include "config/settings.hpp"
 #include "scheduler/store.hpp"
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -18,7 +20,13 @@ struct LoadedCalendar {
   Settings settings;
   Calendar calendar;
   ReferenceGraph references;
+  /// What check composed: by post index, then in the order of the post's
+  /// channels, composed_fingerprint() of each. Empty when check did not run.
+  std::vector<std::vector<std::uint64_t>> fingerprints;
 };
+
+/// A stable hash of what a composed delivery says (FNV-1a over its fields).
+std::uint64_t composed_fingerprint(const Composed& c);
 
 /// The plan of the coming days as the store's sync wants it: each delivery
 /// with a hash of what it will say, queued deliveries pinned to the times

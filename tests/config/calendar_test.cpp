@@ -129,6 +129,43 @@ TEST(Calendar, FileZoneOverridesSettingsZone) {
   EXPECT_EQ(std::get<FixedTime>(l.calendar.posts[0].timing).resolved.instant, utc(2027_y / March / 2, 15h));
 }
 
+TEST(Calendar, AFileZoneWrittenAfterThePostsStillAppliesToThem) {
+  // The posts are read as the parser completes each; a `timezone:` after
+  // them makes the loader read them again in it.
+  auto l = load("posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: a}\ntimezone: America/New_York\n");
+  ASSERT_TRUE(l.ok) << ::testing::PrintToString(l.messages);
+  EXPECT_EQ(l.calendar.posts[0].zone_name, "America/New_York");
+  EXPECT_EQ(std::get<FixedTime>(l.calendar.posts[0].timing).resolved.instant, utc(2027_y / March / 2, 15h));
+  auto bad = load("posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: a}\ntimezone: Mars/Olympus\n");
+  EXPECT_FALSE(bad.ok);
+  EXPECT_EQ(bad.messages, (std::vector<std::string>{"/cal/calendar.yaml:3:11: error: unknown time zone 'Mars/Olympus' "
+                                                    "(expected an IANA name such as Europe/Amsterdam)"}));
+}
+
+TEST(Calendar, ThePostsOfAFileWithASyntaxErrorSayNothing) {
+  // Read one by one before the parser reaches the error, their own
+  // problems are left out: the file says only that it is not YAML.
+  auto l = load("posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [nope], text: a}\n  - id: b\n    text: \"open\n");
+  EXPECT_FALSE(l.ok);
+  ASSERT_EQ(l.messages.size(), 1u);
+  EXPECT_NE(l.messages[0].find("is not closed"), std::string::npos) << l.messages[0];
+}
+
+TEST(Calendar, EachPostKnowsTheTextItWasReadFrom) {
+  const std::string one = "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: a}\n"
+                          "  - {id: b, at: 2027-03-02 11:00, channels: [x], text: b}\n";
+  auto first = load(one);
+  // b moved down a line and a's text changed: a's source changes, b's does not.
+  auto second = load("posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [x], text: c}\n\n"
+                     "  - {id: b, at: 2027-03-02 11:00, channels: [x], text: b}\n");
+  ASSERT_TRUE(first.ok && second.ok);
+  EXPECT_NE(first.calendar.posts[0].source, second.calendar.posts[0].source);
+  EXPECT_EQ(first.calendar.posts[1].source, second.calendar.posts[1].source);
+  // The same text in another file is another source (its media are found beside it).
+  auto elsewhere = load(one, "/other/calendar.yaml");
+  EXPECT_NE(first.calendar.posts[1].source, elsewhere.calendar.posts[1].source);
+}
+
 TEST(Calendar, DstGapMovesForwardWithWarningNamingThePost) {
   // 2027-03-28 02:30 does not exist in Amsterdam; RFC 5545 moves it to 03:30 CEST = 01:30 UTC.
   auto l = load("posts:\n  - {id: night-owl, at: 2027-03-28 02:30, channels: [x], text: a}\n");

@@ -1,7 +1,7 @@
 #include "config/settings.hpp"
 
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
+#include "config/yaml_reader.hpp"
 
 #include <algorithm>
 #include <map>
@@ -383,15 +383,16 @@ TEST(SettingsTable, EveryRowIsAKeyThatFillsItsField) {
   EXPECT_EQ(s.channels.size(), 1u);
 
   // A row added to the table without a line above fails here.
-  const YAML::Node doc = YAML::Load(kEveryKey);
+  Diagnostics parse_diags;
+  const YamlNode doc = parse_yaml(kEveryKey, "every.yaml", parse_diags, 1 << 20).root;
   for (auto path : setting_paths()) {
-    YAML::Node node = doc;
+    YamlNode node = doc;
     for (std::size_t start = 0; start <= path.size();) {
       const std::size_t dot = std::min(path.find('.', start), path.size());
-      node.reset(node[std::string(path.substr(start, dot - start))]);
+      node = YamlNode(node[std::string_view(path.substr(start, dot - start))]);
       start = dot + 1;
     }
-    EXPECT_TRUE(node.IsDefined()) << path << " is not in kEveryKey";
+    EXPECT_TRUE(node.defined()) << path << " is not in kEveryKey";
   }
 }
 

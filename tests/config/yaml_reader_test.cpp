@@ -11,7 +11,7 @@ using namespace std::string_literals;
 struct Fixture {
   Diagnostics diags;
   YamlReader reader{"f.yaml", diags};
-  YAML::Node root;
+  YamlNode root;
   explicit Fixture(const std::string& text) {
     auto doc = parse_yaml(text, "f.yaml", diags, 1 << 20);
     EXPECT_TRUE(doc.ok);
@@ -24,7 +24,7 @@ TEST(YamlReader, EachEntryReportsUnknownAndDuplicateKeysButVisitsTheRest) {
   Fixture f("a: 1\nb: 2\nzz: 3\na: 4\n");
   std::vector<std::string> seen;
   EXPECT_TRUE(f.reader.each_entry(f.root, "thing", {"a", "b"}, nullptr,
-                                  [&](const std::string& k, const YAML::Node&, const YAML::Node&) { seen.push_back(k); }));
+                                  [&](const std::string& k, const YamlNode&, const YamlNode&) { seen.push_back(k); }));
   EXPECT_EQ(seen, (std::vector<std::string>{"a", "b"}));
   ASSERT_EQ(f.diags.items().size(), 2u);
   EXPECT_EQ(format(f.diags.items()[0]), "f.yaml:3:1: error: unknown key 'zz' in thing (expected one of: a, b)");
@@ -35,7 +35,7 @@ TEST(YamlReader, AllowOtherAcceptsExtraKeys) {
   Fixture f("x: 1\n");
   int n = 0;
   f.reader.each_entry(f.root, "thing", {}, [](const std::string& k) { return k == "x"; },
-                      [&](const std::string&, const YAML::Node&, const YAML::Node&) { ++n; });
+                      [&](const std::string&, const YamlNode&, const YamlNode&) { ++n; });
   EXPECT_EQ(n, 1);
   EXPECT_FALSE(f.diags.has_errors());
 }
@@ -46,8 +46,8 @@ TEST(YamlReader, EachPathReadsDottedPathsAsNestedMappings) {
   std::vector<std::pair<std::size_t, std::string>> seen;
   f.reader.each_path(
       f.root, "thing", paths, [](std::size_t i) { return i != 3; },
-      [&](std::size_t i, const YAML::Node& key, const YAML::Node& value) {
-        seen.emplace_back(i, key.Scalar() + "=" + value.Scalar());
+      [&](std::size_t i, const YamlNode& key, const YamlNode& value) {
+        seen.emplace_back(i, key.scalar() + "=" + value.scalar());
       });
   EXPECT_EQ(seen, (std::vector<std::pair<std::size_t, std::string>>{{0, "a=1"}, {1, "c=2"}, {2, "e=3"}, {3, "x=6"}}));
   std::vector<std::string> messages;
@@ -181,8 +181,8 @@ TEST(ParseYaml, ColumnsCountBytesAsYamlCppMarksDo) {
 
 TEST(ParseYaml, QuotedTextOverSeveralIndentedLinesStillParses) {
   Fixture f("posts:\n  - id: a\n    text: \"hello\n      world\"\n    other: 'it''s\n      fine'\n");
-  EXPECT_EQ(f.root["posts"][0]["text"].Scalar(), "hello world");
-  EXPECT_EQ(f.root["posts"][0]["other"].Scalar(), "it's fine");
+  EXPECT_EQ(f.root["posts"][0]["text"].scalar(), "hello world");
+  EXPECT_EQ(f.root["posts"][0]["other"].scalar(), "it's fine");
   EXPECT_FALSE(f.diags.has_errors());
 }
 
@@ -241,8 +241,64 @@ TEST(ParseYaml, OnlyUtf8WithoutZeroBytesReachesTheSyntaxCheck) {
             "f.yaml:1:4: error: a zero byte, which YAML does not allow");
   // libfyaml 0.7.12 looped forever on this (found by fuzz_settings).
   EXPECT_EQ(verdict("%  own\xA1\x9B: x\na: 1\n"), "f.yaml:1:7: error: invalid UTF-8 (save the file as UTF-8)");
-  // UTF-16 is YAML; yaml-cpp reads it alone, as before.
+  // UTF-16 and UTF-32 are YAML: read as UTF-8.
   EXPECT_EQ(verdict("\xFF\xFE" "a\0:\0 \0" "1\0\n\0"s), "ok");
+  Fixture utf16("\xFF\xFE" "a\0:\0 \0\xE9\0\n\0"s);
+  EXPECT_EQ(utf16.root["a"].scalar(), "\xC3\xA9");
+  Fixture utf32be("\0\0\0a\0\0\0:\0\0\0 \0\0\0b"s);
+  EXPECT_EQ(utf32be.root["a"].scalar(), "b");
+  EXPECT_EQ(verdict("\xFF\xFE" "a\0:\0 \0\x00\xD8\n\0"s), "f.yaml:1:1: error: the text is not valid UTF-16 or UTF-32 (save the file as UTF-8)");
+}
+
+TEST(ParseYaml, AStreamedListHandsOverEachItemAndKeepsNone) {
+  const std::string text = "zone: here\nposts:\n  - {id: a}\n  - id: b\n    text: x\nafter: 1\nmore: [1]\n";
+  std::vector<std::string> items;
+  std::vector<bool> zone_known;
+  const YamlStream stream{"posts", [&](const YamlNode& item, const YamlNode& root, std::string_view item_text) {
+                            items.push_back(item["id"].scalar() + "@" + std::to_string(item.line()) + ":" +
+                                            std::to_string(item.column()) + " '" + std::string(item_text) + "'");
+                            zone_known.push_back(root["zone"].scalar() == "here" && !root["after"].defined());
+                          }};
+  Diagnostics d;
+  const auto doc = parse_yaml(text, "f.yaml", d, 1 << 20, &stream);
+  ASSERT_TRUE(doc.ok);
+  EXPECT_EQ(items, (std::vector<std::string>{"a@3:5 '{id: a}'", "b@4:5 'id: b\n    text: x\n'"}));
+  EXPECT_EQ(zone_known, (std::vector<bool>{true, true}));
+  // The list itself is left empty; the rest of the document is whole.
+  EXPECT_TRUE(doc.root["posts"].is_list());
+  EXPECT_EQ(doc.root["posts"].size(), 0u);
+  EXPECT_EQ(doc.root["after"].scalar(), "1");
+  EXPECT_EQ(doc.root["more"].size(), 1u);
+}
+
+TEST(ParseYaml, OnlyTheFirstListUnderTheKeyIsStreamed) {
+  // A second `posts:` is built as a tree, for the reader to report as a
+  // duplicate key; a `posts:` deeper down is not the stream's.
+  int streamed = 0;
+  const YamlStream stream{"posts", [&](const YamlNode&, const YamlNode&, std::string_view) { ++streamed; }};
+  Diagnostics d;
+  const auto doc = parse_yaml("x: {posts: [1, 2]}\nposts: [a]\nposts: [b, c]\n", "f.yaml", d, 1 << 20, &stream);
+  ASSERT_TRUE(doc.ok);
+  EXPECT_EQ(streamed, 1);
+  EXPECT_EQ(doc.root["x"]["posts"].size(), 2u);
+  ASSERT_EQ(doc.root.entries().size(), 3u);
+  EXPECT_EQ(doc.root.entries()[2].second.size(), 2u);
+}
+
+TEST(ParseYaml, NodesFollowYamlsCoreSchemaForNull) {
+  Fixture f("a:\nb: ~\nc: null\nd: \"null\"\ne: ''\nf: !!str null\ng: &x [1]\nh: *x\n");
+  EXPECT_TRUE(f.root["a"].is_null());
+  EXPECT_TRUE(f.root["b"].is_null());
+  EXPECT_TRUE(f.root["c"].is_null());
+  EXPECT_TRUE(f.root["d"].is_scalar());
+  EXPECT_TRUE(f.root["e"].is_scalar());
+  EXPECT_TRUE(f.root["f"].is_scalar());
+  EXPECT_FALSE(f.root["zz"].defined());
+  EXPECT_EQ(f.root["h"].size(), 1u);
+  EXPECT_EQ(f.root["h"].line(), 7);  // an alias is the anchored node
+  Diagnostics d;
+  EXPECT_FALSE(parse_yaml("a: *nowhere\n", "f.yaml", d, 1 << 20).ok);
+  EXPECT_EQ(format(d.items().at(0)), "f.yaml:1:4: error: the alias *nowhere names no anchor defined before it (&nowhere)");
 }
 
 TEST(ParseYaml, DeepNestingIsACleanErrorAndWhatYamlCppAcceptedStillParses) {
