@@ -54,7 +54,7 @@ class PostReader {
     p.file = r_.file();
     p.zone_name = zone_name_;
     p.zone = zone_;
-    p.where["post"] = r_.at(node);
+    p.where.set("post", r_.at(node));
     const std::string item = "post " + std::to_string(index + 1);
     const int errors_before = r_.diags().error_count();
     std::optional<YamlNode> at, queue, every, rrule, from, until;
@@ -67,9 +67,9 @@ class PostReader {
          "thread", "media", "link", "excerpt", "categories", "tags"},
         [&](const std::string& k) { return settings_.channel(k) != nullptr; },
         [&](const std::string& k, const YamlNode& key, const YamlNode& v) {
-          p.where[k] = r_.at(v);
+          p.where.set(k, r_.at(v));
           if (settings_.channel(k)) {
-            p.where[k] = r_.at(key);
+            p.where.set(k, r_.at(key));
             override_nodes.emplace_back(k, v);
           } else if (k == "id") {
             if (auto s = r_.text(v, "id")) {
@@ -115,9 +115,9 @@ class PostReader {
           }
         });
     if (!is_map) return std::nullopt;
-    if (!has_id && !p.where.count("id")) r_.error(node, item + " has no id");
+    if (!has_id && !p.where.has("id")) r_.error(node, item + " has no id");
     const std::string name = has_id ? "post '" + p.id + "'" : item;
-    if (!p.where.count("channels")) r_.error(node, name + " has no channels");
+    if (!p.where.has("channels")) r_.error(node, name + " has no channels");
 
     const YamlNode none;
     auto or_none = [&](const std::optional<YamlNode>& n) -> const YamlNode& { return n ? *n : none; };
@@ -137,7 +137,7 @@ class PostReader {
     std::set<std::string> seen;
     for (std::size_t i = 0; i < list->size(); ++i) {
       const std::string& c = (*list)[i];
-      p.where["channels[" + std::to_string(i) + "]"] = r_.at(v[i]);
+      p.where.set("channels[" + std::to_string(i) + "]", r_.at(v[i]));
       if (!settings_.channel(c)) {
         std::string known;
         for (const auto& ch : settings_.channels) known += (known.empty() ? "" : ", ") + ch.name;
@@ -265,7 +265,7 @@ class PostReader {
   void read_override(const std::string& channel, const YamlNode& v, const std::string& name, Post& p) {
     const ChannelSettings* cs = settings_.channel(channel);
     if (std::find(p.channels.begin(), p.channels.end(), channel) == p.channels.end() &&
-        p.where.count("channels")) {
+        p.where.has("channels")) {
       r_.error(v, name + " has settings for channel '" + channel + "' but does not list it in channels");
     }
     ChannelOverride o;
@@ -275,7 +275,7 @@ class PostReader {
         {"text", "title", "thread", "link", "media", "excerpt", "categories", "tags", "video", "privacy", "description",
          "file", "visibility", "spoiler_text", "language"},
         nullptr, [&](const std::string& k, const YamlNode& key, const YamlNode& fv) {
-          p.where[channel + "." + k] = r_.at(fv);
+          p.where.set(channel + "." + k, r_.at(fv));
           if (!override_field_allowed(k, cs->kind)) {
             r_.error(key, "'" + k + "' does not apply to " + a_kind(cs->kind) + " channel");
             return;
@@ -419,11 +419,27 @@ std::string_view to_string(PostKind kind) {
   return "other";
 }
 
+void FieldPlaces::set(std::string field, const Location& at) {
+  for (auto& [name, place] : places_) {
+    if (name == field) {
+      place = {at.line, at.column};
+      return;
+    }
+  }
+  places_.emplace_back(std::move(field), std::pair{at.line, at.column});
+}
+
+const std::pair<int, int>* FieldPlaces::find(std::string_view field) const {
+  for (const auto& [name, place] : places_)
+    if (name == field) return &place;
+  return nullptr;
+}
+
 Location Post::location(const std::string& field) const {
-  if (auto it = where.find(field); it != where.end()) return it->second;
+  if (const auto* at = where.find(field)) return {file.string(), at->first, at->second};
   // "thread[2]" or "x.thread[0]": the list's place.
   if (auto bracket = field.find('['); bracket != std::string::npos) return location(field.substr(0, bracket));
-  if (auto it = where.find("post"); it != where.end()) return it->second;
+  if (const auto* at = where.find("post")) return {file.string(), at->first, at->second};
   return {file.string(), 0, 0};
 }
 

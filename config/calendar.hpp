@@ -59,6 +59,21 @@ struct Repeating {
 };
 using Timing = std::variant<FixedTime, Queued, Repeating>;
 
+/// Where the fields of one post were written, in its file: a short list
+/// (a post has a dozen fields), not a map of full locations, so a calendar
+/// of 100,000 posts does not hold a million copies of its file's name.
+class FieldPlaces {
+ public:
+  /// Records (or moves) a field's place; `at.file` is the post's file.
+  void set(std::string field, const Location& at);
+  bool has(std::string_view field) const { return find(field) != nullptr; }
+  /// Line and column of a field; nullptr when it was not written.
+  const std::pair<int, int>* find(std::string_view field) const;
+
+ private:
+  std::vector<std::pair<std::string, std::pair<int, int>>> places_;
+};
+
 struct Post {
   std::string id;
   Timing timing = Queued{};
@@ -86,7 +101,7 @@ struct Post {
   const date::time_zone* zone = nullptr;
   /// Where each field was written: "post" (the list item), "id", "at", "text",
   /// "x.text" (an override's field), "channels[1]", ... Used by later checks.
-  std::map<std::string, Location> where;
+  FieldPlaces where;
 
   Location location(const std::string& field) const;  ///< falls back to "post"
   /// The post's value of a field on a channel, override first.

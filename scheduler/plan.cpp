@@ -47,7 +47,7 @@ bool slot_free(const std::set<Instant>& taken, Instant slot, std::chrono::second
 }
 
 Location rule_location(const Post& post) {
-  return post.location(post.where.count("every") ? "every" : "rrule");
+  return post.location(post.where.has("every") ? "every" : "rrule");
 }
 
 }  // namespace

@@ -84,8 +84,22 @@ def write_calendar(path, items, probe_s, probe_text):
         for d in items:
             f.write(f'  - {{id: {d["post"]}, at: "{iso(d["planned_s"])}", channels: [{d["channel"]}], '
                     f'title: "{d["title"]}", text: "{d["text"]}"}}\n')
-        f.write(f'  - {{id: {PROBE_ID}, at: "{iso(probe_s)}", channels: [{channel_name(0)}], '
-                f'title: "Reload probe", text: "{probe_text}"}}\n')
+        if probe_s is not None:
+            f.write(f'  - {{id: {PROBE_ID}, at: "{iso(probe_s)}", channels: [{channel_name(0)}], '
+                    f'title: "Reload probe", text: "{probe_text}"}}\n')
+
+
+def write_split_calendar(folder, items, probe_s, probe_text, files):
+    """The same posts over `files` files of consecutive posts (a calendar
+    split per day holds a year in 365), the probe in the last one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    per_file = max(1, -(-len(items) // files))
+    for f in range(files):
+        part = items[f * per_file:(f + 1) * per_file]
+        last = f == files - 1
+        if not part and not last:
+            continue
+        write_calendar(folder / f"day-{f + 1:03d}.yaml", part, probe_s if last else None, probe_text)
 
 
 def main():
@@ -97,6 +111,8 @@ def main():
     ap.add_argument("--window", type=int, required=True, help="seconds over which the deliveries fall due")
     ap.add_argument("--api", required=True, help="the sandbox's base URL")
     ap.add_argument("--status-port", type=int, required=True)
+    ap.add_argument("--files", type=int, default=0,
+                    help="write calendar/ as this many files (0: one calendar.yaml)")
     args = ap.parse_args()
 
     out = pathlib.Path(args.out)
@@ -109,7 +125,7 @@ def main():
         os.chmod(p, 0o600)
 
     with open(out / "herald.yaml", "w") as f:
-        f.write("calendar: calendar.yaml\nstate_dir: state\ncredentials_dir: credentials\ntimezone: UTC\n"
+        f.write(f"calendar: {'calendar' if args.files else 'calendar.yaml'}\nstate_dir: state\ncredentials_dir: credentials\ntimezone: UTC\n"
                 f'status: {{listen: "127.0.0.1:{args.status_port}"}}\nchannels:\n')
         for c in range(args.channels):
             f.write(f'  {channel_name(c)}: {{kind: wordpress, site: "{WP_SITE}", credentials: blog, '
@@ -117,7 +133,10 @@ def main():
 
     items = list(deliveries(args.deliveries, args.channels, args.window_start, args.window))
     probe_s = args.window_start + 86400
-    write_calendar(out / "calendar.yaml", items, probe_s, "Reload probe, first version.")
+    if args.files:
+        write_split_calendar(out / "calendar", items, probe_s, "Reload probe, first version.", args.files)
+    else:
+        write_calendar(out / "calendar.yaml", items, probe_s, "Reload probe, first version.")
 
     jobs = [{"slug": d["post"], "planned_ms": d["planned_s"] * 1000,
              "body": wordpress_body(d["post"], d["title"], d["text"])} for d in items]
