@@ -567,7 +567,6 @@ bool append_file(FileRead read, const std::filesystem::path& file, std::uint64_t
   if (local.has_errors() || !read.ok) return false;
   into.files.push_back(file);
   into.read.push_back({file, text_hash, into.posts.size(), posts.size(), std::move(local)});
-  into.posts.reserve(into.posts.size() + posts.size());
   for (auto& p : posts) {
     into.by_id.emplace(p.id, into.posts.size());
     into.posts.push_back(std::move(p));

@@ -578,6 +578,8 @@ def main():
     ap.add_argument("--peer-concurrency", type=int, default=4)
     ap.add_argument("--wrk-seconds", type=int, default=10)
     ap.add_argument("--drain-timeout", type=int, default=600, help="seconds after the window to wait for the rest")
+    ap.add_argument("--split-only", action="store_true",
+                    help="only herald's start-up and edit of one post with the calendar in 365 files")
     args = ap.parse_args()
     out = pathlib.Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -593,6 +595,14 @@ def main():
         "mem_total_kib": int(next(l.split()[1] for l in open("/proc/meminfo") if l.startswith("MemTotal"))),
         "load_at_start": loadavg(), "fuzz_processes_at_start": fuzzers_running(),
     }}
+    if args.split_only:
+        try:
+            res["split"] = herald_split_reload(procs, args, out / "split")
+        finally:
+            procs.stop_all()
+            (out / "pids").write_text("")
+            (out / "results.json").write_text(json.dumps(res, indent=2, default=str))
+        return
     try:
         for name, cmd in (("node", ["node", "--version"]), ("redis", ["redis-server", "--version"]),
                           ("wrk", ["wrk", "--version"]), ("herald", [args.herald, "version"])):
