@@ -460,9 +460,7 @@ const Post* Calendar::find(std::string_view id) const {
 
 namespace {
 
-// The posts of one file, read as the parser completes each (YamlStream), so
-// the file never exists as one tree. Their times are read in the zone the
-// file names before its posts, else in the settings' zone.
+// A time zone as a calendar file names it.
 struct Zone {
   std::string name;  ///< as written
   const date::time_zone* tz = nullptr;
@@ -478,6 +476,9 @@ struct FileRead {
   Zone read_in, file_zone;
 };
 
+// The posts of one file, read as the parser completes each (YamlStream), so
+// the file never exists as one tree. Their times are read in the zone the
+// file names before its posts, else in the settings' zone.
 FileRead read_file(const std::string& text, const std::filesystem::path& file, const Settings& settings,
                    std::size_t posts_before, const std::optional<Zone>& forced) {
   FileRead out;
