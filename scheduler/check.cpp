@@ -28,9 +28,7 @@ ComposeCache::Entry compose_entry(const Post& post, const ChannelSettings& cs, c
   return e;
 }
 
-std::uint64_t entry_key(const Post& post, const std::string& channel) {
-  return fnv1a(fnv1a(kFnvStart, std::to_string(post.source)), channel);
-}
+std::uint64_t entry_key(const Post& post, const std::string& channel) { return fnv1a(post.source, channel); }
 
 }  // namespace
 

@@ -203,14 +203,25 @@ std::vector<std::string> deliveries(const LoadedCalendar& cal, Instant now) {
 
 const Instant kNow = date::sys_days{date::year{2027} / 3 / 1} + 0h;
 
-TEST(IncrementalReload, EqualsAFullReadOnRandomizedEdits) {
+// A settings file and a calendar folder of `files` files holding `posts`
+// generated posts, dealt round the files.
+struct Generated {
   TempDir dir;
-  const std::string config = dir.write("herald.yaml", kSettings).string();
-  std::filesystem::create_directories(dir.path() / "calendar");
-  Edits edits(20271203);
+  std::string config = dir.write("herald.yaml", kSettings).string();
+  Edits edits;
   Model model;
-  model.files.resize(4);
-  for (int i = 0; i < 40; ++i) model.files[static_cast<std::size_t>(i % 4)].push_back(edits.fresh(model));
+
+  Generated(unsigned seed, int files, int posts) : edits(seed) {
+    std::filesystem::create_directories(dir.path() / "calendar");
+    model.files.resize(static_cast<std::size_t>(files));
+    for (int i = 0; i < posts; ++i)
+      model.files[static_cast<std::size_t>(i % files)].push_back(edits.fresh(model));
+  }
+};
+
+TEST(IncrementalReload, EqualsAFullReadOnRandomizedEdits) {
+  Generated c(20271203, 4, 40);
+  auto& [dir, config, edits, model] = c;
   model.write(dir);
 
   ComposeCache cache;
@@ -261,13 +272,8 @@ TEST(IncrementalReload, EqualsAFullReadOnRandomizedEdits) {
 }
 
 TEST(IncrementalReload, AnEditOfOnePostComposesOnlyItAndThePostsLinkingToIt) {
-  TempDir dir;
-  const std::string config = dir.write("herald.yaml", kSettings).string();
-  std::filesystem::create_directories(dir.path() / "calendar");
-  Edits edits(7);
-  Model model;
-  model.files.resize(3);
-  for (int i = 0; i < 30; ++i) model.files[static_cast<std::size_t>(i % 3)].push_back(edits.fresh(model));
+  Generated c(7, 3, 30);
+  auto& [dir, config, edits, model] = c;
   // Two posts link to p0 on the blog.
   model.files[0][0].channels = {"blog"};
   model.files[1][1].link_to = "p0";
@@ -313,13 +319,8 @@ TEST(IncrementalReload, AnEditOfOnePostComposesOnlyItAndThePostsLinkingToIt) {
 }
 
 TEST(IncrementalReload, TheStoreSyncChangesOnlyTheEditedPostsDeliveries) {
-  TempDir dir;
-  const std::string config = dir.write("herald.yaml", kSettings).string();
-  std::filesystem::create_directories(dir.path() / "calendar");
-  Edits edits(11);
-  Model model;
-  model.files.resize(2);
-  for (int i = 0; i < 40; ++i) model.files[static_cast<std::size_t>(i % 2)].push_back(edits.fresh(model));
+  Generated c(11, 2, 40);
+  auto& [dir, config, edits, model] = c;
   model.write(dir);
   ComposeCache cache;
   Diagnostics d;
