@@ -33,9 +33,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   try {
-    auto config = herald::load_sandbox_config(config_path);
-    config.keep_alive = std::chrono::seconds(5);  // as a platform keeps herald's connections
-    herald::Sandbox sandbox(std::move(config));
+    herald::Sandbox sandbox(herald::load_sandbox_config(config_path));
     std::string host = listen.substr(0, colon);
     sandbox.start(host, std::stoi(listen.substr(colon + 1)));
     // On stdout for scripts, and on stderr for a log file.

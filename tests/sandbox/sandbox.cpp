@@ -55,7 +55,6 @@ Sandbox::Sandbox(Config config) : config_(std::move(config)), server_(std::make_
   platforms_.push_back(std::make_unique<InstagramSandbox>(*this));
   platforms_.push_back(std::make_unique<MastodonSandbox>(*this));
   platforms_.push_back(std::make_unique<BlueskySandbox>(*this));
-  server_->set_keep_alive_timeout(config_.keep_alive.count());
   for (auto& platform : platforms_) platform->install(*server_);
   routes();
 }

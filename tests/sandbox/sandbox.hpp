@@ -53,13 +53,6 @@ class Sandbox {
     std::chrono::seconds max_clock_skew{300};
     /// Wall clock seam (Unix milliseconds); defaults to the system clock.
     std::function<std::int64_t()> now_ms;
-    /// How long an idle connection is kept open for the client's next
-    /// request. 0 (in-process tests): closed once no request follows at
-    /// once, because httplib::Server::stop() waits out this time for every
-    /// connection a client still holds in its pool, and the tests stop the
-    /// sandbox before their client goes. The herald-sandbox program keeps
-    /// cpp-httplib's 5 s, as platforms keep connections alive.
-    std::chrono::seconds keep_alive{0};
   };
 
   /// One accepted create, as the platform stored it.
