@@ -87,6 +87,11 @@ struct PublishingSettings {
   /// Overrides each platform's settle margin: how long after herald stopped
   /// waiting for a create the platform may still complete it.
   std::optional<std::chrono::seconds> settle_margin;
+  /// Worker threads for connector calls (read at start).
+  int workers = 4;
+  /// The most requests of one platform (channel kind) in flight at once;
+  /// unset: `workers` shared among the kinds of the channels, at least one each.
+  std::optional<int> max_in_flight;
 };
 
 /// How the daemon takes in a calendar edit (docs/daemon.md, "Reload").

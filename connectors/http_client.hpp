@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,24 +53,38 @@ struct HttpLimits {
   std::chrono::milliseconds read_timeout{std::chrono::seconds{30}};
   std::chrono::milliseconds write_timeout{std::chrono::seconds{30}};
   std::size_t max_response_bytes = 8 * 1024 * 1024;
+  /// A kept-alive connection idle longer than this is closed, not reused:
+  /// below the usual servers' keep-alive timeouts (5 s for Apache and
+  /// cpp-httplib), so a reused connection is rarely one the server is closing.
+  std::chrono::milliseconds keep_alive_idle{std::chrono::seconds{2}};
+  /// Idle connections kept per origin (scheme, host, port) and in all.
+  std::size_t idle_per_origin = 8;
+  std::size_t idle_total = 64;
 };
 
 /// The system CA bundle on Debian (ca-certificates).
 inline constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
-/// The real client: cpp-httplib over OpenSSL. Opens one connection per
-/// request (no pooling, no redirects followed).
+class ConnectionPool;
+
+/// The real client: cpp-httplib over OpenSSL. Keeps connections alive and
+/// reuses them per origin (a small bounded pool of idle connections; each
+/// used by one thread at a time); follows no redirects. A request that
+/// fails on a reused connection is sent again on a new one only if its
+/// method is idempotent: a POST that may have been written is never resent.
 class HttplibClient : public HttpClient {
  public:
   /// `version` goes into the User-Agent as herald/<version>.
   explicit HttplibClient(std::string version, HttpLimits limits = {},
                          std::string ca_bundle = kSystemCaBundle);
+  ~HttplibClient() override;
   HttpResponse send(const HttpRequest& request) override;
 
  private:
   std::string user_agent_;
   HttpLimits limits_;
   std::string ca_bundle_;
+  std::unique_ptr<ConnectionPool> pool_;
 };
 
 /// True for hosts plain http may go to: localhost, 127.0.0.0/8 and ::1.

@@ -51,6 +51,9 @@ class AsioExecutor : public Executor {
         std::move(done));
   }
 
+  /// Posted behind the results already handed back, so they are written together.
+  void soon(std::function<void()> f) override { boost::asio::post(io_, std::move(f)); }
+
   /// Lets running calls finish (each has its own deadline), then stops.
   void join() { pool_.stop(); }
 

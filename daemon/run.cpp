@@ -57,7 +57,7 @@ class Daemon {
     if (!start_status_server()) {
       stop();
       io_.run();  // lets the cancelled handlers finish
-      executor_.join();
+      executor_->join();
       return 1;
     }
     // The calendar and the store are open: systemd may consider us started.
@@ -79,7 +79,7 @@ class Daemon {
     }
     notify_.stopping();
     if (server_) server_->stop();
-    executor_.join();
+    executor_->join();
     watch_->wait();
     std::error_code ec;
     std::filesystem::remove(pid_file(applier_->settings()), ec);
@@ -135,7 +135,8 @@ class Daemon {
     limits.write_timeout = settings.publishing.request_timeout;
     http_ = std::make_unique<HttplibClient>(kVersion, limits);
     connector_state_ = std::make_unique<LoopConnectorState>(io_, *store_, clock_);
-    dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, executor_, wakes_, log_);
+    executor_ = std::make_unique<AsioExecutor>(io_, static_cast<std::size_t>(settings.publishing.workers));
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, *executor_, wakes_, log_, settings.publishing.workers);
     dispatcher_->on_result = [this](const std::string& channel, const PublishResult& result, Instant planned,
                                     Instant now) {
       metrics_.attempt(channel);
@@ -264,7 +265,7 @@ class Daemon {
   Logger& log_;
   asio::io_context io_;
   SystemClock clock_;
-  AsioExecutor executor_{io_, 4};
+  std::unique_ptr<AsioExecutor> executor_;  // its pool's size is a setting
   AsioWakes wakes_{io_};
   std::optional<Secret> token_;
   std::unique_ptr<InstanceLock> lock_;

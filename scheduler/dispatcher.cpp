@@ -6,6 +6,7 @@
 #include "scheduler/plan.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace herald {
 
@@ -18,15 +19,73 @@ std::string local_text(const Settings& s, Instant at) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(Store& store, const Clock& clock, Executor& executor, Wakes& wakes, Logger& log)
-    : store_(store), clock_(clock), executor_(executor), wakes_(wakes), log_(log) {
-  wakes_.on_wake([this](const std::string& channel) { pump(channel); });
+Dispatcher::Dispatcher(Store& store, const Clock& clock, Executor& executor, Wakes& wakes, Logger& log, int workers)
+    : store_(store), clock_(clock), executor_(executor), wakes_(wakes), log_(log), workers_(std::max(workers, 1)) {
+  wakes_.on_wake([this](const std::vector<std::string>& channels) { pump(channels); });
   random_ = [gen = std::mt19937_64{std::random_device{}()}]() mutable {
     return std::uniform_real_distribution<double>(0.0, 1.0)(gen);
   };
 }
 
-void Dispatcher::configure(std::shared_ptr<const LoadedCalendar> calendar) { cal_ = std::move(calendar); }
+void Dispatcher::configure(std::shared_ptr<const LoadedCalendar> calendar) {
+  cal_ = std::move(calendar);
+  // The pool shared among the platforms in use, so that together they
+  // cannot take every worker: one slow platform leaves the others theirs.
+  std::set<ChannelKind> kinds;
+  for (const auto& c : cal_->settings.channels) kinds.insert(c.kind);
+  max_in_flight_ = cal_->settings.publishing.max_in_flight.value_or(
+      std::max(1, workers_ / std::max(1, static_cast<int>(kinds.size()))));
+}
+
+int Dispatcher::in_flight(ChannelKind kind) const {
+  auto it = in_flight_.find(kind);
+  return it == in_flight_.end() ? 0 : it->second;
+}
+
+void Dispatcher::busy(const std::string& channel, const std::string& key, const std::string& what) {
+  ChannelState& st = channels_[channel];
+  if (!st.in_flight && cal_)
+    if (const ChannelSettings* cs = cal_->settings.channel(channel)) {
+      st.slot = cs->kind;
+      ++in_flight_[cs->kind];
+    }
+  st.in_flight = true;
+  st.in_flight_key = key;
+  st.in_flight_what = what;
+}
+
+void Dispatcher::idle(const std::string& channel) {
+  ChannelState& st = channels_[channel];
+  if (st.in_flight && st.slot) --in_flight_[*st.slot];
+  st.slot.reset();
+  st.in_flight = false;
+}
+
+bool Dispatcher::slot_for(const std::string& channel, ChannelKind kind) {
+  if (in_flight(kind) < max_in_flight_) return true;
+  ChannelState& st = channels_[channel];
+  if (!st.waiting_for_slot) {
+    st.waiting_for_slot = true;
+    slot_line_[kind].push_back(channel);
+  }
+  return false;
+}
+
+// One channel woken per free request, not the whole line: waking a
+// thousand channels of a platform after each of its answers would make a
+// large calendar quadratic again. A woken channel that no longer needs the
+// request leaves it free for the next offer (at the end of every pump).
+void Dispatcher::offer_free_slots() {
+  const Instant now = clock_.now();
+  for (auto& [kind, line] : slot_line_) {
+    for (int free = max_in_flight_ - in_flight(kind); free > 0 && !line.empty(); --free) {
+      const std::string channel = line.front();
+      line.pop_front();
+      channels_[channel].waiting_for_slot = false;
+      wakes_.wake_at(channel, now);
+    }
+  }
+}
 
 void Dispatcher::set_connector(const std::string& channel, Connector* connector) { connectors_[channel] = connector; }
 
@@ -68,14 +127,8 @@ void Dispatcher::set_store_problem(std::optional<std::string> problem) {
   if (store_problem_) return;
   auto waiting = std::move(unsaved_);
   unsaved_.clear();
-  for (std::size_t i = 0; i < waiting.size(); ++i) {
-    finish(waiting[i].key, waiting[i].channel, waiting[i].result);
-    if (store_problem_) {
-      // Failed again: keep this one and the rest, in order.
-      for (std::size_t j = i + 1; j < waiting.size(); ++j) unsaved_.push_back(std::move(waiting[j]));
-      return;
-    }
-  }
+  // In one commit; failed again, they all wait again, in order.
+  if (!waiting.empty()) finish_all(std::move(waiting));
 }
 
 void Dispatcher::write_pending_pauses() {
@@ -264,24 +317,36 @@ PublishRequest Dispatcher::request_for(const StoredDelivery& d, const Post& post
   return req;
 }
 
-void Dispatcher::pump_all() {
-  for (const auto& c : channels()) pump(c);
-}
+void Dispatcher::pump_all() { pump(channels()); }
 
-void Dispatcher::pump(const std::string& channel) {
-  if (!store_problem_) guarded([&] { pump_channel(channel); });
-  arm(channel);
+void Dispatcher::pump(const std::string& channel) { pump(std::vector<std::string>{channel}); }
+
+// Each turn: every channel given decides what it does now (pump_channel),
+// the creates they decided on are committed `sending` together and go out
+// (start_sends), channels waiting for their platform's free requests are
+// offered the ones left, and each channel books its next wake-up.
+void Dispatcher::pump(const std::vector<std::string>& channels) {
+  for (const auto& c : channels) {
+    if (store_problem_) break;
+    guarded([&] { pump_channel(c); });
+  }
+  start_sends();
+  offer_free_slots();
+  for (const auto& c : channels) arm(c);
 }
 
 void Dispatcher::arm(const std::string& channel) { wakes_.wake_at(channel, next_wake(channel)); }
 
-void Dispatcher::went_on(const std::string& channel) {
+void Dispatcher::went_on(const std::string& channel) { went_on(std::vector<std::string>{channel}); }
+
+void Dispatcher::went_on(const std::vector<std::string>& channels) {
   const Instant now = clock_.now();
-  wakes_.wake_at(channel, now);
+  for (const auto& c : channels) wakes_.wake_at(c, now);
+  offer_free_slots();
   std::vector<std::string> waiting;
   if (!guarded([&] { waiting = store_.channels_in(State::waiting); })) return;
   for (const auto& c : waiting)
-    if (c != channel) wakes_.wake_at(c, now);
+    if (std::find(channels.begin(), channels.end(), c) == channels.end()) wakes_.wake_at(c, now);
 }
 
 void Dispatcher::pump_channel(const std::string& channel) {
@@ -320,7 +385,8 @@ void Dispatcher::pump_channel(const std::string& channel) {
   // An unsure create holds its channel until it is settled: nothing may
   // overtake it, and a pause does not stop looking (a lookup creates nothing).
   if (!st.settling.empty()) {
-    if (st.settling.front().next_lookup <= now && connector(channel)) start_settle_lookup(channel, st);
+    if (st.settling.front().next_lookup <= now && connector(channel) && slot_for(channel, cs->kind))
+      start_settle_lookup(channel, st);
     return;
   }
   // Only this channel's deliveries planned by now, a page at a time: a turn
@@ -361,6 +427,7 @@ bool Dispatcher::turn(const StoredDelivery& d, const ChannelSettings& cs, Channe
   }
   if (st.in_flight) return true;
   if (spacing_wait(cs, st)) return true;
+  if (!slot_for(d.channel, cs.kind)) return true;
   if (d.state == State::waiting) change(d, Event::dependency_met, "");
   if (d.state == State::retry_wait) change(d, Event::retry_due, "");
   auto fresh = store_.get(d.key);
@@ -372,29 +439,49 @@ bool Dispatcher::turn(const StoredDelivery& d, const ChannelSettings& cs, Channe
   return start_send(*fresh, *post, cs);
 }
 
+// The create is decided here and made durable with the others of this
+// turn in start_sends: the channel is busy from now on, so its turn ends.
 bool Dispatcher::start_send(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) {
   PublishRequest req = request_for(d, post, cs);
-  ChannelState& st = channels_[d.channel];
-  // Durable before the request, and the last word on pauses: after a crash
-  // this delivery is settled, never resent blindly, and a pause committed by
-  // anyone before this commit holds it.
-  const SendGate gate = store_.begin_send(d.key, req.composed.text, clock_.now());
-  if (gate == SendGate::paused) {
-    log_.warning(d.key + ": planned -> held (a pause in the state database holds channel " + d.channel + ")");
-    return true;
-  }
-  if (gate != SendGate::sending) return false;
-  fault_point("after_sending_commit");
-  log_.info(d.key + ": planned -> sending (attempt " + std::to_string(d.attempts + 1) + ")");
-  st.in_flight = true;
-  st.in_flight_key = d.key;
-  st.in_flight_what = "being sent";
-  st.last_sent = clock_.now();
-  st.recent.push_back(clock_.now());
-  const std::string key = d.key, channel = d.channel;
-  executor_.publish(*connector(d.channel), std::move(req),
-                    [this, key, channel](PublishResult r) { on_publish_result(key, channel, std::move(r)); });
+  busy(d.channel, d.key, "being sent");
+  starts_.push_back({d, std::move(req)});
   return true;
+}
+
+void Dispatcher::start_sends() {
+  if (starts_.empty()) return;
+  auto starts = std::move(starts_);
+  starts_.clear();
+  std::vector<SendStart> batch;
+  batch.reserve(starts.size());
+  for (const auto& s : starts) batch.push_back({s.delivery.key, s.request.composed.text});
+  // Durable before the requests, and the last word on pauses: after a crash
+  // these deliveries are settled, never resent blindly, and a pause committed
+  // by anyone before this commit holds them. One commit for the whole turn;
+  // if it fails, none of them is `sending` and none goes out.
+  std::vector<SendGate> gates;
+  if (store_problem_ || !guarded([&] { gates = store_.begin_send_batch(batch, clock_.now()); })) {
+    for (const auto& s : starts) idle(s.delivery.channel);
+    return;
+  }
+  fault_point("after_sending_commit");
+  const Instant now = clock_.now();
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    const StoredDelivery& d = starts[i].delivery;
+    if (gates[i] != SendGate::sending) {
+      idle(d.channel);
+      if (gates[i] == SendGate::paused)
+        log_.warning(d.key + ": planned -> held (a pause in the state database holds channel " + d.channel + ")");
+      continue;
+    }
+    log_.info(d.key + ": planned -> sending (attempt " + std::to_string(d.attempts + 1) + ")");
+    ChannelState& st = channels_[d.channel];
+    st.last_sent = now;
+    st.recent.push_back(now);
+    const std::string key = d.key, channel = d.channel;
+    executor_.publish(*connector(d.channel), std::move(starts[i].request),
+                      [this, key, channel](PublishResult r) { on_publish_result(key, channel, std::move(r)); });
+  }
 }
 
 // A new store cannot know what an earlier one published: an overdue
@@ -402,19 +489,15 @@ bool Dispatcher::start_send(const StoredDelivery& d, const Post& post, const Cha
 // after a crash). Found: out already. Absent: nothing was in flight, so it
 // may go at once. Unknown: a person decides.
 void Dispatcher::start_verify(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) {
-  ChannelState& st = channels_[d.channel];
   PublishRequest req = request_for(d, post, cs);
-  st.in_flight = true;
-  st.in_flight_key = d.key;
-  st.in_flight_what = "being looked up (the store is new)";
+  busy(d.channel, d.key, "being looked up (the store is new)");
   const std::string key = d.key, channel = d.channel;
   executor_.lookup(*connector(d.channel), std::move(req),
                    [this, key, channel](LookupResult r) { on_verify_result(channel, key, std::move(r)); });
 }
 
 void Dispatcher::on_verify_result(const std::string& channel, const std::string& key, LookupResult result) {
-  ChannelState& st = channels_[channel];
-  st.in_flight = false;
+  idle(channel);
   guarded([&] {
     auto d = store_.get(key);
     if (!d || d->state != State::planned || !d->verify) return;
@@ -453,9 +536,7 @@ void Dispatcher::start_settle_lookup(const std::string& channel, ChannelState& s
     went_on(channel);
     return;
   }
-  st.in_flight = true;
-  st.in_flight_key = s.key;
-  st.in_flight_what = "being looked up (its answer was lost)";
+  busy(channel, s.key, "being looked up (its answer was lost)");
   const std::string key = s.key;
   executor_.lookup(*connector(channel), std::move(*req),
                    [this, channel, key](LookupResult r) { on_settle_result(channel, key, std::move(r)); });
@@ -463,7 +544,7 @@ void Dispatcher::start_settle_lookup(const std::string& channel, ChannelState& s
 
 void Dispatcher::on_settle_result(const std::string& channel, const std::string& key, LookupResult result) {
   ChannelState& st = channels_[channel];
-  st.in_flight = false;
+  idle(channel);
   auto it = std::find_if(st.settling.begin(), st.settling.end(), [&](const Settling& s) { return s.key == key; });
   if (it == st.settling.end()) return;
   const Instant now = clock_.now();
@@ -508,21 +589,49 @@ void Dispatcher::on_publish_result(const std::string& key, const std::string& ch
     }
     on_result(channel, result, planned, clock_.now());
   }
-  if (store_problem_) {
-    unsaved_.push_back({key, channel, std::move(result)});
-    return;
-  }
-  finish(key, channel, std::move(result));
+  // Written with the others that arrive in this loop turn: one commit.
+  arrived_.push_back({key, channel, std::move(result)});
+  if (arrived_.size() == 1) executor_.soon([this] {
+    auto results = std::move(arrived_);
+    arrived_.clear();
+    if (store_problem_) {
+      for (auto& r : results) unsaved_.push_back(std::move(r));
+      return;
+    }
+    finish_all(std::move(results));
+  });
 }
 
-// The answer to a create, written to the store. The channel stays busy until
-// it is written: if the store fails, the result waits in memory (unsaved_)
-// and the delivery stays `sending` on disk, so a crash meanwhile settles it
-// like any lost answer.
-void Dispatcher::finish(const std::string& key, const std::string& channel, PublishResult result) {
+void Dispatcher::finish_all(std::vector<Unsaved> results) {
+  std::vector<std::function<void()>> then;
+  const bool written = guarded([&] {
+    auto batch = store_.batch();
+    for (const auto& r : results) record(r, then);
+    batch.commit();
+  });
+  if (!written) {
+    // Nothing of the batch is on disk: each delivery is still `sending`
+    // there (a crash now settles it like any lost answer), and each result
+    // waits in memory, its channel busy, until the store is back.
+    for (auto& r : results) unsaved_.push_back(std::move(r));
+    return;
+  }
+  for (auto& f : then) f();
+}
+
+// The answer to a create, written to the store inside finish_all's batch.
+// The channel stays busy until it is written: if the store fails, the result
+// waits in memory (unsaved_) and the delivery stays `sending` on disk, so a
+// crash meanwhile settles it like any lost answer. Nothing that reaches
+// outside the store (a lookup, the channel going on) happens before the
+// batch is committed.
+void Dispatcher::record(const Unsaved& r, std::vector<std::function<void()>>& then) {
+  const std::string& key = r.key;
+  const std::string& channel = r.channel;
+  const PublishResult& result = r.result;
   ChannelState& st = channels_[channel];
   bool looking_up = false;  // a duplicate refusal being looked up keeps the channel busy
-  const bool written = guarded([&] {
+  [&] {
     auto d = store_.get(key);
     if (!d || d->state != State::sending) return;
     const Instant now = clock_.now();
@@ -554,12 +663,11 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
         auto req = lookup_request(*d);
         if (req) {
           looking_up = true;
-          st.in_flight = true;
-          st.in_flight_key = key;
-          st.in_flight_what = "being looked up (the platform says it has it)";
-          const std::string message = dup->message;
-          executor_.lookup(*connector(channel), std::move(*req), [this, channel, key, message](LookupResult r) {
-            on_duplicate_lookup(channel, key, message, std::move(r));
+          busy(channel, key, "being looked up (the platform says it has it)");
+          then.push_back([this, channel, key, message = dup->message, req = std::move(*req)]() mutable {
+            executor_.lookup(*connector(channel), std::move(req), [this, channel, key, message](LookupResult l) {
+              on_duplicate_lookup(channel, key, message, std::move(l));
+            });
           });
           return;
         }
@@ -573,8 +681,8 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
     if (auto* p = std::get_if<Published>(&result)) {
       store_.apply(key, Event::sent, Effects{.remote_id = p->remote_id, .url = p->url}, now);
       log_.info(key + ": sending -> published " + p->url);
-    } else if (auto* r = std::get_if<RetryLater>(&result)) {
-      retry_later(*d, st, *r, /*answer_lost=*/false);
+    } else if (auto* later = std::get_if<RetryLater>(&result)) {
+      retry_later(*d, st, *later, /*answer_lost=*/false);
     } else if (auto* pr = std::get_if<Processing>(&result)) {
       // Not an attempt that failed: the platform is preparing the post.
       const auto after = std::max(pr->after, std::chrono::seconds{1});
@@ -584,22 +692,19 @@ void Dispatcher::finish(const std::string& key, const std::string& channel, Publ
       change(*d, Event::permanent_error, f->message);
     } else if (auto* a = std::get_if<AuthFailed>(&result)) {
       change(*d, Event::auth_error, "credentials rejected: " + a->message);
-      pause(channel, "credentials rejected: " + a->message, std::nullopt);
+      then.push_back([this, channel, why = "credentials rejected: " + a->message] { pause(channel, why, std::nullopt); });
     }
-  });
-  if (!written) {
-    unsaved_.push_back({key, channel, std::move(result)});
-    return;
-  }
+  }();
   if (looking_up) return;  // its answer goes on
-  st.in_flight = false;
-  went_on(channel);
+  then.push_back([this, channel] {
+    idle(channel);
+    went_on(channel);
+  });
 }
 
 void Dispatcher::on_duplicate_lookup(const std::string& channel, const std::string& key, const std::string& message,
                                      LookupResult result) {
-  ChannelState& st = channels_[channel];
-  st.in_flight = false;
+  idle(channel);
   guarded([&] {
     auto d = store_.get(key);
     if (!d || d->state != State::sending) return;
@@ -709,7 +814,8 @@ std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {
   // pump would send nothing, and a past wake time would spin the loop).
   if (!connector(channel) && !paused) return std::nullopt;
   if (!st.settling.empty() && connector(channel)) {
-    consider(st.settling.front().next_lookup);
+    if (!st.waiting_for_slot || st.settling.front().next_lookup > clock_.now())
+      consider(st.settling.front().next_lookup);
     return wake;
   }
   std::optional<Instant> due;
@@ -718,7 +824,9 @@ std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {
   } catch (const std::exception&) {
     return wake;
   }
-  if (due) consider(*due);
+  // Due but its platform has all its requests out: one of them finishing
+  // wakes it (offer_free_slots), not a time.
+  if (due && (*due > clock_.now() || paused || !st.waiting_for_slot)) consider(*due);
   // While paused, due deliveries are woken only to be held; no spacing applies.
   if (due && *due <= clock_.now() && !paused)
     if (auto w = spacing_wait(*cs, st)) wake = *w;
@@ -761,6 +869,9 @@ std::string Dispatcher::why(const StoredDelivery& d) const {
            format_utc(st.settling.front().absent_counts_from) + ")";
   if (st.in_flight && st.in_flight_key != d.key) return "behind " + st.in_flight_key + ", " + st.in_flight_what;
   if (st.in_flight && st.in_flight_key == d.key) return st.in_flight_what;
+  if (st.waiting_for_slot)
+    return "waits for one of the " + std::to_string(max_in_flight_) + " requests " + std::string(to_string(cs->kind)) +
+           " channels may have in flight at once (publishing.max_in_flight)";
   if (st.platform_wait && *st.platform_wait > now)
     return "the platform's rate limit: not before " + format_utc(*st.platform_wait);
   if (cs->rate && static_cast<int>(st.recent.size()) >= cs->rate->count && st.recent.front() + cs->rate->per > now)

@@ -32,7 +32,8 @@ namespace herald {
 class Dispatcher {
  public:
   /// Books its wake-ups in `wakes`, whose handler becomes pump().
-  Dispatcher(Store& store, const Clock& clock, Executor& executor, Wakes& wakes, Logger& log);
+  /// `workers`: the executor's pool size, which max_in_flight defaults from.
+  Dispatcher(Store& store, const Clock& clock, Executor& executor, Wakes& wakes, Logger& log, int workers = 4);
 
   /// Uses a new calendar (start-up and every accepted reload).
   void configure(std::shared_ptr<const LoadedCalendar> calendar);
@@ -59,6 +60,10 @@ class Dispatcher {
   /// throws: a store failure becomes the store problem (on_store_failure)
   /// and nothing more starts.
   void pump(const std::string& channel);
+  /// pump() of several channels in one loop turn (those whose wake-ups came
+  /// together): their creates start with one `sending` commit
+  /// (Store::begin_send_batch) before any of their requests goes out.
+  void pump(const std::vector<std::string>& channels);
   /// Every channel (after a reload, a pause or resume, the store's recovery).
   void pump_all();
   /// When `channel` next needs a pump, if ever (due time, retry time, the end
@@ -84,6 +89,13 @@ class Dispatcher {
   std::chrono::seconds settle_margin(const std::string& channel) const;
   /// Lookup timing of unsure creates (tests shorten it).
   void set_settle_schedule(SettleSchedule schedule) { schedule_ = schedule; }
+  /// The most requests (creates and lookups) of one platform (channel kind)
+  /// in flight at once: publishing.max_in_flight, else the worker pool's
+  /// size shared among the kinds of the calendar's channels (at least one
+  /// each), so a slow platform cannot hold the workers another one needs.
+  int max_in_flight() const { return max_in_flight_; }
+  /// Requests of `kind` in flight now.
+  int in_flight(ChannelKind kind) const;
 
   /// Called with what each create request came to (metrics): the channel,
   /// the result, the delivery's planned instant, and now.
@@ -121,6 +133,8 @@ class Dispatcher {
  private:
   struct ChannelState {
     bool in_flight = false;
+    std::optional<ChannelKind> slot;  // the platform whose request count in_flight holds
+    bool waiting_for_slot = false;    // due, but its platform has max_in_flight requests out
     std::string in_flight_key;  // the create or lookup under way
     std::string in_flight_what; // "being sent", "being looked up"
     std::optional<Instant> last_sent;
@@ -129,7 +143,8 @@ class Dispatcher {
     std::deque<Settling> settling;  // unsure creates of this channel, oldest first
     bool warned_no_connector = false;
   };
-  /// A result the store could not take yet.
+  /// A result not written yet: arrived in this loop turn, or one the store
+  /// could not take.
   struct Unsaved {
     std::string key;
     std::string channel;
@@ -137,6 +152,22 @@ class Dispatcher {
   };
 
   void pump_channel(const std::string& channel);
+  /// The creates this turn decided on: one `sending` commit for all of them,
+  /// then their requests; none goes out if the commit fails.
+  void start_sends();
+  /// The channel has a request in flight (`key`, `what` it is), which counts
+  /// against its platform's max_in_flight; idle() ends it.
+  void busy(const std::string& channel, const std::string& key, const std::string& what);
+  void idle(const std::string& channel);
+  /// Whether `kind` may start another request; if not, `channel` waits
+  /// in line for one of its requests to finish.
+  bool slot_for(const std::string& channel, ChannelKind kind);
+  /// Wakes, in order, as many channels waiting in line as their platforms
+  /// have requests free.
+  void offer_free_slots();
+  /// Results that arrived in one loop turn (or waited for the store),
+  /// written in one commit (Store::Batch); on failure all wait in memory.
+  void finish_all(std::vector<Unsaved> results);
   /// Books the channel's next wake-up (next_wake), or none.
   void arm(const std::string& channel);
   /// A delivery of `channel` left `sending` (or a person settled one): that
@@ -144,6 +175,7 @@ class Dispatcher {
   /// for another's URL. Only those: waking every channel after every
   /// delivery made a large calendar quadratic.
   void went_on(const std::string& channel);
+  void went_on(const std::vector<std::string>& channels);
   /// One due delivery of a pump: true when the turn ends here (a request
   /// went out, or the channel must wait).
   bool turn(const StoredDelivery& d, const ChannelSettings& cs, ChannelState& st, const std::optional<Pause>& pause);
@@ -152,7 +184,9 @@ class Dispatcher {
   void start_settle_lookup(const std::string& channel, ChannelState& st);
   void settle(const StoredDelivery& d, const std::string& lost, Instant since, Instant absent_counts_from);
   void on_publish_result(const std::string& key, const std::string& channel, PublishResult result);
-  void finish(const std::string& key, const std::string& channel, PublishResult result);
+  /// One result's writes inside finish_all's batch; what must wait until the
+  /// batch is committed (lookups, pauses, the channel going on) goes to `then`.
+  void record(const Unsaved& r, std::vector<std::function<void()>>& then);
   void on_settle_result(const std::string& channel, const std::string& key, LookupResult result);
   void on_verify_result(const std::string& channel, const std::string& key, LookupResult result);
   void on_duplicate_lookup(const std::string& channel, const std::string& key, const std::string& message,
@@ -178,6 +212,7 @@ class Dispatcher {
   Executor& executor_;
   Wakes& wakes_;
   Logger& log_;
+  int workers_;
   std::shared_ptr<const LoadedCalendar> cal_;
   std::map<std::string, Connector*> connectors_;
   std::map<std::string, ChannelState> channels_;
@@ -185,6 +220,17 @@ class Dispatcher {
   SettleSchedule schedule_;
   std::optional<std::string> store_problem_;
   std::vector<Unsaved> unsaved_;
+  std::vector<Unsaved> arrived_;  // results handed back this loop turn, not yet written
+  /// A create decided this turn, waiting for the batch's `sending` commit.
+  struct Start {
+    StoredDelivery delivery;
+    PublishRequest request;
+  };
+  std::vector<Start> starts_;
+  int max_in_flight_ = 4;
+  std::map<ChannelKind, int> in_flight_;                      // requests in flight per platform
+  std::map<ChannelKind, std::deque<std::string>> slot_line_;  // channels waiting for one, first come first
+
   std::vector<Pause> pending_pauses_;  // pauses the store could not take yet
 };
 

@@ -15,6 +15,10 @@ class Executor {
   virtual ~Executor() = default;
   virtual void publish(Connector& c, PublishRequest request, std::function<void(PublishResult)> done) = 0;
   virtual void lookup(Connector& c, PublishRequest request, std::function<void(LookupResult)> done) = 0;
+  /// Runs `f` on the loop once the handler running now has returned, after
+  /// the results already handed back (the daemon: asio::post), so results
+  /// that arrive together can be written together. At once by default.
+  virtual void soon(std::function<void()> f) { f(); }
 };
 
 /// Runs each call at once, on the caller's thread (tests, `herald` one-shots).

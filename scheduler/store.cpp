@@ -124,13 +124,38 @@ std::string state_text(State s) { return std::string(to_string(s)); }
 // waits out busy_timeout instead of failing halfway with SQLITE_BUSY on the
 // first write (a DEFERRED read-then-write transaction cannot be retried).
 // The destructor rolls back anything not committed.
+//
+// Inside a Store::Batch (a transaction already open on this connection) it
+// is a savepoint instead: its commit releases the savepoint into the batch,
+// which commits once; a write that gives up (not committed) is rolled back
+// to the savepoint, exactly as it would have been alone.
 class WriteTransaction {
  public:
-  explicit WriteTransaction(SQLite::Database& db) : tx_(db, SQLite::TransactionBehavior::IMMEDIATE) {}
-  void commit() { tx_.commit(); }
+  explicit WriteTransaction(SQLite::Database& db) : db_(db) {
+    if (sqlite3_get_autocommit(db.getHandle()) != 0) tx_.emplace(db, SQLite::TransactionBehavior::IMMEDIATE);
+    else db_.exec("SAVEPOINT herald_write");
+  }
+  ~WriteTransaction() {
+    if (tx_ || done_) return;
+    try {
+      db_.exec("ROLLBACK TO herald_write");
+      db_.exec("RELEASE herald_write");
+    } catch (const std::exception&) {
+      // The batch's own rollback undoes it.
+    }
+  }
+  WriteTransaction(const WriteTransaction&) = delete;
+  WriteTransaction& operator=(const WriteTransaction&) = delete;
+  void commit() {
+    if (tx_) tx_->commit();
+    else db_.exec("RELEASE herald_write");
+    done_ = true;
+  }
 
  private:
-  SQLite::Transaction tx_;
+  SQLite::Database& db_;
+  std::optional<SQLite::Transaction> tx_;
+  bool done_ = false;
 };
 
 StoredDelivery read_delivery(SQLite::Statement& q) {
@@ -173,7 +198,10 @@ class StatementCache {
   SQLite::Statement& get(const char* sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
-    it->second->reset();
+    // sqlite3_reset returns the error of the statement's last failed step
+    // (a write refused by a full disk, say): that error was thrown then, so
+    // reusing the statement after the store is back must not throw it again.
+    it->second->tryReset();
     it->second->clearBindings();
     return *it->second;
   }
@@ -253,9 +281,27 @@ std::string change_detail(const StoredDelivery& old, Instant planned, bool conte
 }  // namespace
 
 Store::Store(std::unique_ptr<SQLite::Database> db, fs::path file)
-    : db_(std::move(db)), file_(std::move(file)), statements_(std::make_unique<StatementCache>(*db_)) {}
+    : db_(std::move(db)), file_(std::move(file)), statements_(std::make_unique<StatementCache>(*db_)) {
+  // SQLite's own count of what reached the disk: one per committed write
+  // transaction (a savepoint released inside a batch is not one).
+  sqlite3_commit_hook(
+      db_->getHandle(),
+      [](void* commits) {
+        ++*static_cast<std::uint64_t*>(commits);
+        return 0;  // 0: let the commit go on
+      },
+      &commits_);
+}
 
 Store::~Store() = default;
+
+Store::Batch::Batch(SQLite::Database& db)
+    : tx_(std::make_unique<SQLite::Transaction>(db, SQLite::TransactionBehavior::IMMEDIATE)) {}
+Store::Batch::~Batch() = default;
+Store::Batch::Batch(Batch&&) noexcept = default;
+void Store::Batch::commit() { tx_->commit(); }
+
+Store::Batch Store::batch() { return Batch(*db_); }
 
 namespace {
 
@@ -853,11 +899,34 @@ Applied Store::write_change(const StoredDelivery& old, Event event, const Effect
 }
 
 SendGate Store::begin_send(const std::string& key, const std::string& sent_text, Instant now) {
+  return begin_send_batch({SendStart{key, sent_text}}, now).front();
+}
+
+std::vector<SendGate> Store::begin_send_batch(const std::vector<SendStart>& starts, Instant now) {
   // The file first: a create must never start while herald writes into a
   // database that is no longer the one at its path (deleted or replaced).
   if (auto problem = check_file()) throw StoreUnavailable(*problem);
+  // Inside a Batch its commit would be a savepoint's release, not on disk.
+  if (sqlite3_get_autocommit(db_->getHandle()) == 0)
+    throw std::logic_error("begin_send inside an open transaction: the sending commit would not be durable");
+  std::vector<SendGate> gates;
+  gates.reserve(starts.size());
   WriteTransaction tx(*db_);
-  const auto old = select_delivery(*statements_, key);
+  bool wrote = false, sending = false;
+  for (const auto& s : starts) {
+    gates.push_back(gate_send(s, now));
+    wrote = wrote || gates.back() == SendGate::sending || gates.back() == SendGate::paused;
+    sending = sending || gates.back() == SendGate::sending;
+  }
+  // synchronous=FULL (set in open): the commit is on disk before we return,
+  // for every delivery of the batch at once (one fsync of the WAL).
+  if (wrote) tx.commit();
+  if (sending && !instance_.empty()) write_stamp(file_, {instance_, to_db(now)});
+  return gates;
+}
+
+SendGate Store::gate_send(const SendStart& start, Instant now) {
+  const auto old = select_delivery(*statements_, start.key);
   if (!old) return SendGate::missing;
   if (!transition(old->state, Event::start_send)) return SendGate::not_planned;
   // The pause as committed, not as remembered: a `herald pause` committed by
@@ -872,14 +941,10 @@ SendGate Store::begin_send(const std::string& key, const std::string& sent_text,
     const std::string detail = "paused: " + paused.getColumn(1).getString();
     paused.reset();
     write_change(*old, Event::pause, Effects{.detail = detail}, now);
-    tx.commit();
     return SendGate::paused;
   }
   paused.reset();
-  write_change(*old, Event::start_send, Effects{.sent_text = sent_text}, now);
-  // synchronous=FULL (set in open): the commit is on disk before we return.
-  tx.commit();
-  if (!instance_.empty()) write_stamp(file_, {instance_, to_db(now)});
+  write_change(*old, Event::start_send, Effects{.sent_text = start.sent_text}, now);
   return SendGate::sending;
 }
 

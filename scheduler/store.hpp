@@ -8,6 +8,7 @@
 #include "scheduler/state.hpp"
 
 #include <filesystem>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 
 namespace SQLite {
 class Database;
+class Transaction;
 }
 
 namespace herald {
@@ -129,6 +131,13 @@ enum class SendGate {
   missing,      ///< no such delivery
 };
 
+/// One create of a batch (Store::begin_send_batch): the delivery and the
+/// composed text as it goes out.
+struct SendStart {
+  std::string key;
+  std::string sent_text;
+};
+
 /// The store cannot be used safely now (its file was deleted, replaced,
 /// damaged, made unwritable, or the disk is full); the message says which,
 /// for people. While it holds, no create starts.
@@ -234,6 +243,32 @@ class Store {
   /// process counts the moment it is committed; the delivery becomes `held`).
   /// Only then: apply(start_send).
   SendGate begin_send(const std::string& key, const std::string& sent_text, Instant now);
+  /// begin_send for several deliveries in one transaction and one commit
+  /// (one fsync): each start gets exactly the gate begin_send would give it,
+  /// in order. Throws, committing none of them, when the file check or the
+  /// commit fails: then no request of the batch may go out.
+  std::vector<SendGate> begin_send_batch(const std::vector<SendStart>& starts, Instant now);
+
+  /// Writes made while it is open (apply, note_lost_answer, ...) join one
+  /// transaction, committed once by commit(); each keeps its own all-or-
+  /// nothing (a savepoint). Destroyed uncommitted, it rolls all of them back.
+  /// For results that arrived together: one fsync instead of one each.
+  class Batch {
+   public:
+    ~Batch();
+    Batch(Batch&&) noexcept;
+    void commit();
+
+   private:
+    friend class Store;
+    explicit Batch(SQLite::Database& db);
+    std::unique_ptr<SQLite::Transaction> tx_;
+  };
+  /// Opens a batch (BEGIN IMMEDIATE). One at a time, on the store's thread.
+  Batch batch();
+  /// Write transactions this store has committed (SQLite's commit hook):
+  /// what tests count to prove a batch took one commit.
+  std::uint64_t commits() const { return commits_; }
   /// An attempt's answer was lost (lost_answers + 1), with how herald will
   /// settle it; the state does not change. `absent_counts_from` is kept
   /// unless this attempt already has one (StoredDelivery::settle_from).
@@ -269,6 +304,9 @@ class Store {
   void migrate();
   /// apply()'s writes, inside the caller's transaction, on the delivery as read in it.
   Applied write_change(const StoredDelivery& old, Event event, const Effects& effects, Instant now);
+  /// begin_send's gate and writes for one delivery, inside the caller's transaction.
+  SendGate gate_send(const SendStart& start, Instant now);
+  std::uint64_t commits_ = 0;
   std::unique_ptr<SQLite::Database> db_;
   std::filesystem::path file_;
   unsigned long long device_ = 0, inode_ = 0;  // of file_ when opened

@@ -3,23 +3,28 @@
 // own next run). The dispatcher decides when each channel must be pumped
 // next and books it here after every pump and every result; the daemon's
 // implementation is an asio timer per channel (daemon/asio_wakes.hpp), tests
-// use ManualWakes and fire the bookings as their clock advances.
+// use ManualWakes and fire the bookings as their clock advances. Channels
+// whose times come together are handed over together, so the dispatcher can
+// start their creates with one `sending` commit.
 
 #include "config/local_time.hpp"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace herald {
 
 /// One wake-up per channel: a booking replaces the channel's earlier one.
 class Wakes {
  public:
-  using Handler = std::function<void(const std::string& channel)>;
+  /// The channels whose time has come, in the order of their times.
+  using Handler = std::function<void(const std::vector<std::string>& channels)>;
   virtual ~Wakes() = default;
-  /// What runs when a channel's time comes (the dispatcher's pump).
+  /// What runs when channels' times come (the dispatcher's pump).
   virtual void on_wake(Handler handler) = 0;
   /// Calls the handler for `channel` at `at`, or never (nullopt). A time in
   /// the past means as soon as the caller has returned, never from inside
@@ -50,7 +55,22 @@ class ManualWakes : public Wakes {
   /// Runs the handler of `channel`'s booking, which ends with it.
   void fire(const std::string& channel) {
     booked_.erase(channel);
-    if (handler_) handler_(channel);
+    if (handler_) handler_({channel});
+  }
+  /// Runs the handler once for every booking due by `now`, as one loop turn
+  /// of the daemon's timer would; returns how many channels it woke.
+  std::size_t fire_due(Instant now) {
+    std::vector<std::pair<Instant, std::string>> due;
+    for (const auto& [channel, at] : booked_)
+      if (at <= now) due.emplace_back(at, channel);
+    std::sort(due.begin(), due.end());
+    std::vector<std::string> channels;
+    for (const auto& [at, channel] : due) {
+      booked_.erase(channel);
+      channels.push_back(channel);
+    }
+    if (!channels.empty() && handler_) handler_(channels);
+    return channels.size();
   }
 
  private:

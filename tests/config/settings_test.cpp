@@ -338,6 +338,8 @@ publishing:
   retry: {attempts: 7, backoff: 1m, max_backoff: 2h}
   request_timeout: 45s
   settle_margin: 2m
+  workers: 12
+  max_in_flight: 3
 reload:
   max_delay: 9s
   hold_cancellations: {share: 0.5, min: 3}
@@ -371,6 +373,8 @@ TEST(SettingsTable, EveryRowIsAKeyThatFillsItsField) {
   EXPECT_EQ(s.publishing.retry.max_backoff, 2h);
   EXPECT_EQ(s.publishing.request_timeout, 45s);
   EXPECT_EQ(s.publishing.settle_margin, 2min);
+  EXPECT_EQ(s.publishing.workers, 12);
+  EXPECT_EQ(s.publishing.max_in_flight, 3);
   EXPECT_EQ(s.reload.max_delay, 9s);
   EXPECT_DOUBLE_EQ(s.reload.hold_share, 0.5);
   EXPECT_EQ(s.reload.hold_min, 3);
@@ -396,6 +400,25 @@ TEST(SettingsTable, EveryRowIsAKeyThatFillsItsField) {
   }
 }
 
+// The worker pool and each platform's share of it (issue 15.3): defaults,
+// values, and bounds reported where the value is.
+TEST(Settings, WorkersAndMaxInFlight) {
+  auto r = load(kMinimal);
+  ASSERT_TRUE(r.settings);
+  EXPECT_EQ(r.settings->publishing.workers, 4);
+  EXPECT_EQ(r.settings->publishing.max_in_flight, std::nullopt);
+  r = load(kHeadForVersion + "publishing: {workers: 16, max_in_flight: 3}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n");
+  ASSERT_TRUE(r.settings) << (r.messages.empty() ? "" : r.messages[0]);
+  EXPECT_EQ(r.settings->publishing.workers, 16);
+  EXPECT_EQ(r.settings->publishing.max_in_flight, 3);
+  r = load(kHeadForVersion + "publishing:\n  workers: 0\n  max_in_flight: 65\nchannels:\n  x: {kind: x, account: a, credentials: x}\n");
+  EXPECT_FALSE(r.settings);
+  ASSERT_EQ(r.messages.size(), 2u);
+  EXPECT_EQ(r.messages[0].rfind("/etc/herald/herald.yaml:4:12: error:", 0), 0u) << r.messages[0];
+  EXPECT_NE(r.messages[0].find("workers"), std::string::npos) << r.messages[0];
+  EXPECT_EQ(r.messages[1].rfind("/etc/herald/herald.yaml:5:18: error:", 0), 0u) << r.messages[1];
+}
+
 // The keys a mapping of the settings expects, from the table's paths.
 std::string expected_under(const std::string& prefix) {
   std::vector<std::string> names;
@@ -411,7 +434,8 @@ std::string expected_under(const std::string& prefix) {
 
 TEST(SettingsTable, AnUnknownKeyListsTheRowsOfItsMapping) {
   // Written out for two mappings, so the lists themselves are pinned too.
-  EXPECT_EQ(expected_under("publishing."), "late_window, retry, request_timeout, settle_margin");
+  EXPECT_EQ(expected_under("publishing."),
+            "late_window, retry, request_timeout, settle_margin, workers, max_in_flight");
   EXPECT_EQ(expected_under("reload.hold_cancellations."), "share, min");
   // Each mapping of the table, with an unknown key on line 3.
   const std::vector<std::pair<std::string, std::string>> mappings = {

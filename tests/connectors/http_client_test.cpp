@@ -13,6 +13,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <vector>
 #include <cstdlib>
 #include <filesystem>
 #include <chrono>
@@ -34,7 +40,10 @@ class LoopbackServer {
 
   httplib::Server& server() { return server_; }
 
-  void start() {
+  void start(time_t keep_alive_s = 1) {
+    // The client keeps its connection alive: stop() waits for the server's
+    // keep-alive timeout of a connection still open, 5 s by default.
+    server_.set_keep_alive_timeout(keep_alive_s);
     port_ = server_.bind_to_any_port("127.0.0.1");
     ASSERT_GT(port_, 0);
     // The socket already listens after bind_to_any_port: a client connecting
@@ -323,6 +332,246 @@ TEST(HttpClient, LocalhostNameIsAllowedOverHttp) {
   // localhost may resolve to ::1 first; httplib tries each address.
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.body, "ok");
+}
+
+// Kept-alive connections (issue 15.3). A plain TCP server on 127.0.0.1 that
+// speaks just enough HTTP/1.1 to script what cpp-httplib's server cannot:
+// closing a kept-alive connection after answering, or after reading a
+// request without answering it. It records every request with the number
+// of the connection it came on.
+class ScriptedHttpServer {
+ public:
+  enum class After { keep_open, close, close_unanswered };
+  struct Seen {
+    int connection;
+    std::string method;
+    std::string path;
+  };
+  /// What it does after reading request number n (from 0), over all connections.
+  std::function<After(int n)> script = [](int) { return After::keep_open; };
+
+  ScriptedHttpServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(listener_, 16);
+    socklen_t len = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ScriptedHttpServer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  std::string url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
+  std::vector<Seen> seen() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return seen_;
+  }
+  int connections() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return connections_;
+  }
+  /// Waits until the server has closed the connection after request n
+  /// (its FIN is on its way before the client's next request).
+  void wait_closed(int n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    closed_cv_.wait(lock, [&] { return closed_after_ > n; });
+  }
+
+ private:
+  // One connection at a time, served in turn: the tests send one request
+  // at a time.
+  void serve() {
+    for (;;) {
+      const int fd = ::accept(listener_, nullptr, nullptr);
+      if (fd < 0) return;
+      int connection;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        connection = ++connections_;
+      }
+      std::string buffer;
+      bool closed = false;
+      for (bool open = true; open;) {
+        std::size_t end;
+        while ((end = buffer.find("\r\n\r\n")) == std::string::npos) {
+          char chunk[4096];
+          const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+          if (n <= 0) {
+            open = false;
+            break;
+          }
+          buffer.append(chunk, static_cast<std::size_t>(n));
+        }
+        if (!open) break;
+        const std::string head = buffer.substr(0, end);
+        std::size_t length = 0;
+        if (auto at = head.find("Content-Length: "); at != std::string::npos)
+          length = std::stoul(head.substr(at + 16));
+        while (buffer.size() < end + 4 + length) {
+          char chunk[4096];
+          const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+          if (n <= 0) break;
+          buffer.append(chunk, static_cast<std::size_t>(n));
+        }
+        buffer.erase(0, end + 4 + length);
+        const auto space = head.find(' ');
+        const auto space2 = head.find(' ', space + 1);
+        int index;
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          index = static_cast<int>(seen_.size());
+          seen_.push_back({connection, head.substr(0, space), head.substr(space + 1, space2 - space - 1)});
+        }
+        const After after = script(index);
+        if (after != After::close_unanswered) {
+          const std::string reply = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok";
+          ::send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
+        }
+        if (after != After::keep_open) {
+          ::close(fd);
+          closed = true;
+          std::lock_guard<std::mutex> lock(mutex_);
+          closed_after_ = index + 1;
+          closed_cv_.notify_all();
+          open = false;
+        }
+      }
+      if (!closed) ::close(fd);  // the client ended it
+    }
+  }
+
+  int listener_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable closed_cv_;
+  std::vector<Seen> seen_;
+  int connections_ = 0;
+  int closed_after_ = 0;
+};
+
+TEST(HttpClient, RequestsToOneOriginReuseAKeptAliveConnection) {
+  ScriptedHttpServer server;
+  HttplibClient client("test");
+  for (int i = 0; i < 5; ++i) {
+    const auto r = client.send({"POST", server.url("/create"), {}, "{}", "application/json"});
+    ASSERT_EQ(r.status, 200) << r.error;
+  }
+  EXPECT_EQ(server.connections(), 1) << "five requests, one connection";
+  for (const auto& s : server.seen()) EXPECT_EQ(s.connection, 1);
+}
+
+// Several threads at once: each request has a connection to itself, and
+// the pool keeps what they opened for the next ones.
+TEST(HttpClient, ThreadsNeverShareAConnection) {
+  LoopbackServer s;
+  std::mutex mutex;
+  std::map<int, int> in_use;  // remote port -> requests on it now
+  bool shared = false;
+  std::set<int> ports;
+  s.server().Get("/slow", [&](const httplib::Request& req, httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (++in_use[req.remote_port] > 1) shared = true;
+      ports.insert(req.remote_port);
+    }
+    std::this_thread::yield();
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      --in_use[req.remote_port];
+    }
+    res.set_content("ok", "text/plain");
+  });
+  s.server().set_keep_alive_max_count(1000);  // cpp-httplib's server closes after 5 by default
+  s.start(/*keep_alive_s=*/5);
+  HttplibClient client("test");
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i)
+        if (client.send({"GET", s.url("/slow"), {}, "", ""}).status == 200) ++ok;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 100);
+  EXPECT_FALSE(shared);
+  EXPECT_LE(ports.size(), 8u) << "connections are reused, at most the idle bound per origin";
+}
+
+// The server closed the idle connection: cpp-httplib sees the FIN before
+// writing and connects anew; the POST goes out once, on the new connection.
+TEST(HttpClient, AConnectionTheServerClosedWhileIdleIsReplaced) {
+  ScriptedHttpServer server;
+  server.script = [](int n) { return n == 0 ? ScriptedHttpServer::After::close : ScriptedHttpServer::After::keep_open; };
+  HttplibClient client("test");
+  ASSERT_EQ(client.send({"POST", server.url("/a"), {}, "{}", "application/json"}).status, 200);
+  server.wait_closed(0);
+  const auto r = client.send({"POST", server.url("/b"), {}, "{}", "application/json"});
+  EXPECT_EQ(r.status, 200) << r.error;
+  const auto seen = server.seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].path, "/b");
+  EXPECT_EQ(seen[1].connection, 2);
+}
+
+// The server read the POST on a kept-alive connection and closed it without
+// answering: the request may have made a post, so it is never sent again;
+// the caller gets the error (and the dispatcher settles the create).
+TEST(HttpClient, APostIsNeverSentTwiceWhenAKeptAliveConnectionDiesUnderIt) {
+  ScriptedHttpServer server;
+  server.script = [](int n) {
+    return n == 1 ? ScriptedHttpServer::After::close_unanswered : ScriptedHttpServer::After::keep_open;
+  };
+  HttplibClient client("test");
+  ASSERT_EQ(client.send({"POST", server.url("/first"), {}, "{}", "application/json"}).status, 200);
+  const auto r = client.send({"POST", server.url("/create"), {}, "{\"text\":\"hi\"}", "application/json"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_FALSE(r.error.empty());
+  server.wait_closed(1);
+  const auto seen = server.seen();
+  int creates = 0;
+  for (const auto& s : seen) creates += s.path == "/create";
+  EXPECT_EQ(creates, 1) << "the create reached the server once and was not resent";
+  EXPECT_EQ(server.connections(), 1);
+  // The next request opens a new connection.
+  EXPECT_EQ(client.send({"POST", server.url("/next"), {}, "{}", "application/json"}).status, 200);
+  EXPECT_EQ(server.connections(), 2);
+}
+
+// The same failure under a GET, which creates nothing: sent once more on a
+// new connection, and the caller gets the answer.
+TEST(HttpClient, AGetIsSentAgainOnANewConnectionWhenAKeptAliveOneDies) {
+  ScriptedHttpServer server;
+  server.script = [](int n) {
+    return n == 1 ? ScriptedHttpServer::After::close_unanswered : ScriptedHttpServer::After::keep_open;
+  };
+  HttplibClient client("test");
+  ASSERT_EQ(client.send({"GET", server.url("/first"), {}, "", ""}).status, 200);
+  const auto r = client.send({"GET", server.url("/look"), {}, "", ""});
+  EXPECT_EQ(r.status, 200) << r.error;
+  const auto seen = server.seen();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[1].path, "/look");
+  EXPECT_EQ(seen[2].path, "/look");
+  EXPECT_EQ(seen[2].connection, 2);
+}
+
+// A connection idle longer than keep_alive_idle is not reused.
+TEST(HttpClient, AConnectionIdleTooLongIsNotReused) {
+  ScriptedHttpServer server;
+  HttpLimits limits;
+  limits.keep_alive_idle = 0ms;
+  HttplibClient client("test", limits);
+  ASSERT_EQ(client.send({"GET", server.url("/a"), {}, "", ""}).status, 200);
+  std::this_thread::yield();
+  ASSERT_EQ(client.send({"GET", server.url("/b"), {}, "", ""}).status, 200);
+  EXPECT_EQ(server.connections(), 2);
 }
 
 }  // namespace

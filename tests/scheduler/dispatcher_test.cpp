@@ -2,6 +2,7 @@
 // connector: days of schedule in milliseconds, no sleeping.
 #include "scheduler/dispatcher.hpp"
 
+#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -59,6 +60,42 @@ class DeferredExecutor : public Executor {
   std::vector<std::function<void()>> pending;
 };
 
+/// The daemon's loop, by hand: creates of the channels `hold` picks are held
+/// (requests in flight) until release(); results are handed back as the
+/// worker pool would, and what the dispatcher posts behind them (soon) runs
+/// when the test ends the loop turn (turn()).
+class LoopExecutor : public Executor {
+ public:
+  std::function<bool(const PublishRequest&)> hold = [](const PublishRequest&) { return true; };
+  void publish(Connector& c, PublishRequest r, std::function<void(PublishResult)> done) override {
+    if (!hold(r)) {
+      done(c.publish(r));
+      return;
+    }
+    held.push_back({r.key, [&c, r, done = std::move(done)] { done(c.publish(r)); }});
+  }
+  void lookup(Connector& c, PublishRequest r, std::function<void(LookupResult)> done) override { done(c.lookup(r)); }
+  void soon(std::function<void()> f) override { posted.push_back(std::move(f)); }
+  /// Hands back every held result whose key `which` picks, in one loop turn.
+  void release(const std::function<bool(const std::string&)>& which = {}) {
+    std::vector<std::pair<std::string, std::function<void()>>> keep, go;
+    for (auto& h : held) (!which || which(h.first) ? go : keep).push_back(std::move(h));
+    held = std::move(keep);
+    for (auto& g : go) g.second();
+    turn();
+  }
+  /// The end of a loop turn: what was posted runs.
+  void turn() {
+    while (!posted.empty()) {
+      auto now = std::move(posted);
+      posted.clear();
+      for (auto& f : now) f();
+    }
+  }
+  std::vector<std::pair<std::string, std::function<void()>>> held;  ///< key, the call
+  std::vector<std::function<void()>> posted;
+};
+
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -82,8 +119,8 @@ class DispatcherTest : public ::testing::Test {
     cal_ = cal;
   }
 
-  Dispatcher& start(Executor* executor = nullptr) {
-    dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, executor ? *executor : inline_, wakes_, log_);
+  Dispatcher& start(Executor* executor = nullptr, int workers = 4) {
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, executor ? *executor : inline_, wakes_, log_, workers);
     dispatcher_->set_random([] { return 0.5; });
     dispatcher_->configure(cal_);
     for (const auto& c : cal_->settings.channels) dispatcher_->set_connector(c.name, &connector_);
@@ -861,6 +898,160 @@ TEST_F(DispatcherTest, ADayOfRecurringPostsRunsOnTheManualClock) {
   ASSERT_EQ(connector_.creates.size(), 7u);
   EXPECT_EQ(connector_.creates[0].key, "tip@x#2027-03-02");
   EXPECT_EQ(connector_.creates[6].key, "tip@x#2027-03-08");
+}
+
+
+// Group commit (issue 15.3). Deliveries of many channels due at one instant
+// are woken together and made `sending` in one commit, before any request.
+TEST_F(DispatcherTest, DeliveriesDueTogetherShareOneSendingCommit) {
+  std::string channels, posts = "posts:\n";
+  for (int i = 1; i <= 6; ++i) {
+    channels += "  x" + std::to_string(i) + ": {kind: x, account: a, credentials: x}\n";
+    posts += "  - {id: p" + std::to_string(i) + ", at: 2027-03-02 09:00, channels: [x" + std::to_string(i) +
+             "], text: t" + std::to_string(i) + "}\n";
+  }
+  load(channels, posts);
+  LoopExecutor loop;
+  start(&loop, /*workers=*/8);
+  dispatcher_->pump_all();  // each channel books 09:00
+  for (int i = 1; i <= 6; ++i) ASSERT_EQ(wakes_.booked("x" + std::to_string(i)), k0900);
+  clock_.set(k0900);
+  const auto before = store_->commits();
+  EXPECT_EQ(wakes_.fire_due(clock_.now()), 6u);
+  EXPECT_EQ(store_->commits(), before + 1) << "one sending commit for six deliveries";
+  ASSERT_EQ(loop.held.size(), 6u);
+  for (int i = 1; i <= 6; ++i) EXPECT_EQ(state("p" + std::to_string(i) + "@x" + std::to_string(i)), State::sending);
+
+  // Their answers come back in one loop turn: one commit for all six.
+  const auto sent = store_->commits();
+  loop.release();
+  EXPECT_EQ(store_->commits(), sent + 1) << "one result commit for six answers";
+  for (int i = 1; i <= 6; ++i) {
+    const auto d = store_->get("p" + std::to_string(i) + "@x" + std::to_string(i));
+    EXPECT_EQ(d->state, State::published);
+    EXPECT_EQ(d->url, "https://example.test/" + d->key);
+  }
+}
+
+// A batch whose `sending` commit fails sends nothing: no delivery is
+// `sending`, no request leaves; once the store is back they all go.
+TEST_F(DispatcherTest, NothingLeavesWhenTheSendingCommitFails) {
+  load("  x1: {kind: x, account: a, credentials: x}\n  x2: {kind: x, account: a, credentials: x}\n"
+       "  x3: {kind: x, account: a, credentials: x}\n",
+       "posts:\n  - {id: p, at: 2027-03-02 09:00, channels: [x1, x2, x3], text: t}\n");
+  LoopExecutor loop;
+  start(&loop);
+  std::string problem;
+  dispatcher_->on_store_failure = [&](const std::string& why) { problem = why; };
+  {
+    // The last delivery's write fails inside the batch (as a full disk would).
+    SQLite::Database other((dir_ / "herald.db").string(), SQLite::OPEN_READWRITE);
+    other.exec("CREATE TRIGGER refuse BEFORE UPDATE OF state ON deliveries WHEN NEW.key = 'p@x3' "
+               "AND NEW.state = 'sending' BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+  }
+  clock_.set(k0900);
+  dispatcher_->pump_all();
+  EXPECT_TRUE(loop.held.empty()) << "no request of a failed batch goes out";
+  EXPECT_TRUE(connector_.creates.empty());
+  for (const auto* k : {"p@x1", "p@x2", "p@x3"}) EXPECT_EQ(state(k), State::planned) << k;
+  EXPECT_NE(problem.find("disk trouble"), std::string::npos) << problem;
+  ASSERT_TRUE(dispatcher_->store_problem());
+  EXPECT_EQ(dispatcher_->next_wake("x1"), std::nullopt) << "nothing starts while the store is unusable";
+
+  {
+    SQLite::Database other((dir_ / "herald.db").string(), SQLite::OPEN_READWRITE);
+    other.exec("DROP TRIGGER refuse");
+  }
+  dispatcher_->set_store_problem(std::nullopt);
+  const auto before = store_->commits();
+  dispatcher_->pump_all();
+  EXPECT_EQ(store_->commits(), before + 1) << dispatcher_->store_problem().value_or("") << (log_.lines.empty() ? "" : log_.lines.back().text);
+  EXPECT_EQ(loop.held.size(), 3u);
+  loop.release();
+  for (const auto* k : {"p@x1", "p@x2", "p@x3"}) EXPECT_EQ(state(k), State::published) << k;
+  EXPECT_EQ(connector_.creates.size(), 3u) << "each sent once";
+}
+
+// Results of one loop turn are written in one commit, each as it would be
+// alone: published, a retry, a permanent failure; if that commit fails all
+// of them wait in memory (their deliveries still `sending` on disk) and are
+// written together once the store is back.
+TEST_F(DispatcherTest, ResultsOfOneTurnShareOneCommitOrAllWait) {
+  load("  x1: {kind: x, account: a, credentials: x}\n  x2: {kind: x, account: a, credentials: x}\n"
+       "  x3: {kind: x, account: a, credentials: x}\n",
+       "posts:\n  - {id: p, at: 2027-03-02 09:00, channels: [x1, x2, x3], text: t}\n");
+  LoopExecutor loop;
+  start(&loop);
+  connector_.script = {Published{"1", "https://x.com/a/status/1"}, RetryLater{std::nullopt, "503"},
+                       Failed{"text refused"}};
+  clock_.set(k0900);
+  dispatcher_->pump_all();
+  ASSERT_EQ(loop.held.size(), 3u);
+  {
+    SQLite::Database other((dir_ / "herald.db").string(), SQLite::OPEN_READWRITE);
+    other.exec("CREATE TRIGGER refuse BEFORE UPDATE OF state ON deliveries WHEN NEW.key = 'p@x3' "
+               "AND NEW.state = 'failed' BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+  }
+  const auto before = store_->commits();
+  loop.release();
+  EXPECT_EQ(store_->commits(), before) << "the results' batch failed as a whole";
+  for (const auto* k : {"p@x1", "p@x2", "p@x3"}) EXPECT_EQ(state(k), State::sending) << k;
+  ASSERT_TRUE(dispatcher_->store_problem());
+  SQLite::Database((dir_ / "herald.db").string(), SQLite::OPEN_READWRITE).exec("DROP TRIGGER refuse");
+  dispatcher_->set_store_problem(std::nullopt);
+  EXPECT_EQ(store_->commits(), before + 1) << "written together once the store is back";
+  EXPECT_EQ(state("p@x1"), State::published);
+  EXPECT_EQ(state("p@x2"), State::retry_wait);
+  EXPECT_EQ(state("p@x3"), State::failed);
+  EXPECT_EQ(store_->get("p@x3")->last_error, "text refused");
+  EXPECT_EQ(connector_.creates.size(), 3u);
+}
+
+// A slow platform cannot hold the workers another needs (issue 15.3): with
+// two workers shared by two platforms, X's stuck request takes one, and
+// Mastodon's deliveries still go out; X's second channel waits in line and
+// goes when X's request finishes.
+TEST_F(DispatcherTest, ASlowPlatformLeavesTheOthersTheirWorkers) {
+  load("  x1: {kind: x, account: a, credentials: x}\n  x2: {kind: x, account: a, credentials: x}\n"
+       "  m: {kind: mastodon, instance: \"https://mastodon.social\", credentials: m}\n",
+       R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x1, x2, m], text: a}
+  - {id: b, at: 2027-03-02 09:01, channels: [m], text: b}
+)");
+  LoopExecutor loop;
+  loop.hold = [](const PublishRequest& r) { return r.channel != "m"; };  // X hangs; Mastodon answers
+  start(&loop, /*workers=*/2);
+  EXPECT_EQ(dispatcher_->max_in_flight(), 1) << "two workers shared by two platforms";
+  dispatcher_->pump_all();
+  clock_.set(k0900);
+  wakes_.fire_due(clock_.now());
+  loop.turn();
+  ASSERT_EQ(loop.held.size(), 1u);
+  const std::string stuck = loop.held[0].first, other = stuck == "a@x1" ? "a@x2" : "a@x1";
+  EXPECT_EQ(dispatcher_->in_flight(ChannelKind::x), 1);
+  EXPECT_EQ(state(other), State::planned);
+  EXPECT_NE(dispatcher_->why(*store_->get(other)).find("publishing.max_in_flight"), std::string::npos)
+      << dispatcher_->why(*store_->get(other));
+  EXPECT_EQ(state("a@m"), State::published);
+  // A minute later X is still stuck; Mastodon's next goes out on time.
+  for (int i = 0; i < 10 && wakes_.earliest() && wakes_.earliest()->second <= k0900 + 1min; ++i) {
+    clock_.set(std::max(clock_.now(), wakes_.earliest()->second));
+    wakes_.fire_due(clock_.now());
+    loop.turn();
+  }
+  EXPECT_EQ(state("b@m"), State::published);
+  EXPECT_EQ(state(other), State::planned);
+  EXPECT_FALSE(wakes_.booked(other.substr(2))) << "it waits for X's request, not for a time";
+  // X's request finishes: the channel in line is woken and goes.
+  loop.release();
+  EXPECT_EQ(state(stuck), State::published);
+  EXPECT_EQ(wakes_.booked(other.substr(2)), clock_.now());
+  wakes_.fire_due(clock_.now());
+  ASSERT_EQ(loop.held.size(), 1u);
+  EXPECT_EQ(loop.held[0].first, other);
+  loop.release();
+  EXPECT_EQ(state(other), State::published);
+  EXPECT_EQ(dispatcher_->in_flight(ChannelKind::x), 0);
 }
 
 }  // namespace

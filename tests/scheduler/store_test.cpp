@@ -986,6 +986,97 @@ TEST_F(StoreTest, TheSendingGateReadsPausesAndTheFile) {
   EXPECT_EQ(s->get("c@y")->state, State::planned);
 }
 
+// Group commit (issue 15.3): a batch gives each delivery exactly the gate
+// begin_send alone gives it, and takes one commit for all of them.
+TEST_F(StoreTest, ASendBatchGatesEachDeliveryAsAloneInOneCommit) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0), pd("b@y", T0), pd("c@y", T0), pd("d@x", T0)});
+  for (const auto* k : {"a@x", "b@y", "c@y", "d@x"}) s->clear_verify(k, "", T0);
+  ASSERT_EQ(s->begin_send("d@x", "d", T0), SendGate::sending);  // already out: not planned
+  Store::open_existing(dir_)->set_pause({"y", "crisis", T0, std::nullopt}, T0);
+  const auto before = s->commits();
+  const auto gates = s->begin_send_batch({{"a@x", "text a"}, {"b@y", "b"}, {"nope@x", "n"}, {"d@x", "d"}}, T0);
+  EXPECT_EQ(s->commits(), before + 1);
+  EXPECT_EQ(gates, (std::vector<SendGate>{SendGate::sending, SendGate::paused, SendGate::missing,
+                                          SendGate::not_planned}));
+  EXPECT_EQ(s->get("a@x")->state, State::sending);
+  EXPECT_EQ(s->get("a@x")->sent_text, "text a");
+  EXPECT_EQ(s->get("a@x")->attempts, 1);
+  EXPECT_EQ(s->get("b@y")->state, State::held);
+  EXPECT_EQ(s->get("b@y")->last_error, "paused: crisis");
+  EXPECT_EQ(s->get("d@x")->attempts, 1);
+  // The history holds each delivery's own line, as begin_send writes it.
+  EXPECT_EQ(s->history(1, "a@x").at(0).detail, "attempt 1");
+  // Nothing to write (all refused): no commit.
+  const auto after = s->commits();
+  EXPECT_EQ(s->begin_send_batch({{"nope@x", "n"}, {"d@x", "d"}}, T0),
+            (std::vector<SendGate>{SendGate::missing, SendGate::not_planned}));
+  EXPECT_EQ(s->commits(), after);
+}
+
+// A write that fails anywhere in the batch leaves none of it written: no
+// delivery of a failed batch is `sending`, so none may go out.
+TEST_F(StoreTest, ASendBatchThatFailsWritesNothing) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0), pd("b@x", T0), pd("c@x", T0)});
+  for (const auto* k : {"a@x", "b@x", "c@x"}) s->clear_verify(k, "", T0);
+  {
+    SQLite::Database other((dir_ / "herald.db").string(), SQLite::OPEN_READWRITE);
+    other.exec("CREATE TRIGGER refuse BEFORE UPDATE OF state ON deliveries WHEN NEW.key = 'c@x' "
+               "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+  }
+  const auto before = s->commits();
+  EXPECT_THROW(s->begin_send_batch({{"a@x", "a"}, {"b@x", "b"}, {"c@x", "c"}}, T0), std::exception);
+  EXPECT_EQ(s->commits(), before);
+  for (const auto* k : {"a@x", "b@x", "c@x"}) {
+    EXPECT_EQ(s->get(k)->state, State::planned) << k;
+    EXPECT_EQ(s->get(k)->attempts, 0) << k;
+  }
+}
+
+// Results written together: each apply keeps its own rules (a refused
+// transition writes nothing), the batch commits once, and a batch dropped
+// uncommitted leaves every delivery as it was.
+TEST_F(StoreTest, ABatchOfChangesCommitsOnceOrNotAtAll) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0), pd("b@x", T0)});
+  for (const auto* k : {"a@x", "b@x"}) {
+    s->clear_verify(k, "", T0);
+    ASSERT_EQ(s->begin_send(k, k, T0), SendGate::sending);
+  }
+  {
+    auto batch = s->batch();
+    EXPECT_EQ(s->apply("a@x", Event::sent, Effects{.remote_id = "1", .url = "https://x.com/a/status/1"}, T0),
+              Applied::done);
+    batch.commit();
+  }
+  EXPECT_EQ(s->get("a@x")->state, State::published);
+  const auto before = s->commits();
+  {
+    auto batch = s->batch();
+    EXPECT_EQ(s->apply("b@x", Event::sent, Effects{.remote_id = "2", .url = "u2"}, T0), Applied::done);
+    EXPECT_EQ(s->apply("a@x", Event::sent, Effects{.remote_id = "3", .url = "u3"}, T0), Applied::not_allowed);
+    EXPECT_EQ(s->apply("nope@x", Event::sent, {}, T0), Applied::missing);
+  }
+  EXPECT_EQ(s->commits(), before);
+  EXPECT_EQ(s->get("b@x")->state, State::sending);
+  {
+    auto batch = s->batch();
+    EXPECT_EQ(s->apply("b@x", Event::sent, Effects{.remote_id = "2", .url = "u2"}, T0), Applied::done);
+    s->note_lost_answer("a@x", "a note in the same commit", T0);
+    batch.commit();
+  }
+  EXPECT_EQ(s->commits(), before + 1);
+  EXPECT_EQ(s->get("b@x")->url, "u2");
+  EXPECT_EQ(s->get("a@x")->url, "https://x.com/a/status/1");
+  // A `sending` commit inside a batch would not be on disk before its request.
+  auto send_inside_batch = [&] {
+    auto batch = s->batch();
+    s->begin_send_batch({{"a@x", "a"}}, T0);
+  };
+  EXPECT_THROW(send_inside_batch(), std::logic_error);
+}
+
 TEST_F(StoreTest, ANewStoreMarksOverdueDeliveriesToBeLookedUpOnce) {
   auto s = open();
   const auto r = s->sync({pd("old@x", T0 - 5min), pd("new@x", T0 + 5min)}, T0 - 24h, T0 + 24h, T0);
