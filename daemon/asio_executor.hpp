@@ -10,7 +10,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <deque>
+#include <map>
 #include <memory>
+#include <string>
+#include <utility>
 
 namespace herald {
 
@@ -18,56 +22,115 @@ class AsioExecutor : public Executor {
  public:
   AsioExecutor(boost::asio::io_context& io, std::size_t threads) : io_(io), pool_(threads) {}
 
-  void publish(Connector& c, PublishRequest r, std::function<void(PublishResult)> done) override {
-    run_async(
-        pool_, post_back(),
-        [&c, r = std::move(r)]() -> PublishResult {
-          PublishResult result = Unsure{"no result"};
-          // The request may have gone out before the connector failed (a
-          // ConnectorState write that could not be made, say): unsure, so
-          // it is settled, never resent blindly; and never an exception on
-          // the loop.
-          try {
-            result = c.publish(r);
-          } catch (const std::exception& e) {
-            result = Unsure{std::string("the connector failed: ") + e.what()};
-          }
-          fault_point("after_request");
-          return result;
-        },
-        std::move(done));
+  // publish, lookup and every result run on the loop's thread, so the
+  // lanes need no lock.
+  void publish(const std::string& lane, Connector& c, PublishRequest r,
+               std::function<void(PublishResult)> done) override {
+    enter(lane, [this, lane, &c, r = std::move(r), done = std::move(done)]() mutable {
+      run_async(
+          pool_, post_back(),
+          [&c, r = std::move(r)]() -> PublishResult {
+            PublishResult result = Unsure{"no result"};
+            // The request may have gone out before the connector failed (a
+            // ConnectorState write that could not be made, say): unsure, so
+            // it is settled, never resent blindly; and never an exception on
+            // the loop.
+            try {
+              result = c.publish(r);
+            } catch (const std::exception& e) {
+              result = Unsure{std::string("the connector failed: ") + e.what()};
+            }
+            fault_point("after_request");
+            return result;
+          },
+          [this, lane, done = std::move(done)](PublishResult result) {
+            leave(lane);
+            done(std::move(result));
+          });
+    });
   }
 
-  void lookup(Connector& c, PublishRequest r, std::function<void(LookupResult)> done) override {
-    run_async(
-        pool_, post_back(),
-        [&c, r = std::move(r)]() -> LookupResult {
-          try {
-            return c.lookup(r);
-          } catch (const std::exception& e) {
-            return Unknown{std::string("the connector failed: ") + e.what()};
-          }
-        },
-        std::move(done));
+  void lookup(const std::string& lane, Connector& c, PublishRequest r,
+              std::function<void(LookupResult)> done) override {
+    enter(lane, [this, lane, &c, r = std::move(r), done = std::move(done)]() mutable {
+      run_async(
+          pool_, post_back(),
+          [&c, r = std::move(r)]() -> LookupResult {
+            try {
+              return c.lookup(r);
+            } catch (const std::exception& e) {
+              return Unknown{std::string("the connector failed: ") + e.what()};
+            }
+          },
+          [this, lane, done = std::move(done)](LookupResult result) {
+            leave(lane);
+            done(std::move(result));
+          });
+    });
   }
 
   /// Posted behind the results already handed back, so they are written together.
   void soon(std::function<void()> f) override { boost::asio::post(io_, std::move(f)); }
 
+  /// Calls of `lane` running (on a worker or queued for one) and waiting
+  /// their turn in the lane.
+  int running(const std::string& lane) const {
+    auto it = lanes_.find(lane);
+    return it == lanes_.end() ? 0 : it->second.running;
+  }
+  int waiting(const std::string& lane) const {
+    auto it = lanes_.find(lane);
+    return it == lanes_.end() ? 0 : static_cast<int>(it->second.waiting.size());
+  }
+
   /// Lets running calls finish (each has its own deadline), then stops.
   void join() { pool_.stop(); }
 
  private:
+  using Guard = std::shared_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>;
+  struct Lane {
+    int running = 0;
+    // Calls waiting their turn, each holding the loop open (a graceful stop
+    // sends them, as it sends the running ones).
+    std::deque<std::pair<std::function<void()>, Guard>> waiting;
+  };
+
+  void enter(const std::string& lane, std::function<void()> start) {
+    Lane& l = lanes_[lane];
+    if (l.running < lane_limit()) {
+      ++l.running;
+      start();
+      return;
+    }
+    l.waiting.emplace_back(std::move(start), guard());
+  }
+
+  // A call of `lane` is back: the next waiting one, if any, takes its place.
+  void leave(const std::string& lane) {
+    Lane& l = lanes_[lane];
+    --l.running;
+    while (l.running < lane_limit() && !l.waiting.empty()) {
+      auto next = std::move(l.waiting.front().first);
+      l.waiting.pop_front();
+      ++l.running;
+      next();
+    }
+  }
+
+  Guard guard() {
+    return std::make_shared<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+        io_.get_executor());
+  }
+
   // Each call holds a work guard on the loop until its result has been
   // handled, so a graceful stop waits for requests in flight.
   PostBack post_back() {
-    auto guard = std::make_shared<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-        io_.get_executor());
-    return [this, guard](std::function<void()> f) { boost::asio::post(io_, [guard, f = std::move(f)] { f(); }); };
+    return [this, g = guard()](std::function<void()> f) { boost::asio::post(io_, [g, f = std::move(f)] { f(); }); };
   }
 
   boost::asio::io_context& io_;
   WorkerPool pool_;
+  std::map<std::string, Lane> lanes_;
 };
 
 }  // namespace herald

@@ -33,58 +33,24 @@ void Dispatcher::configure(std::shared_ptr<const LoadedCalendar> calendar) {
   // cannot take every worker: one slow platform leaves the others theirs.
   std::set<ChannelKind> kinds;
   for (const auto& c : cal_->settings.channels) kinds.insert(c.kind);
-  max_in_flight_ = cal_->settings.publishing.max_in_flight.value_or(
-      std::max(1, workers_ / std::max(1, static_cast<int>(kinds.size()))));
+  executor_.set_lane_limit(cal_->settings.publishing.max_in_flight.value_or(
+      std::max(1, workers_ / std::max(1, static_cast<int>(kinds.size())))));
 }
 
-int Dispatcher::in_flight(ChannelKind kind) const {
-  auto it = in_flight_.find(kind);
-  return it == in_flight_.end() ? 0 : it->second;
+std::string Dispatcher::lane(const std::string& channel) const {
+  const ChannelSettings* cs = cal_ ? cal_->settings.channel(channel) : nullptr;
+  return cs ? std::string(to_string(cs->kind)) : channel;
 }
 
 void Dispatcher::busy(const std::string& channel, const std::string& key, const std::string& what) {
   ChannelState& st = channels_[channel];
-  if (!st.in_flight && cal_)
-    if (const ChannelSettings* cs = cal_->settings.channel(channel)) {
-      st.slot = cs->kind;
-      ++in_flight_[cs->kind];
-    }
   st.in_flight = true;
   st.in_flight_key = key;
   st.in_flight_what = what;
 }
 
 void Dispatcher::idle(const std::string& channel) {
-  ChannelState& st = channels_[channel];
-  if (st.in_flight && st.slot) --in_flight_[*st.slot];
-  st.slot.reset();
-  st.in_flight = false;
-}
-
-bool Dispatcher::slot_for(const std::string& channel, ChannelKind kind) {
-  if (in_flight(kind) < max_in_flight_) return true;
-  ChannelState& st = channels_[channel];
-  if (!st.waiting_for_slot) {
-    st.waiting_for_slot = true;
-    slot_line_[kind].push_back(channel);
-  }
-  return false;
-}
-
-// One channel woken per free request, not the whole line: waking a
-// thousand channels of a platform after each of its answers would make a
-// large calendar quadratic again. A woken channel that no longer needs the
-// request leaves it free for the next offer (at the end of every pump).
-void Dispatcher::offer_free_slots() {
-  const Instant now = clock_.now();
-  for (auto& [kind, line] : slot_line_) {
-    for (int free = max_in_flight_ - in_flight(kind); free > 0 && !line.empty(); --free) {
-      const std::string channel = line.front();
-      line.pop_front();
-      channels_[channel].waiting_for_slot = false;
-      wakes_.wake_at(channel, now);
-    }
-  }
+  channels_[channel].in_flight = false;
 }
 
 void Dispatcher::set_connector(const std::string& channel, Connector* connector) { connectors_[channel] = connector; }
@@ -331,7 +297,6 @@ void Dispatcher::pump(const std::vector<std::string>& channels) {
     guarded([&] { pump_channel(c); });
   }
   start_sends();
-  offer_free_slots();
   for (const auto& c : channels) arm(c);
 }
 
@@ -342,7 +307,6 @@ void Dispatcher::went_on(const std::string& channel) { went_on(std::vector<std::
 void Dispatcher::went_on(const std::vector<std::string>& channels) {
   const Instant now = clock_.now();
   for (const auto& c : channels) wakes_.wake_at(c, now);
-  offer_free_slots();
   std::vector<std::string> waiting;
   if (!guarded([&] { waiting = store_.channels_in(State::waiting); })) return;
   for (const auto& c : waiting)
@@ -385,8 +349,7 @@ void Dispatcher::pump_channel(const std::string& channel) {
   // An unsure create holds its channel until it is settled: nothing may
   // overtake it, and a pause does not stop looking (a lookup creates nothing).
   if (!st.settling.empty()) {
-    if (st.settling.front().next_lookup <= now && connector(channel) && slot_for(channel, cs->kind))
-      start_settle_lookup(channel, st);
+    if (st.settling.front().next_lookup <= now && connector(channel)) start_settle_lookup(channel, st);
     return;
   }
   // Only this channel's deliveries planned by now, a page at a time: a turn
@@ -427,7 +390,6 @@ bool Dispatcher::turn(const StoredDelivery& d, const ChannelSettings& cs, Channe
   }
   if (st.in_flight) return true;
   if (spacing_wait(cs, st)) return true;
-  if (!slot_for(d.channel, cs.kind)) return true;
   if (d.state == State::waiting) change(d, Event::dependency_met, "");
   if (d.state == State::retry_wait) change(d, Event::retry_due, "");
   auto fresh = store_.get(d.key);
@@ -479,7 +441,7 @@ void Dispatcher::start_sends() {
     st.last_sent = now;
     st.recent.push_back(now);
     const std::string key = d.key, channel = d.channel;
-    executor_.publish(*connector(d.channel), std::move(starts[i].request),
+    executor_.publish(lane(channel), *connector(channel), std::move(starts[i].request),
                       [this, key, channel](PublishResult r) { on_publish_result(key, channel, std::move(r)); });
   }
 }
@@ -492,7 +454,7 @@ void Dispatcher::start_verify(const StoredDelivery& d, const Post& post, const C
   PublishRequest req = request_for(d, post, cs);
   busy(d.channel, d.key, "being looked up (the store is new)");
   const std::string key = d.key, channel = d.channel;
-  executor_.lookup(*connector(d.channel), std::move(req),
+  executor_.lookup(lane(channel), *connector(channel), std::move(req),
                    [this, key, channel](LookupResult r) { on_verify_result(channel, key, std::move(r)); });
 }
 
@@ -538,7 +500,7 @@ void Dispatcher::start_settle_lookup(const std::string& channel, ChannelState& s
   }
   busy(channel, s.key, "being looked up (its answer was lost)");
   const std::string key = s.key;
-  executor_.lookup(*connector(channel), std::move(*req),
+  executor_.lookup(lane(channel), *connector(channel), std::move(*req),
                    [this, channel, key](LookupResult r) { on_settle_result(channel, key, std::move(r)); });
 }
 
@@ -665,7 +627,7 @@ void Dispatcher::record(const Unsaved& r, std::vector<std::function<void()>>& th
           looking_up = true;
           busy(channel, key, "being looked up (the platform says it has it)");
           then.push_back([this, channel, key, message = dup->message, req = std::move(*req)]() mutable {
-            executor_.lookup(*connector(channel), std::move(req), [this, channel, key, message](LookupResult l) {
+            executor_.lookup(lane(channel), *connector(channel), std::move(req), [this, channel, key, message](LookupResult l) {
               on_duplicate_lookup(channel, key, message, std::move(l));
             });
           });
@@ -814,8 +776,7 @@ std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {
   // pump would send nothing, and a past wake time would spin the loop).
   if (!connector(channel) && !paused) return std::nullopt;
   if (!st.settling.empty() && connector(channel)) {
-    if (!st.waiting_for_slot || st.settling.front().next_lookup > clock_.now())
-      consider(st.settling.front().next_lookup);
+    consider(st.settling.front().next_lookup);
     return wake;
   }
   std::optional<Instant> due;
@@ -824,9 +785,7 @@ std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {
   } catch (const std::exception&) {
     return wake;
   }
-  // Due but its platform has all its requests out: one of them finishing
-  // wakes it (offer_free_slots), not a time.
-  if (due && (*due > clock_.now() || paused || !st.waiting_for_slot)) consider(*due);
+  if (due) consider(*due);
   // While paused, due deliveries are woken only to be held; no spacing applies.
   if (due && *due <= clock_.now() && !paused)
     if (auto w = spacing_wait(*cs, st)) wake = *w;
@@ -869,9 +828,6 @@ std::string Dispatcher::why(const StoredDelivery& d) const {
            format_utc(st.settling.front().absent_counts_from) + ")";
   if (st.in_flight && st.in_flight_key != d.key) return "behind " + st.in_flight_key + ", " + st.in_flight_what;
   if (st.in_flight && st.in_flight_key == d.key) return st.in_flight_what;
-  if (st.waiting_for_slot)
-    return "waits for one of the " + std::to_string(max_in_flight_) + " requests " + std::string(to_string(cs->kind)) +
-           " channels may have in flight at once (publishing.max_in_flight)";
   if (st.platform_wait && *st.platform_wait > now)
     return "the platform's rate limit: not before " + format_utc(*st.platform_wait);
   if (cs->rate && static_cast<int>(st.recent.size()) >= cs->rate->count && st.recent.front() + cs->rate->per > now)

@@ -90,12 +90,13 @@ class Dispatcher {
   /// Lookup timing of unsure creates (tests shorten it).
   void set_settle_schedule(SettleSchedule schedule) { schedule_ = schedule; }
   /// The most requests (creates and lookups) of one platform (channel kind)
-  /// in flight at once: publishing.max_in_flight, else the worker pool's
-  /// size shared among the kinds of the calendar's channels (at least one
-  /// each), so a slow platform cannot hold the workers another one needs.
-  int max_in_flight() const { return max_in_flight_; }
-  /// Requests of `kind` in flight now.
-  int in_flight(ChannelKind kind) const;
+  /// running at once, set on the executor's lanes by configure():
+  /// publishing.max_in_flight, else the worker pool's size shared among the
+  /// kinds of the calendar's channels (at least one each), so a slow
+  /// platform cannot hold the workers another one needs. Limiting requests
+  /// running, not deliveries decided, keeps every worker busy while the
+  /// loop commits.
+  int max_in_flight() const { return executor_.lane_limit(); }
 
   /// Called with what each create request came to (metrics): the channel,
   /// the result, the delivery's planned instant, and now.
@@ -133,8 +134,6 @@ class Dispatcher {
  private:
   struct ChannelState {
     bool in_flight = false;
-    std::optional<ChannelKind> slot;  // the platform whose request count in_flight holds
-    bool waiting_for_slot = false;    // due, but its platform has max_in_flight requests out
     std::string in_flight_key;  // the create or lookup under way
     std::string in_flight_what; // "being sent", "being looked up"
     std::optional<Instant> last_sent;
@@ -155,16 +154,11 @@ class Dispatcher {
   /// The creates this turn decided on: one `sending` commit for all of them,
   /// then their requests; none goes out if the commit fails.
   void start_sends();
-  /// The channel has a request in flight (`key`, `what` it is), which counts
-  /// against its platform's max_in_flight; idle() ends it.
+  /// The channel has a request in flight (`key`, `what` it is); idle() ends it.
   void busy(const std::string& channel, const std::string& key, const std::string& what);
   void idle(const std::string& channel);
-  /// Whether `kind` may start another request; if not, `channel` waits
-  /// in line for one of its requests to finish.
-  bool slot_for(const std::string& channel, ChannelKind kind);
-  /// Wakes, in order, as many channels waiting in line as their platforms
-  /// have requests free.
-  void offer_free_slots();
+  /// The executor lane of a channel's requests: its platform.
+  std::string lane(const std::string& channel) const;
   /// Results that arrived in one loop turn (or waited for the store),
   /// written in one commit (Store::Batch); on failure all wait in memory.
   void finish_all(std::vector<Unsaved> results);
@@ -227,9 +221,6 @@ class Dispatcher {
     PublishRequest request;
   };
   std::vector<Start> starts_;
-  int max_in_flight_ = 4;
-  std::map<ChannelKind, int> in_flight_;                      // requests in flight per platform
-  std::map<ChannelKind, std::deque<std::string>> slot_line_;  // channels waiting for one, first come first
 
   std::vector<Pause> pending_pauses_;  // pauses the store could not take yet
 };

@@ -33,7 +33,9 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   try {
-    herald::Sandbox sandbox(herald::load_sandbox_config(config_path));
+    auto config = herald::load_sandbox_config(config_path);
+    config.requests_per_connection = 1000;  // kept alive, as a platform keeps herald's connections
+    herald::Sandbox sandbox(std::move(config));
     std::string host = listen.substr(0, colon);
     sandbox.start(host, std::stoi(listen.substr(colon + 1)));
     // On stdout for scripts, and on stderr for a log file.

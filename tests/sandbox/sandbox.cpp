@@ -55,6 +55,8 @@ Sandbox::Sandbox(Config config) : config_(std::move(config)), server_(std::make_
   platforms_.push_back(std::make_unique<InstagramSandbox>(*this));
   platforms_.push_back(std::make_unique<MastodonSandbox>(*this));
   platforms_.push_back(std::make_unique<BlueskySandbox>(*this));
+  server_->set_keep_alive_max_count(config_.requests_per_connection);
+  server_->set_tcp_nodelay(true);  // answers written in two parts must not wait for a delayed ACK
   for (auto& platform : platforms_) platform->install(*server_);
   routes();
 }

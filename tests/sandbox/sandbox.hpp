@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -53,6 +54,12 @@ class Sandbox {
     std::chrono::seconds max_clock_skew{300};
     /// Wall clock seam (Unix milliseconds); defaults to the system clock.
     std::function<std::int64_t()> now_ms;
+    /// Requests one connection may carry. 1 (in-process tests): each answer
+    /// says Connection: close, because httplib::Server::stop() waits out
+    /// the keep-alive timeout (5 s) of every connection a client still
+    /// holds idle, and the tests stop the sandbox before their client goes.
+    /// The herald-sandbox program keeps connections alive, as platforms do.
+    std::size_t requests_per_connection = 1;
   };
 
   /// One accepted create, as the platform stored it.
