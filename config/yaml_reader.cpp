@@ -187,6 +187,50 @@ std::string_view token_text(fy_token* token) {
   return text ? std::string_view(text, length) : std::string_view();
 }
 
+// The value of a single-quoted scalar from its text between the quotes
+// (YAML 1.2, 7.3.2): '' is one quote; at a line break, the blanks around it
+// go, one break folds to a space and each further (empty) line is a newline.
+// Our own, not libfyaml's: 0.8's fy_token_get_text leaks the atom
+// iterator's chunk array (4 KiB) of a single-quoted scalar with more than a
+// few '' escapes (upstream pantoniou/libfyaml#337 is that array's leak;
+// found by tests/fuzz/fuzz_calendar), and 0.8's token iterator, the other
+// way to its text, reads runs of '' wrongly.
+std::string single_quoted_text(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size();) {
+    const char c = raw[i];
+    if (c == '\'') {
+      out += '\'';
+      i += 2;  // the scanner accepted the text: a quote inside it is doubled
+      continue;
+    }
+    if (c != '\n' && c != '\r') {
+      out += c;
+      ++i;
+      continue;
+    }
+    while (!out.empty() && (out.back() == ' ' || out.back() == '\t')) out.pop_back();
+    int breaks = 0;
+    while (i < raw.size()) {
+      if (raw[i] == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n') {
+        i += 2, ++breaks;
+      } else if (raw[i] == '\n' || raw[i] == '\r') {
+        ++i, ++breaks;
+      } else if (raw[i] == ' ' || raw[i] == '\t') {
+        ++i;
+      } else {
+        break;
+      }
+    }
+    if (breaks == 1)
+      out += ' ';
+    else
+      out.append(static_cast<std::size_t>(breaks - 1), '\n');
+  }
+  return out;
+}
+
 // A plain scalar YAML's core schema reads as null (what yaml-cpp read as null too).
 bool null_text(std::string_view s) { return s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL"; }
 
@@ -207,12 +251,13 @@ class Builder {
         return true;
       case FYET_SCALAR: {
         if (!building()) return true;
-        const std::string_view value = token_text(event->scalar.value);
         const fy_scalar_style style = fy_token_scalar_style(event->scalar.value);
+        std::string value = style == FYSS_SINGLE_QUOTED ? single_quoted(event->scalar.value)
+                                                        : std::string(token_text(event->scalar.value));
         const bool null = style == FYSS_PLAIN && event->scalar.tag == nullptr && null_text(value);
         // A quoted scalar starts at its quote (libfyaml marks the text after it).
         const bool quoted = style == FYSS_SINGLE_QUOTED || style == FYSS_DOUBLE_QUOTED;
-        return finish(node(event, null ? YamlNode::Kind::null : YamlNode::Kind::scalar, std::string(value), quoted),
+        return finish(node(event, null ? YamlNode::Kind::null : YamlNode::Kind::scalar, std::move(value), quoted),
                       token_text(event->scalar.anchor), span(event));
       }
       case FYET_ALIAS: {
@@ -268,6 +313,14 @@ class Builder {
   };
 
   // The byte offsets an event spans.
+  // The token's marks are the text between its quotes.
+  std::string single_quoted(fy_token* token) const {
+    const fy_mark* b = fy_token_start_mark(token);
+    const fy_mark* e = fy_token_end_mark(token);
+    if (!b || !e || b->input_pos > e->input_pos || e->input_pos > text_.size()) return std::string(token_text(token));
+    return single_quoted_text(std::string_view(text_).substr(b->input_pos, e->input_pos - b->input_pos));
+  }
+
   std::pair<std::size_t, std::size_t> span(fy_event* event) const {
     const fy_mark* b = fy_event_start_mark(event);
     const fy_mark* e = fy_event_end_mark(event);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace herald {
 namespace {
 
@@ -59,6 +63,55 @@ TEST(YamlReader, EachPathReadsDottedPathsAsNestedMappings) {
                           "f.yaml:4:1: error: unknown key 'zz' in thing (expected one of: a, b, b2)",
                           "f.yaml:5:5: error: b2 must be a mapping of key: value, not a list",
                       }));
+}
+
+// Single-quoted scalars are read through a token iterator of our own (the
+// fy_token_get_text leak, yaml_reader.cpp): escapes, folding, a key, and a
+// value longer than the iterator's buffer all read as YAML says.
+TEST(YamlReader, SingleQuotedScalarsReadAsYamlSays) {
+  std::string many_escapes, expected;
+  for (int i = 0; i < 40; ++i) many_escapes += "''", expected += "'";
+  std::string long_text;
+  for (int i = 0; i < 3000; ++i) long_text += "it''s ";
+  std::string long_expected;
+  for (int i = 0; i < 3000; ++i) long_expected += "it's ";
+  Fixture f("a: '" + many_escapes + "'\n'" + many_escapes + "': key\nb: 'one\n  two\n\n  three  '\nc: '" +
+            long_text + "'\nd: ''\n");
+  ASSERT_TRUE(f.root.is_map()) << f.first();
+  EXPECT_EQ(f.root["a"].scalar(), expected);
+  EXPECT_EQ(f.root[expected].scalar(), "key") << "a single-quoted key";
+  EXPECT_EQ(f.root["b"].scalar(), "one two\nthree  ") << "a line break folds to a space, an empty line to a newline";
+  EXPECT_EQ(f.root["c"].scalar(), long_expected);
+  EXPECT_TRUE(f.root["d"].is_scalar()) << "an empty quoted scalar is text, not null";
+  EXPECT_EQ(f.root["d"].scalar(), "");
+  EXPECT_EQ(f.root["a"].column(), 4) << "marked at its quote";
+}
+
+// Single-quoted scalars with blanks, line breaks (LF and CRLF), empty lines
+// and runs of '', as an independent reader reads them: the expected values
+// are PyYAML 6.0's (yaml.safe_load). Neither libfyaml 0.8's document API nor
+// yaml-cpp 0.7 serves as the oracle here: both misread some of these.
+TEST(YamlReader, SingleQuotedScalarsFoldAsPyYamlReadsThem) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"\t\n\n   \n  \r\n  a", "\n\n\na"},
+      {"\tb c\n \n  ab cé", "\tb c\nab cé"},
+      {"\n\n  \n \n   ''''", "\n\n\n''"},
+      {"\n\n  ''\té\t\t''''", "\n'\té\t\t''"},
+      {"\n\n  ''\n\n  \n  a", "\n'\n\na"},
+      {"\n\n  é\r\n  é  aa", "\né é  aa"},
+      {"\n \n  \r\n  a''''", "\n\na''"},
+      {"\n \n  é\n\n  \n\n  ", "\né\n\n\n"},
+      {" a''''\n \n  \n  ", " a''\n\n"},
+      {"''''\r\n  \t\r\n  a", "''\na"},
+      {"a\n\n  ''\n\n  b c", "a\n'\nb c"},
+      {"b cb cb cé''''", "b cb cb cé''"},
+      {"é\t''''\r\n  \n   ", "é\t''\n"},
+      {"\n \n  ''''''''''", "\n'''''"},
+  };
+  for (const auto& [raw, expected] : cases) {
+    Fixture f("k: '" + raw + "'\n");
+    EXPECT_EQ(f.root["k"].scalar(), expected) << raw;
+  }
 }
 
 TEST(YamlReader, NotAMapping) {
