@@ -9,9 +9,9 @@
 #   tests/package/deb_test.sh SOURCE_DIR
 #
 # Needs root (dpkg -i); exits 77 (ctest: skipped) when not root, or when a
-# herald is installed here already (the test would replace it). ctest runs it
-# alone (RUN_SERIAL): it compiles, and it owns /usr/bin/herald and
-# /etc/herald while it runs.
+# herald is installed here already (the test would replace it). It owns
+# /usr/bin/herald and /etc/herald while it runs; no other test uses them, so
+# ctest runs it beside the others, first (tests/CMakeLists.txt).
 set -euo pipefail
 test_started=$(date +%s)
 source_dir=$(cd "${1:?usage: deb_test.sh SOURCE_DIR}" && pwd)
