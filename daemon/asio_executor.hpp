@@ -26,47 +26,37 @@ class AsioExecutor : public Executor {
   // lanes need no lock.
   void publish(const std::string& lane, Connector& c, PublishRequest r,
                std::function<void(PublishResult)> done) override {
-    enter(lane, [this, lane, &c, r = std::move(r), done = std::move(done)]() mutable {
-      run_async(
-          pool_, post_back(),
-          [&c, r = std::move(r)]() -> PublishResult {
-            PublishResult result = Unsure{"no result"};
-            // The request may have gone out before the connector failed (a
-            // ConnectorState write that could not be made, say): unsure, so
-            // it is settled, never resent blindly; and never an exception on
-            // the loop.
-            try {
-              result = c.publish(r);
-            } catch (const std::exception& e) {
-              result = Unsure{std::string("the connector failed: ") + e.what()};
-            }
-            fault_point("after_request");
-            return result;
-          },
-          [this, lane, done = std::move(done)](PublishResult result) {
-            leave(lane);
-            done(std::move(result));
-          });
-    });
+    in_lane(
+        lane,
+        [&c, r = std::move(r)]() -> PublishResult {
+          PublishResult result = Unsure{"no result"};
+          // The request may have gone out before the connector failed (a
+          // ConnectorState write that could not be made, say): unsure, so
+          // it is settled, never resent blindly; and never an exception on
+          // the loop.
+          try {
+            result = c.publish(r);
+          } catch (const std::exception& e) {
+            result = Unsure{std::string("the connector failed: ") + e.what()};
+          }
+          fault_point("after_request");
+          return result;
+        },
+        std::move(done));
   }
 
   void lookup(const std::string& lane, Connector& c, PublishRequest r,
               std::function<void(LookupResult)> done) override {
-    enter(lane, [this, lane, &c, r = std::move(r), done = std::move(done)]() mutable {
-      run_async(
-          pool_, post_back(),
-          [&c, r = std::move(r)]() -> LookupResult {
-            try {
-              return c.lookup(r);
-            } catch (const std::exception& e) {
-              return Unknown{std::string("the connector failed: ") + e.what()};
-            }
-          },
-          [this, lane, done = std::move(done)](LookupResult result) {
-            leave(lane);
-            done(std::move(result));
-          });
-    });
+    in_lane(
+        lane,
+        [&c, r = std::move(r)]() -> LookupResult {
+          try {
+            return c.lookup(r);
+          } catch (const std::exception& e) {
+            return Unknown{std::string("the connector failed: ") + e.what()};
+          }
+        },
+        std::move(done));
   }
 
   /// Posted behind the results already handed back, so they are written together.
@@ -94,6 +84,18 @@ class AsioExecutor : public Executor {
     // sends them, as it sends the running ones).
     std::deque<std::pair<std::function<void()>, Guard>> waiting;
   };
+
+  // Runs `work` on the pool in `lane`'s turn; its result goes to `done` on
+  // the loop, after the lane's next call has been let in.
+  template <class Work, class Result>
+  void in_lane(const std::string& lane, Work work, std::function<void(Result)> done) {
+    enter(lane, [this, lane, work = std::move(work), done = std::move(done)]() mutable {
+      run_async(pool_, post_back(), std::move(work), [this, lane, done = std::move(done)](Result result) {
+        leave(lane);
+        done(std::move(result));
+      });
+    });
+  }
 
   void enter(const std::string& lane, std::function<void()> start) {
     Lane& l = lanes_[lane];
