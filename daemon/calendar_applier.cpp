@@ -21,9 +21,8 @@ std::string describe(const Diagnostics& diags) {
   return out;
 }
 
-// Reading a calendar builds yaml-cpp's node tree (about 20 times the
-// file's size) and a plan; both are freed by now, but glibc keeps the
-// pages. A daemon that reloaded a large calendar once should not hold
+// A reload holds a second calendar beside the running one, its check and
+// a plan for a moment; they are freed by now, but glibc keeps the pages. A daemon that reloaded a large calendar once should not hold
 // its peak for the rest of its life.
 void give_back_memory() { ::malloc_trim(0); }
 
@@ -62,17 +61,15 @@ CalendarApplier::PlanWindow CalendarApplier::plan_window(const LoadedCalendar& c
   for (const auto& c : cal.settings.channels) longest_late = std::max(longest_late, cal.settings.late_window(c));
   PlanWindow w{now - longest_late - std::chrono::hours(1), now + kStoreHorizon, {}};
   // A queued delivery keeps the slot it was given.
-  std::map<std::string, Instant> pinned;
-  for (const auto& d : parts_.store.all())
-    if (d.queued && d.state != State::cancelled) pinned.emplace(d.key, d.planned);
-  w.planned = planned_deliveries(cal, now, w.from, w.to, pinned);
+  w.planned = planned_deliveries(cal, now, w.from, w.to, parts_.store.queued_slots());
   return w;
 }
 
+void CalendarApplier::sync() { sync(plan_window(*cal_)); }
+
 // Writes the coming weeks to the store as a diff, in one transaction.
-void CalendarApplier::sync() {
+void CalendarApplier::sync(const PlanWindow& w) {
   const Instant now = parts_.clock.now();
-  const PlanWindow w = plan_window(*cal_);
   const SyncResult r = parts_.store.sync(w.planned, w.from, w.to, now);
   if (r.added || r.updated || r.cancelled)
     parts_.log.info("calendar applied: " + std::to_string(r.added) + " added, " + std::to_string(r.updated) +
@@ -83,7 +80,7 @@ void CalendarApplier::sync() {
                        " overdue deliveries are looked up on their platforms before anything is sent");
 }
 
-void CalendarApplier::apply(std::shared_ptr<LoadedCalendar> cal) {
+void CalendarApplier::apply(std::shared_ptr<LoadedCalendar> cal, const PlanWindow* planned) {
   cal_ = std::move(cal);
   parts_.dispatcher.configure(cal_);
   // Connectors of the previous calendar may still be in use by a request in
@@ -112,7 +109,8 @@ void CalendarApplier::apply(std::shared_ptr<LoadedCalendar> cal) {
     }
     for (const auto& w : warnings) parts_.log.warning("channel " + c.name + ": " + w);
   }
-  sync();
+  if (planned) sync(*planned);
+  else sync();
   warn_of_expiring_credentials();
   give_back_memory();
 }
@@ -181,7 +179,8 @@ bool CalendarApplier::reload(const std::string& why, bool accept_cancellations) 
     held_.reset();
     last_hold_text_.clear();
     parts_.store.note("calendar_reloaded", why + (massive ? " (cancellations accepted)" : ""), parts_.clock.now());
-    apply(std::move(cal));
+    // The plan the preview was made of, made of this calendar a moment ago.
+    apply(std::move(cal), &w);
     applied = true;
     parts_.log.info("calendar reloaded (" + why + (massive ? "; cancellations accepted by a person" : "") + ")");
   });

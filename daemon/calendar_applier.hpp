@@ -92,7 +92,10 @@ class CalendarApplier {
   };
   PlanWindow plan_window(const LoadedCalendar& cal);
   void sync();
-  void apply(std::shared_ptr<LoadedCalendar> cal);
+  void sync(const PlanWindow& w);
+  /// Makes `cal` the running calendar and writes its coming weeks: the
+  /// plan given (`planned`, of `cal`), or a new one.
+  void apply(std::shared_ptr<LoadedCalendar> cal, const PlanWindow* planned = nullptr);
 
   std::string config_;
   std::shared_ptr<LoadedCalendar> cal_;

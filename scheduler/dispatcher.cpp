@@ -330,7 +330,8 @@ void Dispatcher::pump_channel(const std::string& channel) {
     }
   }
   const auto pause = pause_of(channel);
-  if (!pause) {
+  // An index probe first: on almost every turn nothing is held.
+  if (!pause && store_.any_in_state(State::held, channel)) {
     bool released = false;
     for (const auto& d : store_.in_states({State::held}, channel)) {
       change(d, Event::resume, "");

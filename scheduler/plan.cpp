@@ -4,6 +4,9 @@
 #include <cstdio>
 #include <map>
 #include <set>
+#include <string_view>
+#include <unordered_set>
+#include <variant>
 
 namespace herald {
 
@@ -79,6 +82,14 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
   const Instant fixed_to = std::max(request.to, queue_end + date::days{2});
 
   auto wanted = [&](const std::string& channel) { return request.channel.empty() || request.channel == channel; };
+  // Only a channel some queued post goes to needs the times its fixed and
+  // recurring deliveries take beyond the window: the rest are planned in
+  // the window alone.
+  std::unordered_set<std::string_view> queue_channels;
+  for (const auto& post : calendar.posts)
+    if (std::holds_alternative<Queued>(post.timing))
+      for (const auto& channel : post.channels) queue_channels.insert(channel);
+  auto slots_matter = [&](const std::string& channel) { return queue_channels.count(channel) > 0; };
 
   for (std::size_t pi = 0; pi < calendar.posts.size(); ++pi) {
     const Post& post = calendar.posts[pi];
@@ -89,14 +100,17 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
       const WallTime local = written ? *written : to_wall(*post.zone, at);
       for (std::size_t ci = 0; ci < post.channels.size(); ++ci) {
         const auto& channel = post.channels[ci];
-        taken[channel].insert(at);
+        if (slots_matter(channel)) taken[channel].insert(at);
         if (at < request.from || at >= request.to || !wanted(channel)) continue;
         Delivery d{delivery_key(post, channel, nullptr), post.id, channel, at, local, fixed->resolved.fit, false, &post};
         planned.push_back({std::move(d), pi, ci});
       }
     } else if (const auto* rep = std::get_if<Repeating>(&post.timing)) {
       bool warned_gap = false, warned_repeat = false;
-      for (const auto& [wall, res] : occurrences(post, *rep, fixed_from, fixed_to)) {
+      const bool beyond = std::any_of(post.channels.begin(), post.channels.end(), slots_matter);
+      const auto each = beyond ? occurrences(post, *rep, fixed_from, fixed_to)
+                               : occurrences(post, *rep, request.from, request.to);
+      for (const auto& [wall, res] : each) {
         const bool in_window = res.instant >= request.from && res.instant < request.to;
         if (in_window && res.fit == WallFit::gap && !warned_gap) {
           warned_gap = true;
@@ -114,7 +128,7 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
         }
         for (std::size_t ci = 0; ci < post.channels.size(); ++ci) {
           const auto& channel = post.channels[ci];
-          taken[channel].insert(res.instant);
+          if (slots_matter(channel)) taken[channel].insert(res.instant);
           if (!in_window || !wanted(channel)) continue;
           Delivery d{delivery_key(post, channel, &wall), post.id, channel, res.instant, wall, res.fit, false, &post};
           planned.push_back({std::move(d), pi, ci});

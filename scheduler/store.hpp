@@ -169,7 +169,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
   int schema_version();
   /// The database file.
   const std::filesystem::path& file() const { return file_; }
@@ -220,6 +220,8 @@ class Store {
   /// dispatcher's turn costs the same with ten or a hundred thousand queued.
   std::vector<StoredDelivery> due_page(const std::vector<State>& states, const std::string& channel, Instant until,
                                        const StoredDelivery* after, int limit);
+  /// Whether `channel` has a delivery in `state` (one index probe).
+  bool any_in_state(State state, const std::string& channel);
   /// The earliest time something of `channel` falls due: a planned
   /// delivery's planned time or a retry's next attempt (two index lookups).
   std::optional<Instant> next_due(const std::string& channel);
@@ -228,6 +230,9 @@ class Store {
   /// How many deliveries each channel has in each state (absent: none).
   std::map<std::string, std::map<State, int>> counts();
   std::vector<StoredDelivery> all();
+  /// key -> planned time of every queued delivery not cancelled: the slots
+  /// a reload's plan must leave where they are (reads two columns).
+  std::map<std::string, Instant> queued_slots();
 
   /// The one way a delivery changes state (STYLE.md 14): in one
   /// transaction, the state table's transition() from the delivery's state

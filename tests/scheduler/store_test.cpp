@@ -254,6 +254,34 @@ TEST_F(StoreTest, MigrationToVersion3CountsTriesFromTheHistory) {
   EXPECT_EQ(s->get("c@x")->tries, 0);
 }
 
+// Schema 4 replaces the (channel, state, planned) index with one that ends
+// in the key, so the dispatcher's due page is read in order from it.
+TEST_F(StoreTest, MigrationToVersion4IndexesTheDuePageByKey) {
+  {
+    auto s = open();
+    sync(*s, {pd("b@x", T0), pd("a@x", T0)});
+  }
+  {
+    SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READWRITE);
+    raw.exec("DROP INDEX deliveries_due");
+    raw.exec("CREATE INDEX deliveries_by_channel ON deliveries (channel, state, planned)");
+    raw.exec("UPDATE schema_version SET version = 3");
+  }
+  auto s = open();
+  EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
+  SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READONLY);
+  auto index_sql = [&](const std::string& name) {
+    SQLite::Statement q(raw, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?");
+    q.bind(1, name);
+    return q.executeStep() ? q.getColumn(0).getString() : std::string();
+  };
+  EXPECT_NE(index_sql("deliveries_due").find("(channel, state, planned, key)"), std::string::npos);
+  EXPECT_EQ(index_sql("deliveries_by_channel"), "");
+  const auto page = s->due_page({State::planned}, "x", T0, nullptr, 10);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].key, "a@x");
+}
+
 TEST_F(StoreTest, OpenRefusesADatabaseFromANewerVersion) {
   open().reset();
   {
@@ -670,6 +698,16 @@ TEST_F(StoreTest, DuePagesWalkOneChannelUpToNowInOrder) {
   EXPECT_TRUE(s->due_page(pending, "x", T0 + 2h, &second.back(), 2).empty());
   EXPECT_EQ(keys(s->due_page(pending, "x", T0 + 3h, nullptr, 10)), (std::vector<std::string>{"a@x", "b@x", "d@x", "e@x"}));
   EXPECT_TRUE(s->due_page(pending, "x", T0 - 1s, nullptr, 10).empty());
+  // Each state is read on its own and the pages merged: a page of one
+  // spans both states in (planned, key) order, and the next starts after it.
+  change(*s, "b@x", Event::wait_for_dependency, Effects{.detail = "waits for v@y"}, T0);
+  auto merged = s->due_page(pending, "x", T0 + 3h, nullptr, 3);
+  EXPECT_EQ(keys(merged), (std::vector<std::string>{"a@x", "b@x", "d@x"}));
+  EXPECT_EQ(keys(s->due_page(pending, "x", T0 + 3h, &merged[1], 3)), (std::vector<std::string>{"d@x", "e@x"}));
+  EXPECT_EQ(keys(s->due_page(pending, "x", T0 + 3h, nullptr, -1)), (std::vector<std::string>{"a@x", "b@x", "d@x", "e@x"}))
+      << "a negative limit is no limit";
+  EXPECT_TRUE(s->any_in_state(State::held, "x"));
+  EXPECT_FALSE(s->any_in_state(State::held, "facebook"));
   EXPECT_EQ(s->channels_in(State::waiting), std::vector<std::string>{"x"});
   EXPECT_TRUE(s->channels_in(State::failed).empty());
 }
@@ -1122,6 +1160,40 @@ TEST_F(StoreTest, LostAnswersAreCountedUntilAFreshStart) {
   change(*s, "a@x", Event::permanent_error, Effects{.detail = "rejected"}, T0);
   change(*s, "a@x", Event::retry_requested, Effects{.detail = "asked for by a person"}, T0);
   EXPECT_EQ(s->get("a@x")->lost_answers, 0) << "a person's retry is a fresh start";
+}
+
+// sync reads the window once; a key the plan brings into the window from
+// outside it is still the stored delivery (edited), never a second one.
+TEST_F(StoreTest, SyncMovesADeliveryFromOutsideTheWindowIntoIt) {
+  auto s = open();
+  s->sync({pd("far@x", T0 + 72h), pd("near@x", T0 + 1h)}, T0, T0 + 96h, T0);
+  const auto r = s->sync({pd("far@x", T0 + 2h), pd("near@x", T0 + 1h)}, T0, T0 + 24h, T0);
+  EXPECT_EQ(r.updated, 1);
+  EXPECT_EQ(r.added, 0);
+  EXPECT_EQ(r.unchanged, 1);
+  EXPECT_EQ(s->get("far@x")->planned, T0 + 2h);
+  EXPECT_EQ(s->history(1, "far@x")[0].event, "edited");
+  EXPECT_EQ(s->all().size(), 2u);
+}
+
+// What left the calendar is cancelled in the window's order, so the history
+// reads in the order the posts were due.
+TEST_F(StoreTest, SyncCancelsInTheWindowsOrder) {
+  auto s = open();
+  sync(*s, {pd("c@x", T0 + 1h), pd("b@x", T0 + 2h), pd("a@x", T0 + 2h), pd("keep@x", T0)});
+  sync(*s, {pd("keep@x", T0)});
+  std::vector<std::string> order;
+  for (const auto& e : s->history(10))
+    if (e.event == "cancelled") order.insert(order.begin(), e.key);  // history is newest first
+  EXPECT_EQ(order, (std::vector<std::string>{"c@x", "a@x", "b@x"}));
+}
+
+TEST_F(StoreTest, QueuedSlotsAreTheQueuedDeliveriesNotCancelled) {
+  auto s = open();
+  sync(*s, {pd("q@x", T0 + 15min, "h", true), pd("r@x", T0 + 30min, "h", true), pd("f@x", T0 + 1h)});
+  sync(*s, {pd("q@x", T0 + 15min, "h", true), pd("f@x", T0 + 1h)});
+  EXPECT_EQ(s->queued_slots(), (std::map<std::string, Instant>{{"q@x", T0 + 15min}}))
+      << "r@x was cancelled, f@x is not queued";
 }
 
 TEST_F(StoreTest, PreviewCountsWhatASyncWouldCancel) {
