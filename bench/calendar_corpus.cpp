@@ -107,7 +107,7 @@ class Corpora {
       Calendar part;
       if (!load_calendar_text(header + text.substr(begin, end - begin), settings.calendar, settings, part, diags))
         return std::nullopt;
-      for (auto& post : part.posts) calendar.posts.push_back(std::move(post));
+      calendar.posts.append(part.posts);
       begin = end;
     }
     return calendar;

@@ -24,7 +24,7 @@ void BM_LoadCalendar(benchmark::State& state, Layout layout) {
       state.SkipWithError("the generated calendar does not load");
       break;
     }
-    benchmark::DoNotOptimize(calendar->posts.data());
+    benchmark::DoNotOptimize(&calendar->posts.front());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(posts));
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(generated->calendar_bytes));

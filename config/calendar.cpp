@@ -448,9 +448,34 @@ const std::string& Post::text_for(const std::string& channel) const {
   return text;
 }
 
+void PostList::append(Block block) {
+  if (!block || block->empty()) return;
+  blocks_.emplace_back(index_.size(), block);
+  index_.reserve(index_.size() + block->size());
+  for (const Post& p : *block) index_.push_back(&p);
+}
+
+void PostList::append(const PostList& other) {
+  for (const auto& [first, block] : other.blocks_) append(block);
+}
+
+void PostList::push_back(Post post) {
+  std::vector<Post> one;
+  one.push_back(std::move(post));
+  append(std::move(one));
+}
+
+PostList::Block PostList::block(std::size_t first, std::size_t count) const {
+  if (count == 0) return std::make_shared<const std::vector<Post>>();
+  auto it = std::lower_bound(blocks_.begin(), blocks_.end(), first,
+                             [](const auto& held, std::size_t at) { return held.first < at; });
+  if (it == blocks_.end() || it->first != first || it->second->size() != count) return nullptr;
+  return it->second;
+}
+
 const Post* Calendar::find(std::string_view id) const {
   if (by_id.size() == posts.size()) {
-    auto it = by_id.find(std::string(id));
+    auto it = by_id.find(id);
     return it == by_id.end() ? nullptr : &posts[it->second];
   }
   for (const auto& p : posts)
@@ -541,10 +566,13 @@ FileRead read_file(const std::string& text, const std::filesystem::path& file, c
 
 // Adds one file's posts to the calendar after checking their ids against
 // the posts before them; false (nothing added) when the file has errors.
-bool append_file(FileRead read, const std::filesystem::path& file, std::uint64_t text_hash, Calendar& into,
-                 Diagnostics& diags) {
+// `shared`: the file's posts as an earlier load read them (read.posts is
+// then empty).
+bool append_file(FileRead read, PostList::Block shared, const std::filesystem::path& file, std::uint64_t text_hash,
+                 Calendar& into, Diagnostics& diags) {
   Diagnostics& local = read.diags;
-  std::vector<Post>& posts = read.posts;
+  const PostList::Block block = shared ? std::move(shared) : std::make_shared<const std::vector<Post>>(std::move(read.posts));
+  const std::vector<Post>& posts = *block;
   // Duplicate ids, within this file and against files read before (through
   // the calendar's index, so a directory of files loads in linear time).
   if (into.by_id.size() != into.posts.size()) {
@@ -568,10 +596,8 @@ bool append_file(FileRead read, const std::filesystem::path& file, std::uint64_t
   if (local.has_errors() || !read.ok) return false;
   into.files.push_back(file);
   into.read.push_back({file, text_hash, into.posts.size(), posts.size(), std::move(local)});
-  for (auto& p : posts) {
-    into.by_id.emplace(p.id, into.posts.size());
-    into.posts.push_back(std::move(p));
-  }
+  for (std::size_t i = 0; i < posts.size(); ++i) into.by_id.emplace(posts[i].id, into.posts.size() + i);
+  into.posts.append(block);
   return true;
 }
 
@@ -600,7 +626,8 @@ const CalendarFile* unchanged(const Calendar* previous, const Settings& settings
 
 bool load_calendar_text(const std::string& text, const std::filesystem::path& file, const Settings& settings,
                         Calendar& into, Diagnostics& diags) {
-  return append_file(read_text(text, file, settings, into.posts.size()), file, fnv1a(kFnvStart, text), into, diags);
+  return append_file(read_text(text, file, settings, into.posts.size()), nullptr, file, fnv1a(kFnvStart, text), into,
+                     diags);
 }
 
 std::optional<Calendar> load_calendar(const Settings& settings, Diagnostics& diags, const LoadLimits& limits,
@@ -662,16 +689,16 @@ std::optional<Calendar> load_calendar(const Settings& settings, Diagnostics& dia
     const std::string text = std::move(ss).str();
     const std::uint64_t text_hash = fnv1a(kFnvStart, text);
     FileRead read;
+    PostList::Block shared;  // its posts as `previous` holds them, not copied
     if (const CalendarFile* same = unchanged(previous, settings, file, text_hash);
-        same && calendar.posts.size() + same->post_count < LoadLimits{}.max_posts) {
+        same && calendar.posts.size() + same->post_count < LoadLimits{}.max_posts &&
+        (shared = previous->posts.block(same->first_post, same->post_count))) {
       read.ok = true;
       read.diags = same->diags;
-      read.posts.assign(previous->posts.begin() + static_cast<std::ptrdiff_t>(same->first_post),
-                        previous->posts.begin() + static_cast<std::ptrdiff_t>(same->first_post + same->post_count));
     } else {
       read = read_text(text, file, settings, calendar.posts.size());
     }
-    ok = append_file(std::move(read), file, text_hash, calendar, diags) && ok;
+    ok = append_file(std::move(read), std::move(shared), file, text_hash, calendar, diags) && ok;
   }
   if (!ok) return std::nullopt;
   return calendar;

@@ -6,11 +6,15 @@
 #include "config/recurrence.hpp"
 #include "config/settings.hpp"
 
+#include <boost/iterator/indirect_iterator.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -108,6 +112,39 @@ struct Post {
   const std::string& text_for(const std::string& channel) const;
 };
 
+/// The posts of a calendar, in file order, held in blocks that never change
+/// once added: each file's posts as read are one block. A reload shares the
+/// blocks of the files that did not change with the calendar running
+/// instead of copying their posts, so a post keeps its address for as long
+/// as a calendar holding its block lives.
+class PostList {
+ public:
+  using Block = std::shared_ptr<const std::vector<Post>>;
+  using const_iterator = boost::indirect_iterator<std::vector<const Post*>::const_iterator>;
+
+  std::size_t size() const { return index_.size(); }
+  bool empty() const { return index_.empty(); }
+  const Post& operator[](std::size_t i) const { return *index_[i]; }
+  const Post& front() const { return *index_.front(); }
+  const Post& back() const { return *index_.back(); }
+  const_iterator begin() const { return const_iterator(index_.begin()); }
+  const_iterator end() const { return const_iterator(index_.end()); }
+
+  /// Adds a block after the posts already here (an empty one adds nothing).
+  void append(Block block);
+  void append(std::vector<Post> posts) { append(std::make_shared<const std::vector<Post>>(std::move(posts))); }
+  /// Shares every block of `other`, after the posts already here.
+  void append(const PostList& other);
+  void push_back(Post post);
+  /// The block holding exactly the posts [first, first + count), to share;
+  /// nullptr when no block does.
+  Block block(std::size_t first, std::size_t count) const;
+
+ private:
+  std::vector<std::pair<std::size_t, Block>> blocks_;  ///< index of its first post, block
+  std::vector<const Post*> index_;
+};
+
 /// One file of a calendar as it was read: what a later load may reuse when
 /// the file's text and the settings are the same.
 struct CalendarFile {
@@ -118,12 +155,13 @@ struct CalendarFile {
 };
 
 struct Calendar {
-  std::vector<Post> posts;                     ///< in file order, files in name order
+  PostList posts;                              ///< in file order, files in name order
   std::vector<std::filesystem::path> files;    ///< the files read
   std::vector<CalendarFile> read;              ///< by file, as load_calendar read them
   std::uint64_t settings_source = 0;           ///< Settings::source of the settings it was read with
-  /// Post index by id, kept by the loader; find() scans when it is out of date.
-  std::unordered_map<std::string, std::size_t> by_id;
+  /// Post index by id (a view of the post's own id), kept by the loader;
+  /// find() scans when it is out of date.
+  std::unordered_map<std::string_view, std::size_t> by_id;
   const Post* find(std::string_view id) const;
 };
 

@@ -211,7 +211,10 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
   });
   std::vector<Delivery> out;
   out.reserve(planned.size());
-  for (auto& p : planned) out.push_back(std::move(p.delivery));
+  for (auto& p : planned) {
+    p.delivery.post_index = p.post_index;
+    out.push_back(std::move(p.delivery));
+  }
   return out;
 }
 

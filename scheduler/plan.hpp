@@ -22,6 +22,7 @@ struct Delivery {
   WallFit fit = WallFit::exact;
   bool queued = false;     ///< placed in a queue slot
   const Post* source = nullptr;  ///< the post in the calendar it was planned from
+  std::size_t post_index = 0;    ///< source's index in the calendar's posts
 };
 
 /// What to plan.

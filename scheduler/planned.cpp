@@ -63,7 +63,7 @@ std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Insta
   for (const auto& d : deliveries) {
     // Composed once per reload: check's fingerprint when it left one.
     std::optional<std::uint64_t> fingerprint;
-    const auto post = static_cast<std::size_t>(d.source - cal.calendar.posts.data());
+    const std::size_t post = d.post_index;
     if (post < cal.fingerprints.size()) {
       const auto& channels = d.source->channels;
       const auto at = std::find(channels.begin(), channels.end(), d.channel);

@@ -473,5 +473,39 @@ TEST(CalendarLimits, MissingCalendarIsAnError) {
   EXPECT_EQ(format(diags.items().at(0)), "/nonexistent/herald/calendar.yaml: error: calendar not found");
 }
 
+// A calendar's posts are blocks shared, never copied: a block found by
+// where its posts start and how many there are is the same one.
+TEST(PostList, SharesBlocksAndIndexesAcrossThem) {
+  auto make = [](std::initializer_list<const char*> ids) {
+    std::vector<Post> out;
+    for (const char* id : ids) {
+      Post p;
+      p.id = id;
+      out.push_back(std::move(p));
+    }
+    return out;
+  };
+  PostList list;
+  list.append(make({"a", "b"}));
+  list.append(std::vector<Post>{});  // an empty file adds nothing
+  list.append(make({"c"}));
+  list.push_back(make({"d"})[0]);
+  ASSERT_EQ(list.size(), 4u);
+  std::string ids;
+  for (const Post& p : list) ids += p.id;
+  EXPECT_EQ(ids, "abcd");
+  EXPECT_EQ(list.back().id, "d");
+  const auto second = list.block(2, 1);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(&(*second)[0], &list[2]);
+  EXPECT_FALSE(list.block(1, 1)) << "no block starts at b";
+  EXPECT_FALSE(list.block(0, 1)) << "the first block holds two posts";
+  EXPECT_TRUE(list.block(4, 0)) << "an empty file's block is empty";
+  PostList other;
+  other.append(list);
+  ASSERT_EQ(other.size(), 4u);
+  for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(&other[i], &list[i]);
+}
+
 }  // namespace
 }  // namespace herald

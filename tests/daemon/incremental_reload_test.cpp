@@ -318,6 +318,39 @@ TEST(IncrementalReload, AnEditOfOnePostComposesOnlyItAndThePostsLinkingToIt) {
   EXPECT_TRUE(named) << ::testing::PrintToString(messages(d4));
 }
 
+// The posts of a file whose text did not change are the running calendar's
+// own (shared, not copied); the edited file's are read again.
+TEST(IncrementalReload, UnchangedFilesShareTheirPostsWithTheRunningCalendar) {
+  Generated c(7, 3, 30);
+  auto& [dir, config, edits, model] = c;
+  model.write(dir);
+  ComposeCache cache;
+  Diagnostics d;
+  auto running = CalendarApplier::load_checked(config, kNow, d, nullptr, &cache);
+  ASSERT_TRUE(running);
+  model.files[1][2].text = "an edited text";
+  model.write(dir);
+  Diagnostics d2;
+  auto next = CalendarApplier::load_checked(config, kNow, d2, running.get(), &cache);
+  ASSERT_TRUE(next);
+  const auto& before = running->calendar.posts;
+  const auto& after = next->calendar.posts;
+  ASSERT_EQ(after.size(), before.size());
+  std::size_t shared = 0, read_again = 0;
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    const bool in_edited_file = after[i].file.filename() == "b.yaml";
+    EXPECT_EQ(&after[i] == &before[i], !in_edited_file) << after[i].id;
+    (in_edited_file ? read_again : shared) += 1;
+    EXPECT_EQ(next->calendar.find(after[i].id), &after[i]);
+  }
+  EXPECT_EQ(read_again, model.files[1].size());
+  EXPECT_EQ(shared, model.files[0].size() + model.files[2].size());
+  // The running calendar may go (the edit applied): what is shared lives on.
+  const Post* kept = &after[0];
+  running.reset();
+  EXPECT_EQ(kept->id, model.files[0][0].id);
+}
+
 TEST(IncrementalReload, TheStoreSyncChangesOnlyTheEditedPostsDeliveries) {
   Generated c(11, 2, 40);
   auto& [dir, config, edits, model] = c;
