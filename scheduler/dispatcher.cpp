@@ -237,7 +237,12 @@ void Dispatcher::apply_late_window(const std::string& why) {
   if (!cal_) return;
   guarded([&] {
     const Instant now = clock_.now();
-    for (const auto& d : store_.in_states({State::planned, State::retry_wait})) {
+    // Only what is later than the shortest late window can be missed: the
+    // rest is not read (at start-up, the whole queue).
+    if (cal_->settings.channels.empty()) return;
+    std::chrono::seconds shortest = std::chrono::seconds::max();
+    for (const auto& c : cal_->settings.channels) shortest = std::min(shortest, cal_->settings.late_window(c));
+    for (const auto& d : store_.overdue(now - shortest)) {
       const ChannelSettings* cs = cal_->settings.channel(d.channel);
       if (!cs) continue;
       const Instant due = d.state == State::retry_wait && d.next_attempt ? *d.next_attempt : d.planned;

@@ -874,6 +874,20 @@ std::vector<StoredDelivery> Store::due_page(const std::vector<State>& states, co
   return out;
 }
 
+std::vector<StoredDelivery> Store::overdue(Instant before) {
+  static const std::string sql = std::string("SELECT ") + kDeliveryColumns +
+                                 " FROM deliveries WHERE state = 'planned' AND planned < ?1 UNION ALL SELECT " +
+                                 kDeliveryColumns +
+                                 " FROM deliveries WHERE state = 'retry_wait' AND coalesce(next_attempt, planned) < ?1"
+                                 " ORDER BY planned, key";
+  SQLite::Statement& q = statements_->get(sql.c_str());
+  q.bind(1, to_db(before));
+  std::vector<StoredDelivery> out;
+  while (q.executeStep()) out.push_back(read_delivery(q));
+  q.reset();
+  return out;
+}
+
 bool Store::any_in_state(State state, const std::string& channel) {
   SQLite::Statement& q =
       statements_->get("SELECT 1 FROM deliveries WHERE channel = ? AND state = ? LIMIT 1");

@@ -220,6 +220,10 @@ class Store {
   /// dispatcher's turn costs the same with ten or a hundred thousand queued.
   std::vector<StoredDelivery> due_page(const std::vector<State>& states, const std::string& channel, Instant until,
                                        const StoredDelivery* after, int limit);
+  /// Deliveries `planned` before `before`, and `retry_wait` whose next
+  /// attempt (else planned time) is before it, ordered by planned time then
+  /// key: what may have missed its late window, read from the index.
+  std::vector<StoredDelivery> overdue(Instant before);
   /// Whether `channel` has a delivery in `state` (one index probe).
   bool any_in_state(State state, const std::string& channel);
   /// The earliest time something of `channel` falls due: a planned

@@ -1188,6 +1188,24 @@ TEST_F(StoreTest, SyncCancelsInTheWindowsOrder) {
   EXPECT_EQ(order, (std::vector<std::string>{"c@x", "a@x", "b@x"}));
 }
 
+// What the late window may have missed: planned before the bound, or a
+// retry whose next attempt is before it; nothing else is read.
+TEST_F(StoreTest, OverdueIsWhatIsPlannedOrRetryingBeforeTheBound) {
+  auto s = open();
+  sync(*s, {pd("old@x", T0 - 2h), pd("new@x", T0), pd("retry_old@x", T0 - 3h), pd("retry_new@x", T0 - 3h),
+            pd("held@x", T0 - 2h), pd("sending@x", T0 - 2h), pd("b@x", T0 - 2h)});
+  send(*s, "retry_old@x");
+  retry(*s, "retry_old@x", T0 - 90min, "HTTP 503", T0 - 3h);
+  send(*s, "retry_new@x");
+  retry(*s, "retry_new@x", T0 + 1h, "HTTP 503", T0 - 3h);
+  change(*s, "held@x", Event::pause, {}, T0 - 2h);
+  send(*s, "sending@x");
+  std::vector<std::string> keys;
+  for (const auto& d : s->overdue(T0 - 1h)) keys.push_back(d.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"retry_old@x", "b@x", "old@x"}))
+      << "ordered by planned time, then key";
+}
+
 TEST_F(StoreTest, QueuedSlotsAreTheQueuedDeliveriesNotCancelled) {
   auto s = open();
   sync(*s, {pd("q@x", T0 + 15min, "h", true), pd("r@x", T0 + 30min, "h", true), pd("f@x", T0 + 1h)});
