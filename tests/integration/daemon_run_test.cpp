@@ -2,6 +2,7 @@
 // seconds: it publishes each post, follows edits of the calendar (including a
 // save by rename), survives SIGHUP, rejects a broken edit whole, and stops
 // cleanly on SIGTERM. It runs on the real clock because the binary does.
+#include "scheduler/store.hpp"
 #include "tests/support/herald_daemon.hpp"
 #include "tests/support/process.hpp"
 
@@ -97,6 +98,77 @@ TEST_F(DaemonRun, PublishesFollowsEditsAndStopsCleanly) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "state" / "herald.pid"));
   EXPECT_EQ(std::filesystem::status(dir_ / "state").permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_all);
+}
+
+// A calendar split into files, changed file by file while herald runs, each
+// reload reading again only what changed: an edited file, a deleted file
+// (held: it would cancel most of what is pending) put back, a file that
+// breaks and is mended, and a new file. Each outcome is what reading the whole calendar
+// says.
+TEST_F(DaemonRun, ACalendarSplitInFilesFollowsEachFilesChanges) {
+  std::ofstream(dir_ / "herald.yaml") << R"(calendar: calendar
+state_dir: state
+credentials_dir: credentials
+timezone: Europe/Amsterdam
+status: {listen: "127.0.0.1:0"}
+channels:
+  site: {kind: static, dir: site, url: "https://example.nl/news/{post}/"}
+)";
+  const auto cal = dir_ / "calendar";
+  std::filesystem::create_directories(cal);
+  auto write = [&](const std::string& name, const std::string& text) { std::ofstream(cal / name) << text; };
+  std::string a = "posts:\n";
+  for (int i = 1; i <= 12; ++i) a += post("a" + std::to_string(i), utc_in(std::chrono::seconds(3600 + 60 * i)), "a");
+  const std::string b1_at = utc_in(7200s);
+  const std::string b1 = post("b1", b1_at, "b one"), b2 = post("b2", utc_in(7260s), "b two");
+  const std::string later = post("later", utc_in(10800s), "c later");
+  write("a.yaml", a);
+  write("b.yaml", "posts:\n" + b1 + b2);
+  const std::string soon = post("soon", utc_in(3s), "c soon");
+  write("c.yaml", "posts:\n" + soon);
+  auto herald = start();
+  const auto site = dir_ / "site";
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(site / "soon.md"); }, 20s));
+  auto log = [&] { return read_file((dir_ / "herald.log").string()); };
+  auto logged = [&](const std::string& line, std::size_t times = 1) {
+    return eventually([&] { return testing::count_of(log(), line) >= times; }, 20s);
+  };
+
+  // One post of b edited: only it is updated.
+  write("b.yaml", "posts:\n" + post("b1", b1_at, "b one, edited") + b2);
+  ASSERT_TRUE(logged("calendar applied: 0 added, 1 updated, 0 cancelled")) << log();
+
+  // a.yaml deleted: that would cancel 12 of the 14 pending deliveries, so
+  // the edit is held and nothing is cancelled.
+  std::filesystem::remove(cal / "a.yaml");
+  ASSERT_TRUE(logged("calendar edit held: it would cancel 12 of the 14 pending deliveries")) << log();
+  EXPECT_EQ(testing::count_of(log(), "cancelled"), testing::count_of(log(), "0 cancelled")) << log();
+
+  // a.yaml back as it was and a post added to c: c's post is the one change.
+  write("a.yaml", a);
+  write("c.yaml", "posts:\n" + soon + later);
+  ASSERT_TRUE(logged("calendar applied: 1 added, 0 updated, 0 cancelled")) << log();
+
+  // b broken: rejected whole; mended without b2: b2 alone is cancelled.
+  write("b.yaml", "posts:\n  - {id: b1, at: 2027-02-30 10:00, channels: [site], text: x}\n");
+  ASSERT_TRUE(logged("calendar rejected, the last good one keeps running")) << log();
+  write("b.yaml", "posts:\n" + post("b1", b1_at, "b one, edited"));
+  ASSERT_TRUE(logged("calendar applied: 0 added, 0 updated, 1 cancelled")) << log();
+
+  // A new file with a post due now: published.
+  write("d.yaml", "posts:\n" + post("last", utc_in(2s), "d last"));
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(site / "last.md"); }, 20s)) << log();
+  herald->signal(SIGTERM);
+  EXPECT_EQ(herald->wait(20s), 0);
+  // The store, read once herald is gone: what each change left.
+  auto store = Store::open(dir_ / "state");
+  for (int i = 1; i <= 12; ++i) EXPECT_EQ(store->get("a" + std::to_string(i) + "@site")->state, State::planned) << i;
+  EXPECT_EQ(store->get("b2@site")->state, State::cancelled);
+  EXPECT_EQ(store->get("b1@site")->state, State::planned);
+  EXPECT_EQ(store->history(1, "b1@site")[0].event, "edited");
+  EXPECT_EQ(store->get("later@site")->state, State::planned);
+  EXPECT_EQ(store->get("soon@site")->state, State::published);
+  EXPECT_EQ(store->get("last@site")->state, State::published);
 }
 
 TEST_F(DaemonRun, RefusesToStartOnABrokenCalendar) {
