@@ -217,6 +217,12 @@ struct Generated {
     for (int i = 0; i < posts; ++i)
       model.files[static_cast<std::size_t>(i % files)].push_back(edits.fresh(model));
   }
+  /// The model written out and read, from `previous` when given.
+  std::shared_ptr<LoadedCalendar> load(ComposeCache& cache, const LoadedCalendar* previous = nullptr) {
+    model.write(dir);
+    Diagnostics d;
+    return CalendarApplier::load_checked(config, kNow, d, previous, &cache);
+  }
 };
 
 TEST(IncrementalReload, EqualsAFullReadOnRandomizedEdits) {
@@ -322,16 +328,12 @@ TEST(IncrementalReload, AnEditOfOnePostComposesOnlyItAndThePostsLinkingToIt) {
 // own (shared, not copied); the edited file's are read again.
 TEST(IncrementalReload, UnchangedFilesShareTheirPostsWithTheRunningCalendar) {
   Generated c(7, 3, 30);
-  auto& [dir, config, edits, model] = c;
-  model.write(dir);
+  auto& model = c.model;
   ComposeCache cache;
-  Diagnostics d;
-  auto running = CalendarApplier::load_checked(config, kNow, d, nullptr, &cache);
+  auto running = c.load(cache);
   ASSERT_TRUE(running);
   model.files[1][2].text = "an edited text";
-  model.write(dir);
-  Diagnostics d2;
-  auto next = CalendarApplier::load_checked(config, kNow, d2, running.get(), &cache);
+  auto next = c.load(cache, running.get());
   ASSERT_TRUE(next);
   const auto& before = running->calendar.posts;
   const auto& after = next->calendar.posts;
@@ -353,22 +355,17 @@ TEST(IncrementalReload, UnchangedFilesShareTheirPostsWithTheRunningCalendar) {
 
 TEST(IncrementalReload, TheStoreSyncChangesOnlyTheEditedPostsDeliveries) {
   Generated c(11, 2, 40);
-  auto& [dir, config, edits, model] = c;
-  model.write(dir);
   ComposeCache cache;
-  Diagnostics d;
-  auto running = CalendarApplier::load_checked(config, kNow, d, nullptr, &cache);
+  auto running = c.load(cache);
   ASSERT_TRUE(running);
-  auto store = Store::open(dir.path() / "state");
+  auto store = Store::open(c.dir.path() / "state");
   const Instant to = kNow + date::days(60);
   const auto first = store->sync(planned_deliveries(*running, kNow, kNow, to, {}), kNow, to, kNow);
   EXPECT_GT(first.added, 40);
 
-  PostSpec& edited = model.files[1][3];
+  PostSpec& edited = c.model.files[1][3];
   edited.text = "an edited text";
-  model.write(dir);
-  Diagnostics d2;
-  auto next = CalendarApplier::load_checked(config, kNow, d2, running.get(), &cache);
+  auto next = c.load(cache, running.get());
   ASSERT_TRUE(next);
   const auto second = store->sync(planned_deliveries(*next, kNow, kNow, to, {}), kNow, to, kNow);
   EXPECT_EQ(second.added, 0);

@@ -30,8 +30,11 @@ class DaemonRun : public ::testing::Test {
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_ / "site");
     testing::write_status_token((dir_ / "credentials").string());
-    std::ofstream(dir_ / "herald.yaml") << R"(calendar: calendar.yaml
-state_dir: state
+    write_settings("calendar.yaml");
+  }
+  /// herald.yaml, its calendar at `calendar` (a file or a folder).
+  void write_settings(const std::string& calendar) {
+    std::ofstream(dir_ / "herald.yaml") << "calendar: " + calendar + "\n" + R"(state_dir: state
 credentials_dir: credentials
 timezone: Europe/Amsterdam
 status: {listen: "127.0.0.1:0"}
@@ -106,14 +109,7 @@ TEST_F(DaemonRun, PublishesFollowsEditsAndStopsCleanly) {
 // breaks and is mended, and a new file. Each outcome is what reading the whole calendar
 // says.
 TEST_F(DaemonRun, ACalendarSplitInFilesFollowsEachFilesChanges) {
-  std::ofstream(dir_ / "herald.yaml") << R"(calendar: calendar
-state_dir: state
-credentials_dir: credentials
-timezone: Europe/Amsterdam
-status: {listen: "127.0.0.1:0"}
-channels:
-  site: {kind: static, dir: site, url: "https://example.nl/news/{post}/"}
-)";
+  write_settings("calendar");
   const auto cal = dir_ / "calendar";
   std::filesystem::create_directories(cal);
   auto write = [&](const std::string& name, const std::string& text) { std::ofstream(cal / name) << text; };
