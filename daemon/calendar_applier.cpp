@@ -22,8 +22,9 @@ std::string describe(const Diagnostics& diags) {
 }
 
 // A reload holds a second calendar beside the running one, its check and
-// a plan for a moment; they are freed by now, but glibc keeps the pages. A daemon that reloaded a large calendar once should not hold
-// its peak for the rest of its life.
+// a plan for a moment; they are freed by now, but glibc keeps the pages.
+// A daemon that reloaded a large calendar once should not hold its peak
+// for the rest of its life.
 void give_back_memory() { ::malloc_trim(0); }
 
 }  // namespace
