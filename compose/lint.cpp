@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -44,6 +45,25 @@ bool word_char(std::int32_t cp) {
   }
 }
 
+// Code points, lower-cased, for comparing without case.
+std::vector<std::int32_t> folded(std::string_view s) {
+  auto v = decode(s);
+  for (auto& c : v) c = utf8proc_tolower(c);
+  return v;
+}
+
+// Whether `n` occurs in `t` as a whole word (both folded).
+bool mentions_folded(const std::vector<std::int32_t>& t, const std::vector<std::int32_t>& n) {
+  if (n.empty() || n.size() > t.size()) return false;
+  for (std::size_t i = 0; i + n.size() <= t.size(); ++i) {
+    if (!std::equal(n.begin(), n.end(), t.begin() + static_cast<std::ptrdiff_t>(i))) continue;
+    const bool start_ok = i == 0 || !word_char(t[i - 1]) || !word_char(n.front());
+    const bool end_ok = i + n.size() == t.size() || !word_char(t[i + n.size()]) || !word_char(n.back());
+    if (start_ok && end_ok) return true;
+  }
+  return false;
+}
+
 std::string local(const Settings& s, Instant at) {
   const std::string rfc = format_local(*s.zone, at);  // 2027-03-02T10:00:00+01:00
   return rfc.substr(0, 10) + " " + rfc.substr(11, 5);
@@ -55,21 +75,23 @@ std::string names(const std::vector<const LintItem*>& items) {
   return out;
 }
 
+// One pass: the 7 days from each delivery are a window sliding over the
+// channel's deliveries, with a running count of its promos.
 void promo_share(const std::vector<const LintItem*>& items, const Settings& settings, std::vector<LintWarning>& out) {
   const auto week = std::chrono::hours(24 * 7);
-  std::size_t reported_until = 0;
+  auto promo = [](const LintItem* item) { return item->post->kind == PostKind::promo; };
+  std::size_t reported_until = 0, j = 0, promos_in = 0;  // the window is [i, j)
   for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i < reported_until) continue;
-    std::size_t j = i;
-    std::vector<const LintItem*> promos;
-    while (j < items.size() && items[j]->at < items[i]->at + week) {
-      if (items[j]->post->kind == PostKind::promo) promos.push_back(items[j]);
-      ++j;
-    }
+    if (i > 0 && promo(items[i - 1])) --promos_in;
+    for (; j < items.size() && items[j]->at < items[i]->at + week; ++j)
+      if (promo(items[j])) ++promos_in;
+    if (i < reported_until || promos_in == 0) continue;
     const std::size_t total = j - i;
-    if (promos.empty()) continue;
-    const double share = static_cast<double>(promos.size()) / static_cast<double>(total);
+    const double share = static_cast<double>(promos_in) / static_cast<double>(total);
     if (share <= settings.lint.promo_share + 1e-9) continue;
+    std::vector<const LintItem*> promos;
+    std::copy_if(items.begin() + static_cast<std::ptrdiff_t>(i), items.begin() + static_cast<std::ptrdiff_t>(j),
+                 std::back_inserter(promos), promo);
     LintWarning w;
     w.where = promos.front()->post->location("kind");
     w.message = "channel '" + items[i]->channel + "': " + std::to_string(promos.size()) + " of " +
@@ -134,18 +156,23 @@ void gaps_and_spacing(const std::vector<const LintItem*>& items, const Settings&
 }
 
 void competitors(const std::vector<LintItem>& all, const Settings& settings, std::vector<LintWarning>& out) {
+  if (settings.lint.competitors.empty()) return;
+  std::vector<std::vector<std::int32_t>> names;
+  for (const auto& name : settings.lint.competitors) names.push_back(folded(name));
   std::set<std::string> seen;  // post@channel, so a repeating post is checked once
   for (const auto& item : all) {
     if (!seen.insert(item.post->id + "@" + item.channel).second) continue;
     auto texts = channel_texts(*item.post, item.channel);
     texts.emplace_back("title", item.post->title);
-    for (const auto& name : settings.lint.competitors) {
-      for (const auto& [field, text] : texts) {
-        if (!mentions(text, name)) continue;
+    std::vector<std::vector<std::int32_t>> folded_texts;
+    for (const auto& [field, text] : texts) folded_texts.push_back(folded(text));
+    for (std::size_t n = 0; n < names.size(); ++n) {
+      for (std::size_t f = 0; f < texts.size(); ++f) {
+        if (!mentions_folded(folded_texts[f], names[n])) continue;
         LintWarning w;
-        w.where = item.post->location(field);
-        w.message = "post '" + item.post->id + "' on " + item.channel + " names competitor '" + name +
-                    "'; talk about your own work, not theirs";
+        w.where = item.post->location(texts[f].first);
+        w.message = "post '" + item.post->id + "' on " + item.channel + " names competitor '" +
+                    settings.lint.competitors[n] + "'; talk about your own work, not theirs";
         w.keys = {item.key};
         out.push_back(std::move(w));
         break;
@@ -156,22 +183,7 @@ void competitors(const std::vector<LintItem>& all, const Settings& settings, std
 
 }  // namespace
 
-bool mentions(std::string_view text, std::string_view name) {
-  auto fold = [](std::vector<std::int32_t> v) {
-    for (auto& c : v) c = utf8proc_tolower(c);
-    return v;
-  };
-  const auto t = fold(decode(text));
-  const auto n = fold(decode(name));
-  if (n.empty() || n.size() > t.size()) return false;
-  for (std::size_t i = 0; i + n.size() <= t.size(); ++i) {
-    if (!std::equal(n.begin(), n.end(), t.begin() + static_cast<std::ptrdiff_t>(i))) continue;
-    const bool start_ok = i == 0 || !word_char(t[i - 1]) || !word_char(n.front());
-    const bool end_ok = i + n.size() == t.size() || !word_char(t[i + n.size()]) || !word_char(n.back());
-    if (start_ok && end_ok) return true;
-  }
-  return false;
-}
+bool mentions(std::string_view text, std::string_view name) { return mentions_folded(folded(text), folded(name)); }
 
 std::vector<LintWarning> lint(const std::vector<LintItem>& items, const Settings& settings) {
   std::vector<LintWarning> out;

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
 namespace herald {
 namespace {
 
@@ -52,6 +56,51 @@ TEST(Lint, PromoShareInAnySevenDays) {
   EXPECT_EQ(f.run(), (std::vector<std::string>{
                          "/cal/calendar.yaml:3:61: warning: channel 'x': 2 of 5 posts in the 7 days from 2027-03-01 09:00 "
                          "are promos (40%, more than 25%): promo1@x, promo2@x; help more than you sell"}));
+}
+
+// The promo share is computed in one pass over a sliding window. On random
+// channels it reports what looking at the 7 days from every delivery one by
+// one reports: each window over the share, skipping those that begin inside
+// the last one reported.
+TEST(Lint, PromoShareSlidingWindowAgreesWithLookingAtEveryWindow) {
+  std::mt19937 rng(15);
+  int reported = 0;
+  for (int round = 0; round < 40; ++round) {
+    std::string yaml = "posts:\n";
+    const int n = 20 + static_cast<int>(rng() % 120);
+    const auto promo_in_10 = static_cast<unsigned>(1 + rng() % 6);
+    for (int i = 0; i < n; ++i) {
+      char line[160];
+      const auto minute = static_cast<unsigned>(rng() % (60 * 24 * 50));  // within 50 days, equal times allowed
+      std::snprintf(line, sizeof line, "  - {id: p%d, at: 2027-04-%02u %02u:%02u, channels: [facebook], kind: %s, text: a}\n",
+                    i, 1 + minute / (60 * 24) % 30, minute / 60 % 24, minute % 60,
+                    rng() % 10 < promo_in_10 ? "promo" : "help");
+      yaml += line;
+    }
+    Fixture f(yaml);
+    std::vector<std::pair<std::string, std::vector<std::string>>> got;
+    for (const auto& w : lint(f.items, f.settings))
+      if (w.message.find("are promos") != std::string::npos)
+        got.emplace_back(w.message.substr(w.message.find(": ") + 2, w.message.find(" posts in") - w.message.find(": ") - 2),
+                         w.keys);
+
+    std::vector<const LintItem*> list;
+    for (const auto& item : f.items) list.push_back(&item);
+    std::stable_sort(list.begin(), list.end(), [](const LintItem* a, const LintItem* b) { return a->at < b->at; });
+    std::vector<std::pair<std::string, std::vector<std::string>>> want;
+    for (std::size_t i = 0, until = 0; i < list.size(); ++i) {
+      std::size_t j = i;
+      std::vector<std::string> promos;
+      for (; j < list.size() && list[j]->at < list[i]->at + std::chrono::hours(24 * 7); ++j)
+        if (list[j]->post->kind == PostKind::promo) promos.push_back(list[j]->key);
+      if (i < until || promos.empty() || promos.size() * 4 <= j - i) continue;  // promo_share 0.25
+      want.emplace_back(std::to_string(promos.size()) + " of " + std::to_string(j - i), promos);
+      until = j;
+    }
+    ASSERT_EQ(got, want) << yaml;
+    reported += want.empty() ? 0 : 1;
+  }
+  EXPECT_GT(reported, 10);
 }
 
 TEST(Lint, PromoShareAtTheLimitIsFine) {
