@@ -220,6 +220,33 @@ std::optional<std::string> read_media_url(YamlReader& r, const YamlNode& node, c
   return u->back() == '/' ? *u : *u + "/";
 }
 
+// A PostgreSQL URI (libpq's postgresql:// or postgres://) that holds no
+// password: the password comes from a credential file (store.password), so
+// it is never in the settings, the log or an error message.
+std::optional<std::string> read_postgresql_url(YamlReader& r, const YamlNode& node, const std::string& what) {
+  auto u = r.text(node, what);
+  if (!u) return std::nullopt;
+  const std::size_t scheme = u->find("://");
+  const std::string name = scheme == std::string::npos ? "" : ascii_lower(u->substr(0, scheme));
+  if (name != "postgresql" && name != "postgres") {
+    r.error(node, what + " must be a PostgreSQL URL such as postgresql://herald@db.example.nl/herald");
+    return std::nullopt;
+  }
+  const std::size_t host_from = scheme + 3;
+  const std::string authority = u->substr(host_from, u->find_first_of("/?", host_from) - host_from);
+  const std::size_t at = authority.rfind('@');
+  const bool password_in_user = at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
+  const std::size_t query = u->find('?');
+  const bool password_in_query =
+      query != std::string::npos && ("&" + ascii_lower(u->substr(query + 1))).find("&password=") != std::string::npos;
+  if (password_in_user || password_in_query) {
+    r.error(node, what + " must not hold a password: put it in a credential file (key password) and name that "
+                         "file in store.password");
+    return std::nullopt;
+  }
+  return u;
+}
+
 // Domain names, compared in lower case.
 std::optional<std::vector<std::string>> read_own_domains(YamlReader& r, const YamlNode& node,
                                                          const std::string& what) {
@@ -429,6 +456,8 @@ const Option<Settings> kSettings[] = {
             [](Settings& s) -> auto& { return s.reload.hold_share; }),
     setting("reload.hold_cancellations.min", integer<int>(1, 1000000),
             [](Settings& s) -> auto& { return s.reload.hold_min; }),
+    setting("store.postgresql", read_postgresql_url, [](Settings& s) -> auto& { return s.store.postgresql; }),
+    setting("store.password", text(), [](Settings& s) -> auto& { return s.store.password; }),
     setting("state_check", duration(1s, 24h), [](Settings& s) -> auto& { return s.state_check; }),
     setting("links.own_domains", read_own_domains, [](Settings& s) -> auto& { return s.links.own_domains; }),
     setting("links.utm", read_utm, [](Settings& s) -> auto& { return s.links.utm; }),
@@ -517,6 +546,9 @@ std::optional<Settings> load_settings_text(const std::string& text, const std::f
       r.error(root["publishing"]["retry"], "publishing.retry.max_backoff (" + format_duration(retry.max_backoff) +
                                                ") is shorter than backoff (" + format_duration(retry.backoff) + ")");
     if (s.channels.empty() && !local.has_errors()) r.error(doc.root, "settings define no channels");
+    if (!s.store.password.empty() && s.store.postgresql.empty())
+      r.error(root["store"]["password"], "store.password names the PostgreSQL password, but store.postgresql is "
+                                         "not set (without it the store is SQLite in state_dir)");
     if (!s.status.allow_remote && !loopback_listen(s.status.listen))
       r.error(root["status"]["listen"],
               "status.listen '" + s.status.listen +

@@ -117,6 +117,15 @@ struct LintSettings {
   std::vector<std::string> competitors;
 };
 
+/// Where the queue is kept (DESIGN.md "The store beyond one host").
+struct StoreSettings {
+  /// A libpq URI (postgresql://herald@db.example.nl/herald) without a
+  /// password; empty: SQLite in state_dir, the default.
+  std::string postgresql;
+  /// The credential file whose `password` key is the PostgreSQL password.
+  std::string password;
+};
+
 /// Everything in herald.yaml, with defaults applied and paths made absolute.
 struct Settings {
   std::filesystem::path file;             ///< the settings file itself
@@ -132,6 +141,7 @@ struct Settings {
   StatusSettings status;
   PublishingSettings publishing;
   ReloadSettings reload;
+  StoreSettings store;
   /// How often the daemon reads its whole state database on a fresh
   /// connection to find damage (PRAGMA quick_check).
   std::chrono::seconds state_check{60};

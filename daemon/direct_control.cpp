@@ -1,6 +1,7 @@
 #include "daemon/direct_control.hpp"
 
 #include "daemon/instance_lock.hpp"
+#include "daemon/store_open.hpp"
 
 #include <csignal>
 #include <stdexcept>
@@ -19,9 +20,9 @@ namespace {
 
 std::unique_ptr<Store> open_for(const Settings& settings) {
   try {
-    return Store::open_existing(settings.state_dir);
+    return open_existing_store(settings);
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot write herald's state database in " + settings.state_dir.string() + " (" +
+    throw std::runtime_error("cannot write herald's state database " + store_location(settings) + " (" +
                              describe_store_failure(e) + "); run this as root or as herald's service user");
   }
 }
@@ -39,7 +40,7 @@ void pause_in_store(const Settings& settings, const Pause& pause, pid_t pid, Ins
   try {
     store->set_pause(pause, now);
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot write the pause into " + store->file().string() + ": " + describe_store_failure(e));
+    throw std::runtime_error("cannot write the pause into " + store_location(settings) + ": " + describe_store_failure(e));
   }
   signal_daemon(pid);
 }
@@ -50,7 +51,7 @@ bool resume_in_store(const Settings& settings, const std::string& channel, pid_t
   try {
     cleared = store->clear_pause(channel, now);
   } catch (const std::exception& e) {
-    throw std::runtime_error("cannot lift the pause in " + store->file().string() + ": " + describe_store_failure(e));
+    throw std::runtime_error("cannot lift the pause in " + store_location(settings) + ": " + describe_store_failure(e));
   }
   if (cleared) signal_daemon(pid);
   return cleared;

@@ -18,6 +18,7 @@
 #include "daemon/status_page.hpp"
 #include "daemon/status_server.hpp"
 #include "daemon/status_snapshot.hpp"
+#include "daemon/store_open.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "daemon/version.hpp"
 #include "scheduler/dispatcher.hpp"
@@ -120,9 +121,10 @@ class Daemon {
       return false;
     }
     try {
-      store_ = Store::open(settings.state_dir);
+      store_ = open_store(settings);
     } catch (const std::exception& e) {
-      log_.error(std::string("not starting: cannot open the state database: ") + e.what());
+      log_.error("not starting: cannot open the state database (" + store_location(settings) +
+                 "): " + describe_store_failure(e));
       return false;
     }
     {

@@ -40,7 +40,9 @@ bool StoreWatch::check(std::chrono::seconds deep_check_every) {
     deep_finding_ = deep_check_.get();
     if (deep_finding_) trouble(*deep_finding_);
   }
-  if (!deep_check_.valid() && (!last_deep_check_ || now - *last_deep_check_ >= deep_check_every)) {
+  // A PostgreSQL store has no file here to read: its server checks its own pages.
+  if (!store_.file().empty() && !deep_check_.valid() &&
+      (!last_deep_check_ || now - *last_deep_check_ >= deep_check_every)) {
     last_deep_check_ = now;
     deep_check_ = std::async(std::launch::async, [file = store_.file()] { return Store::deep_check(file); });
   }

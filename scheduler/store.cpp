@@ -1,5 +1,8 @@
 #include "scheduler/store.hpp"
 
+#include "scheduler/postgresql_database.hpp"
+#include "scheduler/sqlite_database.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <sqlite3.h>
@@ -15,7 +18,9 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <system_error>
 #include <tuple>
@@ -31,12 +36,17 @@ namespace fs = std::filesystem;
 
 constexpr int kBusyTimeoutMs = 5000;
 
-// Each entry migrates from version i to i + 1. Every statement is written so
-// that running it again changes nothing (IF NOT EXISTS), so a migration cut
-// short by a crash, or one racing a second process, is simply run again.
-constexpr const char* kMigrations[] = {
-    // 0 -> 1
-    R"sql(
+// A step of the schema: the SQL that brings it to version `to`.
+struct Migration {
+  int to;
+  const char* sql;
+};
+
+// SQLite's steps, each from the version before. Every statement is written
+// so that running it again changes nothing (IF NOT EXISTS), so a migration
+// cut short by a crash, or one racing a second process, is simply run again.
+constexpr Migration kSqliteMigrations[] = {
+    {1, R"sql(
 CREATE TABLE IF NOT EXISTS schema_version (
   version INTEGER NOT NULL
 );
@@ -81,13 +91,13 @@ CREATE TABLE IF NOT EXISTS tokens (
   value      TEXT NOT NULL,
   updated    INTEGER NOT NULL
 );
-)sql",
+)sql"},
     // 1 -> 2: what settling a lost answer needs across a restart (when the
     // current attempt began, how many answers were lost since the last fresh
     // start), the look-before-sending mark of a new store, and small facts
     // about the store itself. ALTER TABLE cannot say IF NOT EXISTS; the
     // migration runs in one transaction, so it is never half applied.
-    R"sql(
+    {2, R"sql(
 ALTER TABLE deliveries ADD COLUMN sent_at INTEGER;
 ALTER TABLE deliveries ADD COLUMN lost_answers INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE deliveries ADD COLUMN verify INTEGER NOT NULL DEFAULT 0;
@@ -96,13 +106,13 @@ CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY NOT NULL,
   value TEXT NOT NULL
 );
-)sql",
+)sql"},
     // 2 -> 3: the retry policy's count of create requests since the last
     // fresh start, kept on the row instead of read from the history each
     // time. Filled from the history once: the `sending` lines since the last
     // `edited` or `retry_requested` line, less the `processing` lines (each
     // takes back the request just before it).
-    R"sql(
+    {3, R"sql(
 ALTER TABLE deliveries ADD COLUMN tries INTEGER NOT NULL DEFAULT 0;
 UPDATE deliveries SET tries = max(0,
   (SELECT count(*) FROM events e WHERE e.key = deliveries.key AND e.event = 'sending' AND e.id >
@@ -111,16 +121,80 @@ UPDATE deliveries SET tries = max(0,
   - (SELECT count(*) FROM events e WHERE e.key = deliveries.key AND e.event = 'processing' AND e.id >
      coalesce((SELECT max(id) FROM events f WHERE f.key = deliveries.key
                                               AND f.event IN ('edited', 'retry_requested')), 0)));
-)sql",
+)sql"},
     // 3 -> 4: the dispatcher's due page reads each state of a channel in
     // (planned, key) order straight from an index, sorting nothing; the
     // index it replaces is a prefix of it.
-    R"sql(
+    {4, R"sql(
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (channel, state, planned, key);
 DROP INDEX IF EXISTS deliveries_by_channel;
-)sql",
+)sql"},
 };
-static_assert(std::size(kMigrations) == Store::kSchemaVersion);
+static_assert(std::end(kSqliteMigrations)[-1].to == Store::kSchemaVersion);
+
+// PostgreSQL's: the schema of version 4 in one step, as the first PostgreSQL
+// store was version 4; later versions add a step here and to SQLite's.
+// Times are seconds since the epoch (BIGINT), flags 0 or 1, as in SQLite;
+// keys sort by their bytes (COLLATE "C"), as SQLite sorts them, whatever the
+// database's locale.
+constexpr Migration kPostgresqlMigrations[] = {
+    {4, R"sql(
+CREATE TABLE IF NOT EXISTS schema_version (
+  version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+  key          TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  post         TEXT COLLATE "C" NOT NULL,
+  channel      TEXT COLLATE "C" NOT NULL,
+  planned      BIGINT NOT NULL,
+  state        TEXT NOT NULL CHECK (state IN ('planned', 'waiting', 'held', 'sending', 'retry_wait',
+                                              'published', 'failed', 'needs_review', 'cancelled')),
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  next_attempt BIGINT,
+  remote_id    TEXT NOT NULL DEFAULT '',
+  url          TEXT NOT NULL DEFAULT '',
+  last_error   TEXT NOT NULL DEFAULT '',
+  content_hash TEXT NOT NULL DEFAULT '',
+  sent_text    TEXT NOT NULL DEFAULT '',
+  queued       INTEGER NOT NULL DEFAULT 0,
+  updated      BIGINT NOT NULL,
+  sent_at      BIGINT,
+  lost_answers INTEGER NOT NULL DEFAULT 0,
+  verify       INTEGER NOT NULL DEFAULT 0,
+  settle_from  BIGINT,
+  tries        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_state ON deliveries (state, planned, key);
+CREATE INDEX IF NOT EXISTS deliveries_by_planned ON deliveries (planned);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (channel, state, planned, key);
+CREATE TABLE IF NOT EXISTS events (
+  id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  at         BIGINT NOT NULL,
+  key        TEXT COLLATE "C" NOT NULL DEFAULT '',
+  event      TEXT NOT NULL,
+  from_state TEXT NOT NULL DEFAULT '',
+  to_state   TEXT NOT NULL DEFAULT '',
+  detail     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_by_key ON events (key, id);
+CREATE TABLE IF NOT EXISTS pauses (
+  channel TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  reason  TEXT NOT NULL,
+  since   BIGINT NOT NULL,
+  until   BIGINT
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  credential TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  value      TEXT NOT NULL,
+  updated    BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+)sql"},
+};
+static_assert(std::end(kPostgresqlMigrations)[-1].to == Store::kSchemaVersion);
 
 constexpr const char* kDeliveryColumns =
     "key, post, channel, planned, state, attempts, next_attempt, remote_id, url, last_error, content_hash, "
@@ -131,10 +205,10 @@ Instant from_db(std::int64_t v) { return Instant{std::chrono::seconds{v}}; }
 
 std::string state_text(State s) { return std::string(to_string(s)); }
 
-// Write transactions take the write lock at BEGIN, so a concurrent writer
-// waits out busy_timeout instead of failing halfway with SQLITE_BUSY on the
-// first write (a DEFERRED read-then-write transaction cannot be retried).
-// The destructor rolls back anything not committed.
+// Write transactions take the write lock at BEGIN (SqlDatabase::begin_write),
+// so a concurrent writer waits its turn instead of failing halfway on its
+// first write (a read-then-write transaction cannot be retried). The
+// destructor rolls back anything not committed.
 //
 // Inside a Store::Batch (a transaction already open on this connection) it
 // is a savepoint instead: its commit releases the savepoint into the batch,
@@ -142,103 +216,85 @@ std::string state_text(State s) { return std::string(to_string(s)); }
 // to the savepoint, exactly as it would have been alone.
 class WriteTransaction {
  public:
-  explicit WriteTransaction(SQLite::Database& db) : db_(db) {
-    if (sqlite3_get_autocommit(db.getHandle()) != 0) tx_.emplace(db, SQLite::TransactionBehavior::IMMEDIATE);
-    else db_.exec("SAVEPOINT herald_write");
+  explicit WriteTransaction(SqlDatabase& db) : db_(db), nested_(db.in_transaction()) {
+    if (nested_) db_.exec("SAVEPOINT herald_write");
+    else db_.begin_write();
   }
   ~WriteTransaction() {
-    if (tx_ || done_) return;
+    if (done_) return;
     try {
-      db_.exec("ROLLBACK TO herald_write");
-      db_.exec("RELEASE herald_write");
+      if (nested_) {
+        db_.exec("ROLLBACK TO SAVEPOINT herald_write");
+        db_.exec("RELEASE SAVEPOINT herald_write");
+      } else {
+        db_.rollback();
+      }
     } catch (const std::exception&) {
-      // The batch's own rollback undoes it.
+      // Nested: the batch's own rollback undoes it. Alone: the failed
+      // commit or the lost connection ended the transaction already.
     }
   }
   WriteTransaction(const WriteTransaction&) = delete;
   WriteTransaction& operator=(const WriteTransaction&) = delete;
   void commit() {
-    if (tx_) tx_->commit();
-    else db_.exec("RELEASE herald_write");
+    if (nested_) db_.exec("RELEASE SAVEPOINT herald_write");
+    else db_.commit();
     done_ = true;
   }
 
  private:
-  SQLite::Database& db_;
-  std::optional<SQLite::Transaction> tx_;
+  SqlDatabase& db_;
+  const bool nested_;
   bool done_ = false;
 };
 
-StoredDelivery read_delivery(SQLite::Statement& q) {
+StoredDelivery read_delivery(SqlStatement& q) {
   StoredDelivery d;
-  d.key = q.getColumn(0).getString();
-  d.post = q.getColumn(1).getString();
-  d.channel = q.getColumn(2).getString();
-  d.planned = from_db(q.getColumn(3).getInt64());
-  const std::string state = q.getColumn(4).getString();
+  d.key = q.text(0);
+  d.post = q.text(1);
+  d.channel = q.text(2);
+  d.planned = from_db(q.int64(3));
+  const std::string state = q.text(4);
   const auto parsed = parse_state(state);
   // The CHECK constraint keeps other text out; a hand-edited database must not
   // turn into a delivery that looks due.
   if (!parsed) throw std::runtime_error("delivery " + d.key + " has an unknown state '" + state + "'");
   d.state = *parsed;
-  d.attempts = q.getColumn(5).getInt();
-  if (!q.getColumn(6).isNull()) d.next_attempt = from_db(q.getColumn(6).getInt64());
-  d.remote_id = q.getColumn(7).getString();
-  d.url = q.getColumn(8).getString();
-  d.last_error = q.getColumn(9).getString();
-  d.content_hash = q.getColumn(10).getString();
-  d.sent_text = q.getColumn(11).getString();
-  d.queued = q.getColumn(12).getInt() != 0;
-  d.updated = from_db(q.getColumn(13).getInt64());
-  if (!q.getColumn(14).isNull()) d.sent_at = from_db(q.getColumn(14).getInt64());
-  d.lost_answers = q.getColumn(15).getInt();
-  d.verify = q.getColumn(16).getInt() != 0;
-  if (!q.getColumn(17).isNull()) d.settle_from = from_db(q.getColumn(17).getInt64());
-  d.tries = q.getColumn(18).getInt();
+  d.attempts = q.integer(5);
+  if (!q.is_null(6)) d.next_attempt = from_db(q.int64(6));
+  d.remote_id = q.text(7);
+  d.url = q.text(8);
+  d.last_error = q.text(9);
+  d.content_hash = q.text(10);
+  d.sent_text = q.text(11);
+  d.queued = q.integer(12) != 0;
+  d.updated = from_db(q.int64(13));
+  if (!q.is_null(14)) d.sent_at = from_db(q.int64(14));
+  d.lost_answers = q.integer(15);
+  d.verify = q.integer(16) != 0;
+  if (!q.is_null(17)) d.settle_from = from_db(q.int64(17));
+  d.tries = q.integer(18);
   return d;
 }
 
 }  // namespace
 
-// The statements run once or twice per delivery, prepared once for the
-// store's life: preparing costs more than running these one-row statements.
-class StatementCache {
- public:
-  explicit StatementCache(SQLite::Database& db) : db_(db) {}
-  /// The statement of `sql`, reset with no bindings.
-  SQLite::Statement& get(const char* sql) {
-    auto it = cache_.find(sql);
-    if (it == cache_.end()) it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(db_, sql)).first;
-    // sqlite3_reset returns the error of the statement's last failed step
-    // (a write refused by a full disk, say): that error was thrown then, so
-    // reusing the statement after the store is back must not throw it again.
-    it->second->tryReset();
-    it->second->clearBindings();
-    return *it->second;
-  }
-
- private:
-  SQLite::Database& db_;
-  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
-};
-
 namespace {
 
 const std::string kSelectDelivery = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE key = ?";
 
-std::optional<StoredDelivery> select_delivery(StatementCache& statements, const std::string& key) {
-  SQLite::Statement& q = statements.get(kSelectDelivery.c_str());
+std::optional<StoredDelivery> select_delivery(SqlDatabase& db, const std::string& key) {
+  SqlStatement& q = db.cached(kSelectDelivery);
   q.bind(1, key);
   std::optional<StoredDelivery> out;
-  if (q.executeStep()) out = read_delivery(q);
+  if (q.step()) out = read_delivery(q);
   q.reset();  // no read left open between calls
   return out;
 }
 
-void append_event(StatementCache& statements, Instant at, const std::string& key, const std::string& event,
+void append_event(SqlDatabase& db, Instant at, const std::string& key, const std::string& event,
                   const std::string& from, const std::string& to, const std::string& detail) {
-  SQLite::Statement& q =
-      statements.get("INSERT INTO events (at, key, event, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)");
+  SqlStatement& q = db.cached("INSERT INTO events (at, key, event, from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?)");
   q.bind(1, to_db(at));
   q.bind(2, key);
   q.bind(3, event);
@@ -291,26 +347,30 @@ std::string change_detail(const StoredDelivery& old, Instant planned, bool conte
 
 }  // namespace
 
-Store::Store(std::unique_ptr<SQLite::Database> db, fs::path file)
-    : db_(std::move(db)), file_(std::move(file)), statements_(std::make_unique<StatementCache>(*db_)) {
-  // SQLite's own count of what reached the disk: one per committed write
-  // transaction (a savepoint released inside a batch is not one).
-  sqlite3_commit_hook(
-      db_->getHandle(),
-      [](void* commits) {
-        ++*static_cast<std::uint64_t*>(commits);
-        return 0;  // 0: let the commit go on
-      },
-      &commits_);
-}
+Store::Store(std::unique_ptr<SqlDatabase> db, fs::path file, std::string name)
+    : db_(std::move(db)),
+      sqlite_(dynamic_cast<SqliteDatabase*>(db_.get())),
+      file_(std::move(file)),
+      name_(name.empty() ? file_.string() : std::move(name)) {}
 
 Store::~Store() = default;
 
-Store::Batch::Batch(SQLite::Database& db)
-    : tx_(std::make_unique<SQLite::Transaction>(db, SQLite::TransactionBehavior::IMMEDIATE)) {}
-Store::Batch::~Batch() = default;
-Store::Batch::Batch(Batch&&) noexcept = default;
-void Store::Batch::commit() { tx_->commit(); }
+std::uint64_t Store::commits() const { return db_->commits(); }
+
+Store::Batch::Batch(SqlDatabase& db) : db_(&db) { db.begin_write(); }
+Store::Batch::~Batch() {
+  if (!db_) return;
+  try {
+    db_->rollback();
+  } catch (const std::exception&) {
+    // A failed commit or a lost connection ended the transaction already.
+  }
+}
+Store::Batch::Batch(Batch&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+void Store::Batch::commit() {
+  db_->commit();
+  db_ = nullptr;
+}
 
 Store::Batch Store::batch() { return Batch(*db_); }
 
@@ -380,15 +440,17 @@ void write_stamp(const fs::path& file, const SentStamp& stamp) {
   fs::rename(tmp, target, ec);
 }
 
-std::optional<std::string> meta_value(SQLite::Database& db, const std::string& key) {
-  SQLite::Statement q(db, "SELECT value FROM meta WHERE key = ?");
+std::optional<std::string> meta_value(SqlDatabase& db, const std::string& key) {
+  SqlStatement& q = db.cached("SELECT value FROM meta WHERE key = ?");
   q.bind(1, key);
-  if (!q.executeStep()) return std::nullopt;
-  return q.getColumn(0).getString();
+  std::optional<std::string> out;
+  if (q.step()) out = q.text(0);
+  q.reset();
+  return out;
 }
 
-void set_meta(SQLite::Database& db, const std::string& key, const std::string& value) {
-  SQLite::Statement q(db, "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+void set_meta(SqlDatabase& db, const std::string& key, const std::string& value) {
+  SqlStatement& q = db.cached("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   q.bind(1, key);
   q.bind(2, value);
   q.exec();
@@ -442,7 +504,7 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& state_dir) {
     {
       auto db = std::make_unique<SQLite::Database>(fresh, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
       apply_pragmas(*db);
-      Store building(std::move(db), fresh);
+      Store building(std::make_unique<SqliteDatabase>(std::move(db)), fresh);
       building.migrate();
       WriteTransaction tx(*building.db_);
       set_meta(*building.db_, "instance", random_instance());
@@ -473,12 +535,13 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& state_dir) {
   try {
     auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
     apply_pragmas(*db);
-    store.reset(new Store(std::move(db), file));
+    store.reset(new Store(std::make_unique<SqliteDatabase>(std::move(db)), file));
     if (!created) {
-      SQLite::Statement q(*store->db_, "PRAGMA quick_check(1)");
-      if (!q.executeStep() || q.getColumn(0).getString() != "ok")
+      const auto q = store->db_->prepare("PRAGMA quick_check(1)");
+      const bool answered = q->step();
+      if (!answered || q->text(0) != "ok")
         throw StoreUnavailable(file.string() + " is damaged (SQLite's quick_check: " +
-                               (q.hasRow() ? q.getColumn(0).getString() : std::string("no answer")) +
+                               (answered ? q->text(0) : std::string("no answer")) +
                                "); herald does not start on it. Put a good copy back (see docs/operations.md, "
                                "Backups), or move it away to start with a new store");
     }
@@ -499,8 +562,9 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& state_dir) {
   // back) may miss posts that went out; adopt it as a new store would be.
   const auto instance = meta_value(*store->db_, "instance");
   if (const auto stamp = read_stamp(file); stamp && !created) {
-    SQLite::Statement q(*store->db_, "SELECT coalesce(max(sent_at), 0) FROM deliveries");
-    const std::int64_t last_sent = q.executeStep() ? q.getColumn(0).getInt64() : 0;
+    const auto q = store->db_->prepare("SELECT coalesce(max(sent_at), 0) FROM deliveries");
+    const std::int64_t last_sent = q->step() ? q->int64(0) : 0;
+    q->reset();
     if (!instance || *instance != stamp->instance || last_sent < stamp->last_sent) {
       WriteTransaction tx(*store->db_);
       set_meta(*store->db_, "adopt_pending", "1");
@@ -517,6 +581,21 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& state_dir) {
   return store;
 }
 
+std::unique_ptr<Store> Store::open_postgresql(const std::string& url, const std::string& password) {
+  std::unique_ptr<Store> store(
+      new Store(std::make_unique<PostgresqlDatabase>(url, password), {}, "the PostgreSQL store"));
+  store->migrate();
+  WriteTransaction tx(*store->db_);
+  if (!meta_value(*store->db_, "instance")) {
+    set_meta(*store->db_, "instance", random_instance());
+    // Its first sync looks overdue deliveries up before sending them.
+    set_meta(*store->db_, "adopt_pending", "1");
+  }
+  tx.commit();
+  store->instance_ = meta_value(*store->db_, "instance").value_or("");
+  return store;
+}
+
 std::unique_ptr<Store> Store::open_existing(const std::filesystem::path& state_dir) {
   const fs::path file = state_dir / "herald.db";
   struct stat st {};
@@ -524,7 +603,7 @@ std::unique_ptr<Store> Store::open_existing(const std::filesystem::path& state_d
   if (!S_ISREG(st.st_mode) || st.st_size == 0) throw StoreUnavailable(file.string() + " is not a usable database");
   auto db = std::make_unique<SQLite::Database>(file, SQLite::OPEN_READWRITE, kBusyTimeoutMs);
   db->exec("PRAGMA synchronous=FULL");
-  std::unique_ptr<Store> store(new Store(std::move(db), file));
+  std::unique_ptr<Store> store(new Store(std::make_unique<SqliteDatabase>(std::move(db)), file));
   if (store->schema_version() != kSchemaVersion)
     throw StoreUnavailable(file.string() + " has schema version " + std::to_string(store->schema_version()) +
                            ", not " + std::to_string(kSchemaVersion));
@@ -534,6 +613,9 @@ std::unique_ptr<Store> Store::open_existing(const std::filesystem::path& state_d
 }
 
 std::optional<std::string> Store::check_file() const {
+  // A PostgreSQL store has no file here: a server that cannot be reached
+  // fails the sending transaction itself, before anything goes out.
+  if (!sqlite_) return std::nullopt;
   const std::string name = file_.string();
   struct stat st {};
   if (::stat(file_.c_str(), &st) != 0) {
@@ -550,7 +632,7 @@ std::optional<std::string> Store::check_file() const {
   // close releases them all), and another connection could then checkpoint
   // or remove the WAL under herald (sqlite.org/howtocorrupt.html 2.2).
   sqlite3_file* handle = nullptr;
-  if (sqlite3_file_control(db_->getHandle(), "main", SQLITE_FCNTL_FILE_POINTER, &handle) == SQLITE_OK && handle &&
+  if (sqlite3_file_control(sqlite_->handle(), "main", SQLITE_FCNTL_FILE_POINTER, &handle) == SQLITE_OK && handle &&
       handle->pMethods) {
     char head[sizeof kSqliteMagic] = {};
     if (handle->pMethods->xRead(handle, head, static_cast<int>(sizeof head), 0) != SQLITE_OK ||
@@ -586,6 +668,7 @@ std::optional<std::string> Store::deep_check(const std::filesystem::path& file) 
 }
 
 void Store::set_aside_log(Instant now) {
+  if (!sqlite_) return;
   for (const char* suffix : {"-wal", "-shm"}) {
     const fs::path log = fs::path(file_).concat(suffix);
     std::error_code ec;
@@ -602,26 +685,25 @@ void Store::probe_write(Instant now) {
 
 void Store::migrate() {
   WriteTransaction tx(*db_);
-  int version = 0;
-  if (db_->tableExists("schema_version")) {
-    SQLite::Statement q(*db_, "SELECT max(version) FROM schema_version");
-    if (q.executeStep() && !q.getColumn(0).isNull()) version = q.getColumn(0).getInt();
-  }
+  const int version = schema_version();
   if (version > kSchemaVersion)
-    throw std::runtime_error("herald.db has schema version " + std::to_string(version) +
+    throw std::runtime_error(name_ + " has schema version " + std::to_string(version) +
                              ", newer than this herald understands (" + std::to_string(kSchemaVersion) + ")");
   if (version == kSchemaVersion) return;  // nothing to do; the transaction rolls back
-  for (int v = version; v < kSchemaVersion; ++v) db_->exec(kMigrations[v]);
+  for (const Migration& step : sqlite_ ? std::span<const Migration>(kSqliteMigrations)
+                                       : std::span<const Migration>(kPostgresqlMigrations))
+    if (step.to > version) db_->exec(step.sql);
   db_->exec("DELETE FROM schema_version");
   db_->exec("INSERT INTO schema_version (version) VALUES (" + std::to_string(kSchemaVersion) + ")");
   tx.commit();
 }
 
 int Store::schema_version() {
-  if (!db_->tableExists("schema_version")) return 0;
-  SQLite::Statement q(*db_, "SELECT max(version) FROM schema_version");
-  if (!q.executeStep() || q.getColumn(0).isNull()) return 0;
-  return q.getColumn(0).getInt();
+  if (!db_->table_exists("schema_version")) return 0;
+  SqlStatement& q = db_->cached("SELECT max(version) FROM schema_version");
+  const int version = q.step() && !q.is_null(0) ? q.integer(0) : 0;
+  q.reset();
+  return version;
 }
 
 namespace {
@@ -636,19 +718,19 @@ struct SyncRow {
 };
 
 // The rows of [from, to), read in one pass; `where` narrows them further.
-std::unordered_map<std::string, SyncRow> window_rows(SQLite::Database& db, Instant from, Instant to,
+std::unordered_map<std::string, SyncRow> window_rows(SqlDatabase& db, Instant from, Instant to,
                                                      const char* where = "") {
   std::unordered_map<std::string, SyncRow> out;
-  SQLite::Statement q(db, std::string("SELECT key, planned, state, content_hash, queued, attempts FROM deliveries "
-                                      "WHERE planned >= ? AND planned < ?") + where);
+  SqlStatement& q = db.cached(std::string("SELECT key, planned, state, content_hash, queued, attempts FROM deliveries "
+                                          "WHERE planned >= ? AND planned < ?") + where);
   q.bind(1, to_db(from));
   q.bind(2, to_db(to));
-  while (q.executeStep()) {
-    const auto state = parse_state(q.getColumn(2).getString());
+  while (q.step()) {
+    const auto state = parse_state(q.text(2));
     if (!state) continue;  // the schema's CHECK keeps this from happening
-    out.emplace(q.getColumn(0).getString(), SyncRow{from_db(q.getColumn(1).getInt64()), *state,
-                                                    q.getColumn(3).getString(), q.getColumn(4).getInt() != 0,
-                                                    q.getColumn(5).getInt()});
+    out.emplace(q.text(0), SyncRow{from_db(q.int64(1)), *state,
+                                                    q.text(3), q.integer(4) != 0,
+                                                    q.integer(5)});
   }
   return out;
 }
@@ -662,14 +744,14 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
   // cannot know what an earlier one published: what is already due is looked
   // up on its platform before it is sent.
   const bool adopting = meta_value(*db_, "adopt_pending").has_value();
-  SQLite::Statement mark_verify(*db_, "UPDATE deliveries SET verify = 1 WHERE key = ?");
-  SQLite::Statement insert(*db_,
-                           "INSERT INTO deliveries (key, post, channel, planned, state, content_hash, queued, updated) "
-                           "VALUES (?, ?, ?, ?, 'planned', ?, ?, ?)");
+  SqlStatement& mark_verify = db_->cached("UPDATE deliveries SET verify = 1 WHERE key = ?");
+  SqlStatement& insert = db_->cached(
+      "INSERT INTO deliveries (key, post, channel, planned, state, content_hash, queued, updated) "
+      "VALUES (?, ?, ?, ?, 'planned', ?, ?, ?)");
   // Back to planned: a retry time or an error of the old version means nothing now.
-  SQLite::Statement update(*db_,
-                           "UPDATE deliveries SET planned = ?, state = 'planned', content_hash = ?, queued = ?, "
-                           "next_attempt = NULL, last_error = '', lost_answers = 0, tries = 0, updated = ? WHERE key = ?");
+  SqlStatement& update = db_->cached(
+      "UPDATE deliveries SET planned = ?, state = 'planned', content_hash = ?, queued = ?, "
+      "next_attempt = NULL, last_error = '', lost_answers = 0, tries = 0, updated = ? WHERE key = ?");
   // Puts a stored delivery back to `planned` with the plan's time and content.
   auto replan = [&](const PlannedDelivery& p, Instant planned) {
     update.reset();
@@ -686,7 +768,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
   const auto stored = window_rows(*db_, from, to);
   auto stored_row = [&](const std::string& key) -> std::optional<SyncRow> {
     if (auto it = stored.find(key); it != stored.end()) return it->second;
-    const auto d = select_delivery(*statements_, key);
+    const auto d = select_delivery(*db_, key);
     if (!d) return std::nullopt;
     return SyncRow{d->planned, d->state, d->content_hash, d->queued, d->attempts};
   };
@@ -714,7 +796,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
         mark_verify.exec();
         ++result.to_verify;
       }
-      append_event(*statements_, now, p.key, "planned", "", planned_text,
+      append_event(*db_, now, p.key, "planned", "", planned_text,
                    format_utc(p.planned) +
                        (verify ? "; the store is new, so it is looked up on its platform before it is sent" : ""));
       ++result.added;
@@ -742,7 +824,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
         continue;
       }
       replan(p, planned);
-      append_event(*statements_, now, p.key, "planned", state_text(old->state), planned_text,
+      append_event(*db_, now, p.key, "planned", state_text(old->state), planned_text,
                    "back in the calendar, " + format_utc(planned));
       ++result.added;
       continue;
@@ -756,7 +838,7 @@ SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, I
     }
     // The new time and content, then the state change as every other one is
     // made, on the row as stored before this edit.
-    const auto before = select_delivery(*statements_, p.key);
+    const auto before = select_delivery(*db_, p.key);
     replan(p, planned);
     write_change(*before, Event::edited, Effects{.detail = change_detail(*before, planned, content_changed)}, now);
     ++result.updated;
@@ -805,7 +887,7 @@ CancelPreview Store::preview_cancellations(const std::vector<PlannedDelivery>& p
   return out;
 }
 
-std::optional<StoredDelivery> Store::get(const std::string& key) { return select_delivery(*statements_, key); }
+std::optional<StoredDelivery> Store::get(const std::string& key) { return select_delivery(*db_, key); }
 
 std::vector<StoredDelivery> Store::in_states(std::initializer_list<State> states, const std::string& channel) {
   return in_states(std::vector<State>(states), channel, -1);
@@ -816,9 +898,9 @@ namespace {
 // The deliveries of `states` (and `channel`, when not empty) that also match
 // `extra`, ordered by planned time then key, at most `limit` (all when
 // negative); `bind_extra` binds extra's parameters from the given index.
-std::vector<StoredDelivery> select_in_states(SQLite::Database& db, const std::vector<State>& states,
+std::vector<StoredDelivery> select_in_states(SqlDatabase& db, const std::vector<State>& states,
                                              const std::string& channel, const std::string& extra, int limit,
-                                             const std::function<void(SQLite::Statement&, int)>& bind_extra) {
+                                             const std::function<void(SqlStatement&, int)>& bind_extra) {
   std::vector<StoredDelivery> out;
   if (states.empty()) return out;
   std::string sql = std::string("SELECT ") + kDeliveryColumns + " FROM deliveries WHERE state IN (";
@@ -827,12 +909,12 @@ std::vector<StoredDelivery> select_in_states(SQLite::Database& db, const std::ve
   sql += extra;
   sql += " ORDER BY planned, key";
   if (limit >= 0) sql += " LIMIT " + std::to_string(limit);
-  SQLite::Statement q(db, sql);
+  SqlStatement& q = db.cached(sql);
   int i = 1;
   for (State s : states) q.bind(i++, state_text(s));
   if (!channel.empty()) q.bind(i++, channel);
   if (bind_extra) bind_extra(q, i);
-  while (q.executeStep()) out.push_back(read_delivery(q));
+  while (q.step()) out.push_back(read_delivery(q));
   return out;
 }
 
@@ -855,16 +937,17 @@ std::vector<StoredDelivery> Store::due_page(const std::vector<State>& states, co
                                   " AND (planned, key) > (?5, ?6) ORDER BY planned, key LIMIT ?4";
   std::vector<StoredDelivery> out;
   for (State state : states) {
-    SQLite::Statement& q = statements_->get(after ? next.c_str() : first.c_str());
+    SqlStatement& q = db_->cached(after ? next : first);
     q.bind(1, channel);
     q.bind(2, state_text(state));
     q.bind(3, to_db(until));
-    q.bind(4, limit);
+    // Every row when negative (SQLite reads a negative LIMIT so; PostgreSQL refuses one).
+    q.bind(4, limit < 0 ? std::numeric_limits<std::int64_t>::max() : std::int64_t{limit});
     if (after) {
       q.bind(5, to_db(after->planned));
       q.bind(6, after->key);
     }
-    while (q.executeStep()) out.push_back(read_delivery(q));
+    while (q.step()) out.push_back(read_delivery(q));
     q.reset();  // no read left open between calls
   }
   std::sort(out.begin(), out.end(), [](const StoredDelivery& a, const StoredDelivery& b) {
@@ -880,73 +963,74 @@ std::vector<StoredDelivery> Store::overdue(Instant before) {
                                  kDeliveryColumns +
                                  " FROM deliveries WHERE state = 'retry_wait' AND coalesce(next_attempt, planned) < ?1"
                                  " ORDER BY planned, key";
-  SQLite::Statement& q = statements_->get(sql.c_str());
+  SqlStatement& q = db_->cached(sql);
   q.bind(1, to_db(before));
   std::vector<StoredDelivery> out;
-  while (q.executeStep()) out.push_back(read_delivery(q));
+  while (q.step()) out.push_back(read_delivery(q));
   q.reset();
   return out;
 }
 
 bool Store::any_in_state(State state, const std::string& channel) {
-  SQLite::Statement& q =
-      statements_->get("SELECT 1 FROM deliveries WHERE channel = ? AND state = ? LIMIT 1");
+  SqlStatement& q =
+      db_->cached("SELECT 1 FROM deliveries WHERE channel = ? AND state = ? LIMIT 1");
   q.bind(1, channel);
   q.bind(2, state_text(state));
-  const bool found = q.executeStep();
+  const bool found = q.step();
   q.reset();
   return found;
 }
 
 std::optional<Instant> Store::next_due(const std::string& channel) {
   // Each half is answered from the (channel, state, planned) index.
-  SQLite::Statement& q = statements_->get(
+  SqlStatement& q = db_->cached(
       "SELECT min(due) FROM ("
       "  SELECT min(planned) AS due FROM deliveries WHERE channel = ? AND state = 'planned'"
       "  UNION ALL"
-      "  SELECT min(coalesce(next_attempt, planned)) FROM deliveries WHERE channel = ? AND state = 'retry_wait')");
+      "  SELECT min(coalesce(next_attempt, planned)) FROM deliveries WHERE channel = ? AND state = 'retry_wait'"
+      ") AS due_times");
   q.bind(1, channel);
   q.bind(2, channel);
   std::optional<Instant> out;
-  if (q.executeStep() && !q.getColumn(0).isNull()) out = from_db(q.getColumn(0).getInt64());
+  if (q.step() && !q.is_null(0)) out = from_db(q.int64(0));
   q.reset();  // no read left open between calls
   return out;
 }
 
 std::vector<std::string> Store::channels_in(State state) {
   std::vector<std::string> out;
-  SQLite::Statement q(*db_, "SELECT DISTINCT channel FROM deliveries WHERE state = ? ORDER BY channel");
+  SqlStatement& q = db_->cached("SELECT DISTINCT channel FROM deliveries WHERE state = ? ORDER BY channel");
   q.bind(1, state_text(state));
-  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  while (q.step()) out.push_back(q.text(0));
   return out;
 }
 
 std::map<std::string, std::map<State, int>> Store::counts() {
   std::map<std::string, std::map<State, int>> out;
-  SQLite::Statement q(*db_, "SELECT channel, state, count(*) FROM deliveries GROUP BY channel, state");
-  while (q.executeStep()) {
-    if (auto state = parse_state(q.getColumn(1).getString())) out[q.getColumn(0).getString()][*state] = q.getColumn(2).getInt();
+  SqlStatement& q = db_->cached("SELECT channel, state, count(*) FROM deliveries GROUP BY channel, state");
+  while (q.step()) {
+    if (auto state = parse_state(q.text(1))) out[q.text(0)][*state] = q.integer(2);
   }
   return out;
 }
 
 std::vector<StoredDelivery> Store::all() {
   std::vector<StoredDelivery> out;
-  SQLite::Statement q(*db_, std::string("SELECT ") + kDeliveryColumns + " FROM deliveries ORDER BY planned, key");
-  while (q.executeStep()) out.push_back(read_delivery(q));
+  SqlStatement& q = db_->cached(std::string("SELECT ") + kDeliveryColumns + " FROM deliveries ORDER BY planned, key");
+  while (q.step()) out.push_back(read_delivery(q));
   return out;
 }
 
 std::map<std::string, Instant> Store::queued_slots() {
   std::map<std::string, Instant> out;
-  SQLite::Statement q(*db_, "SELECT key, planned FROM deliveries WHERE queued = 1 AND state <> 'cancelled'");
-  while (q.executeStep()) out.emplace(q.getColumn(0).getString(), from_db(q.getColumn(1).getInt64()));
+  SqlStatement& q = db_->cached("SELECT key, planned FROM deliveries WHERE queued = 1 AND state <> 'cancelled'");
+  while (q.step()) out.emplace(q.text(0), from_db(q.int64(1)));
   return out;
 }
 
 Applied Store::apply(const std::string& key, Event event, const Effects& effects, Instant now) {
   WriteTransaction tx(*db_);
-  const auto old = select_delivery(*statements_, key);
+  const auto old = select_delivery(*db_, key);
   if (!old) return Applied::missing;
   const Applied applied = write_change(*old, event, effects, now);
   if (applied == Applied::done) tx.commit();
@@ -964,19 +1048,22 @@ Applied Store::write_change(const StoredDelivery& old, Event event, const Effect
   std::optional<Instant> next_attempt;
   if (to == State::retry_wait) next_attempt = effects.next_attempt.value_or(now);
   // One statement for every event: each column says which events change it.
-  SQLite::Statement& q = statements_->get(
+  SqlStatement& q = db_->cached(
       "UPDATE deliveries SET state = ?1, updated = ?2, next_attempt = ?3, "
-      "last_error = CASE WHEN ?4 THEN ?5 WHEN ?6 THEN '' ELSE last_error END, "
-      "remote_id = CASE WHEN ?6 THEN ?7 ELSE remote_id END, url = CASE WHEN ?6 THEN ?8 ELSE url END, "
-      "attempts = attempts + ?9, tries = CASE WHEN ?10 THEN 0 ELSE max(0, tries + ?9 - ?11) END, "
-      "sent_text = CASE WHEN ?9 THEN ?12 ELSE sent_text END, sent_at = CASE WHEN ?9 THEN ?2 ELSE sent_at END, "
-      "verify = CASE WHEN ?9 THEN 0 ELSE verify END, settle_from = CASE WHEN ?9 THEN NULL ELSE settle_from END, "
-      "lost_answers = CASE WHEN ?10 THEN 0 ELSE lost_answers END "
+      "last_error = CASE WHEN ?4 <> 0 THEN ?5 WHEN ?6 <> 0 THEN '' ELSE last_error END, "
+      "remote_id = CASE WHEN ?6 <> 0 THEN ?7 ELSE remote_id END, url = CASE WHEN ?6 <> 0 THEN ?8 ELSE url END, "
+      "attempts = attempts + ?9, "
+      "tries = CASE WHEN ?10 <> 0 OR tries + ?9 - ?11 < 0 THEN 0 ELSE tries + ?9 - ?11 END, "
+      "sent_text = CASE WHEN ?9 <> 0 THEN ?12 ELSE sent_text END, "
+      "sent_at = CASE WHEN ?9 <> 0 THEN ?2 ELSE sent_at END, "
+      "verify = CASE WHEN ?9 <> 0 THEN 0 ELSE verify END, "
+      "settle_from = CASE WHEN ?9 <> 0 THEN NULL ELSE settle_from END, "
+      "lost_answers = CASE WHEN ?10 <> 0 THEN 0 ELSE lost_answers END "
       "WHERE key = ?13");
   q.bind(1, state_text(*to));
   q.bind(2, to_db(now));
   if (next_attempt) q.bind(3, to_db(*next_attempt));
-  else q.bind(3);
+  else q.bind_null(3);
   q.bind(4, reason ? 1 : 0);
   q.bind(5, effects.detail);
   q.bind(6, published ? 1 : 0);
@@ -992,7 +1079,7 @@ Applied Store::write_change(const StoredDelivery& old, Event event, const Effect
   if (start) line = "attempt " + std::to_string(old.attempts + 1);
   else if (published && line.empty()) line = effects.url;
   else if (next_attempt) line += " (next attempt " + format_utc(*next_attempt) + ")";
-  append_event(*statements_, now, old.key, std::string(history_name(event)), state_text(old.state),
+  append_event(*db_, now, old.key, std::string(history_name(event)), state_text(old.state),
                state_text(*to), line);
   return Applied::done;
 }
@@ -1006,7 +1093,7 @@ std::vector<SendGate> Store::begin_send_batch(const std::vector<SendStart>& star
   // database that is no longer the one at its path (deleted or replaced).
   if (auto problem = check_file()) throw StoreUnavailable(*problem);
   // Inside a Batch its commit would be a savepoint's release, not on disk.
-  if (sqlite3_get_autocommit(db_->getHandle()) == 0)
+  if (db_->in_transaction())
     throw std::logic_error("begin_send inside an open transaction: the sending commit would not be durable");
   std::vector<SendGate> gates;
   gates.reserve(starts.size());
@@ -1020,24 +1107,24 @@ std::vector<SendGate> Store::begin_send_batch(const std::vector<SendStart>& star
   // synchronous=FULL (set in open): the commit is on disk before we return,
   // for every delivery of the batch at once (one fsync of the WAL).
   if (wrote) tx.commit();
-  if (sending && !instance_.empty()) write_stamp(file_, {instance_, to_db(now)});
+  if (sending && sqlite_ && !instance_.empty()) write_stamp(file_, {instance_, to_db(now)});
   return gates;
 }
 
 SendGate Store::gate_send(const SendStart& start, Instant now) {
-  const auto old = select_delivery(*statements_, start.key);
+  const auto old = select_delivery(*db_, start.key);
   if (!old) return SendGate::missing;
   if (!transition(old->state, Event::start_send)) return SendGate::not_planned;
   // The pause as committed, not as remembered: a `herald pause` committed by
   // any process before this transaction began holds the delivery. (The
   // same rule as Pause::holds and Pause::active_at, in SQL.)
-  SQLite::Statement& paused = statements_->get(
+  SqlStatement& paused = db_->cached(
       "SELECT channel, reason FROM pauses WHERE (channel = '' OR channel = ?) AND (until IS NULL OR until > ?) "
       "ORDER BY channel LIMIT 1");
   paused.bind(1, old->channel);
   paused.bind(2, to_db(now));
-  if (paused.executeStep()) {
-    const std::string detail = "paused: " + paused.getColumn(1).getString();
+  if (paused.step()) {
+    const std::string detail = "paused: " + paused.text(1);
     paused.reset();
     write_change(*old, Event::pause, Effects{.detail = detail}, now);
     return SendGate::paused;
@@ -1050,11 +1137,11 @@ SendGate Store::gate_send(const SendStart& start, Instant now) {
 void Store::note_lost_answer(const std::string& key, const std::string& detail, Instant now,
                              std::optional<Instant> absent_counts_from) {
   WriteTransaction tx(*db_);
-  const auto old = select_delivery(*statements_, key);
+  const auto old = select_delivery(*db_, key);
   if (!old) return;
   // The first moment absence counts is kept for the attempt: a restart
   // while it is being settled does not push it further out.
-  SQLite::Statement& q = statements_->get(
+  SqlStatement& q = db_->cached(
       "UPDATE deliveries SET lost_answers = lost_answers + 1, last_error = ?, updated = ?, "
       "settle_from = coalesce(settle_from, ?) WHERE key = ?");
   q.bind(1, detail);
@@ -1062,28 +1149,28 @@ void Store::note_lost_answer(const std::string& key, const std::string& detail, 
   if (absent_counts_from)
     q.bind(3, to_db(*absent_counts_from));
   else
-    q.bind(3);
+    q.bind_null(3);
   q.bind(4, key);
   q.exec();
-  append_event(*statements_, now, key, "answer_lost", state_text(old->state), state_text(old->state), detail);
+  append_event(*db_, now, key, "answer_lost", state_text(old->state), state_text(old->state), detail);
   tx.commit();
 }
 
 void Store::clear_verify(const std::string& key, const std::string& detail, Instant now) {
   WriteTransaction tx(*db_);
-  const auto old = select_delivery(*statements_, key);
+  const auto old = select_delivery(*db_, key);
   if (!old) return;
-  SQLite::Statement& q = statements_->get("UPDATE deliveries SET verify = 0, updated = ? WHERE key = ?");
+  SqlStatement& q = db_->cached("UPDATE deliveries SET verify = 0, updated = ? WHERE key = ?");
   q.bind(1, to_db(now));
   q.bind(2, key);
   q.exec();
-  append_event(*statements_, now, key, "absent_on_platform", state_text(old->state), state_text(old->state), detail);
+  append_event(*db_, now, key, "absent_on_platform", state_text(old->state), state_text(old->state), detail);
   tx.commit();
 }
 
 void Store::set_pause(const Pause& pause, Instant now) {
   WriteTransaction tx(*db_);
-  SQLite::Statement q(*db_,
+  SqlStatement& q = db_->cached(
                       "INSERT INTO pauses (channel, reason, since, until) VALUES (?, ?, ?, ?) "
                       "ON CONFLICT (channel) DO UPDATE SET reason = excluded.reason, since = excluded.since, "
                       "until = excluded.until");
@@ -1093,34 +1180,34 @@ void Store::set_pause(const Pause& pause, Instant now) {
   if (pause.until)
     q.bind(4, to_db(*pause.until));
   else
-    q.bind(4);
+    q.bind_null(4);
   q.exec();
   std::string detail = (pause.channel.empty() ? std::string("all channels") : "channel " + pause.channel) + ": " +
                        pause.reason;
   if (pause.until) detail += " (until " + format_utc(*pause.until) + ")";
-  append_event(*statements_, now, "", "paused", "", "", detail);
+  append_event(*db_, now, "", "paused", "", "", detail);
   tx.commit();
 }
 
 bool Store::clear_pause(const std::string& channel, Instant now) {
   WriteTransaction tx(*db_);
-  SQLite::Statement q(*db_, "DELETE FROM pauses WHERE channel = ?");
+  SqlStatement& q = db_->cached("DELETE FROM pauses WHERE channel = ?");
   q.bind(1, channel);
   if (q.exec() == 0) return false;
-  append_event(*statements_, now, "", "resumed", "", "", channel.empty() ? std::string("all channels") : "channel " + channel);
+  append_event(*db_, now, "", "resumed", "", "", channel.empty() ? std::string("all channels") : "channel " + channel);
   tx.commit();
   return true;
 }
 
 std::vector<Pause> Store::pauses() {
   std::vector<Pause> out;
-  SQLite::Statement& q = statements_->get("SELECT channel, reason, since, until FROM pauses ORDER BY channel");
-  while (q.executeStep()) {
+  SqlStatement& q = db_->cached("SELECT channel, reason, since, until FROM pauses ORDER BY channel");
+  while (q.step()) {
     Pause p;
-    p.channel = q.getColumn(0).getString();
-    p.reason = q.getColumn(1).getString();
-    p.since = from_db(q.getColumn(2).getInt64());
-    if (!q.getColumn(3).isNull()) p.until = from_db(q.getColumn(3).getInt64());
+    p.channel = q.text(0);
+    p.reason = q.text(1);
+    p.since = from_db(q.int64(2));
+    if (!q.is_null(3)) p.until = from_db(q.int64(3));
     out.push_back(std::move(p));
   }
   return out;
@@ -1130,7 +1217,7 @@ std::vector<Pause> Store::pauses() {
 // only rotated refresh tokens before connectors kept other state there.
 void Store::put_connector_state(const std::string& key, const std::string& value, Instant now) {
   WriteTransaction tx(*db_);
-  SQLite::Statement q(*db_,
+  SqlStatement& q = db_->cached(
                       "INSERT INTO tokens (credential, value, updated) VALUES (?, ?, ?) "
                       "ON CONFLICT (credential) DO UPDATE SET value = excluded.value, updated = excluded.updated");
   q.bind(1, key);
@@ -1138,35 +1225,37 @@ void Store::put_connector_state(const std::string& key, const std::string& value
   q.bind(3, to_db(now));
   q.exec();
   // The history says that it happened, never what the value is.
-  append_event(*statements_, now, "", "connector_state_saved", "", "", key);
+  append_event(*db_, now, "", "connector_state_saved", "", "", key);
   tx.commit();
 }
 
 void Store::erase_connector_state(const std::string& key, Instant now) {
   WriteTransaction tx(*db_);
-  SQLite::Statement q(*db_, "DELETE FROM tokens WHERE credential = ?");
+  SqlStatement& q = db_->cached("DELETE FROM tokens WHERE credential = ?");
   q.bind(1, key);
-  if (q.exec() > 0) append_event(*statements_, now, "", "connector_state_erased", "", "", key);
+  if (q.exec() > 0) append_event(*db_, now, "", "connector_state_erased", "", "", key);
   tx.commit();
 }
 
 std::optional<std::string> Store::connector_state(const std::string& key) {
-  SQLite::Statement q(*db_, "SELECT value FROM tokens WHERE credential = ?");
+  SqlStatement& q = db_->cached("SELECT value FROM tokens WHERE credential = ?");
   q.bind(1, key);
-  if (!q.executeStep()) return std::nullopt;
-  return q.getColumn(0).getString();
+  std::optional<std::string> out;
+  if (q.step()) out = q.text(0);
+  q.reset();
+  return out;
 }
 
 void Store::note(const std::string& event, const std::string& detail, Instant now, const std::string& key) {
   WriteTransaction tx(*db_);
-  append_event(*statements_, now, key, event, "", "", detail);
+  append_event(*db_, now, key, event, "", "", detail);
   tx.commit();
 }
 
 std::vector<HistoryEvent> Store::history(int limit, const std::string& key) {
   std::vector<HistoryEvent> out;
   if (limit <= 0) return out;
-  SQLite::Statement q(*db_, key.empty()
+  SqlStatement& q = db_->cached(key.empty()
                                 ? "SELECT id, at, key, event, from_state, to_state, detail FROM events "
                                   "ORDER BY id DESC LIMIT ?"
                                 : "SELECT id, at, key, event, from_state, to_state, detail FROM events "
@@ -1174,26 +1263,29 @@ std::vector<HistoryEvent> Store::history(int limit, const std::string& key) {
   int i = 1;
   if (!key.empty()) q.bind(i++, key);
   q.bind(i, limit);
-  while (q.executeStep()) {
+  while (q.step()) {
     HistoryEvent e;
-    e.id = q.getColumn(0).getInt64();
-    e.at = from_db(q.getColumn(1).getInt64());
-    e.key = q.getColumn(2).getString();
-    e.event = q.getColumn(3).getString();
-    e.from_state = q.getColumn(4).getString();
-    e.to_state = q.getColumn(5).getString();
-    e.detail = q.getColumn(6).getString();
+    e.id = q.int64(0);
+    e.at = from_db(q.int64(1));
+    e.key = q.text(2);
+    e.event = q.text(3);
+    e.from_state = q.text(4);
+    e.to_state = q.text(5);
+    e.detail = q.text(6);
     out.push_back(std::move(e));
   }
   return out;
 }
 
 bool Store::integrity_ok() {
+  // PostgreSQL checks its own pages (and data checksums, where the cluster
+  // has them on) as it reads them; there is no whole-database check to ask.
+  if (!sqlite_) return true;
   try {
-    SQLite::Statement q(*db_, "PRAGMA integrity_check");
-    if (!q.executeStep()) return false;
-    const std::string first = q.getColumn(0).getString();
-    return first == "ok" && !q.executeStep();
+    const auto q = db_->prepare("PRAGMA integrity_check");
+    if (!q->step()) return false;
+    const std::string first = q->text(0);
+    return first == "ok" && !q->step();
   } catch (const SQLite::Exception&) {
     return false;
   }
@@ -1204,11 +1296,14 @@ void Store::backup_to(const std::filesystem::path& file) {
   // break OAuth2 channels whose old refresh token is spent): it is created
   // owner-only before SQLite writes into it. VACUUM INTO refuses a file that
   // is not empty, so an existing backup is never overwritten.
+  if (!sqlite_)
+    throw std::runtime_error("a PostgreSQL store is backed up with PostgreSQL's own tools (pg_dump, or the "
+                             "provider's backups); see docs/operations.md");
   create_private_file(file);
   make_private(file, true);
-  SQLite::Statement q(*db_, "VACUUM INTO ?");
-  q.bind(1, file.string());
-  q.exec();
+  const auto q = db_->prepare("VACUUM INTO ?");
+  q->bind(1, file.string());
+  q->exec();
 }
 
 }  // namespace herald

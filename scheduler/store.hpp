@@ -1,8 +1,11 @@
 #pragma once
-// The durable store (SQLite through SQLiteCpp): deliveries, their event
-// history, pauses and rotated tokens. One writer, on the event loop's thread.
-// Every write is one `BEGIN IMMEDIATE` transaction; the `sending` transition
-// is committed with synchronous=FULL before any request goes out.
+// The durable store: deliveries, their event history, pauses and rotated
+// tokens. One body of logic on two databases (scheduler/sql.hpp): SQLite in
+// the state directory (the default) or PostgreSQL shared by several hosts.
+// One writer per process, on the event loop's thread. Every write is one
+// transaction holding the database's write lock; the `sending` transition is
+// committed durably (SQLite's synchronous=FULL, PostgreSQL's commit) before
+// any request goes out.
 
 #include "config/local_time.hpp"
 #include "scheduler/state.hpp"
@@ -16,14 +19,10 @@
 #include <string>
 #include <vector>
 
-namespace SQLite {
-class Database;
-class Transaction;
-}
-
 namespace herald {
 
-class StatementCache;
+class SqlDatabase;
+class SqliteDatabase;
 
 /// A delivery as the store keeps it.
 struct StoredDelivery {
@@ -161,6 +160,12 @@ class Store {
   /// before anything is sent (an earlier store may have published them).
   /// Throws on failure.
   static std::unique_ptr<Store> open(const std::filesystem::path& state_dir);
+  /// Opens the PostgreSQL store at `url` (DESIGN.md "The store beyond one
+  /// host"; a libpq URI without a password) with `password`, read from a
+  /// credential, creating or migrating its schema. A new one's first sync
+  /// looks overdue deliveries up as a new SQLite store's does. Throws
+  /// StoreUnavailable when the server cannot be reached.
+  static std::unique_ptr<Store> open_postgresql(const std::string& url, const std::string& password);
   /// Opens an existing store for a short write by the `herald` command (a
   /// pause when the daemon's endpoint does not answer): never creates or
   /// migrates; throws when there is no current database.
@@ -270,14 +275,14 @@ class Store {
 
    private:
     friend class Store;
-    explicit Batch(SQLite::Database& db);
-    std::unique_ptr<SQLite::Transaction> tx_;
+    explicit Batch(SqlDatabase& db);
+    SqlDatabase* db_;  // null once committed or moved from
   };
   /// Opens a batch (BEGIN IMMEDIATE). One at a time, on the store's thread.
   Batch batch();
   /// Write transactions this store has committed (SQLite's commit hook):
   /// what tests count to prove a batch took one commit.
-  std::uint64_t commits() const { return commits_; }
+  std::uint64_t commits() const;
   /// An attempt's answer was lost (lost_answers + 1), with how herald will
   /// settle it; the state does not change. `absent_counts_from` is kept
   /// unless this attempt already has one (StoredDelivery::settle_from).
@@ -309,18 +314,19 @@ class Store {
   void backup_to(const std::filesystem::path& file);
 
  private:
-  Store(std::unique_ptr<SQLite::Database> db, std::filesystem::path file);
+  /// `name` says which store in messages (default: the file).
+  Store(std::unique_ptr<SqlDatabase> db, std::filesystem::path file, std::string name = {});
   void migrate();
   /// apply()'s writes, inside the caller's transaction, on the delivery as read in it.
   Applied write_change(const StoredDelivery& old, Event event, const Effects& effects, Instant now);
   /// begin_send's gate and writes for one delivery, inside the caller's transaction.
   SendGate gate_send(const SendStart& start, Instant now);
-  std::uint64_t commits_ = 0;
-  std::unique_ptr<SQLite::Database> db_;
-  std::filesystem::path file_;
+  std::unique_ptr<SqlDatabase> db_;
+  SqliteDatabase* sqlite_ = nullptr;           // db_ when it is SQLite: the file's own checks
+  std::filesystem::path file_;                 // empty for PostgreSQL
+  std::string name_;
   unsigned long long device_ = 0, inode_ = 0;  // of file_ when opened
   std::string instance_;                       // meta.instance: which database this is
-  std::unique_ptr<StatementCache> statements_;  // destroyed before db_
 };
 
 }  // namespace herald

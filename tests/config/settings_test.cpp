@@ -188,7 +188,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"unknown_top_key", kHead + "chanels: {}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
                 {kF + "3:1: error: unknown key 'chanels' in settings (expected one of: calendar, state_dir, "
-                      "credentials_dir, timezone, media_url, status, publishing, reload, state_check, links, lint, channels)"}},
+                      "credentials_dir, timezone, media_url, status, publishing, reload, store, state_check, links, lint, channels)"}},
         BadCase{"unknown_channel_key",
                 kHead + "channels:\n  x: {kind: x, account: a, credentials: x, slot: []}\n",
                 {kF + "4:44: error: unknown key 'slot' in channel 'x' (expected one of: kind, account, credentials, "
@@ -343,6 +343,9 @@ publishing:
 reload:
   max_delay: 9s
   hold_cancellations: {share: 0.5, min: 3}
+store:
+  postgresql: postgresql://herald@db.example.nl:6432/herald?sslmode=verify-full
+  password: db-password
 state_check: 2m
 links:
   own_domains: [Example.NL]
@@ -378,6 +381,8 @@ TEST(SettingsTable, EveryRowIsAKeyThatFillsItsField) {
   EXPECT_EQ(s.reload.max_delay, 9s);
   EXPECT_DOUBLE_EQ(s.reload.hold_share, 0.5);
   EXPECT_EQ(s.reload.hold_min, 3);
+  EXPECT_EQ(s.store.postgresql, "postgresql://herald@db.example.nl:6432/herald?sslmode=verify-full");
+  EXPECT_EQ(s.store.password, "db-password");
   EXPECT_EQ(s.state_check, 2min);
   EXPECT_EQ(s.links.own_domains, std::vector<std::string>{"example.nl"});
   EXPECT_EQ(s.links.utm.params, (std::vector<std::pair<std::string, std::string>>{{"source", "s"}, {"term", "t"}}));
@@ -398,6 +403,34 @@ TEST(SettingsTable, EveryRowIsAKeyThatFillsItsField) {
     }
     EXPECT_TRUE(node.defined()) << path << " is not in kEveryKey";
   }
+}
+
+// The PostgreSQL store (issue 16): the URL never holds the password, which
+// comes from a credential; errors are at the value, and never repeat it.
+TEST(Settings, ThePostgresqlStoreTakesItsPasswordFromACredential) {
+  auto r = load(kMinimal);
+  ASSERT_TRUE(r.settings);
+  EXPECT_EQ(r.settings->store.postgresql, "");  // SQLite in state_dir
+  const std::string channels = "channels:\n  x: {kind: x, account: a, credentials: x}\n";
+  r = load(kHeadForVersion + "store: {postgresql: \"postgres://herald@127.0.0.1/herald\"}\n" + channels);
+  ASSERT_TRUE(r.settings) << (r.messages.empty() ? "" : r.messages[0]);
+  EXPECT_EQ(r.settings->store.password, "");  // libpq's own ways (a .pgpass file, peer) still work
+  for (const char* url : {"postgresql://herald:hunter2@db/herald", "postgresql://db/herald?password=hunter2",
+                          "postgresql://db/herald?sslmode=require&PASSWORD=hunter2"}) {
+    r = load(kHeadForVersion + "store:\n  postgresql: \"" + url + "\"\n" + channels);
+    EXPECT_FALSE(r.settings) << url;
+    ASSERT_EQ(r.messages.size(), 1u) << url;
+    EXPECT_EQ(r.messages[0].rfind("/etc/herald/herald.yaml:4:15: error: store.postgresql must not hold a password", 0),
+              0u)
+        << r.messages[0];
+    EXPECT_EQ(r.messages[0].find("hunter2"), std::string::npos) << r.messages[0];
+  }
+  r = load(kHeadForVersion + "store:\n  postgresql: \"mysql://db/herald\"\n" + channels);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_NE(r.messages[0].find("must be a PostgreSQL URL"), std::string::npos) << r.messages[0];
+  r = load(kHeadForVersion + "store:\n  password: db-password\n" + channels);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_EQ(r.messages[0].rfind("/etc/herald/herald.yaml:4:13: error: store.password names", 0), 0u) << r.messages[0];
 }
 
 // The worker pool and each platform's share of it (issue 15.3): defaults,

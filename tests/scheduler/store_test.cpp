@@ -1,7 +1,10 @@
 #include "scheduler/store.hpp"
 
+#include "tests/support/real_postgresql.hpp"
+
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,6 +86,65 @@ class StoreTest : public ::testing::Test {
   fs::path dir_;
 };
 
+// The store's contract, the same on each database: SQLite in a state
+// directory, and PostgreSQL (a real server the suite starts, a new database
+// for each test).
+class StoreContract : public StoreTest, public ::testing::WithParamInterface<std::string> {
+ protected:
+  static void SetUpTestSuite() {
+    if (!testing::RealPostgresql::unavailable().empty()) return;
+    auto started = testing::RealPostgresql::start();
+    server_ = std::move(started.server);
+  }
+  static void TearDownTestSuite() { server_.reset(); }
+
+  void SetUp() override {
+    StoreTest::SetUp();
+    if (GetParam() != "postgresql") return;
+    if (!server_) GTEST_SKIP() << "no PostgreSQL here: " << testing::RealPostgresql::unavailable();
+    static int databases = 0;
+    database_ = "store_test_" + std::to_string(++databases);
+    server_->query("CREATE DATABASE " + database_ + " OWNER herald");
+  }
+
+  std::string url() const {
+    const std::string base = server_->url();
+    return base.substr(0, base.rfind('/') + 1) + database_;
+  }
+  /// The store, opened (again) on this test's database.
+  std::unique_ptr<Store> open() {
+    if (GetParam() == "postgresql") return Store::open_postgresql(url(), server_->password());
+    return StoreTest::open();
+  }
+  /// Another connection to the same store, as the `herald` command or a
+  /// second host has.
+  std::unique_ptr<Store> second() {
+    if (GetParam() == "postgresql") return Store::open_postgresql(url(), server_->password());
+    return Store::open_existing(dir_);
+  }
+  /// The first column of the first row of `sql`, read past the store.
+  std::int64_t raw_count(const std::string& sql) {
+    if (GetParam() == "sqlite") {
+      SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READONLY);
+      return raw.execAndGet(sql).getInt64();
+    }
+    PGconn* conn = PQconnectdb((server_->conninfo() + " dbname=" + database_).c_str());
+    PGresult* r = PQexec(conn, sql.c_str());
+    const std::int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::atoll(PQgetvalue(r, 0, 0)) : -1;
+    PQclear(r);
+    PQfinish(conn);
+    return n;
+  }
+
+  static std::unique_ptr<testing::RealPostgresql> server_;
+  std::string database_;
+};
+
+std::unique_ptr<testing::RealPostgresql> StoreContract::server_;
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreContract, ::testing::Values("sqlite", "postgresql"),
+                         [](const auto& param_info) { return param_info.param; });
+
 // ---- opening, files and schema -------------------------------------------
 
 TEST_F(StoreTest, OpenCreatesAPrivateDirectoryAndDatabase) {
@@ -137,7 +199,7 @@ TEST_F(StoreTest, OpenUsesWriteAheadLogging) {
   EXPECT_EQ(raw.execAndGet("PRAGMA journal_mode").getString(), "wal");
 }
 
-TEST_F(StoreTest, ReopenKeepsData) {
+TEST_P(StoreContract, ReopenKeepsData) {
   {
     auto s = open();
     s->sync({pd("a@x", T0), pd("b@x", T0 + 1h)}, T0 - 1h, T0 + 2h, T0);
@@ -194,7 +256,7 @@ TEST_F(StoreTest, MigrationFinishesAHalfMigratedDatabase) {
 // The retry policy counts the create requests since the last fresh start
 // from the row (tries), not from a scan of the history: a processing answer
 // takes its request back, a person's retry and an edit start again.
-TEST_F(StoreTest, TriesCountsTheRequestsSinceTheLastFreshStart) {
+TEST_P(StoreContract, TriesCountsTheRequestsSinceTheLastFreshStart) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   const Effects text{.sent_text = "a"};
@@ -301,7 +363,7 @@ TEST_F(StoreTest, TheDatabaseRejectsUnknownStates) {
 
 // ---- sync ------------------------------------------------------------------
 
-TEST_F(StoreTest, SyncAddsNewDeliveriesAsPlanned) {
+TEST_P(StoreContract, SyncAddsNewDeliveriesAsPlanned) {
   auto s = open();
   const auto r = sync(*s, {pd("b@x", T0 + 1h), pd("a@facebook", T0, "h2", true)});
   EXPECT_EQ(r.added, 2);
@@ -329,7 +391,7 @@ TEST_F(StoreTest, SyncAddsNewDeliveriesAsPlanned) {
   EXPECT_EQ(h[0].at, T0);
 }
 
-TEST_F(StoreTest, SyncOfTheSamePlanChangesNothing) {
+TEST_P(StoreContract, SyncOfTheSamePlanChangesNothing) {
   auto s = open();
   const std::vector plan{pd("a@x", T0), pd("b@x", T0 + 1h)};
   sync(*s, plan);
@@ -342,7 +404,7 @@ TEST_F(StoreTest, SyncOfTheSamePlanChangesNothing) {
   EXPECT_EQ(s->history(100).size(), events);
 }
 
-TEST_F(StoreTest, SyncUpdatesAnEditedTimeOrText) {
+TEST_P(StoreContract, SyncUpdatesAnEditedTimeOrText) {
   auto s = open();
   sync(*s, {pd("a@x", T0 + 1h), pd("b@x", T0 + 2h)});
   const auto r = sync(*s, {pd("a@x", T0 + 3h), pd("b@x", T0 + 2h, "h2")});
@@ -360,7 +422,7 @@ TEST_F(StoreTest, SyncUpdatesAnEditedTimeOrText) {
   EXPECT_EQ(s->history(1, "b@x")[0].detail, "content changed");
 }
 
-TEST_F(StoreTest, SyncCancelsWhatLeftTheCalendar) {
+TEST_P(StoreContract, SyncCancelsWhatLeftTheCalendar) {
   auto s = open();
   sync(*s, {pd("a@x", T0 + 1h), pd("b@x", T0 + 2h)});
   const auto r = sync(*s, {pd("a@x", T0 + 1h)});
@@ -378,7 +440,7 @@ TEST_F(StoreTest, SyncCancelsWhatLeftTheCalendar) {
   EXPECT_EQ(s->history(10, "b@x").size(), 2u);
 }
 
-TEST_F(StoreTest, SyncCancelsEveryUnsentState) {
+TEST_P(StoreContract, SyncCancelsEveryUnsentState) {
   auto s = open();
   sync(*s, {pd("w@x", T0), pd("h@x", T0), pd("r@x", T0), pd("f@x", T0)});
   change(*s, "w@x", Event::wait_for_dependency, Effects{.detail = "waits for a@x"}, T0);
@@ -393,7 +455,7 @@ TEST_F(StoreTest, SyncCancelsEveryUnsentState) {
   EXPECT_FALSE(s->get("r@x")->next_attempt);
 }
 
-TEST_F(StoreTest, SyncNeverTouchesAPublishedDelivery) {
+TEST_P(StoreContract, SyncNeverTouchesAPublishedDelivery) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
@@ -410,7 +472,7 @@ TEST_F(StoreTest, SyncNeverTouchesAPublishedDelivery) {
   EXPECT_EQ(s->history(1, "a@x")[0].event, "published");
 }
 
-TEST_F(StoreTest, SyncNeverTouchesASendingDelivery) {
+TEST_P(StoreContract, SyncNeverTouchesASendingDelivery) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
@@ -422,7 +484,7 @@ TEST_F(StoreTest, SyncNeverTouchesASendingDelivery) {
   EXPECT_EQ(a->content_hash, "h1");
 }
 
-TEST_F(StoreTest, SyncNeverTouchesADeliveryNeedingReview) {
+TEST_P(StoreContract, SyncNeverTouchesADeliveryNeedingReview) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
@@ -435,7 +497,7 @@ TEST_F(StoreTest, SyncNeverTouchesADeliveryNeedingReview) {
   EXPECT_EQ(a->last_error, "timeout after the create");
 }
 
-TEST_F(StoreTest, SyncSendsAnEditedFailedDeliveryBackToPlanned) {
+TEST_P(StoreContract, SyncSendsAnEditedFailedDeliveryBackToPlanned) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
@@ -456,7 +518,7 @@ TEST_F(StoreTest, SyncSendsAnEditedFailedDeliveryBackToPlanned) {
   EXPECT_EQ(h[0].to_state, "planned");
 }
 
-TEST_F(StoreTest, SyncSendsEditedWaitingHeldAndRetryingDeliveriesBackToPlanned) {
+TEST_P(StoreContract, SyncSendsEditedWaitingHeldAndRetryingDeliveriesBackToPlanned) {
   auto s = open();
   sync(*s, {pd("w@x", T0), pd("h@x", T0), pd("r@x", T0)});
   change(*s, "w@x", Event::wait_for_dependency, Effects{.detail = "waits"}, T0);
@@ -471,7 +533,7 @@ TEST_F(StoreTest, SyncSendsEditedWaitingHeldAndRetryingDeliveriesBackToPlanned) 
   }
 }
 
-TEST_F(StoreTest, SyncKeepsTheStoredTimeOfAQueuedDelivery) {
+TEST_P(StoreContract, SyncKeepsTheStoredTimeOfAQueuedDelivery) {
   auto s = open();
   sync(*s, {pd("q@x", T0 + 15min, "h1", true)});
   // The plan now puts it elsewhere: pinned, nothing to do.
@@ -486,7 +548,7 @@ TEST_F(StoreTest, SyncKeepsTheStoredTimeOfAQueuedDelivery) {
   EXPECT_EQ(s->history(1, "q@x")[0].detail, "content changed");
 }
 
-TEST_F(StoreTest, SyncMovesADeliveryThatLeftTheQueueForAFixedTime) {
+TEST_P(StoreContract, SyncMovesADeliveryThatLeftTheQueueForAFixedTime) {
   auto s = open();
   sync(*s, {pd("q@x", T0 + 15min, "h1", true)});
   const auto r = sync(*s, {pd("q@x", T0 + 2h, "h1", false)});
@@ -495,7 +557,7 @@ TEST_F(StoreTest, SyncMovesADeliveryThatLeftTheQueueForAFixedTime) {
   EXPECT_FALSE(s->get("q@x")->queued);
 }
 
-TEST_F(StoreTest, SyncCancelsOnlyWithinTheWindow) {
+TEST_P(StoreContract, SyncCancelsOnlyWithinTheWindow) {
   auto s = open();
   const Instant from = T0, to = T0 + 24h;
   s->sync({pd("before@x", from - 1s), pd("first@x", from), pd("last@x", to - 1s), pd("end@x", to),
@@ -510,7 +572,7 @@ TEST_F(StoreTest, SyncCancelsOnlyWithinTheWindow) {
   EXPECT_EQ(s->get("later@x")->state, State::planned);
 }
 
-TEST_F(StoreTest, SyncBringsBackACancelledDeliveryThatReturns) {
+TEST_P(StoreContract, SyncBringsBackACancelledDeliveryThatReturns) {
   auto s = open();
   sync(*s, {pd("a@x", T0 + 1h)});
   sync(*s, {});
@@ -524,7 +586,7 @@ TEST_F(StoreTest, SyncBringsBackACancelledDeliveryThatReturns) {
   EXPECT_EQ(h[0].from_state, "cancelled");
 }
 
-TEST_F(StoreTest, SyncLeavesCancelledAfterARequestWasMade) {
+TEST_P(StoreContract, SyncLeavesCancelledAfterARequestWasMade) {
   auto s = open();
   sync(*s, {pd("a@x", T0 + 1h)});
   send(*s, "a@x");
@@ -537,7 +599,7 @@ TEST_F(StoreTest, SyncLeavesCancelledAfterARequestWasMade) {
   EXPECT_EQ(s->get("a@x")->state, State::cancelled);
 }
 
-TEST_F(StoreTest, SyncCountsADuplicateKeyOnce) {
+TEST_P(StoreContract, SyncCountsADuplicateKeyOnce) {
   auto s = open();
   const auto r = sync(*s, {pd("a@x", T0), pd("a@x", T0 + 1h)});
   EXPECT_EQ(r.added, 1);
@@ -547,7 +609,7 @@ TEST_F(StoreTest, SyncCountsADuplicateKeyOnce) {
 
 // ---- state changes -----------------------------------------------------------
 
-TEST_F(StoreTest, TransitionsWriteEvents) {
+TEST_P(StoreContract, TransitionsWriteEvents) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   change(*s, "a@x", Event::start_send, Effects{.sent_text = "Hello https://example.nl"}, T0 + 1s);
@@ -580,7 +642,7 @@ TEST_F(StoreTest, TransitionsWriteEvents) {
   EXPECT_FALSE(a->next_attempt);
 }
 
-TEST_F(StoreTest, MarkRetryKeepsTheTimeAndTheError) {
+TEST_P(StoreContract, MarkRetryKeepsTheTimeAndTheError) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
@@ -593,7 +655,7 @@ TEST_F(StoreTest, MarkRetryKeepsTheTimeAndTheError) {
   ASSERT_EQ(s->in_states({State::retry_wait}).size(), 1u);
 }
 
-TEST_F(StoreTest, SetStateKeepsTheReasonForPeople) {
+TEST_P(StoreContract, SetStateKeepsTheReasonForPeople) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("b@x", T0)});
   EXPECT_EQ(s->apply("a@x", Event::pause, Effects{.detail = "paused: storm warning"}, T0), Applied::done);
@@ -609,7 +671,7 @@ TEST_F(StoreTest, SetStateKeepsTheReasonForPeople) {
   EXPECT_EQ(h[0].detail, "missed: due at 10:00");
 }
 
-TEST_F(StoreTest, SetStateLeavingRetryWaitForgetsTheRetryTime) {
+TEST_P(StoreContract, SetStateLeavingRetryWaitForgetsTheRetryTime) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
@@ -618,13 +680,13 @@ TEST_F(StoreTest, SetStateLeavingRetryWaitForgetsTheRetryTime) {
   EXPECT_FALSE(s->get("a@x")->next_attempt);
 }
 
-TEST_F(StoreTest, SetStateOfAnUnknownKeyIsFalse) {
+TEST_P(StoreContract, SetStateOfAnUnknownKeyIsFalse) {
   auto s = open();
   EXPECT_EQ(s->apply("nope@x", Event::pause, {}, T0), Applied::missing);
   EXPECT_TRUE(s->history(10).empty());
 }
 
-TEST_F(StoreTest, StartSendRefusesADeliveryThatIsNotPlanned) {
+TEST_P(StoreContract, StartSendRefusesADeliveryThatIsNotPlanned) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("c@x", T0)});
   send(*s, "a@x");
@@ -641,7 +703,7 @@ TEST_F(StoreTest, StartSendRefusesADeliveryThatIsNotPlanned) {
   EXPECT_EQ(s->history(1, "a@x")[0].event, "published");
 }
 
-TEST_F(StoreTest, ApplyingToAnUnknownKeyWritesNothing) {
+TEST_P(StoreContract, ApplyingToAnUnknownKeyWritesNothing) {
   auto s = open();
   EXPECT_EQ(s->apply("nope@x", Event::start_send, Effects{.sent_text = "t"}, T0), Applied::missing);
   EXPECT_EQ(s->apply("nope@x", Event::sent, Effects{.remote_id = "1", .url = "u"}, T0), Applied::missing);
@@ -651,7 +713,7 @@ TEST_F(StoreTest, ApplyingToAnUnknownKeyWritesNothing) {
   EXPECT_TRUE(s->history(10).empty());
 }
 
-TEST_F(StoreTest, InStatesFiltersAndOrdersByTimeThenKey) {
+TEST_P(StoreContract, InStatesFiltersAndOrdersByTimeThenKey) {
   auto s = open();
   sync(*s, {pd("c@x", T0 + 2h), pd("b@x", T0), pd("a@x", T0), pd("d@x", T0 + 1h)});
   change(*s, "d@x", Event::pause, {}, T0);
@@ -667,7 +729,7 @@ TEST_F(StoreTest, InStatesFiltersAndOrdersByTimeThenKey) {
   EXPECT_FALSE(s->get("nope@x"));
 }
 
-TEST_F(StoreTest, InStatesOfOneChannel) {
+TEST_P(StoreContract, InStatesOfOneChannel) {
   auto s = open();
   sync(*s, {pd("a@x", T0 + 1h), pd("a@facebook", T0), pd("b@x", T0)});
   std::vector<std::string> keys;
@@ -678,7 +740,7 @@ TEST_F(StoreTest, InStatesOfOneChannel) {
   EXPECT_EQ(s->in_states({State::planned}).size(), 3u);
 }
 
-TEST_F(StoreTest, DuePagesWalkOneChannelUpToNowInOrder) {
+TEST_P(StoreContract, DuePagesWalkOneChannelUpToNowInOrder) {
   auto s = open();
   // Same planned time for b, a and c: the key orders them; e is not due.
   sync(*s, {pd("b@x", T0), pd("a@x", T0), pd("c@x", T0), pd("d@x", T0 + 1h), pd("e@x", T0 + 3h),
@@ -712,7 +774,7 @@ TEST_F(StoreTest, DuePagesWalkOneChannelUpToNowInOrder) {
   EXPECT_TRUE(s->channels_in(State::failed).empty());
 }
 
-TEST_F(StoreTest, NextDueIsTheEarliestPlannedTimeOrRetry) {
+TEST_P(StoreContract, NextDueIsTheEarliestPlannedTimeOrRetry) {
   auto s = open();
   EXPECT_EQ(s->next_due("x"), std::nullopt);
   sync(*s, {pd("a@x", T0), pd("b@x", T0 + 2h), pd("a@facebook", T0 - 1h)});
@@ -731,7 +793,7 @@ TEST_F(StoreTest, NextDueIsTheEarliestPlannedTimeOrRetry) {
 
 // ---- pauses, tokens, history -------------------------------------------------------
 
-TEST_F(StoreTest, PausesAreSetClearedAndKeptAcrossReopen) {
+TEST_P(StoreContract, PausesAreSetClearedAndKeptAcrossReopen) {
   {
     auto s = open();
     s->set_pause({"", "incident", T0, std::nullopt}, T0);
@@ -763,7 +825,7 @@ TEST_F(StoreTest, PausesAreSetClearedAndKeptAcrossReopen) {
   EXPECT_EQ(h[0].key, "");
 }
 
-TEST_F(StoreTest, ConnectorStatePersistsAndNeverReachesTheHistory) {
+TEST_P(StoreContract, ConnectorStatePersistsAndNeverReachesTheHistory) {
   const std::string secret = "1//0gSECRET-refresh-token";
   {
     auto s = open();
@@ -790,14 +852,13 @@ TEST_F(StoreTest, ConnectorStatePersistsAndNeverReachesTheHistory) {
     EXPECT_EQ(e.detail.find("SECRET"), std::string::npos);
     EXPECT_EQ(e.detail.find("old-token"), std::string::npos);
   }
-  SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READONLY);
-  EXPECT_EQ(raw.execAndGet("SELECT count(*) FROM events WHERE detail LIKE '%SECRET%' OR key LIKE '%SECRET%' "
-                           "OR event LIKE '%SECRET%'")
-                .getInt(),
+  EXPECT_EQ(raw_count("SELECT count(*) FROM events WHERE detail LIKE '%SECRET%' OR key LIKE '%SECRET%' "
+                      "OR event LIKE '%SECRET%'"),
             0);
+  EXPECT_EQ(raw_count("SELECT count(*) FROM tokens WHERE value LIKE '%SECRET%'"), 1);
 }
 
-TEST_F(StoreTest, HistoryIsNewestFirstLimitedAndFilteredByKey) {
+TEST_P(StoreContract, HistoryIsNewestFirstLimitedAndFilteredByKey) {
   auto s = open();
   for (int i = 0; i < 5; ++i) s->note("calendar_reloaded", "reload " + std::to_string(i), T0 + std::chrono::minutes(i));
   s->note("published", "by hand", T0 + 10min, "a@x");
@@ -821,7 +882,7 @@ TEST_F(StoreTest, HistoryIsNewestFirstLimitedAndFilteredByKey) {
 
 // ---- maintenance and concurrency -------------------------------------------------
 
-TEST_F(StoreTest, CountsByChannelAndStateAndALimitedQueue) {
+TEST_P(StoreContract, CountsByChannelAndStateAndALimitedQueue) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("b@x", T0 + 1h), pd("c@x", T0 + 2h), pd("a@facebook", T0)});
   send(*s, "a@x");
@@ -1000,11 +1061,11 @@ TEST_F(StoreTest, DeepCheckReadsTheDiskNotTheCache) {
   EXPECT_NE(finding->find("damaged"), std::string::npos) << *finding;
 }
 
-TEST_F(StoreTest, TheSendingGateReadsPausesAndTheFile) {
+TEST_P(StoreContract, TheSendingGateReadsPausesCommittedByAnotherConnection) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("b@y", T0)});
-  // A pause committed by another connection (the herald command).
-  auto other = Store::open_existing(dir_);
+  // A pause committed by another connection (the herald command, or another host).
+  auto other = second();
   other->set_pause({"x", "crisis", T0, std::nullopt}, T0);
   EXPECT_EQ(s->begin_send("a@x", "a", T0), SendGate::paused);
   EXPECT_EQ(s->get("a@x")->state, State::held);
@@ -1016,8 +1077,14 @@ TEST_F(StoreTest, TheSendingGateReadsPausesAndTheFile) {
   EXPECT_EQ(s->begin_send("b@y", "b", T0), SendGate::sending);
   EXPECT_EQ(s->get("b@y")->sent_at, T0);
   EXPECT_EQ(s->get("b@y")->attempts, 1);
-  // No create starts once the file is no longer herald's database.
+  // Seen from the other connection too.
+  EXPECT_EQ(other->get("b@y")->state, State::sending);
+}
+
+TEST_F(StoreTest, TheSendingGateReadsTheFile) {
+  auto s = open();
   sync(*s, {pd("c@y", T0)});
+  // No create starts once the file is no longer herald's database.
   fs::rename(dir_ / "herald.db", root_ / "gone.db");
   EXPECT_THROW(s->begin_send("c@y", "c", T0), StoreUnavailable);
   fs::rename(root_ / "gone.db", dir_ / "herald.db");
@@ -1026,12 +1093,12 @@ TEST_F(StoreTest, TheSendingGateReadsPausesAndTheFile) {
 
 // Group commit (issue 15.3): a batch gives each delivery exactly the gate
 // begin_send alone gives it, and takes one commit for all of them.
-TEST_F(StoreTest, ASendBatchGatesEachDeliveryAsAloneInOneCommit) {
+TEST_P(StoreContract, ASendBatchGatesEachDeliveryAsAloneInOneCommit) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("b@y", T0), pd("c@y", T0), pd("d@x", T0)});
   for (const auto* k : {"a@x", "b@y", "c@y", "d@x"}) s->clear_verify(k, "", T0);
   ASSERT_EQ(s->begin_send("d@x", "d", T0), SendGate::sending);  // already out: not planned
-  Store::open_existing(dir_)->set_pause({"y", "crisis", T0, std::nullopt}, T0);
+  second()->set_pause({"y", "crisis", T0, std::nullopt}, T0);
   const auto before = s->commits();
   const auto gates = s->begin_send_batch({{"a@x", "text a"}, {"b@y", "b"}, {"nope@x", "n"}, {"d@x", "d"}}, T0);
   EXPECT_EQ(s->commits(), before + 1);
@@ -1075,7 +1142,7 @@ TEST_F(StoreTest, ASendBatchThatFailsWritesNothing) {
 // Results written together: each apply keeps its own rules (a refused
 // transition writes nothing), the batch commits once, and a batch dropped
 // uncommitted leaves every delivery as it was.
-TEST_F(StoreTest, ABatchOfChangesCommitsOnceOrNotAtAll) {
+TEST_P(StoreContract, ABatchOfChangesCommitsOnceOrNotAtAll) {
   auto s = open();
   sync(*s, {pd("a@x", T0), pd("b@x", T0)});
   for (const auto* k : {"a@x", "b@x"}) {
@@ -1115,7 +1182,7 @@ TEST_F(StoreTest, ABatchOfChangesCommitsOnceOrNotAtAll) {
   EXPECT_THROW(send_inside_batch(), std::logic_error);
 }
 
-TEST_F(StoreTest, ANewStoreMarksOverdueDeliveriesToBeLookedUpOnce) {
+TEST_P(StoreContract, ANewStoreMarksOverdueDeliveriesToBeLookedUpOnce) {
   auto s = open();
   const auto r = s->sync({pd("old@x", T0 - 5min), pd("new@x", T0 + 5min)}, T0 - 24h, T0 + 24h, T0);
   EXPECT_EQ(r.to_verify, 1);
@@ -1149,7 +1216,7 @@ TEST_F(StoreTest, ADatabasePutBackFromABackupIsLookedUpBeforeSending) {
   EXPECT_TRUE(restored->get("a@x")->verify);
 }
 
-TEST_F(StoreTest, LostAnswersAreCountedUntilAFreshStart) {
+TEST_P(StoreContract, LostAnswersAreCountedUntilAFreshStart) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
   send(*s, "a@x");
@@ -1164,7 +1231,7 @@ TEST_F(StoreTest, LostAnswersAreCountedUntilAFreshStart) {
 
 // sync reads the window once; a key the plan brings into the window from
 // outside it is still the stored delivery (edited), never a second one.
-TEST_F(StoreTest, SyncMovesADeliveryFromOutsideTheWindowIntoIt) {
+TEST_P(StoreContract, SyncMovesADeliveryFromOutsideTheWindowIntoIt) {
   auto s = open();
   s->sync({pd("far@x", T0 + 72h), pd("near@x", T0 + 1h)}, T0, T0 + 96h, T0);
   const auto r = s->sync({pd("far@x", T0 + 2h), pd("near@x", T0 + 1h)}, T0, T0 + 24h, T0);
@@ -1178,7 +1245,7 @@ TEST_F(StoreTest, SyncMovesADeliveryFromOutsideTheWindowIntoIt) {
 
 // What left the calendar is cancelled in the window's order, so the history
 // reads in the order the posts were due.
-TEST_F(StoreTest, SyncCancelsInTheWindowsOrder) {
+TEST_P(StoreContract, SyncCancelsInTheWindowsOrder) {
   auto s = open();
   sync(*s, {pd("c@x", T0 + 1h), pd("b@x", T0 + 2h), pd("a@x", T0 + 2h), pd("keep@x", T0)});
   sync(*s, {pd("keep@x", T0)});
@@ -1190,7 +1257,7 @@ TEST_F(StoreTest, SyncCancelsInTheWindowsOrder) {
 
 // What the late window may have missed: planned before the bound, or a
 // retry whose next attempt is before it; nothing else is read.
-TEST_F(StoreTest, OverdueIsWhatIsPlannedOrRetryingBeforeTheBound) {
+TEST_P(StoreContract, OverdueIsWhatIsPlannedOrRetryingBeforeTheBound) {
   auto s = open();
   sync(*s, {pd("old@x", T0 - 2h), pd("new@x", T0), pd("retry_old@x", T0 - 3h), pd("retry_new@x", T0 - 3h),
             pd("held@x", T0 - 2h), pd("sending@x", T0 - 2h), pd("b@x", T0 - 2h)});
@@ -1206,7 +1273,7 @@ TEST_F(StoreTest, OverdueIsWhatIsPlannedOrRetryingBeforeTheBound) {
       << "ordered by planned time, then key";
 }
 
-TEST_F(StoreTest, QueuedSlotsAreTheQueuedDeliveriesNotCancelled) {
+TEST_P(StoreContract, QueuedSlotsAreTheQueuedDeliveriesNotCancelled) {
   auto s = open();
   sync(*s, {pd("q@x", T0 + 15min, "h", true), pd("r@x", T0 + 30min, "h", true), pd("f@x", T0 + 1h)});
   sync(*s, {pd("q@x", T0 + 15min, "h", true), pd("f@x", T0 + 1h)});
@@ -1214,7 +1281,7 @@ TEST_F(StoreTest, QueuedSlotsAreTheQueuedDeliveriesNotCancelled) {
       << "r@x was cancelled, f@x is not queued";
 }
 
-TEST_F(StoreTest, PreviewCountsWhatASyncWouldCancel) {
+TEST_P(StoreContract, PreviewCountsWhatASyncWouldCancel) {
   auto s = open();
   std::vector<PlannedDelivery> plan;
   for (int i = 0; i < 20; ++i) plan.push_back(pd("p" + std::to_string(i) + "@x", T0 + std::chrono::hours(i)));

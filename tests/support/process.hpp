@@ -83,6 +83,10 @@ class ServerProcess {
 /// waiting on a real process, never for the passage of time itself.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
+/// A TCP port nobody listens on on 127.0.0.1 right now. Another process may
+/// take it before a server binds it: a harness that starts one tries another.
+int free_loopback_port();
+
 /// The whole content of a file ("" if missing).
 std::string read_file(const std::string& path);
 

@@ -145,22 +145,6 @@ void check_reachable(const fs::path& path, const char* account, const char* test
                              "; set TMPDIR to a directory every account may pass through, such as /tmp");
 }
 
-/// A TCP port nobody listens on right now. Another process may take it
-/// before Apache binds it; start_web_server() then tries another.
-int free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket failed");
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  ::close(fd);
-  if (!ok) throw std::runtime_error("cannot find a free port on 127.0.0.1");
-  return ntohs(address.sin_port);
-}
-
 /// A PHP single-quoted string literal.
 std::string php_string(const std::string& text) {
   std::string out = "'";
