@@ -192,6 +192,15 @@ CREATE TABLE IF NOT EXISTS meta (
   key   TEXT COLLATE "C" PRIMARY KEY NOT NULL,
   value TEXT NOT NULL
 );
+-- The lease (Store::take_lease): which instance dispatches, until when by
+-- the database's clock, and the fencing token each new holder increases.
+CREATE TABLE IF NOT EXISTS lease (
+  id      INTEGER PRIMARY KEY CHECK (id = 1),
+  holder  TEXT NOT NULL DEFAULT '',
+  token   BIGINT NOT NULL DEFAULT 0,
+  expires TIMESTAMPTZ NOT NULL DEFAULT 'epoch'
+);
+INSERT INTO lease (id) VALUES (1) ON CONFLICT (id) DO NOTHING;
 )sql"},
 };
 static_assert(std::end(kPostgresqlMigrations)[-1].to == Store::kSchemaVersion);
@@ -214,11 +223,43 @@ std::string state_text(State s) { return std::string(to_string(s)); }
 // is a savepoint instead: its commit releases the savepoint into the batch,
 // which commits once; a write that gives up (not committed) is rolled back
 // to the savepoint, exactly as it would have been alone.
+// The fence of a shared store's instance (Store::take_lease): inside the
+// write transaction, so the lease cannot pass to another between the check
+// and the commit (taking it is a write transaction too, and they take turns).
+void check_fence(SqlDatabase& db, const LeaseFence& fence) {
+  SqlStatement& q = db.cached(
+      "SELECT holder, token, expires > clock_timestamp() FROM lease WHERE id = 1");
+  std::string holder, live;
+  std::int64_t token = 0;
+  if (q.step()) {
+    holder = q.text(0);
+    token = q.int64(1);
+    live = q.text(2);
+  }
+  q.reset();
+  if (holder == fence.instance && token == fence.token && live == "t") return;
+  throw StoreUnavailable("this instance (" + fence.instance + ") does not hold the store's lease" +
+                         (holder.empty() || holder == fence.instance ? std::string(" now")
+                                                                     : "; the active instance is " + holder) +
+                         ": it writes nothing and starts no create");
+}
+
 class WriteTransaction {
  public:
-  explicit WriteTransaction(SqlDatabase& db) : db_(db), nested_(db.in_transaction()) {
-    if (nested_) db_.exec("SAVEPOINT herald_write");
-    else db_.begin_write();
+  /// `fence`: an instance of a shared store checks it holds the lease first.
+  explicit WriteTransaction(SqlDatabase& db, const LeaseFence* fence = nullptr) : db_(db), nested_(db.in_transaction()) {
+    if (nested_) {
+      db_.exec("SAVEPOINT herald_write");
+      return;  // the batch around it checked the fence
+    }
+    db_.begin_write();
+    if (!fence) return;
+    try {
+      check_fence(db_, *fence);
+    } catch (...) {
+      db_.rollback();
+      throw;
+    }
   }
   ~WriteTransaction() {
     if (done_) return;
@@ -357,7 +398,16 @@ Store::~Store() = default;
 
 std::uint64_t Store::commits() const { return db_->commits(); }
 
-Store::Batch::Batch(SqlDatabase& db) : db_(&db) { db.begin_write(); }
+Store::Batch::Batch(SqlDatabase& db, const LeaseFence* fence) : db_(&db) {
+  db.begin_write();
+  if (!fence) return;
+  try {
+    check_fence(db, *fence);
+  } catch (...) {
+    db.rollback();
+    throw;
+  }
+}
 Store::Batch::~Batch() {
   if (!db_) return;
   try {
@@ -372,7 +422,59 @@ void Store::Batch::commit() {
   db_ = nullptr;
 }
 
-Store::Batch Store::batch() { return Batch(*db_); }
+Store::Batch Store::batch() { return Batch(*db_, fence()); }
+
+const LeaseFence* Store::fence() const { return fence_ ? &*fence_ : nullptr; }
+
+bool Store::shared() const { return sqlite_ == nullptr; }
+
+LeaseInfo Store::lease() {
+  LeaseInfo out;
+  if (!shared()) return out;
+  SqlStatement& q = db_->cached(
+      "SELECT holder, token, (extract(epoch FROM expires - clock_timestamp()) * 1000)::bigint FROM lease WHERE id = 1");
+  if (q.step()) {
+    out.holder = q.text(0);
+    out.token = q.int64(1);
+    out.left = std::chrono::milliseconds(q.int64(2));
+  }
+  q.reset();
+  return out;
+}
+
+LeaseInfo Store::take_lease(const std::string& instance, std::chrono::milliseconds period) {
+  if (!shared()) throw std::logic_error("only a shared (PostgreSQL) store has a lease");
+  // Fenced from the first try on: until it holds the lease, this
+  // instance's writes fail.
+  if (!fence_ || fence_->instance != instance) fence_ = LeaseFence{instance, -1};
+  WriteTransaction tx(*db_);
+  // Renewed while held (the same token); taken when it lapsed, with a new
+  // token, even by the instance that held it before: writes it made under
+  // the old token prove nothing now. By the database's clock, so hosts
+  // whose clocks disagree still agree on who holds it.
+  SqlStatement& take = db_->cached(
+      "UPDATE lease SET token = CASE WHEN holder = ?1 AND expires > clock_timestamp() THEN token ELSE token + 1 END, "
+      "holder = ?1, expires = clock_timestamp() + ?2::bigint * interval '1 millisecond' "
+      "WHERE id = 1 AND (holder = ?1 OR expires <= clock_timestamp())");
+  take.bind(1, instance);
+  take.bind(2, static_cast<std::int64_t>(period.count()));
+  take.exec();
+  const LeaseInfo now = lease();
+  tx.commit();
+  fence_->token = now.holder == instance ? now.token : -1;
+  return now;
+}
+
+void Store::release_lease() {
+  if (!fence_ || fence_->token < 0) return;
+  WriteTransaction tx(*db_);
+  SqlStatement& q = db_->cached("UPDATE lease SET expires = clock_timestamp() WHERE id = 1 AND holder = ? AND token = ?");
+  q.bind(1, fence_->instance);
+  q.bind(2, fence_->token);
+  q.exec();
+  tx.commit();
+  fence_->token = -1;
+}
 
 namespace {
 
@@ -678,13 +780,13 @@ void Store::set_aside_log(Instant now) {
 }
 
 void Store::probe_write(Instant now) {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   set_meta(*db_, "probe", std::to_string(to_db(now)));
   tx.commit();
 }
 
 void Store::migrate() {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   const int version = schema_version();
   if (version > kSchemaVersion)
     throw std::runtime_error(name_ + " has schema version " + std::to_string(version) +
@@ -739,7 +841,7 @@ std::unordered_map<std::string, SyncRow> window_rows(SqlDatabase& db, Instant fr
 
 SyncResult Store::sync(const std::vector<PlannedDelivery>& plan, Instant from, Instant to, Instant now) {
   SyncResult result;
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   // A new store (or one that is not the database herald last sent through)
   // cannot know what an earlier one published: what is already due is looked
   // up on its platform before it is sent.
@@ -1029,7 +1131,7 @@ std::map<std::string, Instant> Store::queued_slots() {
 }
 
 Applied Store::apply(const std::string& key, Event event, const Effects& effects, Instant now) {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   const auto old = select_delivery(*db_, key);
   if (!old) return Applied::missing;
   const Applied applied = write_change(*old, event, effects, now);
@@ -1097,7 +1199,7 @@ std::vector<SendGate> Store::begin_send_batch(const std::vector<SendStart>& star
     throw std::logic_error("begin_send inside an open transaction: the sending commit would not be durable");
   std::vector<SendGate> gates;
   gates.reserve(starts.size());
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   bool wrote = false, sending = false;
   for (const auto& s : starts) {
     gates.push_back(gate_send(s, now));
@@ -1136,7 +1238,7 @@ SendGate Store::gate_send(const SendStart& start, Instant now) {
 
 void Store::note_lost_answer(const std::string& key, const std::string& detail, Instant now,
                              std::optional<Instant> absent_counts_from) {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   const auto old = select_delivery(*db_, key);
   if (!old) return;
   // The first moment absence counts is kept for the attempt: a restart
@@ -1157,7 +1259,7 @@ void Store::note_lost_answer(const std::string& key, const std::string& detail, 
 }
 
 void Store::clear_verify(const std::string& key, const std::string& detail, Instant now) {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   const auto old = select_delivery(*db_, key);
   if (!old) return;
   SqlStatement& q = db_->cached("UPDATE deliveries SET verify = 0, updated = ? WHERE key = ?");
@@ -1169,7 +1271,7 @@ void Store::clear_verify(const std::string& key, const std::string& detail, Inst
 }
 
 void Store::set_pause(const Pause& pause, Instant now) {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   SqlStatement& q = db_->cached(
                       "INSERT INTO pauses (channel, reason, since, until) VALUES (?, ?, ?, ?) "
                       "ON CONFLICT (channel) DO UPDATE SET reason = excluded.reason, since = excluded.since, "
@@ -1190,7 +1292,7 @@ void Store::set_pause(const Pause& pause, Instant now) {
 }
 
 bool Store::clear_pause(const std::string& channel, Instant now) {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   SqlStatement& q = db_->cached("DELETE FROM pauses WHERE channel = ?");
   q.bind(1, channel);
   if (q.exec() == 0) return false;
@@ -1216,7 +1318,7 @@ std::vector<Pause> Store::pauses() {
 // The table is still called tokens (and its key column credential): it held
 // only rotated refresh tokens before connectors kept other state there.
 void Store::put_connector_state(const std::string& key, const std::string& value, Instant now) {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   SqlStatement& q = db_->cached(
                       "INSERT INTO tokens (credential, value, updated) VALUES (?, ?, ?) "
                       "ON CONFLICT (credential) DO UPDATE SET value = excluded.value, updated = excluded.updated");
@@ -1230,7 +1332,7 @@ void Store::put_connector_state(const std::string& key, const std::string& value
 }
 
 void Store::erase_connector_state(const std::string& key, Instant now) {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   SqlStatement& q = db_->cached("DELETE FROM tokens WHERE credential = ?");
   q.bind(1, key);
   if (q.exec() > 0) append_event(*db_, now, "", "connector_state_erased", "", "", key);
@@ -1247,7 +1349,7 @@ std::optional<std::string> Store::connector_state(const std::string& key) {
 }
 
 void Store::note(const std::string& event, const std::string& detail, Instant now, const std::string& key) {
-  WriteTransaction tx(*db_);
+  WriteTransaction tx(*db_, fence());
   append_event(*db_, now, key, event, "", "", detail);
   tx.commit();
 }

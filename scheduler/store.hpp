@@ -10,6 +10,7 @@
 #include "config/local_time.hpp"
 #include "scheduler/state.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <cstdint>
 #include <map>
@@ -137,6 +138,21 @@ struct SendStart {
   std::string sent_text;
 };
 
+/// A shared store's lease (DESIGN.md "The store beyond one host"): the one
+/// instance that dispatches, by the database's clock.
+struct LeaseInfo {
+  std::string holder;                 ///< the instance holding it, or that held it last ("" never)
+  std::int64_t token = 0;             ///< the fencing token: grows with every new holder
+  std::chrono::milliseconds left{0};  ///< until it lapses (<= 0: lapsed)
+};
+
+/// What every write of an instance of a shared store checks, in its own
+/// transaction: `instance` holds the lease with `token` (-1: it does not).
+struct LeaseFence {
+  std::string instance;
+  std::int64_t token = -1;
+};
+
 /// The store cannot be used safely now (its file was deleted, replaced,
 /// damaged, made unwritable, or the disk is full); the message says which,
 /// for people. While it holds, no create starts.
@@ -166,6 +182,22 @@ class Store {
   /// looks overdue deliveries up as a new SQLite store's does. Throws
   /// StoreUnavailable when the server cannot be reached.
   static std::unique_ptr<Store> open_postgresql(const std::string& url, const std::string& password);
+  /// Whether several hosts share this store (PostgreSQL): then only the
+  /// holder of its lease dispatches.
+  bool shared() const;
+  /// Takes the lease for `instance` for `period`, or renews it when
+  /// `instance` holds it (the same token; a lapsed lease is taken with a new
+  /// one). Returns the lease as it is now: held when its holder is
+  /// `instance`. From the first call on, every write of this store checks in
+  /// its own transaction that `instance` still holds it with that token:
+  /// once it lapsed or passed to another, writes fail with StoreUnavailable
+  /// and write nothing, the `sending` commit included. Shared stores only.
+  LeaseInfo take_lease(const std::string& instance, std::chrono::milliseconds period);
+  /// Lets the lease lapse now (a clean stop), so a standby need not wait it out.
+  void release_lease();
+  /// The lease as the database has it (an empty holder for SQLite).
+  LeaseInfo lease();
+
   /// Opens an existing store for a short write by the `herald` command (a
   /// pause when the daemon's endpoint does not answer): never creates or
   /// migrates; throws when there is no current database.
@@ -275,7 +307,7 @@ class Store {
 
    private:
     friend class Store;
-    explicit Batch(SqlDatabase& db);
+    Batch(SqlDatabase& db, const LeaseFence* fence);
     SqlDatabase* db_;  // null once committed or moved from
   };
   /// Opens a batch (BEGIN IMMEDIATE). One at a time, on the store's thread.
@@ -325,6 +357,8 @@ class Store {
   SqliteDatabase* sqlite_ = nullptr;           // db_ when it is SQLite: the file's own checks
   std::filesystem::path file_;                 // empty for PostgreSQL
   std::string name_;
+  std::optional<LeaseFence> fence_;  // an instance of a shared store: set by take_lease
+  const LeaseFence* fence() const;
   unsigned long long device_ = 0, inode_ = 0;  // of file_ when opened
   std::string instance_;                       // meta.instance: which database this is
 };

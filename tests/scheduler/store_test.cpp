@@ -1296,5 +1296,91 @@ TEST_P(StoreContract, PreviewCountsWhatASyncWouldCancel) {
   EXPECT_EQ(s->get("p8@x")->state, State::planned) << "a preview changes nothing";
 }
 
+// ---- the lease of a shared store (PostgreSQL) -----------------------------
+
+// Several hosts on one PostgreSQL: one instance holds the lease and
+// dispatches; every write of an instance checks the lease in its own
+// transaction. Lapses are made with a period of 0 (the lease ends the moment
+// it is taken), so no test waits for time to pass.
+class SharedStoreTest : public StoreContract {};
+
+INSTANTIATE_TEST_SUITE_P(PostgreSQL, SharedStoreTest, ::testing::Values("postgresql"),
+                         [](const auto& param_info) { return param_info.param; });
+
+TEST_P(SharedStoreTest, OneInstanceHoldsTheLeaseAndEachNewHolderHasAHigherToken) {
+  auto a = open();
+  auto b = second();
+  EXPECT_TRUE(a->shared());
+  const LeaseInfo first = a->take_lease("host-a", 60s);
+  EXPECT_EQ(first.holder, "host-a");
+  EXPECT_GT(first.left, 50s);
+  // Held: another instance does not get it, and learns who has it.
+  const LeaseInfo refused = b->take_lease("host-b", 60s);
+  EXPECT_EQ(refused.holder, "host-a");
+  EXPECT_EQ(refused.token, first.token);
+  // Renewed by its holder: the same token.
+  EXPECT_EQ(a->take_lease("host-a", 60s).token, first.token);
+  // Given up at a clean stop: the standby takes it at once, with a new token.
+  a->release_lease();
+  const LeaseInfo taken = b->take_lease("host-b", 60s);
+  EXPECT_EQ(taken.holder, "host-b");
+  EXPECT_EQ(taken.token, first.token + 1);
+  EXPECT_EQ(a->lease().holder, "host-b");
+}
+
+TEST_P(SharedStoreTest, ADeposedInstanceWritesNothingAndStartsNoCreate) {
+  auto a = open();
+  auto b = second();
+  ASSERT_EQ(a->take_lease("host-a", 60s).holder, "host-a");
+  sync(*a, {pd("a@x", T0), pd("b@x", T0), pd("c@x", T0)});
+  for (const auto* k : {"a@x", "b@x", "c@x"}) a->clear_verify(k, "", T0);
+  ASSERT_EQ(a->begin_send("a@x", "a", T0), SendGate::sending);
+  // host-a freezes past its lease; host-b takes over.
+  a->take_lease("host-a", 0ms);
+  ASSERT_EQ(b->take_lease("host-b", 60s).holder, "host-b");
+  // host-a wakes up mid-pump: its sending commit is refused, and so is
+  // every other write, the results of what it had in flight included.
+  try {
+    a->begin_send_batch({{"b@x", "b"}}, T0);
+    ADD_FAILURE() << "a deposed instance started a create";
+  } catch (const StoreUnavailable& e) {
+    EXPECT_NE(std::string(e.what()).find("the active instance is host-b"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(a->apply("a@x", Event::sent, Effects{.remote_id = "1", .url = "u"}, T0), StoreUnavailable);
+  EXPECT_THROW(sync(*a, {}), StoreUnavailable);
+  EXPECT_THROW(a->note("calendar_reloaded", "", T0), StoreUnavailable);
+  EXPECT_THROW(a->batch(), StoreUnavailable);
+  // It still reads, and what it tried left no trace.
+  EXPECT_EQ(a->get("b@x")->state, State::planned);
+  EXPECT_EQ(b->get("a@x")->state, State::sending);  // the new holder settles it, as after a crash
+  EXPECT_EQ(b->get("c@x")->state, State::planned);
+  EXPECT_EQ(b->begin_send("b@x", "b", T0), SendGate::sending);
+  // While host-b holds it, host-a does not get it back.
+  EXPECT_EQ(a->take_lease("host-a", 60s).holder, "host-b");
+  EXPECT_THROW(a->begin_send("c@x", "c", T0), StoreUnavailable);
+}
+
+TEST_P(SharedStoreTest, ALapsedLeaseTakenAgainHasANewToken) {
+  auto a = open();
+  const LeaseInfo first = a->take_lease("host-a", 0ms);  // lapses at once
+  EXPECT_EQ(first.holder, "host-a");
+  EXPECT_LE(first.left, 0ms);
+  EXPECT_THROW(sync(*a, {pd("a@x", T0)}), StoreUnavailable);
+  const LeaseInfo again = a->take_lease("host-a", 60s);
+  EXPECT_EQ(again.token, first.token + 1);
+  EXPECT_EQ(sync(*a, {pd("a@x", T0)}).added, 1);
+}
+
+TEST_P(SharedStoreTest, APauseFromTheHeraldCommandHoldsTheActiveInstance) {
+  auto a = open();
+  ASSERT_EQ(a->take_lease("host-a", 60s).holder, "host-a");
+  sync(*a, {pd("a@x", T0)});
+  a->clear_verify("a@x", "", T0);
+  // The command's connection is no instance: it holds no lease and needs none.
+  second()->set_pause({"", "crisis", T0, std::nullopt}, T0);
+  EXPECT_EQ(a->begin_send("a@x", "a", T0), SendGate::paused);
+  EXPECT_EQ(a->get("a@x")->state, State::held);
+}
+
 }  // namespace
 }  // namespace herald
