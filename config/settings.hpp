@@ -124,6 +124,9 @@ struct StoreSettings {
   std::string postgresql;
   /// The credential file whose `password` key is the PostgreSQL password.
   std::string password;
+  /// How long the active instance's lease lasts (renewed every third of it):
+  /// a standby takes over this long after the active instance stopped.
+  std::chrono::seconds lease{15};
 };
 
 /// Everything in herald.yaml, with defaults applied and paths made absolute.

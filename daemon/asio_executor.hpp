@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -28,8 +29,15 @@ class AsioExecutor : public Executor {
                std::function<void(PublishResult)> done) override {
     in_lane(
         lane,
-        [&c, r = std::move(r)]() -> PublishResult {
+        [this, &c, r = std::move(r)]() -> PublishResult {
           PublishResult result = Unsure{"no result"};
+          // The last look before the request leaves, on the worker: an
+          // instance whose lease may have lapsed while this call waited
+          // (frozen, or cut off from the store) sends nothing. The delivery
+          // stays `sending`, and whoever holds the lease settles it.
+          if (create_guard_) {
+            if (auto why = create_guard_()) return Unsure{"not sent: " + *why};
+          }
           // The request may have gone out before the connector failed (a
           // ConnectorState write that could not be made, say): unsure, so
           // it is settled, never resent blindly; and never an exception on
@@ -58,6 +66,10 @@ class AsioExecutor : public Executor {
         },
         std::move(done));
   }
+
+  /// Asked on the worker right before each create request leaves: a reason
+  /// not to send it, or nullopt. Must be safe on any thread.
+  void guard_creates(std::function<std::optional<std::string>()> guard) { create_guard_ = std::move(guard); }
 
   /// Posted behind the results already handed back, so they are written together.
   void soon(std::function<void()> f) override { boost::asio::post(io_, std::move(f)); }
@@ -131,6 +143,7 @@ class AsioExecutor : public Executor {
   }
 
   boost::asio::io_context& io_;
+  std::function<std::optional<std::string>()> create_guard_;  // set before the first call
   WorkerPool pool_;
   std::map<std::string, Lane> lanes_;
 };

@@ -28,6 +28,8 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <cstring>
 #include <fstream>
 #include <memory>
 
@@ -42,6 +44,16 @@ constexpr std::chrono::hours kResyncEvery{1};
 constexpr std::chrono::seconds kHeartbeatEvery{1};
 constexpr std::uint64_t kStatusEvery = 15;             // beats between STATUS= lines
 constexpr std::uint64_t kCredentialCheckEvery = 3600;  // beats between looks at credentials' expiry
+/// The exit status of an instance that lost the store's lease (EX_TEMPFAIL):
+/// systemd's Restart=on-failure starts it again, as a standby.
+constexpr int kExitDeposed = 75;
+
+// This instance among those sharing a store: the host and the process.
+std::string instance_name() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "unknown-host");
+  return std::string(host) + "/" + std::to_string(::getpid());
+}
 
 class Daemon {
  public:
@@ -50,11 +62,11 @@ class Daemon {
   int run() {
     // First, so a SIGTERM during start-up is handled (queued until the loop runs), not fatal.
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) signals_.add(sig);
-    if (!open()) return 1;
-    // Every delivery left `sending` by a crash is settled before its channel
-    // sends anything else; then the late window, then everything due, in
-    // planned order.
-    dispatcher_->start("was down");
+    if (!open()) return stopping_ ? 0 : 1;
+    // Every delivery left `sending` by a crash (or by the instance that held
+    // the store's lease before) is settled before its channel sends anything
+    // else; then the late window, then everything due, in planned order.
+    dispatcher_->start(start_reason_);
     if (!start_status_server()) {
       stop();
       io_.run();  // lets the cancelled handlers finish
@@ -66,6 +78,7 @@ class Daemon {
     wait_signal();
     calendar_watch_.start(applier_->settings().calendar);
     schedule_resync();
+    if (store_->shared()) renew_lease();
     beat();
     // No exception may end the loop: a handler that failed (the store, most
     // likely) becomes the store problem, and everything is pumped again once
@@ -82,10 +95,13 @@ class Daemon {
     if (server_) server_->stop();
     executor_->join();
     watch_->wait();
+    // Every answer in flight is written: a standby may take over at once.
+    if (store_->shared() && exit_code_ == 0)
+      watch_->guarded("giving up the store's lease", [&] { store_->release_lease(); });
     std::error_code ec;
     std::filesystem::remove(pid_file(applier_->settings()), ec);
     log_.info("herald stopped");
-    return 0;
+    return exit_code_;
   }
 
  private:
@@ -127,6 +143,7 @@ class Daemon {
                  "): " + describe_store_failure(e));
       return false;
     }
+    if (store_->shared() && !lead_or_stand_by(settings)) return false;
     {
       // Written only by the holder of the lock, and removed by it at exit.
       std::ofstream pid(pid_file(settings));
@@ -138,6 +155,12 @@ class Daemon {
     http_ = std::make_unique<HttplibClient>(kVersion, limits);
     connector_state_ = std::make_unique<LoopConnectorState>(io_, *store_, clock_);
     executor_ = std::make_unique<AsioExecutor>(io_, static_cast<std::size_t>(settings.publishing.workers));
+    if (store_->shared()) {
+      executor_->guard_creates([this]() -> std::optional<std::string> {
+        if (std::chrono::steady_clock::now().time_since_epoch().count() < lease_until_.load()) return std::nullopt;
+        return "this instance's lease on the store may have lapsed";
+      });
+    }
     dispatcher_ = std::make_unique<Dispatcher>(*store_, clock_, *executor_, wakes_, log_, settings.publishing.workers);
     dispatcher_->on_result = [this](const std::string& channel, const PublishResult& result, Instant planned,
                                     Instant now) {
@@ -170,6 +193,96 @@ class Daemon {
     metrics_.reload(applier_->last_reload_ok(), applier_->last_reload());
     if (applied) dispatcher_->pump_all();
     notify_.ready(status_line());
+  }
+
+  // A shared store (DESIGN.md "The store beyond one host"): one instance
+  // dispatches, holding the store's lease. Until this one holds it, it
+  // stands by, trying again every third of the lease; false when it was
+  // stopped meanwhile (or cannot start).
+  bool lead_or_stand_by(const Settings& settings) {
+    instance_ = instance_name();
+    lease_ = settings.store.lease;
+    std::string told;
+    for (;;) {
+      const auto asked = std::chrono::steady_clock::now();
+      LeaseInfo lease;
+      std::string trouble;
+      try {
+        lease = store_->take_lease(instance_, lease_);
+      } catch (const std::exception& e) {
+        trouble = describe_store_failure(e);
+      }
+      if (lease.holder == instance_) {
+        hold_until(asked);
+        log_.info("this instance (" + instance_ + ") holds the store's lease (token " + std::to_string(lease.token) +
+                  "); it dispatches");
+        if (!told.empty()) start_reason_ = "took over the store's lease";
+        return true;
+      }
+      const std::string why = !trouble.empty() ? "cannot take the store's lease: " + trouble
+                                               : "standing by: the active instance is " + lease.holder;
+      if (why != told) {
+        log_.info(why + "; this instance (" + instance_ + ") takes over if its lease lapses");
+        notify_.ready(why);
+        told = why;
+      }
+      if (!wait_or_stop(lease_ / 3)) return false;
+    }
+  }
+
+  // Waits `period` on the loop, or less when SIGTERM or SIGINT stops us.
+  bool wait_or_stop(std::chrono::milliseconds period) {
+    asio::steady_timer timer(io_, period);
+    timer.async_wait([](const boost::system::error_code&) {});
+    signals_.async_wait([this, &timer](const boost::system::error_code& ec, int sig) {
+      if (ec || (sig != SIGTERM && sig != SIGINT)) return;
+      log_.info("stopping on signal " + std::to_string(sig) + " while standing by");
+      stopping_ = true;
+      timer.cancel();
+    });
+    io_.run_one();  // the timer, or the signal (which cancels it)
+    signals_.cancel();
+    io_.run();      // the cancelled handler
+    io_.restart();
+    return !stopping_;
+  }
+
+  // Renews the lease every third of it. An instance that lost it (another
+  // took it, or the store could not be reached until it lapsed) stops, with
+  // exit status 75, and systemd starts it again as a standby: a deposed
+  // instance has nothing in memory worth keeping.
+  void renew_lease() {
+    lease_timer_.expires_after(lease_ / 3);
+    lease_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopping_) return;
+      const auto asked = std::chrono::steady_clock::now();
+      try {
+        const LeaseInfo lease = store_->take_lease(instance_, lease_);
+        if (lease.holder != instance_) return depose("the store's lease passed to " + lease.holder);
+        hold_until(asked);
+      } catch (const std::exception& e) {
+        if (asked.time_since_epoch().count() >= lease_until_.load())
+          return depose("the store's lease lapsed: it could not be renewed (" + describe_store_failure(e) + ")");
+        log_.warning("cannot renew the store's lease (" + describe_store_failure(e) + "); trying again");
+      }
+      renew_lease();
+    });
+  }
+
+  // The lease runs `lease_` from the moment the database renewed it, which
+  // is after `asked`: creates stop a little before, so none leaves after a
+  // standby may have taken over.
+  void hold_until(std::chrono::steady_clock::time_point asked) {
+    const auto margin = std::max<std::chrono::steady_clock::duration>(lease_ / 10, std::chrono::milliseconds(200));
+    lease_until_.store((asked + lease_ - margin).time_since_epoch().count());
+  }
+
+  void depose(const std::string& why) {
+    lease_until_.store(0);
+    log_.error(why + "; this instance (" + instance_ +
+               ") stops dispatching and exits, so that it starts again as a standby");
+    exit_code_ = kExitDeposed;
+    stop();
   }
 
   // "12 queued, next x@09:15" for systemctl status.
@@ -208,6 +321,7 @@ class Daemon {
     wakes_.stop();
     calendar_watch_.stop();
     resync_.cancel();
+    lease_timer_.cancel();
     heartbeat_timer_.cancel();
     signals_.cancel();
   }
@@ -291,6 +405,14 @@ class Daemon {
   std::unique_ptr<StatusServer> server_;
   Instant started_;
   bool stopping_ = false;
+  int exit_code_ = 0;
+  std::string start_reason_ = "was down";
+  // A shared store's lease: this instance's name, the period, and until when
+  // (steady clock) creates may leave; read by the workers.
+  std::string instance_;
+  std::chrono::milliseconds lease_{15000};
+  std::atomic<std::chrono::steady_clock::rep> lease_until_{0};
+  asio::steady_timer lease_timer_{io_};
 };
 
 }  // namespace

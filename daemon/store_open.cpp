@@ -12,7 +12,9 @@ std::unique_ptr<Store> open_postgresql(const Settings& settings) {
     const auto creds = load_credentials(settings.credentials_dir, settings.store.password, {.required = {"password"}, .optional = {}});
     password = creds.at("password").reveal();
   }
-  return Store::open_postgresql(settings.store.postgresql, password);
+  // A session frozen in a transaction holds the write lock for at most a
+  // lease: a standby waits no longer than for the lease itself.
+  return Store::open_postgresql(settings.store.postgresql, password, settings.store.lease);
 }
 
 }  // namespace

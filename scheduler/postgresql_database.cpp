@@ -154,8 +154,9 @@ std::string postgresql_parameters(const std::string& sql) {
   return out;
 }
 
-PostgresqlDatabase::PostgresqlDatabase(const std::string& url, const std::string& password)
-    : url_(url), password_(password) {
+PostgresqlDatabase::PostgresqlDatabase(const std::string& url, const std::string& password,
+                                       std::chrono::milliseconds stall)
+    : url_(url), password_(password), stall_(stall) {
   connect();
 }
 
@@ -187,7 +188,11 @@ void PostgresqlDatabase::connect() {
   ++session_;
   // Every commit waits for the server's write-ahead log on disk, whatever
   // the server's default: a `sending` commit must survive the server's crash.
-  exec("SET synchronous_commit = on; SET lock_timeout = '5s'");
+  // A write waits for the write lock at most as long as a frozen holder
+  // can keep it (idle_in_transaction_session_timeout ends its session).
+  const std::string ms = std::to_string(stall_.count());
+  exec("SET synchronous_commit = on; SET idle_in_transaction_session_timeout = " + ms + "; SET lock_timeout = " +
+       std::to_string(stall_.count() * 2));
 }
 
 pg_conn* PostgresqlDatabase::connection() {

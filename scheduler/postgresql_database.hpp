@@ -3,6 +3,7 @@
 
 #include "scheduler/sql.hpp"
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -14,9 +15,12 @@ namespace herald {
 class PostgresqlDatabase final : public SqlDatabase {
  public:
   /// Connects to `url` (a libpq URI or key=value string, which must not hold
-  /// a password) with `password`. Throws StoreUnavailable, with libpq's
-  /// words and never the password, when the server cannot be reached.
-  PostgresqlDatabase(const std::string& url, const std::string& password);
+  /// a password) with `password`. The server ends the session when it sits
+  /// in a transaction for `stall` without a word from herald (a process
+  /// frozen mid-transaction), so its locks cannot hold the other hosts up
+  /// for longer. Throws StoreUnavailable, with libpq's words and never the
+  /// password, when the server cannot be reached.
+  PostgresqlDatabase(const std::string& url, const std::string& password, std::chrono::milliseconds stall);
   ~PostgresqlDatabase() override;
 
   SqlStatement& cached(const std::string& sql) override;
@@ -42,6 +46,7 @@ class PostgresqlDatabase final : public SqlDatabase {
  private:
   void connect();
   std::string url_, password_;
+  std::chrono::milliseconds stall_;
   pg_conn* conn_ = nullptr;
   std::uint64_t session_ = 0;
   std::uint64_t commits_ = 0;

@@ -683,9 +683,10 @@ std::unique_ptr<Store> Store::open(const std::filesystem::path& state_dir) {
   return store;
 }
 
-std::unique_ptr<Store> Store::open_postgresql(const std::string& url, const std::string& password) {
+std::unique_ptr<Store> Store::open_postgresql(const std::string& url, const std::string& password,
+                                              std::chrono::milliseconds stall) {
   std::unique_ptr<Store> store(
-      new Store(std::make_unique<PostgresqlDatabase>(url, password), {}, "the PostgreSQL store"));
+      new Store(std::make_unique<PostgresqlDatabase>(url, password, stall), {}, "the PostgreSQL store"));
   store->migrate();
   WriteTransaction tx(*store->db_);
   if (!meta_value(*store->db_, "instance")) {

@@ -181,7 +181,11 @@ class Store {
   /// credential, creating or migrating its schema. A new one's first sync
   /// looks overdue deliveries up as a new SQLite store's does. Throws
   /// StoreUnavailable when the server cannot be reached.
-  static std::unique_ptr<Store> open_postgresql(const std::string& url, const std::string& password);
+  /// `stall`: how long a session may sit in a transaction without a word
+  /// before the server ends it (a frozen process's locks hold no one up for
+  /// longer); the daemon gives its lease.
+  static std::unique_ptr<Store> open_postgresql(const std::string& url, const std::string& password,
+                                                std::chrono::milliseconds stall = std::chrono::seconds(15));
   /// Whether several hosts share this store (PostgreSQL): then only the
   /// holder of its lease dispatches.
   bool shared() const;

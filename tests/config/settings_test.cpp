@@ -346,6 +346,7 @@ reload:
 store:
   postgresql: postgresql://herald@db.example.nl:6432/herald?sslmode=verify-full
   password: db-password
+  lease: 20s
 state_check: 2m
 links:
   own_domains: [Example.NL]
@@ -383,6 +384,7 @@ TEST(SettingsTable, EveryRowIsAKeyThatFillsItsField) {
   EXPECT_EQ(s.reload.hold_min, 3);
   EXPECT_EQ(s.store.postgresql, "postgresql://herald@db.example.nl:6432/herald?sslmode=verify-full");
   EXPECT_EQ(s.store.password, "db-password");
+  EXPECT_EQ(s.store.lease, 20s);
   EXPECT_EQ(s.state_check, 2min);
   EXPECT_EQ(s.links.own_domains, std::vector<std::string>{"example.nl"});
   EXPECT_EQ(s.links.utm.params, (std::vector<std::pair<std::string, std::string>>{{"source", "s"}, {"term", "t"}}));

@@ -1371,6 +1371,26 @@ TEST_P(SharedStoreTest, ALapsedLeaseTakenAgainHasANewToken) {
   EXPECT_EQ(sync(*a, {pd("a@x", T0)}).added, 1);
 }
 
+// A process frozen (SIGSTOP) in the middle of a write transaction holds the
+// store's write lock; the server ends its session once it has been silent
+// in the transaction for the stall time (the daemon's lease), so the other
+// hosts are not held up for longer. This waits for the server's own timer.
+TEST_P(SharedStoreTest, AnInstanceFrozenInATransactionHoldsTheOthersUpOnlyForTheStallTime) {
+  auto a = Store::open_postgresql(url(), server_->password(), 300ms);
+  auto b = Store::open_postgresql(url(), server_->password(), 300ms);
+  ASSERT_EQ(a->take_lease("host-a", 60s).holder, "host-a");
+  std::optional<Store::Batch> frozen;
+  frozen.emplace(a->batch());  // the write lock, and never a word again
+  // The standby's look at the lease waits for the lock, then gets its answer.
+  EXPECT_EQ(b->take_lease("host-b", 60s).holder, "host-a");
+  // The frozen one wakes up: its transaction is gone with its session.
+  EXPECT_THROW(frozen->commit(), StoreUnavailable);
+  frozen.reset();
+  // Its next write reconnects; it still holds the lease.
+  EXPECT_EQ(a->take_lease("host-a", 60s).holder, "host-a");
+  EXPECT_EQ(sync(*a, {pd("a@x", T0)}).added, 1);
+}
+
 TEST_P(SharedStoreTest, APauseFromTheHeraldCommandHoldsTheActiveInstance) {
   auto a = open();
   ASSERT_EQ(a->take_lease("host-a", 60s).holder, "host-a");

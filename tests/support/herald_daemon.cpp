@@ -12,9 +12,10 @@ namespace herald::testing {
 
 using namespace std::chrono_literals;
 
-HeraldDaemon::HeraldDaemon() {
+HeraldDaemon::HeraldDaemon(const std::string& suffix) {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = info ? std::string(info->test_suite_name()) + "-" + info->name() : "herald";
+  if (!suffix.empty()) name += "-" + suffix;
   for (char& c : name)
     if (c == '/') c = '-';
   dir_ = std::filesystem::temp_directory_path() / ("herald-" + name + "-" + std::to_string(::getpid()));

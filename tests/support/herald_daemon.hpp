@@ -23,8 +23,9 @@ struct HttpAnswer {
 
 class HeraldDaemon {
  public:
-  /// A fresh directory named after the running test, with a status token.
-  HeraldDaemon();
+  /// A fresh directory named after the running test (and `name`, for a
+  /// test with several daemons), with a status token.
+  explicit HeraldDaemon(const std::string& name = {});
   ~HeraldDaemon();  ///< SIGKILLs a daemon still running; keeps the directory when the test failed
   HeraldDaemon(const HeraldDaemon&) = delete;
   HeraldDaemon& operator=(const HeraldDaemon&) = delete;
