@@ -10,8 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
+#include <cstdlib>
+#include <iostream>
 #include <map>
+#include <random>
+#include <thread>
 
 namespace herald {
 namespace {
@@ -33,10 +38,16 @@ class Failover : public ::testing::Test {
     ASSERT_TRUE(started.server) << started.unavailable;
     db_ = std::move(started.server);
     sandbox_ = std::make_unique<SandboxProcess>(a_.dir() / "sandbox", testing::sandbox_x_section(1000));
-    // Posts from 6 s on, two a second: some before the active instance goes,
-    // most after.
+    write_both(kPosts);
+  }
+
+  // Settings and a calendar of `posts` posts for both instances: from 6 s
+  // on, two a second, so some fall due before the active instance goes and
+  // most after.
+  void write_both(int posts) {
+    posts_ = posts;
     std::string calendar = "posts:\n";
-    for (int i = 0; i < kPosts; ++i)
+    for (int i = 0; i < posts; ++i)
       calendar += "  - {id: p" + std::to_string(i) + ", at: \"" + utc_in(std::chrono::seconds(6 + i / 2)) +
                   "\", channels: [x], text: \"Failover post " + std::to_string(i) + "\"}\n";
     for (HeraldDaemon* h : {&a_, &b_}) {
@@ -61,17 +72,18 @@ class Failover : public ::testing::Test {
 
   // Every post created once, none twice, nothing else.
   void expect_each_post_once() {
-    ASSERT_TRUE(eventually([&] { return created() >= static_cast<std::size_t>(kPosts); }, 60s))
-        << created() << " of " << kPosts << " created\nA:\n" << a_.log() << "\nB:\n" << b_.log();
+    ASSERT_TRUE(eventually([&] { return created() >= static_cast<std::size_t>(posts_); }, 60s))
+        << created() << " of " << posts_ << " created\nA:\n" << a_.log() << "\nB:\n" << b_.log();
     std::map<std::string, int> times;
     for (const auto& c : sandbox_->creates()) ++times[c.text];
-    EXPECT_EQ(times.size(), static_cast<std::size_t>(kPosts));
-    for (int i = 0; i < kPosts; ++i)
+    EXPECT_EQ(times.size(), static_cast<std::size_t>(posts_));
+    for (int i = 0; i < posts_; ++i)
       EXPECT_EQ(times["Failover post " + std::to_string(i)], 1) << "post p" << i;
   }
 
   std::unique_ptr<RealPostgresql> db_;
   HeraldDaemon a_{"a"}, b_{"b"};
+  int posts_ = kPosts;
   std::unique_ptr<SandboxProcess> sandbox_;
 };
 
@@ -111,6 +123,53 @@ TEST_F(Failover, AStoppedInstanceHandsTheLeaseOverAtOnce) {
   ASSERT_TRUE(b_.wait_for_log("holds the store's lease", 30s)) << b_.log();
   expect_each_post_once();
   EXPECT_EQ(b_.stop(), 0);
+}
+
+// The active instance killed again and again at random moments while posts
+// fall due, and started again each time as systemd would (it comes back as
+// the standby). CI size by default; HERALD_FAILOVER_KILLS=50 for the long run.
+TEST_F(Failover, RepeatedKillsOfTheActiveInstanceNeverPublishTwiceNorLoseAPost) {
+  int kills = 6;
+  if (const char* env = std::getenv("HERALD_FAILOVER_KILLS")) kills = std::max(1, std::atoi(env));
+  // About 3 s a kill (the lease, the restart, a random wait): posts over that time.
+  write_both(6 * kills + 12);
+  std::mt19937 rng(16);
+  start_both();
+  HeraldDaemon* active = &a_;
+  HeraldDaemon* standby = &b_;
+  std::vector<long> gaps;
+  for (int k = 0; k < kills; ++k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 1500));  // a random moment, not a deadline
+    active->kill();
+    const auto killed = std::chrono::steady_clock::now();
+    ASSERT_TRUE(standby->wait_for_log("holds the store's lease", 30s)) << "kill " << k << "\n" << standby->log();
+    gaps.push_back(static_cast<long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - killed).count()));
+    active->start();  // systemd's Restart=
+    ASSERT_TRUE(active->wait_for_log("standing by: the active instance is", 30s)) << active->log();
+    std::swap(active, standby);
+  }
+  std::sort(gaps.begin(), gaps.end());
+  std::cout << kills << " kills; no instance held the lease for " << gaps.front() << " to " << gaps.back()
+            << " ms (median " << gaps[gaps.size() / 2] << ")\n";
+  // Each post published once, or waiting for a person (needs_review); never twice.
+  ASSERT_TRUE(eventually(
+      [&] {
+        return db_->query("SELECT count(*) FROM deliveries WHERE state IN ('published', 'needs_review')") ==
+               std::to_string(posts_);
+      },
+      90s))
+      << db_->query("SELECT string_agg(key || ' ' || state, ', ') FROM deliveries WHERE state NOT IN "
+                    "('published', 'needs_review')");
+  std::map<std::string, int> times;
+  for (const auto& c : sandbox_->creates()) ++times[c.text];
+  for (const auto& [text, n] : times) EXPECT_EQ(n, 1) << text;
+  const std::string published = db_->query("SELECT count(*) FROM deliveries WHERE state = 'published'");
+  const std::string review = db_->query("SELECT count(*) FROM deliveries WHERE state = 'needs_review'");
+  std::cout << posts_ << " posts: " << published << " published, " << review << " needing review, "
+            << times.size() << " created\n";
+  EXPECT_EQ(std::to_string(times.size()), published);
+  EXPECT_EQ(active->stop(), 0);
 }
 
 }  // namespace
