@@ -120,6 +120,22 @@ void Metrics::reload(bool ok, Instant at) {
   last_reload_ = at;
 }
 
+void Metrics::lease_taken(bool took_over) {
+  std::lock_guard lock(mutex_);
+  leader_ = true;
+  if (took_over) ++takeovers_;
+}
+
+void Metrics::lease_renewed() {
+  std::lock_guard lock(mutex_);
+  ++lease_renewals_;
+}
+
+void Metrics::lease_lost() {
+  std::lock_guard lock(mutex_);
+  leader_ = false;
+}
+
 std::string Metrics::render(const MetricsGauges& g) const {
   std::ostringstream out;
   std::lock_guard lock(mutex_);
@@ -215,6 +231,16 @@ std::string Metrics::render(const MetricsGauges& g) const {
     family(out, "herald_calendar_last_reload_timestamp_seconds", "gauge",
            "Unix time of the last calendar load attempt.");
     out << "herald_calendar_last_reload_timestamp_seconds " << last_reload_->time_since_epoch().count() << '\n';
+  }
+
+  if (leader_) {
+    family(out, "herald_leader", "gauge", "1 while this instance holds the shared store's lease and dispatches.");
+    out << "herald_leader " << (*leader_ ? 1 : 0) << '\n';
+    family(out, "herald_lease_renewals_total", "counter", "Renewals of the shared store's lease by this instance.");
+    out << "herald_lease_renewals_total " << lease_renewals_ << '\n';
+    family(out, "herald_failovers_total", "counter",
+           "Times this instance took the shared store's lease over from another whose lease had lapsed.");
+    out << "herald_failovers_total " << takeovers_ << '\n';
   }
   return out.str();
 }

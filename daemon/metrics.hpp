@@ -53,6 +53,12 @@ class Metrics {
   void lateness(const std::string& channel, std::chrono::duration<double> lateness);
   /// A calendar load (start-up or reload) succeeded or was rejected, at `at`.
   void reload(bool ok, Instant at);
+  /// A shared store's lease (DESIGN.md "The store beyond one host"): this
+  /// instance took it (`took_over`: from another instance whose lease had
+  /// lapsed), renewed it, or lost it. herald_leader appears once one is called.
+  void lease_taken(bool took_over);
+  void lease_renewed();
+  void lease_lost();
 
   /// The whole exposition: the recorded series, then the gauges of `g`.
   /// Channels named in `g` get zero-valued counters even before their first request.
@@ -71,6 +77,9 @@ class Metrics {
   std::uint64_t reloads_ok_ = 0;
   std::uint64_t reloads_failed_ = 0;
   std::optional<Instant> last_reload_;
+  std::optional<bool> leader_;
+  std::uint64_t lease_renewals_ = 0;
+  std::uint64_t takeovers_ = 0;
 };
 
 /// A label value escaped for the text format (backslash, double quote, newline).

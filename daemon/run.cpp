@@ -202,12 +202,13 @@ class Daemon {
   bool lead_or_stand_by(const Settings& settings) {
     instance_ = instance_name();
     lease_ = settings.store.lease;
-    std::string told;
+    std::string told, previous_holder;
     for (;;) {
       const auto asked = std::chrono::steady_clock::now();
       LeaseInfo lease;
       std::string trouble;
       try {
+        if (previous_holder.empty()) previous_holder = store_->lease().holder;
         lease = store_->take_lease(instance_, lease_);
       } catch (const std::exception& e) {
         trouble = describe_store_failure(e);
@@ -217,6 +218,8 @@ class Daemon {
         log_.info("this instance (" + instance_ + ") holds the store's lease (token " + std::to_string(lease.token) +
                   "); it dispatches");
         if (!told.empty()) start_reason_ = "took over the store's lease";
+        // A failover when the lease was another instance's (a new store's is no one's).
+        metrics_.lease_taken(!previous_holder.empty() && previous_holder != instance_);
         return true;
       }
       const std::string why = !trouble.empty() ? "cannot take the store's lease: " + trouble
@@ -260,6 +263,7 @@ class Daemon {
         const LeaseInfo lease = store_->take_lease(instance_, lease_);
         if (lease.holder != instance_) return depose("the store's lease passed to " + lease.holder);
         hold_until(asked);
+        metrics_.lease_renewed();
       } catch (const std::exception& e) {
         if (asked.time_since_epoch().count() >= lease_until_.load())
           return depose("the store's lease lapsed: it could not be renewed (" + describe_store_failure(e) + ")");
@@ -279,6 +283,7 @@ class Daemon {
 
   void depose(const std::string& why) {
     lease_until_.store(0);
+    metrics_.lease_lost();
     log_.error(why + "; this instance (" + instance_ +
                ") stops dispatching and exits, so that it starts again as a standby");
     exit_code_ = kExitDeposed;

@@ -166,6 +166,23 @@ TEST(Metrics, ReloadsAndLastReloadTimestamp) {
                                  std::to_string((t1 + 120s).time_since_epoch().count())));
 }
 
+TEST(Metrics, TheLeaseOfASharedStore) {
+  Metrics m;
+  // SQLite, one host: no lease, no series.
+  EXPECT_EQ(m.render({}).find("herald_leader"), std::string::npos);
+  m.lease_taken(true);
+  m.lease_renewed();
+  m.lease_renewed();
+  std::string text = m.render({});
+  EXPECT_TRUE(has_line(text, "# TYPE herald_leader gauge")) << text;
+  EXPECT_TRUE(has_line(text, "herald_leader 1"));
+  EXPECT_TRUE(has_line(text, "herald_lease_renewals_total 2"));
+  EXPECT_TRUE(has_line(text, "herald_failovers_total 1"));
+  m.lease_lost();
+  text = m.render({});
+  EXPECT_TRUE(has_line(text, "herald_leader 0")) << text;
+}
+
 TEST(Metrics, EscapesLabelValues) {
   EXPECT_EQ(escape_label_value(R"(a"b\c)"), R"(a\"b\\c)");
   EXPECT_EQ(escape_label_value("line\nbreak"), "line\\nbreak");
@@ -207,6 +224,8 @@ TEST(Metrics, PromtoolAcceptsTheExposition) {
   m.result("blog", PublishOutcome::failed);
   m.reload(true, date::sys_days{date::year{2027} / 3 / 2} + 9h);
   m.reload(false, date::sys_days{date::year{2027} / 3 / 2} + 10h);
+  m.lease_taken(false);
+  m.lease_renewed();
   auto g = sample_gauges();
   g.queue_depth["we\"ird\\name"] = 1;
   const auto r = promtool_check(m.render(g));

@@ -44,7 +44,7 @@ class Failover : public ::testing::Test {
   // Settings and a calendar of `posts` posts for both instances: from 6 s
   // on, two a second, so some fall due before the active instance goes and
   // most after.
-  void write_both(int posts) {
+  void write_both(int posts, const std::string& lease = "2s") {
     posts_ = posts;
     std::string calendar = "posts:\n";
     for (int i = 0; i < posts; ++i)
@@ -55,7 +55,7 @@ class Failover : public ::testing::Test {
       h->write_credential("db", "password: \"" + db_->password() + "\"\n");
       h->write_settings("  x: {kind: x, account: sandbox_herald, credentials: x, api_base: \"" +
                             sandbox_->base_url() + "\"}\n",
-                        "store:\n  postgresql: \"" + db_->url() + "\"\n  password: db\n  lease: 2s\n");
+                        "store:\n  postgresql: \"" + db_->url() + "\"\n  password: db\n  lease: " + lease + "\n");
       h->write_calendar(calendar);
     }
   }
@@ -98,6 +98,11 @@ TEST_F(Failover, TheStandbyTakesOverFromAKilledInstanceAndNothingGoesOutTwice) {
   // 2 s and the standby asks every 667 ms.
   RecordProperty("leaderless_ms", static_cast<int>(gap.count()));
   std::cout << "no instance held the lease for " << gap.count() << " ms after the SIGKILL\n";
+  // The new active instance serves the status endpoint, and says what happened.
+  ASSERT_TRUE(b_.wait_started()) << b_.log();
+  const std::string metrics = b_.get("/metrics").body;
+  EXPECT_NE(metrics.find("\nherald_leader 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nherald_failovers_total 1\n"), std::string::npos) << metrics;
   expect_each_post_once();
   EXPECT_EQ(b_.stop(), 0);
 }
@@ -123,6 +128,26 @@ TEST_F(Failover, AStoppedInstanceHandsTheLeaseOverAtOnce) {
   ASSERT_TRUE(b_.wait_for_log("holds the store's lease", 30s)) << b_.log();
   expect_each_post_once();
   EXPECT_EQ(b_.stop(), 0);
+}
+
+// PostgreSQL itself restarted under the active instance, quicker than its
+// lease: no create starts while the database is gone, herald says so, and it
+// goes on by itself when the database is back, still holding the lease.
+TEST_F(Failover, PostgresqlRestartedUnderTheActiveInstanceStopsCreatesThenGoesOn) {
+  write_both(kPosts, "30s");
+  a_.start();
+  ASSERT_TRUE(a_.wait_for_log("holds the store's lease", 30s)) << a_.log();
+  ASSERT_TRUE(eventually([&] { return created() >= 3; }, 30s)) << a_.log();
+  db_->stop();
+  ASSERT_TRUE(a_.wait_for_log("no create starts until the state database is usable again", 30s)) << a_.log();
+  const std::size_t while_down = created();
+  EXPECT_NE(a_.log_of_this_run().find("PostgreSQL store cannot be reached"), std::string::npos) << a_.log();
+  db_->start_again();
+  ASSERT_TRUE(a_.wait_for_log("the state database is usable again; publishing goes on", 30s)) << a_.log();
+  EXPECT_GE(created(), while_down);
+  expect_each_post_once();
+  EXPECT_EQ(a_.log_of_this_run().find("stops dispatching and exits"), std::string::npos) << a_.log();
+  EXPECT_EQ(a_.stop(), 0);
 }
 
 // The active instance killed again and again at random moments while posts
