@@ -16,7 +16,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <random>
 #include <stdexcept>
+#include <vector>
 
 extern char** environ;
 
@@ -394,6 +396,38 @@ int free_loopback_port() {
   ::close(fd);
   if (!ok) throw std::runtime_error("cannot find a free port on 127.0.0.1");
   return ntohs(address.sin_port);
+}
+
+bool account_exists(const char* name) {
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16 * 1024);
+  return getpwnam_r(name, &entry, buffer.data(), buffer.size(), &found) == 0 && found;
+}
+
+void hand_over(const std::filesystem::path& path, const char* account) {
+  if (::geteuid() != 0) return;
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16 * 1024);
+  if (getpwnam_r(account, &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
+    throw std::runtime_error(std::string("there is no account named ") + account);
+  if (::chown(path.c_str(), entry.pw_uid, entry.pw_gid) != 0)
+    throw std::runtime_error("cannot give " + path.string() + " to " + account + ": " + std::strerror(errno));
+}
+
+std::string tail_of(const std::filesystem::path& path, std::size_t bytes) {
+  std::string text = read_file(path.string());
+  if (text.size() > bytes) text = "..." + text.substr(text.size() - bytes);
+  return "--- " + path.string() + (text.empty() ? " (empty)\n" : "\n" + text);
+}
+
+std::string random_hex(std::size_t chars) {
+  std::random_device device;
+  std::uniform_int_distribution<int> digit(0, 15);
+  std::string out;
+  for (std::size_t i = 0; i < chars; ++i) out += "0123456789abcdef"[digit(device)];
+  return out;
 }
 
 }  // namespace herald::testing

@@ -2,6 +2,7 @@
 // Runs a real program for integration tests: arguments, captured output, exit code.
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
@@ -86,6 +87,16 @@ bool eventually(const std::function<bool()>& condition, std::chrono::millisecond
 /// A TCP port nobody listens on on 127.0.0.1 right now. Another process may
 /// take it before a server binds it: a harness that starts one tries another.
 int free_loopback_port();
+
+/// Whether this system has an account of that name.
+bool account_exists(const char* name);
+/// When the test runs as root, gives `path` to `account` (a server that runs
+/// as it writes there); otherwise everything runs as the test already.
+void hand_over(const std::filesystem::path& path, const char* account);
+/// The last `bytes` of a file, headed by its name: for failure messages.
+std::string tail_of(const std::filesystem::path& path, std::size_t bytes = 8192);
+/// `chars` random hexadecimal digits (passwords, salts of a test's servers).
+std::string random_hex(std::size_t chars);
 
 /// The whole content of a file ("" if missing).
 std::string read_file(const std::string& path);

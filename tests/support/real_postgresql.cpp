@@ -105,26 +105,6 @@ std::string account_name(uid_t uid) {
   return entry.pw_name;
 }
 
-bool account_exists(const char* name) {
-  passwd entry{};
-  passwd* found = nullptr;
-  std::vector<char> buffer(16 * 1024);
-  return getpwnam_r(name, &entry, buffer.data(), buffer.size(), &found) == 0 && found;
-}
-
-/// When the test runs as root, gives `path` to the server's account;
-/// otherwise the server runs as the test and owns it already.
-void hand_over(const fs::path& path) {
-  if (::geteuid() != 0) return;
-  passwd entry{};
-  passwd* found = nullptr;
-  std::vector<char> buffer(16 * 1024);
-  if (getpwnam_r(kServerAccount, &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
-    throw std::runtime_error(std::string("there is no account named ") + kServerAccount);
-  if (::chown(path.c_str(), entry.pw_uid, entry.pw_gid) != 0)
-    throw std::runtime_error("cannot give " + path.string() + " to " + kServerAccount + ": " + std::strerror(errno));
-}
-
 /// Writes a file the server reads (mode 0600, the server's account's).
 void write_server_file(const fs::path& path, const std::string& text, std::ios::openmode mode = std::ios::trunc) {
   std::ofstream out(path, std::ios::binary | mode);
@@ -132,22 +112,7 @@ void write_server_file(const fs::path& path, const std::string& text, std::ios::
   out.close();
   if (!out) throw std::runtime_error("cannot write " + path.string());
   fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
-  hand_over(path);
-}
-
-/// The last `bytes` of a file, for failure messages.
-std::string tail_of(const fs::path& path, std::size_t bytes = 8192) {
-  std::string text = read_file(path.string());
-  if (text.size() > bytes) text = "..." + text.substr(text.size() - bytes);
-  return "--- " + path.string() + (text.empty() ? " (empty)\n" : "\n" + text);
-}
-
-std::string random_hex(std::size_t chars) {
-  std::random_device device;
-  std::uniform_int_distribution<int> digit(0, 15);
-  std::string out;
-  for (std::size_t i = 0; i < chars; ++i) out += "0123456789abcdef"[digit(device)];
-  return out;
+  hand_over(path, kServerAccount);
 }
 
 /// A value in postgresql.conf: single-quoted, a quote doubled.
@@ -272,7 +237,7 @@ StartedPostgresql RealPostgresql::start() {
   fs::create_directory(server->dir_ / "run");
   for (const auto& path : {server->dir_, server->dir_ / "run"}) {
     fs::permissions(path, fs::perms::owner_all);
-    hand_over(path);
+    hand_over(path, kServerAccount);
   }
   // A temporary directory under a private home folder is out of the server's reach.
   if (run_process({"/usr/bin/test", "-w", server->dir_.string()}, {}, kServerAccount).exit_code != 0)

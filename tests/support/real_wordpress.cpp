@@ -94,47 +94,12 @@ bool have_mysqli() {
   return false;
 }
 
-bool account_exists(const char* name) {
-  passwd entry{};
-  passwd* found = nullptr;
-  std::vector<char> buffer(16 * 1024);
-  return getpwnam_r(name, &entry, buffer.data(), buffer.size(), &found) == 0 && found;
-}
-
-/// When the test runs as root, gives `path` to `account` (the servers run
-/// as it and write there); otherwise everything runs as the test already.
-void hand_over(const fs::path& path, const char* account) {
-  if (::geteuid() != 0) return;
-  passwd entry{};
-  passwd* found = nullptr;
-  std::vector<char> buffer(16 * 1024);
-  if (getpwnam_r(account, &entry, buffer.data(), buffer.size(), &found) != 0 || !found)
-    throw std::runtime_error(std::string("there is no account named ") + account);
-  if (::chown(path.c_str(), entry.pw_uid, entry.pw_gid) != 0)
-    throw std::runtime_error("cannot give " + path.string() + " to " + account + ": " + std::strerror(errno));
-}
-
 void write_text(const fs::path& path, const std::string& text, fs::perms mode) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
   out.close();
   if (!out) throw std::runtime_error("cannot write " + path.string());
   fs::permissions(path, mode);
-}
-
-/// The last `bytes` of a file, for failure messages.
-std::string tail_of(const fs::path& path, std::size_t bytes = 4096) {
-  std::string text = read_file(path.string());
-  if (text.size() > bytes) text = "..." + text.substr(text.size() - bytes);
-  return "--- " + path.string() + (text.empty() ? " (empty)\n" : "\n" + text);
-}
-
-std::string random_hex(std::size_t chars) {
-  std::random_device device;
-  std::uniform_int_distribution<int> digit(0, 15);
-  std::string out;
-  for (std::size_t i = 0; i < chars; ++i) out += "0123456789abcdef"[digit(device)];
-  return out;
 }
 
 /// Throws unless `account` can use `path` (`test -r` or `-w`): a temporary
