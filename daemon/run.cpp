@@ -62,7 +62,17 @@ class Daemon {
   int run() {
     // First, so a SIGTERM during start-up is handled (queued until the loop runs), not fatal.
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) signals_.add(sig);
-    if (!open()) return stopping_ ? 0 : 1;
+    if (!open()) {
+      // A lease taken by an instance that cannot start is given up at once.
+      if (store_ && store_->shared()) {
+        try {
+          store_->release_lease();
+        } catch (const std::exception&) {
+          // It lapses by itself.
+        }
+      }
+      return stopping_ ? 0 : 1;
+    }
     // Every delivery left `sending` by a crash (or by the instance that held
     // the store's lease before) is settled before its channel sends anything
     // else; then the late window, then everything due, in planned order.
@@ -143,7 +153,31 @@ class Daemon {
                  "): " + describe_store_failure(e));
       return false;
     }
-    if (store_->shared() && !lead_or_stand_by(settings)) return false;
+    if (store_->shared()) {
+      bool stood_by = false;
+      if (!lead_or_stand_by(settings, stood_by)) return false;
+      if (stood_by) {
+        // The calendar on disk now, not the one read when this instance began
+        // to stand by (hours ago, perhaps, and deployed again since): what
+        // the new active instance applies is what the operator has there.
+        Diagnostics now_diags;
+        ComposeCache now_composed;
+        auto now_cal = CalendarApplier::load_checked(config_, clock_.now(), now_diags, nullptr, &now_composed);
+        if (!now_cal) {
+          for (const auto& d : now_diags.sorted())
+            log_.log(d.severity == Severity::error ? Priority::error : Priority::warning, format(d));
+          log_.error("not taking over: the calendar has errors; the store's lease is given up for another instance");
+          return false;
+        }
+        return open_parts(std::move(now_cal), std::move(now_composed));
+      }
+    }
+    return open_parts(std::move(cal), std::move(composed));
+  }
+
+  // The parts on the store, with the calendar this instance applies.
+  bool open_parts(std::shared_ptr<LoadedCalendar> cal, ComposeCache composed) {
+    const Settings& settings = cal->settings;
     {
       // Written only by the holder of the lock, and removed by it at exit.
       std::ofstream pid(pid_file(settings));
@@ -199,7 +233,7 @@ class Daemon {
   // dispatches, holding the store's lease. Until this one holds it, it
   // stands by, trying again every third of the lease; false when it was
   // stopped meanwhile (or cannot start).
-  bool lead_or_stand_by(const Settings& settings) {
+  bool lead_or_stand_by(const Settings& settings, bool& stood_by) {
     instance_ = instance_name();
     lease_ = settings.store.lease;
     std::string told, previous_holder;
@@ -217,7 +251,8 @@ class Daemon {
         hold_until(asked);
         log_.info("this instance (" + instance_ + ") holds the store's lease (token " + std::to_string(lease.token) +
                   "); it dispatches");
-        if (!told.empty()) start_reason_ = "took over the store's lease";
+        stood_by = !told.empty();
+        if (stood_by) start_reason_ = "took over the store's lease";
         // A failover when the lease was another instance's (a new store's is no one's).
         metrics_.lease_taken(!previous_holder.empty() && previous_holder != instance_);
         return true;

@@ -58,6 +58,7 @@ class Failover : public ::testing::Test {
                         "store:\n  postgresql: \"" + db_->url() + "\"\n  password: db\n  lease: " + lease + "\n");
       h->write_calendar(calendar);
     }
+    calendar_ = calendar;
   }
 
   // A holds the lease, B stands by.
@@ -84,6 +85,7 @@ class Failover : public ::testing::Test {
   std::unique_ptr<RealPostgresql> db_;
   HeraldDaemon a_{"a"}, b_{"b"};
   int posts_ = kPosts;
+  std::string calendar_;
   std::unique_ptr<SandboxProcess> sandbox_;
 };
 
@@ -125,6 +127,20 @@ TEST_F(Failover, AFrozenInstanceThatWakesUpAfterItsLeaseCreatesNothingAndStandsD
 TEST_F(Failover, AStoppedInstanceHandsTheLeaseOverAtOnce) {
   start_both();
   EXPECT_EQ(a_.stop(), 0);
+  ASSERT_TRUE(b_.wait_for_log("holds the store's lease", 30s)) << b_.log();
+  expect_each_post_once();
+  EXPECT_EQ(b_.stop(), 0);
+}
+
+// The calendar is deployed again while B stands by: when B takes over, it
+// applies the calendar on its disk then, not the one it read at its start.
+TEST_F(Failover, TheStandbyAppliesTheCalendarOnItsDiskWhenItTakesOver) {
+  start_both();
+  const std::string added = "Failover post " + std::to_string(posts_);
+  b_.write_calendar(calendar_ + "  - {id: added, at: \"" + utc_in(5s) + "\", channels: [x], text: \"" + added + "\"}\n");
+  ++posts_;
+  ASSERT_TRUE(eventually([&] { return created() >= 2; }, 30s)) << a_.log();
+  a_.kill();
   ASSERT_TRUE(b_.wait_for_log("holds the store's lease", 30s)) << b_.log();
   expect_each_post_once();
   EXPECT_EQ(b_.stop(), 0);
