@@ -1012,12 +1012,14 @@ std::vector<StoredDelivery> select_in_states(SqlDatabase& db, const std::vector<
   sql += extra;
   sql += " ORDER BY planned, key";
   if (limit >= 0) sql += " LIMIT " + std::to_string(limit);
-  SqlStatement& q = db.cached(sql);
+  // Prepared for this one use, not cached: the limit is part of the text,
+  // and a status client asking with every limit must not grow the cache.
+  const auto q = db.prepare(sql);
   int i = 1;
-  for (State s : states) q.bind(i++, state_text(s));
-  if (!channel.empty()) q.bind(i++, channel);
-  if (bind_extra) bind_extra(q, i);
-  while (q.step()) out.push_back(read_delivery(q));
+  for (State s : states) q->bind(i++, state_text(s));
+  if (!channel.empty()) q->bind(i++, channel);
+  if (bind_extra) bind_extra(*q, i);
+  while (q->step()) out.push_back(read_delivery(*q));
   return out;
 }
 

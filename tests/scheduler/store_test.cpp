@@ -1,5 +1,7 @@
 #include "scheduler/store.hpp"
 
+#include "scheduler/postgresql_database.hpp"
+
 #include "tests/support/real_postgresql.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -1294,6 +1296,17 @@ TEST_P(StoreContract, PreviewCountsWhatASyncWouldCancel) {
   ASSERT_EQ(preview.sample.size(), 5u);
   EXPECT_EQ(preview.sample[0], "p8@x");
   EXPECT_EQ(s->get("p8@x")->state, State::planned) << "a preview changes nothing";
+}
+
+// The statements are written once with SQLite's numbered parameters; the
+// PostgreSQL side spells them $n, and leaves quoted text alone.
+TEST(PostgresqlParameters, NumberedBareAndQuotedMarks) {
+  EXPECT_EQ(postgresql_parameters("UPDATE d SET a = ?1, b = ?2 WHERE k = ?1"), "UPDATE d SET a = $1, b = $2 WHERE k = $1");
+  EXPECT_EQ(postgresql_parameters("SELECT ? , ?, ?"), "SELECT $1 , $2, $3");
+  // A bare mark is one more than the highest so far, as SQLite numbers it.
+  EXPECT_EQ(postgresql_parameters("x = ?3 AND y = ?"), "x = $3 AND y = $4");
+  EXPECT_EQ(postgresql_parameters("a = '?' AND \"b?\" = ? AND c = 'it''s ?'"), "a = '?' AND \"b?\" = $1 AND c = 'it''s ?'");
+  EXPECT_EQ(postgresql_parameters("no marks"), "no marks");
 }
 
 // ---- the lease of a shared store (PostgreSQL) -----------------------------
