@@ -473,6 +473,22 @@ PostList::Block PostList::block(std::size_t first, std::size_t count) const {
   return it->second;
 }
 
+std::string calendar_fingerprint(const Calendar& calendar, const std::filesystem::path& root) {
+  std::uint64_t hash = kFnvStart;
+  for (const CalendarFile& file : calendar.read) {
+    const std::filesystem::path relative =
+        file.path == root ? file.path.filename() : file.path.lexically_relative(root);
+    hash = fnv1a(hash, relative.generic_string());
+    hash = fnv1a(hash, std::string_view("\0", 1));
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(file.text));
+    hash = fnv1a(hash, std::string_view(text, 16));
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
+  return out;
+}
+
 const Post* Calendar::find(std::string_view id) const {
   if (by_id.size() == posts.size()) {
     auto it = by_id.find(id);

@@ -165,6 +165,14 @@ struct Calendar {
   const Post* find(std::string_view id) const;
 };
 
+/// The calendar's fingerprint: 16 hex digits of FNV-1a over each file's
+/// path relative to `root` (the settings' `calendar:`, a file or a
+/// directory) and its bytes. Two checkouts of the same calendar agree
+/// wherever they are; any edit, added or removed file changes it. The
+/// settings are not in it (each host has its own listen address, state
+/// directory and credentials).
+std::string calendar_fingerprint(const Calendar& calendar, const std::filesystem::path& root);
+
 /// Limits on what the loader reads, so a hostile file fails cleanly.
 struct LoadLimits {
   std::uintmax_t max_file_bytes = 64ull << 20;  ///< per file

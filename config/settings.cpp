@@ -459,6 +459,7 @@ const Option<Settings> kSettings[] = {
     setting("store.postgresql", read_postgresql_url, [](Settings& s) -> auto& { return s.store.postgresql; }),
     setting("store.password", text(), [](Settings& s) -> auto& { return s.store.password; }),
     setting("store.lease", duration(2s, 10min), [](Settings& s) -> auto& { return s.store.lease; }),
+    setting("store.instance", text(), [](Settings& s) -> auto& { return s.store.instance; }),
     setting("state_check", duration(1s, 24h), [](Settings& s) -> auto& { return s.state_check; }),
     setting("links.own_domains", read_own_domains, [](Settings& s) -> auto& { return s.links.own_domains; }),
     setting("links.utm", read_utm, [](Settings& s) -> auto& { return s.links.utm; }),

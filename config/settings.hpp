@@ -127,6 +127,12 @@ struct StoreSettings {
   /// How long the active instance's lease lasts (renewed every third of it):
   /// a standby takes over this long after the active instance stopped.
   std::chrono::seconds lease{15};
+  /// This host's name among the instances sharing the store (the host name
+  /// when empty); each instance is "<instance>/<pid>". An instance that
+  /// starts where one of the same name held the lease last restarts: it
+  /// applies its calendar. One taking over from another keeps the store's
+  /// plan unless its calendar is the same (herald run --take-over-with-my-calendar).
+  std::string instance;
 };
 
 /// Everything in herald.yaml, with defaults applied and paths made absolute.

@@ -35,7 +35,8 @@ CalendarApplier::CalendarApplier(std::string config, std::shared_ptr<LoadedCalen
       cal_(std::move(calendar)),
       composed_(std::move(composed)),
       parts_(parts),
-      last_reload_(parts.clock.now()) {}
+      last_reload_(parts.clock.now()),
+      fingerprint_(calendar_fingerprint(cal_->calendar, cal_->settings.calendar)) {}
 
 std::shared_ptr<LoadedCalendar> CalendarApplier::load_checked(const std::string& config, Instant now,
                                                               Diagnostics& diags, const LoadedCalendar* previous,
@@ -68,10 +69,12 @@ CalendarApplier::PlanWindow CalendarApplier::plan_window(const LoadedCalendar& c
 
 void CalendarApplier::sync() { sync(plan_window(*cal_)); }
 
-// Writes the coming weeks to the store as a diff, in one transaction.
+// Writes the coming weeks to the store as a diff, in one transaction, and
+// (a shared store) which calendar they are of.
 void CalendarApplier::sync(const PlanWindow& w) {
   const Instant now = parts_.clock.now();
   const SyncResult r = parts_.store.sync(w.planned, w.from, w.to, now);
+  if (parts_.store.shared()) parts_.store.record_calendar(fingerprint_);
   if (r.added || r.updated || r.cancelled)
     parts_.log.info("calendar applied: " + std::to_string(r.added) + " added, " + std::to_string(r.updated) +
                     " updated, " + std::to_string(r.cancelled) + " cancelled");
@@ -83,6 +86,7 @@ void CalendarApplier::sync(const PlanWindow& w) {
 
 void CalendarApplier::apply(std::shared_ptr<LoadedCalendar> cal, const PlanWindow* planned) {
   cal_ = std::move(cal);
+  fingerprint_ = calendar_fingerprint(cal_->calendar, cal_->settings.calendar);
   parts_.dispatcher.configure(cal_);
   // Connectors of the previous calendar may still be in use by a request in
   // flight; they are kept until the daemon stops.
@@ -110,8 +114,13 @@ void CalendarApplier::apply(std::shared_ptr<LoadedCalendar> cal, const PlanWindo
     }
     for (const auto& w : warnings) parts_.log.warning("channel " + c.name + ": " + w);
   }
-  if (planned) sync(*planned);
-  else sync();
+  if (!kept_plan_.empty()) {
+    // Another calendar's plan is kept: this one only composes and sends what it plans the same.
+  } else if (planned) {
+    sync(*planned);
+  } else {
+    sync();
+  }
   warn_of_expiring_credentials();
   give_back_memory();
 }
@@ -120,8 +129,13 @@ bool CalendarApplier::apply_first() {
   return parts_.watch.guarded("applying the calendar", [&] { apply(cal_); });
 }
 
+void CalendarApplier::keep_store_plan(std::string store_calendar) {
+  kept_plan_ = std::move(store_calendar);
+  parts_.dispatcher.keep_store_plan(!kept_plan_.empty());
+}
+
 bool CalendarApplier::resync() {
-  if (parts_.dispatcher.store_problem()) return false;
+  if (parts_.dispatcher.store_problem() || !kept_plan_.empty()) return false;
   return parts_.watch.guarded("writing the coming weeks", [&] { sync(); });
 }
 
@@ -137,7 +151,7 @@ void CalendarApplier::warn_of_expiring_credentials() {
   }
 }
 
-bool CalendarApplier::reload(const std::string& why, bool accept_cancellations) {
+bool CalendarApplier::reload(const std::string& why, bool accept_cancellations, bool by_person) {
   stall_point("reload");
   Diagnostics diags;
   last_reload_ = parts_.clock.now();
@@ -155,6 +169,22 @@ bool CalendarApplier::reload(const std::string& why, bool accept_cancellations) 
     return false;
   }
   last_reload_error_.clear();
+  if (!kept_plan_.empty()) {
+    const std::string now_fingerprint = calendar_fingerprint(cal->calendar, cal->settings.calendar);
+    if (now_fingerprint == kept_plan_ || by_person) {
+      parts_.log.info(now_fingerprint == kept_plan_
+                          ? "this host's calendar is now the one whose plan the store holds (" + kept_plan_ +
+                                "); it is applied"
+                          : "this host's calendar (" + now_fingerprint + ") is applied over the store's plan (" +
+                                kept_plan_ + "): a person reloaded it");
+      keep_store_plan("");
+    } else {
+      // Read (the status shows it), but the store's plan stays.
+      parts_.watch.guarded("reading the calendar", [&] { apply(std::move(cal)); });
+      give_back_memory();
+      return true;
+    }
+  }
   const ReloadSettings& rules = cal_->settings.reload;
   reload_after_recovery_.clear();
   bool applied = false;

@@ -60,10 +60,22 @@ class CalendarApplier {
   /// Reads the calendar again; true when an edit was applied (every channel
   /// should be pumped). An edit the store could not take is read again
   /// once it can (reload_after_recovery).
-  bool reload(const std::string& why, bool accept_cancellations = false);
+  /// `by_person`: a person asked for it (`herald reload`), which also
+  /// applies this host's calendar over a kept store plan (keep_store_plan).
+  bool reload(const std::string& why, bool accept_cancellations = false, bool by_person = false);
   /// Writes the coming weeks again (hourly, so repeating posts always have
   /// their next weeks planned); true when written.
   bool resync();
+  /// A shared store whose plan was written from the calendar `store_calendar`
+  /// (a fingerprint), not this one: before apply_first, keeps that plan
+  /// (Dispatcher::keep_store_plan) and writes nothing of this calendar until
+  /// this host's calendar is the same or a person reloads it.
+  void keep_store_plan(std::string store_calendar);
+  /// The store's calendar whose plan is kept; empty when this one's is written.
+  const std::string& kept_plan() const { return kept_plan_; }
+  /// The running calendar's fingerprint (calendar_fingerprint).
+  const std::string& fingerprint() const { return fingerprint_; }
+
   /// Credentials the platform says will expire: a warning in the log once a
   /// day from a week before.
   void warn_of_expiring_credentials();
@@ -112,6 +124,8 @@ class CalendarApplier {
   std::optional<HeldReload> held_;
   std::string last_hold_text_;
   std::string reload_after_recovery_;
+  std::string fingerprint_;
+  std::string kept_plan_;
 };
 
 }  // namespace herald

@@ -235,6 +235,10 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
 
   auto* run_cmd = app.add_subcommand("run", "run the daemon: publish the calendar at its planned times");
   run_cmd->add_option("--config", config, "settings file");
+  RunOptions run_opt;
+  run_cmd->add_flag("--take-over-with-my-calendar", run_opt.take_over_with_my_calendar,
+                    "on a shared store, apply this host's calendar when taking over from another host even when it "
+                    "is not the one whose plan the store holds");
 
   // The commands that ask the running daemon (daemon/control.hpp).
   ControlOptions ctl;
@@ -284,7 +288,7 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
   if (plan_cmd->parsed()) return cmd_plan(ctx, config, plan_opt);
   if (run_cmd->parsed()) {
     JournalLogger log;
-    return run_daemon(config, log);
+    return run_daemon(config, log, run_opt);
   }
   for (auto* cmd : {status_cmd, queue_cmd, history_cmd, pause_cmd, resume_cmd, reload_cmd, retry_cmd, resolve_cmd})
     if (cmd->parsed()) return cmd_control(ctx, config, cmd->get_name(), ctl);

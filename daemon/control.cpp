@@ -212,6 +212,24 @@ void write_status_table(std::ostream& out, const json::object& s, const date::ti
       out << "HELD EDIT: the calendar edit read at " << when(*held, "at", zone) << " would cancel "
           << num(*held, "cancelled") << " of the " << num(*held, "pending") << " pending deliveries ("
           << str(*held, "sample") << "); it is not applied. If that is intended: herald reload --accept-cancellations\n";
+  if (const auto* shared = obj(s, "shared")) {
+    const std::string active = str(*shared, "active_instance");
+    if (str(*shared, "role") == "active")
+      out << "shared store: this instance (" << str(*shared, "instance") << ") is the active one: it dispatches\n";
+    else
+      out << "STANDING BY: this instance (" << str(*shared, "instance") << ") dispatches nothing; the active instance is "
+          << (active.empty() ? std::string("none yet") : active)
+          << ". It takes over when the active one's lease lapses; pause and resume here act on the shared store\n";
+    if (flag(*shared, "calendar_differs", false)) {
+      out << "CALENDAR DIFFERS: this host's calendar (" << str(*shared, "calendar")
+          << ") is not the one whose plan the shared store holds (" << str(*shared, "store_calendar") << ")";
+      if (flag(*shared, "keeping_store_plan", false))
+        out << "; the store's plan is kept: only deliveries this calendar plans the same are sent. Deploy the "
+               "same calendar here, or apply this one with herald reload\n";
+      else
+        out << "; deploy the same calendar on every host: this one would keep the store's plan if it took over\n";
+    }
+  }
   if (const auto* store = obj(s, "store"); store && !flag(*store, "ok", true))
     out << "STATE DATABASE UNAVAILABLE: no create starts until it is usable again: " << str(*store, "problem") << '\n';
   const auto* global = obj(s, "paused");
@@ -317,16 +335,22 @@ int control_pause(ControlContext& ctx, const std::string& reason, const std::str
   if (!reply) {
     // A pause must hold even when the endpoint is starved or the loop stuck:
     // the running daemon's store takes it directly.
-    if (auto pid = unanswered_daemon(ctx.settings, *reply.error)) {
+    const auto standby = standing_by_daemon(ctx.settings, *reply.error);
+    if (auto pid = standby ? standby : unanswered_daemon(ctx.settings, *reply.error)) {
       try {
         pause_in_store(ctx.settings, Pause{channel, reason, ctx.now, until}, *pid, ctx.now);
       } catch (const std::exception& e) {
         ctx.err << "herald pause: " << reply.error->message << "\nherald pause: " << e.what() << '\n';
         return kExitFailed;
       }
-      ctx.err << "herald pause: " << reply.error->message
-              << "; the pause was written into herald's state database directly (pid " << *pid
-              << " signalled): no create starts from now on\n";
+      if (standby)
+        ctx.err << "herald pause: this host's herald stands by (the active instance is "
+                << reply.error->active_instance
+                << "); the pause was written into the shared store directly: every instance holds it\n";
+      else
+        ctx.err << "herald pause: " << reply.error->message
+                << "; the pause was written into herald's state database directly (pid " << *pid
+                << " signalled): no create starts from now on\n";
       if (ctx.format == OutputFormat::json)
         write_json(ctx.out, json::object{{"pauses", json::array{}}, {"written_to_store", true}});
       else
@@ -343,7 +367,8 @@ int control_pause(ControlContext& ctx, const std::string& reason, const std::str
 int control_resume(ControlContext& ctx, const std::string& channel) {
   StatusReply reply = ctx.client.resume(channel);
   if (!reply) {
-    if (auto pid = unanswered_daemon(ctx.settings, *reply.error)) {
+    const auto standby = standing_by_daemon(ctx.settings, *reply.error);
+    if (auto pid = standby ? standby : unanswered_daemon(ctx.settings, *reply.error)) {
       bool cleared = false;
       try {
         cleared = resume_in_store(ctx.settings, channel, *pid, ctx.now);
@@ -356,8 +381,12 @@ int control_resume(ControlContext& ctx, const std::string& channel) {
                 << " is not paused\n";
         return kExitFailed;
       }
-      ctx.err << "herald resume: " << reply.error->message
-              << "; the pause was lifted in herald's state database directly (pid " << *pid << " signalled)\n";
+      if (standby)
+        ctx.err << "herald resume: this host's herald stands by (the active instance is "
+                << reply.error->active_instance << "); the pause was lifted in the shared store directly\n";
+      else
+        ctx.err << "herald resume: " << reply.error->message
+                << "; the pause was lifted in herald's state database directly (pid " << *pid << " signalled)\n";
       ctx.out << "resumed " << what(channel) << "; overdue posts follow the late window\n";
       return kExitOk;
     }

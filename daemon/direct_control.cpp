@@ -16,6 +16,11 @@ std::optional<pid_t> unanswered_daemon(const Settings& settings, const StatusErr
   return InstanceLock::holder(settings.state_dir);
 }
 
+std::optional<pid_t> standing_by_daemon(const Settings& settings, const StatusError& error) {
+  if (error.active_instance.empty() || error.http_status != 409 || settings.store.postgresql.empty()) return std::nullopt;
+  return InstanceLock::holder(settings.state_dir);
+}
+
 namespace {
 
 std::unique_ptr<Store> open_for(const Settings& settings) {

@@ -23,6 +23,10 @@ namespace herald {
 /// the case for writing directly. nullopt otherwise (not running, or it
 /// answered and said no).
 std::optional<pid_t> unanswered_daemon(const Settings& settings, const StatusError& error);
+/// The pid of this host's daemon when `error` is its refusal as a standby
+/// of a shared store (409 naming the active instance): a pause or resume
+/// written into the shared store holds for every instance.
+std::optional<pid_t> standing_by_daemon(const Settings& settings, const StatusError& error);
 
 /// Writes `pause` into the store of the daemon `pid` and signals it.
 /// Throws std::runtime_error with a message for a person when it cannot.

@@ -27,7 +27,7 @@ auto LoopBackend::on_loop(F f) -> decltype(f()) {
 StatusSnapshot LoopBackend::snapshot() {
   std::vector<std::string> channels;
   for (const auto& c : parts_.calendar.settings().channels) channels.push_back(c.name);
-  return take_snapshot(parts_.store, parts_.dispatcher, channels, parts_.clock.now());
+  return take_snapshot(parts_.store, &parts_.dispatcher, channels, parts_.clock.now());
 }
 
 DaemonStatus LoopBackend::status() {
@@ -69,6 +69,7 @@ DaemonStatus LoopBackend::status() {
       if (auto it = snap.next.find(c.name); it != snap.next.end()) cs.next = it->second;
       out.channels.push_back(std::move(cs));
     }
+    if (parts_.shared) out.shared = parts_.shared();
     return out;
   });
 }
@@ -167,21 +168,13 @@ Health LoopBackend::health() {
 std::string LoopBackend::metrics() {
   auto gauges = on_loop([this] {
     const StatusSnapshot snap = snapshot();
-    MetricsGauges g;
+    std::vector<std::string> channels;
+    for (const auto& c : parts_.calendar.settings().channels) channels.push_back(c.name);
+    MetricsGauges g = snap.gauges(channels, parts_.watch.problem().empty());
     g.version = kVersion;
     g.reload_held = parts_.calendar.held().has_value();
-    // The gauges the store cannot give now are left out; herald_store_ok says why.
-    g.store_ok = parts_.watch.problem().empty() && snap.store_error.empty();
-    g.deliveries = snap.counts;
-    for (const auto& c : parts_.calendar.settings().channels) {
-      g.deliveries[c.name];  // a channel with nothing stored shows zeros
-      g.queue_depth[c.name] = snap.queue_depth(c.name);
-      g.channel_paused[c.name] = snap.channel_pauses.count(c.name) > 0;
-      const auto& expiry = parts_.calendar.credential_expiry();
-      if (auto it = expiry.find(c.name); it != expiry.end())
-        g.credentials_expire[c.name] = std::chrono::floor<std::chrono::seconds>(it->second);
-    }
-    g.paused = snap.global_pause.has_value();
+    const auto& expiry = parts_.calendar.credential_expiry();
+    for (const auto& [channel, at] : expiry) g.credentials_expire[channel] = std::chrono::floor<std::chrono::seconds>(at);
     return g;
   });
   return parts_.metrics.render(gauges);

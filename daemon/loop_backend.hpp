@@ -51,6 +51,8 @@ class LoopBackend : public StatusBackend {
     std::function<void(bool accept_cancellations)> reload;
     /// After a pause or resume: every channel pumped (on the loop).
     std::function<void()> pump_all;
+    /// A shared store: this instance's part (on the loop); unset otherwise.
+    std::function<std::optional<DaemonStatus::Shared>()> shared = {};
   };
   explicit LoopBackend(Parts parts) : parts_(std::move(parts)) {}
 

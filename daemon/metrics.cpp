@@ -136,6 +136,16 @@ void Metrics::lease_lost() {
   leader_ = false;
 }
 
+void Metrics::standing_by() {
+  std::lock_guard lock(mutex_);
+  leader_ = false;
+}
+
+void Metrics::calendar_differs(bool differs) {
+  std::lock_guard lock(mutex_);
+  calendar_differs_ = differs;
+}
+
 std::string Metrics::render(const MetricsGauges& g) const {
   std::ostringstream out;
   std::lock_guard lock(mutex_);
@@ -241,6 +251,11 @@ std::string Metrics::render(const MetricsGauges& g) const {
     family(out, "herald_failovers_total", "counter",
            "Times this instance took the shared store's lease over from another whose lease had lapsed.");
     out << "herald_failovers_total " << takeovers_ << '\n';
+  }
+  if (calendar_differs_) {
+    family(out, "herald_calendar_differs", "gauge",
+           "1 while this host's calendar is not the one whose plan the shared store holds.");
+    out << "herald_calendar_differs " << (*calendar_differs_ ? 1 : 0) << '\n';
   }
   return out.str();
 }

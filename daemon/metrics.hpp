@@ -59,6 +59,11 @@ class Metrics {
   void lease_taken(bool took_over);
   void lease_renewed();
   void lease_lost();
+  /// This instance stands by (herald_leader 0).
+  void standing_by();
+  /// Whether this host's calendar differs from the one whose plan the shared
+  /// store holds (herald_calendar_differs).
+  void calendar_differs(bool differs);
 
   /// The whole exposition: the recorded series, then the gauges of `g`.
   /// Channels named in `g` get zero-valued counters even before their first request.
@@ -80,6 +85,7 @@ class Metrics {
   std::optional<bool> leader_;
   std::uint64_t lease_renewals_ = 0;
   std::uint64_t takeovers_ = 0;
+  std::optional<bool> calendar_differs_;
 };
 
 /// A label value escaped for the text format (backslash, double quote, newline).

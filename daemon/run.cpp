@@ -14,6 +14,7 @@
 #include "daemon/loop_connector_state.hpp"
 #include "daemon/loop_backend.hpp"
 #include "daemon/metrics.hpp"
+#include "daemon/standby_backend.hpp"
 #include "daemon/status_client.hpp"
 #include "daemon/status_page.hpp"
 #include "daemon/status_server.hpp"
@@ -48,16 +49,40 @@ constexpr std::uint64_t kCredentialCheckEvery = 3600;  // beats between looks at
 /// systemd's Restart=on-failure starts it again, as a standby.
 constexpr int kExitDeposed = 75;
 
-// This instance among those sharing a store: the host and the process.
-std::string instance_name() {
+// This instance among those sharing a store: the host (store.instance, or
+// the host name) and the process.
+std::string instance_name(const std::string& configured) {
   char host[256] = {};
   if (::gethostname(host, sizeof host - 1) != 0) std::strcpy(host, "unknown-host");
-  return std::string(host) + "/" + std::to_string(::getpid());
+  return (configured.empty() ? std::string(host) : configured) + "/" + std::to_string(::getpid());
+}
+
+// The host part of an instance's name.
+std::string host_of(const std::string& instance) { return instance.substr(0, instance.rfind('/')); }
+
+// When each file a calendar was read from (and the settings, and their
+// directories) last changed: a standby reads its calendar again only when
+// this does.
+using FileStamps = std::vector<std::pair<std::filesystem::path, std::filesystem::file_time_type>>;
+FileStamps stamps_of(const LoadedCalendar& cal) {
+  std::vector<std::filesystem::path> paths{cal.settings.file, cal.settings.calendar};
+  for (const auto& f : cal.calendar.files) {
+    paths.push_back(f);
+    paths.push_back(f.parent_path());
+  }
+  FileStamps out;
+  for (auto& p : paths) {
+    std::error_code ec;
+    const auto at = std::filesystem::last_write_time(p, ec);
+    out.emplace_back(std::move(p), ec ? std::filesystem::file_time_type::min() : at);
+  }
+  return out;
 }
 
 class Daemon {
  public:
-  Daemon(std::string config, Logger& log) : config_(std::move(config)), log_(log) {}
+  Daemon(std::string config, Logger& log, RunOptions options)
+      : config_(std::move(config)), log_(log), options_(options) {}
 
   int run() {
     // First, so a SIGTERM during start-up is handled (queued until the loop runs), not fatal.
@@ -155,7 +180,7 @@ class Daemon {
     }
     if (store_->shared()) {
       bool stood_by = false;
-      if (!lead_or_stand_by(settings, stood_by)) return false;
+      if (!lead_or_stand_by(cal, stood_by)) return false;
       if (stood_by) {
         // The calendar on disk now, not the one read when this instance began
         // to stand by (hours ago, perhaps, and deployed again since): what
@@ -169,8 +194,10 @@ class Daemon {
           log_.error("not taking over: the calendar has errors; the store's lease is given up for another instance");
           return false;
         }
+        choose_plan(*now_cal);
         return open_parts(std::move(now_cal), std::move(now_composed));
       }
+      choose_plan(*cal);
     }
     return open_parts(std::move(cal), std::move(composed));
   }
@@ -210,6 +237,8 @@ class Daemon {
         config_, std::move(cal),
         CalendarApplier::Parts{*store_, *dispatcher_, *watch_, *http_, *connector_state_, clock_, log_},
         std::move(composed));
+    if (!kept_plan_.empty()) applier_->keep_store_plan(kept_plan_);
+    if (store_->shared()) metrics_.calendar_differs(!kept_plan_.empty());
     metrics_.reload(true, started_);
     if (!applier_->apply_first()) {
       log_.error("not starting: the state database cannot be written: " + watch_->problem());
@@ -221,42 +250,60 @@ class Daemon {
 
   // Reads the calendar again (an edit, SIGHUP, `herald reload`); an applied
   // edit pumps every channel.
-  void reload(const std::string& why, bool accept_cancellations = false) {
+  void reload(const std::string& why, bool accept_cancellations = false, bool by_person = false) {
     notify_.reloading();
-    const bool applied = applier_->reload(why, accept_cancellations);
+    const bool applied = applier_->reload(why, accept_cancellations, by_person);
     metrics_.reload(applier_->last_reload_ok(), applier_->last_reload());
+    if (store_->shared()) metrics_.calendar_differs(!applier_->kept_plan().empty());
     if (applied) dispatcher_->pump_all();
     notify_.ready(status_line());
   }
 
   // A shared store (DESIGN.md "The store beyond one host"): one instance
   // dispatches, holding the store's lease. Until this one holds it, it
-  // stands by, trying again every third of the lease; false when it was
-  // stopped meanwhile (or cannot start).
-  bool lead_or_stand_by(const Settings& settings, bool& stood_by) {
-    instance_ = instance_name();
-    lease_ = settings.store.lease;
-    std::string told, previous_holder;
+  // stands by, trying again every third of the lease, with the status
+  // endpoint answering from the shared store (StandbyBackend) and its own
+  // calendar read again whenever it changes (`cal`), so it can say whether
+  // it is the one whose plan the store holds. False when it was stopped
+  // meanwhile (or cannot start).
+  bool lead_or_stand_by(std::shared_ptr<LoadedCalendar>& cal, bool& stood_by) {
+    instance_ = instance_name(cal->settings.store.instance);
+    lease_ = cal->settings.store.lease;
+    std::string told, told_calendar;
+    FileStamps stamps = stamps_of(*cal);
     for (;;) {
       const auto asked = std::chrono::steady_clock::now();
       LeaseInfo lease;
-      std::string trouble;
-      try {
-        if (previous_holder.empty()) previous_holder = store_->lease().holder;
-        lease = store_->take_lease(instance_, lease_);
-      } catch (const std::exception& e) {
-        trouble = describe_store_failure(e);
-      }
+      std::string trouble, store_calendar;
+      auto attempt = [&](Store& store) {
+        try {
+          previous_holder_ = store.lease().holder;
+          lease = store.take_lease(instance_, lease_);
+          store_calendar = store.applied_calendar();
+        } catch (const std::exception& e) {
+          trouble = describe_store_failure(e);
+        }
+      };
+      if (standby_) standby_->with_store(attempt);
+      else attempt(*store_);
       if (lease.holder == instance_) {
         hold_until(asked);
+        stop_standby_endpoint();
         log_.info("this instance (" + instance_ + ") holds the store's lease (token " + std::to_string(lease.token) +
                   "); it dispatches");
         stood_by = !told.empty();
         if (stood_by) start_reason_ = "took over the store's lease";
         // A failover when the lease was another instance's (a new store's is no one's).
-        metrics_.lease_taken(!previous_holder.empty() && previous_holder != instance_);
+        metrics_.lease_taken(!previous_holder_.empty() && previous_holder_ != instance_);
         return true;
       }
+      const std::string mine = calendar_fingerprint(cal->calendar, cal->settings.calendar);
+      const StandbyBackend::View view{cal, mine, lease.holder, store_calendar, trouble};
+      if (!standby_ && !start_standby_endpoint(*cal, view)) return false;
+      standby_->update(view);
+      metrics_.standing_by();
+      const bool differs = !store_calendar.empty() && store_calendar != mine;
+      metrics_.calendar_differs(differs);
       const std::string why = !trouble.empty() ? "cannot take the store's lease: " + trouble
                                                : "standing by: the active instance is " + lease.holder;
       if (why != told) {
@@ -264,8 +311,107 @@ class Daemon {
         notify_.ready(why);
         told = why;
       }
-      if (!wait_or_stop(lease_ / 3)) return false;
+      const std::string calendar_news =
+          differs ? "this host's calendar (" + mine + ") is not the one whose plan the shared store holds (" +
+                        store_calendar + "): taking over, this instance would keep the store's plan. Deploy the "
+                        "same calendar on every host"
+                  : "";
+      if (calendar_news != told_calendar) {
+        if (differs) log_.warning(calendar_news);
+        else if (!told_calendar.empty()) log_.info("this host's calendar is again the one whose plan the shared store holds");
+        told_calendar = calendar_news;
+      }
+      if (!wait_or_stop(lease_ / 3)) {
+        stop_standby_endpoint();
+        return false;
+      }
+      // A calendar deployed here meanwhile: read again, so the status and
+      // the comparison are of the calendar on disk now.
+      if (FileStamps now = stamps_of(*cal); now != stamps) {
+        stamps = std::move(now);
+        Diagnostics diags;
+        if (auto again = CalendarApplier::load_checked(config_, clock_.now(), diags, cal.get())) {
+          cal = std::move(again);
+          stamps = stamps_of(*cal);
+        } else {
+          log_.warning("the calendar on this host has errors; standing by with the one read before");
+        }
+      }
     }
+  }
+
+  // The status endpoint while standing by: the shared store's queue, marked
+  // standby; actions refused with the active instance's name.
+  bool start_standby_endpoint(const LoadedCalendar& cal, const StandbyBackend::View& view) {
+    standby_ = std::make_unique<StandbyBackend>(*store_, clock_, metrics_, instance_, started_, view);
+    standby_server_ = std::make_unique<StatusServer>(cal.settings.status, *token_, *cal.settings.zone, *standby_, log_,
+                                                     status_page_html);
+    try {
+      standby_server_->start();
+    } catch (const std::exception& e) {
+      log_.error(std::string("not starting: cannot start the status endpoint: ") + e.what());
+      standby_server_.reset();
+      standby_.reset();
+      return false;
+    }
+    log_.info("status endpoint on " + standby_server_->where() + " (standing by)");
+    return true;
+  }
+
+  // Stops it (requests in flight finish: they wait on no loop) before the
+  // active instance's endpoint takes the address.
+  void stop_standby_endpoint() {
+    if (standby_server_) standby_server_->stop();
+    standby_server_.reset();
+    standby_.reset();
+  }
+
+  // One calendar, one truth: the store's plan was written from the calendar
+  // whose fingerprint it recorded. An instance taking over from another
+  // host whose calendar is not that one keeps the store's plan, unless told
+  // (herald run --take-over-with-my-calendar); one restarting on the host
+  // that held the lease last applies its own (an edit made while it was down).
+  void choose_plan(const LoadedCalendar& cal) {
+    const std::string mine = calendar_fingerprint(cal.calendar, cal.settings.calendar);
+    std::string theirs;
+    try {
+      theirs = store_->applied_calendar();
+    } catch (const std::exception&) {
+      return;  // the first apply meets the store's problem and says so
+    }
+    if (theirs.empty() || theirs == mine) return;
+    if (previous_holder_.empty() || host_of(previous_holder_) == host_of(instance_)) {
+      log_.info("this host's calendar (" + mine + ") changed since it applied " + theirs + "; it is applied");
+      return;
+    }
+    if (options_.take_over_with_my_calendar) {
+      log_.warning("this host's calendar (" + mine + ") is applied over the store's plan, written from " + theirs +
+                   " by " + previous_holder_ + " (herald run --take-over-with-my-calendar)");
+      return;
+    }
+    kept_plan_ = theirs;
+    log_.error("this host's calendar (" + mine + ") is not the one whose plan the shared store holds (" + theirs +
+               ", applied by " + previous_holder_ +
+               "): the store's plan is kept, and only the deliveries this calendar plans the same are sent. Deploy "
+               "the same calendar here (it is applied as soon as it is), or apply this one: herald reload");
+  }
+
+  // This instance's part, for the status (on the loop).
+  std::optional<DaemonStatus::Shared> shared_status() {
+    if (!store_->shared()) return std::nullopt;
+    DaemonStatus::Shared out;
+    out.instance = instance_;
+    out.active = std::chrono::steady_clock::now().time_since_epoch().count() < lease_until_.load();
+    out.active_instance = out.active ? instance_ : "";
+    out.calendar = applier_->fingerprint();
+    out.keeping_store_plan = !applier_->kept_plan().empty();
+    try {
+      out.active_instance = store_->lease().holder;
+      out.store_calendar = store_->applied_calendar();
+    } catch (const std::exception&) {
+      // The status says the store is unavailable.
+    }
+    return out;
   }
 
   // Waits `period` on the loop, or less when SIGTERM or SIGINT stops us.
@@ -299,6 +445,7 @@ class Daemon {
         if (lease.holder != instance_) return depose("the store's lease passed to " + lease.holder);
         hold_until(asked);
         metrics_.lease_renewed();
+        notice_pauses_elsewhere();
       } catch (const std::exception& e) {
         if (asked.time_since_epoch().count() >= lease_until_.load())
           return depose("the store's lease lapsed: it could not be renewed (" + describe_store_failure(e) + ")");
@@ -306,6 +453,23 @@ class Daemon {
       }
       renew_lease();
     });
+  }
+
+  // A pause or resume written into the shared store by the herald command
+  // on another host: the gate before each create has seen it; pumping makes
+  // the queue show it, and brings held deliveries back after a resume.
+  void notice_pauses_elsewhere() {
+    std::vector<Pause> now;
+    try {
+      now = store_->pauses();
+    } catch (const std::exception&) {
+      return;
+    }
+    if (seen_pauses_ && now != *seen_pauses_) {
+      log_.info("the pauses in the shared store changed; applying them now");
+      dispatcher_->pump_all();
+    }
+    seen_pauses_ = std::move(now);
   }
 
   // The lease runs `lease_` from the moment the database renewed it, which
@@ -328,7 +492,7 @@ class Daemon {
   // "12 queued, next x@09:15" for systemctl status.
   std::string status_line() {
     std::vector<std::string> channels = dispatcher_->channels();
-    const StatusSnapshot snap = take_snapshot(*store_, *dispatcher_, channels, clock_.now());
+    const StatusSnapshot snap = take_snapshot(*store_, dispatcher_.get(), channels, clock_.now());
     if (!snap.store_error.empty()) return "the state database is unavailable: " + snap.store_error;
     return herald::status_line(snap.summary(), *applier_->settings().zone, snap.now);
   }
@@ -402,8 +566,10 @@ class Daemon {
     const Settings& settings = applier_->settings();
     backend_ = std::make_unique<LoopBackend>(LoopBackend::Parts{
         io_, *store_, *dispatcher_, *applier_, *watch_, heartbeat_, metrics_, clock_, started_,
-        [this](bool accept) { reload(accept ? "herald reload --accept-cancellations" : "herald reload", accept); },
-        [this] { dispatcher_->pump_all(); }});
+        [this](bool accept) {
+          reload(accept ? "herald reload --accept-cancellations" : "herald reload", accept, true);
+        },
+        [this] { dispatcher_->pump_all(); }, [this] { return shared_status(); }});
     server_ = std::make_unique<StatusServer>(settings.status, std::move(*token_), *settings.zone, *backend_, log_,
                                              status_page_html);
     try {
@@ -419,6 +585,7 @@ class Daemon {
 
   std::string config_;
   Logger& log_;
+  RunOptions options_;
   asio::io_context io_;
   SystemClock clock_;
   std::unique_ptr<AsioExecutor> executor_;  // its pool's size is a setting
@@ -453,12 +620,18 @@ class Daemon {
   std::chrono::milliseconds lease_{15000};
   std::atomic<std::chrono::steady_clock::rep> lease_until_{0};
   asio::steady_timer lease_timer_{io_};
+  std::string previous_holder_;  // the lease's holder before this instance took it
+  std::string kept_plan_;        // the store's calendar whose plan is kept (choose_plan)
+  std::optional<std::vector<Pause>> seen_pauses_;
+  // While standing by: the endpoint on the shared store.
+  std::unique_ptr<StandbyBackend> standby_;
+  std::unique_ptr<StatusServer> standby_server_;
 };
 
 }  // namespace
 
-int run_daemon(const std::string& config_path, Logger& log) {
-  Daemon daemon(config_path, log);
+int run_daemon(const std::string& config_path, Logger& log, const RunOptions& options) {
+  Daemon daemon(config_path, log, options);
   return daemon.run();
 }
 

@@ -61,6 +61,18 @@ struct DaemonStatus {
     std::string sample;  ///< a few of the keys it would cancel
   };
   std::optional<HeldReload> held_reload;
+  /// Several instances on one shared store (DESIGN.md "The store beyond one
+  /// host"): this one's part. nullopt on a store of its own (SQLite).
+  struct Shared {
+    bool active = false;          ///< holds the lease: it dispatches
+    std::string instance;         ///< this instance (host/pid)
+    std::string active_instance;  ///< the lease's holder ("" none): where POSTs go
+    std::string calendar;         ///< this host's calendar (calendar_fingerprint)
+    std::string store_calendar;   ///< the calendar whose plan the store holds ("" none yet)
+    bool keeping_store_plan = false;  ///< active with another calendar's plan (Dispatcher::keep_store_plan)
+    bool calendar_differs() const { return !store_calendar.empty() && calendar != store_calendar; }
+  };
+  std::optional<Shared> shared;
 };
 
 /// Which deliveries /api/v1/queue lists: by default every one not yet out
@@ -79,6 +91,9 @@ struct ActionResult {
   std::string error;                    ///< for a person, when not 200
   std::optional<StoredDelivery> delivery;  ///< the delivery after the action
   std::vector<Pause> pauses;            ///< pause/resume: the pauses in force after it
+  /// 409 from an instance standing by: the instance that can do it (the
+  /// answer's `active_instance`, so the herald command can say where).
+  std::string active_instance = {};
 };
 
 /// /healthz: ok while the loop's heartbeat is fresh and the store writable.

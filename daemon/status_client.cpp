@@ -284,7 +284,11 @@ StatusReply StatusClient::send(bool is_post, const std::string& target, const st
                 "the status endpoint refused the token in " + token_file_.string() + ": " + said);
   }
   const auto kind = res.status >= 400 && res.status < 500 ? StatusError::Kind::refused : StatusError::Kind::failed;
-  return fail(kind, res.status, said);
+  StatusReply out = fail(kind, res.status, said);
+  if (!ec && parsed.is_object())
+    if (const auto* a = parsed.as_object().if_contains("active_instance"); a && a->is_string())
+      out.error->active_instance = a->as_string().c_str();
+  return out;
 }
 
 }  // namespace herald

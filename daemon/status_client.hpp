@@ -44,6 +44,8 @@ struct StatusError {
   Kind kind = Kind::failed;
   int http_status = 0;  ///< 0 when no HTTP answer arrived
   std::string message;  ///< for a person; never the token
+  /// An instance standing by refused (409): the active instance it named.
+  std::string active_instance = {};
 };
 
 /// An answer: the endpoint's JSON, or the error.

@@ -236,6 +236,19 @@ boost::json::object status(const DaemonStatus& s, const date::time_zone& zone) {
   store["ok"] = s.store_problem.empty();
   store["problem"] = s.store_problem;
   o["store"] = std::move(store);
+  if (s.shared) {
+    boost::json::object shared;
+    shared["role"] = s.shared->active ? "active" : "standby";
+    shared["instance"] = s.shared->instance;
+    shared["active_instance"] = s.shared->active_instance;
+    shared["calendar"] = s.shared->calendar;
+    shared["store_calendar"] = s.shared->store_calendar;
+    shared["calendar_differs"] = s.shared->calendar_differs();
+    shared["keeping_store_plan"] = s.shared->keeping_store_plan;
+    o["shared"] = std::move(shared);
+  } else {
+    o["shared"] = nullptr;
+  }
   o["paused"] = pause_or_null(s.global_pause);
   o["counts"] = counts(s.counts);
   boost::json::array channels;

@@ -37,6 +37,7 @@ h3 { font-size: 1rem; margin: 0 0 .25rem; overflow-wrap: anywhere; }
 #store { background: #fde7ea; color: var(--bad); border: 1px solid #f0a8b3; padding: .5rem 1rem; margin: .75rem 0 0; }
 #calendar { background: var(--warnbg); color: var(--warn); border: 1px solid #e8c872; padding: .5rem 1rem; margin: .75rem 0 0; }
 #calendar pre { white-space: pre-wrap; margin: .25rem 0 0; color: var(--fg); }
+#shared { background: var(--warnbg); color: var(--warn); border: 1px solid #e8c872; padding: .5rem 1rem; margin: .75rem 0 0; }
 code { font: 13px/1.3 ui-monospace, "DejaVu Sans Mono", monospace; background: var(--soft); padding: .05rem .3rem; border-radius: 3px; overflow-wrap: anywhere; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; }
@@ -77,6 +78,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
   <div id="pauses" role="alert" hidden></div>
   <div id="store" role="alert" hidden></div>
   <div id="calendar" role="alert" hidden></div>
+  <div id="shared" role="status" hidden></div>
   <section aria-labelledby="h-attention">
     <h2 id="h-attention">Needs attention</h2>
     <div id="attention"><p class="muted">Loading&hellip;</p></div>
@@ -224,6 +226,23 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     }
   }
 
+  function renderShared(status) {
+    var shared = status.shared;
+    var box = fill("shared");
+    box.hidden = !shared || (shared.role === "active" && !shared.calendar_differs);
+    if (box.hidden) return;
+    var parts = [];
+    if (shared.role !== "active")
+      parts.push(el("strong", null, "This instance (" + shared.instance + ") is standing by: it dispatches nothing. The active instance is " +
+        (shared.active_instance || "none yet") + "."));
+    if (shared.calendar_differs)
+      parts.push(el("p", null, "This host's calendar (" + shared.calendar + ") is not the one whose plan the shared store holds (" +
+        shared.store_calendar + ")" + (shared.keeping_store_plan
+          ? "; the store's plan is kept: only deliveries this calendar plans the same are sent. Deploy the same calendar here, or apply this one with herald reload."
+          : "; deploy the same calendar on every host.")));
+    append(box, parts);
+  }
+
   function renderAttention(deliveries) {
     var items = deliveries.filter(function (d) { return ATTENTION_STATES.indexOf(d.state) >= 0; });
     if (!items.length) { fill("attention", el("p", { "class": "ok" }, "Nothing needs attention.")); return; }
@@ -336,6 +355,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     renderPauses(status, zone);
     renderStore(status);
     renderCalendar(status, zone);
+    renderShared(status);
     renderAttention(deliveries);
     renderTimeline(status, deliveries, zoned(status.now, zone).date);
     renderWaiting(status, deliveries, zone);

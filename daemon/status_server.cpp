@@ -328,7 +328,9 @@ void StatusServer::handle(const httplib::Request& req, httplib::Response& res) {
       if (with_pauses) send_json(res, 200, status_json::pauses(r.pauses));
       else send_json(res, 200, status_json::delivery_result(r.delivery, zone_));
     } else if (r.http_status >= 400 && r.http_status <= 599) {
-      send_error(res, r.http_status, r.error.empty() ? reason_for(r.http_status) : std::string_view(r.error));
+      auto body = status_json::error(r.error.empty() ? reason_for(r.http_status) : std::string_view(r.error));
+      if (!r.active_instance.empty()) body["active_instance"] = r.active_instance;
+      send_json(res, r.http_status, body);
     } else {
       log_error("status API: the daemon answered " + req.method + " " + printable(req.path) + " with status " +
                 std::to_string(r.http_status));

@@ -36,21 +36,42 @@ StatusSummary StatusSnapshot::summary() const {
   return s;
 }
 
-StatusSnapshot take_snapshot(Store& store, const Dispatcher& dispatcher, const std::vector<std::string>& channels,
+MetricsGauges StatusSnapshot::gauges(const std::vector<std::string>& channels, bool store_ok) const {
+  MetricsGauges g;
+  // The gauges the store cannot give now are left out; herald_store_ok says why.
+  g.store_ok = store_ok && store_error.empty();
+  g.deliveries = counts;
+  for (const auto& c : channels) {
+    g.deliveries[c];  // a channel with nothing stored shows zeros
+    g.queue_depth[c] = queue_depth(c);
+    g.channel_paused[c] = channel_pauses.count(c) > 0;
+  }
+  g.paused = global_pause.has_value();
+  return g;
+}
+
+StatusSnapshot take_snapshot(Store& store, const Dispatcher* dispatcher, const std::vector<std::string>& channels,
                              Instant now) {
   StatusSnapshot out;
   out.now = now;
-  for (const auto& p : dispatcher.pauses_in_force()) {
-    if (p.channel.empty()) out.global_pause = p;
-    else out.channel_pauses.emplace(p.channel, p);
-  }
   try {
+    std::vector<Pause> pauses;
+    if (dispatcher) {
+      pauses = dispatcher->pauses_in_force();
+    } else {
+      for (auto& p : store.pauses())
+        if (p.active_at(now)) pauses.push_back(std::move(p));
+    }
+    for (const auto& p : pauses) {
+      if (p.channel.empty()) out.global_pause = p;
+      else out.channel_pauses.emplace(p.channel, p);
+    }
     out.counts = store.counts();
     const std::vector<State> pending{State::planned, State::waiting, State::retry_wait};
     for (const auto& c : channels) {
       auto next = store.in_states(pending, c, 1);
       if (next.empty()) continue;
-      next.front().why = dispatcher.why(next.front());
+      if (dispatcher) next.front().why = dispatcher->why(next.front());
       out.next.emplace(c, std::move(next.front()));
     }
   } catch (const std::exception& e) {

@@ -5,6 +5,7 @@
 // "needs attention", "paused" and "the next delivery" mean the same in all
 // three.
 
+#include "daemon/metrics.hpp"
 #include "daemon/systemd_notify.hpp"
 #include "scheduler/dispatcher.hpp"
 #include "scheduler/store.hpp"
@@ -38,12 +39,16 @@ struct StatusSnapshot {
   std::optional<StoredDelivery> next_overall() const;
   /// The STATUS= line's facts.
   StatusSummary summary() const;
+  /// /metrics' gauges of it for `channels` (each shown, zeros included);
+  /// the store is usable when `store_ok` and it could be read.
+  MetricsGauges gauges(const std::vector<std::string>& channels, bool store_ok) const;
 };
 
 /// Reads the store once for `channels` (the settings' channels, in order).
 /// A store that cannot be read leaves what it could not give empty and
-/// says why in store_error; it never throws.
-StatusSnapshot take_snapshot(Store& store, const Dispatcher& dispatcher, const std::vector<std::string>& channels,
+/// says why in store_error; it never throws. Without a dispatcher (an
+/// instance standing by) the pauses are the store's and no `why` is given.
+StatusSnapshot take_snapshot(Store& store, const Dispatcher* dispatcher, const std::vector<std::string>& channels,
                              Instant now);
 
 }  // namespace herald

@@ -382,6 +382,9 @@ bool Dispatcher::turn(const StoredDelivery& d, const ChannelSettings& cs, Channe
     change(d, Event::pause, "paused: " + pause->reason);
     return false;
   }
+  // Another calendar's plan, kept: what this one would not have planned
+  // the same is neither sent nor cancelled here.
+  if (keep_store_plan_ && delivery_content_hash(*cal_, d.post, d.channel, d.planned) != d.content_hash) return false;
   const Post* post = cal_->calendar.find(d.post);
   if (!post) {
     change(d, Event::removed, "its post is no longer in the calendar");
@@ -788,6 +791,10 @@ std::optional<Instant> Dispatcher::next_wake(const std::string& channel) const {
   std::optional<Instant> due;
   try {
     due = store_.next_due(channel);
+    // Kept from another calendar's plan, what is due now and was not sent
+    // waits for the calendars to agree (a reload pumps every channel): the
+    // channel wakes for what falls due next, not again at once.
+    if (keep_store_plan_ && due && *due <= clock_.now()) due = store_.next_due_after(channel, clock_.now());
   } catch (const std::exception&) {
     return wake;
   }

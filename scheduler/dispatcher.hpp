@@ -79,6 +79,15 @@ class Dispatcher {
   /// Lifts a pause; held deliveries come back under the late-window rule.
   bool resume(const std::string& channel);
 
+  /// An instance that took over a shared store whose plan was written from
+  /// another calendar than its own keeps that plan (DESIGN.md "The store
+  /// beyond one host"): it sends only the deliveries its own calendar
+  /// would have planned the same (same post, text and time), and leaves the
+  /// others as they are, neither sent nor cancelled, until the calendars
+  /// agree or a person applies this one.
+  void keep_store_plan(bool keep) { keep_store_plan_ = keep; }
+  bool keeping_store_plan() const { return keep_store_plan_; }
+
   /// The store cannot be used (the daemon's watch says why) or can again
   /// (nullopt). While it cannot, no create or lookup starts; results that
   /// could not be written wait in memory and are written first on recovery.
@@ -213,6 +222,7 @@ class Dispatcher {
   std::function<double()> random_;
   SettleSchedule schedule_;
   std::optional<std::string> store_problem_;
+  bool keep_store_plan_ = false;
   std::vector<Unsaved> unsaved_;
   std::vector<Unsaved> arrived_;  // results handed back this loop turn, not yet written
   /// A create decided this turn, waiting for the batch's `sending` commit.

@@ -79,4 +79,28 @@ std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Insta
   return out;
 }
 
+std::optional<std::string> delivery_content_hash(const LoadedCalendar& cal, const std::string& post,
+                                                 const std::string& channel, Instant at) {
+  std::optional<std::size_t> found;
+  if (cal.calendar.by_id.size() == cal.calendar.posts.size()) {
+    if (const auto it = cal.calendar.by_id.find(post); it != cal.calendar.by_id.end()) found = it->second;
+  } else {
+    for (std::size_t i = 0; i < cal.calendar.posts.size() && !found; ++i)
+      if (cal.calendar.posts[i].id == post) found = i;
+  }
+  if (!found) return std::nullopt;
+  const std::size_t index = *found;
+  const Post& p = cal.calendar.posts[index];
+  const auto it = std::find(p.channels.begin(), p.channels.end(), channel);
+  if (it == p.channels.end()) return std::nullopt;
+  const auto position = static_cast<std::size_t>(it - p.channels.begin());
+  if (index < cal.fingerprints.size() && position < cal.fingerprints[index].size())
+    return content_hash(cal.fingerprints[index][position], at);
+  const ChannelSettings* cs = cal.settings.channel(channel);
+  if (!cs) return std::nullopt;
+  return content_hash(composed_fingerprint(compose(p, *cs, cal.settings, cal.calendar,
+                                                   preview_urls(cal.calendar, cal.settings))),
+                      at);
+}
+
 }  // namespace herald

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,12 @@ std::uint64_t composed_fingerprint(const Composed& c);
 /// already stored for them.
 std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Instant now, Instant from, Instant to,
                                                 const std::map<std::string, Instant>& pinned);
+
+/// The content hash `cal` gives the delivery of post `post` to `channel` at
+/// `at` (what Store::sync writes as its content_hash); nullopt when the
+/// calendar has no such post or the post does not go to that channel. A
+/// delivery in the store whose hash is this was planned from the same text.
+std::optional<std::string> delivery_content_hash(const LoadedCalendar& cal, const std::string& post,
+                                                 const std::string& channel, Instant at);
 
 }  // namespace herald

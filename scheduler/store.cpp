@@ -780,6 +780,15 @@ void Store::set_aside_log(Instant now) {
   }
 }
 
+std::string Store::applied_calendar() { return meta_value(*db_, "calendar").value_or(""); }
+
+void Store::record_calendar(const std::string& fingerprint) {
+  if (applied_calendar() == fingerprint) return;
+  WriteTransaction tx(*db_, fence());
+  set_meta(*db_, "calendar", fingerprint);
+  tx.commit();
+}
+
 void Store::probe_write(Instant now) {
   WriteTransaction tx(*db_, fence());
   set_meta(*db_, "probe", std::to_string(to_db(now)));
@@ -1099,6 +1108,22 @@ std::optional<Instant> Store::next_due(const std::string& channel) {
   std::optional<Instant> out;
   if (q.step() && !q.is_null(0)) out = from_db(q.int64(0));
   q.reset();  // no read left open between calls
+  return out;
+}
+
+std::optional<Instant> Store::next_due_after(const std::string& channel, Instant after) {
+  SqlStatement& q = db_->cached(
+      "SELECT min(due) FROM ("
+      "  SELECT min(planned) AS due FROM deliveries WHERE channel = ?1 AND state = 'planned' AND planned > ?2"
+      "  UNION ALL"
+      "  SELECT min(coalesce(next_attempt, planned)) FROM deliveries WHERE channel = ?1 AND state = 'retry_wait'"
+      "    AND coalesce(next_attempt, planned) > ?2"
+      ") AS due_times");
+  q.bind(1, channel);
+  q.bind(2, to_db(after));
+  std::optional<Instant> out;
+  if (q.step() && !q.is_null(0)) out = from_db(q.int64(0));
+  q.reset();
   return out;
 }
 

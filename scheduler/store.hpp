@@ -95,6 +95,7 @@ struct Pause {
   bool active_at(Instant now) const { return !until || *until > now; }
   /// Whether it holds `channel` (a pause of every channel holds each).
   bool holds(const std::string& name) const { return channel.empty() || channel == name; }
+  friend bool operator==(const Pause&, const Pause&) = default;
 };
 
 /// One delivery of a plan, as sync receives it.
@@ -201,6 +202,14 @@ class Store {
   void release_lease();
   /// The lease as the database has it (an empty holder for SQLite).
   LeaseInfo lease();
+  /// The fingerprint of the calendar whose plan the store holds, as the
+  /// instance that wrote it recorded it (record_calendar); "" when none did.
+  /// A standby compares its own calendar with it (DESIGN.md "The store
+  /// beyond one host": one calendar, one truth).
+  std::string applied_calendar();
+  /// Records `fingerprint` as the calendar whose plan is written (a write:
+  /// fenced like every other). Nothing happens when it is already that.
+  void record_calendar(const std::string& fingerprint);
 
   /// Opens an existing store for a short write by the `herald` command (a
   /// pause when the daemon's endpoint does not answer): never creates or
@@ -270,6 +279,8 @@ class Store {
   /// The earliest time something of `channel` falls due: a planned
   /// delivery's planned time or a retry's next attempt (two index lookups).
   std::optional<Instant> next_due(const std::string& channel);
+  /// The earliest of those due times later than `after`.
+  std::optional<Instant> next_due_after(const std::string& channel, Instant after);
   /// The channels that have a delivery in `state`.
   std::vector<std::string> channels_in(State state);
   /// How many deliveries each channel has in each state (absent: none).

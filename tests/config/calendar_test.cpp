@@ -324,6 +324,49 @@ TEST(CalendarDirectory, ReadsYamlFilesInNameOrderAndSkipsOthers) {
   EXPECT_EQ(cal->files.size(), 2u);
 }
 
+// Two checkouts of one calendar agree wherever they are; an edit, a
+// renamed file and an added file each change the fingerprint.
+TEST(CalendarDirectory, TheFingerprintIsOfTheFilesNotOfWhereTheyAre) {
+  const auto fingerprint = [](const TempDir& dir) {
+    Settings settings = test_settings(dir.path() / "calendar.yaml");
+    settings.calendar = dir.path();
+    Diagnostics diags;
+    auto cal = load_calendar(settings, diags);
+    EXPECT_TRUE(cal) << diags.sorted().size();
+    return cal ? calendar_fingerprint(*cal, settings.calendar) : std::string();
+  };
+  const std::string a = "posts:\n  - {id: a, at: 2027-02-02 10:00, channels: [x], text: a}\n";
+  const std::string b = "posts:\n  - {id: b, at: 2027-03-02 10:00, channels: [x], text: b}\n";
+  TempDir one, two;
+  for (const TempDir* d : {&one, &two}) {
+    d->write("a.yaml", a);
+    d->write("b.yaml", b);
+  }
+  const std::string same = fingerprint(one);
+  EXPECT_EQ(same.size(), 16u);
+  EXPECT_EQ(fingerprint(two), same);
+  two.write("b.yaml", b + "# a comment\n");
+  const std::string edited = fingerprint(two);
+  EXPECT_NE(edited, same);
+  std::filesystem::remove(two.path() / "b.yaml");
+  two.write("c.yaml", b);
+  const std::string renamed = fingerprint(two);
+  EXPECT_NE(renamed, same);
+  EXPECT_NE(renamed, edited);
+  one.write("d.yaml", "posts: []\n");
+  EXPECT_NE(fingerprint(one), same);
+  // One file named as the calendar: its name, not its directory, counts.
+  Settings single = test_settings(one.path() / "a.yaml");
+  single.calendar = one.path() / "a.yaml";
+  Settings elsewhere = test_settings(two.path() / "a.yaml");
+  elsewhere.calendar = two.path() / "a.yaml";
+  Diagnostics diags;
+  auto x = load_calendar(single, diags);
+  auto y = load_calendar(elsewhere, diags);
+  ASSERT_TRUE(x && y);
+  EXPECT_EQ(calendar_fingerprint(*x, single.calendar), calendar_fingerprint(*y, elsewhere.calendar));
+}
+
 TEST(CalendarDirectory, DuplicateIdsAcrossFilesNameBothPlaces) {
   TempDir dir;
   dir.write("1.yaml", "posts:\n  - {id: same, at: 2027-03-02 10:00, channels: [x], text: b}\n");

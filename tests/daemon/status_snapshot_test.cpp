@@ -53,7 +53,7 @@ TEST_F(StatusSnapshotTest, QueuedAttentionAndNextHaveOneMeaning) {
   change("c@x", Event::permanent_error, Effects{.detail = "HTTP 400"});
   change("f@fb", Event::missed, Effects{.detail = "missed"});
   Dispatcher dispatcher(*store_, clock_, executor_, wakes_, log_);
-  const auto snap = take_snapshot(*store_, dispatcher, {"x", "fb"}, T0);
+  const auto snap = take_snapshot(*store_, &dispatcher, {"x", "fb"}, T0);
 
   EXPECT_TRUE(snap.store_error.empty());
   EXPECT_EQ(snap.total(State::published), 1);
@@ -85,7 +85,7 @@ TEST_F(StatusSnapshotTest, PausesInForceIncludeThoseTheStoreCouldNotTake) {
   dispatcher.pause("", "crisis", std::nullopt);  // cannot be written: held in memory
   dispatcher.set_store_problem(std::nullopt);    // (the pause is written now)
   store_->set_pause(Pause{"x", "rebrand", T0, std::nullopt}, T0);
-  const auto snap = take_snapshot(*store_, dispatcher, {"x", "fb"}, T0);
+  const auto snap = take_snapshot(*store_, &dispatcher, {"x", "fb"}, T0);
   ASSERT_TRUE(snap.global_pause);
   EXPECT_EQ(snap.global_pause->reason, "crisis");
   EXPECT_TRUE(snap.channel_pauses.count("x"));
@@ -95,7 +95,7 @@ TEST_F(StatusSnapshotTest, PausesInForceIncludeThoseTheStoreCouldNotTake) {
   Dispatcher unwritten(*store_, clock_, executor_, wakes_, log_);
   unwritten.set_store_problem("the disk is full");
   unwritten.pause("fb", "held in memory", std::nullopt);
-  const auto held = take_snapshot(*store_, unwritten, {"x", "fb"}, T0);
+  const auto held = take_snapshot(*store_, &unwritten, {"x", "fb"}, T0);
   ASSERT_TRUE(held.channel_pauses.count("fb"));
   EXPECT_EQ(held.channel_pauses.at("fb").reason, "held in memory");
 }

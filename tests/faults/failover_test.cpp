@@ -8,6 +8,7 @@
 #include "tests/support/real_postgresql.hpp"
 #include "tests/support/sandbox_process.hpp"
 
+#include <boost/json.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <iostream>
 #include <map>
 #include <random>
+#include <regex>
 #include <thread>
 
 namespace herald {
@@ -51,11 +53,14 @@ class Failover : public ::testing::Test {
       calendar += "  - {id: p" + std::to_string(i) + ", at: \"" + utc_in(std::chrono::seconds(6 + i / 2)) +
                   "\", channels: [x], text: \"Failover post " + std::to_string(i) + "\"}\n";
     for (HeraldDaemon* h : {&a_, &b_}) {
+      // Two hosts, as far as the instances can tell (store.instance).
+      const std::string host = h == &a_ ? "host-a" : "host-b";
       h->write_credential("x", testing::sandbox_x_credentials());
       h->write_credential("db", "password: \"" + db_->password() + "\"\n");
       h->write_settings("  x: {kind: x, account: sandbox_herald, credentials: x, api_base: \"" +
                             sandbox_->base_url() + "\"}\n",
-                        "store:\n  postgresql: \"" + db_->url() + "\"\n  password: db\n  lease: " + lease + "\n");
+                        "store:\n  postgresql: \"" + db_->url() + "\"\n  password: db\n  lease: " + lease +
+                            "\n  instance: " + host + "\n");
       h->write_calendar(calendar);
     }
     calendar_ = calendar;
@@ -70,6 +75,43 @@ class Failover : public ::testing::Test {
   }
 
   std::size_t created() const { return sandbox_->creates().size(); }
+  // How many creates carried `text`.
+  int created_with(const std::string& text) const {
+    int n = 0;
+    for (const auto& c : sandbox_->creates()) n += c.text == text;
+    return n;
+  }
+
+  // The instance name an instance logged when it took the lease.
+  static std::string name_of(const HeraldDaemon& h) {
+    static const std::regex took("this instance \\(([^)]+)\\) holds the store's lease");
+    const std::string log = h.log_of_this_run();
+    std::smatch m;
+    return std::regex_search(log, m, took) ? m[1].str() : std::string();
+  }
+
+  // GET `path` of `h`'s endpoint as JSON (null when it is not JSON).
+  static boost::json::value get_json(const HeraldDaemon& h, const std::string& path) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(h.get(path).body, ec);
+    return ec ? boost::json::value() : v;
+  }
+
+  // The `shared` part of `h`'s status ("" for a field it lacks).
+  static std::string shared_field(const HeraldDaemon& h, const std::string& field) {
+    const auto status = get_json(h, "/api/v1/status");
+    if (!status.is_object()) return "";
+    const auto* shared = status.as_object().if_contains("shared");
+    if (!shared || !shared->is_object()) return "";
+    const auto* v = shared->as_object().if_contains(field);
+    if (!v) return "";
+    if (v->is_bool()) return v->as_bool() ? "true" : "false";
+    return v->is_string() ? std::string(v->as_string()) : "";
+  }
+
+  std::string state_of(const std::string& key) const {
+    return db_->query("SELECT state FROM deliveries WHERE key = '" + key + "'");
+  }
 
   // Every post created once, none twice, nothing else.
   void expect_each_post_once() {
@@ -137,12 +179,138 @@ TEST_F(Failover, AStoppedInstanceHandsTheLeaseOverAtOnce) {
 TEST_F(Failover, TheStandbyAppliesTheCalendarOnItsDiskWhenItTakesOver) {
   start_both();
   const std::string added = "Failover post " + std::to_string(posts_);
-  b_.write_calendar(calendar_ + "  - {id: added, at: \"" + utc_in(5s) + "\", channels: [x], text: \"" + added + "\"}\n");
+  // Deployed on both hosts; A applies it, then goes.
+  for (HeraldDaemon* h : {&a_, &b_})
+    h->write_calendar(calendar_ + "  - {id: added, at: \"" + utc_in(5s) + "\", channels: [x], text: \"" + added + "\"}\n");
   ++posts_;
+  ASSERT_TRUE(a_.wait_for_log("calendar reloaded", 30s)) << a_.log();
   ASSERT_TRUE(eventually([&] { return created() >= 2; }, 30s)) << a_.log();
   a_.kill();
   ASSERT_TRUE(b_.wait_for_log("holds the store's lease", 30s)) << b_.log();
   expect_each_post_once();
+  EXPECT_EQ(b_.stop(), 0);
+}
+
+// B stands by: its endpoint answers from the shared store, marked standby
+// with A's name; actions are refused with a pointer to A, and the herald
+// command on B's host writes a pause into the shared store, which A holds
+// until it is lifted the same way.
+TEST_F(Failover, AStandbyAnswersFromTheSharedStoreAndItsPauseHoldsTheActiveInstance) {
+  start_both();
+  ASSERT_TRUE(b_.wait_started(30s, true)) << b_.log();
+  ASSERT_TRUE(a_.wait_started()) << a_.log();
+  const std::string active = name_of(a_);
+  ASSERT_FALSE(active.empty()) << a_.log();
+  EXPECT_EQ(shared_field(b_, "role"), "standby");
+  EXPECT_EQ(shared_field(b_, "active_instance"), active);
+  EXPECT_EQ(shared_field(b_, "instance").rfind("host-b/", 0), 0u) << shared_field(b_, "instance");
+  EXPECT_EQ(shared_field(a_, "role"), "active");
+  EXPECT_EQ(shared_field(a_, "calendar_differs"), "false");
+  // The shared store's deliveries: every one A planned, in B's counts and queue.
+  const auto status_json = get_json(b_, "/api/v1/status");
+  ASSERT_TRUE(status_json.is_object());
+  std::int64_t counted = 0;
+  for (const auto& [state, n] : status_json.as_object().at("counts").as_object()) counted += n.as_int64();
+  EXPECT_EQ(counted, posts_) << boost::json::serialize(status_json);
+  const auto queue = get_json(b_, "/api/v1/queue?limit=1000");
+  ASSERT_TRUE(queue.is_object()) << b_.get("/api/v1/queue").body;
+  EXPECT_GE(queue.as_object().at("deliveries").as_array().size(), 1u);
+  const std::string metrics = b_.get("/metrics").body;
+  EXPECT_NE(metrics.find("\nherald_leader 0\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("\nherald_calendar_differs 0\n"), std::string::npos) << metrics;
+  // `herald status` on B's host names the active instance.
+  const auto status = b_.cli({"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("STANDING BY"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("the active instance is " + active), std::string::npos) << status.out;
+
+  // An action on the standby's endpoint: 409, and where to go.
+  const auto refused = b_.post("/api/v1/pause", R"({"reason": "crisis"})");
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_NE(refused.body.find("\"active_instance\":\"" + active + "\""), std::string::npos) << refused.body;
+
+  // The herald command on B's host: the pause goes into the shared store.
+  const auto paused = b_.cli({"pause", "--reason", "crisis"});
+  ASSERT_EQ(paused.exit_code, 0) << paused.out << paused.err;
+  EXPECT_NE(paused.err.find("every instance holds it"), std::string::npos) << paused.err;
+  const std::size_t at_pause = created();
+  // A holds what falls due meanwhile, and says so.
+  ASSERT_TRUE(eventually([&] { return db_->query("SELECT count(*) FROM deliveries WHERE state = 'held'") != "0"; },
+                         30s))
+      << a_.log();
+  EXPECT_LE(created(), at_pause + 1);  // at most a create already running when the pause was written
+  const auto a_status = get_json(a_, "/api/v1/status");
+  ASSERT_TRUE(a_status.is_object());
+  EXPECT_TRUE(a_status.as_object().at("paused").is_object()) << boost::json::serialize(a_status);
+
+  const auto resumed = b_.cli({"resume"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.out << resumed.err;
+  expect_each_post_once();
+  EXPECT_EQ(a_.stop(), 0);
+  EXPECT_EQ(b_.stop(), 0);
+}
+
+// B's checkout is stale: it lacks p1 and has a post of its own. B says so
+// while standing by; taking over, it keeps the store's plan (A's): what its
+// calendar plans the same goes out, p1 waits, its own post is not added.
+// A person's `herald reload` on B then applies B's calendar.
+TEST_F(Failover, AStandbyWithAnotherCalendarSaysSoAndKeepsTheStoresPlanWhenItTakesOver) {
+  std::string stale;
+  for (std::size_t at = 0; at < calendar_.size();) {
+    const std::size_t end = calendar_.find('\n', at) + 1;
+    const std::string line = calendar_.substr(at, end - at);
+    if (line.find("id: p1,") == std::string::npos) stale += line;
+    at = end;
+  }
+  stale += "  - {id: stale, at: \"" + utc_in(8s) + "\", channels: [x], text: \"Stale post\"}\n";
+  b_.write_calendar(stale);
+  start_both();
+  ASSERT_TRUE(b_.wait_started(30s, true)) << b_.log();
+  ASSERT_TRUE(eventually([&] { return shared_field(b_, "calendar_differs") == "true"; }, 30s)) << b_.log();
+  EXPECT_NE(b_.get("/metrics").body.find("\nherald_calendar_differs 1\n"), std::string::npos);
+  ASSERT_TRUE(b_.wait_for_log("is not the one whose plan the shared store holds", 30s)) << b_.log();
+
+  a_.kill();
+  ASSERT_TRUE(b_.wait_for_log("holds the store's lease", 30s)) << b_.log();
+  ASSERT_TRUE(b_.wait_for_log("the store's plan is kept", 30s)) << b_.log();
+  ASSERT_TRUE(b_.wait_started()) << b_.log();
+  EXPECT_EQ(shared_field(b_, "keeping_store_plan"), "true");
+  EXPECT_EQ(shared_field(b_, "calendar_differs"), "true");
+  // Everything both calendars plan the same goes out once.
+  ASSERT_TRUE(eventually([&] { return created() >= static_cast<std::size_t>(posts_ - 1); }, 60s))
+      << created() << "\n" << b_.log();
+  for (int i = 0; i < posts_; ++i) {
+    if (i != 1) {
+      EXPECT_EQ(created_with("Failover post " + std::to_string(i)), 1) << "post p" << i;
+    }
+  }
+  // p1, which B's calendar lacks, is neither sent nor cancelled; B's own post is not in the store.
+  EXPECT_EQ(created_with("Failover post 1"), 0);
+  EXPECT_EQ(state_of("p1@x"), "planned");
+  EXPECT_EQ(db_->query("SELECT count(*) FROM deliveries WHERE post = 'stale'"), "0");
+  EXPECT_EQ(created_with("Stale post"), 0);
+
+  // A person applies B's calendar.
+  const auto reloaded = b_.cli({"reload"});
+  ASSERT_EQ(reloaded.exit_code, 0) << reloaded.out << reloaded.err;
+  ASSERT_TRUE(eventually([&] { return created_with("Stale post") == 1; }, 30s)) << b_.log();
+  EXPECT_EQ(state_of("p1@x"), "cancelled");
+  EXPECT_EQ(shared_field(b_, "calendar_differs"), "false");
+  EXPECT_EQ(created_with("Failover post 1"), 0);
+  EXPECT_EQ(b_.stop(), 0);
+}
+
+// Told to, the instance taking over applies its own calendar at once.
+TEST_F(Failover, TakingOverWithMyCalendarAppliesThisHostsCalendar) {
+  b_.write_calendar(calendar_ + "  - {id: mine, at: \"" + utc_in(8s) + "\", channels: [x], text: \"My post\"}\n");
+  a_.start();
+  ASSERT_TRUE(a_.wait_for_log("holds the store's lease", 30s)) << a_.log();
+  b_.start({}, {"--take-over-with-my-calendar"});
+  ASSERT_TRUE(b_.wait_for_log("standing by: the active instance is", 30s)) << b_.log();
+  a_.kill();
+  ASSERT_TRUE(b_.wait_for_log("is applied over the store's plan", 30s)) << b_.log();
+  ++posts_;
+  ASSERT_TRUE(eventually([&] { return created_with("My post") == 1; }, 60s)) << b_.log();
   EXPECT_EQ(b_.stop(), 0);
 }
 

@@ -216,6 +216,46 @@ TEST_F(DispatcherTest, PublishesAtItsTimeNotBefore) {
   EXPECT_EQ(connector_.creates.size(), 1u) << "never twice";
 }
 
+// Another calendar's plan kept (an instance that took a shared store over
+// with a stale checkout): what this calendar plans the same goes out;
+// a delivery whose post it lacks, or whose text or time it has otherwise,
+// is neither sent nor cancelled.
+TEST_F(DispatcherTest, KeepingTheStoresPlanSendsOnlyWhatThisCalendarPlansTheSame) {
+  load(kX, R"(posts:
+  - {id: same, at: 2027-03-02 09:00, channels: [x], text: same}
+  - {id: gone, at: 2027-03-02 09:00, channels: [x], text: gone}
+  - {id: edited, at: 2027-03-02 09:00, channels: [x], text: before}
+  - {id: moved, at: 2027-03-02 09:00, channels: [x], text: moved}
+)");
+  start();  // the store's plan, of this calendar
+  load(kX, R"(posts:
+  - {id: same, at: 2027-03-02 09:00, channels: [x], text: same}
+  - {id: edited, at: 2027-03-02 09:00, channels: [x], text: after}
+  - {id: moved, at: 2027-03-02 09:30, channels: [x], text: moved}
+  - {id: mine, at: 2027-03-02 09:00, channels: [x], text: mine}
+)");
+  dispatcher_->configure(cal_);
+  EXPECT_EQ(delivery_content_hash(*cal_, "same", "x", k0900), store_->get("same@x")->content_hash);
+  EXPECT_EQ(delivery_content_hash(*cal_, "gone", "x", k0900), std::nullopt);
+  EXPECT_EQ(delivery_content_hash(*cal_, "same", "blog", k0900), std::nullopt);
+  dispatcher_->keep_store_plan(true);
+  run_until(k0900 + 2h);
+  // The store's plan: its time, with the text both calendars give it.
+  ASSERT_EQ(connector_.creates.size(), 2u);
+  EXPECT_EQ(connector_.creates[0].key, "moved@x");
+  EXPECT_EQ(connector_.creates[1].key, "same@x");
+  for (const auto* key : {"gone@x", "edited@x"}) EXPECT_EQ(state(key), State::planned) << key;
+  // What waits does not wake the channel again and again.
+  EXPECT_EQ(dispatcher_->next_wake("x"), std::nullopt);
+  EXPECT_FALSE(store_->get("mine@x"));
+  // Without it, the same calendar cancels what it lacks and sends its own text.
+  dispatcher_->keep_store_plan(false);
+  run_until(k0900 + 3h);
+  EXPECT_EQ(state("gone@x"), State::cancelled);
+  ASSERT_EQ(connector_.creates.size(), 3u);
+  EXPECT_EQ(connector_.creates[2].composed.text, "after");
+}
+
 TEST_F(DispatcherTest, DependencyWaitsThenUsesThePublishedUrl) {
   load(kX + "  blog: {kind: wordpress, site: https://blog.example.nl, credentials: b}\n",
        R"(posts:

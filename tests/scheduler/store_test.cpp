@@ -1373,6 +1373,21 @@ TEST_P(SharedStoreTest, ADeposedInstanceWritesNothingAndStartsNoCreate) {
   EXPECT_THROW(a->begin_send("c@x", "c", T0), StoreUnavailable);
 }
 
+// The calendar whose plan the store holds: what the holder recorded, and
+// only the holder can record it.
+TEST_P(SharedStoreTest, TheCalendarOfTheStoresPlanIsRecordedByTheHolderOnly) {
+  auto a = open();
+  auto b = second();
+  EXPECT_EQ(b->applied_calendar(), "");
+  ASSERT_EQ(a->take_lease("host-a", 60s).holder, "host-a");
+  a->record_calendar("00000000000000aa");
+  EXPECT_EQ(b->applied_calendar(), "00000000000000aa");
+  a->record_calendar("00000000000000aa");  // the same: nothing written
+  EXPECT_EQ(b->take_lease("host-b", 60s).holder, "host-a");
+  EXPECT_THROW(b->record_calendar("00000000000000bb"), StoreUnavailable);
+  EXPECT_EQ(a->applied_calendar(), "00000000000000aa");
+}
+
 TEST_P(SharedStoreTest, ALapsedLeaseTakenAgainHasANewToken) {
   auto a = open();
   const LeaseInfo first = a->take_lease("host-a", 0ms);  // lapses at once

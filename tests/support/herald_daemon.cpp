@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <optional>
 #include <regex>
 
 namespace herald::testing {
@@ -62,27 +63,33 @@ void HeraldDaemon::write_calendar(const std::string& text, bool by_rename) {
   std::filesystem::rename(dir_ / ".calendar.yaml.tmp", dir_ / "calendar.yaml");
 }
 
-void HeraldDaemon::start(const std::vector<std::string>& env) {
+void HeraldDaemon::start(const std::vector<std::string>& env, const std::vector<std::string>& args) {
   log_start_ = log().size();
   port_ = 0;
-  process_ = std::make_unique<BackgroundProcess>(
-      std::vector<std::string>{HERALD_BINARY, "run", "--config", config().string()}, (dir_ / "herald.log").string(),
-      env);
+  std::vector<std::string> command{HERALD_BINARY, "run", "--config", config().string()};
+  command.insert(command.end(), args.begin(), args.end());
+  process_ = std::make_unique<BackgroundProcess>(command, (dir_ / "herald.log").string(), env);
 }
 
-bool HeraldDaemon::wait_started(std::chrono::milliseconds timeout) {
-  static const std::regex bound("status endpoint on 127\\.0\\.0\\.1:([0-9]+)");
-  std::smatch m;
+bool HeraldDaemon::wait_started(std::chrono::milliseconds timeout, bool standing_by) {
+  // The last endpoint of this run: a standby's ("(standing by)") is
+  // replaced by the active instance's when it takes over.
+  static const std::regex bound("status endpoint on 127\\.0\\.0\\.1:([0-9]+)( \\(standing by\\))?");
+  const auto last_port = [&](const std::string& text) -> std::optional<int> {
+    std::optional<int> port;
+    bool standby = false;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), bound); it != std::sregex_iterator(); ++it) {
+      port = std::stoi((*it)[1]);
+      standby = (*it)[2].matched;
+    }
+    if (port && standby == standing_by) return port;
+    return std::nullopt;
+  };
   const bool up = eventually(
-      [&] {
-        const std::string text = log_of_this_run();
-        if (std::regex_search(text, m, bound)) return true;
-        return process_ && !process_->running();
-      },
-      timeout);
-  const std::string text = log_of_this_run();
-  if (!up || !std::regex_search(text, m, bound)) return false;
-  port_ = std::stoi(m[1]);
+      [&] { return last_port(log_of_this_run()) || (process_ && !process_->running()); }, timeout);
+  const auto port = last_port(log_of_this_run());
+  if (!up || !port) return false;
+  port_ = *port;
   // The `herald` command reads status.listen from the settings: give it the
   // port the daemon bound (the daemon reads `status:` only at start-up, and
   // a restart binds the same port again).

@@ -45,11 +45,13 @@ class HeraldDaemon {
   void write_calendar(const std::string& text, bool by_rename = true);
 
   /// Starts `herald run`; its stderr goes to herald.log (appended).
-  void start(const std::vector<std::string>& env = {});
+  /// `herald run` with `env` and, after its --config, `args`.
+  void start(const std::vector<std::string>& env = {}, const std::vector<std::string>& args = {});
   /// Waits until the daemon started this time has its status endpoint up,
   /// then writes the port it bound into the settings (for the `herald`
   /// command); false when it exited or took longer than `timeout`.
-  bool wait_started(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  /// `standing_by`: the endpoint of an instance standing by on a shared store.
+  bool wait_started(std::chrono::milliseconds timeout = std::chrono::seconds(30), bool standing_by = false);
   /// SIGTERM and wait: the exit code (or -1).
   int stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   void kill();
