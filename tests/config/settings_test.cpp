@@ -347,6 +347,7 @@ store:
   postgresql: postgresql://herald@db.example.nl:6432/herald?sslmode=verify-full
   password: db-password
   lease: 20s
+  instance: db-host-1
 state_check: 2m
 links:
   own_domains: [Example.NL]
@@ -385,6 +386,7 @@ TEST(SettingsTable, EveryRowIsAKeyThatFillsItsField) {
   EXPECT_EQ(s.store.postgresql, "postgresql://herald@db.example.nl:6432/herald?sslmode=verify-full");
   EXPECT_EQ(s.store.password, "db-password");
   EXPECT_EQ(s.store.lease, 20s);
+  EXPECT_EQ(s.store.instance, "db-host-1");
   EXPECT_EQ(s.state_check, 2min);
   EXPECT_EQ(s.links.own_domains, std::vector<std::string>{"example.nl"});
   EXPECT_EQ(s.links.utm.params, (std::vector<std::pair<std::string, std::string>>{{"source", "s"}, {"term", "t"}}));

@@ -106,7 +106,7 @@ TEST(StatusJson, StatusGolden) {
                 R"("timezone":"Europe/Berlin","posts":3,"calendar":{"last_reload":"2027-03-02T08:30:00Z","ok":false,)"
                 R"("error":"calendar.yaml:4:3: unknown key 'tittle'",)"
                 R"("held":{"at":"2027-03-02T08:40:00Z","cancelled":12,"pending":30,"sample":"a@x, b@x"}},)"
-                R"("store":{"ok":false,"problem":"the disk holding the state database is full"},)"
+                R"("store":{"ok":false,"problem":"the disk holding the state database is full"},"shared":null,)"
                 R"("paused":{"channel":"","reason":"maintenance","since":"2027-03-02T08:00:00Z","until":null},)"
                 R"("counts":{"planned":4,)" + zeros_but +
                 R"("retry_wait":1,"published":0,"failed":0,"needs_review":0,"cancelled":0},)"
@@ -129,10 +129,31 @@ TEST(StatusJson, StatusWithoutReloadOrPause) {
   s.timezone = "UTC";
   const std::string json = sj::serialize(sj::status(s, berlin()));
   EXPECT_NE(json.find(R"("calendar":{"last_reload":null,"ok":true,"error":"","held":null},)"
-                      R"("store":{"ok":true,"problem":""},"paused":null,)"),
+                      R"("store":{"ok":true,"problem":""},"shared":null,"paused":null,)"),
             std::string::npos)
       << json;
   EXPECT_NE(json.find(R"("channels":[])"), std::string::npos) << json;
+}
+
+// An instance of a shared store: its role, the active instance, and
+// whether its calendar is the one whose plan the store holds.
+TEST(StatusJson, TheSharedPartOfAStandby) {
+  DaemonStatus s;
+  s.shared = DaemonStatus::Shared{false, "web2/977", "web1/4242", "3f09c1d2a8e4b761", "a1b2c3d4e5f60718", false};
+  const std::string json = sj::serialize(sj::status(s, berlin()));
+  EXPECT_NE(json.find(R"("shared":{"role":"standby","instance":"web2/977","active_instance":"web1/4242",)"
+                      R"("calendar":"3f09c1d2a8e4b761","store_calendar":"a1b2c3d4e5f60718",)"
+                      R"("calendar_differs":true,"keeping_store_plan":false})"),
+            std::string::npos)
+      << json;
+  s.shared->active = true;
+  s.shared->store_calendar = s.shared->calendar;
+  const std::string active = sj::serialize(sj::status(s, berlin()));
+  EXPECT_NE(active.find(R"("role":"active")"), std::string::npos) << active;
+  EXPECT_NE(active.find(R"("calendar_differs":false)"), std::string::npos) << active;
+  s.shared->store_calendar.clear();  // no plan written yet: nothing differs
+  EXPECT_NE(sj::serialize(sj::status(s, berlin())).find(R"("calendar_differs":false)"),
+            std::string::npos);
 }
 
 TEST(StatusJson, QueueHistoryPausesGolden) {
