@@ -23,6 +23,7 @@
 #include "daemon/systemd_notify.hpp"
 #include "daemon/version.hpp"
 #include "scheduler/dispatcher.hpp"
+#include "scheduler/fault.hpp"
 #include "scheduler/store.hpp"
 
 #include <boost/asio.hpp>
@@ -30,9 +31,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace herald {
 
@@ -79,6 +83,57 @@ FileStamps stamps_of(const LoadedCalendar& cal) {
   return out;
 }
 
+// Renews a shared store's lease from a connection of its own while start-up
+// (the first sync of a large calendar, the reconcile) keeps the event loop
+// from doing it, so a lease shorter than the start-up does not lapse under
+// an instance that is still starting. Stops (and joins) when destroyed, as
+// the loop's own renewal takes over.
+class StartupRenewal {
+ public:
+  StartupRenewal(std::unique_ptr<Store> store, std::string instance, std::chrono::milliseconds lease,
+                 std::function<void(std::chrono::steady_clock::time_point)> renewed)
+      : store_(std::move(store)), instance_(std::move(instance)), lease_(lease), renewed_(std::move(renewed)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~StartupRenewal() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_one();
+    thread_.join();
+  }
+  StartupRenewal(const StartupRenewal&) = delete;
+  StartupRenewal& operator=(const StartupRenewal&) = delete;
+
+ private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!wake_.wait_for(lock, lease_ / 3, [this] { return stop_; })) {
+      const auto asked = std::chrono::steady_clock::now();
+      try {
+        // Renewed only while this instance holds it; a lapsed lease is the
+        // loop's to find (its writes are refused), not this thread's to retake.
+        const LeaseInfo held = store_->lease();
+        if (held.holder != instance_ || held.left <= std::chrono::milliseconds(0)) return;
+        if (store_->take_lease(instance_, lease_).holder != instance_) return;
+        renewed_(asked);
+      } catch (const std::exception&) {
+        // The store is away: the loop's renewal decides once it runs.
+      }
+    }
+  }
+
+  std::unique_ptr<Store> store_;
+  const std::string instance_;
+  const std::chrono::milliseconds lease_;
+  std::function<void(std::chrono::steady_clock::time_point)> renewed_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 class Daemon {
  public:
   Daemon(std::string config, Logger& log, RunOptions options)
@@ -89,6 +144,7 @@ class Daemon {
     for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) signals_.add(sig);
     if (!open()) {
       // A lease taken by an instance that cannot start is given up at once.
+      startup_renewal_.reset();
       if (store_ && store_->shared()) {
         try {
           store_->release_lease();
@@ -113,7 +169,10 @@ class Daemon {
     wait_signal();
     calendar_watch_.start(applier_->settings().calendar);
     schedule_resync();
-    if (store_->shared()) renew_lease();
+    if (store_->shared()) {
+      startup_renewal_.reset();  // the loop renews from now on
+      renew_lease();
+    }
     beat();
     // No exception may end the loop: a handler that failed (the store, most
     // likely) becomes the store problem, and everything is pumped again once
@@ -181,6 +240,7 @@ class Daemon {
     if (store_->shared()) {
       bool stood_by = false;
       if (!lead_or_stand_by(cal, stood_by)) return false;
+      renew_during_start_up(cal->settings);
       if (stood_by) {
         // The calendar on disk now, not the one read when this instance began
         // to stand by (hours ago, perhaps, and deployed again since): what
@@ -240,6 +300,7 @@ class Daemon {
     if (!kept_plan_.empty()) applier_->keep_store_plan(kept_plan_);
     if (store_->shared()) metrics_.calendar_differs(!kept_plan_.empty());
     metrics_.reload(true, started_);
+    stall_point("start");  // a start-up longer than the lease, in tests
     if (!applier_->apply_first()) {
       log_.error("not starting: the state database cannot be written: " + watch_->problem());
       return false;
@@ -412,6 +473,18 @@ class Daemon {
       // The status says the store is unavailable.
     }
     return out;
+  }
+
+  // Until the loop runs, the lease is renewed from another connection.
+  void renew_during_start_up(const Settings& settings) {
+    try {
+      startup_renewal_ = std::make_unique<StartupRenewal>(
+          open_store(settings), instance_, lease_,
+          [this](std::chrono::steady_clock::time_point asked) { hold_until(asked); });
+    } catch (const std::exception& e) {
+      log_.warning("cannot renew the store's lease while starting (" + describe_store_failure(e) +
+                   "); a start-up longer than store.lease loses it");
+    }
   }
 
   // Waits `period` on the loop, or less when SIGTERM or SIGINT stops us.
@@ -626,6 +699,7 @@ class Daemon {
   // While standing by: the endpoint on the shared store.
   std::unique_ptr<StandbyBackend> standby_;
   std::unique_ptr<StatusServer> standby_server_;
+  std::unique_ptr<StartupRenewal> startup_renewal_;
 };
 
 }  // namespace
