@@ -169,15 +169,17 @@ bool CalendarApplier::reload(const std::string& why, bool accept_cancellations, 
     return false;
   }
   last_reload_error_.clear();
+  // Another calendar's plan kept: this one replaces it once it is the same
+  // calendar or a person asks, and only when it is applied (not held).
+  std::string leaving_kept_plan;
   if (!kept_plan_.empty()) {
     const std::string now_fingerprint = calendar_fingerprint(cal->calendar, cal->settings.calendar);
     if (now_fingerprint == kept_plan_ || by_person) {
-      parts_.log.info(now_fingerprint == kept_plan_
-                          ? "this host's calendar is now the one whose plan the store holds (" + kept_plan_ +
-                                "); it is applied"
-                          : "this host's calendar (" + now_fingerprint + ") is applied over the store's plan (" +
-                                kept_plan_ + "): a person reloaded it");
-      keep_store_plan("");
+      leaving_kept_plan = now_fingerprint == kept_plan_
+                              ? "this host's calendar is now the one whose plan the store holds (" + kept_plan_ +
+                                    "); it is applied"
+                              : "this host's calendar (" + now_fingerprint + ") is applied over the store's plan (" +
+                                    kept_plan_ + "): a person reloaded it";
     } else {
       // Read (the status shows it), but the store's plan stays.
       parts_.watch.guarded("reading the calendar", [&] { apply(std::move(cal)); });
@@ -210,6 +212,10 @@ bool CalendarApplier::reload(const std::string& why, bool accept_cancellations, 
     held_.reset();
     last_hold_text_.clear();
     parts_.store.note("calendar_reloaded", why + (massive ? " (cancellations accepted)" : ""), parts_.clock.now());
+    if (!leaving_kept_plan.empty()) {
+      parts_.log.info(leaving_kept_plan);
+      keep_store_plan("");
+    }
     // The plan the preview was made of, made of this calendar a moment ago.
     apply(std::move(cal), &w);
     applied = true;

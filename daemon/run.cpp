@@ -345,7 +345,7 @@ class Daemon {
           trouble = describe_store_failure(e);
         }
       };
-      if (standby_) standby_->with_store(attempt);
+      if (standby_) standby_->with_store_waiting(attempt);
       else attempt(*store_);
       if (lease.holder == instance_) {
         hold_until(asked);
@@ -405,13 +405,8 @@ class Daemon {
   // standby; actions refused with the active instance's name.
   bool start_standby_endpoint(const LoadedCalendar& cal, const StandbyBackend::View& view) {
     standby_ = std::make_unique<StandbyBackend>(*store_, clock_, metrics_, instance_, started_, view);
-    standby_server_ = std::make_unique<StatusServer>(cal.settings.status, *token_, *cal.settings.zone, *standby_, log_,
-                                                     status_page_html);
-    try {
-      standby_server_->start();
-    } catch (const std::exception& e) {
-      log_.error(std::string("not starting: cannot start the status endpoint: ") + e.what());
-      standby_server_.reset();
+    standby_server_ = serve(cal.settings, *token_, *standby_);
+    if (!standby_server_) {
       standby_.reset();
       return false;
     }
@@ -632,6 +627,19 @@ class Daemon {
     });
   }
 
+  // A status endpoint on `backend`, listening; nullptr (logged) when it cannot.
+  std::unique_ptr<StatusServer> serve(const Settings& settings, Secret token, StatusBackend& backend) {
+    auto server = std::make_unique<StatusServer>(settings.status, std::move(token), *settings.zone, backend, log_,
+                                                 status_page_html);
+    try {
+      server->start();
+    } catch (const std::exception& e) {
+      log_.error(std::string("cannot start the status endpoint: ") + e.what());
+      return nullptr;
+    }
+    return server;
+  }
+
   // The status endpoint, on its own threads; it reaches the loop through
   // the backend. Its settings are read at start: a changed `status:` needs a
   // restart.
@@ -643,15 +651,8 @@ class Daemon {
           reload(accept ? "herald reload --accept-cancellations" : "herald reload", accept, true);
         },
         [this] { dispatcher_->pump_all(); }, [this] { return shared_status(); }});
-    server_ = std::make_unique<StatusServer>(settings.status, std::move(*token_), *settings.zone, *backend_, log_,
-                                             status_page_html);
-    try {
-      server_->start();
-    } catch (const std::exception& e) {
-      log_.error(std::string("cannot start the status endpoint: ") + e.what());
-      server_.reset();
-      return false;
-    }
+    server_ = serve(settings, std::move(*token_), *backend_);
+    if (!server_) return false;
     log_.info("status endpoint on " + server_->where());
     return true;
   }

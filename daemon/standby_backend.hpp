@@ -36,9 +36,18 @@ class StandbyBackend : public StatusBackend {
   StandbyBackend(Store& store, const Clock& clock, Metrics& metrics, std::string instance, Instant started,
                  View view);
 
-  /// Runs `f(store)` while no status request reads the store.
+  /// Runs `f(store)` while no status request reads the store. A status
+  /// request that waits longer than a few seconds for it (the loop's lease
+  /// try stuck on an unreachable database) answers 503 (BackendBusy).
   template <typename F>
   auto with_store(F f) -> decltype(f(std::declval<Store&>())) {
+    std::unique_lock lock(store_mutex_, std::defer_lock);
+    if (!lock.try_lock_for(kStoreWait)) throw BackendBusy("the shared store did not answer in time");
+    return f(store_);
+  }
+  /// The same for the daemon's loop, which waits as long as it must.
+  template <typename F>
+  auto with_store_waiting(F f) -> decltype(f(std::declval<Store&>())) {
     std::lock_guard lock(store_mutex_);
     return f(store_);
   }
@@ -60,8 +69,9 @@ class StandbyBackend : public StatusBackend {
   View view() const;
   ActionResult refuse(const std::string& what) const;
 
+  static constexpr std::chrono::seconds kStoreWait{5};
   Store& store_;
-  std::mutex store_mutex_;
+  std::timed_mutex store_mutex_;
   const Clock& clock_;
   Metrics& metrics_;
   const std::string instance_;
