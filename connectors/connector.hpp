@@ -6,9 +6,11 @@
 #include "compose/composer.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace herald {
 
@@ -76,6 +78,51 @@ struct Unknown {
 /// What looking a delivery up on the platform proved.
 using LookupResult = std::variant<Found, Absent, Unknown>;
 
+/// A published post whose counters herald reads (engagement collection,
+/// DESIGN.md "Editors' workflow additions": `herald report`).
+struct CountersRequest {
+  std::string key;        ///< the delivery's key
+  std::string post;
+  std::string channel;
+  std::string remote_id;  ///< what the create (or a lookup, or a person) recorded
+  std::string url;
+};
+
+/// The words of the common vocabulary every platform's counters map to, so
+/// a report can add X's likes to Mastodon's favourites.
+namespace metric {
+inline constexpr const char* views = "views";      ///< impressions, views, reach
+inline constexpr const char* likes = "likes";      ///< likes, favourites, reactions
+inline constexpr const char* shares = "shares";    ///< reposts, reblogs, shares, quotes
+inline constexpr const char* replies = "replies";  ///< replies, comments
+inline constexpr const char* clicks = "clicks";    ///< link clicks
+}  // namespace metric
+
+/// One counter a platform keeps for a post: its own name for it
+/// ("impression_count", "favourites_count"), the common word it counts as
+/// (metric::*, or "" when it is none of them: X's bookmarks, Instagram's
+/// saves), and its value when read.
+struct Counter {
+  std::string name;
+  std::string common;
+  std::int64_t value = 0;
+  friend bool operator==(const Counter&, const Counter&) = default;
+};
+/// What a read of a post's counters found.
+struct Counters {
+  std::vector<Counter> values;
+};
+/// The post is no longer on the platform (deleted there): nothing more to read.
+struct Gone {
+  std::string message;
+};
+/// What reading a post's counters came to. RetryLater: read again later (a
+/// rate limit, a timeout, a 5xx; a read changes nothing, so none of it is
+/// unsure). Failed: this read cannot be done (the token lacks the insights
+/// permission, the platform refused it); the next scheduled read tries
+/// again. AuthFailed: the credentials no longer work.
+using CountersResult = std::variant<Counters, RetryLater, Failed, AuthFailed, Gone>;
+
 /// How herald settles a create whose answer was lost (docs/connectors.md,
 /// "When an answer is lost"): the platform's own guarantees, per connector.
 struct SettlePolicy {
@@ -102,6 +149,12 @@ class Connector {
   /// When the channel's credentials stop working, if the platform says
   /// (LinkedIn's 60-day access tokens): the daemon warns a week before.
   virtual std::optional<std::chrono::system_clock::time_point> credentials_expire_at() const { return std::nullopt; }
+  /// Whether the platform keeps counters herald can read for a published
+  /// post (a static site keeps none).
+  virtual bool reads_counters() const { return false; }
+  /// Reads a published post's counters, once; never retries by itself. Only
+  /// called when reads_counters().
+  virtual CountersResult read_counters(const CountersRequest&) { return Failed{"this platform keeps no counters"}; }
 };
 
 }  // namespace herald
