@@ -56,6 +56,11 @@ struct ChannelKindInfo {
   std::optional<std::pair<int, std::chrono::seconds>> rate;  ///< the platform's own limit, the default `rate`
   /// Post fields a channel override may carry besides text, title and media.
   std::vector<std::string_view> override_fields;
+  /// The least time between two engagement reads on this platform (one
+  /// read at a time per platform): well inside its documented read limits,
+  /// so reading counters never spends what publishing needs. A platform's
+  /// own "retry after" waits longer.
+  std::chrono::seconds read_spacing{1};
 };
 
 /// Every kind, in the order the docs list them.

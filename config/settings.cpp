@@ -411,6 +411,30 @@ std::optional<std::vector<ChannelSettings>> read_channels(YamlReader& r, const Y
   return channels;
 }
 
+// A list of increasing durations, each in [1m, 90d] (report.collect_after).
+std::optional<std::vector<std::chrono::seconds>> read_collect_after(YamlReader& r, const YamlNode& node,
+                                                                   const std::string& what) {
+  if (!node.is_list()) {
+    r.error(node, what + " must be a list of durations such as [1h, 24h, 7d], not " + describe(node));
+    return std::nullopt;
+  }
+  std::vector<std::chrono::seconds> out;
+  bool ok = true;
+  for (const auto& item : node) {
+    auto d = r.duration(item, what + " item", 1min, 90 * 24h);
+    if (!d) {
+      ok = false;
+    } else if (!out.empty() && *d <= out.back()) {
+      r.error(item, what + " must increase: " + format_duration(*d) + " comes after " + format_duration(out.back()));
+      ok = false;
+    } else {
+      out.push_back(*d);
+    }
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
 // The zone is looked up here, so an unknown one is an error at its name.
 bool read_timezone(YamlReader& r, const YamlNode&, const YamlNode& node, const std::string& what, Settings& s) {
   auto name = r.text(node, what);
@@ -460,6 +484,8 @@ const Option<Settings> kSettings[] = {
     setting("store.password", text(), [](Settings& s) -> auto& { return s.store.password; }),
     setting("store.lease", duration(2s, 10min), [](Settings& s) -> auto& { return s.store.lease; }),
     setting("store.instance", text(), [](Settings& s) -> auto& { return s.store.instance; }),
+    setting("report.collect_after", read_collect_after,
+            [](Settings& s) -> auto& { return s.report.collect_after; }),
     setting("state_check", duration(1s, 24h), [](Settings& s) -> auto& { return s.state_check; }),
     setting("links.own_domains", read_own_domains, [](Settings& s) -> auto& { return s.links.own_domains; }),
     setting("links.utm", read_utm, [](Settings& s) -> auto& { return s.links.utm; }),

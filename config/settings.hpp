@@ -135,6 +135,15 @@ struct StoreSettings {
   std::string instance;
 };
 
+/// Engagement collection (issue 17; DESIGN.md "Editors' workflow additions":
+/// `herald report`).
+struct ReportSettings {
+  /// How long after a delivery went out herald reads its counters on the
+  /// platform, in increasing order; empty: never.
+  std::vector<std::chrono::seconds> collect_after{std::chrono::hours(1), std::chrono::hours(24),
+                                                  std::chrono::hours(7 * 24)};
+};
+
 /// Everything in herald.yaml, with defaults applied and paths made absolute.
 struct Settings {
   std::filesystem::path file;             ///< the settings file itself
@@ -151,6 +160,7 @@ struct Settings {
   PublishingSettings publishing;
   ReloadSettings reload;
   StoreSettings store;
+  ReportSettings report;
   /// How often the daemon reads its whole state database on a fresh
   /// connection to find damage (PRAGMA quick_check).
   std::chrono::seconds state_check{60};

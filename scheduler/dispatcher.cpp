@@ -479,6 +479,7 @@ void Dispatcher::on_verify_result(const std::string& channel, const std::string&
                            .remote_id = f->remote_id,
                            .url = f->url},
                    now);
+      went_out(d->channel);
       log_.info(key + ": planned -> published (found on the platform; the store is new: " + f->url + ")");
     } else if (std::holds_alternative<Absent>(result)) {
       store_.clear_verify(key, "not on the platform; the store is new, so it was looked up before the first create",
@@ -530,6 +531,7 @@ void Dispatcher::on_settle_result(const std::string& channel, const std::string&
         const auto& f = std::get<Found>(result);
         store_.apply(key, Event::found_on_platform,
                      Effects{.detail = decision.detail, .remote_id = f.remote_id, .url = f.url}, now);
+        went_out(d->channel);
         log_.info(key + ": sending -> published (" + decision.detail + ")");
         break;
       }
@@ -651,6 +653,7 @@ void Dispatcher::record(const Unsaved& r, std::vector<std::function<void()>>& th
     }
     if (auto* p = std::get_if<Published>(&result)) {
       store_.apply(key, Event::sent, Effects{.remote_id = p->remote_id, .url = p->url}, now);
+      went_out(d->channel);
       log_.info(key + ": sending -> published " + p->url);
     } else if (auto* later = std::get_if<RetryLater>(&result)) {
       retry_later(*d, st, *later, /*answer_lost=*/false);
@@ -686,6 +689,7 @@ void Dispatcher::on_duplicate_lookup(const std::string& channel, const std::stri
                            .remote_id = f->remote_id,
                            .url = f->url},
                    clock_.now());
+      went_out(d->channel);
       log_.info(key + ": sending -> published (found after a duplicate refusal: " + f->url + ")");
       return;
     }
@@ -759,6 +763,7 @@ Dispatcher::ManualResult Dispatcher::resolve_by_hand(const std::string& key, con
       return;
     }
     store_.apply(key, Event::resolved, Effects{.remote_id = d->remote_id, .url = url}, clock_.now());
+    went_out(d->channel);
     log_.info(key + ": " + std::string(to_string(d->state)) + " -> published " + url + " (resolved by a person)");
     channel = d->channel;
   });

@@ -110,6 +110,11 @@ class Dispatcher {
   /// Called with what each create request came to (metrics): the channel,
   /// the result, the delivery's planned instant, and now.
   std::function<void(const std::string& channel, const PublishResult& result, Instant planned, Instant now)> on_result;
+  /// Called when a delivery of the channel was published (a create's
+  /// answer, a lookup that found it, a person's resolve), once its change is
+  /// applied (inside a batch: before the batch's commit): the collector
+  /// books its first counter read.
+  std::function<void(const std::string& channel)> on_published;
   /// Called when a store operation on the dispatcher's path failed, with
   /// the reason in words (describe_store_failure); the daemon reports it
   /// once, watches the store and calls set_store_problem(nullopt) when it is
@@ -204,6 +209,10 @@ class Dispatcher {
   std::optional<PublishRequest> lookup_request(const StoredDelivery& d) const;
   Connector* connector(const std::string& channel) const;
   void change(const StoredDelivery& d, Event event, const std::string& detail);
+  /// A delivery of `channel` was published: on_published.
+  void went_out(const std::string& channel) {
+    if (on_published) on_published(channel);
+  }
   /// Runs `f`; a store failure becomes the store problem instead of escaping.
   template <typename F>
   bool guarded(F f);

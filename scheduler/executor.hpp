@@ -21,6 +21,12 @@ class Executor {
                        std::function<void(PublishResult)> done) = 0;
   virtual void lookup(const std::string& lane, Connector& c, PublishRequest request,
                       std::function<void(LookupResult)> done) = 0;
+  /// Reads a published post's counters (the collector). Never in a lane and
+  /// never on a worker a create could need: the daemon reads on a thread of
+  /// its own. At once by default.
+  virtual void read_counters(Connector& c, CountersRequest r, std::function<void(CountersResult)> done) {
+    done(c.read_counters(r));
+  }
   /// Runs `f` on the loop once the handler running now has returned, after
   /// the results already handed back (the daemon: asio::post), so results
   /// that arrive together can be written together. At once by default.

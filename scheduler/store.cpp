@@ -129,11 +129,43 @@ UPDATE deliveries SET tries = max(0,
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (channel, state, planned, key);
 DROP INDEX IF EXISTS deliveries_by_channel;
 )sql"},
+    // 4 -> 5: engagement collection (issue 17). `collect` is each published
+    // delivery's schedule of counter reads: stage 0 until its first read is
+    // booked (next_read is then the time it went out), 1 while reads are
+    // due (next_read is the next one's time), 2 once done. `engagement` is
+    // every counter as read, a time series per delivery. Deliveries
+    // published before this version are enrolled once.
+    {5, R"sql(
+CREATE TABLE IF NOT EXISTS collect (
+  key          TEXT PRIMARY KEY NOT NULL,
+  channel      TEXT NOT NULL,
+  published_at INTEGER NOT NULL,
+  stage        INTEGER NOT NULL DEFAULT 0,
+  next_read    INTEGER NOT NULL,
+  reads        INTEGER NOT NULL DEFAULT 0,
+  failures     INTEGER NOT NULL DEFAULT 0,
+  last_error   TEXT NOT NULL DEFAULT '',
+  last_read    INTEGER
+);
+CREATE INDEX IF NOT EXISTS collect_due ON collect (channel, stage, next_read, key);
+CREATE TABLE IF NOT EXISTS engagement (
+  key    TEXT NOT NULL,
+  at     INTEGER NOT NULL,
+  name   TEXT NOT NULL,
+  common TEXT NOT NULL DEFAULT '',
+  value  INTEGER NOT NULL,
+  PRIMARY KEY (key, at, name)
+);
+CREATE INDEX IF NOT EXISTS engagement_by_time ON engagement (at);
+INSERT INTO collect (key, channel, published_at, next_read)
+  SELECT key, channel, coalesce(sent_at, updated), coalesce(sent_at, updated) FROM deliveries
+  WHERE state = 'published' ON CONFLICT (key) DO NOTHING;
+)sql"},
 };
 static_assert(std::end(kSqliteMigrations)[-1].to == Store::kSchemaVersion);
 
 // PostgreSQL's: the schema of version 4 in one step, as the first PostgreSQL
-// store was version 4; later versions add a step here and to SQLite's.
+// store was version 4; each later version adds a step here and to SQLite's.
 // Times are seconds since the epoch (BIGINT), flags 0 or 1, as in SQLite;
 // keys sort by their bytes (COLLATE "C"), as SQLite sorts them, whatever the
 // database's locale.
@@ -201,6 +233,32 @@ CREATE TABLE IF NOT EXISTS lease (
   expires TIMESTAMPTZ NOT NULL DEFAULT 'epoch'
 );
 INSERT INTO lease (id) VALUES (1) ON CONFLICT (id) DO NOTHING;
+)sql"},
+    {5, R"sql(
+CREATE TABLE IF NOT EXISTS collect (
+  key          TEXT COLLATE "C" PRIMARY KEY NOT NULL,
+  channel      TEXT COLLATE "C" NOT NULL,
+  published_at BIGINT NOT NULL,
+  stage        INTEGER NOT NULL DEFAULT 0,
+  next_read    BIGINT NOT NULL,
+  reads        INTEGER NOT NULL DEFAULT 0,
+  failures     INTEGER NOT NULL DEFAULT 0,
+  last_error   TEXT NOT NULL DEFAULT '',
+  last_read    BIGINT
+);
+CREATE INDEX IF NOT EXISTS collect_due ON collect (channel, stage, next_read, key);
+CREATE TABLE IF NOT EXISTS engagement (
+  key    TEXT COLLATE "C" NOT NULL,
+  at     BIGINT NOT NULL,
+  name   TEXT COLLATE "C" NOT NULL,
+  common TEXT NOT NULL DEFAULT '',
+  value  BIGINT NOT NULL,
+  PRIMARY KEY (key, at, name)
+);
+CREATE INDEX IF NOT EXISTS engagement_by_time ON engagement (at);
+INSERT INTO collect (key, channel, published_at, next_read)
+  SELECT key, channel, coalesce(sent_at, updated), coalesce(sent_at, updated) FROM deliveries
+  WHERE state = 'published' ON CONFLICT (key) DO NOTHING;
 )sql"},
 };
 static_assert(std::end(kPostgresqlMigrations)[-1].to == Store::kSchemaVersion);
@@ -1211,6 +1269,16 @@ Applied Store::write_change(const StoredDelivery& old, Event event, const Effect
   else if (next_attempt) line += " (next attempt " + format_utc(*next_attempt) + ")";
   append_event(*db_, now, old.key, std::string(history_name(event)), state_text(old.state),
                state_text(*to), line);
+  // Out: its counters are read from now on (the collector books the reads).
+  if (published) {
+    SqlStatement& c = db_->cached(
+        "INSERT INTO collect (key, channel, published_at, next_read) VALUES (?1, ?2, ?3, ?3) "
+        "ON CONFLICT (key) DO NOTHING");
+    c.bind(1, old.key);
+    c.bind(2, old.channel);
+    c.bind(3, to_db(now));
+    c.exec();
+  }
   return Applied::done;
 }
 
@@ -1404,6 +1472,118 @@ std::vector<HistoryEvent> Store::history(int limit, const std::string& key) {
     e.detail = q.text(6);
     out.push_back(std::move(e));
   }
+  return out;
+}
+
+namespace {
+
+constexpr const char* kCollectColumns =
+    "c.key, c.channel, d.remote_id, d.url, c.published_at, c.stage, c.next_read, c.reads, c.failures, "
+    "c.last_error, c.last_read";
+
+Collection read_collection(SqlStatement& q) {
+  Collection c;
+  c.key = q.text(0);
+  c.channel = q.text(1);
+  c.remote_id = q.text(2);
+  c.url = q.text(3);
+  c.published_at = from_db(q.int64(4));
+  c.stage = q.integer(5);
+  c.next_read = from_db(q.int64(6));
+  c.reads = q.integer(7);
+  c.failures = q.integer(8);
+  c.last_error = q.text(9);
+  if (!q.is_null(10)) c.last_read = from_db(q.int64(10));
+  return c;
+}
+
+EngagementSample read_sample(SqlStatement& q) {
+  return EngagementSample{q.text(0), from_db(q.int64(1)), q.text(2), q.text(3), q.int64(4)};
+}
+
+}  // namespace
+
+std::vector<Collection> Store::pending_reads(const std::string& channel, int limit) {
+  std::vector<Collection> out;
+  SqlStatement& q = db_->cached(std::string("SELECT ") + kCollectColumns +
+                                " FROM collect c JOIN deliveries d ON d.key = c.key "
+                                "WHERE c.channel = ?1 AND c.stage = ?2 ORDER BY c.next_read, c.key LIMIT ?3");
+  for (int stage : {0, 1}) {
+    q.reset();
+    q.bind(1, channel);
+    q.bind(2, stage);
+    q.bind(3, limit);
+    while (q.step()) out.push_back(read_collection(q));
+  }
+  return out;
+}
+
+std::vector<std::string> Store::channels_collecting() {
+  std::vector<std::string> out;
+  SqlStatement& q = db_->cached("SELECT DISTINCT channel FROM collect WHERE stage < 2 ORDER BY channel");
+  while (q.step()) out.push_back(q.text(0));
+  return out;
+}
+
+std::optional<Collection> Store::collection(const std::string& key) {
+  SqlStatement& q = db_->cached(std::string("SELECT ") + kCollectColumns +
+                                " FROM collect c JOIN deliveries d ON d.key = c.key WHERE c.key = ?");
+  q.bind(1, key);
+  if (!q.step()) return std::nullopt;
+  return read_collection(q);
+}
+
+void Store::record_read(const std::string& key, const ReadRecord& record, Instant now) {
+  WriteTransaction tx(*db_, fence());
+  SqlStatement& ins = db_->cached(
+      "INSERT INTO engagement (key, at, name, common, value) VALUES (?, ?, ?, ?, ?) "
+      "ON CONFLICT (key, at, name) DO UPDATE SET value = excluded.value, common = excluded.common");
+  for (const auto& sample : record.samples) {
+    ins.reset();
+    ins.bind(1, key);
+    ins.bind(2, to_db(now));
+    ins.bind(3, sample.name);
+    ins.bind(4, sample.common);
+    ins.bind(5, sample.value);
+    ins.exec();
+  }
+  SqlStatement& q = db_->cached(
+      "UPDATE collect SET stage = ?1, next_read = coalesce(?2, next_read), reads = ?3, failures = ?4, "
+      "last_error = ?5, last_read = CASE WHEN ?6 <> 0 THEN ?7 ELSE last_read END WHERE key = ?8");
+  q.bind(1, record.next_read ? 1 : 2);
+  if (record.next_read) q.bind(2, to_db(*record.next_read));
+  else q.bind_null(2);
+  q.bind(3, record.reads);
+  q.bind(4, record.failures);
+  q.bind(5, record.error);
+  q.bind(6, record.samples.empty() ? 0 : 1);
+  q.bind(7, to_db(now));
+  q.bind(8, key);
+  q.exec();
+  if (!record.event.empty()) append_event(*db_, now, key, record.event, "", "", record.detail);
+  tx.commit();
+}
+
+std::vector<EngagementSample> Store::engagement(const std::string& key) {
+  std::vector<EngagementSample> out;
+  SqlStatement& q = db_->cached(key.empty()
+                                    ? "SELECT key, at, name, common, value FROM engagement ORDER BY key, at, name"
+                                    : "SELECT key, at, name, common, value FROM engagement WHERE key = ? "
+                                      "ORDER BY at, name");
+  if (!key.empty()) q.bind(1, key);
+  while (q.step()) out.push_back(read_sample(q));
+  return out;
+}
+
+std::vector<EngagementSample> Store::latest_engagement(Instant from, Instant to) {
+  std::vector<EngagementSample> out;
+  SqlStatement& q = db_->cached(
+      "SELECT e.key, e.at, e.name, e.common, e.value FROM engagement e "
+      "JOIN (SELECT key, max(at) AS at FROM engagement WHERE at >= ?1 AND at < ?2 GROUP BY key) l "
+      "ON l.key = e.key AND l.at = e.at ORDER BY e.key, e.name");
+  q.bind(1, to_db(from));
+  q.bind(2, to_db(to));
+  while (q.step()) out.push_back(read_sample(q));
   return out;
 }
 

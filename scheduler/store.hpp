@@ -139,6 +139,49 @@ struct SendStart {
   std::string sent_text;
 };
 
+/// A published delivery whose counters herald reads (engagement collection,
+/// scheduler/collector.hpp). Every delivery that becomes `published` gets
+/// one, in the transaction that publishes it.
+struct Collection {
+  std::string key;
+  std::string channel;
+  std::string remote_id;  ///< the delivery's, as published
+  std::string url;
+  Instant published_at;
+  /// 0: its first read is not booked yet (next_read is published_at);
+  /// 1: next_read is when the next read is due; 2: done.
+  int stage = 0;
+  Instant next_read;
+  int reads = 0;     ///< scheduled reads done or passed by
+  int failures = 0;  ///< failed tries of the read due now
+  std::string last_error;
+  std::optional<Instant> last_read;
+};
+
+/// One counter of a delivery as read at one time.
+struct EngagementSample {
+  std::string key;
+  Instant at;
+  std::string name;    ///< the platform's own name
+  std::string common;  ///< views, likes, shares, replies, clicks or ""
+  std::int64_t value = 0;
+  friend bool operator==(const EngagementSample&, const EngagementSample&) = default;
+};
+
+/// What a read of a delivery's counters came to (Store::record_read).
+struct ReadRecord {
+  std::vector<EngagementSample> samples;  ///< what was read (none when the read failed)
+  int reads = 0;                           ///< scheduled reads done or passed by, after it
+  /// The next read's time; none: collection is done.
+  std::optional<Instant> next_read;
+  int failures = 0;
+  std::string error;  ///< why it failed, for people; "" when it did not
+  /// A history line for people, when the read found something they must
+  /// know (the post was deleted on the platform): its event and detail.
+  std::string event = {};
+  std::string detail = {};
+};
+
 /// A shared store's lease (DESIGN.md "The store beyond one host"): the one
 /// instance that dispatches, by the database's clock.
 struct LeaseInfo {
@@ -219,7 +262,7 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
   int schema_version();
   /// The database file.
   const std::filesystem::path& file() const { return file_; }
@@ -350,6 +393,21 @@ class Store {
   void put_connector_state(const std::string& key, const std::string& value, Instant now);
   std::optional<std::string> connector_state(const std::string& key);
   void erase_connector_state(const std::string& key, Instant now);
+
+  /// The earliest pending read of `channel` of each stage: its first read
+  /// not booked yet (stage 0, by the time it went out) and its next booked
+  /// read (stage 1); at most `limit` of each, in time order. Index reads only.
+  std::vector<Collection> pending_reads(const std::string& channel, int limit = 1);
+  /// The channels with reads pending.
+  std::vector<std::string> channels_collecting();
+  /// The collection of one delivery, if it has one.
+  std::optional<Collection> collection(const std::string& key);
+  /// Writes a read's counters and the delivery's next read, in one transaction.
+  void record_read(const std::string& key, const ReadRecord& record, Instant now);
+  /// Every counter read of one delivery (all when `key` is empty), oldest first.
+  std::vector<EngagementSample> engagement(const std::string& key = {});
+  /// The counters as last read, of deliveries read in [from, to), by key.
+  std::vector<EngagementSample> latest_engagement(Instant from, Instant to);
 
   /// Appends a daemon- or channel-wide event (reloads, pauses, errors).
   void note(const std::string& event, const std::string& detail, Instant now, const std::string& key = {});

@@ -258,6 +258,72 @@ TEST_F(StoreTest, MigrationFinishesAHalfMigratedDatabase) {
 // The retry policy counts the create requests since the last fresh start
 // from the row (tries), not from a scan of the history: a processing answer
 // takes its request back, a person's retry and an edit start again.
+// Whatever publishes a delivery (a create's answer, a lookup that found it,
+// a person) enrols it for counter reads in the same transaction; the reads
+// are written as a time series and move its schedule on.
+TEST_P(StoreContract, PublishingEnrolsADeliveryForCounterReads) {
+  auto s = open();
+  sync(*s, {pd("a@x", T0), pd("b@x", T0), pd("c@y", T0)});
+  send(*s, "a@x");
+  publish(*s, "a@x", "1", "https://x.example/1", T0 + 1min);
+  send(*s, "b@x");
+  change(*s, "b@x", Event::found_on_platform, Effects{.remote_id = "2", .url = "https://x.example/2"}, T0 + 2min);
+  EXPECT_FALSE(s->collection("c@y"));
+  EXPECT_EQ(s->channels_collecting(), (std::vector<std::string>{"x"}));
+  auto pending = s->pending_reads("x", 5);
+  ASSERT_EQ(pending.size(), 2u);
+  EXPECT_EQ(pending[0].key, "a@x");
+  EXPECT_EQ(pending[0].remote_id, "1");
+  EXPECT_EQ(pending[0].url, "https://x.example/1");
+  EXPECT_EQ(pending[0].published_at, T0 + 1min);
+  EXPECT_EQ(pending[0].stage, 0);
+  EXPECT_EQ(pending[1].key, "b@x");
+
+  ReadRecord first;
+  first.samples = {{"a@x", T0, "like_count", "likes", 4}, {"reply_count", T0, "reply_count", "replies", 1}};
+  first.samples[1].key = "a@x";
+  first.reads = 1;
+  first.next_read = T0 + 24h;
+  s->record_read("a@x", first, T0 + 1h);
+  ReadRecord second;
+  second.samples = {{"a@x", T0, "like_count", "likes", 9}};
+  second.next_read = std::nullopt;  // the last
+  second.reads = 2;
+  s->record_read("a@x", second, T0 + 24h);
+  const auto a = s->collection("a@x");
+  EXPECT_EQ(a->stage, 2);
+  EXPECT_EQ(a->reads, 2);
+  EXPECT_EQ(a->last_read, T0 + 24h);
+  // The series is kept at the times of the reads, not the samples' own.
+  const auto series = s->engagement("a@x");
+  ASSERT_EQ(series.size(), 3u);
+  EXPECT_EQ(series[0], (EngagementSample{"a@x", T0 + 1h, "like_count", "likes", 4}));
+  EXPECT_EQ(series[1], (EngagementSample{"a@x", T0 + 1h, "reply_count", "replies", 1}));
+  EXPECT_EQ(series[2], (EngagementSample{"a@x", T0 + 24h, "like_count", "likes", 9}));
+  const auto latest = s->latest_engagement(T0, T0 + date::days{30});
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].value, 9);
+  // Done: only b's read is pending.
+  pending = s->pending_reads("x", 5);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].key, "b@x");
+
+  // A failed read keeps no counters, says why, and books the next try.
+  ReadRecord failed;
+  failed.reads = 0;
+  failed.failures = 1;
+  failed.error = "HTTP 503";
+  failed.next_read = T0 + 2h;
+  s->record_read("b@x", failed, T0 + 1h);
+  const auto b = s->collection("b@x");
+  EXPECT_EQ(b->stage, 1);
+  EXPECT_EQ(b->next_read, T0 + 2h);
+  EXPECT_EQ(b->failures, 1);
+  EXPECT_EQ(b->last_error, "HTTP 503");
+  EXPECT_FALSE(b->last_read);
+  EXPECT_TRUE(s->engagement("b@x").empty());
+}
+
 TEST_P(StoreContract, TriesCountsTheRequestsSinceTheLastFreshStart) {
   auto s = open();
   sync(*s, {pd("a@x", T0)});
@@ -344,6 +410,30 @@ TEST_F(StoreTest, MigrationToVersion4IndexesTheDuePageByKey) {
   const auto page = s->due_page({State::planned}, "x", T0, nullptr, 10);
   ASSERT_EQ(page.size(), 2u);
   EXPECT_EQ(page[0].key, "a@x");
+}
+
+// Schema 5 adds engagement collection and enrols what was published before
+// it, from the time its create was committed.
+TEST_F(StoreTest, MigrationToVersion5EnrolsWhatWasPublishedBefore) {
+  {
+    auto s = open();
+    sync(*s, {pd("a@x", T0), pd("b@x", T0)});
+    send(*s, "a@x");
+    publish(*s, "a@x", "1", "https://x.example/1", T0 + 1min);
+  }
+  {
+    SQLite::Database raw(dir_ / "herald.db", SQLite::OPEN_READWRITE);
+    raw.exec("DROP TABLE collect");
+    raw.exec("DROP TABLE engagement");
+    raw.exec("UPDATE schema_version SET version = 4");
+  }
+  auto s = open();
+  EXPECT_EQ(s->schema_version(), Store::kSchemaVersion);
+  const auto a = s->collection("a@x");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->published_at, T0);  // its sending commit
+  EXPECT_EQ(a->stage, 0);
+  EXPECT_FALSE(s->collection("b@x"));
 }
 
 TEST_F(StoreTest, OpenRefusesADatabaseFromANewerVersion) {
