@@ -411,7 +411,7 @@ std::optional<std::vector<ChannelSettings>> read_channels(YamlReader& r, const Y
   return channels;
 }
 
-// A list of increasing durations, each in [1m, 90d] (report.collect_after).
+// A list of increasing durations, each in [5s, 90d] (report.collect_after).
 std::optional<std::vector<std::chrono::seconds>> read_collect_after(YamlReader& r, const YamlNode& node,
                                                                    const std::string& what) {
   if (!node.is_list()) {
@@ -421,7 +421,7 @@ std::optional<std::vector<std::chrono::seconds>> read_collect_after(YamlReader& 
   std::vector<std::chrono::seconds> out;
   bool ok = true;
   for (const auto& item : node) {
-    auto d = r.duration(item, what + " item", 1min, 90 * 24h);
+    auto d = r.duration(item, what + " item", 5s, 90 * 24h);
     if (!d) {
       ok = false;
     } else if (!out.empty() && *d <= out.back()) {

@@ -21,7 +21,7 @@ namespace herald {
 
 class AsioExecutor : public Executor {
  public:
-  AsioExecutor(boost::asio::io_context& io, std::size_t threads) : io_(io), pool_(threads) {}
+  AsioExecutor(boost::asio::io_context& io, std::size_t threads) : io_(io), pool_(threads), readers_(1) {}
 
   // publish, lookup and every result run on the loop's thread, so the
   // lanes need no lock.
@@ -67,6 +67,22 @@ class AsioExecutor : public Executor {
         std::move(done));
   }
 
+  // Counter reads run on a thread of their own, outside every lane: a read
+  // never takes a worker or a lane place a create needs (the collector
+  // reads one at a time per platform anyway).
+  void read_counters(Connector& c, CountersRequest r, std::function<void(CountersResult)> done) override {
+    run_async(
+        readers_, post_back(),
+        [&c, r = std::move(r)]() -> CountersResult {
+          try {
+            return c.read_counters(r);
+          } catch (const std::exception& e) {
+            return RetryLater{std::nullopt, std::string("the connector failed: ") + e.what()};
+          }
+        },
+        std::move(done));
+  }
+
   /// Asked on the worker right before each create request leaves: a reason
   /// not to send it, or nullopt. Must be safe on any thread.
   void guard_creates(std::function<std::optional<std::string>()> guard) { create_guard_ = std::move(guard); }
@@ -86,7 +102,10 @@ class AsioExecutor : public Executor {
   }
 
   /// Lets running calls finish (each has its own deadline), then stops.
-  void join() { pool_.stop(); }
+  void join() {
+    readers_.stop();
+    pool_.stop();
+  }
 
  private:
   using Guard = std::shared_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>;
@@ -145,6 +164,7 @@ class AsioExecutor : public Executor {
   boost::asio::io_context& io_;
   std::function<std::optional<std::string>()> create_guard_;  // set before the first call
   WorkerPool pool_;
+  WorkerPool readers_;  // counter reads
   std::map<std::string, Lane> lanes_;
 };
 

@@ -88,6 +88,7 @@ void CalendarApplier::apply(std::shared_ptr<LoadedCalendar> cal, const PlanWindo
   cal_ = std::move(cal);
   fingerprint_ = calendar_fingerprint(cal_->calendar, cal_->settings.calendar);
   parts_.dispatcher.configure(cal_);
+  parts_.collector.configure(cal_->settings);
   // Connectors of the previous calendar may still be in use by a request in
   // flight; they are kept until the daemon stops.
   for (auto& c : connectors_) retired_.push_back(std::move(c));
@@ -104,6 +105,7 @@ void CalendarApplier::apply(std::shared_ptr<LoadedCalendar> cal, const PlanWindo
           c, cal_->settings,
           {parts_.http, parts_.connector_state, [clock = &parts_.clock] { return clock->now(); }}, warnings);
       parts_.dispatcher.set_connector(c.name, conn.get());
+      parts_.collector.set_connector(c.name, conn.get());
       if (auto at = conn->credentials_expire_at()) credential_expiry_[c.name] = *at;
       else credential_expiry_.erase(c.name);
       connectors_.push_back(std::move(conn));
@@ -111,6 +113,7 @@ void CalendarApplier::apply(std::shared_ptr<LoadedCalendar> cal, const PlanWindo
       parts_.log.error("channel " + c.name + " cannot publish: " + e.what());
       channel_problems_[c.name] = e.what();
       parts_.dispatcher.set_connector(c.name, nullptr);
+      parts_.collector.set_connector(c.name, nullptr);
     }
     for (const auto& w : warnings) parts_.log.warning("channel " + c.name + ": " + w);
   }

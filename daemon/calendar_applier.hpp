@@ -10,6 +10,7 @@
 #include "connectors/http_client.hpp"
 #include "daemon/store_watch.hpp"
 #include "scheduler/check.hpp"
+#include "scheduler/collector.hpp"
 #include "scheduler/dispatcher.hpp"
 
 #include <chrono>
@@ -34,6 +35,7 @@ class CalendarApplier {
   struct Parts {
     Store& store;
     Dispatcher& dispatcher;
+    Collector& collector;  ///< reads the counters of what went out, with the same connectors
     StoreWatch& watch;
     HttpClient& http;
     ConnectorState& connector_state;

@@ -80,6 +80,19 @@ PublishOutcome outcome_of(const PublishResult& result) {
       result);
 }
 
+std::string_view read_outcome(const CountersResult& result) {
+  return std::visit(
+      [](const auto& r) -> std::string_view {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, Counters>) return "read";
+        else if constexpr (std::is_same_v<T, RetryLater>) return "retry";
+        else if constexpr (std::is_same_v<T, Failed>) return "failed";
+        else if constexpr (std::is_same_v<T, AuthFailed>) return "auth_failed";
+        else return "gone";
+      },
+      result);
+}
+
 std::string escape_label_value(std::string_view value) {
   std::string out;
   out.reserve(value.size());
@@ -95,6 +108,11 @@ std::string escape_label_value(std::string_view value) {
 void Metrics::attempt(const std::string& channel) {
   std::lock_guard lock(mutex_);
   ++attempts_[channel];
+}
+
+void Metrics::counter_read(const std::string& channel, std::string_view outcome) {
+  std::lock_guard lock(mutex_);
+  ++reads_[channel][std::string(outcome)];
 }
 
 void Metrics::result(const std::string& channel, PublishOutcome outcome) {
@@ -194,6 +212,15 @@ std::string Metrics::render(const MetricsGauges& g) const {
   for (const auto& [channel, at] : g.credentials_expire)
     out << "herald_credentials_expiry_timestamp_seconds{" << label("channel", channel) << "} "
         << at.time_since_epoch().count() << '\n';
+
+  if (!reads_.empty()) {
+    family(out, "herald_counter_reads_total", "counter",
+           "Reads of published posts' counters (engagement): read, retry, failed, auth_failed, gone.");
+    for (const auto& [channel, outcomes] : reads_)
+      for (const auto& [outcome, n] : outcomes)
+        out << "herald_counter_reads_total{" << label("channel", channel) << ',' << label("outcome", outcome) << "} "
+            << n << '\n';
+  }
 
   family(out, "herald_publish_attempts_total", "counter", "Create requests sent to the platform.");
   for (const auto& channel : channels) {

@@ -26,6 +26,10 @@ std::string_view to_string(PublishOutcome outcome);
 /// The outcome class of a connector's answer.
 PublishOutcome outcome_of(const PublishResult& result);
 
+/// What one counter read came to, as herald_counter_reads_total counts it:
+/// read, retry, failed, auth_failed or gone.
+std::string_view read_outcome(const CountersResult& result);
+
 /// What the store knows when /metrics is scraped.
 struct MetricsGauges {
   std::string version;                                       ///< herald_build_info{version}
@@ -51,6 +55,9 @@ class Metrics {
   /// A delivery was published `lateness` after its planned instant
   /// (herald_publish_lateness_seconds); a negative lateness counts as 0.
   void lateness(const std::string& channel, std::chrono::duration<double> lateness);
+  /// A read of a published post's counters on `channel` came to `outcome`
+  /// (herald_counter_reads_total; shown once a read was made).
+  void counter_read(const std::string& channel, std::string_view outcome);
   /// A calendar load (start-up or reload) succeeded or was rejected, at `at`.
   void reload(bool ok, Instant at);
   /// A shared store's lease (DESIGN.md "The store beyond one host"): this
@@ -79,6 +86,7 @@ class Metrics {
   std::map<std::string, std::uint64_t> attempts_;
   std::map<std::string, std::map<PublishOutcome, std::uint64_t>> results_;
   std::map<std::string, Histogram> lateness_;
+  std::map<std::string, std::map<std::string, std::uint64_t, std::less<>>> reads_;  // channel -> outcome -> count
   std::uint64_t reloads_ok_ = 0;
   std::uint64_t reloads_failed_ = 0;
   std::optional<Instant> last_reload_;

@@ -289,13 +289,21 @@ class Daemon {
       metrics_.result(channel, outcome_of(result));
       if (std::holds_alternative<Published>(result)) metrics_.lateness(channel, now - planned);
     };
+    // Counters of what went out are read on timers of their own, through
+    // the executor's reading thread: never a create's worker.
+    collector_ = std::make_unique<Collector>(*store_, clock_, *executor_, read_wakes_, log_);
+    collector_->set_pauses([this](const std::string& channel) { return dispatcher_->pause_of(channel); });
+    collector_->on_read = [this](const std::string& channel, const CountersResult& result) {
+      metrics_.counter_read(channel, read_outcome(result));
+    };
+    dispatcher_->on_published = [this](const std::string& channel) { collector_->published(channel); };
     watch_ = std::make_unique<StoreWatch>(*store_, *dispatcher_, clock_, log_, settings.state_dir);
     dispatcher_->on_store_failure = [this](const std::string& why) { watch_->trouble(why); };
     const std::string state_dir = settings.state_dir.string();
     const std::size_t posts = cal->calendar.posts.size();
     applier_ = std::make_unique<CalendarApplier>(
         config_, std::move(cal),
-        CalendarApplier::Parts{*store_, *dispatcher_, *watch_, *http_, *connector_state_, clock_, log_},
+        CalendarApplier::Parts{*store_, *dispatcher_, *collector_, *watch_, *http_, *connector_state_, clock_, log_},
         std::move(composed));
     if (!kept_plan_.empty()) applier_->keep_store_plan(kept_plan_);
     if (store_->shared()) metrics_.calendar_differs(!kept_plan_.empty());
@@ -309,6 +317,13 @@ class Daemon {
     return true;
   }
 
+  // Every channel's due deliveries, and every platform's counter reads
+  // (a reload, a pause lifted, the store usable again).
+  void pump_everything() {
+    dispatcher_->pump_all();
+    collector_->wake_all();
+  }
+
   // Reads the calendar again (an edit, SIGHUP, `herald reload`); an applied
   // edit pumps every channel.
   void reload(const std::string& why, bool accept_cancellations = false, bool by_person = false) {
@@ -316,7 +331,7 @@ class Daemon {
     const bool applied = applier_->reload(why, accept_cancellations, by_person);
     metrics_.reload(applier_->last_reload_ok(), applier_->last_reload());
     if (store_->shared()) metrics_.calendar_differs(!applier_->kept_plan().empty());
-    if (applied) dispatcher_->pump_all();
+    if (applied) pump_everything();
     notify_.ready(status_line());
   }
 
@@ -535,7 +550,7 @@ class Daemon {
     }
     if (seen_pauses_ && now != *seen_pauses_) {
       log_.info("the pauses in the shared store changed; applying them now");
-      dispatcher_->pump_all();
+      pump_everything();
     }
     seen_pauses_ = std::move(now);
   }
@@ -575,7 +590,7 @@ class Daemon {
         // endpoint did not answer): the gate before each create has already
         // seen it; this makes the queue and the status show it now.
         log_.warning("pauses changed in the state database by the herald command; applying them now");
-        dispatcher_->pump_all();
+        pump_everything();
         notify_.status(status_line());
       } else {
         log_.info("stopping on signal " + std::to_string(sig));
@@ -591,6 +606,7 @@ class Daemon {
   void stop() {
     stopping_ = true;
     wakes_.stop();
+    read_wakes_.stop();
     calendar_watch_.stop();
     resync_.cancel();
     lease_timer_.cancel();
@@ -605,7 +621,7 @@ class Daemon {
     if (watch_->check(applier_->settings().state_check)) {
       const std::string why = applier_->take_reload_after_recovery();
       if (!why.empty()) reload(why + ", applied once the state database was usable");
-      dispatcher_->pump_all();
+      pump_everything();
     }
     // WATCHDOG=1 from the loop itself, so a stuck loop gets restarted;
     // systemd wants it at least every WatchdogSec, the beat is far faster.
@@ -622,7 +638,7 @@ class Daemon {
     resync_.expires_after(kResyncEvery);
     resync_.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopping_) return;
-      if (applier_->resync()) dispatcher_->pump_all();
+      if (applier_->resync()) pump_everything();
       schedule_resync();
     });
   }
@@ -650,7 +666,7 @@ class Daemon {
         [this](bool accept) {
           reload(accept ? "herald reload --accept-cancellations" : "herald reload", accept, true);
         },
-        [this] { dispatcher_->pump_all(); }, [this] { return shared_status(); }});
+        [this] { pump_everything(); }, [this] { return shared_status(); }});
     server_ = serve(settings, std::move(*token_), *backend_);
     if (!server_) return false;
     log_.info("status endpoint on " + server_->where());
@@ -663,7 +679,9 @@ class Daemon {
   asio::io_context io_;
   SystemClock clock_;
   std::unique_ptr<AsioExecutor> executor_;  // its pool's size is a setting
+  std::unique_ptr<Collector> collector_;
   AsioWakes wakes_{io_};
+  AsioWakes read_wakes_{io_};  // the collector's, one booking per platform
   std::optional<Secret> token_;
   std::unique_ptr<InstanceLock> lock_;
   std::unique_ptr<Store> store_;

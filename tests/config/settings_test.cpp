@@ -188,7 +188,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         BadCase{"unknown_top_key", kHead + "chanels: {}\nchannels:\n  x: {kind: x, account: a, credentials: x}\n",
                 {kF + "3:1: error: unknown key 'chanels' in settings (expected one of: calendar, state_dir, "
-                      "credentials_dir, timezone, media_url, status, publishing, reload, store, state_check, links, lint, channels)"}},
+                      "credentials_dir, timezone, media_url, status, publishing, reload, store, report, state_check, links, lint, channels)"}},
         BadCase{"unknown_channel_key",
                 kHead + "channels:\n  x: {kind: x, account: a, credentials: x, slot: []}\n",
                 {kF + "4:44: error: unknown key 'slot' in channel 'x' (expected one of: kind, account, credentials, "
@@ -348,6 +348,8 @@ store:
   password: db-password
   lease: 20s
   instance: db-host-1
+report:
+  collect_after: [30m, 2d]
 state_check: 2m
 links:
   own_domains: [Example.NL]
@@ -387,6 +389,7 @@ TEST(SettingsTable, EveryRowIsAKeyThatFillsItsField) {
   EXPECT_EQ(s.store.password, "db-password");
   EXPECT_EQ(s.store.lease, 20s);
   EXPECT_EQ(s.store.instance, "db-host-1");
+  EXPECT_EQ(s.report.collect_after, (std::vector<std::chrono::seconds>{30min, 48h}));
   EXPECT_EQ(s.state_check, 2min);
   EXPECT_EQ(s.links.own_domains, std::vector<std::string>{"example.nl"});
   EXPECT_EQ(s.links.utm.params, (std::vector<std::pair<std::string, std::string>>{{"source", "s"}, {"term", "t"}}));
@@ -563,6 +566,36 @@ TEST(SettingsTable, EveryKindTakesTheKeysOfItsRowAndThoseOfEveryChannel) {
           << other.messages[0];
     }
   }
+}
+
+}  // namespace
+}  // namespace herald
+
+namespace herald {
+namespace {
+
+// report.collect_after: increasing durations, each within bounds; the
+// error says where and what.
+TEST(SettingsReport, CollectAfterMustBeIncreasingDurations) {
+  const std::string base = "calendar: c.yaml\ntimezone: UTC\nchannels: {x: {kind: x, account: a, credentials: x}}\n"
+                           "report:\n  collect_after: ";
+  auto r = load(base + "[1h, 24h, 7d]\n");
+  ASSERT_TRUE(r.settings) << ::testing::PrintToString(r.messages);
+  EXPECT_EQ(r.settings->report.collect_after, (std::vector<std::chrono::seconds>{1h, 24h, 7 * 24h}));
+  r = load(base + "[]\n");
+  ASSERT_TRUE(r.settings);
+  EXPECT_TRUE(r.settings->report.collect_after.empty());
+  r = load(base + "[24h, 1h]\n");
+  EXPECT_FALSE(r.settings);
+  ASSERT_FALSE(r.messages.empty());
+  EXPECT_NE(r.messages[0].find(":5:24: error: report.collect_after must increase: 1h comes after 1d"), std::string::npos)
+      << r.messages[0];
+  r = load(base + "[2s]\n");
+  EXPECT_FALSE(r.settings);
+  r = load(base + "1h\n");
+  EXPECT_FALSE(r.settings);
+  ASSERT_FALSE(r.messages.empty());
+  EXPECT_NE(r.messages[0].find("must be a list of durations such as [1h, 24h, 7d]"), std::string::npos) << r.messages[0];
 }
 
 }  // namespace
