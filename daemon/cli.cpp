@@ -159,7 +159,28 @@ struct ControlOptions {
   std::string until;
   std::string url;
   bool accept_cancellations = false;
+  // herald report
+  std::string from, to, since;
+  ReportRequest report;
 };
+
+// A report's --from, --to or --since: RFC 3339, a local time, or a date (a
+// --to date counts that whole day). False, with a usage message, when it is none.
+bool report_time(CliContext& ctx, const Settings& settings, const char* name, const std::string& text, bool end_of_day,
+                 std::optional<Instant>& out) {
+  if (text.empty()) return true;
+  std::string error;
+  auto at = parse_instant_arg(text, *settings.zone, error);
+  if (!at) {
+    ctx.err << "herald report: " << name << " '" << text
+            << "': expected RFC 3339 (2027-03-02T18:00:00+01:00), a local time (2027-03-02 18:00) or a date\n";
+    return false;
+  }
+  if (end_of_day && text.size() == 10) *at = parse_instant_arg(text + " 00:00", *settings.zone, error).value_or(*at) +
+                                             std::chrono::hours(24);
+  out = at;
+  return true;
+}
 
 int cmd_control(CliContext& ctx, const std::string& config, const std::string& command, const ControlOptions& opt) {
   Diagnostics diags;
@@ -183,6 +204,18 @@ int cmd_control(CliContext& ctx, const std::string& config, const std::string& c
   if (command == "status") return control_status(c);
   if (command == "queue") return control_queue(c, opt.channel, opt.state, opt.limit);
   if (command == "history") return control_history(c, opt.limit, opt.key);
+  if (command == "report") {
+    ReportRequest r = opt.report;
+    if (!report_time(ctx, *settings, "--from", opt.from, false, r.from) ||
+        !report_time(ctx, *settings, "--to", opt.to, true, r.to) ||
+        !report_time(ctx, *settings, "--since", opt.since, false, r.since))
+      return kExitUsage;
+    if (r.from && r.to && *r.from >= *r.to) {
+      ctx.err << "herald report: --from must be before --to\n";
+      return kExitUsage;
+    }
+    return control_report(c, r);
+  }
   if (command == "resume") return control_resume(c, opt.channel);
   if (command == "reload") return control_reload(c, opt.accept_cancellations);
   if (command == "retry") return control_retry(c, opt.key);
@@ -261,6 +294,18 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
   auto* history_cmd = control_command("history", "what happened, newest first");
   history_cmd->add_option("--limit", ctl.limit, "at most this many events (default 50)")->check(CLI::Range(1, 1000));
   history_cmd->add_option("--key", ctl.key, "only the events of this delivery");
+  auto* report_cmd = app.add_subcommand("report", "engagement of what went out: per channel, campaign, kind or post");
+  report_cmd->add_option("--config", config, "settings file");
+  report_cmd->add_option("--from", ctl.from, "published from: a date, a local time or RFC 3339 (default 30 days ago)");
+  report_cmd->add_option("--to", ctl.to, "published before: a time, or a date (that day included); default now");
+  report_cmd->add_option("--by", ctl.report.by, "channel, campaign, kind or post (default channel)")
+      ->check(CLI::IsMember({"channel", "campaign", "kind", "post"}));
+  report_cmd->add_option("--format", ctl.report.format, "table, json (the endpoint's answer) or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  report_cmd->add_option("--top", ctl.report.top, "how many top and bottom posts (default 5)")->check(CLI::Range(1, 100));
+  report_cmd->add_option("--since", ctl.since, "conversations: replies since this time (default: since the last look)");
+  report_cmd->add_flag("--keep-unread", ctl.report.keep_unread,
+                       "do not count the conversations as looked at (a table counts them otherwise)");
   auto* pause_cmd = control_command("pause", "stop publishing (everything, or one channel) until resumed");
   pause_cmd->add_option("--reason", ctl.reason, "why (shown in status and logs)")->required();
   pause_cmd->add_option("--channel", ctl.channel, "only this channel");
@@ -290,7 +335,7 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
     JournalLogger log;
     return run_daemon(config, log, run_opt);
   }
-  for (auto* cmd : {status_cmd, queue_cmd, history_cmd, pause_cmd, resume_cmd, reload_cmd, retry_cmd, resolve_cmd})
+  for (auto* cmd : {status_cmd, queue_cmd, history_cmd, report_cmd, pause_cmd, resume_cmd, reload_cmd, retry_cmd, resolve_cmd})
     if (cmd->parsed()) return cmd_control(ctx, config, cmd->get_name(), ctl);
   if (version->parsed()) {
     ctx.out << "herald " << kVersion << '\n';

@@ -310,6 +310,125 @@ void write_history_table(std::ostream& out, const json::object& answer, const da
   out << '\n';
 }
 
+namespace {
+
+// A common word's sum: "-" where no post of the row gave it (Mastodon
+// counts no views), so a missing counter is never read as zero.
+std::string metric_cell(const json::object& o, std::string_view word) {
+  const auto* v = o.if_contains(word);
+  if (!v || v->is_null()) return "-";
+  return std::to_string(num(o, word));
+}
+
+// Engagement per post, one decimal.
+std::string per_post(std::int64_t engagement, std::int64_t posts) {
+  if (posts <= 0) return "-";
+  const std::int64_t tenths = (engagement * 10 + posts / 2) / posts;
+  return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10);
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void write_posts(std::ostream& out, const json::array* posts, const date::time_zone& zone) {
+  Table table({"KEY", "ENGAGEMENT", "VIEWS", "LIKES", "SHARES", "REPLIES", "PUBLISHED", "URL"},
+              {false, true, true, true, true, true, false, false});
+  if (posts) {
+    for (const auto& v : *posts) {
+      if (!v.is_object()) continue;
+      const auto& p = v.as_object();
+      table.add({str(p, "key"), std::to_string(num(p, "engagement")), metric_cell(p, "views"), metric_cell(p, "likes"),
+                 metric_cell(p, "shares"), metric_cell(p, "replies"), when(p, "published_at", zone), str(p, "url")});
+    }
+  }
+  table.write(out);
+}
+
+}  // namespace
+
+void write_report_table(std::ostream& out, const json::object& answer, const date::time_zone& zone) {
+  const std::string by = str(answer, "by");
+  out << "Published " << when(answer, "from", zone) << " to " << when(answer, "to", zone) << ", by " << by << '\n';
+  std::string head = by;
+  for (auto& c : head) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  Table groups({head, "POSTS", "READ", "VIEWS", "LIKES", "SHARES", "REPLIES", "CLICKS", "ENGAGEMENT", "PER POST"},
+               {false, true, true, true, true, true, true, true, true, true});
+  if (const auto* rows = arr(answer, "groups")) {
+    for (const auto& v : *rows) {
+      if (!v.is_object()) continue;
+      const auto& g = v.as_object();
+      groups.add({str(g, "name"), std::to_string(num(g, "posts")), std::to_string(num(g, "read")),
+                  metric_cell(g, "views"), metric_cell(g, "likes"), metric_cell(g, "shares"), metric_cell(g, "replies"),
+                  metric_cell(g, "clicks"), std::to_string(num(g, "engagement")),
+                  per_post(num(g, "engagement"), num(g, "read"))});
+    }
+  }
+  groups.write(out);
+  out << "(engagement: likes + shares + replies + clicks; per post: of the posts whose counters were read)\n";
+  out << "\nTop posts\n";
+  write_posts(out, arr(answer, "top"), zone);
+  out << "\nBottom posts\n";
+  write_posts(out, arr(answer, "bottom"), zone);
+  out << "\nConversations to answer (replies since " << when(answer, "since", zone) << ")\n";
+  const auto* talk = arr(answer, "conversations");
+  if (!talk || talk->empty()) {
+    out << "none\n";
+    return;
+  }
+  Table conversations({"KEY", "NEW", "REPLIES", "READ", "URL"}, {false, true, true, false, false});
+  for (const auto& v : *talk) {
+    if (!v.is_object()) continue;
+    const auto& c = v.as_object();
+    conversations.add({str(c, "key"), "+" + std::to_string(num(c, "new_replies")), std::to_string(num(c, "replies")),
+                       when(c, "read_at", zone), str(c, "url")});
+  }
+  conversations.write(out);
+}
+
+void write_report_csv(std::ostream& out, const json::object& answer) {
+  out << csv_field(str(answer, "by")) << ",posts,read,views,likes,shares,replies,clicks,engagement\r\n";
+  if (const auto* rows = arr(answer, "groups")) {
+    for (const auto& v : *rows) {
+      if (!v.is_object()) continue;
+      const auto& g = v.as_object();
+      out << csv_field(str(g, "name")) << ',' << num(g, "posts") << ',' << num(g, "read");
+      for (const char* word : {"views", "likes", "shares", "replies", "clicks"}) {
+        const std::string cell = metric_cell(g, word);
+        out << ',' << (cell == "-" ? "" : cell);
+      }
+      out << ',' << num(g, "engagement") << "\r\n";
+    }
+  }
+}
+
+int control_report(ControlContext& ctx, const ReportRequest& request) {
+  const StatusReply reply = ctx.client.report(request.from, request.to, request.by, request.since, request.top);
+  if (!reply) return report(ctx, "report", *reply.error);
+  const auto& body = reply.body.as_object();
+  if (request.format == "json") {
+    write_json(ctx.out, reply.body);
+  } else if (request.format == "csv") {
+    write_report_csv(ctx.out, body);
+  } else {
+    write_report_table(ctx.out, body, *ctx.settings.zone);
+    // Shown to a person: the next report's conversations start now.
+    if (!request.keep_unread) {
+      const StatusReply looked = ctx.client.looked();
+      if (!looked)
+        ctx.err << "herald report: the conversations could not be marked as looked at: " << looked.error->message
+                << '\n';
+    }
+  }
+  return kExitOk;
+}
+
 int control_status(ControlContext& ctx) {
   return answer(ctx, "status", ctx.client.status(),
                 [&](const json::object& o) { write_status_table(ctx.out, o, *ctx.settings.zone); });

@@ -1,6 +1,6 @@
 #pragma once
 // The commands that ask the running daemon through its status endpoint:
-// `herald status`, `queue`, `history`, `pause`, `resume`, `retry`, `resolve`.
+// `herald status`, `queue`, `history`, `report`, `pause`, `resume`, `retry`, `resolve`.
 // Each runs one StatusClient request and prints the answer, a table for
 // people (times in the settings' zone) or the endpoint's JSON as is. The
 // table writers are pure, so tests pin their text.
@@ -55,6 +55,19 @@ int control_retry(ControlContext& ctx, const std::string& key);
 /// A person confirms a needs_review or failed delivery is out at `url`.
 int control_resolve(ControlContext& ctx, const std::string& key, const std::string& url);
 
+/// `herald report`: what went out in [from, to) and its engagement, grouped
+/// `by` (channel, campaign, kind, post). `since`: the conversations' start
+/// (default the last look). `format` table, json or csv; after a table the
+/// conversations count as looked at unless `keep_unread`.
+struct ReportRequest {
+  std::optional<Instant> from, to, since;
+  std::string by = "channel";
+  std::string format = "table";
+  int top = 5;
+  bool keep_unread = false;
+};
+int control_report(ControlContext& ctx, const ReportRequest& request);
+
 /// The exit code for a failed request: kExitNotRunning or kExitFailed.
 int exit_code(const StatusError& error);
 
@@ -66,6 +79,12 @@ void write_queue_table(std::ostream& out, const boost::json::object& answer, con
 /// `herald history`: a row per event, newest first.
 void write_history_table(std::ostream& out, const boost::json::object& answer, const date::time_zone& zone,
                          int limit);
+
+/// `herald report` as a table: the groups, the top and bottom posts, the
+/// conversations to answer.
+void write_report_table(std::ostream& out, const boost::json::object& answer, const date::time_zone& zone);
+/// `herald report --format csv`: a header and a row per group (RFC 4180).
+void write_report_csv(std::ostream& out, const boost::json::object& answer);
 
 /// A time as the tables show it: `2027-03-02 10:05 +01:00` in `zone`.
 std::string local_display(const date::time_zone& zone, Instant at);

@@ -97,6 +97,19 @@ std::vector<HistoryEvent> LoopBackend::history(int limit, const std::string& key
   return on_loop([this, limit, key] { return parts_.store.history(limit, key); });
 }
 
+std::optional<Report> LoopBackend::report(const ReportQuery& query) {
+  return on_loop([this, query] {
+    return std::optional<Report>(build_report(parts_.store, &parts_.calendar.calendar().calendar, query));
+  });
+}
+
+ActionResult LoopBackend::looked() {
+  return on_loop([this] {
+    parts_.store.record_look(parts_.clock.now());
+    return ActionResult{};
+  });
+}
+
 ActionResult LoopBackend::pause(const std::string& reason, const std::string& channel, std::optional<Instant> until) {
   return on_loop([this, reason, channel, until] {
     if (!channel.empty() && !parts_.calendar.settings().channel(channel))

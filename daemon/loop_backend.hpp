@@ -60,6 +60,8 @@ class LoopBackend : public StatusBackend {
   std::vector<StoredDelivery> queue(const QueueFilter& filter) override;
   std::optional<StoredDelivery> delivery(const std::string& key) override;
   std::vector<HistoryEvent> history(int limit, const std::string& key) override;
+  std::optional<Report> report(const ReportQuery& query) override;
+  ActionResult looked() override;
   ActionResult pause(const std::string& reason, const std::string& channel, std::optional<Instant> until) override;
   ActionResult resume(const std::string& channel) override;
   ActionResult retry(const std::string& key) override;

@@ -84,6 +84,11 @@ ActionResult StandbyBackend::pause(const std::string&, const std::string&, std::
   return refuse("a pause");
 }
 ActionResult StandbyBackend::resume(const std::string&) { return refuse("a resume"); }
+ActionResult StandbyBackend::looked() { return refuse("marking the conversations as looked at"); }
+
+std::optional<Report> StandbyBackend::report(const ReportQuery& query) {
+  return with_store([&](Store& s) { return std::optional<Report>(build_report(s, nullptr, query)); });
+}
 ActionResult StandbyBackend::retry(const std::string&) { return refuse("a retry"); }
 ActionResult StandbyBackend::resolve(const std::string&, const std::string&) { return refuse("resolving a delivery"); }
 ActionResult StandbyBackend::reload(bool) { return refuse("a reload"); }

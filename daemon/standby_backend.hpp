@@ -57,6 +57,9 @@ class StandbyBackend : public StatusBackend {
   std::vector<StoredDelivery> queue(const QueueFilter& filter) override;
   std::optional<StoredDelivery> delivery(const std::string& key) override;
   std::vector<HistoryEvent> history(int limit, const std::string& key) override;
+  /// From the shared store; campaigns and kinds are the active instance's to say.
+  std::optional<Report> report(const ReportQuery& query) override;
+  ActionResult looked() override;
   ActionResult pause(const std::string& reason, const std::string& channel, std::optional<Instant> until) override;
   ActionResult resume(const std::string& channel) override;
   ActionResult retry(const std::string& key) override;

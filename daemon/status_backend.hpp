@@ -8,6 +8,7 @@
 
 #include "config/local_time.hpp"
 #include "config/settings.hpp"
+#include "scheduler/report.hpp"
 #include "scheduler/store.hpp"
 
 #include <map>
@@ -110,6 +111,12 @@ class StatusBackend {
   virtual std::optional<StoredDelivery> delivery(const std::string& key) = 0;
   /// Newest first; only events of `key` when it is not empty.
   virtual std::vector<HistoryEvent> history(int limit, const std::string& key) = 0;
+  /// What went out in a period and its engagement (GET /api/v1/report);
+  /// nullopt where reports are not available.
+  virtual std::optional<Report> report(const ReportQuery&) { return std::nullopt; }
+  /// A person looked at the conversations to answer: the next report's
+  /// conversations start now (POST /api/v1/report/looked).
+  virtual ActionResult looked() { return {404, "reports are not available here", {}, {}}; }
   /// Pauses everything (empty channel) or one channel, with a reason, until a time or until resumed.
   virtual ActionResult pause(const std::string& reason, const std::string& channel, std::optional<Instant> until) = 0;
   virtual ActionResult resume(const std::string& channel) = 0;

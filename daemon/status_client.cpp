@@ -165,6 +165,22 @@ StatusReply StatusClient::history(int limit, const std::string& key) {
   return get("/api/v1/history" + query);
 }
 
+StatusReply StatusClient::report(std::optional<Instant> from, std::optional<Instant> to, const std::string& by,
+                                 std::optional<Instant> since, int top) {
+  std::string query;
+  auto add = [&](const char* name, const std::string& value) {
+    query += (query.empty() ? "?" : "&") + std::string(name) + "=" + percent_encode(value);
+  };
+  if (from) add("from", format_utc(*from));
+  if (to) add("to", format_utc(*to));
+  if (!by.empty()) add("by", by);
+  if (since) add("since", format_utc(*since));
+  if (top > 0) add("top", std::to_string(top));
+  return get("/api/v1/report" + query);
+}
+
+StatusReply StatusClient::looked() { return post("/api/v1/report/looked", "{}"); }
+
 StatusReply StatusClient::pause(const std::string& reason, const std::string& channel, std::optional<Instant> until) {
   boost::json::object body;
   body["reason"] = reason;

@@ -74,6 +74,11 @@ class StatusClient {
   StatusReply delivery(const std::string& key);
   /// limit 0: the endpoint's default; empty key: every event.
   StatusReply history(int limit, const std::string& key);
+  /// GET /api/v1/report with these parameters (each optional).
+  StatusReply report(std::optional<Instant> from, std::optional<Instant> to, const std::string& by,
+                     std::optional<Instant> since, int top);
+  /// POST /api/v1/report/looked.
+  StatusReply looked();
   /// Empty channel: everything.
   StatusReply pause(const std::string& reason, const std::string& channel, std::optional<Instant> until);
   /// Empty channel: the global pause.

@@ -427,6 +427,126 @@ std::optional<HistoryQuery> parse_history_query(const Query& query, std::string&
   return h;
 }
 
+namespace {
+
+// One instant parameter: RFC 3339 with an offset or Z.
+bool instant_param(const Query& query, const char* name, std::optional<Instant>& out, std::string& error) {
+  std::optional<std::string> text;
+  if (!one_value(query, name, text, error)) return false;
+  if (!text) return true;
+  std::string why;
+  auto ts = parse_timestamp(*text, why);
+  const Instant* at = ts ? std::get_if<Instant>(&*ts) : nullptr;
+  if (!at) {
+    error = std::string("'") + name + "' must be an RFC 3339 time with an offset or Z (e.g. 2027-03-02T09:00:00Z)";
+    return false;
+  }
+  out = *at;
+  return true;
+}
+
+boost::json::value metric_or_null(const ReportTotals& totals, const char* word) {
+  auto it = totals.find(word);
+  if (it == totals.end()) return nullptr;
+  return it->second;
+}
+
+void put_totals(boost::json::object& o, const ReportTotals& totals) {
+  for (const char* word : kReportMetrics) o[word] = metric_or_null(totals, word);
+}
+
+boost::json::object report_post(const ReportPost& p) {
+  boost::json::object o;
+  o["key"] = p.key;
+  o["post"] = p.post;
+  o["channel"] = p.channel;
+  o["campaign"] = p.campaign;
+  o["kind"] = p.kind;
+  o["url"] = p.url;
+  o["published_at"] = format_utc(p.published_at);
+  o["read_at"] = p.read_at ? boost::json::value(format_utc(*p.read_at)) : boost::json::value(nullptr);
+  put_totals(o, p.totals);
+  o["engagement"] = p.engagement;
+  boost::json::object own;
+  for (const auto& c : p.counters) own[c.name] = c.value;
+  o["counters"] = std::move(own);
+  return o;
+}
+
+}  // namespace
+
+boost::json::object report(const Report& r) {
+  boost::json::object o;
+  o["from"] = format_utc(r.query.from);
+  o["to"] = format_utc(r.query.to);
+  o["by"] = std::string(to_string(r.query.by));
+  o["since"] = format_utc(r.since);
+  boost::json::array groups;
+  for (const auto& g : r.groups) {
+    boost::json::object row;
+    row["name"] = g.name;
+    row["posts"] = g.posts;
+    row["read"] = g.read;
+    put_totals(row, g.totals);
+    row["engagement"] = g.engagement;
+    groups.push_back(std::move(row));
+  }
+  o["groups"] = std::move(groups);
+  for (auto [name, list] : {std::pair{"top", &r.top}, std::pair{"bottom", &r.bottom}}) {
+    boost::json::array a;
+    for (const auto& p : *list) a.push_back(report_post(p));
+    o[name] = std::move(a);
+  }
+  boost::json::array talk;
+  for (const auto& c : r.conversations) {
+    boost::json::object row;
+    row["key"] = c.key;
+    row["channel"] = c.channel;
+    row["url"] = c.url;
+    row["replies"] = c.replies;
+    row["new_replies"] = c.new_replies;
+    row["read_at"] = format_utc(c.read_at);
+    talk.push_back(std::move(row));
+  }
+  o["conversations"] = std::move(talk);
+  return o;
+}
+
+std::optional<ReportQuery> parse_report_query(const Query& query, Instant now, std::string& error) {
+  if (!known_params(query, {"from", "to", "by", "since", "top"}, error)) return std::nullopt;
+  std::optional<Instant> from, to, since;
+  std::optional<std::string> by, top;
+  if (!instant_param(query, "from", from, error) || !instant_param(query, "to", to, error) ||
+      !instant_param(query, "since", since, error) || !one_value(query, "by", by, error) ||
+      !one_value(query, "top", top, error))
+    return std::nullopt;
+  ReportQuery q;
+  q.to = to.value_or(now);
+  q.from = from.value_or(q.to - std::chrono::hours(24 * 30));
+  if (q.from >= q.to) {
+    error = "'from' must be before 'to'";
+    return std::nullopt;
+  }
+  q.since = since;
+  if (by) {
+    auto b = parse_report_by(*by);
+    if (!b) {
+      error = "'by' must be channel, campaign, kind or post, not '" + *by + "'";
+      return std::nullopt;
+    }
+    q.by = *b;
+  }
+  if (top) {
+    auto n = parse_limit(top, 5, error);
+    if (!n || *n > 100) {
+      error = "top must be a whole number from 1 to 100";
+      return std::nullopt;
+    }
+    q.top = *n;
+  }
+  return q;
+}
+
 std::optional<std::string> percent_decode(std::string_view segment) {
   std::string out;
   out.reserve(segment.size());

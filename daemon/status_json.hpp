@@ -5,6 +5,7 @@
 // here; status_server only adapts HTTP to these.
 
 #include "daemon/status_backend.hpp"
+#include "scheduler/report.hpp"
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -37,6 +38,8 @@ boost::json::object status(const DaemonStatus& s, const date::time_zone& zone);
 boost::json::object queue(const std::vector<StoredDelivery>& deliveries, const date::time_zone& zone);
 /// GET /api/v1/history: {"events":[{"id","at","key","event","from","to","detail"}]}.
 boost::json::object history(const std::vector<HistoryEvent>& events);
+/// GET /api/v1/report (docs/api.md "Report").
+boost::json::object report(const Report& r);
 /// POST pause/resume answers: {"pauses":[...]}.
 boost::json::object pauses(const std::vector<Pause>& in_force);
 /// POST retry/resolve answers: {"delivery":...} (null when the backend gave none).
@@ -79,6 +82,11 @@ struct HistoryQuery {
 /// `limit` (1..1000, default 50), `key`.
 std::optional<HistoryQuery> parse_history_query(const Query& query, std::string& error);
 
+/// GET /api/v1/report parameters: `from`, `to` (RFC 3339 with an offset or
+/// Z; default the 30 days before `now`), `by` (channel, campaign, kind,
+/// post), `since` (the conversations' start; default the last look), `top`
+/// (1..100, default 5).
+std::optional<ReportQuery> parse_report_query(const Query& query, Instant now, std::string& error);
 /// RFC 3986 percent-decoding of one path segment ('+' stays '+'); nullopt on
 /// a malformed escape or a decoded NUL.
 std::optional<std::string> percent_decode(std::string_view segment);

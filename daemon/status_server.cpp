@@ -27,7 +27,9 @@ constexpr const char* kPlaceholderPage =
     "<body><h1>herald</h1><p>See <a href=\"/api/v1/status\">/api/v1/status</a>.</p></body></html>";
 
 // The endpoints of docs/api.md. `key` is the decoded delivery key.
-enum class Endpoint { none, page, healthz, metrics, status, queue, delivery, history, pause, resume, reload, retry, resolve };
+enum class Endpoint {
+  none, page, healthz, metrics, status, queue, delivery, history, report, looked, pause, resume, reload, retry, resolve
+};
 
 struct Route {
   Endpoint endpoint = Endpoint::none;
@@ -37,7 +39,7 @@ struct Route {
 
 bool is_post(Endpoint e) {
   return e == Endpoint::pause || e == Endpoint::resume || e == Endpoint::reload || e == Endpoint::retry ||
-         e == Endpoint::resolve;
+         e == Endpoint::resolve || e == Endpoint::looked;
 }
 
 // Matches the raw (still percent-encoded) path, so an encoded '/' in a key
@@ -51,6 +53,8 @@ Route match(std::string_view target) {
   else if (path == "/api/v1/status") r.endpoint = Endpoint::status;
   else if (path == "/api/v1/queue") r.endpoint = Endpoint::queue;
   else if (path == "/api/v1/history") r.endpoint = Endpoint::history;
+  else if (path == "/api/v1/report") r.endpoint = Endpoint::report;
+  else if (path == "/api/v1/report/looked") r.endpoint = Endpoint::looked;
   else if (path == "/api/v1/pause") r.endpoint = Endpoint::pause;
   else if (path == "/api/v1/resume") r.endpoint = Endpoint::resume;
   else if (path == "/api/v1/reload") r.endpoint = Endpoint::reload;
@@ -375,6 +379,20 @@ void StatusServer::handle(const httplib::Request& req, httplib::Response& res) {
         auto q = status_json::parse_history_query(req.params, error);
         if (!q) return send_error(res, 400, error);
         return send_json(res, 200, status_json::history(backend_.history(q->limit, q->key)));
+      }
+      case Endpoint::report: {
+        const Instant now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+        auto q = status_json::parse_report_query(req.params, now, error);
+        if (!q) return send_error(res, 400, error);
+        auto r = backend_.report(*q);
+        if (!r) return send_error(res, 404, "reports are not available here");
+        return send_json(res, 200, status_json::report(*r));
+      }
+      case Endpoint::looked: {
+        if (!status_json::parse_empty(req.body, error)) return send_error(res, 400, error);
+        const ActionResult r = backend_.looked();
+        if (r.http_status == 200) return send_json(res, 200, boost::json::object{{"looked", true}});
+        return answer(r, false);
       }
       case Endpoint::pause: {
         auto p = status_json::parse_pause(req.body, error);

@@ -148,6 +148,7 @@ CREATE TABLE IF NOT EXISTS collect (
   last_read    INTEGER
 );
 CREATE INDEX IF NOT EXISTS collect_due ON collect (channel, stage, next_read, key);
+CREATE INDEX IF NOT EXISTS collect_by_time ON collect (published_at);
 CREATE TABLE IF NOT EXISTS engagement (
   key    TEXT NOT NULL,
   at     INTEGER NOT NULL,
@@ -247,6 +248,7 @@ CREATE TABLE IF NOT EXISTS collect (
   last_read    BIGINT
 );
 CREATE INDEX IF NOT EXISTS collect_due ON collect (channel, stage, next_read, key);
+CREATE INDEX IF NOT EXISTS collect_by_time ON collect (published_at);
 CREATE TABLE IF NOT EXISTS engagement (
   key    TEXT COLLATE "C" NOT NULL,
   at     BIGINT NOT NULL,
@@ -1575,16 +1577,38 @@ std::vector<EngagementSample> Store::engagement(const std::string& key) {
   return out;
 }
 
-std::vector<EngagementSample> Store::latest_engagement(Instant from, Instant to) {
+std::vector<EngagementSample> Store::latest_engagement(Instant until) {
   std::vector<EngagementSample> out;
   SqlStatement& q = db_->cached(
       "SELECT e.key, e.at, e.name, e.common, e.value FROM engagement e "
-      "JOIN (SELECT key, max(at) AS at FROM engagement WHERE at >= ?1 AND at < ?2 GROUP BY key) l "
+      "JOIN (SELECT key, max(at) AS at FROM engagement WHERE at <= ?1 GROUP BY key) l "
       "ON l.key = e.key AND l.at = e.at ORDER BY e.key, e.name");
-  q.bind(1, to_db(from));
-  q.bind(2, to_db(to));
+  q.bind(1, to_db(until));
   while (q.step()) out.push_back(read_sample(q));
   return out;
+}
+
+std::vector<Collection> Store::published_between(Instant from, Instant to) {
+  std::vector<Collection> out;
+  SqlStatement& q = db_->cached(std::string("SELECT ") + kCollectColumns +
+                                " FROM collect c JOIN deliveries d ON d.key = c.key "
+                                "WHERE c.published_at >= ?1 AND c.published_at < ?2 ORDER BY c.published_at, c.key");
+  q.bind(1, to_db(from));
+  q.bind(2, to_db(to));
+  while (q.step()) out.push_back(read_collection(q));
+  return out;
+}
+
+std::optional<Instant> Store::last_look() {
+  auto v = meta_value(*db_, "report.last_look");
+  if (!v) return std::nullopt;
+  return from_db(std::stoll(*v));
+}
+
+void Store::record_look(Instant at) {
+  WriteTransaction tx(*db_, fence());
+  set_meta(*db_, "report.last_look", std::to_string(to_db(at)));
+  tx.commit();
 }
 
 bool Store::integrity_ok() {

@@ -406,8 +406,14 @@ class Store {
   void record_read(const std::string& key, const ReadRecord& record, Instant now);
   /// Every counter read of one delivery (all when `key` is empty), oldest first.
   std::vector<EngagementSample> engagement(const std::string& key = {});
-  /// The counters as last read, of deliveries read in [from, to), by key.
-  std::vector<EngagementSample> latest_engagement(Instant from, Instant to);
+  /// Each delivery's counters as last read at or before `until`, by key.
+  std::vector<EngagementSample> latest_engagement(Instant until);
+  /// The collections of deliveries published in [from, to), in that order.
+  std::vector<Collection> published_between(Instant from, Instant to);
+  /// When a person last looked at the conversations to answer (`herald
+  /// report`), if ever; record_look moves it on.
+  std::optional<Instant> last_look();
+  void record_look(Instant at);
 
   /// Appends a daemon- or channel-wide event (reloads, pauses, errors).
   void note(const std::string& event, const std::string& detail, Instant now, const std::string& key = {});

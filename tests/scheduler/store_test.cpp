@@ -300,9 +300,18 @@ TEST_P(StoreContract, PublishingEnrolsADeliveryForCounterReads) {
   EXPECT_EQ(series[0], (EngagementSample{"a@x", T0 + 1h, "like_count", "likes", 4}));
   EXPECT_EQ(series[1], (EngagementSample{"a@x", T0 + 1h, "reply_count", "replies", 1}));
   EXPECT_EQ(series[2], (EngagementSample{"a@x", T0 + 24h, "like_count", "likes", 9}));
-  const auto latest = s->latest_engagement(T0, T0 + date::days{30});
+  auto latest = s->latest_engagement(T0 + date::days{30});
   ASSERT_EQ(latest.size(), 1u);
   EXPECT_EQ(latest[0].value, 9);
+  latest = s->latest_engagement(T0 + 2h);  // as it was then
+  ASSERT_EQ(latest.size(), 2u);
+  EXPECT_EQ(latest[0].value, 4);
+  const auto out = s->published_between(T0, T0 + 2min);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].key, "a@x");
+  EXPECT_FALSE(s->last_look());
+  s->record_look(T0 + 3h);
+  EXPECT_EQ(s->last_look(), T0 + 3h);
   // Done: only b's read is pending.
   pending = s->pending_reads("x", 5);
   ASSERT_EQ(pending.size(), 1u);
