@@ -95,6 +95,7 @@ void CalendarApplier::apply(std::shared_ptr<LoadedCalendar> cal, const PlanWindo
   connectors_.clear();
   channel_problems_.clear();
   credential_warned_.clear();
+  refused_.clear();  // the files are read again
   for (const auto& c : cal_->settings.channels) {
     // A channel without usable credentials publishes nothing: its
     // deliveries wait (visible in the queue) until the file is fixed and
@@ -142,10 +143,42 @@ bool CalendarApplier::resync() {
   return parts_.watch.guarded("writing the coming weeks", [&] { sync(); });
 }
 
+std::string CalendarApplier::credential_file(const std::string& channel) const {
+  const ChannelSettings* c = cal_->settings.channel(channel);
+  if (!c || c->credentials.empty()) return {};
+  return (cal_->settings.credentials_dir / c->credentials).string();
+}
+
+std::optional<std::string> CalendarApplier::credential_warning(const std::string& channel, Instant now) const {
+  const std::string file = credential_file(channel);
+  const std::string replace = file.empty() ? std::string() : "; replace " + file + ", then herald reload";
+  if (auto it = refused_.find(channel); it != refused_.end())
+    return "the platform refused the credentials at " + format_utc(it->second.at) + " (" + it->second.message + ")" +
+           replace;
+  if (auto it = credential_expiry_.find(channel); it != credential_expiry_.end()) {
+    if (auto warning = credential_expiry_warning(it->second, now)) return *warning + replace;
+  }
+  return std::nullopt;
+}
+
+void CalendarApplier::credentials_refused(const std::string& channel, const std::string& message) {
+  const bool known = refused_.count(channel) > 0;
+  refused_[channel] = Refused{parts_.clock.now(), message};
+  if (!known) {
+    if (auto warning = credential_warning(channel, parts_.clock.now()))
+      parts_.log.warning("channel " + channel + ": " + *warning);
+  }
+}
+
+void CalendarApplier::credentials_work(const std::string& channel) {
+  if (refused_.erase(channel)) parts_.log.info("channel " + channel + ": the platform takes its credentials again");
+}
+
 void CalendarApplier::warn_of_expiring_credentials() {
   const Instant now = parts_.clock.now();
   for (const auto& [channel, at] : credential_expiry_) {
-    auto warning = credential_expiry_warning(at, now);
+    if (refused_.count(channel)) continue;  // said already, in other words
+    auto warning = credential_warning(channel, now);
     if (!warning) continue;
     auto last = credential_warned_.find(channel);
     if (last != credential_warned_.end() && now - last->second < std::chrono::hours(24)) continue;

@@ -96,6 +96,24 @@ class CalendarApplier {
   const std::map<std::string, std::chrono::system_clock::time_point>& credential_expiry() const {
     return credential_expiry_;
   }
+  /// The platform refused a channel's credentials (a create's or a counter
+  /// read's AuthFailed, with the platform's words): the status, the page
+  /// and /metrics say so, and the log once, until a request works again or
+  /// a reload reads the file again. `works` ends it.
+  void credentials_refused(const std::string& channel, const std::string& message);
+  void credentials_work(const std::string& channel);
+  /// channel -> when and why its credentials were refused.
+  struct Refused {
+    Instant at;
+    std::string message;
+  };
+  const std::map<std::string, Refused>& refused_credentials() const { return refused_; }
+  /// The credential file of a channel (credentials_dir/credentials), or "".
+  std::string credential_file(const std::string& channel) const;
+  /// What a person must do about a channel's credentials now, if anything:
+  /// refused, expired, or expiring within a week, naming the file to
+  /// replace (herald reload reads it again).
+  std::optional<std::string> credential_warning(const std::string& channel, Instant now) const;
   /// Why of an edit the store could not take, to read again once it can.
   std::string take_reload_after_recovery() { return std::exchange(reload_after_recovery_, {}); }
 
@@ -120,6 +138,7 @@ class CalendarApplier {
   std::map<std::string, std::string> channel_problems_;
   std::map<std::string, std::chrono::system_clock::time_point> credential_expiry_;
   std::map<std::string, Instant> credential_warned_;
+  std::map<std::string, Refused> refused_;
   Instant last_reload_;
   bool last_reload_ok_ = true;
   std::string last_reload_error_;

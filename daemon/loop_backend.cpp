@@ -60,10 +60,10 @@ DaemonStatus LoopBackend::status() {
         cs.can_publish = false;
         cs.problem = it->second;
       }
-      if (auto it = cal.credential_expiry().find(c.name); it != cal.credential_expiry().end()) {
+      if (auto it = cal.credential_expiry().find(c.name); it != cal.credential_expiry().end())
         cs.credentials_expire_at = std::chrono::floor<std::chrono::seconds>(it->second);
-        cs.warning = credential_expiry_warning(it->second, out.now).value_or("");
-      }
+      cs.warning = cal.credential_warning(c.name, out.now).value_or("");
+      cs.credentials_refused = cal.refused_credentials().count(c.name) > 0;
       if (auto it = snap.channel_pauses.find(c.name); it != snap.channel_pauses.end()) cs.pause = it->second;
       if (auto it = snap.counts.find(c.name); it != snap.counts.end()) cs.counts = it->second;
       if (auto it = snap.next.find(c.name); it != snap.next.end()) cs.next = it->second;
@@ -188,6 +188,8 @@ std::string LoopBackend::metrics() {
     g.reload_held = parts_.calendar.held().has_value();
     const auto& expiry = parts_.calendar.credential_expiry();
     for (const auto& [channel, at] : expiry) g.credentials_expire[channel] = std::chrono::floor<std::chrono::seconds>(at);
+    for (const auto& [channel, refused] : parts_.calendar.refused_credentials()) g.credentials_refused.insert(channel);
+    g.now = parts_.clock.now();
     return g;
   });
   return parts_.metrics.render(gauges);

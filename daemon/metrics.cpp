@@ -214,12 +214,26 @@ std::string Metrics::render(const MetricsGauges& g) const {
         << at.time_since_epoch().count() << '\n';
 
   if (!reads_.empty()) {
-    family(out, "herald_counter_reads_total", "counter",
+    family(out, "herald_engagement_reads_total", "counter",
            "Reads of published posts' counters (engagement): read, retry, failed, auth_failed, gone.");
     for (const auto& [channel, outcomes] : reads_)
       for (const auto& [outcome, n] : outcomes)
-        out << "herald_counter_reads_total{" << label("channel", channel) << ',' << label("outcome", outcome) << "} "
+        out << "herald_engagement_reads_total{" << label("channel", channel) << ',' << label("outcome", outcome) << "} "
             << n << '\n';
+  }
+
+  if (!g.credentials_expire.empty()) {
+    family(out, "herald_credential_expiry_seconds", "gauge",
+           "Seconds until the channel's credentials expire (negative: expired), where the platform says.");
+    for (const auto& [channel, at] : g.credentials_expire)
+      out << "herald_credential_expiry_seconds{" << label("channel", channel) << "} "
+          << (at - g.now).count() << '\n';
+  }
+  if (!g.credentials_refused.empty()) {
+    family(out, "herald_credentials_refused", "gauge",
+           "1 while the platform refuses the channel's credentials (replace the file, then herald reload).");
+    for (const auto& channel : g.credentials_refused)
+      out << "herald_credentials_refused{" << label("channel", channel) << "} 1\n";
   }
 
   family(out, "herald_publish_attempts_total", "counter", "Create requests sent to the platform.");

@@ -14,6 +14,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -26,7 +27,7 @@ std::string_view to_string(PublishOutcome outcome);
 /// The outcome class of a connector's answer.
 PublishOutcome outcome_of(const PublishResult& result);
 
-/// What one counter read came to, as herald_counter_reads_total counts it:
+/// What one counter read came to, as herald_engagement_reads_total counts it:
 /// read, retry, failed, auth_failed or gone.
 std::string_view read_outcome(const CountersResult& result);
 
@@ -37,6 +38,8 @@ struct MetricsGauges {
   std::map<std::string, int> queue_depth;                    ///< channel -> deliveries not yet out
   std::map<std::string, bool> channel_paused;                ///< channel -> its own pause is in force
   std::map<std::string, Instant> credentials_expire;         ///< channel -> when its credentials expire, where known
+  std::set<std::string> credentials_refused;                 ///< channels whose credentials the platform refused
+  Instant now{};                                             ///< for herald_credential_expiry_seconds
   bool paused = false;                                       ///< the global pause is in force
   bool store_ok = true;                                      ///< the state database is usable (creates may start)
   bool reload_held = false;                                  ///< a calendar edit waits to be accepted
@@ -56,7 +59,7 @@ class Metrics {
   /// (herald_publish_lateness_seconds); a negative lateness counts as 0.
   void lateness(const std::string& channel, std::chrono::duration<double> lateness);
   /// A read of a published post's counters on `channel` came to `outcome`
-  /// (herald_counter_reads_total; shown once a read was made).
+  /// (herald_engagement_reads_total; shown once a read was made).
   void counter_read(const std::string& channel, std::string_view outcome);
   /// A calendar load (start-up or reload) succeeded or was rejected, at `at`.
   void reload(bool ok, Instant at);

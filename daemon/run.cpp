@@ -288,6 +288,8 @@ class Daemon {
       metrics_.attempt(channel);
       metrics_.result(channel, outcome_of(result));
       if (std::holds_alternative<Published>(result)) metrics_.lateness(channel, now - planned);
+      if (const auto* auth = std::get_if<AuthFailed>(&result)) applier_->credentials_refused(channel, auth->message);
+      else if (std::holds_alternative<Published>(result)) applier_->credentials_work(channel);
     };
     // Counters of what went out are read on timers of their own, through
     // the executor's reading thread: never a create's worker.
@@ -295,6 +297,8 @@ class Daemon {
     collector_->set_pauses([this](const std::string& channel) { return dispatcher_->pause_of(channel); });
     collector_->on_read = [this](const std::string& channel, const CountersResult& result) {
       metrics_.counter_read(channel, read_outcome(result));
+      if (const auto* auth = std::get_if<AuthFailed>(&result)) applier_->credentials_refused(channel, auth->message);
+      else if (std::holds_alternative<Counters>(result)) applier_->credentials_work(channel);
     };
     dispatcher_->on_published = [this](const std::string& channel) { collector_->published(channel); };
     watch_ = std::make_unique<StoreWatch>(*store_, *dispatcher_, clock_, log_, settings.state_dir);

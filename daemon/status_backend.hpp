@@ -36,6 +36,7 @@ struct ChannelStatus {
   std::optional<StoredDelivery> next;  ///< the next delivery to go out (planned, waiting or retry_wait)
   std::optional<Instant> credentials_expire_at;  ///< when the platform says the credentials stop working
   std::string warning;           ///< e.g. the credentials expire within a week; empty when none
+  bool credentials_refused = false;  ///< the platform refused them (until a request works or a reload)
 };
 
 /// The daemon as a whole.

@@ -260,6 +260,7 @@ boost::json::object status(const DaemonStatus& s, const date::time_zone& zone) {
     ch["problem"] = c.problem;
     if (c.credentials_expire_at) ch["credentials_expire_at"] = format_utc(*c.credentials_expire_at);
     else ch["credentials_expire_at"] = nullptr;
+    ch["credentials_refused"] = c.credentials_refused;
     ch["warning"] = c.warning;
     ch["paused"] = pause_or_null(c.pause);
     ch["counts"] = counts(c.counts);

@@ -215,6 +215,33 @@ TEST(Metrics, SafeToRecordFromManyThreads) {
   EXPECT_TRUE(has_line(text, "herald_publish_lateness_seconds_sum{channel=\"x\"} 4000"));
 }
 
+// Token health (issue 17): seconds left of each channel's credentials, and
+// the channels whose credentials a platform refused; counter reads by outcome.
+TEST(Metrics, CredentialsAndCounterReads) {
+  Metrics m;
+  auto g = sample_gauges();
+  g.now = date::sys_days{date::year{2027} / 3 / 2} + 9h;
+  g.credentials_expire["li"] = g.now + 72h;
+  g.credentials_expire["ig"] = g.now - 60s;
+  g.credentials_refused = {"yt"};
+  std::string text = m.render(g);
+  EXPECT_TRUE(has_line(text, "# TYPE herald_credential_expiry_seconds gauge"));
+  EXPECT_TRUE(has_line(text, "herald_credential_expiry_seconds{channel=\"li\"} 259200"));
+  EXPECT_TRUE(has_line(text, "herald_credential_expiry_seconds{channel=\"ig\"} -60"));
+  EXPECT_TRUE(has_line(text, "herald_credentials_refused{channel=\"yt\"} 1"));
+  EXPECT_EQ(text.find("herald_engagement_reads_total"), std::string::npos) << "shown once a read was made";
+  m.counter_read("x", read_outcome(Counters{}));
+  m.counter_read("x", read_outcome(Counters{}));
+  m.counter_read("x", read_outcome(RetryLater{}));
+  m.counter_read("m", read_outcome(Gone{}));
+  text = m.render(g);
+  EXPECT_TRUE(has_line(text, "herald_engagement_reads_total{channel=\"x\",outcome=\"read\"} 2"));
+  EXPECT_TRUE(has_line(text, "herald_engagement_reads_total{channel=\"x\",outcome=\"retry\"} 1"));
+  EXPECT_TRUE(has_line(text, "herald_engagement_reads_total{channel=\"m\",outcome=\"gone\"} 1"));
+  EXPECT_EQ(read_outcome(Failed{}), "failed");
+  EXPECT_EQ(read_outcome(AuthFailed{}), "auth_failed");
+}
+
 TEST(Metrics, PromtoolAcceptsTheExposition) {
   if (promtool_path().empty()) GTEST_SKIP() << "promtool is not installed (scripts/setup installs it)";
   Metrics m;
@@ -226,8 +253,12 @@ TEST(Metrics, PromtoolAcceptsTheExposition) {
   m.reload(false, date::sys_days{date::year{2027} / 3 / 2} + 10h);
   m.lease_taken(false);
   m.lease_renewed();
+  m.counter_read("x", "read");
   auto g = sample_gauges();
   g.queue_depth["we\"ird\\name"] = 1;
+  g.now = date::sys_days{date::year{2027} / 3 / 2} + 9h;
+  g.credentials_expire["x"] = g.now + 1h;
+  g.credentials_refused = {"blog"};
   const auto r = promtool_check(m.render(g));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_EQ(r.out + r.err, "");

@@ -111,13 +111,13 @@ TEST(StatusJson, StatusGolden) {
                 R"("counts":{"planned":4,)" + zeros_but +
                 R"("retry_wait":1,"published":0,"failed":0,"needs_review":0,"cancelled":0},)"
                 R"("channels":[{"name":"x","kind":"x","can_publish":true,"problem":"",)"
-                R"("credentials_expire_at":"2027-03-05T09:00:00Z",)"
+                R"("credentials_expire_at":"2027-03-05T09:00:00Z","credentials_refused":false,)"
                 R"("warning":"the access token expires at 2027-03-05T09:00:00Z (in 3 days); renew it before then",)"
                 R"("paused":{"channel":"x","reason":"rate limited","since":"2027-03-02T07:00:00Z","until":"2027-03-02T10:00:00Z"},)"
                 R"("counts":{"planned":0,)" + zeros_but +
                 R"("retry_wait":1,"published":0,"failed":0,"needs_review":0,"cancelled":0},"next":)" + kDelivery +
                 R"(},{"name":"blog","kind":"static","can_publish":false,"problem":"dir /srv/www is not writable",)"
-                R"("credentials_expire_at":null,"warning":"","paused":null,"counts":{"planned":4,)" + zeros_but +
+                R"("credentials_expire_at":null,"credentials_refused":false,"warning":"","paused":null,"counts":{"planned":4,)" + zeros_but +
                 R"("retry_wait":0,"published":0,"failed":0,"needs_review":0,"cancelled":0},"next":null}]})");
 }
 

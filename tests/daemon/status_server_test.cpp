@@ -495,7 +495,7 @@ TEST_F(StatusServerTest, StatusGolden) {
               R"("held":null},"store":{"ok":true,"problem":""},"shared":null,)"
               R"("paused":null,"counts":{"planned":0,"waiting":0,"held":0,"sending":0,"retry_wait":0,"published":0,)"
               R"("failed":1,"needs_review":0,"cancelled":0},"channels":[{"name":"x","kind":"x","can_publish":true,)"
-              R"("problem":"","credentials_expire_at":null,"warning":"","paused":null,)"
+              R"("problem":"","credentials_expire_at":null,"credentials_refused":false,"warning":"","paused":null,)"
               R"("counts":{"planned":0,"waiting":0,"held":0,"sending":0,"retry_wait":0,)"
               R"("published":0,"failed":1,"needs_review":0,"cancelled":0},"next":null}]})");
 }
