@@ -1,5 +1,6 @@
 #include "daemon/loop_backend.hpp"
 
+#include "compose/composer.hpp"
 #include "connectors/credentials.hpp"
 #include "daemon/on_loop.hpp"
 #include "daemon/version.hpp"
@@ -12,6 +13,8 @@ namespace {
 constexpr std::chrono::seconds kBackendDeadline{5};
 /// /healthz fails when the loop has not beaten for this long.
 constexpr std::chrono::seconds kStaleAfter{10};
+/// The most deliveries the page's calendar gets in one answer.
+constexpr int kCalendarLimit = 5000;
 
 }  // namespace
 
@@ -100,6 +103,64 @@ std::vector<HistoryEvent> LoopBackend::history(int limit, const std::string& key
 std::optional<Report> LoopBackend::report(const ReportQuery& query) {
   return on_loop([this, query] {
     return std::optional<Report>(build_report(parts_.store, &parts_.calendar.calendar().calendar, query));
+  });
+}
+
+std::vector<CalendarEntry> LoopBackend::calendar(Instant from, Instant to) {
+  return on_loop([this, from, to] {
+    const LoadedCalendar& cal = parts_.calendar.calendar();
+    const Settings& settings = cal.settings;
+    std::map<std::string, std::vector<EngagementSample>> counters;
+    for (auto& sample : parts_.store.latest_engagement(parts_.clock.now()))
+      counters[sample.key].push_back(std::move(sample));
+    const UrlLookup published = [this](const std::string& key) -> std::optional<std::string> {
+      auto target = parts_.store.get(key);
+      if (target && target->state == State::published && !target->url.empty()) return target->url;
+      return std::nullopt;
+    };
+    std::vector<CalendarEntry> out;
+    for (auto& d : parts_.store.planned_between(from, to, kCalendarLimit)) {
+      CalendarEntry e;
+      const ChannelSettings* cs = settings.channel(d.channel);
+      if (cs) e.channel_kind = std::string(to_string(cs->kind));
+      if (const Post* post = cal.calendar.find(d.post)) {
+        e.post_kind = std::string(to_string(post->kind));
+        e.campaign = post->campaign;
+        if (cs) {
+          const Composed c = compose(*post, *cs, settings, cal.calendar, published, format_local(*settings.zone, d.planned));
+          e.title = c.title;
+          e.text = c.text;
+          e.thread = c.thread;
+          for (std::size_t i = 0; i < c.media.size(); ++i) e.media_alt.push_back(i < c.media_alt.size() ? c.media_alt[i] : "");
+        }
+      }
+      if (!d.sent_text.empty()) e.text = d.sent_text;  // what went out is what it says
+      if (auto it = counters.find(d.key); it != counters.end()) {
+        e.read_at = it->second.front().at;
+        for (const auto& sample : it->second)
+          if (!sample.common.empty()) e.counters[sample.common] += sample.value;
+      }
+      d.why = parts_.dispatcher.why(d);
+      e.delivery = std::move(d);
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
+}
+
+std::vector<EngagementSample> LoopBackend::engagement(const std::string& key) {
+  return on_loop([this, key] { return parts_.store.engagement(key); });
+}
+
+std::optional<std::filesystem::path> LoopBackend::media_file(const std::string& post_id, int n) {
+  return on_loop([this, post_id, n]() -> std::optional<std::filesystem::path> {
+    const Post* post = parts_.calendar.calendar().calendar.find(post_id);
+    if (!post || n < 0 || static_cast<std::size_t>(n) >= post->media.size()) return std::nullopt;
+    std::filesystem::path file = post->file.parent_path() / post->media[static_cast<std::size_t>(n)];
+    std::string ext = file.extension().string();
+    for (auto& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (ext != ".jpg" && ext != ".jpeg" && ext != ".png" && ext != ".gif" && ext != ".webp") return std::nullopt;
+    return file;
   });
 }
 

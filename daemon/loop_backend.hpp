@@ -61,6 +61,9 @@ class LoopBackend : public StatusBackend {
   std::optional<StoredDelivery> delivery(const std::string& key) override;
   std::vector<HistoryEvent> history(int limit, const std::string& key) override;
   std::optional<Report> report(const ReportQuery& query) override;
+  std::vector<CalendarEntry> calendar(Instant from, Instant to) override;
+  std::vector<EngagementSample> engagement(const std::string& key) override;
+  std::optional<std::filesystem::path> media_file(const std::string& post, int n) override;
   ActionResult looked() override;
   ActionResult pause(const std::string& reason, const std::string& channel, std::optional<Instant> until) override;
   ActionResult resume(const std::string& channel) override;

@@ -11,6 +11,7 @@
 #include "scheduler/report.hpp"
 #include "scheduler/store.hpp"
 
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -104,6 +105,22 @@ struct Health {
   std::string reason;  ///< why not
 };
 
+/// One delivery as the page's calendar shows it (GET /api/v1/calendar): the
+/// exact text its network receives (as sent, else as it would be composed
+/// now), its media, and its counters as last read.
+struct CalendarEntry {
+  StoredDelivery delivery;
+  std::string channel_kind;  ///< the platform: x, mastodon, ...
+  std::string post_kind;     ///< promo, help, tip, news, other; "" when no longer in the calendar
+  std::string campaign;
+  std::string title;
+  std::string text;
+  std::vector<std::string> thread;     ///< x: the replies after the first post
+  std::vector<std::string> media_alt;  ///< one per media file (api/v1/media?post=&n=)
+  ReportTotals counters;               ///< the common words as last read; empty: none yet
+  std::optional<Instant> read_at;
+};
+
 class StatusBackend {
  public:
   virtual ~StatusBackend() = default;
@@ -115,6 +132,16 @@ class StatusBackend {
   /// What went out in a period and its engagement (GET /api/v1/report);
   /// nullopt where reports are not available.
   virtual std::optional<Report> report(const ReportQuery&) { return std::nullopt; }
+  /// Deliveries planned in [from, to), cancelled ones aside (the page's
+  /// week and month); none where not available.
+  virtual std::vector<CalendarEntry> calendar(Instant /*from*/, Instant /*to*/) { return {}; }
+  /// A delivery's counters as read over time, oldest first.
+  virtual std::vector<EngagementSample> engagement(const std::string& /*key*/) { return {}; }
+  /// The n-th media file of a post of the running calendar, if it has one
+  /// and it is an image (the page's thumbnails): nothing else is served.
+  virtual std::optional<std::filesystem::path> media_file(const std::string& /*post*/, int /*n*/) {
+    return std::nullopt;
+  }
   /// A person looked at the conversations to answer: the next report's
   /// conversations start now (POST /api/v1/report/looked).
   virtual ActionResult looked() { return {404, "reports are not available here", {}, {}}; }

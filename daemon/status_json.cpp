@@ -1,4 +1,6 @@
 #include "daemon/status_json.hpp"
+
+#include "connectors/form_encoding.hpp"
 #include "config/text.hpp"
 
 #include <boost/json.hpp>
@@ -476,6 +478,54 @@ boost::json::object report_post(const ReportPost& p) {
 
 }  // namespace
 
+boost::json::object calendar(const std::vector<CalendarEntry>& entries, Instant from, Instant to,
+                             const date::time_zone& zone) {
+  boost::json::object o;
+  o["from"] = format_utc(from);
+  o["to"] = format_utc(to);
+  boost::json::array list;
+  for (const auto& e : entries) {
+    boost::json::object d = delivery(e.delivery, zone);
+    d["text"] = e.text;
+    d["channel_kind"] = e.channel_kind;
+    d["post_kind"] = e.post_kind;
+    d["campaign"] = e.campaign;
+    d["title"] = e.title;
+    boost::json::array thread;
+    for (const auto& t : e.thread) thread.push_back(boost::json::value(t));
+    d["thread"] = std::move(thread);
+    boost::json::array media;
+    for (std::size_t i = 0; i < e.media_alt.size(); ++i) {
+      media.push_back(boost::json::object{
+          {"url", "api/v1/media?post=" + percent_encode(e.delivery.post) + "&n=" + std::to_string(i)},
+          {"alt", e.media_alt[i]}});
+    }
+    d["media"] = std::move(media);
+    if (e.read_at) {
+      boost::json::object c;
+      put_totals(c, e.counters);
+      d["counters"] = std::move(c);
+    } else {
+      d["counters"] = nullptr;
+    }
+    std::int64_t engaged = 0;
+    for (const char* word : {"likes", "shares", "replies", "clicks"})
+      if (auto it = e.counters.find(word); it != e.counters.end()) engaged += it->second;
+    d["engagement"] = engaged;
+    d["read_at"] = time_or_null(e.read_at);
+    list.push_back(std::move(d));
+  }
+  o["deliveries"] = std::move(list);
+  return o;
+}
+
+boost::json::object engagement(const std::string& key, const std::vector<EngagementSample>& samples) {
+  boost::json::array list;
+  for (const auto& s : samples)
+    list.push_back(boost::json::object{{"at", format_utc(s.at)}, {"name", s.name}, {"common", s.common}, {"value", s.value}});
+  return boost::json::object{{"key", key}, {"samples", std::move(list)}};
+}
+
 boost::json::object report(const Report& r) {
   boost::json::object o;
   o["from"] = format_utc(r.query.from);
@@ -546,6 +596,35 @@ std::optional<ReportQuery> parse_report_query(const Query& query, Instant now, s
     q.top = *n;
   }
   return q;
+}
+
+std::optional<std::pair<Instant, Instant>> parse_calendar_query(const Query& query, Instant now, std::string& error) {
+  if (!known_params(query, {"from", "to"}, error)) return std::nullopt;
+  std::optional<Instant> from, to;
+  if (!instant_param(query, "from", from, error) || !instant_param(query, "to", to, error)) return std::nullopt;
+  const Instant f = from.value_or(now - std::chrono::hours(24 * 7));
+  const Instant t = to.value_or(f + std::chrono::hours(24 * 42));
+  if (f >= t) {
+    error = "'from' must be before 'to'";
+    return std::nullopt;
+  }
+  if (t - f > std::chrono::hours(24 * 100)) {
+    error = "at most 100 days at once";
+    return std::nullopt;
+  }
+  return std::pair{f, t};
+}
+
+std::optional<std::pair<std::string, int>> parse_media_query(const Query& query, std::string& error) {
+  if (!known_params(query, {"post", "n"}, error)) return std::nullopt;
+  std::optional<std::string> post, n;
+  if (!one_value(query, "post", post, error) || !one_value(query, "n", n, error)) return std::nullopt;
+  if (!post || post->empty() || !n || n->empty() || n->size() > 2 ||
+      n->find_first_not_of("0123456789") != std::string::npos) {
+    error = "'post' (a post id) and 'n' (0 to 99) are required";
+    return std::nullopt;
+  }
+  return std::pair{*post, std::stoi(*n)};
 }
 
 std::optional<std::string> percent_decode(std::string_view segment) {

@@ -38,6 +38,13 @@ boost::json::object status(const DaemonStatus& s, const date::time_zone& zone);
 boost::json::object queue(const std::vector<StoredDelivery>& deliveries, const date::time_zone& zone);
 /// GET /api/v1/history: {"events":[{"id","at","key","event","from","to","detail"}]}.
 boost::json::object history(const std::vector<HistoryEvent>& events);
+/// GET /api/v1/calendar: {"from","to","deliveries":[the delivery object and
+/// "channel_kind","post_kind","campaign","title","thread","media":[{"url","alt"}],
+/// "counters" (the common words, null before the first read),"engagement","read_at"]}.
+boost::json::object calendar(const std::vector<CalendarEntry>& entries, Instant from, Instant to,
+                             const date::time_zone& zone);
+/// GET /api/v1/deliveries/{key}/engagement: {"key","samples":[{"at","name","common","value"}]}.
+boost::json::object engagement(const std::string& key, const std::vector<EngagementSample>& samples);
 /// GET /api/v1/report (docs/api.md "Report").
 boost::json::object report(const Report& r);
 /// POST pause/resume answers: {"pauses":[...]}.
@@ -87,6 +94,11 @@ std::optional<HistoryQuery> parse_history_query(const Query& query, std::string&
 /// post), `since` (the conversations' start; default the last look), `top`
 /// (1..100, default 5).
 std::optional<ReportQuery> parse_report_query(const Query& query, Instant now, std::string& error);
+/// GET /api/v1/calendar parameters: `from`, `to` (RFC 3339 with an offset
+/// or Z; default the 7 days before `now` to the 35 after); at most 100 days.
+std::optional<std::pair<Instant, Instant>> parse_calendar_query(const Query& query, Instant now, std::string& error);
+/// GET /api/v1/media parameters: `post` (an id) and `n` (0..99).
+std::optional<std::pair<std::string, int>> parse_media_query(const Query& query, std::string& error);
 /// RFC 3986 percent-decoding of one path segment ('+' stays '+'); nullopt on
 /// a malformed escape or a decoded NUL.
 std::optional<std::string> percent_decode(std::string_view segment);

@@ -65,6 +65,41 @@ thead th { background: var(--soft); font-weight: 600; white-space: nowrap; }
 .ok { color: var(--ok); }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 .muted { color: var(--muted); }
+.calbar { display: flex; flex-wrap: wrap; gap: .4rem; align-items: center; margin: 0 0 .6rem; }
+.calbar button, .pc button, #detail button { font: inherit; padding: .2rem .6rem; border: 1px solid var(--line); background: var(--soft); border-radius: 3px; cursor: pointer; }
+.calbar button[aria-pressed=true] { background: var(--fg); color: var(--bg); }
+.week { display: grid; grid-template-columns: repeat(7, minmax(0, 1fr)); gap: .4rem; }
+.day { border: 1px solid var(--line); min-height: 6rem; padding: .3rem; }
+.day h3 { font-size: .9rem; margin: 0 0 .3rem; }
+.day.today { background: #f3f8ff; }
+.pc { border: 1px solid var(--line); border-left: 4px solid #8aa4c8; padding: .3rem .4rem; margin: 0 0 .4rem; background: var(--bg); font-size: .88rem; }
+.pc.published { border-left-color: var(--ok); }
+.pc.failed, .pc.needs_review { border-left-color: var(--bad); }
+.pc.waiting, .pc.held, .pc.retry_wait { border-left-color: #e8c872; }
+.pc .top { display: flex; flex-wrap: wrap; gap: .25rem; align-items: baseline; }
+.pc .txt { margin: .2rem 0; white-space: pre-wrap; overflow-wrap: anywhere; display: -webkit-box; -webkit-line-clamp: 5; -webkit-box-orient: vertical; overflow: hidden; }
+.pc img, #detail img { max-width: 100%; max-height: 7rem; display: block; margin: .2rem 0; border: 1px solid var(--line); }
+.pc .ctr, #detail .ctr { color: var(--muted); font-size: .85em; }
+.month { display: grid; grid-template-columns: repeat(7, minmax(0, 1fr)); gap: 2px; }
+.month .cell { border: 1px solid var(--line); min-height: 5.5rem; padding: .2rem; font-size: .8rem; }
+.month .cell.other { background: var(--soft); color: var(--muted); }
+.month .cell.today { background: #f3f8ff; }
+.month .item { display: block; width: 100%; text-align: left; border: 0; border-left: 3px solid #8aa4c8; background: transparent; padding: 0 .2rem; margin: 0 0 1px; font: inherit; cursor: pointer; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
+.month .item.published { border-left-color: var(--ok); }
+.month .item.failed, .month .item.needs_review { border-left-color: var(--bad); }
+.charts { display: grid; gap: .8rem; grid-template-columns: repeat(auto-fill, minmax(19rem, 1fr)); }
+.chart figcaption { font-size: .9rem; }
+.chart svg { width: 100%; height: 64px; display: block; background: var(--soft); }
+.chart rect { fill: #3b6fb6; }
+#detail { position: fixed; top: 0; right: 0; bottom: 0; width: min(36rem, 100%); overflow-y: auto; background: var(--bg); border-left: 2px solid var(--fg); padding: .75rem 1rem; box-shadow: -4px 0 16px rgba(0,0,0,.15); }
+#detail pre { white-space: pre-wrap; overflow-wrap: anywhere; background: var(--soft); padding: .4rem; }
+#detail svg { width: 100%; height: 80px; background: var(--soft); }
+#detail polyline { fill: none; stroke: #3b6fb6; stroke-width: 2; }
+@media (max-width: 760px) {
+  .week { grid-template-columns: 1fr; }
+  .month .item .ch { display: none; }
+  body { font-size: 14px; }
+}
 footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(--muted); font-size: .85em; }
 </style>
 </head>
@@ -83,6 +118,22 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     <h2 id="h-attention">Needs attention</h2>
     <div id="attention"><p class="muted">Loading&hellip;</p></div>
   </section>
+  <section aria-labelledby="h-cal">
+    <h2 id="h-cal">Calendar</h2>
+    <div class="calbar" role="toolbar" aria-label="Calendar view">
+      <button type="button" id="cal-prev" aria-label="Earlier">&larr;</button>
+      <button type="button" id="cal-today">Today</button>
+      <button type="button" id="cal-next" aria-label="Later">&rarr;</button>
+      <button type="button" id="cal-week" aria-pressed="true">Week</button>
+      <button type="button" id="cal-month" aria-pressed="false">Month</button>
+      <span id="cal-range" class="muted"></span>
+    </div>
+    <div id="cal"><p class="muted">Loading&hellip;</p></div>
+  </section>
+  <section aria-labelledby="h-charts">
+    <h2 id="h-charts">Engagement of the last 30 days</h2>
+    <div id="charts"><p class="muted">Loading&hellip;</p></div>
+  </section>
   <section aria-labelledby="h-timeline">
     <h2 id="h-timeline">Coming 7 days</h2>
     <div id="timeline" class="scroll"><p class="muted">Loading&hellip;</p></div>
@@ -97,6 +148,8 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
   </section>
   <noscript><p class="bad">This page needs JavaScript to read the status from herald (api/v1/status).</p></noscript>
 </main>
+<div id="detail" role="dialog" aria-labelledby="detail-title" hidden></div>
+<svg id="svgns" hidden></svg>
 <footer>Times are in herald's time zone. The page refreshes itself every 10 seconds.</footer>
 <script>
 (function () {
@@ -243,10 +296,21 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     append(box, parts);
   }
 
-  function renderAttention(deliveries) {
+  // First what a person must act on: a held calendar edit, credentials
+  // refused or about to expire, then failed and unsure deliveries.
+  function renderAttention(status, deliveries) {
     var items = deliveries.filter(function (d) { return ATTENTION_STATES.indexOf(d.state) >= 0; });
-    if (!items.length) { fill("attention", el("p", { "class": "ok" }, "Nothing needs attention.")); return; }
-    fill("attention", el("ul", { "class": "cards" }, items.map(function (d) {
+    var notes = [];
+    var held = status.calendar && status.calendar.held;
+    if (held) notes.push(el("li", { "class": "card" }, el("h3", null, "A calendar edit is held"),
+      el("p", { "class": "reason" }, "It would cancel " + held.cancelled + " of " + held.pending + " pending deliveries (" + held.sample + ")."),
+      el("p", null, "If that is meant: ", el("code", null, "herald reload --accept-cancellations"))));
+    (status.channels || []).forEach(function (c) {
+      if (c.warning) notes.push(el("li", { "class": "card" }, el("h3", null, "Credentials of " + c.name),
+        el("p", { "class": "reason" }, c.warning)));
+    });
+    if (!items.length && !notes.length) { fill("attention", el("p", { "class": "ok" }, "Nothing needs attention.")); return; }
+    fill("attention", el("ul", { "class": "cards" }, notes, items.map(function (d) {
       var key = shellWord(d.key);
       return el("li", { "class": "card " + d.state },
         el("h3", null, d.key),
@@ -348,6 +412,243 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
       }))));
   }
 
+  // --- the calendar: a week or a month of what is planned and what went out ---
+  var SVG_NS = document.getElementById("svgns").namespaceURI;
+  var CHART_DAYS = 30;
+  var view = { mode: "week", anchor: "", zone: "UTC", today: "" };
+  var calendarEntries = [];
+  var chartEntries = [];
+
+  function svg(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    for (var i = 2; i < arguments.length; i++) append(node, arguments[i]);
+    return node;
+  }
+  function weekday(date) { return (new Date(date + "T00:00:00Z").getUTCDay() + 6) % 7; }  // Monday 0
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+  function counterText(c) {
+    if (!c) return "";
+    var parts = [];
+    [["views", "view", "views"], ["likes", "like", "likes"], ["shares", "share", "shares"],
+     ["replies", "reply", "replies"], ["clicks", "click", "clicks"]].forEach(function (w) {
+      if (c[w[0]] !== null && c[w[0]] !== undefined) parts.push(plural(c[w[0]], w[1], w[2]));
+    });
+    return parts.join(" \u00b7 ");
+  }
+  // The days the view shows: a week from Monday, or six weeks around a month.
+  function viewDays() {
+    var first, n;
+    if (view.mode === "month") {
+      var start = view.anchor.slice(0, 8) + "01";
+      first = addDays(start, -weekday(start));
+      n = 42;
+    } else {
+      first = addDays(view.anchor, -weekday(view.anchor));
+      n = 7;
+    }
+    var days = [];
+    for (var i = 0; i < n; i++) days.push(addDays(first, i));
+    return days;
+  }
+  // Wide enough for any zone's offset; the days are picked by local date.
+  function spanQuery(first, last) {
+    return "from=" + addDays(first, -1) + "T00:00:00Z&to=" + addDays(last, 2) + "T00:00:00Z";
+  }
+  function openButton(d, text, cls) {
+    return el("button", { type: "button", "class": cls, "data-key": d.key, title: d.key + " \u2014 " + label(d.state) }, text);
+  }
+  function postCard(d) {
+    var m = (d.media || [])[0];
+    return el("article", { "class": "pc " + d.state },
+      el("div", { "class": "top" }, el("time", { datetime: d.planned }, localClock(d)),
+        el("span", { "class": "badge" }, d.channel), el("span", { "class": "badge " + d.state }, label(d.state))),
+      d.title ? el("strong", null, d.title) : null,
+      el("p", { "class": "txt" }, d.text || "(composed when it goes out)"),
+      m ? el("img", { src: m.url, alt: m.alt || "", loading: "lazy" }) : null,
+      d.url ? el("a", { href: d.url, rel: "noopener", target: "_blank" }, "on " + (d.channel_kind || d.channel)) : null,
+      d.counters ? el("p", { "class": "ctr" }, counterText(d.counters)) : null,
+      d.why ? el("p", { "class": "ctr" }, d.why) : null,
+      openButton(d, "Details", "more"));
+  }
+  function renderWeek(days, byDay) {
+    return el("div", { "class": "week" }, days.map(function (day) {
+      var here = byDay[day] || [];
+      return el("section", { "class": "day" + (day === view.today ? " today" : ""), "aria-label": dayLabel(day) },
+        el("h3", null, dayLabel(day)), here.length ? here.map(postCard) : el("p", { "class": "muted" }, "nothing"));
+    }));
+  }
+  function renderMonth(days, byDay) {
+    var month = view.anchor.slice(0, 7);
+    var head = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map(function (w) { return el("div", { "class": "muted" }, w); });
+    return el("div", { "class": "month" }, head, days.map(function (day) {
+      var here = byDay[day] || [];
+      var shown = here.slice(0, 5);
+      return el("div", { "class": "cell" + (day.slice(0, 7) !== month ? " other" : "") + (day === view.today ? " today" : "") },
+        el("div", null, String(Number(day.slice(8, 10)))),
+        shown.map(function (d) {
+          return openButton(d, [localClock(d) + " ", el("span", { "class": "ch" }, d.channel + " "), d.post], "item " + d.state);
+        }),
+        here.length > shown.length ? el("div", { "class": "muted" }, "+" + (here.length - shown.length) + " more") : null);
+    }));
+  }
+  function renderCalendarView() {
+    var days = viewDays();
+    var byDay = {};
+    calendarEntries.forEach(function (d) { (byDay[localDate(d)] = byDay[localDate(d)] || []).push(d); });
+    Object.keys(byDay).forEach(function (k) {
+      byDay[k].sort(function (a, b) { return a.planned < b.planned ? -1 : a.planned > b.planned ? 1 : a.key < b.key ? -1 : 1; });
+    });
+    fill("cal-range", dayLabel(days[0]) + " \u2013 " + dayLabel(days[days.length - 1]));
+    document.getElementById("cal-week").setAttribute("aria-pressed", String(view.mode === "week"));
+    document.getElementById("cal-month").setAttribute("aria-pressed", String(view.mode === "month"));
+    fill("cal", view.mode === "month" ? renderMonth(days, byDay) : renderWeek(days, byDay));
+  }
+  function loadCalendar() {
+    var days = viewDays();
+    return fetchJson("api/v1/calendar?" + spanQuery(days[0], days[days.length - 1])).then(function (r) {
+      var started = performance.now();
+      calendarEntries = r.deliveries || [];
+      renderCalendarView();
+      // How long drawing took, for the benchmark of a large calendar (bench/page).
+      document.getElementById("cal").setAttribute("data-render-ms", String(Math.round(performance.now() - started)));
+    }, function (e) {
+      fill("cal", el("p", { "class": "bad" }, "cannot read the calendar from herald: " + e.message));
+    });
+  }
+
+  // --- small charts: engagement of what went out, per day, by channel and by kind ---
+  function barChart(title, series, days) {
+    var max = 1, total = 0;
+    days.forEach(function (day) { max = Math.max(max, series[day] || 0); total += series[day] || 0; });
+    var w = 300, h = 60, bw = w / days.length;
+    return el("figure", { "class": "chart" },
+      el("figcaption", null, el("strong", null, title), " \u2014 " + plural(total, "interaction", "interactions")),
+      svg("svg", { viewBox: "0 0 " + w + " " + h, preserveAspectRatio: "none", role: "img",
+                   "aria-label": title + ": engagement per day of the posts that went out that day" },
+        days.map(function (day) {
+          var v = series[day] || 0, bh = Math.round((v / max) * (h - 4));
+          return svg("rect", { x: (days.indexOf(day) * bw + 1).toFixed(1), y: h - bh, width: Math.max(1, bw - 2).toFixed(1), height: bh },
+            svg("title", null, dayLabel(day) + ": " + v));
+        })));
+  }
+  function renderCharts() {
+    var days = [];
+    for (var i = CHART_DAYS - 1; i >= 0; i--) days.push(addDays(view.today, -i));
+    var byChannel = {}, byKind = {};
+    chartEntries.forEach(function (d) {
+      if (d.state !== "published" || !d.counters) return;
+      var day = localDate(d), kind = d.post_kind || "other";
+      (byChannel[d.channel] = byChannel[d.channel] || {})[day] = ((byChannel[d.channel] || {})[day] || 0) + d.engagement;
+      (byKind[kind] = byKind[kind] || {})[day] = ((byKind[kind] || {})[day] || 0) + d.engagement;
+    });
+    var channels = Object.keys(byChannel).sort(), kinds = Object.keys(byKind).sort();
+    if (!channels.length) { fill("charts", el("p", { "class": "muted" }, "No counters read yet: herald reads them 1 hour, 1 day and 1 week after a post goes out.")); return; }
+    fill("charts", el("h3", null, "By channel"), el("div", { "class": "charts" }, channels.map(function (c) { return barChart(c, byChannel[c], days); })),
+      el("h3", null, "By kind"), el("div", { "class": "charts" }, kinds.map(function (k) { return barChart(k, byKind[k], days); })));
+  }
+  function loadCharts() {
+    return fetchJson("api/v1/calendar?" + spanQuery(addDays(view.today, -CHART_DAYS), view.today)).then(function (r) {
+      chartEntries = r.deliveries || [];
+      renderCharts();
+    }, function (e) {
+      fill("charts", el("p", { "class": "bad" }, "cannot read the engagement from herald: " + e.message));
+    });
+  }
+
+  // --- one delivery in detail: its text, media, link, counters over time, history ---
+  function sparkline(samples) {
+    var at = {}, times = [];
+    samples.forEach(function (s) {
+      if (["likes", "shares", "replies", "clicks"].indexOf(s.common) < 0) return;
+      if (!(s.at in at)) { at[s.at] = 0; times.push(s.at); }
+      at[s.at] += s.value;
+    });
+    if (times.length < 1) return el("p", { "class": "muted" }, "No counters read yet.");
+    var max = 1;
+    times.forEach(function (t) { max = Math.max(max, at[t]); });
+    var w = 300, h = 70, pts = times.map(function (t, i) {
+      var x = times.length === 1 ? w / 2 : (i / (times.length - 1)) * (w - 10) + 5;
+      return x.toFixed(1) + "," + (h - 5 - (at[t] / max) * (h - 10)).toFixed(1);
+    });
+    return svg("svg", { viewBox: "0 0 " + w + " " + h, role: "img", "aria-label": "engagement over time" },
+      svg("polyline", { points: pts.join(" ") }));
+  }
+  function showDetail(d, history, samples) {
+    var box = fill("detail",
+      el("button", { type: "button", id: "detail-close", style: "float:right" }, "Close"),
+      el("h2", { id: "detail-title" }, d.key),
+      el("p", null, el("span", { "class": "badge " + d.state }, label(d.state)), " " + localText(d) + " on " + d.channel,
+        d.campaign ? " \u00b7 campaign " + d.campaign : "", d.post_kind ? " \u00b7 " + d.post_kind : ""),
+      d.url ? el("p", null, el("a", { href: d.url, rel: "noopener", target: "_blank" }, d.url)) : null,
+      d.last_error ? el("p", { "class": "reason" }, d.last_error) : null,
+      d.why ? el("p", null, d.why) : null,
+      d.title ? el("h3", null, d.title) : null,
+      el("pre", null, d.text || "(composed when it goes out)"),
+      (d.thread || []).map(function (t) { return el("pre", null, t); }),
+      (d.media || []).map(function (m) { return el("img", { src: m.url, alt: m.alt || "" }); }),
+      el("h3", null, "Engagement"),
+      d.counters ? el("p", { "class": "ctr" }, counterText(d.counters)) : null,
+      sparkline(samples),
+      el("h3", null, "History"),
+      el("ol", null, history.map(function (e) {
+        return el("li", null, el("time", { datetime: e.at }, when(e.at, view.zone)), " " + e.event + (e.detail ? ": " + e.detail : ""));
+      })));
+    box.hidden = false;
+    document.getElementById("detail-close").addEventListener("click", closeDetail);
+  }
+  function closeDetail() {
+    document.getElementById("detail").hidden = true;
+    if (location.hash.indexOf("delivery=") >= 0) history.replaceState(null, "", location.pathname + location.search);
+  }
+  function openDetail(key) {
+    var known = calendarEntries.concat(chartEntries).filter(function (d) { return d.key === key; })[0];
+    var path = "api/v1/deliveries/" + encodeURIComponent(key);
+    Promise.all([known ? Promise.resolve(known) : fetchJson(path),
+                 fetchJson("api/v1/history?limit=100&key=" + encodeURIComponent(key)),
+                 fetchJson(path + "/engagement").catch(function () { return { samples: [] }; })])
+      .then(function (r) { showDetail(r[0], (r[1].events || []).slice().reverse(), r[2].samples || []); },
+            function (e) { fill("detail", el("p", { "class": "bad" }, "cannot show " + key + ": " + e.message)).hidden = false; });
+  }
+  document.addEventListener("click", function (e) {
+    var t = e.target && e.target.closest ? e.target.closest("[data-key]") : null;
+    if (t) openDetail(t.getAttribute("data-key"));
+  });
+  function move(n) {
+    view.anchor = view.mode === "month" ? addDays(view.anchor.slice(0, 8) + "15", 30 * n).slice(0, 8) + "01" : addDays(view.anchor, 7 * n);
+    loadCalendar();
+  }
+  document.getElementById("cal-prev").addEventListener("click", function () { move(-1); });
+  document.getElementById("cal-next").addEventListener("click", function () { move(1); });
+  document.getElementById("cal-today").addEventListener("click", function () { view.anchor = view.today; loadCalendar(); });
+  document.getElementById("cal-week").addEventListener("click", function () { view.mode = "week"; loadCalendar(); });
+  document.getElementById("cal-month").addEventListener("click", function () { view.mode = "month"; loadCalendar(); });
+  // A link can open a view: #month, #date=2027-03-01, #delivery=KEY.
+  function readHash() {
+    var out = {};
+    location.hash.slice(1).split("&").forEach(function (p) {
+      if (!p) return;
+      var i = p.indexOf("=");
+      out[i < 0 ? p : p.slice(0, i)] = i < 0 ? true : decodeURIComponent(p.slice(i + 1));
+    });
+    return out;
+  }
+  var opened = false;
+  function firstLook(status) {
+    if (view.today) return;
+    view.zone = status.timezone || "UTC";
+    view.today = zoned(status.now, view.zone).date;
+    var h = readHash();
+    view.mode = h.month ? "month" : "week";
+    view.anchor = /^\d{4}-\d{2}-\d{2}$/.test(h.date || "") ? h.date : view.today;
+  }
+  function refreshViews() {
+    return Promise.all([loadCalendar(), loadCharts()]).then(function () {
+      var h = readHash();
+      if (!opened && h.delivery) { opened = true; openDetail(h.delivery); }
+    });
+  }
+
   function render(status, deliveries) {
     var zone = status.timezone || "UTC";
     deliveries = deliveries.slice().sort(function (a, b) { return a.planned < b.planned ? -1 : a.planned > b.planned ? 1 : 0; });
@@ -356,7 +657,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     renderStore(status);
     renderCalendar(status, zone);
     renderShared(status);
-    renderAttention(deliveries);
+    renderAttention(status, deliveries);
     renderTimeline(status, deliveries, zoned(status.now, zone).date);
     renderWaiting(status, deliveries, zone);
     renderChannels(status);
@@ -386,6 +687,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     Promise.all([fetchJson("api/v1/status"), fetchJson("api/v1/queue?limit=" + QUEUE_LIMIT)])
       .then(function (res) {
         try {
+          firstLook(res[0]);
           var now = render(res[0], res[1].deliveries || []);
           lastGood = now.time;
           setUpdated("updated " + now.time + (now.zone ? " (" + now.zone + ")" : ""), false);
@@ -396,6 +698,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
         var why = e && e.name === "AbortError" ? "no answer in time" : (e && e.message ? e.message : String(e));
         setUpdated("cannot reach herald: " + why + (lastGood ? "; showing what it said at " + lastGood : ""), true);
       })
+      .then(function () { return view.today ? refreshViews().catch(function () {}) : null; })
       .then(function () { setTimeout(refresh, REFRESH_MS); });
   }
   refresh();

@@ -8,6 +8,9 @@
 #include "daemon/status_json.hpp"
 
 #include <httplib.h>
+
+#include <filesystem>
+#include <fstream>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -28,7 +31,8 @@ constexpr const char* kPlaceholderPage =
 
 // The endpoints of docs/api.md. `key` is the decoded delivery key.
 enum class Endpoint {
-  none, page, healthz, metrics, status, queue, delivery, history, report, looked, pause, resume, reload, retry, resolve
+  none, page, healthz, metrics, status, queue, delivery, engagement, history, calendar, media, report, looked, pause,
+  resume, reload, retry, resolve
 };
 
 struct Route {
@@ -54,6 +58,8 @@ Route match(std::string_view target) {
   else if (path == "/api/v1/queue") r.endpoint = Endpoint::queue;
   else if (path == "/api/v1/history") r.endpoint = Endpoint::history;
   else if (path == "/api/v1/report") r.endpoint = Endpoint::report;
+  else if (path == "/api/v1/calendar") r.endpoint = Endpoint::calendar;
+  else if (path == "/api/v1/media") r.endpoint = Endpoint::media;
   else if (path == "/api/v1/report/looked") r.endpoint = Endpoint::looked;
   else if (path == "/api/v1/pause") r.endpoint = Endpoint::pause;
   else if (path == "/api/v1/resume") r.endpoint = Endpoint::resume;
@@ -66,12 +72,35 @@ Route match(std::string_view target) {
     if (slash == std::string_view::npos) r.endpoint = Endpoint::delivery;
     else if (rest.substr(slash) == "/retry") r.endpoint = Endpoint::retry;
     else if (rest.substr(slash) == "/resolve") r.endpoint = Endpoint::resolve;
+    else if (rest.substr(slash) == "/engagement") r.endpoint = Endpoint::engagement;
     else return r;
     auto key = status_json::percent_decode(encoded);
     if (key) r.key = std::move(*key);
     else r.bad_key = true;
   }
   return r;
+}
+
+// The media types of the images the page shows (LoopBackend::media_file
+// serves no other kind).
+const char* image_type(const std::filesystem::path& file) {
+  std::string ext = file.extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".png") return "image/png";
+  if (ext == ".gif") return "image/gif";
+  if (ext == ".webp") return "image/webp";
+  return "image/jpeg";
+}
+
+// A calendar image, whole, up to 16 MiB (the page scales it down).
+bool read_image(const std::filesystem::path& file, std::string& bytes) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size > (16u << 20)) return false;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return false;
+  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return static_cast<bool>(in) || in.eof();
 }
 
 void send_json(httplib::Response& res, int status, const boost::json::value& body) {
@@ -379,6 +408,31 @@ void StatusServer::handle(const httplib::Request& req, httplib::Response& res) {
         auto q = status_json::parse_history_query(req.params, error);
         if (!q) return send_error(res, 400, error);
         return send_json(res, 200, status_json::history(backend_.history(q->limit, q->key)));
+      }
+      case Endpoint::calendar: {
+        const Instant now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+        auto window = status_json::parse_calendar_query(req.params, now, error);
+        if (!window) return send_error(res, 400, error);
+        return send_json(res, 200,
+                         status_json::calendar(backend_.calendar(window->first, window->second), window->first,
+                                               window->second, zone_));
+      }
+      case Endpoint::engagement: {
+        if (!backend_.delivery(route.key)) return send_error(res, 404, "no delivery with key '" + route.key + "'");
+        return send_json(res, 200, status_json::engagement(route.key, backend_.engagement(route.key)));
+      }
+      case Endpoint::media: {
+        auto which = status_json::parse_media_query(req.params, error);
+        if (!which) return send_error(res, 400, error);
+        auto file = backend_.media_file(which->first, which->second);
+        std::string bytes;
+        if (file && read_image(*file, bytes)) {
+          res.status = 200;
+          res.set_header("Cache-Control", "private, max-age=300");
+          res.set_content(std::move(bytes), image_type(*file));
+          return;
+        }
+        return send_error(res, 404, "no such image of that post");
       }
       case Endpoint::report: {
         const Instant now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());

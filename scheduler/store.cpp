@@ -1211,6 +1211,18 @@ std::vector<StoredDelivery> Store::all() {
   return out;
 }
 
+std::vector<StoredDelivery> Store::planned_between(Instant from, Instant to, int limit) {
+  std::vector<StoredDelivery> out;
+  SqlStatement& q = db_->cached(std::string("SELECT ") + kDeliveryColumns +
+                                " FROM deliveries WHERE planned >= ?1 AND planned < ?2 AND state <> 'cancelled' "
+                                "ORDER BY planned, key LIMIT ?3");
+  q.bind(1, to_db(from));
+  q.bind(2, to_db(to));
+  q.bind(3, limit);
+  while (q.step()) out.push_back(read_delivery(q));
+  return out;
+}
+
 std::map<std::string, Instant> Store::queued_slots() {
   std::map<std::string, Instant> out;
   SqlStatement& q = db_->cached("SELECT key, planned FROM deliveries WHERE queued = 1 AND state <> 'cancelled'");

@@ -329,6 +329,9 @@ class Store {
   /// How many deliveries each channel has in each state (absent: none).
   std::map<std::string, std::map<State, int>> counts();
   std::vector<StoredDelivery> all();
+  /// Deliveries planned in [from, to) that are not cancelled, in planned
+  /// order, at most `limit` (the page's calendar; read from the index).
+  std::vector<StoredDelivery> planned_between(Instant from, Instant to, int limit);
   /// key -> planned time of every queued delivery not cancelled: the slots
   /// a reload's plan must leave where they are (reads two columns).
   std::map<std::string, Instant> queued_slots();

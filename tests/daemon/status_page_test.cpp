@@ -120,6 +120,60 @@ std::string status_json(const std::string& global_pause) {
 const std::string kGlobalPause =
     R"({"channel":"","reason":"brand review after the outage","since":"2027-03-02T08:55:00Z","until":"2027-03-03T09:00:00Z"})";
 
+// The page's calendar (GET /api/v1/calendar): what went out this week with
+// its counters, what is coming, and a post of last week for the charts.
+std::string calendar_delivery(const std::string& post, const std::string& channel, const std::string& kind,
+                              const std::string& state, const std::string& planned, const std::string& local,
+                              const std::string& text, const std::string& url, const std::string& counters,
+                              int engagement, const std::string& post_kind, bool media = false) {
+  return R"({"key":")" + post + "@" + channel + R"(","post":")" + post + R"(","channel":")" + channel +
+         R"(","state":")" + state + R"(","planned":")" + planned + R"(","local":")" + local +
+         R"(","attempts":1,"next_attempt":null,"remote_id":"1","url":")" + url + R"(","last_error":"","text":")" + text +
+         R"(","why":"","channel_kind":")" + kind + R"(","post_kind":")" + post_kind +
+         R"(","campaign":"spring","title":"","thread":[],"media":)" +
+         (media ? R"([{"url":"api/v1/media?post=)" + post + R"(&n=0","alt":"A loaf on a board"}])" : std::string("[]")) +
+         R"(,"counters":)" + counters + R"(,"engagement":)" + std::to_string(engagement) +
+         R"(,"read_at":)" + (counters == "null" ? std::string("null") : std::string(R"("2027-03-02T08:00:00Z")")) + "}";
+}
+
+const std::string kCalendar =
+    R"({"from":"2027-02-28T00:00:00Z","to":"2027-03-09T00:00:00Z","deliveries":[)" +
+    calendar_delivery("howto", "acme-x", "x", "published", "2027-02-24T09:00:00Z", "2027-02-24T10:00:00+01:00",
+                      "How to keep bread fresh", "https://x.example/acme/status/0",
+                      R"({"views":800,"likes":30,"shares":6,"replies":4,"clicks":null})", 40, "help") + "," +
+    calendar_delivery("launch", "acme-x", "x", "published", "2027-03-01T09:00:00Z", "2027-03-01T10:00:00+01:00",
+                      "Spring is here: our new rye https://acme.example/rye?utm_source=acme-x",
+                      "https://x.example/acme/status/1",
+                      R"({"views":1200,"likes":40,"shares":9,"replies":5,"clicks":null})", 54, "promo", true) + "," +
+    calendar_delivery("launch", "acme-facebook", "facebook", "published", "2027-03-01T09:05:00Z",
+                      "2027-03-01T10:05:00+01:00", "Spring is here: our new rye", "https://facebook.example/acme/1",
+                      R"({"views":null,"likes":12,"shares":2,"replies":3,"clicks":null})", 17, "promo") + "," +
+    calendar_delivery("old-promo", "acme-facebook", "facebook", "failed", "2027-03-01T12:00:00Z",
+                      "2027-03-01T13:00:00+01:00", "Last chance", "", "null", 0, "promo") + "," +
+    calendar_delivery("spring-video", "acme-youtube", "youtube", "planned", "2027-03-02T14:00:00Z",
+                      "2027-03-02T15:00:00+01:00", "How we bake rye, in four minutes", "", "null", 0, "tip") + "," +
+    calendar_delivery("launch-thread", "acme-x", "x", "planned", "2027-03-04T16:15:00Z", "2027-03-04T17:15:00+01:00",
+                      "Three things about rye (1/3)", "", "null", 0, "news") +
+    "]}";
+
+const std::string kEngagement =
+    R"({"key":"launch@acme-x","samples":[)"
+    R"({"at":"2027-03-01T10:00:00Z","name":"like_count","common":"likes","value":10},)"
+    R"({"at":"2027-03-01T10:00:00Z","name":"reply_count","common":"replies","value":1},)"
+    R"({"at":"2027-03-02T08:00:00Z","name":"like_count","common":"likes","value":40},)"
+    R"({"at":"2027-03-02T08:00:00Z","name":"reply_count","common":"replies","value":5}]})";
+
+const std::string kHistory =
+    R"({"events":[{"id":3,"at":"2027-03-01T09:00:02Z","key":"launch@acme-x","event":"published","from":"sending",)"
+    R"("to":"published","detail":"https://x.example/acme/status/1"},{"id":2,"at":"2027-03-01T09:00:00Z",)"
+    R"("key":"launch@acme-x","event":"sending","from":"planned","to":"sending","detail":"attempt 1"}]})";
+
+// A picture for the card's thumbnail (the real endpoint serves the
+// calendar's own image files).
+constexpr const char* kPicture =
+    "<svg xmlns='http://www.w3.org/2000/svg' width='160' height='100'><rect width='160' height='100' fill='#d9a066'/>"
+    "<circle cx='80' cy='50' r='30' fill='#8f5a2a'/></svg>";
+
 /// The status API, canned: serves the page at / (with its CSP) and the JSON
 /// the test sets, on 127.0.0.1 and a free port; records the paths asked for.
 class CannedStatusServer {
@@ -139,6 +193,28 @@ class CannedStatusServer {
       std::lock_guard lock(mutex_);
       res.set_content(queue_, "application/json; charset=utf-8");
     });
+    server_.Get("/api/v1/calendar", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      std::lock_guard lock(mutex_);
+      res.set_content(calendar_, "application/json; charset=utf-8");
+    });
+    server_.Get(R"(/api/v1/deliveries/([^/]+)/engagement)", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.set_content(kEngagement, "application/json; charset=utf-8");
+    });
+    server_.Get(R"(/api/v1/deliveries/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.status = 404;
+      res.set_content(R"({"error":"not canned"})", "application/json; charset=utf-8");
+    });
+    server_.Get("/api/v1/history", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.set_content(kHistory, "application/json; charset=utf-8");
+    });
+    server_.Get("/api/v1/media", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.set_content(kPicture, "image/svg+xml");
+    });
     server_.set_logger([this](const httplib::Request& req, const httplib::Response&) { record(req); });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -155,6 +231,10 @@ class CannedStatusServer {
   void set_status(std::string json) {
     std::lock_guard lock(mutex_);
     status_ = std::move(json);
+  }
+  void set_calendar(std::string json) {
+    std::lock_guard lock(mutex_);
+    calendar_ = std::move(json);
   }
   void set_queue(std::string json) {
     std::lock_guard lock(mutex_);
@@ -179,6 +259,7 @@ class CannedStatusServer {
   std::mutex mutex_;
   std::string status_ = status_json("null");
   std::string queue_ = kQueue;
+  std::string calendar_ = kCalendar;
   std::set<std::string> requested_;
 };
 
@@ -273,7 +354,7 @@ TEST(StatusPageInBrowser, ShowsChannelsTimelineWaitingAndWhatNeedsAttention) {
 
   // Data is text, never markup: the failed delivery's error shows literally.
   EXPECT_NE(text.find("<img src=x onerror=alert(1)> (#200) permissions error"), std::string::npos);
-  EXPECT_EQ(page.dom.find("<img"), std::string::npos);
+  EXPECT_EQ(page.dom.find("<img src=x"), std::string::npos);
 
   // Under its CSP, with no script errors, and nothing fetched but its own API.
   // (Chromium logs CSP refusals and script errors as CONSOLE lines.)
@@ -285,7 +366,7 @@ TEST(StatusPageInBrowser, ShowsChannelsTimelineWaitingAndWhatNeedsAttention) {
   EXPECT_TRUE(requested.count("/api/v1/queue?limit=500"));
   for (const auto& path : requested)
     EXPECT_TRUE(path == "/" || path == "/api/v1/status" || path == "/api/v1/queue?limit=500" ||
-                path == "/favicon.ico")
+                path.starts_with("/api/v1/calendar?") || path.starts_with("/api/v1/media?") || path == "/favicon.ico")
         << path;
 
   expect_screenshot(png);
@@ -348,6 +429,183 @@ TEST(StatusPageInBrowser, ShowsWhyDueDeliveriesWaitAnUnusableStoreAndAHeldEdit) 
   EXPECT_EQ(page.text.find("next-up@acme-facebook planned"), std::string::npos);
   EXPECT_EQ(page.log.find(":CONSOLE"), std::string::npos);
   expect_screenshot(png);
+}
+
+// --- the calendar, the cards, the detail view and the charts (issue 17) ---
+
+/// The text of the element whose opening tag starts with `open`, up to its
+/// closing `close` (the first one after it): enough for these flat parts.
+std::string part(const std::string& dom, const std::string& open, const std::string& close) {
+  auto at = dom.find(open);
+  if (at == std::string::npos) return {};
+  auto end = dom.find(close, at);
+  return herald::testing::visible_text(dom.substr(at, end == std::string::npos ? std::string::npos : end - at));
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(StatusPageInBrowser, TheWeekShowsEachPostAsACardWithItsTextStateLinkCountersAndPicture) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  const auto png = screenshot_path("status-page-week.png");
+  const BrowserPage page = load_page(server.url(), png);
+  SCOPED_TRACE("visible text: " + page.text + "\nChromium log:\n" + page.log);
+  // This week, Monday first: today is Tue 2 Mar in Berlin.
+  EXPECT_NE(page.text.find("Mon 1 Mar \u2013 Sun 7 Mar"), std::string::npos);
+  const std::string monday = part(page.dom, "<section class=\"day\" aria-label=\"Mon 1 Mar\"", "</section>");
+  // Published: the exact text the network received, its link, its counters, its picture.
+  EXPECT_NE(monday.find("10:00 acme-x published Spring is here: our new rye https://acme.example/rye?utm_source=acme-x "
+                        "on x 1200 views"),
+            std::string::npos)
+      << monday;
+  EXPECT_NE(monday.find("1200 views \u00b7 40 likes \u00b7 9 shares \u00b7 5 replies"), std::string::npos) << monday;
+  EXPECT_NE(monday.find("10:05 acme-facebook published Spring is here: our new rye on facebook 12 likes"),
+            std::string::npos)
+      << monday;
+  EXPECT_NE(monday.find("13:00 acme-facebook failed Last chance"), std::string::npos) << monday;
+  EXPECT_NE(page.dom.find("<a href=\"https://x.example/acme/status/1\""), std::string::npos);
+  EXPECT_NE(page.dom.find("<img src=\"api/v1/media?post=launch&amp;n=0\" alt=\"A loaf on a board\""), std::string::npos);
+  // Coming: planned posts on their days, with the text they will have.
+  const std::string tuesday = part(page.dom, "<section class=\"day today\" aria-label=\"Tue 2 Mar\"", "</section>");
+  EXPECT_NE(tuesday.find("15:00 acme-youtube planned How we bake rye, in four minutes"), std::string::npos) << tuesday;
+  const std::string thursday = part(page.dom, "<section class=\"day\" aria-label=\"Thu 4 Mar\"", "</section>");
+  EXPECT_NE(thursday.find("17:15 acme-x planned Three things about rye (1/3)"), std::string::npos) << thursday;
+  // Last week's post is not in this week.
+  EXPECT_EQ(page.text.find("How to keep bread fresh"), std::string::npos);
+
+  // The charts: engagement per day of the last 30 days, per channel and per kind.
+  const std::string charts = part(page.dom, "<div id=\"charts\"", "<section");
+  // (Each bar's title is its day and value, here as text too.)
+  EXPECT_EQ(charts.find("By channel acme-facebook \u2014 17 interactions Mon 1 Feb: 0"), 0u) << charts;
+  EXPECT_NE(charts.find("Sun 28 Feb: 0 Mon 1 Mar: 17 Tue 2 Mar: 0 acme-x \u2014 94 interactions"), std::string::npos);
+  EXPECT_NE(charts.find("Tue 2 Mar: 0 By kind help \u2014 40 interactions"), std::string::npos);
+  EXPECT_NE(charts.find("Tue 2 Mar: 0 promo \u2014 71 interactions"), std::string::npos);
+  EXPECT_NE(page.dom.find("aria-label=\"acme-x: engagement per day of the posts that went out that day\""),
+            std::string::npos);
+  EXPECT_EQ(count(page.dom, "<rect "), 4u * 30u);  // 30 days in each of 4 charts
+  EXPECT_NE(page.dom.find("<title>Wed 24 Feb: 40</title>"), std::string::npos);
+
+  EXPECT_EQ(page.log.find("Content Security Policy"), std::string::npos);
+  EXPECT_EQ(page.log.find("Uncaught"), std::string::npos);
+  EXPECT_EQ(page.log.find(":CONSOLE"), std::string::npos);
+  EXPECT_TRUE(server.requested().count("/api/v1/media?n=0&post=launch"));
+  expect_screenshot(png);
+}
+
+TEST(StatusPageInBrowser, TheMonthShowsEveryDayOfItsWeeks) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  const auto png = screenshot_path("status-page-month.png");
+  const BrowserPage page = load_page(server.url() + "#month", png);
+  SCOPED_TRACE("visible text: " + page.text + "\nChromium log:\n" + page.log);
+  // March 2027 from Monday 1 March: six weeks, to Sun 11 April.
+  EXPECT_NE(page.text.find("Mon 1 Mar \u2013 Sun 11 Apr"), std::string::npos);
+  EXPECT_EQ(count(page.dom, "class=\"cell"), 42u);
+  EXPECT_NE(page.text.find("Mon Tue Wed Thu Fri Sat Sun 1 10:00 acme-x launch 10:05 acme-facebook launch "
+                           "13:00 acme-facebook old-promo 2 15:00 acme-youtube spring-video 3 4 17:15 acme-x launch-thread"),
+            std::string::npos);
+  EXPECT_NE(page.dom.find("<button type=\"button\" class=\"item published\" data-key=\"launch@acme-x\""),
+            std::string::npos);
+  EXPECT_NE(page.dom.find("aria-pressed=\"true\">Month"), std::string::npos);
+  EXPECT_EQ(page.log.find("Uncaught"), std::string::npos);
+  expect_screenshot(png);
+}
+
+TEST(StatusPageInBrowser, TheDetailOfADeliveryShowsItsTextCountersOverTimeAndHistory) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  const auto png = screenshot_path("status-page-detail.png");
+  const BrowserPage page = load_page(server.url() + "#delivery=launch%40acme-x", png);
+  SCOPED_TRACE("visible text: " + page.text + "\nChromium log:\n" + page.log);
+  const std::string detail = part(page.dom, "<div id=\"detail\"", "<footer");
+  EXPECT_NE(detail.find("Close launch@acme-x published Mon 1 Mar 10:00 on acme-x \u00b7 campaign spring \u00b7 promo "
+                        "https://x.example/acme/status/1 Spring is here: our new rye https://acme.example/rye?utm_source=acme-x "
+                        "Engagement 1200 views \u00b7 40 likes \u00b7 9 shares \u00b7 5 replies History "
+                        "Mon 1 Mar 10:00 sending: attempt 1 Mon 1 Mar 10:00 published: https://x.example/acme/status/1"),
+            std::string::npos)
+      << detail;
+  EXPECT_EQ(page.dom.find("<div id=\"detail\" role=\"dialog\" aria-labelledby=\"detail-title\" hidden"),
+            std::string::npos);
+  // Engagement over time: likes + replies at each read, 11 then 45 (the top).
+  EXPECT_NE(page.dom.find("<polyline points=\"5.0,50.3 295.0,5.0\""), std::string::npos) << detail;
+  EXPECT_TRUE(server.requested().count("/api/v1/deliveries/launch@acme-x/engagement"));
+  EXPECT_TRUE(server.requested().count("/api/v1/history?key=launch@acme-x&limit=100"));
+  EXPECT_EQ(page.log.find("Uncaught"), std::string::npos);
+  expect_screenshot(png);
+}
+
+TEST(StatusPageInBrowser, NeedsAttentionFirstWithRefusedCredentialsAndAHeldEdit) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  std::string status = status_json("null");
+  const std::string held = R"("calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":true,"error":"",)"
+                           R"("held":{"at":"2027-03-02T08:40:00Z","cancelled":12,"pending":30,"sample":"a@x, b@x"}})";
+  status.replace(status.find(R"("calendar":{)"), status.find("},", status.find(R"("calendar":{)")) + 1 -
+                                                     status.find(R"("calendar":{)"), held);
+  const std::string warned =
+      R"("problem":"","warning":"the platform refused the credentials at 2027-03-02T08:30:00Z (401 Unauthorized); )"
+      R"(replace /etc/herald/credentials/youtube, then herald reload",)";
+  status.replace(status.find(R"("problem":"",)", status.find("acme-youtube")), std::string(R"("problem":"",)").size(),
+                 warned);
+  server.set_status(status);
+  const auto png = screenshot_path("status-page-attention.png");
+  const BrowserPage page = load_page(server.url(), png);
+  SCOPED_TRACE("visible text: " + page.text + "\nChromium log:\n" + page.log);
+  const std::string attention = part(page.dom, "<div id=\"attention\"", "</section>");
+  EXPECT_EQ(attention.find("A calendar edit is held It would cancel 12 of 30 pending deliveries (a@x, b@x). "
+                           "If that is meant: herald reload --accept-cancellations Credentials of acme-youtube "
+                           "the platform refused the credentials at 2027-03-02T08:30:00Z (401 Unauthorized); "
+                           "replace /etc/herald/credentials/youtube, then herald reload blog-recap@acme-blog"),
+            0u)
+      << attention;
+  // Before the calendar: what needs a person comes first on the page.
+  EXPECT_LT(page.text.find("Needs attention"), page.text.find("Calendar"));
+  expect_screenshot(png);
+}
+
+TEST(StatusPageInBrowser, ReadableOnAPhone) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  const auto png = screenshot_path("status-page-phone.png");
+  herald::testing::BrowserOptions phone;
+  phone.width = 390;
+  phone.height = 1800;
+  const BrowserPage page = load_page(server.url(), png, phone);
+  SCOPED_TRACE("visible text: " + page.text + "\nChromium log:\n" + page.log);
+  EXPECT_NE(page.text.find("Spring is here: our new rye"), std::string::npos);
+  const std::string bytes = herald::testing::read_file(png.string());
+  ASSERT_GT(bytes.size(), 24u);
+  EXPECT_EQ(static_cast<unsigned char>(bytes[18]) * 256 + static_cast<unsigned char>(bytes[19]), 390);
+}
+
+TEST(StatusPageInBrowser, ACalendarOfFiveHundredPostsIsDrawnWhole) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  std::string big = R"({"from":"2027-02-28T00:00:00Z","to":"2027-03-09T00:00:00Z","deliveries":[)";
+  for (int i = 0; i < 500; ++i) {
+    const int day = 1 + i % 7, minute = i % 60, hour = 6 + (i / 60) % 14;
+    char planned[32], local[40];
+    std::snprintf(planned, sizeof planned, "2027-03-%02dT%02d:%02d:00Z", day, hour - 1, minute);
+    std::snprintf(local, sizeof local, "2027-03-%02dT%02d:%02d:00+01:00", day, hour, minute);
+    if (i) big += ",";
+    big += calendar_delivery("p" + std::to_string(i), i % 2 ? "acme-x" : "acme-facebook", i % 2 ? "x" : "facebook",
+                             day == 1 ? "published" : "planned", planned, local, "Post number " + std::to_string(i),
+                             day == 1 ? "https://x.example/" + std::to_string(i) : "",
+                             day == 1 ? R"({"views":10,"likes":1,"shares":0,"replies":0,"clicks":null})" : "null",
+                             day == 1 ? 1 : 0, "tip");
+  }
+  big += "]}";
+  server.set_calendar(big);
+  const auto png = screenshot_path("status-page-500.png");
+  const BrowserPage page = load_page(server.url(), png);
+  SCOPED_TRACE("Chromium log:\n" + page.log);
+  EXPECT_EQ(count(page.dom, "<article class=\"pc "), 500u);
+  EXPECT_NE(page.dom.find("data-render-ms=\""), std::string::npos);
+  EXPECT_EQ(page.log.find("Uncaught"), std::string::npos);
 }
 
 TEST(StatusPageInBrowser, SaysSoWhenHeraldCannotBeReached) {
