@@ -5,6 +5,7 @@
 // (reconcile, then lookup): exactly one create recorded.
 #include "compose/bluesky_text.hpp"
 #include "scheduler/store.hpp"
+#include "tests/support/browser.hpp"
 #include "tests/support/herald_daemon.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/sandbox_process.hpp"
@@ -12,6 +13,7 @@
 #include <boost/json.hpp>
 #include <date/date.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <algorithm>
 #include <csignal>
@@ -334,6 +336,8 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
                                         "media_url: https://media.example.com/herald/\n"
                                         "links: {own_domains: [blog.example.com], utm: {source: \"{channel}\", "
                                         "medium: social}}\n"
+                                        // The counters are read 5 s after a post went out, and an hour later.
+                                        "report: {collect_after: [5s, 1h]}\n"
                                         "channels:\n"
                                         "  x: {kind: x, account: sandbox_herald, credentials: x, api_base: \"" << api << "\"}\n"
                                         "  facebook: {kind: facebook, page_id: \"1234567890\", credentials: facebook, "
@@ -394,6 +398,88 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
     std::ofstream(dir / "status.yaml") << settings;
     const auto status = testing::run_process({HERALD_BINARY, "status", "--config", (dir / "status.yaml").string()});
     EXPECT_NE(status.out.find("linkedin: the access token expires at"), std::string::npos) << status.out << status.err;
+
+    // Then herald listens (issue 17): every platform's counters are read
+    // 5 s after its post went out, and `herald report` shows them.
+    const std::string config = (dir / "status.yaml").string();
+    boost::json::object report;
+    auto read_everywhere = [&] {
+      const auto r = testing::run_process({HERALD_BINARY, "report", "--config", config, "--format", "json"});
+      if (r.exit_code != 0) return false;
+      report = boost::json::parse(r.out).as_object();
+      std::size_t read = 0;
+      for (const auto& g : report.at("groups").as_array()) read += g.at("read").as_int64() > 0;
+      return read == 8;
+    };
+    ASSERT_TRUE(eventually(read_everywhere, 60s)) << boost::json::serialize(report) << log();
+    std::map<std::string, boost::json::object> by_channel;
+    for (const auto& g : report.at("groups").as_array())
+      by_channel[std::string(g.at("name").as_string())] = g.as_object();
+    // Each platform's own counters, in the common words (docs/connectors.md,
+    // "Engagement counters"): a platform without views says null, not 0.
+    for (const auto& [channel, words] : std::map<std::string, std::vector<std::string>>{
+             {"x", {"views", "likes", "shares", "replies"}},
+             {"facebook", {"likes", "shares", "replies"}},
+             {"youtube", {"views", "likes", "replies"}},
+             {"blog", {"replies"}},
+             {"linkedin", {"likes", "replies"}},
+             {"instagram", {"likes", "replies"}},
+             {"mastodon", {"likes", "shares", "replies"}},
+             {"bluesky", {"likes", "shares", "replies"}}}) {
+      for (const auto& word : words)
+        EXPECT_TRUE(by_channel[channel].at(word).is_int64()) << channel << " " << word << ": "
+                                                             << boost::json::serialize(by_channel[channel]);
+    }
+    EXPECT_TRUE(by_channel["mastodon"].at("views").is_null());
+    EXPECT_TRUE(by_channel["bluesky"].at("views").is_null());
+    // The table a person reads, with the conversations to answer.
+    const auto table = testing::run_process({HERALD_BINARY, "report", "--config", config, "--by", "kind"});
+    EXPECT_EQ(table.exit_code, 0) << table.err;
+    EXPECT_NE(table.out.find("KIND  POSTS  READ"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("Conversations to answer"), std::string::npos) << table.out;
+    // /metrics counts the reads.
+    httplib::Client client("127.0.0.1", std::stoi(where.substr(where.rfind(':') + 1)));
+    auto metrics = client.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    EXPECT_NE(metrics->body.find("herald_engagement_reads_total{channel=\"x\",outcome=\"read\"}"), std::string::npos)
+        << metrics->body;
+    // The page's calendar: the exact text each network received, the link,
+    // the counters; the picture of a post served from the calendar's folder.
+    auto calendar = client.Get("/api/v1/calendar");
+    ASSERT_TRUE(calendar);
+    const auto entries = boost::json::parse(calendar->body).at("deliveries").as_array();
+    bool teaser = false;
+    for (const auto& e : entries) {
+      if (e.at("key") != "foto@instagram") continue;
+      teaser = true;
+      EXPECT_EQ(e.at("text"), "Klaar voor de lente. #fiets #voorjaarsbeurt");
+      EXPECT_FALSE(e.at("counters").is_null());
+      EXPECT_EQ(e.at("media").as_array().at(0).at("url"), "api/v1/media?post=foto&n=0");
+    }
+    EXPECT_TRUE(teaser) << calendar->body;
+    auto picture = client.Get("/api/v1/media?post=foto&n=0");
+    ASSERT_TRUE(picture);
+    EXPECT_EQ(picture->status, 200);
+    EXPECT_EQ(picture->get_header_value("Content-Type"), "image/jpeg");
+    EXPECT_EQ(picture->body, read_file((dir / "photo.jpg").string()));
+    // Nothing but the calendar's pictures: not a post's other files, not a path.
+    EXPECT_EQ(client.Get("/api/v1/media?post=foto&n=1")->status, 404);
+    EXPECT_EQ(client.Get("/api/v1/media?post=..%2Fherald.yaml&n=0")->status, 404);
+    EXPECT_EQ(client.Get("/api/v1/media?post=teaser&n=0")->status, 200);  // the PNG
+    auto series = client.Get("/api/v1/deliveries/teaser%40x/engagement");
+    ASSERT_TRUE(series);
+    EXPECT_NE(series->body.find("\"common\":\"likes\""), std::string::npos) << series->body;
+    // The page, as a person sees it: the week with the cards, and the charts.
+    const auto shots = std::filesystem::read_symlink("/proc/self/exe").parent_path() / "screenshots";
+    if (testing::browser_unavailable().empty()) {
+      const auto page = testing::load_page("http://" + where + "/", shots / "herald-run-week.png");
+      EXPECT_NE(page.text.find("Klaar voor de lente. #fiets #voorjaarsbeurt"), std::string::npos) << page.text;
+      EXPECT_NE(page.text.find("By channel"), std::string::npos) << page.text;
+      const auto detail = testing::load_page("http://" + where + "/#delivery=teaser%40x", shots / "herald-run-detail.png");
+      EXPECT_NE(detail.text.find("History"), std::string::npos);
+    } else {
+      ADD_FAILURE() << testing::browser_unavailable();
+    }
   }
   herald.signal(SIGTERM);
   ASSERT_EQ(herald.wait(20s), 0);
