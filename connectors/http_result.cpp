@@ -163,6 +163,8 @@ void for_each_usage(const HttpResponse& r, auto&& visit) {
 
 }  // namespace
 
+std::string clean_words(std::string_view words) { return clean(words); }
+
 std::optional<seconds> retry_after(const HttpResponse& r, Instant now) {
   // Retry-After is the server's explicit instruction for this request, so it
   // wins; X's reset time is exact for its window; Facebook's estimate is last.
@@ -270,6 +272,12 @@ std::optional<PublishResult> classify_graph(const HttpResponse& r, Instant now) 
     return RetryLater{retry_after(r, now), message};
   }
   return by_status(r, now, message);
+}
+
+bool graph_object_missing(const HttpResponse& r) {
+  auto v = parse_json(r.body);
+  const json::object* error = v && v->is_object() ? member_object(v->get_object(), "error") : nullptr;
+  return error && member_int(*error, "code") == 100 && member_int(*error, "error_subcode") == 33;
 }
 
 std::optional<PublishResult> classify_google(const HttpResponse& r, Instant now) {

@@ -16,11 +16,17 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace herald {
 
 /// Longest platform message kept in a result.
 inline constexpr std::size_t kMaxMessage = 500;
+
+/// A platform's words made safe to show in a result: one line, no markup,
+/// at most kMaxMessage bytes (cut on a UTF-8 boundary, then "...").
+std::string clean_words(std::string_view words);
 
 /// How long the platform asked us to wait, from the response headers, first
 /// match wins:
@@ -51,6 +57,12 @@ inline constexpr std::chrono::seconds kGraphThrottleDefaultWait{3600};
 /// is_transient are RetryLater; 506 (duplicate) and 368 (blocked for policy)
 /// are Failed; the rest follows the status. Empty for a 2xx.
 std::optional<PublishResult> classify_graph(const HttpResponse& response, Instant now);
+
+/// Whether a Graph answer says the object does not exist, or that the token
+/// cannot see it (code 100, subcode 33: "Object with ID ... does not exist,
+/// cannot be loaded due to missing permissions, or does not support this
+/// operation"): a deleted Page post or IG media, among others.
+bool graph_object_missing(const HttpResponse& response);
 
 /// Google APIs (YouTube Data API v3, its upload endpoint). Empty for a 2xx.
 std::optional<PublishResult> classify_google(const HttpResponse& response, Instant now);

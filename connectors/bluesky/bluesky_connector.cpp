@@ -10,6 +10,7 @@
 #include "connectors/bluesky/open_graph.hpp"
 #include "connectors/bluesky/tid.hpp"
 #include "connectors/bluesky/xrpc.hpp"
+#include "connectors/counters.hpp"
 #include "connectors/digest.hpp"
 #include "connectors/file_bytes.hpp"
 #include "connectors/json_fields.hpp"
@@ -42,6 +43,12 @@
 //    {alt, image, aspectRatio}); app.bsky.embed.external {uri, title,
 //    description, thumb (a blob of at most 1,000,000 bytes)}.
 //  - Record keys (atproto.com/specs/record-key) and TIDs (atproto.com/specs/tid).
+//  - app.bsky.feed.getPosts ?uris (at most 25) -> {posts: [postView]}, each
+//    app.bsky.feed.defs#postView with replyCount, repostCount, likeCount,
+//    quoteCount (lexicons/app/bsky/feed/getPosts.json and defs.json;
+//    https://docs.bsky.app/docs/api/app-bsky-feed-get-posts); a post the
+//    AppView does not have is left out of `posts`. The PDS proxies app.bsky
+//    reads to the AppView for the signed-in account.
 //  - "Posting via the Bluesky API" (docs.bsky.app/docs/advanced-guides/posts):
 //    link cards as external embeds, the page's og: tags read by the client,
 //    the thumbnail uploaded as a blob first.
@@ -515,6 +522,34 @@ LookupResult BlueskyConnector::lookup(const PublishRequest& req) {
     case RecordState::unknown: break;
   }
   return Unknown{found.message};
+}
+
+// One post asked for, so the answer holds it or nothing: the AppView leaves
+// out a post that is gone (deleted) rather than answering an error.
+CountersResult BlueskyConnector::read_counters(const CountersRequest& req) {
+  const std::string& uri = req.remote_id;
+  if (!uri.starts_with("at://")) return Failed{"Bluesky: the post id recorded for " + req.key + " is not an AT-URI"};
+  HttpRequest get = xrpc("GET", "app.bsky.feed.getPosts");
+  get.url += "?uris=" + percent_encode(uri);
+  Sent sent = send_authed(std::move(get));
+  if (sent.session_problem) return counters_problem(std::move(*sent.session_problem));
+  if (auto problem = classify_xrpc(sent.response, clock_())) return counters_problem(std::move(*problem));
+  auto body = parse_json(sent.response.body);
+  const json::object* root = body ? body->if_object() : nullptr;
+  const json::value* posts = root ? root->if_contains("posts") : nullptr;
+  if (!posts || !posts->is_array()) return RetryLater{std::nullopt, "Bluesky: the answer to getPosts has no post list"};
+  for (const auto& item : posts->get_array()) {
+    const json::object* post = item.if_object();
+    if (!post) continue;
+    Counters out;
+    append_counters(out.values, *post,
+                    {{"likeCount", metric::likes},
+                     {"repostCount", metric::shares},
+                     {"quoteCount", metric::shares},
+                     {"replyCount", metric::replies}});
+    return out;
+  }
+  return Gone{"Bluesky: the AppView has no post " + uri + " (deleted)"};
 }
 
 }  // namespace herald

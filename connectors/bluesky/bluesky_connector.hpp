@@ -86,6 +86,12 @@ class BlueskyConnector : public Connector {
   /// getRecord of the stored record key: Found, RecordNotFound is Absent;
   /// no stored key is Absent (nothing was ever sent); other failures Unknown.
   LookupResult lookup(const PublishRequest& request) override;
+  /// Bluesky's AppView counts the likes, reposts, quotes and replies of every post.
+  bool reads_counters() const override { return true; }
+  /// app.bsky.feed.getPosts?uris=AT-URI through the PDS, with the session:
+  /// likeCount (likes), repostCount and quoteCount (shares), replyCount
+  /// (replies). A post the AppView leaves out of `posts` (deleted) is Gone.
+  CountersResult read_counters(const CountersRequest& request) override;
 
   /// How long a PDS may go on with a create after herald stopped waiting.
   static constexpr std::chrono::seconds kSettleMargin{120};

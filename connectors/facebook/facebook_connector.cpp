@@ -3,6 +3,7 @@
 
 #include "compose/media.hpp"
 #include "compose/public_url.hpp"
+#include "connectors/counters.hpp"
 #include "connectors/file_bytes.hpp"
 #include "connectors/http_result.hpp"
 #include "connectors/json_fields.hpp"
@@ -37,6 +38,13 @@
 //    (attached_media, is_published, message) and its `is_published` field
 //  - https://developers.facebook.com/docs/graph-api/guides/error-handling and
 //    .../overview/rate-limiting (classify_graph reads these)
+//  - engagement: https://developers.facebook.com/docs/graph-api/reference/pagepost
+//    with its edges https://developers.facebook.com/docs/graph-api/reference/object/reactions
+//    and .../object/comments (summary=total_count, limit(0) for no items;
+//    `shares` {count}, absent when nobody shared the post), and
+//    https://developers.facebook.com/docs/graph-api/reference/insights
+//    (post_impressions, lifetime; the token's user must be able to ANALYZE
+//    the Page, read_insights / pages_read_engagement)
 
 namespace herald {
 namespace {
@@ -135,14 +143,6 @@ std::string fingerprint(const Composed& composed, const std::string& image_bytes
     hex += "0123456789abcdef"[digest[i] & 0xF];
   }
   return hex;
-}
-
-// Graph's "does not exist, cannot be loaded due to missing permissions, or
-// does not support this operation": code 100, subcode 33.
-bool gone(const HttpResponse& response) {
-  auto body = parse_object(response.body);
-  const json::object* error = body ? member_object(*body, "error") : nullptr;
-  return error && member_int(*error, "code") == 100 && member_int(*error, "error_subcode") == 33;
 }
 
 }  // namespace
@@ -270,7 +270,7 @@ FacebookConnector::PostState FacebookConnector::read_post(const std::string& pos
   PostState out;
   const HttpResponse response =
       http_.send(request("GET", "/" + percent_encode(post_id) + "?fields=is_published,permalink_url"));
-  if (response.status == 400 && gone(response)) return out;
+  if (response.status == 400 && graph_object_missing(response)) return out;
   if (auto problem = classify_graph(response, clock_())) {
     out.error = "Facebook: reading post " + post_id + ": " + message_of(*problem);
     return out;
@@ -319,7 +319,7 @@ void FacebookConnector::forget(const std::string& state_key) {
 // DELETE /{post-id}; gone already is as good.
 std::optional<PublishResult> FacebookConnector::delete_post(const std::string& post_id) {
   const HttpResponse response = http_.send(request("DELETE", "/" + percent_encode(post_id)));
-  if (response.status == 400 && gone(response)) return std::nullopt;
+  if (response.status == 400 && graph_object_missing(response)) return std::nullopt;
   if (auto problem = classify_graph(response, clock_()))
     return with_context(std::move(*problem), "Facebook: deleting the stale unpublished post " + post_id);
   return std::nullopt;
@@ -461,6 +461,42 @@ LookupResult FacebookConnector::lookup(const PublishRequest& req) {
   // exist: Graph's `paging.next` is there on any Page with over 100 posts,
   // which would make every lookup Unknown.
   return Absent{};
+}
+
+// Two reads: the post's engagement edges, then its insights. A read
+// changes nothing, so a failure is never Unsure. The insights need a
+// permission many Page tokens lack; their refusal (Failed) must not cost
+// the counters every token may read.
+CountersResult FacebookConnector::read_counters(const CountersRequest& req) {
+  const std::string& id = req.remote_id;
+  if (id.empty()) return Failed{"Facebook: no post id was recorded for " + req.key};
+  const HttpResponse response = http_.send(request(
+      "GET", "/" + percent_encode(id) + "?fields=" +
+                 percent_encode("reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares")));
+  if (response.status == 400 && graph_object_missing(response)) return Gone{"Facebook: post " + id + " is gone from the Page"};
+  if (auto problem = classify_graph(response, clock_()))
+    return counters_problem(with_context(std::move(*problem), "Facebook: reading post " + id));
+  auto body = parse_object(response.body);
+  if (!body) return RetryLater{std::nullopt, "Facebook: the answer about post " + id + " is not a JSON object"};
+  auto total_of = [&](std::string_view edge) -> std::optional<std::int64_t> {
+    const json::object* field = member_object(*body, edge);
+    const json::object* summary = field ? member_object(*field, "summary") : nullptr;
+    return summary ? member_int(*summary, "total_count") : std::nullopt;
+  };
+  Counters out;
+  if (auto n = total_of("reactions")) out.values.push_back(Counter{"reactions", metric::likes, *n});
+  if (auto n = total_of("comments")) out.values.push_back(Counter{"comments", metric::replies, *n});
+  const json::object* shares = member_object(*body, "shares");
+  out.values.push_back(Counter{"shares", metric::shares, shares ? member_int(*shares, "count").value_or(0) : 0});
+
+  const HttpResponse insights = http_.send(request("GET", "/" + percent_encode(id) + "/insights?metric=post_impressions"));
+  if (insights.status == 400 && graph_object_missing(insights)) return Gone{"Facebook: post " + id + " is gone from the Page"};
+  if (auto problem = classify_graph(insights, clock_())) {
+    if (std::holds_alternative<Failed>(*problem)) return out;
+    return counters_problem(with_context(std::move(*problem), "Facebook: reading the insights of post " + id));
+  }
+  if (auto answer = parse_object(insights.body)) append_insights(out.values, *answer, {{"post_impressions", metric::views}});
+  return out;
 }
 
 }  // namespace herald

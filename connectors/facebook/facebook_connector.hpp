@@ -91,6 +91,19 @@ class FacebookConnector : public Connector {
   /// (or if it is gone): Found if one of the Page's last 100 posts has
   /// exactly composed.text as its message.
   LookupResult lookup(const PublishRequest& request) override;
+  /// A Page keeps the reactions, comments and shares of every post, and
+  /// insights for a token that may read them.
+  bool reads_counters() const override { return true; }
+  /// GET /{post-id}?fields=reactions.summary(total_count).limit(0),
+  /// comments.summary(total_count).limit(0),shares: reactions (likes),
+  /// comments (replies), shares (shares; 0 when Graph leaves the field out,
+  /// as it does for a post nobody shared). Then GET
+  /// /{post-id}/insights?metric=post_impressions: post_impressions (views),
+  /// where the token may read insights; a refusal there (a permission error,
+  /// code 10 or 200, or a metric Graph no longer offers) leaves views out
+  /// and keeps the rest. A post Graph does not have (code 100, subcode 33)
+  /// is Gone.
+  CountersResult read_counters(const CountersRequest& request) override;
 
   /// How long Graph may go on with a request after herald stopped waiting.
   static constexpr std::chrono::seconds kSettleMargin{120};

@@ -2,6 +2,7 @@
 #include "connectors/form_encoding.hpp"
 
 #include "compose/media.hpp"
+#include "connectors/counters.hpp"
 #include "connectors/digest.hpp"
 #include "connectors/http_result.hpp"
 #include "connectors/json_fields.hpp"
@@ -30,7 +31,14 @@
 //  - IG User Content Publishing Limit
 //    (.../reference/ig-user/content_publishing_limit): quota_usage and
 //    config {quota_total, quota_duration}
-//  - IG Media (.../reference/ig-media): permalink, caption, timestamp
+//  - IG Media (.../reference/ig-media): permalink, caption, timestamp;
+//    like_count and comments_count
+//    (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media)
+//  - IG Media Insights
+//    (https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights):
+//    metric=reach,saved (impressions is gone for media made after July 2024;
+//    a metric with no data is left out of `data`); instagram_manage_insights,
+//    and "(#10) Not enough viewers for the media to show insights"
 //  - Error codes (.../instagram-graph-api/reference/error-codes): code 9
 //    subcode 2207042 (the publishing limit), -2/2207020 (expired), 9007
 //    "Media ID is not available" (not ready to publish); and the Graph API's
@@ -598,6 +606,32 @@ LookupResult InstagramConnector::lookup(const PublishRequest& req) {
   if (found.error) return Unknown{*found.error};
   if (found.id.empty()) return Absent{};
   return Found{found.id, found.permalink};
+}
+
+// Two reads, as for a Facebook post: the media's own counts, then its
+// insights, whose refusal (Failed) keeps the counts every token may read.
+CountersResult InstagramConnector::read_counters(const CountersRequest& req) {
+  const std::string& id = req.remote_id;
+  if (id.empty()) return Failed{"Instagram: no media id was recorded for " + req.key};
+  const HttpResponse response = http_.send(request("GET", "/" + percent_encode(id) + "?fields=like_count,comments_count"));
+  if (response.status == 400 && graph_object_missing(response)) return Gone{"Instagram: media " + id + " is gone"};
+  if (auto problem = classify_graph(response, clock_()))
+    return counters_problem(with_context(instagram_words(std::move(*problem)), "Instagram: reading media " + id));
+  auto body = parse_object(response.body);
+  if (!body) return RetryLater{std::nullopt, "Instagram: the answer about media " + id + " is not a JSON object"};
+  Counters out;
+  append_counters(out.values, *body, {{"like_count", metric::likes}, {"comments_count", metric::replies}});
+
+  const HttpResponse insights = http_.send(request("GET", "/" + percent_encode(id) + "/insights?metric=reach,saved"));
+  if (insights.status == 400 && graph_object_missing(insights)) return Gone{"Instagram: media " + id + " is gone"};
+  if (auto problem = classify_graph(insights, clock_())) {
+    if (std::holds_alternative<Failed>(*problem)) return out;
+    return counters_problem(
+        with_context(instagram_words(std::move(*problem)), "Instagram: reading the insights of media " + id));
+  }
+  if (auto answer = parse_object(insights.body))
+    append_insights(out.values, *answer, {{"reach", metric::views}, {"saved", ""}});
+  return out;
 }
 
 }  // namespace herald

@@ -100,6 +100,16 @@ class InstagramConnector : public Connector {
   /// caption among the recent media), else Absent. Without: Found if one of
   /// the account's last 50 media has exactly composed.text as its caption.
   LookupResult lookup(const PublishRequest& request) override;
+  /// Instagram counts the likes and comments of every media, and keeps
+  /// insights for a token that may read them.
+  bool reads_counters() const override { return true; }
+  /// GET /{media-id}?fields=like_count,comments_count: like_count (likes),
+  /// comments_count (replies). Then GET /{media-id}/insights?metric=reach,saved:
+  /// reach (views), saved (none), where the token may read insights; a
+  /// refusal there (a permission error, "not enough viewers", a metric Graph
+  /// no longer offers) leaves them out and keeps the rest. A media Graph does
+  /// not have (code 100, subcode 33) is Gone.
+  CountersResult read_counters(const CountersRequest& request) override;
   /// From the credential `expires_at`, if given.
   std::optional<std::chrono::system_clock::time_point> credentials_expire_at() const override;
 

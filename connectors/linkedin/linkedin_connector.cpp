@@ -2,6 +2,7 @@
 #include "connectors/form_encoding.hpp"
 
 #include "compose/media.hpp"
+#include "connectors/counters.hpp"
 #include "connectors/digest.hpp"
 #include "compose/public_url.hpp"
 #include "connectors/file_bytes.hpp"
@@ -33,6 +34,18 @@
 //    commentary; it is sent as composed and looked up as sent.
 //  - Rate limits (learn.microsoft.com/linkedin/shared/api-guide/concepts/rate-limits)
 //    and error handling (.../concepts/error-handling): classify_linkedin.
+//  - Social actions (.../community-management/shares/network-update-social-actions,
+//    "Retrieve a Summary of Social Actions"): GET /rest/socialActions/{URN}
+//    with the URN percent-encoded, {likesSummary {totalLikes,
+//    aggregatedTotalLikes}, commentsSummary {totalFirstLevelComments,
+//    aggregatedTotalComments}}. The Social Metadata API
+//    (.../shares/social-metadata-api) succeeds it with reaction types.
+//  - Organization share statistics (.../community-management/organizations/share-statistics):
+//    GET /rest/organizationalEntityShareStatistics?q=organizationalEntity&
+//    organizationalEntity={org}&shares=List({share URN}) (ugcPosts=List(...)
+//    for a ugcPost), lifetime totalShareStatistics {impressionCount,
+//    uniqueImpressionsCount, shareCount, clickCount, likeCount,
+//    commentCount, engagement}; rw_organization_admin, organic only.
 //  - Duplicate content: 422 with the input error DUPLICATE_POST, as the live
 //    API answers it (quoted in github.com/Arisamiga/Linkedin-RSS/issues/5).
 
@@ -402,6 +415,57 @@ LookupResult LinkedinConnector::lookup(const PublishRequest& req) {
   // The newest 100 are enough: a lookup asks about a create that was under
   // way moments ago, and LinkedIn lists by last modification.
   return Absent{};
+}
+
+// The social actions summary for any author; for an organization, also
+// its share statistics, whose refusal (Failed: the member is no
+// administrator of the page) keeps the summary. likeCount and commentCount
+// of the statistics repeat the summary and are left out.
+CountersResult LinkedinConnector::read_counters(const CountersRequest& req) {
+  const std::string& urn = req.remote_id;
+  const bool share = urn.starts_with("urn:li:share:");
+  if (!share && !urn.starts_with("urn:li:ugcPost:"))
+    return Failed{"LinkedIn: the post id recorded for " + req.key + " is not a share or ugcPost URN"};
+  Sent sent = send(request("GET", "/rest/socialActions/" + percent_encode(urn)));
+  if (sent.token_problem) return counters_problem(std::move(*sent.token_problem));
+  if (sent.response.error.empty() && sent.response.status == 404) return Gone{"LinkedIn: post " + urn + " is gone"};
+  if (auto problem = classify_linkedin(sent.response, clock_()))
+    return counters_problem(with_context(std::move(*problem), "LinkedIn: reading the social actions of " + urn));
+  auto body = parse_json(sent.response.body);
+  const json::object* root = body && body->is_object() ? &body->get_object() : nullptr;
+  if (!root) return RetryLater{std::nullopt, "LinkedIn: the social actions answer for " + urn + " is not a JSON object"};
+  Counters out;
+  if (const json::object* likes = member_object(*root, "likesSummary"))
+    append_counters(out.values, *likes, {{"totalLikes", metric::likes}});
+  if (const json::object* comments = member_object(*root, "commentsSummary"))
+    append_counters(out.values, *comments, {{"aggregatedTotalComments", metric::replies}});
+  if (!channel_.author.starts_with("urn:li:organization:")) return out;
+
+  sent = send(request("GET", "/rest/organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=" +
+                                 percent_encode(channel_.author) + (share ? "&shares=List(" : "&ugcPosts=List(") +
+                                 percent_encode(urn) + ")"));
+  if (sent.token_problem) return counters_problem(std::move(*sent.token_problem));
+  if (auto problem = classify_linkedin(sent.response, clock_())) {
+    if (std::holds_alternative<Failed>(*problem)) return out;
+    return counters_problem(with_context(std::move(*problem), "LinkedIn: reading the share statistics of " + urn));
+  }
+  auto statistics = parse_json(sent.response.body);
+  const json::value* elements =
+      statistics && statistics->is_object() ? statistics->get_object().if_contains("elements") : nullptr;
+  if (elements && elements->is_array()) {
+    for (const auto& item : elements->get_array()) {
+      const json::object* element = item.if_object();
+      if (!element || member_string(*element, share ? "share" : "ugcPost") != urn) continue;
+      if (const json::object* totals = member_object(*element, "totalShareStatistics"))
+        append_counters(out.values, *totals,
+                        {{"impressionCount", metric::views},
+                         {"uniqueImpressionsCount", ""},
+                         {"shareCount", metric::shares},
+                         {"clickCount", metric::clicks}});
+      break;
+    }
+  }
+  return out;
 }
 
 }  // namespace herald

@@ -90,6 +90,19 @@ class LinkedinConnector : public Connector {
   /// Found when one of the author's 100 most recently modified posts has
   /// exactly composed.text as its commentary; Unknown when they cannot be read.
   LookupResult lookup(const PublishRequest& request) override;
+  /// LinkedIn keeps a summary of the likes and comments of every post, and
+  /// statistics of an organization's posts.
+  bool reads_counters() const override { return true; }
+  /// GET /rest/socialActions/{encoded URN}: likesSummary.totalLikes (likes),
+  /// commentsSummary.aggregatedTotalComments (replies). For an organization
+  /// author, also GET /rest/organizationalEntityShareStatistics for the
+  /// post: impressionCount (views), uniqueImpressionsCount (none),
+  /// shareCount (shares), clickCount (clicks); a refusal there (the token's
+  /// member is not an administrator) keeps the summary. A member's posts
+  /// have no views, shares or clicks here (memberCreatorPostAnalytics needs
+  /// r_member_postAnalytics, which herald does not ask for). A 404 (the post
+  /// was deleted) is Gone.
+  CountersResult read_counters(const CountersRequest& request) override;
   /// The credential file's `expires_at`, if it has one and no refresh token.
   std::optional<std::chrono::system_clock::time_point> credentials_expire_at() const override;
 

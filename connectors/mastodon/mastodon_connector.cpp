@@ -3,6 +3,7 @@
 
 #include "compose/mastodon_text.hpp"
 #include "compose/media.hpp"
+#include "connectors/counters.hpp"
 #include "connectors/digest.hpp"
 #include "connectors/file_bytes.hpp"
 #include "connectors/http_result.hpp"
@@ -36,7 +37,11 @@
 //  - methods/accounts: GET /api/v1/accounts/verify_credentials (the
 //    token's account: read:accounts), GET /api/v1/accounts/:id/statuses
 //    (newest first; limit, default 20, at most 40; read:statuses).
-//  - entities/Status: id, created_at, content (HTML), url, spoiler_text.
+//  - entities/Status: id, created_at, content (HTML), url, spoiler_text;
+//    the counts replies_count, reblogs_count, favourites_count and (4.5)
+//    quotes_count (https://docs.joinmastodon.org/entities/Status), read by
+//    GET /api/v1/statuses/:id ("View a single status", 404 "Record not
+//    found" for a status that is gone).
 //  - entities/Error: {"error", "error_description"?}.
 //  - api/rate-limits: X-RateLimit-Limit, -Remaining and -Reset ("Timestamp
 //    when your rate limit will reset"; Mastodon's code sends ISO 8601 with
@@ -681,6 +686,27 @@ LookupResult MastodonConnector::lookup(const PublishRequest& req) {
   std::optional<Instant> not_before;
   if (record) not_before = Instant{std::chrono::seconds{record->first_sent}} - std::chrono::seconds{60};
   return find_status(composed.text, composed.spoiler_text, not_before);
+}
+
+// A read changes nothing, so every failure is one of classify_mastodon's
+// and none is Unsure; a 404 is the status gone (deleted by its author, or
+// removed by a moderator).
+CountersResult MastodonConnector::read_counters(const CountersRequest& req) {
+  if (req.remote_id.empty()) return Failed{"Mastodon: no status id was recorded for " + req.key};
+  const HttpResponse response = http_.send(request("GET", "/api/v1/statuses/" + percent_encode(req.remote_id)));
+  if (response.error.empty() && response.status == 404) return Gone{describe(response)};
+  if (auto problem = classify_mastodon(response, clock_())) return counters_problem(std::move(*problem));
+  auto parsed = parse_json(response.body);
+  const json::object* status = as_object(parsed);
+  if (!status || member_string(*status, "id").empty())
+    return RetryLater{std::nullopt, "Mastodon: the answer about status " + req.remote_id + " is not a status"};
+  Counters out;
+  append_counters(out.values, *status,
+                  {{"favourites_count", metric::likes},
+                   {"reblogs_count", metric::shares},
+                   {"quotes_count", metric::shares},
+                   {"replies_count", metric::replies}});
+  return out;
 }
 
 }  // namespace herald

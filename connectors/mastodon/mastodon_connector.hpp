@@ -129,6 +129,12 @@ class MastodonConnector : public Connector {
   /// content was first sent; Absent when none does; Unknown when they
   /// cannot be read or the status has no text.
   LookupResult lookup(const PublishRequest& request) override;
+  /// Mastodon counts favourites, boosts, quotes and replies of every status.
+  bool reads_counters() const override { return true; }
+  /// GET /api/v1/statuses/:id: favourites_count (likes), reblogs_count and,
+  /// from Mastodon 4.5, quotes_count (shares), replies_count (replies). A
+  /// 404 (the status was deleted, or the token may no longer see it) is Gone.
+  CountersResult read_counters(const CountersRequest& request) override;
 
   /// How long Mastodon keeps an Idempotency-Key (docs.joinmastodon.org,
   /// methods/statuses: "Idempotency keys are stored for up to 1 hour").

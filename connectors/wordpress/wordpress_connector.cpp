@@ -6,6 +6,7 @@
 #include "connectors/html_text.hpp"
 
 #include "compose/public_url.hpp"
+#include "connectors/counters.hpp"
 #include "connectors/http_result.hpp"
 
 #include <boost/json.hpp>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -37,6 +39,15 @@
 //    roles) pass through kses, which stores "&" as "&amp;":
 //    https://developer.wordpress.org/reference/functions/kses_init_filters/ ,
 //    https://developer.wordpress.org/reference/functions/wp_kses_normalize_entities/
+//  - Reading one post (GET /wp/v2/posts/<id>: 404 rest_post_invalid_id for
+//    a post deleted for good; one in the trash comes back with status
+//    "trash" to a user who may edit it) and its approved comments (GET
+//    /wp/v2/comments?post=<id>: status approve by default; the comments of
+//    a trashed post become post-trashed, so none is listed; X-WP-Total, the
+//    collection's size):
+//    https://developer.wordpress.org/rest-api/reference/posts/#retrieve-a-post ,
+//    https://developer.wordpress.org/rest-api/reference/comments/#list-comments ,
+//    https://developer.wordpress.org/rest-api/using-the-rest-api/pagination/
 //  - The signed-in user (GET /wp/v2/users/me):
 //    https://developer.wordpress.org/rest-api/reference/users/#retrieve-a-user
 //  - Categories and tags (list with search and per_page <= 100; create with
@@ -552,6 +563,44 @@ LookupResult WordpressConnector::lookup(const PublishRequest& request) {
                    std::string(trim(request.composed.title)) + "'"};
   }
   return Absent{};
+}
+
+// The comments collection cannot tell a post that is gone from one without
+// comments (WordPress lists none for either), so the post is read first.
+CountersResult WordpressConnector::read_counters(const CountersRequest& request) {
+  const std::string& id = request.remote_id;
+  if (base_.empty()) return Failed{"WordPress channel '" + channel_.name + "' has no site"};
+  if (id.empty() || id.size() > 18 || !std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return Failed{"WordPress: the post id recorded for " + request.key + " is not a WordPress post id"};
+
+  const HttpResponse post = http_.send(authorized("GET", route("posts/" + id)));
+  if (post.error.empty() && post.status == 404) {
+    auto body = parse_json(post.body);
+    if (body && body->is_object() && member_string(body->as_object(), "code") == "rest_post_invalid_id")
+      return Gone{"WordPress: post " + id + " is gone from " + where()};
+  }
+  if (auto problem = classify_wordpress(post, clock_()))
+    return counters_problem(with_context(std::move(*problem), "WordPress: reading post " + id + " at " + where()));
+  auto body = parse_json(post.body);
+  if (!body || !body->is_object())
+    return RetryLater{std::nullopt, "WordPress: the answer about post " + id + " at " + where() + " is not a post"};
+  if (member_string(body->as_object(), "status") == "trash")
+    return Gone{"WordPress: post " + id + " at " + where() + " is in the trash"};
+
+  const HttpResponse comments = http_.send(authorized("GET", route("comments?post=" + id + "&per_page=1")));
+  if (auto problem = classify_wordpress(comments, clock_()))
+    return counters_problem(
+        with_context(std::move(*problem), "WordPress: counting the comments on post " + id + " at " + where()));
+  const std::string* total = find_header(comments, "x-wp-total");
+  std::int64_t count = -1;
+  if (total) {
+    const std::string_view digits = trim(*total);
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+    if (ec != std::errc{} || end != digits.data() + digits.size()) count = -1;
+  }
+  if (count < 0)
+    return RetryLater{std::nullopt, "WordPress: the comments of post " + id + " at " + where() + " came without X-WP-Total"};
+  return Counters{{Counter{"comments", metric::replies, count}}};
 }
 
 }  // namespace herald

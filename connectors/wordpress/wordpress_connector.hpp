@@ -77,6 +77,14 @@ class WordpressConnector : public Connector {
   /// entities on both sides; a draft is Absent (not public); a published
   /// post at the slug with another title is Unknown.
   LookupResult lookup(const PublishRequest& request) override;
+  /// WordPress keeps the approved comments of every post.
+  bool reads_counters() const override { return true; }
+  /// GET /wp/v2/posts/ID first: Gone when WordPress no longer has it (404
+  /// rest_post_invalid_id) or it is in the trash. Then GET
+  /// /wp/v2/comments?post=ID&per_page=1, whose X-WP-Total counts the
+  /// approved comments: "comments" (replies). WordPress itself counts no
+  /// views, likes or shares.
+  CountersResult read_counters(const CountersRequest& request) override;
 
   /// How long a request may go on at WordPress after herald stopped
   /// waiting: PHP runs on when the client goes away, up to the web server's

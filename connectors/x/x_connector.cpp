@@ -3,6 +3,7 @@
 #include "connectors/x/x_connector.hpp"
 
 #include "compose/public_url.hpp"
+#include "connectors/counters.hpp"
 #include "connectors/http_result.hpp"
 
 #include <boost/json.hpp>
@@ -315,6 +316,55 @@ LookupResult XConnector::lookup(const PublishRequest& request) {
     }
   }
   return Absent{};
+}
+
+// Post lookup by id with public_metrics (docs.x.com/x-api/posts/post-lookup-by-post-ids,
+// developer.x.com/en/docs/x-api/metrics). X answers an id it does not have
+// (deleted, or never made) with 200: `errors` holds a "Not Found Error" for
+// it and `data` does not hold it. A read changes nothing, so even a 5xx here
+// is only RetryLater.
+CountersResult XConnector::read_counters(const CountersRequest& request) {
+  const std::string& id = request.remote_id;
+  if (id.empty()) return Failed{"X: no post id was recorded for " + request.key};
+  XSent sent = send(HttpRequest{
+      "GET", base_ + "/2/tweets?ids=" + percent_encode(id) + "&tweet.fields=public_metrics", {}, {}, {}});
+  if (sent.auth_problem) return counters_problem(std::move(*sent.auth_problem));
+  const HttpResponse& response = sent.response;
+  if (auto problem = classify_x(response, clock_())) return counters_problem(std::move(*problem));
+
+  auto value = parse_json(response.body);
+  if (!value || !value->is_object()) return RetryLater{std::nullopt, "X: the post lookup answer is not JSON"};
+  const json::object& root = value->get_object();
+  if (const auto* data = root.if_contains("data"); data && data->is_array()) {
+    for (const auto& item : data->get_array()) {
+      const auto* post = item.if_object();
+      if (!post || member_string(*post, "id") != id) continue;
+      const json::object* metrics = member_object(*post, "public_metrics");
+      if (!metrics) return Failed{"X: post " + id + " came back without public_metrics"};
+      Counters out;
+      append_counters(out.values, *metrics,
+                      {{"impression_count", metric::views},
+                       {"like_count", metric::likes},
+                       {"retweet_count", metric::shares},
+                       {"quote_count", metric::shares},
+                       {"reply_count", metric::replies},
+                       {"bookmark_count", ""}});
+      return out;
+    }
+  }
+  if (const auto* errors = root.if_contains("errors"); errors && errors->is_array()) {
+    for (const auto& item : errors->get_array()) {
+      const auto* error = item.if_object();
+      if (!error) continue;
+      const std::string words = clean_words(member_string(*error, "detail").empty() ? member_string(*error, "title")
+                                                                                  : member_string(*error, "detail"));
+      // Another kind of error (an "Authorization Error" for a post of a
+      // protected or suspended account) is X refusing this read.
+      if (member_string(*error, "title") == "Not Found Error") return Gone{"X: " + words};
+      return Failed{"X: " + words};
+    }
+  }
+  return RetryLater{std::nullopt, "X: the post lookup answer has neither post " + id + " nor an error about it"};
 }
 
 }  // namespace herald

@@ -105,6 +105,13 @@ class XConnector : public Connector {
   /// Found if one of the user's last 100 posts has exactly composed.text
   /// (followed by X's media link when the post carries media).
   LookupResult lookup(const PublishRequest& request) override;
+  /// X keeps public_metrics for every post.
+  bool reads_counters() const override { return true; }
+  /// The post's public_metrics (GET /2/tweets?ids=ID&tweet.fields=public_metrics):
+  /// impression_count (views), like_count (likes), retweet_count and
+  /// quote_count (shares), reply_count (replies), bookmark_count (none).
+  /// A post X does not have (its "Not Found Error") is Gone.
+  CountersResult read_counters(const CountersRequest& request) override;
 
   /// How long after herald stopped waiting X may still complete a create
   /// (and a lookup may not yet show it).

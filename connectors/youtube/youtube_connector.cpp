@@ -3,6 +3,7 @@
 #include "connectors/youtube/youtube_connector.hpp"
 
 #include "compose/public_url.hpp"
+#include "connectors/counters.hpp"
 #include "connectors/http_result.hpp"
 
 #include <boost/json.hpp>
@@ -29,6 +30,12 @@
 //    multiples of 256 KiB, 308 Resume Incomplete with Range, the
 //    "bytes */SIZE" status query, 404 for an expired session):
 //    https://developers.google.com/youtube/v3/guides/using_resumable_upload_protocol
+//  - the statistics part (viewCount, likeCount, dislikeCount, favoriteCount,
+//    commentCount, unsigned longs as strings; dislikeCount private since
+//    2021, favoriteCount deprecated and always 0):
+//    https://developers.google.com/youtube/v3/docs/videos#statistics ; an id
+//    YouTube does not have is left out of videos.list's items:
+//    https://developers.google.com/youtube/v3/docs/videos/list
 //  - errors (quotaExceeded until midnight Pacific Time):
 //    https://developers.google.com/youtube/v3/docs/errors
 
@@ -436,6 +443,26 @@ LookupResult YoutubeConnector::lookup_upload(const PublishRequest& request) {
   if (r.status == 308 || r.status == 404 || r.status == 410) return Absent{};
   if (auto problem = classify_google(r, clock_())) return Unknown{message_of(*problem)};
   return Unknown{where + ": unexpected HTTP " + std::to_string(r.status) + " to the status query"};
+}
+
+// One videos.list call (1 quota unit). dislikeCount and favoriteCount are
+// left out: the one is the owner's alone since 2021 and no engagement to add
+// up, the other is always 0.
+CountersResult YoutubeConnector::read_counters(const CountersRequest& request) {
+  const std::string& id = request.remote_id;
+  if (id.empty()) return Failed{"YouTube: no video id was recorded for " + request.key};
+  Sent got = send({"GET", base_ + "/youtube/v3/videos?part=statistics&id=" + percent_encode(id), {}, {}, {}});
+  if (got.token_problem) return counters_problem(std::move(*got.token_problem));
+  if (auto problem = classify_google(got.response, clock_())) return counters_problem(std::move(*problem));
+  FirstVideo found = first_video(got.response.body);
+  if (!found.error.empty()) return RetryLater{std::nullopt, found.error};
+  if (!found.video) return Gone{"YouTube: video " + id + " is gone (videos.list does not list it)"};
+  const json::object* statistics = member_object(*found.video, "statistics");
+  if (!statistics) return Failed{"YouTube: video " + id + " came back without statistics"};
+  Counters out;
+  append_counters(out.values, *statistics,
+                  {{"viewCount", metric::views}, {"likeCount", metric::likes}, {"commentCount", metric::replies}});
+  return out;
 }
 
 }  // namespace herald

@@ -73,6 +73,13 @@ class YoutubeConnector : public Connector {
   /// Existing video: Found when its privacy and description are the target's.
   /// Upload: Found when the stored session (or record) shows it complete.
   LookupResult lookup(const PublishRequest& request) override;
+  /// YouTube keeps statistics for every video.
+  bool reads_counters() const override { return true; }
+  /// videos.list part=statistics (strings read as integers): viewCount
+  /// (views), likeCount (likes), commentCount (replies). A video YouTube no
+  /// longer lists (deleted) is Gone; the daily quota spent is RetryLater
+  /// until midnight Pacific Time.
+  CountersResult read_counters(const CountersRequest& request) override;
 
   /// How long Google may go on with a request after herald stopped waiting.
   static constexpr std::chrono::seconds kSettleMargin{120};

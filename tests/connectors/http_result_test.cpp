@@ -413,5 +413,24 @@ TEST(CreateOutcome, ServerErrorsBecomeUnsureOthersPassThrough) {
   EXPECT_TRUE(std::holds_alternative<AuthFailed>(create_outcome(response(401, ""), AuthFailed{"token"})));
 }
 
+// Graph's "Object with ID ... does not exist, cannot be loaded due to
+// missing permissions, or does not support this operation": code 100 with
+// subcode 33, and nothing else (a plain code 100 is a bad parameter).
+TEST(GraphObjectMissing, IsCode100WithSubcode33Only) {
+  EXPECT_TRUE(graph_object_missing(
+      response(400, R"({"error":{"message":"Unsupported get request.","type":"GraphMethodException","code":100,"error_subcode":33}})")));
+  EXPECT_FALSE(graph_object_missing(response(400, R"({"error":{"message":"(#100) bad","code":100}})")));
+  EXPECT_FALSE(graph_object_missing(response(400, R"({"error":{"code":190,"error_subcode":33}})")));
+  EXPECT_FALSE(graph_object_missing(response(400, "not json")));
+}
+
+// The platform's words for a result: one line, no markup, bounded.
+TEST(CleanWords, OneLineWithoutMarkupAndBounded) {
+  EXPECT_EQ(clean_words("  Could not <a href=\"x\">find</a>\ntweet  "), "Could not find tweet");
+  const std::string cut = clean_words(std::string(kMaxMessage + 50, 'a'));
+  EXPECT_EQ(cut.size(), kMaxMessage + 3);
+  EXPECT_TRUE(cut.ends_with("..."));
+}
+
 }  // namespace
 }  // namespace herald

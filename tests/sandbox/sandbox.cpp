@@ -47,17 +47,17 @@ Sandbox::Sandbox(Config config) : config_(std::move(config)), server_(std::make_
           .count();
     };
   }
-  platforms_.push_back(std::make_unique<XSandbox>(*this));
-  platforms_.push_back(std::make_unique<FacebookSandbox>(*this));
-  platforms_.push_back(std::make_unique<YoutubeSandbox>(*this));
-  platforms_.push_back(std::make_unique<WordpressSandbox>(*this));
-  platforms_.push_back(std::make_unique<LinkedinSandbox>(*this));
-  platforms_.push_back(std::make_unique<InstagramSandbox>(*this));
-  platforms_.push_back(std::make_unique<MastodonSandbox>(*this));
-  platforms_.push_back(std::make_unique<BlueskySandbox>(*this));
+  platforms_.emplace_back("x", std::make_unique<XSandbox>(*this));
+  platforms_.emplace_back("facebook", std::make_unique<FacebookSandbox>(*this));
+  platforms_.emplace_back("youtube", std::make_unique<YoutubeSandbox>(*this));
+  platforms_.emplace_back("wordpress", std::make_unique<WordpressSandbox>(*this));
+  platforms_.emplace_back("linkedin", std::make_unique<LinkedinSandbox>(*this));
+  platforms_.emplace_back("instagram", std::make_unique<InstagramSandbox>(*this));
+  platforms_.emplace_back("mastodon", std::make_unique<MastodonSandbox>(*this));
+  platforms_.emplace_back("bluesky", std::make_unique<BlueskySandbox>(*this));
   server_->set_keep_alive_max_count(config_.requests_per_connection);
   server_->set_tcp_nodelay(true);  // answers written in two parts must not wait for a delayed ACK
-  for (auto& platform : platforms_) platform->install(*server_);
+  for (auto& [name, platform] : platforms_) platform->install(*server_);
   routes();
 }
 
@@ -135,7 +135,14 @@ void Sandbox::reset() {
     creates_.clear();
     faults_.clear();
   }
-  for (auto& platform : platforms_) platform->reset();
+  for (auto& [name, platform] : platforms_) platform->reset();
+}
+
+bool Sandbox::delete_post(const std::string& platform, const std::string& id) {
+  if (!update_record(platform, id, [](Create& c) { c.fields["deleted"] = "true"; })) return false;
+  for (auto& [name, module] : platforms_)
+    if (name == platform) module->remove_post(id);
+  return true;
 }
 
 bool Sandbox::hold(std::chrono::milliseconds duration) {
@@ -223,6 +230,25 @@ void Sandbox::routes() {
   server_->Get("/_sandbox/held", [this](const httplib::Request& req, httplib::Response& res) {
     if (!control_allowed(req, res)) return;
     send_json(res, 200, json::serialize(json::object{{"held", held()}}));
+  });
+
+  // A person deleted a post in the platform's own app.
+  server_->Post("/_sandbox/delete", [this](const httplib::Request& req, httplib::Response& res) {
+    if (!control_allowed(req, res)) return;
+    boost::system::error_code ec;
+    json::value body = json::parse(req.body, ec);
+    const json::object* object = ec ? nullptr : body.if_object();
+    const json::value* platform = object ? object->if_contains("platform") : nullptr;
+    const json::value* id = object ? object->if_contains("id") : nullptr;
+    if (!platform || !platform->is_string() || !id || !id->is_string()) {
+      send_json(res, 400, R"({"error":"expected {\"platform\",\"id\"}"})");
+      return;
+    }
+    if (!delete_post(std::string(platform->as_string()), std::string(id->as_string()))) {
+      send_json(res, 404, R"({"error":"no such post in the record of creates"})");
+      return;
+    }
+    res.status = 204;
   });
 
   server_->Post("/_sandbox/reset", [this](const httplib::Request& req, httplib::Response& res) {

@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace httplib {
@@ -109,6 +110,12 @@ class Sandbox {
   void add_fault(Fault fault);
   /// Forgets creates, faults and every platform's state.
   void reset();
+  /// A person deleted a post in the platform's own app (as POST
+  /// /_sandbox/delete does): its record gets fields["deleted"] = "true" and
+  /// the platform answers for it as for a missing post. `platform` as in
+  /// Create::platform, `id` as the record names the post. False when the
+  /// record has no such post.
+  bool delete_post(const std::string& platform, const std::string& id);
 
   // Services for the platforms.
   const Config& config() const { return config_; }
@@ -139,7 +146,8 @@ class Sandbox {
 
   Config config_;
   std::unique_ptr<httplib::Server> server_;
-  std::vector<std::unique_ptr<SandboxPlatform>> platforms_;
+  /// Each platform module, by the name its records carry ("x", "facebook", ...).
+  std::vector<std::pair<std::string, std::unique_ptr<SandboxPlatform>>> platforms_;
   std::vector<Create> creates_;
   std::vector<Fault> faults_;
   std::thread thread_;

@@ -15,6 +15,7 @@
 #include "compose/graphemes.hpp"
 #include "connectors/digest.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
 
 // Sources for the emulated Bluesky PDS (read 2026):
@@ -57,6 +58,16 @@
 //   exists: app.bsky.feed.post/RKEY": duplicate_rkey picks one.
 // - com.atproto.repo.getRecord ?repo&collection&rkey -> {uri, cid, value};
 //   400 RecordNotFound "Could not locate record: AT-URI". No auth needed.
+// - app.bsky.feed.getPosts ?uris=AT-URI (repeated, at most 25) -> {posts:
+//   [app.bsky.feed.defs#postView {uri, cid, author, record, replyCount,
+//   repostCount, likeCount, quoteCount, indexedAt, labels}]}; a post the
+//   AppView does not have (deleted) is left out, not an error:
+//   https://docs.bsky.app/docs/api/app-bsky-feed-get-posts and the lexicons
+//   lexicons/app/bsky/feed/getPosts.json and defs.json#postView in
+//   github.com/bluesky-social/atproto. A PDS proxies app.bsky.* reads to
+//   the AppView for a signed-in account, so the sandbox asks for the access
+//   JWT as the PDS does; the counts grow with the post's age on the sandbox
+//   clock (sandbox_engagement).
 // - com.atproto.repo.uploadBlob: the raw bytes with their Content-Type ->
 //   {blob: {$type: blob, ref: {$link: CID}, mimeType, size}}; the PDS sniffs
 //   the type from the bytes; a body over the limit is 413.
@@ -261,6 +272,8 @@ void BlueskySandbox::install(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { create_record(req, res); });
   server.Get("/xrpc/com.atproto.repo.getRecord",
              [this](const httplib::Request& req, httplib::Response& res) { get_record(req, res); });
+  server.Get("/xrpc/app.bsky.feed.getPosts",
+             [this](const httplib::Request& req, httplib::Response& res) { get_posts(req, res); });
   server.Post("/xrpc/com.atproto.repo.uploadBlob",
               [this](const httplib::Request& req, httplib::Response& res) { upload_blob(req, res); });
   server.Get("/bluesky-sandbox/page", [this](const httplib::Request& req, httplib::Response& res) { page(req, res); });
@@ -640,7 +653,7 @@ void BlueskySandbox::create_record(const httplib::Request& req, httplib::Respons
 
     const std::string uri = "at://" + account->did + "/" + collection + "/" + rkey;
     const std::string cid = record_cid(json::serialize(record));
-    records[rkey] = Record{uri, cid, record};
+    records[rkey] = Record{uri, cid, record, sandbox_.now_ms()};
 
     create.platform = "bluesky";
     create.account = account->handle;
@@ -717,6 +730,69 @@ void BlueskySandbox::get_record(const httplib::Request& req, httplib::Response& 
     if (auto it = repo->second.find(rkey); it != repo->second.end()) record = &it->second;
   if (!record) return xrpc_error(res, 400, "RecordNotFound", "Could not locate record: " + uri);
   send_json(res, 200, json::serialize(json::object{{"uri", record->uri}, {"cid", record->cid}, {"value", record->value}}));
+}
+
+namespace {
+// The repo (a DID or a handle) and the record key of an app.bsky.feed.post
+// AT-URI; nullopt for anything else.
+std::optional<std::pair<std::string, std::string>> post_uri_parts(std::string_view uri) {
+  const std::string prefix = std::string("/") + kCollection + "/";
+  if (!uri.starts_with("at://")) return std::nullopt;
+  uri.remove_prefix(5);
+  const auto slash = uri.find('/');
+  if (slash == std::string_view::npos || uri.substr(slash, prefix.size()) != prefix) return std::nullopt;
+  return std::pair{std::string(uri.substr(0, slash)), std::string(uri.substr(slash + prefix.size()))};
+}
+}  // namespace
+
+// Deleted by its author in a Bluesky app (com.atproto.repo.deleteRecord):
+// gone from the repo, so from getRecord and the AppView's views.
+void BlueskySandbox::remove_post(const std::string& id) {
+  auto parts = post_uri_parts(id);
+  if (!parts) return;
+  const Account* account = account_by(parts->first);
+  std::lock_guard lock(mutex_);
+  if (auto repo = records_.find(account ? account->did : parts->first); repo != records_.end())
+    repo->second.erase(parts->second);
+}
+
+// GET app.bsky.feed.getPosts?uris=...: the AppView's views of the posts it
+// has, in the order asked; the others are left out.
+void BlueskySandbox::get_posts(const httplib::Request& req, httplib::Response& res) {
+  auto caller = authenticate(req, res);
+  if (!caller) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/xrpc/app.bsky.feed.getPosts"), res)) return;
+  const std::size_t count = req.get_param_value_count("uris");
+  if (count == 0) return xrpc_error(res, 400, "InvalidRequest", "Error: Params must have the property \"uris\"");
+  if (count > 25) return xrpc_error(res, 400, "InvalidRequest", "Error: uris must not have more than 25 elements");
+  const std::int64_t now = sandbox_.now_ms();
+  json::array posts;
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string uri = req.get_param_value("uris", i);
+    auto parts = post_uri_parts(uri);
+    if (!parts) return xrpc_error(res, 400, "InvalidRequest", "Error: uris/" + std::to_string(i) + " must be a valid at-uri");
+    const Account* author = account_by(parts->first);
+    if (!author) continue;
+    auto repo = records_.find(author->did);
+    if (repo == records_.end()) continue;
+    auto it = repo->second.find(parts->second);
+    if (it == repo->second.end()) continue;
+    const Record& record = it->second;
+    const Engagement e = engagement_after(now - record.created_ms);
+    const auto at = std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(record.created_ms));
+    posts.push_back(json::object{{"uri", record.uri},
+                                 {"cid", record.cid},
+                                 {"author", json::object{{"did", author->did}, {"handle", author->handle}}},
+                                 {"record", record.value},
+                                 {"replyCount", e.replies},
+                                 {"repostCount", e.shares},
+                                 {"likeCount", e.likes},
+                                 {"quoteCount", e.quotes},
+                                 {"indexedAt", date::format("%FT%TZ", at)},
+                                 {"labels", json::array{}}});
+  }
+  send_json(res, 200, json::serialize(json::object{{"posts", std::move(posts)}}));
 }
 
 // POST com.atproto.repo.uploadBlob: the raw bytes with their Content-Type.

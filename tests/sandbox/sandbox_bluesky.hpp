@@ -5,7 +5,11 @@
 // JWT-shaped session tokens that expire by the sandbox clock, refresh
 // tokens that rotate, app.bsky.feed.post records validated against their
 // lexicons (and the facets against the text), record-key conflicts, blobs,
-// XRPC error bodies and the RateLimit-* headers. Each accepted post is
+// XRPC error bodies and the RateLimit-* headers; and, as the PDS proxies
+// it to the AppView, app.bsky.feed.getPosts, whose post views carry
+// likeCount, repostCount, quoteCount and replyCount growing with the post's
+// age on the sandbox clock (a deleted post is left out of `posts`). Each
+// accepted post is
 // recorded with its record key, createdAt, langs, facets (as JSON), embed
 // and card, and alt texts, so a test can check what a reader would see.
 //
@@ -71,6 +75,7 @@ class BlueskySandbox : public SandboxPlatform {
   explicit BlueskySandbox(Sandbox& sandbox);
   void install(httplib::Server& server) override;
   void reset() override;
+  void remove_post(const std::string& id) override;
 
   /// The CIDv1 (base32, "b...") of raw bytes (codec raw) or of a record
   /// (codec dag-cbor; the sandbox hashes the record's JSON, not its CBOR).
@@ -97,12 +102,14 @@ class BlueskySandbox : public SandboxPlatform {
   struct Record {
     std::string uri, cid;
     boost::json::object value;
+    std::int64_t created_ms = 0;  ///< when the PDS stored it, on the sandbox clock
   };
 
   void create_session(const httplib::Request& req, httplib::Response& res);
   void refresh_session(const httplib::Request& req, httplib::Response& res);
   void create_record(const httplib::Request& req, httplib::Response& res);
   void get_record(const httplib::Request& req, httplib::Response& res);
+  void get_posts(const httplib::Request& req, httplib::Response& res);
   void upload_blob(const httplib::Request& req, httplib::Response& res);
   void page(const httplib::Request& req, httplib::Response& res);
   void image(const httplib::Request& req, httplib::Response& res);

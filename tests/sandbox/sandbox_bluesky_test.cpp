@@ -5,6 +5,8 @@
 // lexicons/; the XRPC spec atproto.com/specs/xrpc; sandbox_bluesky.cpp
 // lists every source).
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
+#include "connectors/form_encoding.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -588,6 +590,68 @@ TEST(BlueskySandboxConfig, UnknownKeysAndBadValuesAreErrorsWithAPlace) {
   EXPECT_EQ(load("bluesky:\n  accounts:\n    - {handle: a.bsky.social, did: 'did:plc:abc'}\n"),
             file + ":3:7: error: an account needs 'app_password'");
   std::remove(file.c_str());
+}
+
+// app.bsky.feed.getPosts (lexicons/app/bsky/feed/getPosts.json, defs.json
+// #postView; docs.bsky.app/docs/api/app-bsky-feed-get-posts): the post views
+// asked for, in order, with replyCount, repostCount, likeCount and
+// quoteCount, here growing with the post's age; a post the AppView does not
+// have (never made, or deleted) is left out, not an error. The PDS proxies
+// the call for a signed-in account, so it wants an access JWT.
+TEST_F(BlueskySandboxTest, GetPostsAnswersCountsThatGrowAndLeavesOutWhatIsGone) {
+  const std::string token = access();
+  auto made = create(token, record("Counted"), "3lbcdefghij22");
+  ASSERT_EQ(made->status, 200) << made->body;
+  auto other = create(token, record("Deleted"), "3lbcdefghij23");
+  ASSERT_EQ(other->status, 200) << other->body;
+  const std::string uri(body_of(made).at("uri").as_string());
+  const std::string gone(body_of(other).at("uri").as_string());
+  ASSERT_TRUE(sandbox_->delete_post("bluesky", gone));
+  now_ms_ += 600'000;
+  const std::string fresh = access();  // the first access JWT has expired by now
+  const std::string target = "/xrpc/app.bsky.feed.getPosts?uris=" + percent_encode(gone) + "&uris=" +
+                             percent_encode(uri) + "&uris=" +
+                             percent_encode("at://" + std::string(kDid) + "/app.bsky.feed.post/3lbcdefghij99");
+  auto res = client_->Get(target, httplib::Headers{{"Authorization", "Bearer " + fresh}});
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto posts = body_of(res).at("posts").as_array();
+  ASSERT_EQ(posts.size(), 1u);
+  const json::object& view = posts[0].as_object();
+  EXPECT_EQ(view.at("uri").as_string(), uri);
+  EXPECT_EQ(view.at("cid").as_string(), body_of(made).at("cid").as_string());
+  EXPECT_EQ(view.at("author").at("did").as_string(), kDid);
+  EXPECT_EQ(view.at("author").at("handle").as_string(), kHandle);
+  EXPECT_EQ(view.at("record").at("text").as_string(), "Counted");
+  EXPECT_EQ(view.at("indexedAt").as_string(), "2027-01-15T08:00:00.000Z");
+  const Engagement e = engagement_after(600'000);
+  EXPECT_EQ(view.at("replyCount").as_int64(), e.replies);
+  EXPECT_EQ(view.at("repostCount").as_int64(), e.shares);
+  EXPECT_EQ(view.at("likeCount").as_int64(), e.likes);
+  EXPECT_EQ(view.at("quoteCount").as_int64(), e.quotes);
+  // The same post by handle, an AT-URI form the lexicon allows.
+  auto by_handle = client_->Get("/xrpc/app.bsky.feed.getPosts?uris=" +
+                                    percent_encode("at://" + std::string(kHandle) + "/app.bsky.feed.post/3lbcdefghij22"),
+                                httplib::Headers{{"Authorization", "Bearer " + fresh}});
+  ASSERT_EQ(by_handle->status, 200);
+  EXPECT_EQ(body_of(by_handle).at("posts").as_array().size(), 1u);
+}
+
+// getPosts.json: uris is required, at most 25; XRPC: AuthMissing without a
+// token at the PDS.
+TEST_F(BlueskySandboxTest, GetPostsChecksItsParametersAndTheToken) {
+  const std::string token = access();
+  const httplib::Headers auth{{"Authorization", "Bearer " + token}};
+  auto none = client_->Get("/xrpc/app.bsky.feed.getPosts", auth);
+  ASSERT_EQ(none->status, 400);
+  EXPECT_EQ(error_of(none), "InvalidRequest");
+  std::string many = "/xrpc/app.bsky.feed.getPosts?uris=x";
+  for (int i = 0; i < 25; ++i) many += "&uris=x";
+  EXPECT_EQ(client_->Get(many, auth)->status, 400);
+  auto anonymous = client_->Get("/xrpc/app.bsky.feed.getPosts?uris=" +
+                                percent_encode("at://" + std::string(kDid) + "/app.bsky.feed.post/3lbcdefghij22"));
+  ASSERT_EQ(anonymous->status, 401);
+  EXPECT_EQ(error_of(anonymous), "AuthMissing");
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <regex>
 
+#include "config/text.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 #include "tests/sandbox/sandbox_graph.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
 
@@ -39,6 +41,26 @@
 //   message and attached_media among its parameters. What Graph answers to
 //   publishing an already published post is not documented: the sandbox
 //   answers success (nothing changes).
+// - Engagement on a post (https://developers.facebook.com/docs/graph-api/reference/pagepost
+//   and its edges /reactions, /comments: `fields=reactions.summary(total_count).limit(0),
+//   comments.summary(total_count).limit(0),shares` answers {"reactions":
+//   {"data":[],"summary":{"total_count","viewer_reaction"}},"comments":
+//   {"data":[],"summary":{"order","total_count","can_comment"}},"shares":
+//   {"count"}}; `shares` is left out of a post nobody shared:
+//   https://developers.facebook.com/docs/graph-api/reference/object/reactions ,
+//   https://developers.facebook.com/docs/graph-api/reference/object/comments).
+//   The sandbox lists no single reaction or comment (data is always empty)
+//   and grows the totals with the post's age on its clock
+//   (sandbox_engagement).
+// - Post insights, GET /{post-id}/insights?metric=post_impressions: {"data":
+//   [{"name","period":"lifetime","values":[{"value"}],"title","description",
+//   "id":"{post-id}/insights/post_impressions/lifetime"}]}; a Page token
+//   whose user may not ANALYZE the Page (read_insights, pages_read_engagement)
+//   is refused: https://developers.facebook.com/docs/graph-api/reference/insights
+//   and https://developers.facebook.com/docs/graph-api/reference/post/insights .
+//   The refusal's words are the sandbox's ("(#10) ..." with code 10, the
+//   permission code of the error-handling guide); an unknown metric is
+//   "(#100) The value must be a valid insights metric".
 // - Error object {"error":{"message","type","code","error_subcode",
 //   "error_user_title","error_user_msg","fbtrace_id"}}, code 190 for a bad
 //   token, 506 duplicate post, 1/2 temporary, 4/17/32/613 throttling:
@@ -98,10 +120,36 @@ std::string permalink(const std::string& post_id) {
   return "https://www.facebook.com/" + post_id.substr(0, underscore) + "/posts/" + post_id.substr(underscore + 1);
 }
 
-// One post's fields as Graph answers them (a recorded create or a stored post).
+// A field of a `fields` list without its modifiers: "reactions" of
+// "reactions.summary(total_count).limit(0)".
+std::string_view field_name(std::string_view field) {
+  return field.substr(0, std::min(field.find('.'), field.find('{')));
+}
+
+// One post's fields as Graph answers them (a recorded create or a stored
+// post), `now_ms` on the sandbox clock.
 template <class PostLike>
-json::object post_fields(const PostLike& c, const std::string& fields) {
+json::object post_fields(const PostLike& c, const std::string& fields, std::int64_t now_ms) {
   json::object out;
+  // The engagement edges, with a summary when the field asks for one.
+  const Engagement engagement = engagement_after(now_ms - c.at_ms);
+  for (std::string_view field : split(fields, ',')) {
+    const std::string_view name = field_name(field);
+    const bool summary = field.find(".summary(") != std::string_view::npos;
+    if (name == "reactions") {
+      json::object edge{{"data", json::array{}}};
+      if (summary) edge["summary"] = json::object{{"total_count", engagement.likes}, {"viewer_reaction", "NONE"}};
+      out["reactions"] = std::move(edge);
+    } else if (name == "comments") {
+      json::object edge{{"data", json::array{}}};
+      if (summary)
+        edge["summary"] =
+            json::object{{"order", "ranked"}, {"total_count", engagement.replies}, {"can_comment", true}};
+      out["comments"] = std::move(edge);
+    } else if (name == "shares" && engagement.shares > 0) {
+      out["shares"] = json::object{{"count", engagement.shares}};
+    }
+  }
   auto wants = [&](std::string_view name) {
     if (fields.empty()) return name == "message" || name == "created_time";  // Graph's default fields
     return graph_wants_field(fields, name);
@@ -161,6 +209,8 @@ void FacebookSandbox::install(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { update(req, res); });
   server.Delete(R"(/(v\d+\.\d+)/(\d+_\d+))",
                 [this](const httplib::Request& req, httplib::Response& res) { remove(req, res); });
+  server.Get(R"(/(v\d+\.\d+)/(\d+_\d+)/insights)",
+             [this](const httplib::Request& req, httplib::Response& res) { insights(req, res); });
   // The same paths without a version: see "Deliberate strictness" above.
   auto unversioned = [this](const httplib::Request& req, httplib::Response& res) {
     authenticate(req, res, {}, {});
@@ -170,6 +220,7 @@ void FacebookSandbox::install(httplib::Server& server) {
   server.Get(R"(/(\d+_\d+))", unversioned);
   server.Post(R"(/(\d+_\d+))", unversioned);
   server.Delete(R"(/(\d+_\d+))", unversioned);
+  server.Get(R"(/(\d+_\d+)/insights)", unversioned);
 }
 
 void FacebookSandbox::reset() {
@@ -405,7 +456,7 @@ void FacebookSandbox::list(const httplib::Request& req, httplib::Response& res) 
     std::lock_guard lock(mutex_);
     for (auto it = posts_.rbegin(); it != posts_.rend(); ++it) {
       if (!it->published || it->deleted || it->account != page_id) continue;
-      if (++matching <= limit) data.push_back(post_fields(*it, fields));
+      if (++matching <= limit) data.push_back(post_fields(*it, fields, sandbox_.now_ms()));
     }
   }
   json::object body{{"data", data}};
@@ -431,7 +482,8 @@ void FacebookSandbox::post(const httplib::Request& req, httplib::Response& res) 
   if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, kPostRoute), page->page_id, trace_id(), res)) return;
   const std::string fields = req.has_param("fields") ? req.get_param_value("fields") : std::string();
   std::lock_guard lock(mutex_);
-  if (const Post* p = find(post_id, page->page_id)) return send_json(res, 200, json::serialize(post_fields(*p, fields)));
+  if (const Post* p = find(post_id, page->page_id))
+    return send_json(res, 200, json::serialize(post_fields(*p, fields, sandbox_.now_ms())));
   not_found(post_id, res);
 }
 
@@ -490,6 +542,61 @@ void FacebookSandbox::remove(const httplib::Request& req, httplib::Response& res
   send_json(res, 200, R"({"success":true})");
 }
 
+// Deleted by a Page admin on Facebook: gone from the lists and from GET.
+void FacebookSandbox::remove_post(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  if (auto at = post_at_.find(id); at != post_at_.end()) posts_[at->second].deleted = true;
+}
+
+// GET /vX/{post-id}/insights?metric=post_impressions: the post's lifetime
+// impressions, for a token that may read insights.
+void FacebookSandbox::insights(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string post_id = req.matches[2];
+  auto page = authenticate(req, res, version, {});
+  if (!page) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/:version/:post-id/insights"), page->page_id,
+                   trace_id(), res))
+    return;
+  std::lock_guard lock(mutex_);
+  const Post* p = find(post_id, page->page_id);
+  if (!p) return not_found(post_id, res);
+  if (!page->insights) {
+    send_graph_error(res, 403,
+                     graph_error("(#10) This endpoint requires the 'read_insights' permission and a Page role that "
+                                 "can analyze the Page",
+                                 "OAuthException", 10, trace_id()));
+    return;
+  }
+  const std::string metric = req.has_param("metric") ? req.get_param_value("metric") : std::string();
+  json::array data;
+  for (std::string_view name : split(metric, ',')) {
+    if (name != "post_impressions") {
+      send_graph_error(res, 400, graph_error("(#100) The value must be a valid insights metric", "OAuthException", 100,
+                                             trace_id()));
+      return;
+    }
+    data.push_back(json::object{
+        {"name", "post_impressions"},
+        {"period", "lifetime"},
+        {"values", json::array{json::object{{"value", engagement_after(sandbox_.now_ms() - p->at_ms).views}}}},
+        {"title", "Lifetime Post Total Impressions"},
+        {"description",
+         "Lifetime: The number of times your Page's post entered a person's screen. Posts include statuses, photos, "
+         "links, videos and more. (Total Count)"},
+        {"id", post_id + "/insights/post_impressions/lifetime"}});
+  }
+  if (data.empty()) {
+    json::object error = graph_error("No metric was specified to be fetched. Please specify one or more metrics to be "
+                                     "fetched and try again.",
+                                     "OAuthException", 3001, trace_id());
+    error["error_subcode"] = 1504028;
+    send_graph_error(res, 400, std::move(error));
+    return;
+  }
+  send_json(res, 200, json::serialize(json::object{{"data", std::move(data)}}));
+}
+
 FacebookSandboxConfig load_facebook_sandbox_config(const YAML::Node& node, const std::string& file) {
   FacebookSandboxConfig config;
   reject_unknown_keys(node, {"pages", "versions"}, file);
@@ -507,13 +614,14 @@ FacebookSandboxConfig load_facebook_sandbox_config(const YAML::Node& node, const
   if (const YAML::Node pages = node["pages"]) {
     if (!pages.IsSequence()) config_error(pages, file, "pages must be a list");
     for (const auto& p : pages) {
-      reject_unknown_keys(p, {"page_id", "name", "page_token"}, file);
+      reject_unknown_keys(p, {"page_id", "name", "page_token", "insights"}, file);
       FacebookSandboxConfig::Page page;
       for (const char* key : {"page_id", "page_token"})
         if (!p[key]) config_error(p, file, std::string("a page needs '") + key + "'");
       page.page_id = p["page_id"].as<std::string>();
       page.name = p["name"] ? p["name"].as<std::string>() : std::string();
       page.page_token = p["page_token"].as<std::string>();
+      if (p["insights"]) page.insights = p["insights"].as<bool>();
       if (page.page_id.empty() || !std::all_of(page.page_id.begin(), page.page_id.end(),
                                                [](char c) { return c >= '0' && c <= '9'; }))
         config_error(p["page_id"], file, "page_id must be digits, as Facebook's are");

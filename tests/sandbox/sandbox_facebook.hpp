@@ -2,7 +2,10 @@
 // The Facebook Graph API part of herald-sandbox: Page feed posts (published,
 // or unpublished until `POST /{post-id}` with is_published), Page photos
 // (a photo post, or an unpublished photo to attach with attached_media), the
-// Page's post lists, one post's fields (is_published, permalink_url), and
+// Page's post lists, one post's fields (is_published, permalink_url, and the
+// engagement fields reactions, comments and shares, growing with the post's
+// age on the sandbox clock), its insights (post_impressions; refused with a
+// permission error to a Page whose token may not read insights), and
 // deleting a post, under a /vMAJOR.MINOR/ prefix, with Page access tokens
 // checked against the page in the path. The record of creates keeps each
 // post's fields["published"] ("true"/"false") and fields["deleted"] current,
@@ -34,6 +37,9 @@ struct FacebookSandboxConfig {
   /// One Facebook Page and the Page access token that may post to it.
   struct Page {
     std::string page_id, name, page_token;
+    /// The token may read insights (read_insights, and the ANALYZE task on
+    /// the Page); false: /{post-id}/insights answers a permission error.
+    bool insights = true;
   };
   std::vector<Page> pages;
   /// The Graph API versions the sandbox answers; any other is an unknown path.
@@ -48,6 +54,7 @@ class FacebookSandbox : public SandboxPlatform {
   explicit FacebookSandbox(Sandbox& sandbox);
   void install(httplib::Server& server) override;
   void reset() override;
+  void remove_post(const std::string& id) override;
 
  private:
   using Page = FacebookSandboxConfig::Page;
@@ -60,6 +67,7 @@ class FacebookSandbox : public SandboxPlatform {
   void post(const httplib::Request& req, httplib::Response& res);
   void update(const httplib::Request& req, httplib::Response& res);
   void remove(const httplib::Request& req, httplib::Response& res);
+  void insights(const httplib::Request& req, httplib::Response& res);
   void not_found(const std::string& id, httplib::Response& res);
   std::string trace_id();
 

@@ -1,9 +1,12 @@
 // The Facebook part of herald-sandbox, spoken to directly with an HTTP
 // client: auth, request and answer shapes, Graph's error bodies, faults.
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 #include "connectors/form_encoding.hpp"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
 #include <httplib.h>
 #include <unistd.h>
 
@@ -401,6 +404,99 @@ TEST(FacebookSandboxConfig, BadVersionAndUnknownKeysAreErrorsWithAPlace) {
   EXPECT_EQ(load("facebook:\n  pages:\n    - {page_id: 'abc', page_token: x}\n"),
             file + ":3:17: error: page_id must be digits, as Facebook's are");
   std::remove(file.c_str());
+}
+
+// A Page whose token may read insights and one whose may not, on a clock
+// the test moves.
+class FacebookSandboxEngagementTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Sandbox::Config config;
+    config.facebook.pages.push_back({kPage, "Page A", kToken});
+    config.facebook.pages.push_back({kOtherPage, "Page B", kOtherToken, false});
+    config.now_ms = [this] { return now_ms_.load(); };
+    sandbox_ = std::make_unique<Sandbox>(std::move(config));
+    sandbox_->start("127.0.0.1", 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
+    client_->set_read_timeout(std::chrono::seconds(1));
+  }
+  void TearDown() override { sandbox_->stop(); }
+
+  std::string post(const char* page, const char* token, const std::string& message) {
+    auto res = client_->Post((std::string("/v21.0/") + page + "/feed").c_str(),
+                             httplib::Headers{{"Authorization", std::string("Bearer ") + token}},
+                             json::serialize(json::object{{"message", message}}), "application/json");
+    EXPECT_TRUE(res && res->status == 200) << (res ? res->body : "no answer");
+    return res ? std::string(json::parse(res->body).at("id").as_string()) : std::string();
+  }
+  httplib::Result get(const std::string& target, const char* token = kToken) {
+    return client_->Get(target, httplib::Headers{{"Authorization", std::string("Bearer ") + token}});
+  }
+
+  // 2026-12-02T10:00:00Z.
+  std::atomic<std::int64_t> now_ms_{1'796'205'600'000};
+  std::unique_ptr<Sandbox> sandbox_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+// pagepost with the reactions and comments edges' summary (total_count) and
+// limit(0), and shares {count}, left out while nobody shared the post.
+TEST_F(FacebookSandboxEngagementTest, APostsEngagementFieldsGrowWithItsAge) {
+  const std::string id = post(kPage, kToken, "Counted");
+  const std::string fields =
+      "?fields=reactions.summary(total_count).limit(0),comments.summary(total_count).limit(0),shares";
+  now_ms_ += 10'000;
+  auto early = get("/v21.0/" + id + fields);
+  ASSERT_EQ(early->status, 200) << early->body;
+  EXPECT_FALSE(json::parse(early->body).as_object().contains("shares")) << early->body;
+  now_ms_ += 590'000;
+  auto res = get("/v21.0/" + id + fields);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json::value body = json::parse(res->body);
+  const Engagement e = engagement_after(600'000);
+  EXPECT_EQ(body.at("id").as_string(), id);
+  EXPECT_TRUE(body.at("reactions").at("data").as_array().empty());
+  EXPECT_EQ(body.at("reactions").at("summary").at("total_count").as_int64(), e.likes);
+  EXPECT_EQ(body.at("comments").at("summary").at("total_count").as_int64(), e.replies);
+  EXPECT_EQ(body.at("shares").at("count").as_int64(), e.shares);
+  EXPECT_FALSE(body.as_object().contains("message"));  // not asked for
+  // Without .summary(...) an edge has no totals.
+  auto bare = get("/v21.0/" + id + "?fields=reactions");
+  EXPECT_FALSE(json::parse(bare->body).at("reactions").as_object().contains("summary"));
+}
+
+// insights (metric post_impressions, period lifetime): the value for a token
+// that may read insights; a permission error (code 10) for one that may not;
+// an unknown metric (100); a post that is gone, Graph's 100/33.
+TEST_F(FacebookSandboxEngagementTest, PostInsightsForATokenThatMayReadThem) {
+  const std::string id = post(kPage, kToken, "Seen");
+  now_ms_ += 600'000;
+  auto res = get("/v21.0/" + id + "/insights?metric=post_impressions");
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json::value metric = json::parse(res->body).at("data").at(0);
+  EXPECT_EQ(metric.at("name").as_string(), "post_impressions");
+  EXPECT_EQ(metric.at("period").as_string(), "lifetime");
+  EXPECT_EQ(metric.at("values").at(0).at("value").as_int64(), engagement_after(600'000).views);
+  EXPECT_EQ(metric.at("id").as_string(), id + "/insights/post_impressions/lifetime");
+
+  auto unknown = get("/v21.0/" + id + "/insights?metric=post_engaged_users");
+  ASSERT_EQ(unknown->status, 400);
+  EXPECT_EQ(json::parse(unknown->body).at("error").at("code").as_int64(), 100);
+
+  const std::string other = post(kOtherPage, kOtherToken, "Not for insights");
+  auto refused = get("/v21.0/" + other + "/insights?metric=post_impressions", kOtherToken);
+  ASSERT_EQ(refused->status, 403) << refused->body;
+  EXPECT_EQ(json::parse(refused->body).at("error").at("code").as_int64(), 10);
+  EXPECT_EQ(json::parse(refused->body).at("error").at("type").as_string(), "OAuthException");
+
+  ASSERT_TRUE(sandbox_->delete_post("facebook", id));
+  auto gone = get("/v21.0/" + id + "/insights?metric=post_impressions");
+  ASSERT_EQ(gone->status, 400);
+  EXPECT_EQ(json::parse(gone->body).at("error").at("code").as_int64(), 100);
+  EXPECT_EQ(json::parse(gone->body).at("error").at("error_subcode").as_int64(), 33);
+  auto fields = get("/v21.0/" + id + "?fields=shares");
+  ASSERT_EQ(fields->status, 400);
+  EXPECT_EQ(json::parse(fields->body).at("error").at("error_subcode").as_int64(), 33);
 }
 
 }  // namespace

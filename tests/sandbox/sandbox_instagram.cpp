@@ -13,6 +13,7 @@
 #include <regex>
 
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 #include "tests/sandbox/sandbox_graph.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
 
@@ -44,6 +45,16 @@
 // - IG Media, .../reference/ig-media : id, caption, media_type (IMAGE,
 //   VIDEO, CAROUSEL_ALBUM), media_product_type, permalink, timestamp
 //   (ISO 8601 with +0000), children.
+// - IG Media engagement fields like_count and comments_count,
+//   https://developers.facebook.com/docs/instagram-platform/reference/instagram-media ;
+//   media insights, GET /{ig-media-id}/insights?metric=reach,saved,views ->
+//   {"data":[{"name","period":"lifetime","values":[{"value"}],"title",
+//   "description","id":"{media-id}/insights/{metric}/lifetime"}]}, with
+//   instagram_manage_insights (a token without it is refused with code 10;
+//   the words are the sandbox's), an unknown metric (100):
+//   https://developers.facebook.com/docs/instagram-platform/reference/instagram-media/insights .
+//   The sandbox's counts grow with the media's age on its clock
+//   (sandbox_engagement); its reach is half its views.
 // - Error codes, .../instagram-graph-api/reference/error-codes : the error
 //   object as in the Graph API; code 9 subcode 2207042 "You reached maximum
 //   number of posts that is allowed to be published by Content Publishing
@@ -155,6 +166,8 @@ void InstagramSandbox::install(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { publish(req, res); });
   server.Get(R"(/(v\d+\.\d+)/(\d+)/content_publishing_limit)",
              [this](const httplib::Request& req, httplib::Response& res) { limit(req, res); });
+  server.Get(R"(/(v\d+\.\d+)/(\d+)/insights)",
+             [this](const httplib::Request& req, httplib::Response& res) { insights(req, res); });
   // Digits only: Facebook Page posts (PAGE_POST) have their own route.
   server.Get(R"(/(v\d+\.\d+)/(\d+))",
              [this](const httplib::Request& req, httplib::Response& res) { object(req, res); });
@@ -485,6 +498,9 @@ void InstagramSandbox::object(const httplib::Request& req, httplib::Response& re
     if (graph_wants_field(fields, "media_product_type")) out["media_product_type"] = m.media_type == "VIDEO" ? "REELS" : "FEED";
     if (graph_wants_field(fields, "timestamp")) out["timestamp"] = graph_time(m.at_ms);
     if (graph_wants_field(fields, "media_url") && m.urls.size() == 1) out["media_url"] = m.urls.front();
+    const Engagement engagement = engagement_after(sandbox_.now_ms() - m.at_ms);
+    if (graph_wants_field(fields, "like_count")) out["like_count"] = engagement.likes;
+    if (graph_wants_field(fields, "comments_count")) out["comments_count"] = engagement.replies;
     return send_json(res, 200, json::serialize(out));
   }
   not_found(id, res);
@@ -554,6 +570,67 @@ void InstagramSandbox::limit(const httplib::Request& req, httplib::Response& res
   send_json(res, 200, json::serialize(json::object{{"data", json::array{std::move(item)}}}));
 }
 
+// Deleted by its owner in the Instagram app: gone from the media list and GET.
+void InstagramSandbox::remove_post(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(media_, [&](const Media& m) { return m.id == id; });
+}
+
+// GET /vX/{ig-media-id}/insights?metric=...: lifetime metrics of a
+// published media, for a token with instagram_manage_insights.
+void InstagramSandbox::insights(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string id = req.matches[2];
+  auto account = authenticate(req, res, version, {});
+  if (!account) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/:version/:ig-media-id/insights"), trace_id(), res))
+    return;
+  std::lock_guard lock(mutex_);
+  auto media = std::find_if(media_.begin(), media_.end(),
+                            [&](const Media& m) { return m.id == id && m.account == account->account_id; });
+  if (media == media_.end()) return not_found(id, res);
+  if (!account->insights) {
+    send_graph_error(res, 403,
+                     graph_error("(#10) Application does not have permission for this action: "
+                                 "instagram_manage_insights is needed",
+                                 "OAuthException", 10, trace_id()));
+    return;
+  }
+  const Engagement engagement = engagement_after(sandbox_.now_ms() - media->at_ms);
+  const std::string metric = req.has_param("metric") ? req.get_param_value("metric") : std::string();
+  json::array data;
+  for (std::string_view name : split(metric, ',')) {
+    std::int64_t value = 0;
+    std::string title;
+    if (name == "reach") {
+      value = engagement.views / 2;
+      title = "Accounts reached";
+    } else if (name == "saved") {
+      value = engagement.saves;
+      title = "Saved";
+    } else if (name == "views") {
+      value = engagement.views;
+      title = "Views";
+    } else {
+      send_graph_error(res, 400,
+                       graph_error("(#100) metric[0] must be one of the following values: reach, saved, views "
+                                   "(the metrics herald-sandbox emulates)",
+                                   "OAuthException", 100, trace_id()));
+      return;
+    }
+    data.push_back(json::object{{"name", name},
+                                {"period", "lifetime"},
+                                {"values", json::array{json::object{{"value", value}}}},
+                                {"title", title},
+                                {"description", title},
+                                {"id", id + "/insights/" + std::string(name) + "/lifetime"}});
+  }
+  if (data.empty())
+    return send_graph_error(res, 400, graph_error("(#100) The parameter metric is required", "OAuthException", 100,
+                                                  trace_id()));
+  send_json(res, 200, json::serialize(json::object{{"data", std::move(data)}}));
+}
+
 InstagramSandboxConfig load_instagram_sandbox_config(const YAML::Node& node, const std::string& file) {
   InstagramSandboxConfig config;
   reject_unknown_keys(node,
@@ -601,13 +678,14 @@ InstagramSandboxConfig load_instagram_sandbox_config(const YAML::Node& node, con
   if (const YAML::Node accounts = node["accounts"]) {
     if (!accounts.IsSequence()) config_error(accounts, file, "accounts must be a list");
     for (const auto& a : accounts) {
-      reject_unknown_keys(a, {"account_id", "username", "access_token"}, file);
+      reject_unknown_keys(a, {"account_id", "username", "access_token", "insights"}, file);
       for (const char* key : {"account_id", "access_token"})
         if (!a[key]) config_error(a, file, std::string("an account needs '") + key + "'");
       InstagramSandboxConfig::Account account;
       account.account_id = a["account_id"].as<std::string>();
       account.username = a["username"] ? a["username"].as<std::string>() : std::string();
       account.access_token = a["access_token"].as<std::string>();
+      if (a["insights"]) account.insights = a["insights"].as<bool>();
       if (account.account_id.empty() || !std::all_of(account.account_id.begin(), account.account_id.end(),
                                                      [](char c) { return c >= '0' && c <= '9'; }))
         config_error(a["account_id"], file, "account_id must be digits, as IG user ids are");

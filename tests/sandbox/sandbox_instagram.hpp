@@ -6,7 +6,10 @@
 // Reel, a carousel item, a carousel of 2 to 10 items); `GET /{container-id}`
 // tells its status_code (IN_PROGRESS, FINISHED, ERROR, EXPIRED, PUBLISHED);
 // `POST /{ig-user-id}/media_publish` makes it a post, once; the account's
-// media list, one media's fields, and `content_publishing_limit` with its
+// media list, one media's fields (like_count and comments_count growing
+// with its age on the sandbox clock), its insights (reach, saved, views;
+// refused with a permission error to an account whose token may not read
+// insights), and `content_publishing_limit` with its
 // rolling 24-hour limit enforced. The sandbox fetches nothing: it accepts
 // any http(s) media URL, refuses an image URL that does not name a JPEG, and
 // records the URL. Processing is counted on the sandbox's clock and in
@@ -37,6 +40,9 @@ struct InstagramSandboxConfig {
   /// One Instagram professional account and the user access token that may publish to it.
   struct Account {
     std::string account_id, username, access_token;
+    /// The token has instagram_manage_insights; false: /{media-id}/insights
+    /// answers a permission error.
+    bool insights = true;
   };
   std::vector<Account> accounts;
   /// The Graph API versions the sandbox answers; any other is an unknown path.
@@ -68,6 +74,7 @@ class InstagramSandbox : public SandboxPlatform {
   explicit InstagramSandbox(Sandbox& sandbox);
   void install(httplib::Server& server) override;
   void reset() override;
+  void remove_post(const std::string& id) override;
 
  private:
   using Account = InstagramSandboxConfig::Account;
@@ -97,6 +104,7 @@ class InstagramSandbox : public SandboxPlatform {
   void object(const httplib::Request& req, httplib::Response& res);
   void media_list(const httplib::Request& req, httplib::Response& res);
   void limit(const httplib::Request& req, httplib::Response& res);
+  void insights(const httplib::Request& req, httplib::Response& res);
   /// IN_PROGRESS, FINISHED, ERROR, EXPIRED or PUBLISHED now; `poll` counts a status read.
   std::string status_of(Container& c, std::int64_t now_ms, bool poll);
   int published_in_window(const std::string& account, std::int64_t now_ms, std::int64_t* oldest_ms) const;

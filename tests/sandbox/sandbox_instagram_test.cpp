@@ -5,6 +5,7 @@
 // is at the top of tests/sandbox/sandbox_instagram.cpp). The sandbox's clock
 // is a seam the tests move; nothing sleeps.
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -29,10 +30,11 @@ constexpr const char* kOtherToken = "FAKE-ig-token-b";
 
 class InstagramSandboxTest : public ::testing::Test {
  protected:
-  void start(InstagramSandboxConfig ig = {}) {
+  // `other_insights`: whether the second account's token may read insights.
+  void start(InstagramSandboxConfig ig = {}, bool other_insights = true) {
     Sandbox::Config config;
     ig.accounts.push_back({kAccount, "a", kToken});
-    ig.accounts.push_back({kOtherAccount, "b", kOtherToken});
+    ig.accounts.push_back({kOtherAccount, "b", kOtherToken, other_insights});
     config.instagram = std::move(ig);
     config.facebook.pages.push_back({"1234567890", "Page", "FAKE-page-token"});
     config.now_ms = [this] { return now_ms_.load(); };
@@ -221,6 +223,58 @@ TEST(InstagramSandboxConfigTest, BadValuesAndUnknownKeysAreErrorsWithAPlace) {
             file + ":2:21: error: publishing_limit must be a whole number >= 1");
   EXPECT_EQ(load("instagram:\n  video_processing_polls: 3\n"), "loaded");
   std::remove(file.c_str());
+}
+
+// [ig-media] like_count and comments_count; Instagram Media Insights
+// (.../reference/instagram-media/insights): reach, saved and views,
+// lifetime, here growing with the media's age; a token without
+// instagram_manage_insights is refused (code 10); an unknown metric is
+// (#100); a media its owner deleted is Graph's 100/33 to both.
+TEST_F(InstagramSandboxTest, AMediasCountsAndInsightsGrowWithItsAge) {
+  start({}, false);
+  auto published = publish(container({{"image_url", "https://m.example/a.jpg"}, {"caption", "counted"}}));
+  ASSERT_EQ(published->status, 200) << published->body;
+  const std::string media(body_of(published).at("id").as_string());
+  now_ms_ += 600'000;
+  const Engagement e = engagement_after(600'000);
+  auto fields = get(media + "?fields=like_count,comments_count");
+  ASSERT_EQ(fields->status, 200) << fields->body;
+  EXPECT_EQ(body_of(fields).at("like_count").as_int64(), e.likes);
+  EXPECT_EQ(body_of(fields).at("comments_count").as_int64(), e.replies);
+  EXPECT_FALSE(body_of(fields).contains("caption"));  // not asked for
+
+  auto insights = get(media + "/insights?metric=reach,saved,views");
+  ASSERT_EQ(insights->status, 200) << insights->body;
+  const auto data = body_of(insights).at("data").as_array();
+  ASSERT_EQ(data.size(), 3u);
+  EXPECT_EQ(data[0].at("name").as_string(), "reach");
+  EXPECT_EQ(data[0].at("period").as_string(), "lifetime");
+  EXPECT_EQ(data[0].at("values").at(0).at("value").as_int64(), e.views / 2);
+  EXPECT_EQ(data[0].at("id").as_string(), media + "/insights/reach/lifetime");
+  EXPECT_EQ(data[1].at("values").at(0).at("value").as_int64(), e.saves);
+  EXPECT_EQ(data[2].at("values").at(0).at("value").as_int64(), e.views);
+  EXPECT_EQ(get(media + "/insights?metric=impressions")->status, 400);
+
+  // The other account's media, read with its token that lacks the permission.
+  auto theirs = client_->Post((std::string("/v21.0/") + kOtherAccount + "/media").c_str(), bearer(kOtherToken),
+                              json::serialize(json::object{{"image_url", "https://m.example/b.jpg"}}), "application/json");
+  ASSERT_EQ(theirs->status, 200) << theirs->body;
+  auto their_media = client_->Post((std::string("/v21.0/") + kOtherAccount + "/media_publish").c_str(),
+                                   bearer(kOtherToken),
+                                   json::serialize(json::object{{"creation_id", body_of(theirs).at("id")}}),
+                                   "application/json");
+  ASSERT_EQ(their_media->status, 200) << their_media->body;
+  auto refused = get(std::string(body_of(their_media).at("id").as_string()) + "/insights?metric=reach", kOtherToken);
+  ASSERT_EQ(refused->status, 403) << refused->body;
+  EXPECT_EQ(error_of(refused).at("code").as_int64(), 10);
+
+  ASSERT_TRUE(sandbox_->delete_post("instagram", media));
+  for (const std::string& path : {media + "?fields=like_count", media + "/insights?metric=reach"}) {
+    auto gone = get(path);
+    ASSERT_EQ(gone->status, 400) << path;
+    EXPECT_EQ(error_of(gone).at("code").as_int64(), 100);
+    EXPECT_EQ(error_of(gone).at("error_subcode").as_int64(), 33);
+  }
 }
 
 }  // namespace

@@ -11,7 +11,9 @@
 #include <regex>
 
 #include "compose/little_text.hpp"
+#include "config/text.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 #include "tests/sandbox/sandbox_facebook.hpp"  // fnv1a64_hex, the record's name for uploaded bytes
 #include "tests/sandbox/sandbox_util.hpp"
 
@@ -75,6 +77,28 @@
 //   github.com/ComposioHQ/composio/issues/2710 (which reports it lasting
 //   24-48 h). The sandbox compares the commentary exactly, same author,
 //   within duplicate_window_seconds (default 24 h): an assumption.
+// - Social actions summary (.../community-management/shares/network-update-social-actions,
+//   "Retrieve a Summary of Social Actions"): GET /rest/socialActions/{URN,
+//   percent-encoded} answers {"commentsSummary":{"totalFirstLevelComments",
+//   "aggregatedTotalComments"},"likesSummary":{"likedByCurrentUser",
+//   "totalLikes","aggregatedTotalLikes"},"target","$URN"};
+//   r_organization_social / r_member_social. (The Social Metadata API,
+//   .../shares/social-metadata-api, is its successor with reactions; the
+//   sandbox emulates socialActions, which herald reads.)
+// - Organization share statistics (.../community-management/organizations/share-statistics):
+//   GET /rest/organizationalEntityShareStatistics?q=organizationalEntity&
+//   organizationalEntity={org URN}&shares=List({share URN})
+//   (ugcPosts=List(...) for ugcPost URNs), lifetime statistics without
+//   timeIntervals: {"elements":[{"organizationalEntity","share"|"ugcPost",
+//   "totalShareStatistics":{"uniqueImpressionsCount","shareCount",
+//   "engagement","clickCount","likeCount","impressionCount","commentCount"}}],
+//   "paging"}; needs rw_organization_admin (an ADMINISTRATOR of the
+//   organization, the author's `admin`). Organic activity only.
+//   Not documented, so the sandbox's: a post that is gone (deleted) is 404
+//   {"status":404,"code":"NOT_FOUND","message":"Not Found"} from socialActions
+//   and left out of the statistics' elements; a URN not percent-encoded in
+//   the path is 400. Counts grow with the post's age (sandbox_engagement);
+//   the first-level comments are four fifths of all.
 // - Commentary over 3,000 characters: 422 (the limit is on the Posts API
 //   page; the body is the same input-error form, code and wording assumed),
 //   counted in Unicode code points of the commentary as sent.
@@ -230,6 +254,10 @@ LinkedinSandbox::LinkedinSandbox(Sandbox& sandbox)
 void LinkedinSandbox::install(httplib::Server& server) {
   server.Post("/rest/posts", [this](const httplib::Request& req, httplib::Response& res) { create_post(req, res); });
   server.Get("/rest/posts", [this](const httplib::Request& req, httplib::Response& res) { find_posts(req, res); });
+  server.Get(R"(/rest/socialActions/([^/]+))",
+             [this](const httplib::Request& req, httplib::Response& res) { social_actions(req, res); });
+  server.Get("/rest/organizationalEntityShareStatistics",
+             [this](const httplib::Request& req, httplib::Response& res) { share_statistics(req, res); });
   server.Post("/rest/images", [this](const httplib::Request& req, httplib::Response& res) { images_action(req, res); });
   server.Post("/rest/videos", [this](const httplib::Request& req, httplib::Response& res) { videos_action(req, res); });
   server.Put(R"(/dms-uploads/image/(\d+))",
@@ -507,6 +535,98 @@ void LinkedinSandbox::find_posts(const httplib::Request& req, httplib::Response&
                 {"paging", json::object{{"start", start}, {"count", count}, {"links", json::array{}}, {"total", total}}}}));
 }
 
+// Deleted by its author on LinkedIn: gone from the finder and the counts.
+void LinkedinSandbox::remove_post(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(posts_, [&](const Post& p) { return p.urn == id; });
+}
+
+// GET /rest/socialActions/{encoded URN}: the post's likes and comments, for
+// its author's token.
+void LinkedinSandbox::social_actions(const httplib::Request& req, httplib::Response& res) {
+  auto author = authenticate(req, res, true);
+  if (!author) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/rest/socialActions/:urn"), res)) return;
+  // Rest.li 2.0 wants the URN's colons encoded in the path; httplib has
+  // decoded req.path, so the target as sent tells.
+  if (ascii_lower(req.target).find("urn%3ali%3a") == std::string::npos)
+    return simple_error(res, 400, "Syntax exception in path variables", "ILLEGAL_ARGUMENT");
+  const std::string urn = req.matches[1];
+  std::lock_guard lock(mutex_);
+  auto post = std::find_if(posts_.begin(), posts_.end(), [&](const Post& p) { return p.urn == urn; });
+  if (post == posts_.end()) return simple_error(res, 404, "Not Found", "NOT_FOUND");
+  if (post->author != author->urn)
+    return simple_error(res, 403, "Not enough permissions to access: socialActions.GET.20251001", "ACCESS_DENIED", 100);
+  const Engagement e = engagement_after(sandbox_.now_ms() - post->at_ms);
+  const std::int64_t comments = e.replies + e.replies / 4;
+  send_json(res, 200,
+            json::serialize(json::object{
+                {"commentsSummary", json::object{{"totalFirstLevelComments", e.replies},
+                                                 {"aggregatedTotalComments", comments}}},
+                {"likesSummary",
+                 json::object{{"likedByCurrentUser", false}, {"totalLikes", e.likes}, {"aggregatedTotalLikes", e.likes}}},
+                {"target", urn},
+                {"$URN", "urn:li:socialActions:" + urn}}));
+}
+
+// GET /rest/organizationalEntityShareStatistics?q=organizationalEntity&...:
+// lifetime statistics of the organization's posts named in shares= or
+// ugcPosts=, for an administrator's token.
+void LinkedinSandbox::share_statistics(const httplib::Request& req, httplib::Response& res) {
+  auto author = authenticate(req, res, true);
+  if (!author) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/rest/organizationalEntityShareStatistics"), res))
+    return;
+  if (req.get_param_value("q") != "organizationalEntity")
+    return simple_error(res, 400, "herald-sandbox emulates the organizationalEntity finder only");
+  const std::string entity = req.get_param_value("organizationalEntity");
+  if (!entity.starts_with("urn:li:organization:"))
+    return simple_error(res, 400, "Invalid value for param organizationalEntity: " + entity);
+  if (entity != author->urn || !author->admin)
+    return simple_error(res, 403,
+                        "Not enough permissions to access: organizationalEntityShareStatistics.FINDER-organizationalEntity.20251001",
+                        "ACCESS_DENIED", 100);
+  if (req.has_param("timeIntervals"))
+    return simple_error(res, 400, "herald-sandbox emulates lifetime statistics only (no timeIntervals)");
+  // shares=List(urn:li:share:1,urn:li:share:2), as httplib has decoded it.
+  std::vector<std::pair<std::string, std::string>> wanted;  // (element key, URN)
+  for (auto [param, key] : {std::pair{"shares", "share"}, std::pair{"ugcPosts", "ugcPost"}}) {
+    if (!req.has_param(param)) continue;
+    std::string list = req.get_param_value(param);
+    if (!list.starts_with("List(") || !list.ends_with(")"))
+      return simple_error(res, 400, std::string("Invalid value for param ") + param + ": " + list);
+    for (std::string_view urn : split(std::string_view(list).substr(5, list.size() - 6), ','))
+      wanted.emplace_back(key, std::string(urn));
+  }
+  json::array elements;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, urn] : wanted) {
+      auto post = std::find_if(posts_.begin(), posts_.end(),
+                               [&](const Post& p) { return p.urn == urn && p.author == author->urn; });
+      if (post == posts_.end()) continue;
+      const Engagement e = engagement_after(sandbox_.now_ms() - post->at_ms);
+      const double engagement = e.views > 0 ? static_cast<double>(e.likes + e.replies + e.shares + e.clicks) /
+                                                  static_cast<double>(e.views)
+                                            : 0.0;
+      elements.push_back(json::object{{"organizationalEntity", entity},
+                                      {key, urn},
+                                      {"totalShareStatistics", json::object{{"uniqueImpressionsCount", e.views / 2},
+                                                                            {"shareCount", e.shares},
+                                                                            {"engagement", engagement},
+                                                                            {"clickCount", e.clicks},
+                                                                            {"likeCount", e.likes},
+                                                                            {"impressionCount", e.views},
+                                                                            {"commentCount", e.replies}}}});
+    }
+  }
+  const auto count = elements.size();
+  send_json(res, 200,
+            json::serialize(json::object{
+                {"elements", std::move(elements)},
+                {"paging", json::object{{"start", 0}, {"count", count}, {"links", json::array{}}}}}));
+}
+
 // POST /rest/images?action=initializeUpload.
 void LinkedinSandbox::images_action(const httplib::Request& req, httplib::Response& res) {
   auto author = authenticate(req, res, true);
@@ -737,14 +857,15 @@ LinkedinSandboxConfig load_linkedin_sandbox_config(const YAML::Node& node, const
   if (const YAML::Node authors = node["authors"]) {
     if (!authors.IsSequence()) config_error(authors, file, "authors must be a list");
     for (const auto& a : authors) {
-      reject_unknown_keys(a, {"urn", "name", "access_token", "expires_at", "refresh_token", "client_id", "client_secret"},
-                          file);
+      reject_unknown_keys(
+          a, {"urn", "name", "access_token", "expires_at", "refresh_token", "client_id", "client_secret", "admin"}, file);
       for (const char* key : {"urn", "access_token"})
         if (!a[key]) config_error(a, file, std::string("an author needs '") + key + "'");
       LinkedinSandboxConfig::Author author;
       author.urn = a["urn"].as<std::string>();
       author.name = a["name"] ? a["name"].as<std::string>() : std::string();
       author.access_token = a["access_token"].as<std::string>();
+      if (a["admin"]) author.admin = a["admin"].as<bool>();
       if (!std::regex_match(author.urn, std::regex(R"(urn:li:(organization:\d+|person:[A-Za-z0-9_-]+))")))
         config_error(a["urn"], file, "urn must be urn:li:organization:N or urn:li:person:ID");
       if (author.access_token.empty()) config_error(a["access_token"], file, "access_token must not be empty");

@@ -1,7 +1,9 @@
 #pragma once
 // The LinkedIn part of herald-sandbox: the versioned REST API under /rest/
 // (Posts API: create, and the author finder; Images API and Videos API
-// uploads) with Bearer tokens checked against the author they may act for,
+// uploads; a post's social actions summary, and an organization's share
+// statistics, whose counts grow with the post's age on the sandbox clock)
+// with Bearer tokens checked against the author they may act for,
 // the LinkedIn-Version and X-Restli-Protocol-Version headers required, and
 // LinkedIn's error bodies. The record of creates keeps each post's
 // commentary as sent and, in fields["rendered"], what a reader sees of it
@@ -38,6 +40,10 @@ struct LinkedinSandboxConfig {
     /// Programmatic refresh: the refresh token and the app it was granted
     /// to (empty: this author's token cannot be refreshed).
     std::string refresh_token, client_id, client_secret;
+    /// For an organization: the token's member is one of its ADMINISTRATORs
+    /// (rw_organization_admin), so organizationalEntityShareStatistics
+    /// answers; false: 403.
+    bool admin = true;
   };
   std::vector<Author> authors;
   /// The LinkedIn-Version values answered (YYYYMM); any other is
@@ -58,6 +64,7 @@ class LinkedinSandbox : public SandboxPlatform {
   explicit LinkedinSandbox(Sandbox& sandbox);
   void install(httplib::Server& server) override;
   void reset() override;
+  void remove_post(const std::string& id) override;
 
  private:
   using Author = LinkedinSandboxConfig::Author;
@@ -66,6 +73,8 @@ class LinkedinSandbox : public SandboxPlatform {
   std::optional<Author> authenticate(const httplib::Request& req, httplib::Response& res, bool versioned);
   void create_post(const httplib::Request& req, httplib::Response& res);
   void find_posts(const httplib::Request& req, httplib::Response& res);
+  void social_actions(const httplib::Request& req, httplib::Response& res);
+  void share_statistics(const httplib::Request& req, httplib::Response& res);
   void images_action(const httplib::Request& req, httplib::Response& res);
   void put_image(const httplib::Request& req, httplib::Response& res);
   void videos_action(const httplib::Request& req, httplib::Response& res);

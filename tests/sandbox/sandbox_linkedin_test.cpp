@@ -2,8 +2,12 @@
 // client: the versioned headers, auth, the duplicate rule, uploads and the
 // author finder, each as the LinkedIn document named above the test says.
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
+#include "connectors/form_encoding.hpp"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
 #include <httplib.h>
 
 #include <boost/json.hpp>
@@ -276,6 +280,110 @@ TEST(LinkedinSandboxConfig, LoadsTheExample) {
   EXPECT_EQ(config.linkedin.duplicate_window_seconds, 86400);
   EXPECT_NE(std::find(config.linkedin.versions.begin(), config.linkedin.versions.end(), "202510"),
             config.linkedin.versions.end());
+}
+
+// The same authors (the organization's member no administrator when asked)
+// on a clock the test moves.
+class LinkedinSandboxEngagementTest : public LinkedinSandboxTest {
+ protected:
+  void SetUp() override { start(true); }
+  void start(bool admin) {
+    if (sandbox_) sandbox_->stop();
+    Sandbox::Config config;
+    LinkedinSandboxConfig::Author org, person;
+    org.urn = kOrg;
+    org.access_token = kToken;
+    org.admin = admin;
+    person.urn = kPerson;
+    person.access_token = kPersonToken;
+    config.linkedin.authors = {org, person};
+    config.now_ms = [this] { return now_ms_.load(); };
+    sandbox_ = std::make_unique<Sandbox>(std::move(config));
+    sandbox_->start("127.0.0.1", 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
+    client_->set_read_timeout(std::chrono::seconds(2));
+  }
+  std::string made(const std::string& commentary, const std::string& author = kOrg,
+                   const std::string& token = kToken) {
+    auto res = create(post_body(commentary, author), headers(token));
+    EXPECT_TRUE(res && res->status == 201) << (res ? res->body : "no answer");
+    return res ? res->get_header_value("x-restli-id") : std::string();
+  }
+  httplib::Result statistics(const std::string& query, const std::string& token = kToken) {
+    return client_->Get("/rest/organizationalEntityShareStatistics" + query, headers(token));
+  }
+  // 2026-12-02T10:00:00Z.
+  std::atomic<std::int64_t> now_ms_{1'796'205'600'000};
+};
+
+// Network Update Social Actions, "Retrieve a Summary of Social Actions":
+// the URN percent-encoded in the path; likesSummary and commentsSummary,
+// here growing with the post's age; 404 once the post is deleted.
+TEST_F(LinkedinSandboxEngagementTest, ASummaryOfSocialActionsGrowsWithThePostsAge) {
+  const std::string urn = made("Counted");
+  now_ms_ += 600'000;
+  auto res = client_->Get("/rest/socialActions/" + percent_encode(urn), headers());
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const json::object body = body_of(res);
+  const Engagement e = engagement_after(600'000);
+  EXPECT_EQ(body.at("likesSummary").at("totalLikes").as_int64(), e.likes);
+  EXPECT_EQ(body.at("likesSummary").at("aggregatedTotalLikes").as_int64(), e.likes);
+  EXPECT_FALSE(body.at("likesSummary").at("likedByCurrentUser").as_bool());
+  EXPECT_EQ(body.at("commentsSummary").at("totalFirstLevelComments").as_int64(), e.replies);
+  EXPECT_EQ(body.at("commentsSummary").at("aggregatedTotalComments").as_int64(), e.replies + e.replies / 4);
+  EXPECT_EQ(body.at("target").as_string(), urn);
+
+  // Rest.li 2.0: the URN in the path is encoded; the versioned headers too.
+  EXPECT_EQ(client_->Get("/rest/socialActions/" + urn, headers())->status, 400);
+  EXPECT_EQ(client_->Get("/rest/socialActions/" + percent_encode(urn), headers(kToken, ""))->status, 400);
+  EXPECT_EQ(client_->Get("/rest/socialActions/" + percent_encode(urn), headers("FAKE-nobody"))->status, 401);
+  // Another author's token may not read it.
+  EXPECT_EQ(client_->Get("/rest/socialActions/" + percent_encode(urn), headers(kPersonToken))->status, 403);
+
+  ASSERT_TRUE(sandbox_->delete_post("linkedin", urn));
+  auto gone = client_->Get("/rest/socialActions/" + percent_encode(urn), headers());
+  ASSERT_EQ(gone->status, 404);
+  EXPECT_EQ(body_of(gone).at("status").as_int64(), 404);
+}
+
+// Organization Share Statistics: the organizationalEntity finder with
+// shares=List(...), lifetime totalShareStatistics per post; an
+// administrator's token (rw_organization_admin) only; a deleted post is
+// left out.
+TEST_F(LinkedinSandboxEngagementTest, ShareStatisticsOfAnOrganizationsPosts) {
+  const std::string first = made("First");
+  const std::string second = made("Second");
+  now_ms_ += 600'000;
+  const std::string query = "?q=organizationalEntity&organizationalEntity=" + percent_encode(kOrg) +
+                            "&shares=List(" + percent_encode(first) + "," + percent_encode(second) + ")";
+  auto res = statistics(query);
+  ASSERT_TRUE(res);
+  ASSERT_EQ(res->status, 200) << res->body;
+  const auto elements = body_of(res).at("elements").as_array();
+  ASSERT_EQ(elements.size(), 2u);
+  EXPECT_EQ(elements[0].at("share").as_string(), first);
+  EXPECT_EQ(elements[0].at("organizationalEntity").as_string(), kOrg);
+  const json::object& totals = elements[0].at("totalShareStatistics").as_object();
+  const Engagement e = engagement_after(600'000);
+  EXPECT_EQ(totals.at("impressionCount").as_int64(), e.views);
+  EXPECT_EQ(totals.at("uniqueImpressionsCount").as_int64(), e.views / 2);
+  EXPECT_EQ(totals.at("shareCount").as_int64(), e.shares);
+  EXPECT_EQ(totals.at("clickCount").as_int64(), e.clicks);
+  EXPECT_EQ(totals.at("likeCount").as_int64(), e.likes);
+  EXPECT_EQ(totals.at("commentCount").as_int64(), e.replies);
+
+  ASSERT_TRUE(sandbox_->delete_post("linkedin", first));
+  EXPECT_EQ(body_of(statistics(query)).at("elements").as_array().size(), 1u);
+  // Not an organization, not the token's, or with time intervals: refused.
+  EXPECT_EQ(statistics("?q=organizationalEntity&organizationalEntity=" + percent_encode(kPerson), kPersonToken)->status,
+            400);
+  EXPECT_EQ(statistics(query, kPersonToken)->status, 403);
+  EXPECT_EQ(statistics(query + "&timeIntervals=(timeRange:(start:0),timeGranularityType:DAY)")->status, 400);
+  start(false);
+  auto refused = statistics(query);
+  ASSERT_EQ(refused->status, 403);
+  EXPECT_EQ(body_of(refused).at("code").as_string(), "ACCESS_DENIED");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "compose/links.hpp"
 #include "compose/mastodon_text.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 #include "tests/sandbox/sandbox_facebook.hpp"  // fnv1a64_hex, the record's name for uploaded bytes
 #include "tests/sandbox/sandbox_util.hpp"
 
@@ -26,7 +27,8 @@
 //   of the same status ... Idempotency keys are stored for up to 1 hour";
 //   200 with the Status; 401 {"error":"The access token is invalid"}; 422
 //   {"error":"Validation failed: Text can't be blank"}. "View a single
-//   status": GET /api/v1/statuses/:id, 404 {"error":"Record not found"}.
+//   status": GET /api/v1/statuses/:id, 404 {"error":"Record not found"}
+//   (also for a deleted status).
 // - methods/media: POST /api/v2/media, multipart file ("must have a MIME
 //   type"), description (alt text), focus; write:media; 200 with the
 //   MediaAttachment when processed synchronously (images, since 4.0), 202
@@ -45,7 +47,10 @@
 //   read:statuses for the author's own; limit default 20, max 40; max_id,
 //   since_id, min_id; exclude_reblogs; newest first; 404 "Record not found").
 // - entities/Status (id, created_at, sensitive, spoiler_text, visibility,
-//   language, uri, url, content as HTML, account, media_attachments, ...),
+//   language, uri, url, content as HTML, account, media_attachments,
+//   replies_count, reblogs_count, favourites_count, and since 4.5
+//   quotes_count, ...; https://docs.joinmastodon.org/entities/Status ; the
+//   sandbox's counts grow with the status's age, sandbox_engagement),
 //   entities/MediaAttachment (id, type image|gifv|video|audio, url,
 //   preview_url, description, ...), entities/Error ({"error"}).
 // - api/rate-limits: X-RateLimit-Limit, X-RateLimit-Remaining,
@@ -364,6 +369,13 @@ void MastodonSandbox::reset() {
   windows_.clear();
 }
 
+// Deleted by its author in Mastodon's app: gone from every answer, as a
+// status deleted through DELETE /api/v1/statuses/:id is.
+void MastodonSandbox::remove_post(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  std::erase_if(statuses_, [&](const Status& s) { return s.id == id; });
+}
+
 // Mastodon's ids are snowflakes: milliseconds since the epoch, shifted 16
 // bits, and a sequence; always increasing here.
 std::string MastodonSandbox::next_id() {
@@ -524,6 +536,7 @@ std::string MastodonSandbox::status_json(const Status& s) const {
   const Account* account = account_by_id(s.account_id);
   json::array media;
   const std::int64_t now = sandbox_.now_ms();
+  const Engagement engagement = engagement_after(now - s.created_ms);
   for (const auto& id : s.media_ids)
     if (auto it = media_.find(id); it != media_.end()) media.push_back(json::parse(media_json(it->second, now)));
   json::object o{{"id", s.id},
@@ -536,9 +549,10 @@ std::string MastodonSandbox::status_json(const Status& s) const {
                  {"language", s.language.empty() ? json::value(nullptr) : json::value(s.language)},
                  {"uri", s.uri},
                  {"url", s.url},
-                 {"replies_count", 0},
-                 {"reblogs_count", 0},
-                 {"favourites_count", 0},
+                 {"replies_count", engagement.replies},
+                 {"reblogs_count", engagement.shares},
+                 {"favourites_count", engagement.likes},
+                 {"quotes_count", engagement.quotes},
                  {"edited_at", nullptr},
                  {"content", s.content},
                  {"reblog", nullptr},

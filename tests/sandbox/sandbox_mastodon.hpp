@@ -11,6 +11,9 @@
 // /api/v1/media/:id` tells how it is getting on (206, then 200); `GET
 // /api/v2/instance` tells the limits; `GET /api/v1/accounts/verify_credentials`
 // and `GET /api/v1/accounts/:id/statuses` list what the account posted.
+// A status's replies_count, reblogs_count, favourites_count and
+// quotes_count grow with its age on the sandbox clock (sandbox_engagement);
+// a status a person deleted (Sandbox::delete_post) is 404 Record not found.
 // Every answer carries X-RateLimit-Limit, -Remaining and -Reset, and a
 // request past the limit is 429. The record of creates gets one entry per
 // status created (none for an idempotent repeat).
@@ -84,6 +87,7 @@ class MastodonSandbox : public SandboxPlatform {
   explicit MastodonSandbox(Sandbox& sandbox);
   void install(httplib::Server& server) override;
   void reset() override;
+  void remove_post(const std::string& id) override;
 
  private:
   using Account = MastodonSandboxConfig::Account;

@@ -5,6 +5,7 @@
 // named above the test says (docs.joinmastodon.org). Time is the sandbox's
 // injected clock: no test waits for the wall clock.
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -460,6 +461,47 @@ TEST_F(MastodonSandboxTest, FaultsActOnMastodonsRoutes) {
   sandbox_->add_fault({"GET /api/v1/accounts/:id/statuses", Sandbox::FaultMode::server_error, 1, 60, 0});
   client_->set_read_timeout(std::chrono::seconds(5));
   EXPECT_EQ(client_->Get(std::string("/api/v1/accounts/") + kAccountId + "/statuses", auth())->status, 500);
+}
+
+// entities/Status: replies_count, reblogs_count, favourites_count and (4.5)
+// quotes_count, read with "View a single status"; the sandbox's grow with
+// the status's age on its clock.
+TEST_F(MastodonSandboxTest, AStatusCountsGrowWithItsAge) {
+  auto created = post_status({{"status", "Counted"}});
+  ASSERT_EQ(created->status, 200);
+  const std::string id = str(body_of(created), "id");
+  EXPECT_EQ(body_of(created).at("favourites_count").as_int64(), 0);
+  advance(600s);
+  auto read = client_->Get("/api/v1/statuses/" + id, auth());
+  ASSERT_EQ(read->status, 200) << read->body;
+  const Engagement e = engagement_after(600'000);
+  const json::value status = body_of(read);
+  EXPECT_EQ(status.at("replies_count").as_int64(), e.replies);
+  EXPECT_EQ(status.at("reblogs_count").as_int64(), e.shares);
+  EXPECT_EQ(status.at("favourites_count").as_int64(), e.likes);
+  EXPECT_EQ(status.at("quotes_count").as_int64(), e.quotes);
+  advance(1h);
+  EXPECT_EQ(body_of(client_->Get("/api/v1/statuses/" + id, auth())).at("favourites_count").as_int64(),
+            engagement_after(4'200'000).likes);
+  // Public: anyone may read a public status's counts.
+  EXPECT_EQ(client_->Get("/api/v1/statuses/" + id)->status, 200);
+}
+
+// "View a single status": 404 {"error":"Record not found"} for a status
+// deleted (here by its author in Mastodon's app); it is gone from the
+// account's statuses too.
+TEST_F(MastodonSandboxTest, ADeletedStatusIsRecordNotFound) {
+  auto created = post_status({{"status", "Deleted by hand"}});
+  ASSERT_EQ(created->status, 200);
+  const std::string id = str(body_of(created), "id");
+  ASSERT_TRUE(sandbox_->delete_post("mastodon", id));
+  auto read = client_->Get("/api/v1/statuses/" + id, auth());
+  ASSERT_EQ(read->status, 404);
+  EXPECT_EQ(error_of(read), "Record not found");
+  auto listed = client_->Get(std::string("/api/v1/accounts/") + kAccountId + "/statuses", auth());
+  ASSERT_EQ(listed->status, 200);
+  EXPECT_TRUE(body_of(listed).as_array().empty());
+  EXPECT_EQ(sandbox_->creates().at(0).fields.at("deleted"), "true");
 }
 
 // The example configuration has a Mastodon account with a fake token.

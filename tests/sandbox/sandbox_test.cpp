@@ -7,6 +7,9 @@
 #include <netinet/in.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <unistd.h>
 #include <boost/json.hpp>
 #include <chrono>
 #include <string>
@@ -433,6 +436,30 @@ TEST_F(SandboxTest, ControlApiListsCreatesAndResets) {
             400);
 }
 
+// POST /_sandbox/delete: a person deleted the post in the platform's own
+// app. The record says so, and the platform answers for it as for a
+// missing post (each platform module's tests show how); a post the record
+// does not hold, or a body without platform and id, is refused.
+TEST_F(SandboxTest, ControlApiDeletesAPostAsAPersonWould) {
+  auto created = post_tweet("deleted by hand");
+  ASSERT_EQ(created->status, 201);
+  const std::string id(json::parse(created->body).at("data").at("id").as_string());
+  EXPECT_EQ(client_->Post("/_sandbox/delete", R"({"platform":"x"})", "application/json")->status, 400);
+  EXPECT_EQ(client_->Post("/_sandbox/delete", R"({"platform":"x","id":"1"})", "application/json")->status, 404);
+  EXPECT_EQ(client_->Post("/_sandbox/delete", R"({"platform":"mastodon","id":")" + id + R"("})", "application/json")
+                ->status,
+            404);
+  auto deleted = client_->Post("/_sandbox/delete", R"({"platform":"x","id":")" + id + R"("})", "application/json");
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 204);
+  ASSERT_EQ(sandbox_->creates().size(), 1u);
+  EXPECT_EQ(sandbox_->creates()[0].fields.at("deleted"), "true");
+  // Gone from the account's timeline too.
+  auto listed = timeline("?max_results=10");
+  ASSERT_TRUE(listed);
+  EXPECT_FALSE(json::parse(listed->body).as_object().contains("data")) << listed->body;
+}
+
 TEST(SandboxLoopback, RecognisesLoopbackPeers) {
   EXPECT_TRUE(is_loopback_address("127.0.0.1"));
   EXPECT_TRUE(is_loopback_address("127.3.2.1"));
@@ -479,6 +506,32 @@ TEST(SandboxOAuthHeader, ParsesAndDecodes) {
   EXPECT_EQ(params->at("oauth_signature"), "x+y=");
   EXPECT_FALSE(parse_oauth_header("Bearer abc"));
   EXPECT_FALSE(parse_oauth_header(R"(OAuth oauth_nonce="unterminated)"));
+}
+
+// The keys of the read endpoints: X's lookup window, and the permissions a
+// token may lack (Facebook and Instagram insights, LinkedIn's administrator
+// role for share statistics).
+TEST(SandboxConfig, LoadsTheKeysOfTheReadEndpoints) {
+  const std::string file = ::testing::TempDir() + "herald-sandbox-reads-" + std::to_string(::getpid()) + ".yaml";
+  std::ofstream(file) << "x:\n  lookup_limit: 7\n"
+                         "facebook:\n  pages:\n    - {page_id: \"1\", page_token: t, insights: false}\n"
+                         "instagram:\n  accounts:\n    - {account_id: \"2\", access_token: t, insights: false}\n"
+                         "linkedin:\n  authors:\n    - {urn: \"urn:li:organization:3\", access_token: t, admin: false}\n";
+  auto config = load_sandbox_config(file);
+  std::remove(file.c_str());
+  EXPECT_EQ(config.x.lookup_limit, 7);
+  ASSERT_EQ(config.facebook.pages.size(), 1u);
+  EXPECT_FALSE(config.facebook.pages[0].insights);
+  ASSERT_EQ(config.instagram.accounts.size(), 1u);
+  EXPECT_FALSE(config.instagram.accounts[0].insights);
+  ASSERT_EQ(config.linkedin.authors.size(), 1u);
+  EXPECT_FALSE(config.linkedin.authors[0].admin);
+  // And the defaults: every permission granted.
+  auto example = load_sandbox_config(HERALD_SOURCE_DIR "/tests/sandbox/sandbox.example.yaml");
+  EXPECT_EQ(example.x.lookup_limit, 900);
+  EXPECT_TRUE(example.facebook.pages.at(0).insights);
+  EXPECT_TRUE(example.instagram.accounts.at(0).insights);
+  EXPECT_TRUE(example.linkedin.authors.at(0).admin);
 }
 
 TEST(SandboxConfig, LoadsTheExample) {

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
 
 // Sources for the emulated WordPress behaviour (WordPress 6.x core, checked 2025):
@@ -74,6 +75,23 @@
 //   delete_others_posts (403 rest_cannot_delete "Sorry, you are not allowed
 //   to delete this post."): https://developer.wordpress.org/rest-api/reference/posts/#delete-a-post
 //   and WP_REST_Posts_Controller::delete_item.
+// - Read one post: GET /wp/v2/posts/<id>; an unknown or deleted id is 404
+//   rest_post_invalid_id; a post that is not published (a draft, one in the
+//   trash) is read only by a user who may edit it, else 401/403
+//   rest_forbidden "Sorry, you are not allowed to do that."
+//   (WP_REST_Posts_Controller::get_item_permissions_check and
+//   check_read_permission): https://developer.wordpress.org/rest-api/reference/posts/#retrieve-a-post
+// - Comments: GET /wp/v2/comments?post=<id>&per_page=N lists the approved
+//   comments (status approve, type comment by default) with the collection
+//   headers X-WP-Total and X-WP-TotalPages; a post the caller may not read
+//   is 401/403 rest_cannot_read_post "Sorry, you are not allowed to read the
+//   post for this comment."; a post that does not exist simply has none; the
+//   comments of a trashed post become post-trashed, so none is listed:
+//   https://developer.wordpress.org/rest-api/reference/comments/#list-comments ,
+//   https://developer.wordpress.org/rest-api/using-the-rest-api/pagination/ ,
+//   WP_REST_Comments_Controller::get_items_permissions_check and
+//   wp_trash_post_comments(). The sandbox makes up the approved comments of
+//   a published post from its age on the sandbox clock (sandbox_engagement).
 // - The signed-in user: GET /wp/v2/users/me; anonymous is 401
 //   rest_not_logged_in "You are not currently logged in.":
 //   https://developer.wordpress.org/rest-api/reference/users/#retrieve-a-user
@@ -310,9 +328,14 @@ void WordpressSandbox::install(httplib::Server& server) {
   server.Post(R"(/wp-json/wp/v2/posts/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
     update_post(req.matches[1], req, res);
   });
+  server.Get(R"(/wp-json/wp/v2/posts/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+    get_post(req.matches[1], req, res);
+  });
   server.Delete(R"(/wp-json/wp/v2/posts/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
     delete_post(req.matches[1], req, res);
   });
+  server.Get("/wp-json/wp/v2/comments",
+             [this](const httplib::Request& req, httplib::Response& res) { list_comments(req, res); });
   server.Get("/wp-json/wp/v2/users/me",
              [this](const httplib::Request& req, httplib::Response& res) { current_user(req, res); });
   server.Get(R"(/wp-json/wp/v2/(categories|tags))", [this](const httplib::Request& req, httplib::Response& res) {
@@ -581,6 +604,7 @@ void WordpressSandbox::create_post(const httplib::Request& req, httplib::Respons
     post.id = next_post_id_++;
     post.author = caller.user->id;
     post.date = now_text();
+    if (post.status == "publish") post.published_ms = sandbox_.now_ms();
     if (wanted_slug.empty()) wanted_slug = wordpress_sanitize_slug(post.title);
     if (wanted_slug.empty()) wanted_slug = std::to_string(post.id);
     // Drafts and pending posts keep the slug asked for; it is made unique
@@ -772,6 +796,7 @@ void WordpressSandbox::update_post(const std::string& id_text, const httplib::Re
       count_terms(*post, +1);
     }
     if (status) post->status = *status;
+    if (post->status == "publish" && post->published_ms == 0) post->published_ms = sandbox_.now_ms();
     std::string slug = wanted_slug.value_or(post->slug);
     if (slug.empty()) slug = wordpress_sanitize_slug(post->title);
     if (slug.empty()) slug = std::to_string(post->id);
@@ -831,6 +856,101 @@ void WordpressSandbox::delete_post(const std::string& id_text, const httplib::Re
   if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
     return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
   send_json(res, 200, json::serialize(answer));
+}
+
+// Deleted by a person in wp-admin: to the trash, as "Move to Trash" does.
+void WordpressSandbox::remove_post(const std::string& id_text) {
+  const auto id = parse_int(id_text);
+  std::lock_guard lock(mutex_);
+  Post* post = id ? find_post(*id) : nullptr;
+  if (!post || post->status == "trash") return;
+  post->status = "trash";
+  if (!post->slug.empty()) set_slug(*post, post->slug + "__trashed");
+  record_state(*post);
+}
+
+bool WordpressSandbox::may_edit(const User* caller, const Post& post) const {
+  if (!caller) return false;
+  const bool own = caller->id == post.author;
+  return wordpress_role_can(caller->role, own ? "edit_posts" : "edit_others_posts") &&
+         (post.status != "publish" || wordpress_role_can(caller->role, "edit_published_posts"));
+}
+
+bool WordpressSandbox::may_read(const User* caller, const Post& post) const {
+  return post.status == "publish" || may_edit(caller, post);
+}
+
+// GET /wp-json/wp/v2/posts/<id>[?context=edit].
+void WordpressSandbox::get_post(const std::string& id_text, const httplib::Request& req, httplib::Response& res) {
+  const Caller caller = authenticate(req, res);
+  if (caller.rejected) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/wp-json/wp/v2/posts/:id"), res)) return;
+  const auto id = parse_int(id_text);
+  const bool edit = req.has_param("context") && req.get_param_value("context") == "edit";
+  std::lock_guard lock(mutex_);
+  const Post* post = id ? find_post(*id) : nullptr;
+  if (!post) return send_error(res, 404, "rest_post_invalid_id", "Invalid post ID.");
+  if (edit && !may_edit(caller.user, *post))
+    return send_error(res, caller.user ? 403 : 401, "rest_forbidden_context",
+                      "Sorry, you are not allowed to edit this post.");
+  if (!may_read(caller.user, *post))
+    return send_error(res, caller.user ? 403 : 401, "rest_forbidden", "Sorry, you are not allowed to do that.");
+  send_json(res, 200, json::serialize(post_json(*post, edit)));
+}
+
+// GET /wp-json/wp/v2/comments?post=<id>[&per_page=N][&page=P]: the approved
+// comments on the post, newest first, and how many there are.
+void WordpressSandbox::list_comments(const httplib::Request& req, httplib::Response& res) {
+  const Caller caller = authenticate(req, res);
+  if (caller.rejected) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/wp-json/wp/v2/comments"), res)) return;
+  const auto size = per_page(req, res);
+  if (!size) return;
+  std::int64_t page = 1;
+  if (req.has_param("page")) {
+    auto n = parse_int(req.get_param_value("page"));
+    if (!n || *n < 1) return invalid_param(res, "page", "page must be greater than or equal to 1");
+    page = *n;
+  }
+  if (!req.has_param("post"))
+    return send_error(res, 400, "rest_invalid_param",
+                      "herald-sandbox lists the comments of one post only: give post=<id>");
+  const auto id = parse_int(req.get_param_value("post"));
+  if (!id) return invalid_param(res, "post", "post[0] is not of type integer.");
+
+  std::int64_t total = 0;
+  std::string link;
+  {
+    std::lock_guard lock(mutex_);
+    if (const Post* post = find_post(*id)) {
+      if (!may_read(caller.user, *post))
+        return send_error(res, caller.user ? 403 : 401, "rest_cannot_read_post",
+                          "Sorry, you are not allowed to read the post for this comment.");
+      // Only a published post gathers comments; those of a trashed one are
+      // post-trashed now, not approved.
+      if (post->status == "publish" && post->published_ms > 0)
+        total = engagement_after(sandbox_.now_ms() - post->published_ms).replies;
+      link = config_.site + "/" + post->slug + "/";
+    }
+  }
+  json::array comments;
+  for (std::int64_t n = total - (page - 1) * *size; n > 0 && std::ssize(comments) < *size; --n) {
+    comments.push_back(json::object{{"id", *id * 100000 + n},
+                                    {"post", *id},
+                                    {"parent", 0},
+                                    {"author", 0},
+                                    {"author_name", "Reader " + std::to_string(n)},
+                                    {"author_url", ""},
+                                    {"date", now_text()},
+                                    {"date_gmt", now_text()},
+                                    {"content", json::object{{"rendered", "<p>Comment " + std::to_string(n) + "</p>\n"}}},
+                                    {"link", link + "#comment-" + std::to_string(*id * 100000 + n)},
+                                    {"status", "approved"},
+                                    {"type", "comment"},
+                                    {"meta", json::array{}}});
+  }
+  set_totals(res, static_cast<std::size_t>(total), *size);
+  send_json(res, 200, json::serialize(comments));
 }
 
 // GET /wp-json/wp/v2/users/me: who the credentials sign in as.

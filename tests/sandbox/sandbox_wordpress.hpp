@@ -1,6 +1,8 @@
 #pragma once
 // The WordPress REST API (wp/v2) part of herald-sandbox: posts (create, list
-// by slug and status, update by id, trash), the current user, categories and
+// by slug and status, read, update by id, trash), the approved comments on a
+// post (listed, X-WP-Total; they arrive at a rate set by the post's age on
+// the sandbox clock, sandbox_engagement), the current user, categories and
 // tags (search, create), media (raw-body upload, list), with Application
 // Passwords over HTTP Basic auth and the capabilities of WordPress's default
 // roles checked. The record of creates keeps each post's current status and
@@ -74,6 +76,7 @@ class WordpressSandbox : public SandboxPlatform {
   explicit WordpressSandbox(Sandbox& sandbox);
   void install(httplib::Server& server) override;
   void reset() override;
+  void remove_post(const std::string& id) override;
 
  private:
   using User = WordpressSandboxConfig::User;
@@ -87,6 +90,7 @@ class WordpressSandbox : public SandboxPlatform {
     std::string slug, status, title, content, excerpt, date;
     std::int64_t author = 0, featured_media = 0;
     std::vector<std::int64_t> categories, tags;
+    std::int64_t published_ms = 0;  ///< when it was first published, on the sandbox clock (0: never)
   };
   struct Media {
     std::int64_t id = 0;
@@ -104,6 +108,13 @@ class WordpressSandbox : public SandboxPlatform {
   Caller authenticate(const httplib::Request& req, httplib::Response& res) const;
   void create_post(const httplib::Request& req, httplib::Response& res);
   void list_posts(const httplib::Request& req, httplib::Response& res);
+  void get_post(const std::string& id, const httplib::Request& req, httplib::Response& res);
+  void list_comments(const httplib::Request& req, httplib::Response& res);
+  /// Whether `caller` may read `post` (WP_REST_Posts_Controller::check_read_permission):
+  /// anyone a published one, else a user who may edit it.
+  bool may_read(const User* caller, const Post& post) const;
+  /// Whether `caller` may edit `post` (the edit_post capability of its status and author).
+  bool may_edit(const User* caller, const Post& post) const;
   void update_post(const std::string& id, const httplib::Request& req, httplib::Response& res);
   void delete_post(const std::string& id, const httplib::Request& req, httplib::Response& res);
   void current_user(const httplib::Request& req, httplib::Response& res);

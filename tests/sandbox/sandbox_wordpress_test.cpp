@@ -3,10 +3,13 @@
 // deletes by id, kses on titles, the current user, terms, media and the
 // injected faults.
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 
 #include "connectors/wordpress/wordpress_connector.hpp"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
 #include <httplib.h>
 
 #include <boost/json.hpp>
@@ -424,6 +427,102 @@ TEST(SandboxWordpressRoles, FollowTheDefaultRoles) {
   EXPECT_FALSE(wordpress_role_can("author", "edit_others_posts"));
   EXPECT_FALSE(wordpress_role_can("subscriber", "edit_posts"));
   EXPECT_EQ(wordpress_sanitize_slug("  Hello,  World -- Again_1 "), "hello-world-again_1");
+}
+
+// The same site on a clock the test moves, for what grows with time.
+class SandboxWordpressClockTest : public SandboxWordpressTest {
+ protected:
+  void SetUp() override {
+    Sandbox::Config config;
+    config.wordpress = site_config();
+    config.now_ms = [this] { return now_ms_.load(); };
+    sandbox_ = std::make_unique<Sandbox>(std::move(config));
+    sandbox_->start("127.0.0.1", 0);
+    client_ = std::make_unique<httplib::Client>("127.0.0.1", sandbox_->port());
+    client_->set_read_timeout(std::chrono::seconds(1));
+  }
+  httplib::Result comments(std::int64_t post, const std::string& more = "", const httplib::Headers& headers = auth()) {
+    return client_->Get("/wp-json/wp/v2/comments?post=" + std::to_string(post) + more, headers);
+  }
+  // 2026-12-02T10:00:00Z.
+  std::atomic<std::int64_t> now_ms_{1'796'205'600'000};
+};
+
+// Posts, "Retrieve a Post": a published post to anyone; a draft or a
+// trashed post only to a user who may edit it (401 rest_forbidden
+// anonymously, 403 for a subscriber); deleted for good (force=true) or
+// never made, 404 rest_post_invalid_id.
+TEST_F(SandboxWordpressClockTest, APostIsReadByIdAsItsStatusAllows) {
+  const auto published = id_of(create_post("Read me", "read-me"));
+  const auto draft = id_of(create_post("Not yet", "not-yet", "draft"));
+  auto anyone = client_->Get("/wp-json/wp/v2/posts/" + std::to_string(published));
+  ASSERT_EQ(anyone->status, 200) << anyone->body;
+  EXPECT_EQ(field(anyone, "status"), "publish");
+  EXPECT_FALSE(json::parse(anyone->body).at("title").as_object().contains("raw"));
+  expect_error(client_->Get("/wp-json/wp/v2/posts/" + std::to_string(draft)), 401, "rest_forbidden");
+  expect_error(client_->Get("/wp-json/wp/v2/posts/" + std::to_string(draft),
+                            auth("reader", "rrrr rrrr rrrr rrrr rrrr rrrr")),
+               403, "rest_forbidden");
+  auto editing = client_->Get("/wp-json/wp/v2/posts/" + std::to_string(draft) + "?context=edit", auth());
+  ASSERT_EQ(editing->status, 200);
+  EXPECT_EQ(json::parse(editing->body).at("title").at("raw").as_string(), "Not yet");
+  expect_error(client_->Get("/wp-json/wp/v2/posts/" + std::to_string(published) + "?context=edit"), 401,
+               "rest_forbidden_context");
+
+  ASSERT_EQ(remove(published)->status, 200);  // to the trash
+  expect_error(client_->Get("/wp-json/wp/v2/posts/" + std::to_string(published)), 401, "rest_forbidden");
+  auto trashed = client_->Get("/wp-json/wp/v2/posts/" + std::to_string(published), auth());
+  ASSERT_EQ(trashed->status, 200);
+  EXPECT_EQ(field(trashed, "status"), "trash");
+  ASSERT_EQ(remove(published, "?force=true")->status, 200);
+  expect_error(client_->Get("/wp-json/wp/v2/posts/" + std::to_string(published), auth()), 404, "rest_post_invalid_id");
+  expect_error(client_->Get("/wp-json/wp/v2/posts/99999", auth()), 404, "rest_post_invalid_id");
+}
+
+// Comments, "List Comments": the approved comments of the post with
+// X-WP-Total and X-WP-TotalPages (Pagination); here they arrive as the
+// published post ages.
+TEST_F(SandboxWordpressClockTest, APublishedPostsApprovedCommentsGrowWithItsAge) {
+  const auto id = id_of(create_post("Commented", "commented"));
+  auto fresh = comments(id);
+  ASSERT_EQ(fresh->status, 200) << fresh->body;
+  EXPECT_EQ(fresh->get_header_value("X-WP-Total"), "0");
+  EXPECT_TRUE(json::parse(fresh->body).as_array().empty());
+  now_ms_ += 3'600'000;
+  const auto total = engagement_after(3'600'000).replies;
+  auto one = comments(id, "&per_page=1");
+  ASSERT_EQ(one->status, 200);
+  EXPECT_EQ(one->get_header_value("X-WP-Total"), std::to_string(total));
+  EXPECT_EQ(one->get_header_value("X-WP-TotalPages"), std::to_string(total));
+  const auto list = json::parse(one->body).as_array();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].at("post").as_int64(), id);
+  EXPECT_EQ(list[0].at("status").as_string(), "approved");
+  EXPECT_EQ(list[0].at("type").as_string(), "comment");
+  auto page = comments(id, "&per_page=100", {});  // anonymous: the post is public
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(json::parse(page->body).as_array().size(), static_cast<std::size_t>(total));
+  now_ms_ += 3'600'000;
+  EXPECT_EQ(comments(id)->get_header_value("X-WP-Total"), std::to_string(engagement_after(7'200'000).replies));
+}
+
+// Comments: none on a draft; a trashed post's comments are post-trashed, so
+// none is listed; a post that does not exist has none; a post the caller may
+// not read is 401/403 rest_cannot_read_post.
+TEST_F(SandboxWordpressClockTest, CommentsOfDraftsTrashedAndUnknownPosts) {
+  const auto draft = id_of(create_post("Draft", "draft-c", "draft"));
+  const auto published = id_of(create_post("Published", "published-c"));
+  now_ms_ += 3'600'000;
+  EXPECT_EQ(comments(draft)->get_header_value("X-WP-Total"), "0");
+  expect_error(comments(draft, "", {}), 401, "rest_cannot_read_post");
+  EXPECT_EQ(comments(99999)->get_header_value("X-WP-Total"), "0");
+  ASSERT_NE(comments(published)->get_header_value("X-WP-Total"), "0");
+  ASSERT_TRUE(sandbox_->delete_post("wordpress", std::to_string(published)));  // a person moved it to the trash
+  EXPECT_EQ(recorded(published).fields.at("status"), "trash");
+  auto trashed = comments(published);
+  ASSERT_EQ(trashed->status, 200);
+  EXPECT_EQ(trashed->get_header_value("X-WP-Total"), "0");
+  EXPECT_EQ(client_->Get("/wp-json/wp/v2/comments", auth())->status, 400);  // the sandbox lists one post's only
 }
 
 }  // namespace

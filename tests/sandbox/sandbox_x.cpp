@@ -8,10 +8,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include "compose/composer.hpp"
 #include "connectors/oauth1.hpp"
+#include "config/text.hpp"
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
 
 // Sources for the emulated X behaviour (checked 2025):
@@ -28,6 +31,19 @@
 // - User post timeline, {"data":[...],"meta":{"result_count","newest_id",
 //   "oldest_id"}}: https://docs.x.com/x-api/posts/timelines/quickstart/reverse-chron-quickstart
 //   (same response shape as GET /2/users/:id/tweets).
+// - Post lookup, GET /2/tweets?ids=ID[,ID...] (1 to 100 ids) with
+//   tweet.fields, answering {"data":[{"id","text","edit_history_tweet_ids",
+//   ...}]}; an id X does not have (never made, or deleted) is an entry of
+//   `errors` {"value","detail":"Could not find tweet with ids: [ID].",
+//   "title":"Not Found Error","resource_type":"tweet","parameter":"ids",
+//   "resource_id","type":".../resource-not-found"} beside `data`, and with
+//   none found the 200 has `errors` only:
+//   https://docs.x.com/x-api/posts/post-lookup-by-post-ids ; 900 requests
+//   per 15 minutes per user. public_metrics {retweet_count, reply_count,
+//   like_count, quote_count, bookmark_count, impression_count}:
+//   https://developer.x.com/en/docs/x-api/metrics and
+//   https://docs.x.com/x-api/fundamentals/metrics . The sandbox's counters
+//   grow with the post's age on its clock (sandbox_engagement).
 // - Media upload. The v2 API reference documents dedicated endpoints, and
 //   these are what the sandbox (and the connector) use:
 //   POST /2/media/upload/initialize (JSON media_type, total_bytes,
@@ -213,6 +229,8 @@ void XSandbox::load_grants_locked() {
 void XSandbox::install(httplib::Server& server) {
   server.Post(std::string(kCreateRoute),
               [this](const httplib::Request& req, httplib::Response& res) { create(req, res); });
+  server.Get(std::string(kCreateRoute),
+             [this](const httplib::Request& req, httplib::Response& res) { lookup(req, res); });
   server.Get(R"(/2/users/([^/]+)/tweets)",
              [this](const httplib::Request& req, httplib::Response& res) { timeline(req, res); });
   server.Post(std::string(kInitializeRoute),
@@ -505,7 +523,7 @@ void XSandbox::timeline(const httplib::Request& req, httplib::Response& res) {
   json::array data;
   auto creates = sandbox_.creates();
   for (auto it = creates.rbegin(); it != creates.rend() && std::ssize(data) < max_results; ++it)
-    if (it->platform == "x" && it->account == user_id)
+    if (it->platform == "x" && it->account == user_id && !it->fields.contains("deleted"))
       data.push_back(json::object{{"id", it->id}, {"text", displayed_text(*it)}});
   json::object meta{{"result_count", data.size()}};
   json::object body;
@@ -515,6 +533,90 @@ void XSandbox::timeline(const httplib::Request& req, httplib::Response& res) {
     body["data"] = std::move(data);
   }
   body["meta"] = std::move(meta);
+  send_json(res, 200, json::serialize(body));
+}
+
+namespace {
+
+// X's problem entry for an id it does not have.
+json::object post_not_found(const std::string& id) {
+  return json::object{{"value", id},
+                      {"detail", "Could not find tweet with ids: [" + id + "]."},
+                      {"title", "Not Found Error"},
+                      {"resource_type", "tweet"},
+                      {"parameter", "ids"},
+                      {"resource_id", id},
+                      {"type", "https://api.twitter.com/2/problems/resource-not-found"}};
+}
+
+// An ISO 8601 UTC time with milliseconds, as X writes created_at.
+std::string x_time(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  return buf;
+}
+
+}  // namespace
+
+// GET /2/tweets?ids=...&tweet.fields=...: each post asked for that X holds,
+// with the fields asked for; the others as "Not Found Error" entries.
+void XSandbox::lookup(const httplib::Request& req, httplib::Response& res) {
+  auto account = authenticate(req, res);
+  if (!account) return;
+  auto fault = sandbox_.take_fault("GET", req.path, std::string(kCreateRoute));
+  if (answer_fault(sandbox_, fault, config_.lookup_limit, res)) return;
+  if (rate_limited(*account, "GET " + std::string(kCreateRoute), config_.lookup_limit, res)) return;
+
+  const std::string ids_param = req.get_param_value("ids");
+  const std::string fields_param = req.get_param_value("tweet.fields");
+  std::vector<std::string> ids;
+  for (std::string_view id : split(ids_param, ','))
+    if (!id.empty()) ids.emplace_back(id);
+  if (ids.empty()) return invalid_request(res, "The `ids` query parameter can not be empty");
+  if (ids.size() > 100)
+    return invalid_request(res, "The number of values in the `ids` query parameter list [" +
+                                    std::to_string(ids.size()) + "] is not between 1 and 100");
+  static const std::set<std::string> kFields{"id", "text", "created_at", "author_id", "public_metrics",
+                                             "edit_history_tweet_ids", "conversation_id", "lang"};
+  std::set<std::string> fields;
+  for (std::string_view field : split(fields_param, ',')) {
+    if (field.empty()) continue;
+    if (!kFields.contains(std::string(field)))
+      return invalid_request(res, "The `tweet.fields` query parameter value [" + std::string(field) +
+                                      "] is not one of the fields herald-sandbox emulates");
+    fields.emplace(field);
+  }
+
+  const std::int64_t now = sandbox_.now_ms();
+  const auto creates = sandbox_.creates();
+  json::array data, errors;
+  for (const std::string& id : ids) {
+    auto it = std::find_if(creates.rbegin(), creates.rend(), [&](const Sandbox::Create& c) {
+      return c.platform == "x" && c.id == id && !c.fields.contains("deleted");
+    });
+    if (it == creates.rend()) {
+      errors.push_back(post_not_found(id));
+      continue;
+    }
+    json::object post{{"id", it->id}, {"text", displayed_text(*it)}, {"edit_history_tweet_ids", json::array{json::value(it->id)}}};
+    if (fields.contains("created_at")) post["created_at"] = x_time(it->at_ms);
+    if (fields.contains("author_id")) post["author_id"] = it->account;
+    if (fields.contains("conversation_id")) post["conversation_id"] = it->in_reply_to.empty() ? it->id : it->in_reply_to;
+    if (fields.contains("public_metrics")) {
+      const Engagement e = engagement_after(now - it->at_ms);
+      post["public_metrics"] = json::object{{"retweet_count", e.shares},     {"reply_count", e.replies},
+                                            {"like_count", e.likes},         {"quote_count", e.quotes},
+                                            {"bookmark_count", e.saves},     {"impression_count", e.views}};
+    }
+    data.push_back(std::move(post));
+  }
+  json::object body;
+  if (!data.empty()) body["data"] = std::move(data);
+  if (!errors.empty()) body["errors"] = std::move(errors);
   send_json(res, 200, json::serialize(body));
 }
 
@@ -542,7 +644,9 @@ const char* state_name(int state) {
   return kNames[state];
 }
 
-std::uint64_t fnv1a(std::uint64_t hash, std::string_view bytes) {
+// FNV-1a 64 carried on over `bytes` (no end marker, unlike config/text's
+// fnv1a): a running digest of the segments as they arrive.
+std::uint64_t fnv1a_continued(std::uint64_t hash, std::string_view bytes) {
   for (unsigned char c : bytes) {
     hash ^= c;
     hash *= 1099511628211ull;
@@ -638,7 +742,7 @@ void XSandbox::media_append(const httplib::Request& req, httplib::Response& res)
       return invalid_request(res, "Segments do not add up to provided total file size.");
     media.received_bytes += std::ssize(bytes);
     ++media.segments;
-    media.digest = fnv1a(media.digest, bytes);
+    media.digest = fnv1a_continued(media.digest, bytes);
     if (media.head.size() < 12) media.head += bytes.substr(0, 12 - media.head.size());
     expires_at_s = media.expires_at_ms / 1000;
   }
@@ -763,11 +867,12 @@ XSandboxConfig load_x_sandbox_config(const YAML::Node& x, const std::string& fil
   XSandboxConfig config;
   reject_unknown_keys(
       x,
-      {"accounts", "create_limit", "timeline_limit", "media_limit", "media_processing_polls", "window_seconds",
+      {"accounts", "create_limit", "timeline_limit", "lookup_limit", "media_limit", "media_processing_polls", "window_seconds",
        "oauth2_clients", "access_token_seconds"},
       file);
   if (x["create_limit"]) config.create_limit = x["create_limit"].as<int>();
   if (x["timeline_limit"]) config.timeline_limit = x["timeline_limit"].as<int>();
+  if (x["lookup_limit"]) config.lookup_limit = x["lookup_limit"].as<int>();
   if (x["media_limit"]) config.media_limit = x["media_limit"].as<int>();
   if (x["media_processing_polls"]) {
     config.media_processing_polls = x["media_processing_polls"].as<int>();

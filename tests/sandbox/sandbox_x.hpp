@@ -1,5 +1,6 @@
 #pragma once
-// The X API v2 part of herald-sandbox: create post, user post timeline, and
+// The X API v2 part of herald-sandbox: create post, post lookup by ids (with
+// public_metrics that grow on the sandbox clock), user post timeline, and
 // the chunked media upload (initialize, append, finalize, status), with
 // OAuth 1.0a user-context signatures or OAuth 2.0 user Bearer tokens checked;
 // the OAuth 2.0 token endpoint (POST /2/oauth2/token, refresh-token grant,
@@ -52,6 +53,8 @@ struct XSandboxConfig {
   int create_limit = 100;
   /// Timeline reads allowed per account per window.
   int timeline_limit = 900;
+  /// Post lookups (GET /2/tweets?ids=...) allowed per account per window.
+  int lookup_limit = 900;
   /// Media upload requests (initialize, append, finalize, status together)
   /// allowed per account per window.
   int media_limit = 1000;
@@ -120,6 +123,7 @@ class XSandbox : public SandboxPlatform {
   std::string next_id_locked();
   void create(const httplib::Request& req, httplib::Response& res);
   void timeline(const httplib::Request& req, httplib::Response& res);
+  void lookup(const httplib::Request& req, httplib::Response& res);
   void media_initialize(const httplib::Request& req, httplib::Response& res);
   void media_append(const httplib::Request& req, httplib::Response& res);
   void media_finalize(const httplib::Request& req, httplib::Response& res);

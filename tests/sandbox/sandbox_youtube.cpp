@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 #include "tests/sandbox/sandbox_util.hpp"
 
 // Sources for the emulated Google / YouTube behaviour (checked 2025):
@@ -28,6 +29,15 @@
 //   https://developers.google.com/youtube/v3/docs/videos/update ; the video
 //   resource and its limits (title 100 characters, description 5000 bytes,
 //   no < or >): https://developers.google.com/youtube/v3/docs/videos
+// - The statistics part of a video (videos.list part=statistics):
+//   viewCount, likeCount, dislikeCount, favoriteCount, commentCount, each an
+//   unsigned long written as a string; dislikeCount only to the video's
+//   owner since December 2021 and favoriteCount deprecated (always 0):
+//   https://developers.google.com/youtube/v3/docs/videos#statistics . An id
+//   YouTube does not have (a deleted video) is left out of `items`:
+//   https://developers.google.com/youtube/v3/docs/videos/list . The
+//   sandbox's counts grow from the video's first record (published by
+//   videos.update, or uploaded) on its clock (sandbox_engagement).
 // - Resumable upload: initiation POST with X-Upload-Content-Length and
 //   X-Upload-Content-Type answering 200 with the session URI in Location;
 //   PUT chunks with Content-Range; 308 Resume Incomplete with
@@ -226,6 +236,7 @@ void YoutubeSandbox::load_state() {
   access_tokens_.clear();
   videos_.clear();
   video_channel_.clear();
+  published_ms_.clear();
   uploads_.clear();
   issued_ = 0;
   for (const auto& channel : config_.channels) {
@@ -268,6 +279,14 @@ void YoutubeSandbox::install(httplib::Server& server) {
   server.Put(kVideosRoute, [this](const httplib::Request& req, httplib::Response& res) { update(req, res); });
   server.Post(kUploadRoute, [this](const httplib::Request& req, httplib::Response& res) { start_upload(req, res); });
   server.Put(kUploadRoute, [this](const httplib::Request& req, httplib::Response& res) { upload_chunk(req, res); });
+}
+
+// Deleted by its owner in YouTube Studio: gone from videos.list.
+void YoutubeSandbox::remove_post(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  videos_.erase(id);
+  video_channel_.erase(id);
+  published_ms_.erase(id);
 }
 
 // POST /token: the refresh-token grant. The client authenticates with
@@ -367,7 +386,19 @@ void YoutubeSandbox::list(const httplib::Request& req, httplib::Response& res) {
       if (it == videos_.end()) continue;
       const json::object& status = it->second.at("status").as_object();
       if (video_channel_[id] != *channel && string_member(status, "privacyStatus") != "public") continue;
-      items.push_back(with_parts(it->second, parts));
+      json::object item = with_parts(it->second, parts);
+      if (std::find(parts.begin(), parts.end(), "statistics") != parts.end()) {
+        auto since = published_ms_.find(id);
+        const Engagement e =
+            since == published_ms_.end() ? Engagement{} : engagement_after(sandbox_.now_ms() - since->second);
+        json::object statistics{{"viewCount", std::to_string(e.views)},
+                                {"likeCount", std::to_string(e.likes)},
+                                {"favoriteCount", "0"},
+                                {"commentCount", std::to_string(e.replies)}};
+        if (video_channel_[id] == *channel) statistics["dislikeCount"] = "0";
+        item["statistics"] = std::move(statistics);
+      }
+      items.push_back(std::move(item));
     }
   }
   json::object page{{"totalResults", items.size()}, {"resultsPerPage", items.size()}};
@@ -470,6 +501,7 @@ void YoutubeSandbox::update(const httplib::Request& req, httplib::Response& res)
                      {"defaultLanguage", string_member(s, "defaultLanguage")}};
     create.headers["Content-Type"] = req.get_header_value("Content-Type");
     sandbox_.record(create);
+    published_ms_.emplace(id, sandbox_.now_ms());
   }
   if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
     return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
@@ -608,6 +640,7 @@ void YoutubeSandbox::upload_chunk(const httplib::Request& req, httplib::Response
                          {"bytes_received", std::to_string(upload.bytes_received)}};
         create.headers["Content-Type"] = req.get_header_value("Content-Type");
         sandbox_.record(create);
+        published_ms_.emplace(upload.video_id, sandbox_.now_ms());
       }
     }
     if (!upload.video_id.empty()) {

@@ -2,7 +2,10 @@
 // The YouTube part of herald-sandbox: Google's OAuth 2.0 token endpoint
 // (POST /token, the refresh-token grant, optionally rotating refresh tokens),
 // and the YouTube Data API v3 routes herald uses, with Bearer access tokens
-// checked: videos.list by id (GET /youtube/v3/videos), videos.update
+// checked: videos.list by id (GET /youtube/v3/videos; part=statistics gives
+// viewCount, likeCount, favoriteCount and commentCount as strings, growing
+// from when herald published the video on the sandbox clock, and
+// dislikeCount to the video's own channel), videos.update
 // (PUT /youtube/v3/videos) and the resumable upload protocol
 // (POST /upload/youtube/v3/videos?uploadType=resumable, then PUTs to the
 // session URI /upload/youtube/v3/videos?uploadType=resumable&upload_id=...).
@@ -80,6 +83,7 @@ class YoutubeSandbox : public SandboxPlatform {
   explicit YoutubeSandbox(Sandbox& sandbox);
   void install(httplib::Server& server) override;
   void reset() override;
+  void remove_post(const std::string& id) override;
 
  private:
   struct Grant {
@@ -113,6 +117,7 @@ class YoutubeSandbox : public SandboxPlatform {
   std::map<std::string, AccessToken> access_tokens_;   // issued ones
   std::map<std::string, boost::json::object> videos_;  // by id: the video resource
   std::map<std::string, std::string> video_channel_;   // video id -> channel id
+  std::map<std::string, std::int64_t> published_ms_;   // video id -> its first record (update or upload), on the sandbox clock
   std::map<std::string, Upload> uploads_;              // by upload_id
   std::int64_t issued_ = 0;
 };

@@ -1,11 +1,14 @@
 // herald-sandbox's YouTube module spoken to directly: the token endpoint, the
 // Data API's auth and validation, and the resumable upload protocol.
 #include "tests/sandbox/sandbox.hpp"
+#include "tests/sandbox/sandbox_engagement.hpp"
 
 #include "connectors/http_client.hpp"
 #include "connectors/oauth2.hpp"
 
 #include <gtest/gtest.h>
+
+#include <atomic>
 #include <boost/json.hpp>
 
 #include <unistd.h>
@@ -277,6 +280,89 @@ TEST_F(SandboxYoutubeTest, LoadsItsYamlSection) {
     EXPECT_NE(std::string(e.what()).find("not among youtube.clients"), std::string::npos) << e.what();
   }
   std::filesystem::remove(path);
+}
+
+// Two channels on a clock the test moves, for the statistics part.
+class SandboxYoutubeStatisticsTest : public SandboxYoutubeTest {
+ protected:
+  void SetUp() override {
+    Sandbox::Config config;
+    config.youtube.clients.push_back({kClientId, kClientSecret});
+    for (const char* id : {"UCsbx", "UCother"}) {
+      YoutubeSandboxConfig::Channel channel;
+      channel.id = id;
+      channel.title = id;
+      channel.client_id = kClientId;
+      channel.refresh_tokens = {std::string(kRefresh) + "-" + id};
+      YoutubeSandboxConfig::Video video;
+      video.id = std::string("vid-") + id;
+      video.title = "Title";
+      channel.videos.push_back(video);
+      config.youtube.channels.push_back(channel);
+    }
+    config.now_ms = [this] { return now_ms_.load(); };
+    sandbox_ = std::make_unique<Sandbox>(std::move(config));
+    sandbox_->start("127.0.0.1", 0);
+    base_ = "http://127.0.0.1:" + std::to_string(sandbox_->port());
+  }
+  std::string token_for(const std::string& channel) {
+    auto r = refresh(std::string(kRefresh) + "-" + channel);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return std::string(parse(r.body)["access_token"].as_string());
+  }
+  // videos.update: the video made public, which the sandbox counts from.
+  void publish(const std::string& id) {
+    auto r = api("PUT", "/youtube/v3/videos?part=snippet,status",
+                 json::serialize(json::object{{"id", id},
+                                              {"snippet", json::object{{"title", "Title"}, {"categoryId", "22"}}},
+                                              {"status", json::object{{"privacyStatus", "public"}}}}));
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  // 2026-12-02T10:00:00Z.
+  std::atomic<std::int64_t> now_ms_{1'796'205'600'000};
+};
+
+// videos#statistics: viewCount, likeCount, favoriteCount (always 0) and
+// commentCount as strings, dislikeCount to the video's own channel only;
+// here growing from when the video was published.
+TEST_F(SandboxYoutubeStatisticsTest, StatisticsAreStringsThatGrowFromThePublish) {
+  token_ = token_for("UCsbx");
+  auto before = api("GET", "/youtube/v3/videos?part=statistics&id=vid-UCsbx");
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_EQ(parse(before.body)["items"].as_array().at(0).at("statistics").at("viewCount").as_string(), "0");
+  publish("vid-UCsbx");
+  now_ms_ += 600'000;
+  auto r = api("GET", "/youtube/v3/videos?part=statistics&id=vid-UCsbx");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json::object item = parse(r.body)["items"].as_array().at(0).as_object();
+  EXPECT_EQ(item.at("id").as_string(), "vid-UCsbx");
+  EXPECT_FALSE(item.contains("snippet"));  // only the parts asked for
+  const json::object& statistics = item.at("statistics").as_object();
+  const Engagement e = engagement_after(600'000);
+  EXPECT_EQ(statistics.at("viewCount").as_string(), std::to_string(e.views));
+  EXPECT_EQ(statistics.at("likeCount").as_string(), std::to_string(e.likes));
+  EXPECT_EQ(statistics.at("favoriteCount").as_string(), "0");
+  EXPECT_EQ(statistics.at("commentCount").as_string(), std::to_string(e.replies));
+  EXPECT_EQ(statistics.at("dislikeCount").as_string(), "0");
+  // Another channel sees the public video's statistics, without dislikes.
+  token_ = token_for("UCother");
+  auto other = api("GET", "/youtube/v3/videos?part=statistics&id=vid-UCsbx");
+  ASSERT_EQ(other.status, 200);
+  const json::object seen = parse(other.body)["items"].as_array().at(0).at("statistics").as_object();
+  EXPECT_FALSE(seen.contains("dislikeCount"));
+  EXPECT_EQ(seen.at("viewCount").as_string(), std::to_string(e.views));
+}
+
+// videos.list leaves out an id YouTube does not have, such as a video its
+// owner deleted.
+TEST_F(SandboxYoutubeStatisticsTest, ADeletedVideoIsLeftOutOfTheList) {
+  token_ = token_for("UCsbx");
+  publish("vid-UCsbx");
+  ASSERT_TRUE(sandbox_->delete_post("youtube", "vid-UCsbx"));
+  auto r = api("GET", "/youtube/v3/videos?part=statistics&id=vid-UCsbx");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(parse(r.body)["items"].as_array().empty());
+  EXPECT_EQ(parse(r.body)["pageInfo"].as_object().at("totalResults").as_int64(), 0);
 }
 
 }  // namespace
