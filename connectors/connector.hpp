@@ -116,11 +116,16 @@ struct Counters {
 struct Gone {
   std::string message;
 };
-/// What reading a post's counters came to. RetryLater: read again later (a
-/// rate limit, a timeout, a 5xx; a read changes nothing, so none of it is
-/// unsure). Failed: this read cannot be done (the token lacks the insights
-/// permission, the platform refused it); the next scheduled read tries
-/// again. AuthFailed: the credentials no longer work.
+/// What reading a post's counters came to. Counters: what the platform
+/// gave; a counter it did not give (no views on Mastodon, insights the token
+/// may not read) is absent, never 0, and several of one common word (X's
+/// retweets and quotes) are added up by whoever reads them. RetryLater: read
+/// again later (a rate limit, a timeout, a 5xx; a read changes nothing, so
+/// none of it is unsure). Failed: this read cannot be done (the platform
+/// refused the request itself); the next scheduled read tries again.
+/// AuthFailed: the credentials no longer work. Gone: the platform says the
+/// post is not there (the collector asks once more before it believes it:
+/// Graph's "does not exist" also means "cannot be loaded").
 using CountersResult = std::variant<Counters, RetryLater, Failed, AuthFailed, Gone>;
 
 /// How herald settles a create whose answer was lost (docs/connectors.md,

@@ -22,6 +22,10 @@ std::chrono::seconds backoff(int failures) {
 // replaces the file; the dispatcher's creates say so as well).
 constexpr std::chrono::seconds kAuthWait = 1h;
 
+// A post the platform says is gone is asked for once more, this much later.
+constexpr std::chrono::seconds kGoneAgain = 1h;
+const std::string kGoneOnce = "the platform says the post is gone (asking once more): ";
+
 }  // namespace
 
 Collector::Collector(Store& store, const Clock& clock, Executor& executor, Wakes& wakes, Logger& log)
@@ -194,6 +198,15 @@ ReadRecord Collector::record_for(const Collection& c, const CountersResult& resu
           move_on();
           r.error = v.message;
         } else if constexpr (std::is_same_v<T, Gone>) {
+          // Believed the second time in a row: a platform's "not found" may
+          // also be a token that lost access for a while.
+          if (!c.last_error.starts_with(kGoneOnce)) {
+            r.reads = c.reads;
+            r.failures = c.failures;
+            r.next_read = now + kGoneAgain;
+            r.error = kGoneOnce + v.message;
+            return;
+          }
           r.reads = c.reads;
           r.next_read = std::nullopt;
           r.error = v.message;

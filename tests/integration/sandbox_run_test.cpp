@@ -435,7 +435,7 @@ TEST(SandboxRunAllChannels, PublishesOnEveryPlatformWithCrossPromotionLinks) {
     // The table a person reads, with the conversations to answer.
     const auto table = testing::run_process({HERALD_BINARY, "report", "--config", config, "--by", "kind"});
     EXPECT_EQ(table.exit_code, 0) << table.err;
-    EXPECT_NE(table.out.find("KIND  POSTS  READ"), std::string::npos) << table.out;
+    EXPECT_NE(table.out.find("KIND   POSTS  READ"), std::string::npos) << table.out;
     EXPECT_NE(table.out.find("Conversations to answer"), std::string::npos) << table.out;
     // /metrics counts the reads.
     httplib::Client client("127.0.0.1", std::stoi(where.substr(where.rfind(':') + 1)));

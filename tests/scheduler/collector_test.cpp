@@ -277,14 +277,25 @@ TEST_F(CollectorTest, RefusedCredentialsWaitAnHourAndAreLoggedOnce) {
 TEST_F(CollectorTest, APostDeletedOnThePlatformEndsItsCollectionWithAHistoryLine) {
   start(kOnePost);
   connector_.script.push_back(Gone{"Could not find tweet with ids: [id-a@x]"});
+  connector_.script.push_back(Gone{"Could not find tweet with ids: [id-a@x]"});
   run_until(k0900 + date::days{30});
-  EXPECT_EQ(read_times("a@x").size(), 1u);
+  // Asked once more an hour later before it is believed.
+  EXPECT_EQ(read_times("a@x"), times({k0900 + 1h, k0900 + 2h}));
   EXPECT_EQ(store_->collection("a@x")->stage, 2);
   bool line = false;
   for (const auto& e : store_->history(10, "a@x")) line = line || e.event == "gone_from_platform";
   EXPECT_TRUE(line);
   // The delivery itself stays published: it did go out.
   EXPECT_EQ(store_->get("a@x")->state, State::published);
+}
+
+TEST_F(CollectorTest, APostGoneOnceButThereAgainIsStillRead) {
+  start(kOnePost);
+  connector_.script.push_back(Gone{"(#100) Object does not exist, cannot be loaded due to missing permissions"});
+  run_until(k0900 + date::days{30});
+  EXPECT_EQ(read_times("a@x"), times({k0900 + 1h, k0900 + 2h, k0900 + 24h, k0900 + date::days{7}}));
+  EXPECT_EQ(store_->engagement("a@x").size(), 9u);
+  for (const auto& e : store_->history(20, "a@x")) EXPECT_NE(e.event, "gone_from_platform");
 }
 
 TEST_F(CollectorTest, ADaemonDownPastSeveralReadsReadsOnceThenGoesOnWithTheSchedule) {
