@@ -88,7 +88,9 @@ CredentialKeys credential_keys(ChannelKind kind) {
   switch (kind) {
     case ChannelKind::x:
       return {{}, {"user_id"}, x_key_sets()};
-    case ChannelKind::facebook: return {{"page_token"}, {}};
+    // A Page token from a long-lived user token does not expire; one from a
+    // short-lived token does (Graph's debug_token `expires_at`): the file may say when.
+    case ChannelKind::facebook: return {{"page_token"}, {"expires_at"}};
     case ChannelKind::youtube: return {{"client_id", "client_secret", "refresh_token"}, {}};
     case ChannelKind::wordpress: return {{"user", "app_password"}, {}};
     case ChannelKind::static_site: return {};

@@ -126,6 +126,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
       <button type="button" id="cal-next" aria-label="Later">&rarr;</button>
       <button type="button" id="cal-week" aria-pressed="true">Week</button>
       <button type="button" id="cal-month" aria-pressed="false">Month</button>
+      <label>Channel <select id="cal-channel"><option value="">all channels</option></select></label>
       <span id="cal-range" class="muted"></span>
     </div>
     <div id="cal"><p class="muted">Loading&hellip;</p></div>
@@ -415,7 +416,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
   // --- the calendar: a week or a month of what is planned and what went out ---
   var SVG_NS = document.getElementById("svgns").namespaceURI;
   var CHART_DAYS = 30;
-  var view = { mode: "week", anchor: "", zone: "UTC", today: "" };
+  var view = { mode: "week", anchor: "", zone: "UTC", today: "", channel: "" };
   var calendarEntries = [];
   var chartEntries = [];
 
@@ -495,7 +496,10 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
   function renderCalendarView() {
     var days = viewDays();
     var byDay = {};
-    calendarEntries.forEach(function (d) { (byDay[localDate(d)] = byDay[localDate(d)] || []).push(d); });
+    calendarEntries.forEach(function (d) {
+      if (view.channel && d.channel !== view.channel) return;
+      (byDay[localDate(d)] = byDay[localDate(d)] || []).push(d);
+    });
     Object.keys(byDay).forEach(function (k) {
       byDay[k].sort(function (a, b) { return a.planned < b.planned ? -1 : a.planned > b.planned ? 1 : a.key < b.key ? -1 : 1; });
     });
@@ -623,6 +627,18 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
   document.getElementById("cal-today").addEventListener("click", function () { view.anchor = view.today; loadCalendar(); });
   document.getElementById("cal-week").addEventListener("click", function () { view.mode = "week"; loadCalendar(); });
   document.getElementById("cal-month").addEventListener("click", function () { view.mode = "month"; loadCalendar(); });
+  document.getElementById("cal-channel").addEventListener("change", function (e) {
+    view.channel = e.target.value;
+    renderCalendarView();
+  });
+  // The channel list follows the settings; the choice stays.
+  function renderChannelChoice(status) {
+    var names = (status.channels || []).map(function (c) { return c.name; });
+    if (view.channel && names.indexOf(view.channel) < 0) names.push(view.channel);
+    fill("cal-channel", el("option", { value: "" }, "all channels"), names.map(function (n) {
+      return el("option", n === view.channel ? { value: n, selected: "selected" } : { value: n }, n);
+    }));
+  }
   // A link can open a view: #month, #date=2027-03-01, #delivery=KEY.
   function readHash() {
     var out = {};
@@ -641,6 +657,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     var h = readHash();
     view.mode = h.month ? "month" : "week";
     view.anchor = /^\d{4}-\d{2}-\d{2}$/.test(h.date || "") ? h.date : view.today;
+    view.channel = typeof h.channel === "string" ? h.channel : "";
   }
   function refreshViews() {
     return Promise.all([loadCalendar(), loadCharts()]).then(function () {
@@ -688,6 +705,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
       .then(function (res) {
         try {
           firstLook(res[0]);
+          renderChannelChoice(res[0]);
           var now = render(res[0], res[1].deliveries || []);
           lastGood = now.time;
           setUpdated("updated " + now.time + (now.zone ? " (" + now.zone + ")" : ""), false);

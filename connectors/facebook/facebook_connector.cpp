@@ -147,7 +147,16 @@ std::string fingerprint(const Composed& composed, const std::string& image_bytes
 
 }  // namespace
 
-FacebookCredentials facebook_credentials(const Credentials& file) { return {file.at("page_token")}; }
+FacebookCredentials facebook_credentials(const Credentials& file) {
+  FacebookCredentials out{file.at("page_token")};
+  if (auto expires = file.expires_at()) out.expires_at = std::chrono::floor<std::chrono::seconds>(*expires);
+  return out;
+}
+
+std::optional<std::chrono::system_clock::time_point> FacebookConnector::credentials_expire_at() const {
+  if (!credentials_.expires_at) return std::nullopt;
+  return std::chrono::system_clock::time_point(credentials_.expires_at->time_since_epoch());
+}
 
 std::string facebook_state_key(const std::string& page_id, const std::string& delivery_key) {
   return "facebook:" + page_id + ":" + delivery_key;

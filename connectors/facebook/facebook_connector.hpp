@@ -32,6 +32,7 @@ namespace herald {
 /// What the facebook connector needs from its credential file.
 struct FacebookCredentials {
   Secret page_token;
+  std::optional<Instant> expires_at = {};  ///< the file's `expires_at`, when the token expires
 };
 
 /// Reads FacebookCredentials from a file loaded with
@@ -91,6 +92,8 @@ class FacebookConnector : public Connector {
   /// (or if it is gone): Found if one of the Page's last 100 posts has
   /// exactly composed.text as its message.
   LookupResult lookup(const PublishRequest& request) override;
+  /// The file's `expires_at`, where the Page token expires (the daemon warns a week ahead).
+  std::optional<std::chrono::system_clock::time_point> credentials_expire_at() const override;
   /// A Page keeps the reactions, comments and shares of every post, and
   /// insights for a token that may read them.
   bool reads_counters() const override { return true; }

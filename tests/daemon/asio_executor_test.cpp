@@ -29,6 +29,11 @@ class GatedConnector : public Connector {
     enter(r.key);
     return Absent{};
   }
+  bool reads_counters() const override { return true; }
+  CountersResult read_counters(const CountersRequest& r) override {
+    enter(r.key);
+    return Counters{{{"like_count", metric::likes, 1}}};
+  }
   /// Waits until `n` calls have started; false if they did not in time.
   bool wait_started(std::size_t n) {
     std::unique_lock lock(mutex_);
@@ -104,6 +109,36 @@ TEST(AsioExecutorTest, AHangingPlatformLeavesTheOthersTheirWorkers) {
   io.run();  // returns once every call's result is handled: no work guard is left behind
   EXPECT_EQ(done, (std::vector<std::string>{"m1", "m2", "x1", "x2"}));
   EXPECT_EQ(executor.running("x"), 0);
+  executor.join();
+}
+
+// Issue 17: a counter read never takes a create's place. With one worker and
+// a lane of one, a read that hangs on the same platform leaves the create
+// its worker and its lane: it runs on the executor's own reading thread.
+TEST(AsioExecutorTest, AHangingCounterReadNeverHoldsACreate) {
+  boost::asio::io_context io;
+  AsioExecutor executor(io, 1);
+  executor.set_lane_limit(1);
+  GatedConnector x;
+  std::vector<std::string> done;
+  CountersRequest read;
+  read.key = "r1";
+  executor.read_counters(x, read, [&done](CountersResult r) {
+    EXPECT_TRUE(std::holds_alternative<Counters>(r));
+    done.push_back("r1");
+  });
+  ASSERT_TRUE(x.wait_started(1));
+  executor.publish("x", x, request("c1"), [&done](PublishResult) { done.push_back("c1"); });
+  EXPECT_EQ(executor.running("x"), 1);
+  EXPECT_EQ(executor.waiting("x"), 0);
+  ASSERT_TRUE(x.wait_started(2));
+  EXPECT_EQ(x.started(), (std::vector<std::string>{"r1", "c1"}));
+  x.let_go("c1");
+  ASSERT_EQ(io.run_one_for(kDeadline), 1u);
+  EXPECT_EQ(done, std::vector<std::string>{"c1"}) << "the create's answer came while the read still hangs";
+  x.let_go("r1");
+  io.run();
+  EXPECT_EQ(done, (std::vector<std::string>{"c1", "r1"}));
   executor.join();
 }
 

@@ -116,6 +116,24 @@ TEST_F(ConnectorFactoryTest, BuildsInstagramWithItsTokensExpiry) {
   EXPECT_TRUE(warnings.empty());
 }
 
+// A Facebook Page token made from a short-lived user token expires: the
+// file's expires_at is when (issue 17's token health); one without it never does.
+TEST_F(ConnectorFactoryTest, BuildsFacebookWithItsPageTokensExpiry) {
+  write("fb", "page_token: FAKE-page-token\nexpires_at: 2027-01-30T12:00:00Z\n");
+  std::vector<std::string> warnings;
+  ChannelSettings fb;
+  fb.name = "facebook";
+  fb.kind = ChannelKind::facebook;
+  fb.credentials = "fb";
+  fb.page_id = "1234567890";
+  auto connector = make_connector(fb, settings_, services(), warnings);
+  ASSERT_TRUE(connector->credentials_expire_at());
+  EXPECT_EQ(connector->credentials_expire_at()->time_since_epoch(), std::chrono::seconds{1801310400});
+  write("fb", "page_token: FAKE-page-token\n");
+  EXPECT_FALSE(make_connector(fb, settings_, services(), warnings)->credentials_expire_at());
+  EXPECT_TRUE(warnings.empty());
+}
+
 TEST_F(ConnectorFactoryTest, AMissingOrLooseFileIsSaidWithoutItsValues) {
   std::vector<std::string> warnings;
   ChannelSettings x;

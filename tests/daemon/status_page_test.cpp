@@ -496,6 +496,18 @@ TEST(StatusPageInBrowser, TheWeekShowsEachPostAsACardWithItsTextStateLinkCounter
   expect_screenshot(png);
 }
 
+TEST(StatusPageInBrowser, TheCalendarOfOneChannel) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  const BrowserPage page = load_page(server.url() + "#channel=acme-facebook");
+  SCOPED_TRACE("visible text: " + page.text + "\nChromium log:\n" + page.log);
+  const std::string monday = part(page.dom, "<section class=\"day\" aria-label=\"Mon 1 Mar\"", "</section>");
+  EXPECT_EQ(monday, "Mon 1 Mar 10:05 acme-facebook published Spring is here: our new rye on facebook 12 likes \u00b7 "
+                    "2 shares \u00b7 3 replies Details 13:00 acme-facebook failed Last chance Details");
+  EXPECT_NE(page.dom.find("<option value=\"acme-facebook\" selected"), std::string::npos);
+  EXPECT_EQ(page.log.find("Uncaught"), std::string::npos);
+}
+
 TEST(StatusPageInBrowser, TheMonthShowsEveryDayOfItsWeeks) {
   HERALD_REQUIRE_BROWSER();
   CannedStatusServer server;

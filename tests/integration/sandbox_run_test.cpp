@@ -212,6 +212,51 @@ TEST_P(SandboxRun, KilledWhileTheCreateHangsThenRestartedCreatesOnce) {
   EXPECT_EQ(store->get(key())->remote_id, public_posts()[0].id);
 }
 
+// Token health (issue 17): a platform that refuses a channel's credentials
+// (a revoked token, a Google refresh token withdrawn, a Bluesky app password
+// deleted) is named in the status with the file to replace, the log and
+// /metrics; once the file is replaced and herald reloads, the warning goes.
+TEST_P(SandboxRun, RefusedCredentialsNameTheFileToReplaceUntilItIsReplaced) {
+  const Platform& p = GetParam();
+  const auto file = dir_ / "credentials" / p.name;
+  std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::ofstream(file) << replace_all(p.credentials, "FAKE", "REVOKED");
+  write_calendar("Werkt dit nog?");
+  auto herald = start();
+  const std::string said = "channel " + p.name + ": the platform refused the credentials at ";
+  ASSERT_TRUE(eventually([&] { return log().find(said) != std::string::npos; }, 60s)) << log();
+  const std::string text = log();
+  const auto at = text.find("status endpoint on ");
+  ASSERT_NE(at, std::string::npos);
+  const std::string where = text.substr(at + 19, text.find('\n', at) - at - 19);
+  httplib::Client client("127.0.0.1", std::stoi(where.substr(where.rfind(':') + 1)));
+  client.set_read_timeout(std::chrono::seconds(20));
+  auto status = client.Get("/api/v1/status");
+  ASSERT_TRUE(status);
+  const auto channel = boost::json::parse(status->body).at("channels").as_array().at(0).as_object();
+  EXPECT_EQ(channel.at("credentials_refused"), true) << status->body;
+  const std::string warning(channel.at("warning").as_string());
+  EXPECT_NE(warning.find("replace " + file.string() + ", then herald reload"), std::string::npos) << warning;
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("herald_credentials_refused{channel=\"" + p.name + "\"} 1"), std::string::npos);
+  // Never the credential itself.
+  EXPECT_EQ(status->body.find("REVOKED"), std::string::npos) << status->body;
+  EXPECT_EQ(log().find("REVOKED"), std::string::npos) << log();
+  // The file replaced and herald reloaded: the warning is gone.
+  std::ofstream(file) << p.credentials;
+  auto reload = client.Post("/api/v1/reload", httplib::Headers{{"Authorization", "Bearer " + std::string(testing::kTestStatusToken)}},
+                            "{}", "application/json");
+  ASSERT_TRUE(reload);
+  EXPECT_EQ(reload->status, 200) << reload->body;
+  status = client.Get("/api/v1/status");
+  ASSERT_TRUE(status);
+  EXPECT_EQ(boost::json::parse(status->body).at("channels").as_array().at(0).at("credentials_refused"), false)
+      << status->body;
+  herald->signal(SIGTERM);
+  ASSERT_EQ(herald->wait(20s), 0);
+}
+
 // Instagram's Reel: the container is IN_PROGRESS for the sandbox's first two
 // status reads (video_processing_polls in sandbox.example.yaml), so the
 // connector answers Processing twice; the dispatcher asks again from its
