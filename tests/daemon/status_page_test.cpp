@@ -494,6 +494,12 @@ TEST(StatusPageInBrowser, TheWeekShowsEachPostAsACardWithItsTextStateLinkCounter
   EXPECT_EQ(page.log.find(":CONSOLE"), std::string::npos);
   EXPECT_TRUE(server.requested().count("/api/v1/media?n=0&post=launch"));
   expect_screenshot(png);
+  // The whole page, charts included, for people to look at.
+  herald::testing::BrowserOptions tall;
+  tall.height = 2400;
+  const auto whole = screenshot_path("status-page-whole.png");
+  load_page(server.url(), whole, tall);
+  EXPECT_GT(herald::testing::read_file(whole.string()).size(), 20u * 1024);
 }
 
 TEST(StatusPageInBrowser, TheCalendarOfOneChannel) {
