@@ -508,10 +508,7 @@ boost::json::object calendar(const std::vector<CalendarEntry>& entries, Instant 
     } else {
       d["counters"] = nullptr;
     }
-    std::int64_t engaged = 0;
-    for (const char* word : {"likes", "shares", "replies", "clicks"})
-      if (auto it = e.counters.find(word); it != e.counters.end()) engaged += it->second;
-    d["engagement"] = engaged;
+    d["engagement"] = engagement_of(e.counters);
     d["read_at"] = time_or_null(e.read_at);
     list.push_back(std::move(d));
   }

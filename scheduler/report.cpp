@@ -9,16 +9,6 @@ namespace {
 constexpr std::pair<ReportBy, std::string_view> kBy[] = {
     {ReportBy::channel, "channel"}, {ReportBy::campaign, "campaign"}, {ReportBy::kind, "kind"}, {ReportBy::post, "post"}};
 
-// What ranks posts: the counted reactions, not views (which not every
-// platform gives, and which a person did not act on).
-std::int64_t engagement_of(const ReportTotals& totals) {
-  std::int64_t n = 0;
-  for (const char* word : {"likes", "shares", "replies", "clicks"}) {
-    if (auto it = totals.find(word); it != totals.end()) n += it->second;
-  }
-  return n;
-}
-
 std::string group_of(const ReportPost& p, ReportBy by) {
   switch (by) {
     case ReportBy::channel: return p.channel;
@@ -44,6 +34,14 @@ std::int64_t replies_in(const std::vector<EngagementSample>& samples) {
 }
 
 }  // namespace
+
+std::int64_t engagement_of(const ReportTotals& totals) {
+  std::int64_t n = 0;
+  for (const char* word : {"likes", "shares", "replies", "clicks"}) {
+    if (auto it = totals.find(word); it != totals.end()) n += it->second;
+  }
+  return n;
+}
 
 std::string_view to_string(ReportBy by) {
   for (const auto& [b, name] : kBy)

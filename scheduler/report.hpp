@@ -37,6 +37,10 @@ struct ReportQuery {
 /// The sums of the common words (views, likes, ...) over what was read.
 using ReportTotals = std::map<std::string, std::int64_t>;
 
+/// likes + shares + replies + clicks: what ranks posts (the reactions a
+/// person acted on; not views, which not every platform gives).
+std::int64_t engagement_of(const ReportTotals& totals);
+
 /// One published delivery and its counters as last read.
 struct ReportPost {
   std::string key;
