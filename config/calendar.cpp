@@ -64,7 +64,7 @@ class PostReader {
     bool is_map = r_.each_entry(
         node, item,
         {"id", "at", "queue", "every", "rrule", "from", "until", "channels", "campaign", "kind", "title", "text",
-         "thread", "media", "link", "excerpt", "categories", "tags"},
+         "thread", "media", "link", "excerpt", "categories", "tags", "draft", "first_comment"},
         [&](const std::string& k) { return settings_.channel(k) != nullptr; },
         [&](const std::string& k, const YamlNode& key, const YamlNode& v) {
           p.where.set(k, r_.at(v));
@@ -112,6 +112,10 @@ class PostReader {
             if (auto l = r_.string_list(v, "categories")) p.categories = *l;
           } else if (k == "tags") {
             if (auto l = r_.string_list(v, "tags")) p.tags = *l;
+          } else if (k == "draft") {
+            if (auto b = r_.boolean(v, "draft")) p.draft = *b;
+          } else if (k == "first_comment") {
+            if (auto s = r_.text(v, "first_comment")) p.first_comment = *s;
           }
         });
     if (!is_map) return std::nullopt;

@@ -96,6 +96,12 @@ struct Post {
   std::vector<std::string> categories;
   std::vector<std::string> tags;
   std::map<std::string, ChannelOverride> overrides;  ///< by channel name
+  /// `draft: true`: checked, planned and shown, never published; removing
+  /// the flag is the approval (DESIGN.md "Editors' workflow additions").
+  bool draft = false;
+  /// Posted after the post as its first comment or reply, where the channel's
+  /// kind has one (FirstComment): its own delivery POST@CHANNEL+comment.
+  std::string first_comment;
 
   std::filesystem::path file;          ///< the calendar file it came from
   /// fnv1a of its file, its zone and its text as written: equal sources

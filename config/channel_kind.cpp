@@ -53,39 +53,43 @@ const std::vector<ChannelKey> kKeys = {
 const std::vector<ChannelKindInfo> kKinds = {
     {ChannelKind::x, "x", {"twitter"}, {"account", "credentials", "api_base"}, {"account"}, true, {}, {}, {"thread"},
      // GET /2/tweets: per-user windows of 15 minutes (developer.x.com "rate limits"); one a minute.
-     60s},
+     60s, FirstComment::reply, {}},
     {ChannelKind::facebook, "facebook", {}, {"page_id", "credentials", "api_base", "api_version"}, {"page_id"}, true,
      "v21.0", {}, {"link"},
      // Graph API: about 200 calls per user per hour (developers.facebook.com "Rate Limiting").
-     20s},
+     20s, FirstComment::comment, {}},
     {ChannelKind::youtube, "youtube", {}, {"credentials", "api_base"}, {}, true, {}, {},
      {"video", "privacy", "description", "file"},
      // videos.list costs 1 of the project's 10,000 daily quota units (developers.google.com "Quota Calculator").
-     30s},
+     // A comment can be posted (commentThreads.insert) but not pinned: the
+     // Data API has no pinning (developers.google.com, YouTube Data API, CommentThreads).
+     30s, FirstComment::none,
+     "YouTube's API cannot pin a comment, so a first comment would not stay first; it is not posted"},
     {ChannelKind::wordpress, "wordpress", {}, {"site", "credentials", "api_base"}, {"site"}, true, {}, {},
-     {"excerpt", "categories", "tags"}, 1s},
+     {"excerpt", "categories", "tags"}, 1s, FirstComment::none,
+     "a blog post has no first comment herald posts; put the words in the post"},
     {ChannelKind::static_site, "static", {}, {"dir", "after", "url"}, {"dir"}, false, {}, {},
-     {"excerpt", "categories", "tags"}, 0s},
+     {"excerpt", "categories", "tags"}, 0s, FirstComment::none, "a static site has no comments"},
     {ChannelKind::linkedin, "linkedin", {}, {"author", "credentials", "api_base", "api_version"}, {"author"}, true,
      "202611", {}, {"link"},
      // Community Management APIs: daily member and application limits (learn.microsoft.com "Rate Limits").
-     60s},
+     60s, FirstComment::comment, {}},
     // Instagram: 50 API-published posts per 24 hours per account
     // (developers.facebook.com, Instagram Platform, Content Publishing, "Limitations").
     {ChannelKind::instagram, "instagram", {}, {"account_id", "credentials", "api_base", "api_version"},
      {"account_id"}, true, "v21.0", std::pair<int, std::chrono::seconds>{50, 24h}, {},
      // Graph API: about 200 calls per user per hour, as Facebook's.
-     20s},
+     20s, FirstComment::comment, {}},
     // Mastodon: the instance's own limit (max_characters) when the instance
     // allows more than 500 (docs.joinmastodon.org, "instance" entity).
     {ChannelKind::mastodon, "mastodon", {}, {"instance", "account", "credentials", "api_base", "visibility",
      "language", "max_characters"}, {"instance"}, true, {}, {}, {"visibility", "spoiler_text", "language"},
      // 300 requests per account per 5 minutes (docs.joinmastodon.org "Rate limits").
-     2s},
+     2s, FirstComment::reply, {}},
     {ChannelKind::bluesky, "bluesky", {}, {"handle", "pds", "credentials", "api_base", "language", "card"},
      {"handle"}, true, {}, {}, {"link", "excerpt", "language"},
      // 3,000 requests per 5 minutes (docs.bsky.app "Rate Limits").
-     1s},
+     1s, FirstComment::reply, {}},
 };
 
 }  // namespace

@@ -16,6 +16,13 @@
 
 namespace herald {
 
+/// How a kind carries a post's `first_comment` (DESIGN.md "More networks").
+enum class FirstComment {
+  none,     ///< not at all: `no_first_comment` says why
+  comment,  ///< the first comment on the post (Facebook, LinkedIn, Instagram)
+  reply,    ///< a reply to the post (X, Mastodon, Bluesky)
+};
+
 enum class ChannelKind { x, facebook, youtube, wordpress, static_site, linkedin, instagram, mastodon, bluesky };
 
 /// How the value of a platform key is checked.
@@ -61,6 +68,9 @@ struct ChannelKindInfo {
   /// so reading counters never spends what publishing needs. A platform's
   /// own "retry after" waits longer.
   std::chrono::seconds read_spacing{1};
+  FirstComment first_comment = FirstComment::none;
+  /// Why a kind takes no first comment, for check's warning.
+  std::string_view no_first_comment;
 };
 
 /// Every kind, in the order the docs list them.

@@ -14,6 +14,13 @@
 
 namespace herald {
 
+/// The published post a first comment goes under (DESIGN.md "More networks":
+/// `first_comment`, its own delivery POST@CHANNEL+comment).
+struct CommentOn {
+  std::string remote_id;  ///< the post's id as its create (or a lookup, or a person) recorded it
+  std::string url;        ///< the post's public URL
+};
+
 /// One delivery, composed, ready to go out.
 struct PublishRequest {
   std::string key;       ///< POST@CHANNEL[#DATE]: the idempotency key
@@ -24,6 +31,10 @@ struct PublishRequest {
   /// An earlier attempt of this delivery lost its answer (since it was last
   /// edited or retried by hand): the post may exist already.
   bool answer_lost_before = false;
+  /// Set for a first comment: `composed` goes out as the first comment on
+  /// (or reply to) this published post, not as a post of its own; lookup
+  /// looks for it among that post's comments or replies.
+  std::optional<CommentOn> comment_on;
 };
 
 struct Published {
