@@ -15,6 +15,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdlib>
+#include <set>
 #include <ostream>
 #include <vector>
 
@@ -57,11 +58,26 @@ std::optional<Instant> parse_instant_arg(const std::string& text, const date::ti
   return std::nullopt;
 }
 
-int cmd_check(CliContext& ctx, const std::string& config) {
+/// `herald check --strict`: drafts due within `days` days are errors (CI on
+/// the main branch: what goes out soon must be approved), one per post, at
+/// its `draft` field.
+void refuse_drafts_due(const Loaded& loaded, Instant now, int days, Diagnostics& diags) {
+  std::set<std::string> named;
+  for (const auto& d : planned_drafts(loaded.calendar, loaded.settings, now, now, now + date::days{days})) {
+    if (!named.insert(d.post).second) continue;
+    diags.error(d.source->location("draft"),
+                "post '" + d.post + "' is a draft due " + local_display(*loaded.settings.zone, d.at) + " on " +
+                    d.channel + ", within " + std::to_string(days) + (days == 1 ? " day" : " days") +
+                    " (--strict): approve it by removing draft: true, or move it later");
+  }
+}
+
+int cmd_check(CliContext& ctx, const std::string& config, bool strict, int draft_days) {
   Diagnostics diags;
   auto loaded = load_all(config, diags);
   std::size_t deliveries = 0;
   if (loaded) deliveries = check_calendar(loaded->calendar, loaded->settings, ctx.now, diags).deliveries;
+  if (loaded && strict) refuse_drafts_due(*loaded, ctx.now, draft_days, diags);
   print_diagnostics(ctx.err, diags);
   if (diags.has_errors() || !loaded) {
     ctx.out << config << ": " << diags.error_count() << (diags.error_count() == 1 ? " error" : " errors") << ", "
@@ -138,7 +154,7 @@ int cmd_plan(CliContext& ctx, const std::string& config, const PlanOptions& opt)
   const Instant lint_to = to + date::days{7};
   for (const auto& d : wide) {
     planned_at.emplace(d.post + "@" + d.channel, d.at);
-    if (d.at >= lint_from && d.at < lint_to) items.push_back({d.key, d.source, d.channel, d.at});
+    if (!d.comment && d.at >= lint_from && d.at < lint_to) items.push_back({d.key, d.source, d.channel, d.at});
   }
   report.lint = lint(items, loaded->settings);
   print_diagnostics(ctx.err, diags);
@@ -253,6 +269,11 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
 
   auto* check = app.add_subcommand("check", "validate settings and calendar; exit 1 on any error");
   check->add_option("--config", config, "settings file");
+  bool strict = false;
+  int draft_days = 3;
+  check->add_flag("--strict", strict, "also refuse drafts due within --draft-days days (CI on the main branch)");
+  check->add_option("--draft-days", draft_days, "with --strict: how many days ahead a draft is refused (default 3)")
+      ->check(CLI::Range(0, 3660));
 
   PlanOptions plan_opt;
   auto* plan_cmd = app.add_subcommand("plan", "show what will be published when");
@@ -329,7 +350,7 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
     // Every usage error exits 2 (docs/commands.md), whatever CLI11's own code.
     return app.exit(e, stream, stream) == 0 ? 0 : kExitUsage;
   }
-  if (check->parsed()) return cmd_check(ctx, config);
+  if (check->parsed()) return cmd_check(ctx, config, strict, draft_days);
   if (plan_cmd->parsed()) return cmd_plan(ctx, config, plan_opt);
   if (run_cmd->parsed()) {
     JournalLogger log;
