@@ -113,7 +113,7 @@ TEST(Cli, CheckAcceptsDraftsAndStrictRefusesTheOnesDueSoon) {
   TempConfig t(R"(posts:
   - {id: soon, at: 2027-02-16 10:00, channels: [x, blog], title: Soon, text: "soon",
      draft: true}
-  - {id: later, at: 2027-02-25 10:00, channels: [x], text: "later", draft: true}
+  - {id: later, at: 2027-02-19 10:00, channels: [x], text: "later", draft: true}
   - {id: ready, at: 2027-02-16 11:00, channels: [x], text: "ready", draft: false}
 )");
   auto plain = herald({"check", "--config", t.config()});
@@ -122,13 +122,13 @@ TEST(Cli, CheckAcceptsDraftsAndStrictRefusesTheOnesDueSoon) {
 
   auto strict = herald({"check", "--config", t.config(), "--strict"});
   EXPECT_EQ(strict.code, 1);
-  EXPECT_EQ(strict.err, t.calendar() + ":3:15: error: post 'soon' is a draft due 2027-02-16 10:00 +01:00 on x, "
+  EXPECT_EQ(strict.err, t.calendar() + ":3:13: error: post 'soon' is a draft due 2027-02-16 10:00 +01:00 on x, "
                                        "within 3 days (--strict): approve it by removing draft: true, or move it later\n");
   EXPECT_EQ(strict.out, t.config() + ": 1 error, 0 warnings\n");
 
-  auto wider = herald({"check", "--config", t.config(), "--strict", "--draft-days", "14"});
+  auto wider = herald({"check", "--config", t.config(), "--strict", "--draft-days", "4"});
   EXPECT_EQ(wider.code, 1);
-  EXPECT_NE(wider.err.find(":4:58: error: post 'later' is a draft due 2027-02-25 10:00 +01:00 on x, within 14 days"),
+  EXPECT_NE(wider.err.find(":4:76: error: post 'later' is a draft due 2027-02-19 10:00 +01:00 on x, within 4 days"),
             std::string::npos)
       << wider.err;
   auto none = herald({"check", "--config", t.config(), "--strict", "--draft-days", "0"});
@@ -139,8 +139,7 @@ TEST(Cli, ADraftFlagMustBeTrueOrFalse) {
   TempConfig t("posts:\n  - {id: a, at: 2027-02-16 10:00, channels: [x], text: hi, draft: maybe}\n");
   auto r = herald({"check", "--config", t.config()});
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find(t.calendar() + ":2:68: error: "), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("draft"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err, t.calendar() + ":2:67: error: draft must be true or false, not 'maybe'\n");
 }
 
 TEST(Cli, PlanShowsDraftsAsDrafts) {
