@@ -282,8 +282,10 @@ void read_hootsuite(const std::vector<CsvRecord>& records, RowReader& reader, co
                     Diagnostics& diags) {
   for (std::size_t i = 0; i < records.size(); ++i) {
     const CsvRecord& r = records[i];
-    const std::size_t n = used_fields(r);
-    if (n == 0) continue;  // an empty spreadsheet row
+    // Column B is there, even empty, when the row has two fields: its
+    // message is what is wrong then, not the number of columns.
+    const std::size_t n = std::max(used_fields(r), std::min<std::size_t>(r.fields.size(), 2));
+    if (used_fields(r) == 0) continue;  // an empty spreadsheet row
     if (n < 2 || n > 3) {
       diags.error({file, r.line, 1}, "expected 2 or 3 columns (A: date and time, B: message, C: optional link), found " +
                                          std::to_string(n));
@@ -293,7 +295,8 @@ void read_hootsuite(const std::vector<CsvRecord>& records, RowReader& reader, co
     const std::string& a = r.fields[0].value;
     if (i == 0 && std::none_of(a.begin(), a.end(), [](char c) { return c >= '0' && c <= '9'; }))
       hint = " (Hootsuite's bulk CSV has no header row: remove it; for Buffer's CSV use --from buffer)";
-    reader.read(r, &r.fields[0], &r.fields[1], n == 3 ? &r.fields[2] : nullptr, false, hint);
+    // A header row: the one message that says so, not one per column.
+    reader.read(r, &r.fields[0], &r.fields[1], n == 3 && hint.empty() ? &r.fields[2] : nullptr, false, hint);
   }
 }
 

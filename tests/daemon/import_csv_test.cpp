@@ -144,7 +144,7 @@ TEST(ImportCsv, BrokenRowsEachHaveTheirMessageAtTheirLine) {
   EXPECT_FALSE(r.yaml);
   EXPECT_EQ(r.messages,
             (std::vector<std::string>{
-                "in.csv:2:1: error: '2027-02-30 10:00' is not a date and time (no such date)",
+                "in.csv:2:1: error: '2027-02-30 10:00' is not a date and time (no such date 2027-02-30)",
                 "in.csv:3:1: error: the time '1:30 PM' uses AM/PM; write it on the 24-hour clock (13:30)",
                 "in.csv:4:18: error: empty message",
                 "in.csv:5:1: error: the link 'ftp://example.nl/file' is not an http or https URL",
