@@ -358,37 +358,37 @@ void read_buffer(const std::vector<CsvRecord>& records, RowReader& reader, const
 }
 
 // The first words of a message, lower-case ASCII letters and digits joined
-// by '-', without its links; at most 5 words and 30 characters.
+// by '-', without its links: at most 5 words and 30 characters, whole words
+// only (a first word longer than that is cut).
 std::string slug(std::string_view message) {
-  std::string out;
-  int words = 0;
+  std::vector<std::string> words;
   std::size_t i = 0;
-  while (i < message.size() && words < 5 && out.size() < 30) {
-    while (i < message.size() && (message[i] == ' ' || message[i] == '\n' || message[i] == '\t' || message[i] == '\r')) ++i;
+  while (i < message.size() && words.size() < 5) {
+    const auto space = [&](std::size_t k) {
+      return message[k] == ' ' || message[k] == '\n' || message[k] == '\t' || message[k] == '\r';
+    };
+    while (i < message.size() && space(i)) ++i;
     std::size_t end = i;
-    while (end < message.size() && message[end] != ' ' && message[end] != '\n' && message[end] != '\t' &&
-           message[end] != '\r')
-      ++end;
+    while (end < message.size() && !space(end)) ++end;
     const std::string token = ascii_lower(message.substr(i, end - i));
     i = end;
     if (token.rfind("http://", 0) == 0 || token.rfind("https://", 0) == 0 || token.rfind("www.", 0) == 0) continue;
-    bool in_word = false;
+    std::string word;
     for (char c : token) {
-      const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-      if (!alnum) {
-        in_word = false;
-        continue;
+      if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) word += c;
+      else if (!word.empty()) {
+        words.push_back(std::move(word));
+        word.clear();
       }
-      if (!in_word) {
-        if (words == 5 || out.size() >= 30) break;
-        if (!out.empty()) out += '-';
-        ++words;
-        in_word = true;
-      }
-      if (out.size() < 30) out += c;
     }
+    if (!word.empty()) words.push_back(std::move(word));
   }
-  while (!out.empty() && out.back() == '-') out.pop_back();
+  std::string out;
+  for (std::size_t w = 0; w < words.size() && w < 5; ++w) {
+    if (out.empty()) out = words[w].substr(0, 30);
+    else if (out.size() + 1 + words[w].size() <= 30) out += "-" + words[w];
+    else break;
+  }
   return out;
 }
 
