@@ -133,6 +133,10 @@ std::optional<Timestamp> read_when(std::string_view raw, DateOrder order, std::s
     error = "the date '" + std::string(day_text) + "' has no four-digit year";
     return std::nullopt;
   }
+  if (parts[year_first ? 1 : 0].size() > 2 || parts[year_first ? 2 : 1].size() > 2) {
+    error = "the date '" + std::string(day_text) + "' is not a day (a day or month has at most two digits)";
+    return std::nullopt;
+  }
   auto clock = read_clock(clock_text, error);
   if (!clock) return std::nullopt;
   const int year = static_cast<int>(number(year_first ? parts[0] : parts[2]));

@@ -4,6 +4,7 @@
 // -> plan.
 #include "daemon/import_csv.hpp"
 
+#include "compose/composer.hpp"
 #include "config/calendar.hpp"
 #include "scheduler/plan.hpp"
 #include "tests/support/process.hpp"
@@ -99,6 +100,11 @@ TEST(ImportCsv, RoundTripGivesTheRowsTimesTextsAndLinks) {
   EXPECT_EQ(ds[2].source->link, "");
   EXPECT_EQ(format_utc(ds[3].at), "2027-03-16T08:05:00Z");
   EXPECT_EQ(ds[0].source->channels, (std::vector<std::string>{"x", "facebook"}));
+  // What each network receives: the link in the tweet, and as Facebook's card.
+  const Composed tweet = compose(*ds[0].source, *s.channel("x"), s, cal, preview_urls(cal, s));
+  EXPECT_EQ(tweet.text, "Our spring video is out https://www.youtube.com/watch?v=dQw4w9WgXcQ");
+  const Composed fb = compose(*ds[1].source, *s.channel("facebook"), s, cal, preview_urls(cal, s));
+  EXPECT_EQ(fb.link, "https://example.nl/sale");
 }
 
 TEST(ImportCsv, BufferSampleWithTagsQueueAndAnOffset) {
@@ -124,6 +130,22 @@ TEST(ImportCsv, AnAmbiguousDateNeedsTheDateOrder) {
                             "(mdy); say which with --date-order dmy or mdy"});
   // A date only one order can read needs none; the same day and month either way neither.
   EXPECT_TRUE(import("13/03/2027 10:00,Hello\n03/03/2027 10:00,Again\n").yaml);
+  // Year first: Hootsuite's year/month/day and year/day/month.
+  auto year_first = import("2027/03/04 10:00,Hello\n");
+  EXPECT_EQ(year_first.messages, std::vector<std::string>{
+                                     "in.csv:1:1: error: the date '2027/03/04' is ambiguous: 2027-04-03 (ydm) or "
+                                     "2027-03-04 (ymd); say which with --date-order ydm or ymd"});
+  auto ymd = import("2027/03/04 10:00,Hello\n", CsvSource::hootsuite, DateOrder::ymd);
+  ASSERT_TRUE(ymd.yaml);
+  EXPECT_NE(ymd.yaml->find("at: 2027-03-04 10:00"), std::string::npos) << *ymd.yaml;
+  EXPECT_EQ(import("2027/03/04 10:00,Hello\n", CsvSource::hootsuite, DateOrder::dmy).messages,
+            std::vector<std::string>{
+                "in.csv:1:1: error: the date '2027/03/04' has its year first, which --date-order dmy does not read"});
+  EXPECT_EQ(import("257/03/2027 10:00,Hello\n", CsvSource::hootsuite, DateOrder::dmy).messages,
+            std::vector<std::string>{
+                "in.csv:1:1: error: the date '257/03/2027' is not a day (a day or month has at most two digits)"});
+  EXPECT_EQ(import("04/03/27 10:00,Hello\n").messages,
+            std::vector<std::string>{"in.csv:1:1: error: the date '04/03/27' has no four-digit year"});
   auto mdy = import("03/13/2027 10:00,Hello\n", CsvSource::hootsuite, DateOrder::dmy);
   EXPECT_EQ(mdy.messages, std::vector<std::string>{
                               "in.csv:1:1: error: the date '03/13/2027' is not a day when read as dmy"});
