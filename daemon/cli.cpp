@@ -250,10 +250,10 @@ int cmd_control(CliContext& ctx, const std::string& config, const std::string& c
 
 /// The options of `herald import csv`.
 struct ImportCsvOptions {
-  std::string file;
+  std::string file = {};
   std::string from = "hootsuite";
-  std::vector<std::string> channels;
-  std::string date_order;
+  std::vector<std::string> channels = {};
+  std::string date_order = {};
 };
 
 int cmd_import_csv(CliContext& ctx, const std::string& config, const ImportCsvOptions& opt) {

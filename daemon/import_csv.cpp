@@ -189,10 +189,10 @@ bool http_url(std::string_view s) {
 /// One row read: what its post says, and where.
 struct Row {
   int line = 0;
-  int column = 1;                  ///< the message's column, for what is found in the text
-  std::optional<Timestamp> when;   ///< nullopt: queued (Buffer's empty Posting Time)
-  std::string text;
-  std::string link;
+  int column = 1;                       ///< the message's column, for what is found in the text
+  std::optional<Timestamp> when = {};   ///< nullopt: queued (Buffer's empty Posting Time)
+  std::string text = {};
+  std::string link = {};
 };
 
 /// Where a field is, for a message about it: its own line and column when it
@@ -231,6 +231,8 @@ class RowReader {
       else check_time(record, when, *row.when);
     }
     row.text = message ? std::string(trim(message->value)) : std::string();
+    // A line break in a quoted message may be CRLF (RFC 4180's own); the post's is LF.
+    for (std::size_t at; (at = row.text.find("\r\n")) != std::string::npos;) row.text.erase(at, 1);
     if (row.text.empty()) diags_.error(at_field(file_, record, message), "empty message");
     if (link) {
       row.link = std::string(trim(link->value));

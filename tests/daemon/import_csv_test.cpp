@@ -47,8 +47,8 @@ std::string slurp(const std::string& path) {
 }
 
 struct Imported {
-  std::optional<std::string> yaml;
-  std::vector<std::string> messages;
+  std::optional<std::string> yaml = {};
+  std::vector<std::string> messages = {};
 };
 
 Imported import(std::string_view csv, CsvSource source = CsvSource::hootsuite, DateOrder order = DateOrder::unset,
@@ -180,6 +180,12 @@ TEST(ImportCsv, BrokenRowsEachHaveTheirMessageAtTheirLine) {
   EXPECT_EQ(long_row.messages[0],
             "in.csv:1:18: error: post '" + import_post_id("2027-03-01-1025", std::string(290, 'x')) +
                 "' on x: tweet is 290 weighted characters, more than the 280 x allows");
+}
+
+TEST(ImportCsv, ACrLfInsideAQuotedMessageIsALineBreak) {
+  auto r = import("01/03/2027 10:00,\"one\r\ntwo\"\r\n", CsvSource::hootsuite, DateOrder::dmy);
+  ASSERT_TRUE(r.yaml) << ::testing::PrintToString(r.messages);
+  EXPECT_EQ(load(*r.yaml, settings()).posts[0].text, "one\ntwo");
 }
 
 TEST(ImportCsv, AQuotingErrorStopsTheImport) {
