@@ -188,6 +188,17 @@ TEST(ImportCsv, ACrLfInsideAQuotedMessageIsALineBreak) {
   EXPECT_EQ(load(*r.yaml, settings()).posts[0].text, "one\ntwo");
 }
 
+TEST(ImportCsv, AMultiLineRowIsReportedAtTheLineItStartsOn) {
+  auto r = import("01/03/2027 09:00,Fine\n01/03/2027 10:00,\"line one\n" + std::string(290, 'y') +
+                      "\"\n01/03/2027 11:00,Fine too\n",
+                  CsvSource::hootsuite, DateOrder::dmy);
+  EXPECT_FALSE(r.yaml);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_EQ(r.messages[0].substr(0, 51), "in.csv:2:18: error: post '2027-03-01-1000-line-one-");
+  EXPECT_NE(r.messages[0].find("tweet is 299 weighted characters, more than the 280 x allows"), std::string::npos)
+      << r.messages[0];
+}
+
 TEST(ImportCsv, AQuotingErrorStopsTheImport) {
   auto r = import("01/03/2027 10:00,\"open\n01/03/2027 11:00,more\n");
   EXPECT_FALSE(r.yaml);
