@@ -3,6 +3,7 @@
 #include "config/calendar.hpp"
 #include "config/settings.hpp"
 #include "daemon/control.hpp"
+#include "daemon/import_csv.hpp"
 #include "daemon/journal_logger.hpp"
 #include "daemon/plan_output.hpp"
 #include "daemon/run.hpp"
@@ -14,9 +15,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdlib>
-#include <set>
+#include <filesystem>
+#include <fstream>
 #include <ostream>
+#include <set>
+#include <sstream>
 #include <vector>
 
 namespace herald {
@@ -259,6 +264,59 @@ int cmd_control(CliContext& ctx, const std::string& config, const std::string& c
   return control_pause(c, opt.reason, opt.channel, until);
 }
 
+/// The options of `herald import csv`.
+struct ImportCsvOptions {
+  std::string file = {};
+  std::string from = "hootsuite";
+  std::vector<std::string> channels = {};
+  std::string date_order = {};
+};
+
+int cmd_import_csv(CliContext& ctx, const std::string& config, const ImportCsvOptions& opt) {
+  Diagnostics diags;
+  auto settings = load_settings(config, SettingsEnvironment::from_process(), diags);
+  if (!settings) {
+    print_diagnostics(ctx.err, diags);
+    return kExitFailed;
+  }
+  ImportOptions options;
+  options.source = opt.from == "buffer" ? CsvSource::buffer : CsvSource::hootsuite;
+  options.now = ctx.now;
+  if (opt.date_order == "dmy") options.date_order = DateOrder::dmy;
+  else if (opt.date_order == "mdy") options.date_order = DateOrder::mdy;
+  else if (opt.date_order == "ymd") options.date_order = DateOrder::ymd;
+  else if (opt.date_order == "ydm") options.date_order = DateOrder::ydm;
+  // Each target must be a channel of these settings: a typo is a usage error.
+  for (const auto& c : opt.channels) {
+    if (!settings->channel(c)) {
+      ctx.err << "herald import csv: unknown channel '" << c << "'\n";
+      return kExitUsage;
+    }
+    if (std::find(options.channels.begin(), options.channels.end(), c) == options.channels.end())
+      options.channels.push_back(c);
+  }
+  // Read whole, within the calendar loader's per-file limit.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(opt.file, ec);
+  std::ifstream in(opt.file, std::ios::binary);
+  if (ec || !in) {
+    ctx.err << "herald import csv: cannot read " << opt.file << (ec ? ": " + ec.message() : std::string()) << '\n';
+    return kExitUsage;
+  }
+  if (size > LoadLimits{}.max_file_bytes) {
+    ctx.err << "herald import csv: " << opt.file << " is " << size << " bytes; at most " << LoadLimits{}.max_file_bytes
+            << " are read\n";
+    return kExitUsage;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto yaml = import_csv(text.str(), opt.file, *settings, options, diags);
+  print_diagnostics(ctx.err, diags);
+  if (!yaml) return kExitFailed;
+  ctx.out << *yaml;
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, CliContext& ctx) {
@@ -343,6 +401,25 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
   resolve_cmd->add_option("KEY", ctl.key, "the delivery (post@channel)")->required();
   resolve_cmd->add_option("--url", ctl.url, "where it is published (http or https)")->required();
 
+  auto* import_cmd = app.add_subcommand("import", "turn another scheduler's export into calendar YAML");
+  import_cmd->require_subcommand(1);
+  import_cmd->add_option("--config", config, "settings file");
+  ImportCsvOptions import_opt;
+  auto* import_csv_cmd = import_cmd->add_subcommand(
+      "csv", "a Hootsuite or Buffer bulk-upload CSV to calendar YAML on stdout; every row checked");
+  import_csv_cmd->add_option("FILE", import_opt.file, "the CSV file")->required();
+  import_csv_cmd->add_option("--config", config, "settings file");
+  import_csv_cmd->add_option("--from", import_opt.from, "hootsuite (default) or buffer: whose layout the file has")
+      ->check(CLI::IsMember({"hootsuite", "buffer"}));
+  import_csv_cmd->add_option("--channel", import_opt.channels, "a channel to post every row on (repeat, or a,b)")
+      ->required()
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  import_csv_cmd->add_option("--date-order", import_opt.date_order,
+                             "how to read dates with slashes: dmy, mdy (year last), ymd or ydm (year first); "
+                             "needed when a date reads as two different days")
+      ->check(CLI::IsMember({"dmy", "mdy", "ymd", "ydm"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -351,6 +428,7 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
     return app.exit(e, stream, stream) == 0 ? 0 : kExitUsage;
   }
   if (check->parsed()) return cmd_check(ctx, config, strict, draft_days);
+  if (import_csv_cmd->parsed()) return cmd_import_csv(ctx, config, import_opt);
   if (plan_cmd->parsed()) return cmd_plan(ctx, config, plan_opt);
   if (run_cmd->parsed()) {
     JournalLogger log;
