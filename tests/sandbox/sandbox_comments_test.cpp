@@ -77,7 +77,8 @@ TEST_F(CommentsSandboxTest, FacebookCommentsAreMadeListedCountedAndRefusedOnAGon
                            bearer(kPageToken));
   ASSERT_TRUE(list);
   ASSERT_EQ(list->status, 200) << list->body;
-  const auto& data = body(list).at("data").as_array();
+  const json::value listed = body(list);
+  const auto& data = listed.at("data").as_array();
   ASSERT_EQ(data.size(), 1u);
   EXPECT_EQ(data[0].at("id").as_string(), comment_id);
   EXPECT_EQ(data[0].at("message").as_string(), "First!");
@@ -130,7 +131,8 @@ TEST_F(CommentsSandboxTest, MastodonRepliesAreInTheContextAndRefusedOnAGoneStatu
   ASSERT_TRUE(context);
   ASSERT_EQ(context->status, 200) << context->body;
   EXPECT_TRUE(body(context).at("ancestors").as_array().empty());
-  const auto& descendants = body(context).at("descendants").as_array();
+  const json::value thread = body(context);
+  const auto& descendants = thread.at("descendants").as_array();
   ASSERT_EQ(descendants.size(), 1u);
   EXPECT_EQ(descendants[0].at("id"), body(reply).at("id"));
   auto up = client_->Get(("/api/v1/statuses/" + std::string(body(reply).at("id").as_string()) + "/context").c_str(),
@@ -179,7 +181,8 @@ TEST_F(CommentsSandboxTest, LinkedinCommentsAreMadeListedAndRefused) {
   auto list = client_->Get(path.c_str(), linkedin());
   ASSERT_TRUE(list);
   ASSERT_EQ(list->status, 200) << list->body;
-  const auto& elements = body(list).at("elements").as_array();
+  const json::value listed = body(list);
+  const auto& elements = listed.at("elements").as_array();
   ASSERT_EQ(elements.size(), 1u);
   EXPECT_EQ(elements[0].at("message").at("text").as_string(), "First!");
   EXPECT_EQ(elements[0].at("actor").as_string(), kOrg);
@@ -226,7 +229,8 @@ TEST_F(CommentsSandboxTest, InstagramCommentsAreMadeListedAndRefusedOnAGoneMedia
   ASSERT_EQ(made->status, 200) << made->body;
   auto list = client_->Get((path + "?fields=id,text,from,username").c_str(), bearer(kIgToken));
   ASSERT_TRUE(list);
-  const auto& data = body(list).at("data").as_array();
+  const json::value listed = body(list);
+  const auto& data = listed.at("data").as_array();
   ASSERT_EQ(data.size(), 1u);
   EXPECT_EQ(data[0].at("id"), body(made).at("id"));
   EXPECT_EQ(data[0].at("text").as_string(), "First!");

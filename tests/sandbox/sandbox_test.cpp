@@ -132,7 +132,8 @@ TEST_F(SandboxTest, ReplyIsRecorded) {
   auto listed = timeline("?tweet.fields=referenced_tweets");
   ASSERT_TRUE(listed);
   ASSERT_EQ(listed->status, 200) << listed->body;
-  const auto& data = json::parse(listed->body).at("data").as_array();
+  const json::value answer = json::parse(listed->body);
+  const auto& data = answer.at("data").as_array();
   ASSERT_EQ(data.size(), 2u);
   EXPECT_EQ(data[0].at("referenced_tweets").at(0).at("type").as_string(), "replied_to");
   EXPECT_EQ(data[0].at("referenced_tweets").at(0).at("id").as_string(), parent);

@@ -545,8 +545,9 @@ void XSandbox::timeline(const httplib::Request& req, httplib::Response& res) {
       return invalid_request(res, "The `max_results` query parameter value is not between 5 and 100");
     max_results = *parsed;
   }
+  const std::string fields_param = req.get_param_value("tweet.fields");  // outlives split's views
   std::set<std::string> fields;
-  for (std::string_view field : split(req.get_param_value("tweet.fields"), ','))
+  for (std::string_view field : split(fields_param, ','))
     if (!field.empty()) fields.emplace(field);
   bool known = std::any_of(config_.accounts.begin(), config_.accounts.end(),
                            [&](const Account& a) { return a.user_id == user_id; });
