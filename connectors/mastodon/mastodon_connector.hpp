@@ -121,6 +121,8 @@ class MastodonConnector : public Connector {
 
   /// A repeat is safe: the Idempotency-Key makes it the same status.
   SettlePolicy settle_policy() const override;
+  /// A first comment's reply carries its own Idempotency-Key: a repeat is safe too.
+  SettlePolicy comment_settle_policy() const override { return settle_policy(); }
   /// Uploads the media (or goes on with what earlier attempts uploaded;
   /// Processing while one is not ready), measures the status against the
   /// instance's limit, then creates it with the Idempotency-Key. Only the

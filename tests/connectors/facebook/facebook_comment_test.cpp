@@ -148,5 +148,20 @@ TEST_F(FacebookCommentTest, ABadTokenIsAuthFailedWithoutTheToken) {
   EXPECT_EQ(message_of(result).find("FAKE-wrong-page-token"), std::string::npos) << message_of(result);
 }
 
+// Graph's throttling (code 32 with the usage headers' wait) before the
+// comment is made is retry later; a 5xx to the create is unsure.
+TEST_F(FacebookCommentTest, ARateLimitIsRetryLaterAndAServerErrorUnsure) {
+  PublishRequest comment = comment_under_a_post();
+  sandbox_->add_fault({"POST /:version/:post-id/comments", Sandbox::FaultMode::rate_limit, 1, 120, 0});
+  PublishResult limited = connector(http_).publish(comment);
+  ASSERT_TRUE(std::holds_alternative<RetryLater>(limited)) << message_of(limited);
+  EXPECT_TRUE(std::get<RetryLater>(limited).after.has_value());
+  sandbox_->add_fault({"POST /:version/:post-id/comments", Sandbox::FaultMode::server_error, 1, 60, 0});
+  PublishResult broken = connector(http_).publish(comment);
+  ASSERT_TRUE(std::holds_alternative<Unsure>(broken)) << message_of(broken);
+  expect_no_token(message_of(broken));
+  EXPECT_TRUE(comments().empty());
+}
+
 }  // namespace
 }  // namespace herald

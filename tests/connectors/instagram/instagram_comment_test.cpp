@@ -154,5 +154,18 @@ TEST_F(InstagramCommentTest, ABadTokenIsAuthFailedWithoutTheToken) {
   EXPECT_EQ(message_of(result).find("FAKE-wrong-instagram-token"), std::string::npos) << message_of(result);
 }
 
+// Graph's throttling (code 4) is retry later; a 5xx to the create is unsure.
+TEST_F(InstagramCommentTest, ARateLimitIsRetryLaterAndAServerErrorUnsure) {
+  PublishRequest comment = comment_under_a_post();
+  sandbox_->add_fault({"POST /:version/:ig-media-id/comments", Sandbox::FaultMode::rate_limit, 1, 120, 0});
+  PublishResult limited = connector(http_).publish(comment);
+  ASSERT_TRUE(std::holds_alternative<RetryLater>(limited)) << message_of(limited);
+  sandbox_->add_fault({"POST /:version/:ig-media-id/comments", Sandbox::FaultMode::server_error, 1, 60, 0});
+  PublishResult broken = connector(http_).publish(comment);
+  ASSERT_TRUE(std::holds_alternative<Unsure>(broken)) << message_of(broken);
+  expect_no_token(message_of(broken));
+  EXPECT_TRUE(comments().empty());
+}
+
 }  // namespace
 }  // namespace herald

@@ -147,5 +147,18 @@ TEST_F(LinkedinCommentTest, ABadTokenIsAuthFailedWithoutTheToken) {
   EXPECT_EQ(message_of(result).find("FAKE-wrong-linkedin-token"), std::string::npos) << message_of(result);
 }
 
+// LinkedIn's 429 (daily limits) is retry later; a 5xx to the create is unsure.
+TEST_F(LinkedinCommentTest, ARateLimitIsRetryLaterAndAServerErrorUnsure) {
+  PublishRequest comment = comment_under_a_post();
+  sandbox_->add_fault({"POST /rest/socialActions/:urn/comments", Sandbox::FaultMode::rate_limit, 1, 60, 0});
+  PublishResult limited = connector(http_).publish(comment);
+  ASSERT_TRUE(std::holds_alternative<RetryLater>(limited)) << message_of(limited);
+  sandbox_->add_fault({"POST /rest/socialActions/:urn/comments", Sandbox::FaultMode::server_error, 1, 60, 0});
+  PublishResult broken = connector(http_).publish(comment);
+  ASSERT_TRUE(std::holds_alternative<Unsure>(broken)) << message_of(broken);
+  expect_no_token(message_of(broken));
+  EXPECT_TRUE(comments().empty());
+}
+
 }  // namespace
 }  // namespace herald

@@ -154,5 +154,22 @@ TEST_F(MastodonCommentTest, ACommentCarriesNoMedia) {
   EXPECT_TRUE(testing::creates_on(*sandbox_, "mastodon").at(1).media_ids.empty());
 }
 
+// A 429 is retry later; a 5xx to the create is unsure (and the repeat
+// carries the same Idempotency-Key, so it is safe).
+TEST_F(MastodonCommentTest, ARateLimitIsRetryLaterAndAServerErrorUnsure) {
+  PublishRequest comment = comment_under_a_post();
+  sandbox_->add_fault({"POST /api/v1/statuses", Sandbox::FaultMode::rate_limit, 1, 60, 0});
+  PublishResult limited = connector(http_).publish(comment);
+  ASSERT_TRUE(std::holds_alternative<RetryLater>(limited)) << message_of(limited);
+  sandbox_->add_fault({"POST /api/v1/statuses", Sandbox::FaultMode::server_error, 1, 60, 0});
+  PublishResult broken = connector(http_).publish(comment);
+  ASSERT_TRUE(std::holds_alternative<Unsure>(broken)) << message_of(broken);
+  expect_no_token(message_of(broken));
+  EXPECT_TRUE(connector(http_).comment_settle_policy().repeat_is_safe);
+  PublishResult again = connector(http_).publish(comment);
+  ASSERT_TRUE(std::holds_alternative<Published>(again)) << message_of(again);
+  EXPECT_EQ(testing::creates_on(*sandbox_, "mastodon").size(), 2u);
+}
+
 }  // namespace
 }  // namespace herald

@@ -133,5 +133,20 @@ TEST_F(XCommentTest, APostDeletedOnXIsFailedNamingIt) {
   EXPECT_EQ(sandbox_->creates().size(), 1u);
 }
 
+// X's 429 with x-rate-limit-reset is retry later until then; a 5xx to the
+// create is unsure.
+TEST_F(XCommentTest, ARateLimitIsRetryLaterAndAServerErrorUnsure) {
+  PublishRequest comment = comment_under_a_post();
+  sandbox_->add_fault({"/2/tweets", Sandbox::FaultMode::rate_limit, 1, 60, 0});
+  PublishResult limited = connector().publish(comment);
+  ASSERT_TRUE(std::holds_alternative<RetryLater>(limited)) << message_of(limited);
+  EXPECT_TRUE(std::get<RetryLater>(limited).after.has_value());
+  sandbox_->add_fault({"/2/tweets", Sandbox::FaultMode::server_error, 1, 60, 0});
+  PublishResult broken = connector().publish(comment);
+  ASSERT_TRUE(std::holds_alternative<Unsure>(broken)) << message_of(broken);
+  expect_no_secret(message_of(broken));
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
+}
+
 }  // namespace
 }  // namespace herald
