@@ -105,9 +105,13 @@ void Dispatcher::write_pending_pauses() {
   }
 }
 
-std::chrono::seconds Dispatcher::settle_margin(const std::string& channel) const {
+SettlePolicy Dispatcher::settle_policy_of(const Connector& c, const std::string& key) {
+  return comment_parent(key) ? c.comment_settle_policy() : c.settle_policy();
+}
+
+std::chrono::seconds Dispatcher::settle_margin(const std::string& channel, const std::string& key) const {
   if (cal_ && cal_->settings.publishing.settle_margin) return *cal_->settings.publishing.settle_margin;
-  if (const Connector* c = connector(channel)) return c->settle_policy().margin;
+  if (const Connector* c = connector(channel)) return settle_policy_of(*c, key).margin;
   return SettlePolicy{}.margin;
 }
 
@@ -215,7 +219,7 @@ void Dispatcher::reconcile() {
         change(d, Event::outcome_unknown, "outcome unknown after a restart, and the post or its connector is gone");
         continue;
       }
-      if (c->settle_policy().repeat_is_safe) {
+      if (settle_policy_of(*c, d.key).repeat_is_safe) {
         store_.note_lost_answer(d.key, lost + "; the platform makes a repeat the same post", now);
         change(d, Event::safe_to_repeat, lost + "; sent again: the platform makes a repeat the same post");
         continue;
@@ -223,7 +227,7 @@ void Dispatcher::reconcile() {
       // The request may still be running at the platform: herald stopped
       // waiting at the crash, at the latest now. A restart while it was
       // already being settled keeps the moment found then.
-      const std::chrono::seconds margin = settle_margin(d.channel);
+      const std::chrono::seconds margin = settle_margin(d.channel, d.key);
       const Instant until = d.settle_from.value_or(now + margin);
       store_.note_lost_answer(d.key, lost + "; looking it up, absence counts from " + format_utc(until), now, until);
       settle(d, lost, std::min(now, until - margin), until);
@@ -630,7 +634,7 @@ void Dispatcher::record(const Unsaved& r, std::vector<std::function<void()>>& th
     fault_point("before_result_commit");
     if (auto* unsure = std::get_if<Unsure>(&result)) {
       Connector* c = connector(channel);
-      if (c && c->settle_policy().repeat_is_safe) {
+      if (c && settle_policy_of(*c, key).repeat_is_safe) {
         store_.note_lost_answer(key, "no answer: " + unsure->message + "; the platform makes a repeat the same post",
                                 now);
         retry_later(*d, st,
@@ -639,7 +643,7 @@ void Dispatcher::record(const Unsaved& r, std::vector<std::function<void()>>& th
                     /*answer_lost=*/true);
         return;
       }
-      const Instant until = now + settle_margin(channel);
+      const Instant until = now + settle_margin(channel, key);
       store_.note_lost_answer(key,
                               "no answer: " + unsure->message + "; looking it up, absence counts from " +
                                   format_utc(until),

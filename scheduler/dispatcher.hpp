@@ -95,7 +95,10 @@ class Dispatcher {
   const std::optional<std::string>& store_problem() const { return store_problem_; }
   /// How long after herald stopped waiting for a create a channel's platform
   /// may still complete it (the connector's, or publishing.settle_margin).
-  std::chrono::seconds settle_margin(const std::string& channel) const;
+  std::chrono::seconds settle_margin(const std::string& channel, const std::string& key = {}) const;
+  /// The connector's guarantees for this delivery: a first comment's
+  /// (Connector::comment_settle_policy) differ from its post's.
+  static SettlePolicy settle_policy_of(const Connector& c, const std::string& key);
   /// Lookup timing of unsure creates (tests shorten it).
   void set_settle_schedule(SettleSchedule schedule) { schedule_ = schedule; }
   /// The most requests (creates and lookups) of one platform (channel kind)

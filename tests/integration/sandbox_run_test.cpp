@@ -46,6 +46,9 @@ struct Platform {
   std::string create_path;  ///< the fault's path or route in the sandbox
   std::string post_fields;  ///< what the calendar entry adds besides id, at, channels
   std::string sandbox_platform;
+  /// The create route of a first comment, a fault's path; empty where the
+  /// network takes none (FirstComment::none: YouTube, a blog).
+  std::string comment_path = {};
 };
 
 std::string platform_name(const ::testing::TestParamInfo<Platform>& info) { return info.param.name; }
@@ -57,11 +60,12 @@ const std::vector<Platform>& platforms() {
        "consumer_key: FAKE-consumer-key-not-real\nconsumer_secret: FAKE-consumer-secret-not-real\n"
        "access_token: 1000000000000000001-FAKEaccesstoken\n"
        "access_token_secret: FAKE-access-token-secret-not-real\nuser_id: \"1000000000000000001\"\n",
-       "/2/tweets", "text: \"TEXT\"", "x"},
+       "/2/tweets", "text: \"TEXT\"", "x", "/2/tweets"},
       {"facebook", "{kind: facebook, page_id: \"1234567890\", credentials: facebook, api_base: \"API\"}",
        // The request that makes the post public: the unpublished create before
        // it may be repeated harmlessly (docs/connectors.md, Facebook).
-       "page_token: FAKE-page-token-not-real\n", "POST /:version/:post-id", "text: \"TEXT\"", "facebook"},
+       "page_token: FAKE-page-token-not-real\n", "POST /:version/:post-id", "text: \"TEXT\"", "facebook",
+       "POST /:version/:post-id/comments"},
       {"youtube", "{kind: youtube, credentials: youtube, api_base: \"API\"}",
        "client_id: FAKE-0000.apps.googleusercontent.com\nclient_secret: GOCSPX-FAKE-client-secret-not-real\n"
        "refresh_token: 1//FAKE-youtube-refresh-token-not-real\n",
@@ -75,22 +79,24 @@ const std::vector<Platform>& platforms() {
       // LinkedIn has no idempotency key: a lost answer is settled by lookup
       // (docs/connectors.md, LinkedIn).
       {"linkedin", "{kind: linkedin, author: \"urn:li:organization:2414183\", credentials: linkedin, api_base: \"API\"}",
-       "access_token: FAKE-linkedin-organization-token-not-real\n", "POST /rest/posts", "text: \"TEXT\"", "linkedin"},
+       "access_token: FAKE-linkedin-organization-token-not-real\n", "POST /rest/posts", "text: \"TEXT\"", "linkedin",
+       "POST /rest/socialActions/:urn/comments"},
       {"instagram", "{kind: instagram, account_id: \"17841400000000001\", credentials: instagram, api_base: \"API\"}",
        // The request that makes the post public; the container before it is
        // the idempotency key (docs/connectors.md, Instagram). The image is at
        // media_url (the sandbox fetches nothing).
        "access_token: FAKE-instagram-user-token-not-real\n", "POST /:version/:ig-user-id/media_publish",
-       "media: [photo.jpg], text: \"TEXT\"", "instagram"},
+       "media: [photo.jpg], text: \"TEXT\"", "instagram", "POST /:version/:ig-media-id/comments"},
       // Mastodon: the repeat carries the same Idempotency-Key, and the
       // instance answers it with the first status (docs/connectors.md, Mastodon).
       {"mastodon", "{kind: mastodon, instance: \"https://mastodon.example\", credentials: mastodon, api_base: \"API\"}",
-       "access_token: FAKE-mastodon-access-token-not-real\n", "POST /api/v1/statuses", "text: \"TEXT\"", "mastodon"},
+       "access_token: FAKE-mastodon-access-token-not-real\n", "POST /api/v1/statuses", "text: \"TEXT\"", "mastodon",
+       "POST /api/v1/statuses"},
       // Bluesky: the record key is chosen and stored before the create, so a
       // repeat is the same record, and getRecord settles it (docs/connectors.md, Bluesky).
       {"bluesky", "{kind: bluesky, handle: sandbox-herald.bsky.social, credentials: bluesky, api_base: \"API\"}",
        "app_password: FAKE-abcd-efgh-ijkl-mnop\n", "POST /xrpc/com.atproto.repo.createRecord", "text: \"TEXT\"",
-       "bluesky"},
+       "bluesky", "POST /xrpc/com.atproto.repo.createRecord"},
   };
   return all;
 }
@@ -132,10 +138,12 @@ class SandboxRun : public ::testing::TestWithParam<Platform> {
     if (!HasFailure()) std::filesystem::remove_all(dir_);
     else std::cerr << "log:\n" << log();
   }
-  void write_calendar(const std::string& text) {
+  /// One post, due in 2 s, with `more` fields (", first_comment: ...").
+  void write_calendar(const std::string& text, const std::string& more = {}) {
     const Platform& p = GetParam();
-    std::ofstream(dir_ / "calendar.yaml") << "posts:\n  - {id: hello, at: \"" << utc_in(2s) << "\", channels: ["
-                                          << p.name << "], " << replace_all(p.post_fields, "TEXT", text) << "}\n";
+    if (at_.empty()) at_ = utc_in(2s);
+    std::ofstream(dir_ / "calendar.yaml") << "posts:\n  - {id: hello, at: \"" << at_ << "\", channels: [" << p.name
+                                          << "], " << replace_all(p.post_fields, "TEXT", text) << more << "}\n";
   }
   void arm(const std::string& mode, int delay_ms) {
     sandbox_->add_fault(R"({"path":")" + GetParam().create_path + R"(","mode":")" + mode +
@@ -166,6 +174,7 @@ class SandboxRun : public ::testing::TestWithParam<Platform> {
 
   std::filesystem::path dir_;
   std::unique_ptr<SandboxProcess> sandbox_;
+  std::string at_;  ///< the post's time, kept across edits of the calendar
 };
 
 // A lost answer is settled, never guessed: looked up (X, LinkedIn) or sent again where
@@ -210,6 +219,62 @@ TEST_P(SandboxRun, KilledWhileTheCreateHangsThenRestartedCreatesOnce) {
   EXPECT_EQ(count(log(), "herald started"), 2u);
   auto store = Store::open(dir_ / "state");
   EXPECT_EQ(store->get(key())->remote_id, public_posts()[0].id);
+}
+
+// First comments (issue 18) on the real binary and the real sandbox: added
+// to a post that is out, the comment goes under it as its own delivery
+// (hello@CHANNEL+comment); its answer is lost, and it is settled as every
+// create is (looked up under the post, or sent again where the platform
+// makes the repeat the same reply), so exactly one comment is there. Where
+// the network takes none, check says why and nothing is planned.
+TEST_P(SandboxRun, AFirstCommentWhoseAnswerIsLostEndsInExactlyOneComment) {
+  const Platform& p = GetParam();
+  write_calendar("Vandaag open tot 18:00");
+  auto herald = start();
+  ASSERT_TRUE(eventually([&] { return log().find(key() + ": sending -> published") != std::string::npos; }, 60s));
+  const std::string comment = ", first_comment: \"Vragen? Stel ze hieronder\"";
+  if (p.comment_path.empty()) {
+    write_calendar("Vandaag open tot 18:00", comment);
+    const auto check = testing::run_process({HERALD_BINARY, "check", "--config", (dir_ / "herald.yaml").string()});
+    EXPECT_EQ(check.exit_code, 0) << check.err;
+    EXPECT_NE(check.err.find("warning: post 'hello' on " + p.name + ": no first comment: "), std::string::npos)
+        << check.err;
+    const auto plan = testing::run_process({HERALD_BINARY, "plan", "--config", (dir_ / "herald.yaml").string(),
+                                            "--format", "json", "--from", "2000-01-01", "--days", "3660"});
+    EXPECT_EQ(plan.out.find("+comment"), std::string::npos) << plan.out;
+    herald->signal(SIGTERM);
+    ASSERT_EQ(herald->wait(20s), 0);
+    return;
+  }
+  // The sandbox records the comment, then cuts the connection mid-answer.
+  sandbox_->add_fault(R"({"path":")" + p.comment_path + R"(","mode":"drop_after_create"})");
+  write_calendar("Vandaag open tot 18:00", comment);
+  ASSERT_TRUE(eventually([&] { return log().find(key() + "+comment: sending -> published") != std::string::npos; },
+                         60s))
+      << log();
+  herald->signal(SIGTERM);
+  ASSERT_EQ(herald->wait(20s), 0);
+  auto store = Store::open(dir_ / "state");
+  const auto post = store->get(key());
+  const auto reply = store->get(key() + "+comment");
+  ASSERT_TRUE(post && reply);
+  std::vector<testing::SandboxCreate> comments;
+  for (const auto& c : creates())
+    if (!c.in_reply_to.empty()) comments.push_back(c);
+  ASSERT_EQ(comments.size(), 1u) << "exactly one comment, under the post";
+  EXPECT_NE(comments[0].text.find("Vragen? Stel ze hieronder"), std::string::npos) << comments[0].text;
+  EXPECT_NE(comments[0].in_reply_to.find(post->remote_id.substr(post->remote_id.rfind('/') + 1)), std::string::npos)
+      << comments[0].in_reply_to << " vs " << post->remote_id;
+  EXPECT_EQ(reply->state, State::published);
+  EXPECT_FALSE(reply->url.empty());
+  bool lost = false;
+  for (const auto& e : store->history(100, key() + "+comment")) lost = lost || e.event == "answer_lost";
+  EXPECT_TRUE(lost) << "the history shows the comment's answer was lost";
+  // One post on the platform still, and its comment is not collected.
+  std::size_t posts = 0;
+  for (const auto& c : public_posts()) posts += c.in_reply_to.empty() ? 1 : 0;
+  EXPECT_EQ(posts, 1u);
+  EXPECT_FALSE(store->collection(key() + "+comment"));
 }
 
 // Token health (issue 17): a platform that refuses a channel's credentials

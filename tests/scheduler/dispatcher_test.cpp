@@ -342,6 +342,24 @@ TEST_F(DispatcherTest, AFirstCommentWaitsForItsPostThenGoesUnderIt) {
   EXPECT_FALSE(store_->collection("a@x+comment"));
 }
 
+// Facebook and Instagram make a repeated post create the same post, but not
+// a repeated comment: a comment's lost answer is looked up there, never sent
+// again at once (Connector::comment_settle_policy).
+TEST_F(DispatcherTest, AFirstCommentIsSettledByItsOwnPolicyNotItsPosts) {
+  load(kX, R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: hello, first_comment: "More below"}
+)");
+  connector_.policy.repeat_is_safe = true;
+  connector_.script = {Published{"post-1", "https://x.example/a"}, Unsure{"timed out"}};
+  connector_.lookup_result = Found{"comment-1", "https://x.example/a?comment_id=1"};
+  start();
+  run_until(k0900 + 1h);
+  EXPECT_EQ(connector_.creates.size(), 2u) << "the comment is not sent again";
+  EXPECT_GE(connector_.lookups, 1);
+  EXPECT_EQ(state("a@x+comment"), State::published);
+  EXPECT_EQ(store_->get("a@x+comment")->remote_id, "comment-1");
+}
+
 // A comment whose post has not gone out waits for it, and says so.
 TEST_F(DispatcherTest, AFirstCommentWaitsWhileItsPostFails) {
   load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: hello, first_comment: More}\n");
