@@ -217,7 +217,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"unknown_post_key", "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    channels: [x]\n    txt: hi\n",
                 {F + "2:5: error: post 'a' has no text for channel 'x'",
                  F + "5:5: error: unknown key 'txt' in post 1 (expected one of: id, at, queue, every, rrule, from, "
-                     "until, channels, campaign, kind, title, text, thread, media, link, excerpt, categories, tags)"}},
+                     "until, channels, campaign, kind, title, text, thread, media, link, excerpt, categories, tags, draft, first_comment)"}},
         BadCase{"missing_id", "posts:\n  - at: 2027-03-02 10:00\n    channels: [x]\n    text: hi\n",
                 {F + "2:5: error: post 1 has no id"}},
         BadCase{"missing_channels", "posts:\n  - id: a\n    at: 2027-03-02 10:00\n    text: hi\n",
