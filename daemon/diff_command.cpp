@@ -230,11 +230,22 @@ int run_diff(CliContext& ctx, const std::string& config, const DiffOptions& opt)
     else if (opt.format == "markdown") write_diff_markdown(ctx.out, report);
     else write_diff_table(ctx.out, report);
   };
+  // In a repository, the new side's files are named from its top, as the
+  // old side's are (REF:path): what a pull-request comment should show.
+  std::function<std::string(const std::string&)> new_name = [](const std::string& f) { return f; };
+  if (tree) {
+    new_name = [&t = *tree](const std::string& f) {
+      return t.holds(f) ? fs::weakly_canonical(fs::absolute(f)).lexically_relative(t.top()).generic_string() : f;
+    };
+    report.new_label = new_name(config);
+  }
   if (!now_side.ok()) {
     for (const auto& d : now_side.diags.sorted()) {
       if (d.severity != Severity::error) continue;
       ctx.err << format(d) << '\n';
-      report.changes.push_back({ChangeKind::error, std::nullopt, std::nullopt, {}, d});
+      Diagnostic shown = d;
+      shown.where.file = new_name(d.where.file);
+      report.changes.push_back({ChangeKind::error, std::nullopt, std::nullopt, {}, shown});
     }
     write();
     return kDiffNewErrors;
@@ -256,7 +267,7 @@ int run_diff(CliContext& ctx, const std::string& config, const DiffOptions& opt)
   const auto new_rows = rows_of(now_side, new_wide, keys, w);
   report.changes = diff_schedules(old_rows, new_rows);
   if (old_side.ok()) {
-    auto warnings = diff_warnings(shown_as(old_side.diags, old_name), now_side.diags.sorted());
+    auto warnings = diff_warnings(shown_as(old_side.diags, old_name), shown_as(now_side.diags, new_name));
     report.changes.insert(report.changes.end(), warnings.begin(), warnings.end());
   }
   write();

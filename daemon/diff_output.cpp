@@ -60,10 +60,25 @@ std::string one_line(std::string text) {
 
 std::string plain_word_diff(const std::vector<WordEdit>& edits) {
   std::string out;
-  for (const auto& e : edits) {
-    if (e.op == WordEdit::Op::same) out += e.text;
-    else if (e.op == WordEdit::Op::removed) out += "[-" + e.text + "-]";
-    else out += "{+" + e.text + "+}";
+  for (std::size_t i = 0; i < edits.size(); ++i) {
+    const WordEdit& e = edits[i];
+    if (e.op == WordEdit::Op::same) {
+      out += e.text;
+      continue;
+    }
+    const char* open = e.op == WordEdit::Op::removed ? "[-" : "{+";
+    const char* close = e.op == WordEdit::Op::removed ? "-]" : "+}";
+    // A word added or removed alone reads "Our {+whole+} story": its
+    // whitespace outside the marks. In a replacement the runs stay whole.
+    const bool alone = !(i > 0 && edits[i - 1].op != WordEdit::Op::same) &&
+                       !(i + 1 < edits.size() && edits[i + 1].op != WordEdit::Op::same);
+    const std::size_t b = alone ? e.text.find_first_not_of(" \t\r\n") : 0;
+    const std::size_t end = alone ? e.text.find_last_not_of(" \t\r\n") + 1 : e.text.size();
+    if (b == std::string::npos) {
+      out += open + e.text + close;
+      continue;
+    }
+    out += e.text.substr(0, b) + open + e.text.substr(b, end - b) + close + e.text.substr(end);
   }
   return out;
 }
@@ -310,7 +325,7 @@ void write_diff_markdown(std::ostream& out, const DiffReport& report, const Mark
   text += md_code(report.old_label) + " → " + md_code(report.new_label) + ", " + short_local(report.from_local) +
           " to " + short_local(report.to_local) + " (" + md_escape(report.zone) + ")\n\n";
   if (!report.old_problem.empty()) text += "> **Note:** " + md_escape(report.old_problem) + "\n\n";
-  if (errors == 0 && !report.changes.empty()) text += counts(report.changes, " · ") + "\n";
+  if (errors == 0 && !report.changes.empty()) text += counts(report.changes, " · ") + "\n\n";
 
   // One table per kind, each capped; past the comment's budget the rest is counted, not shown.
   std::size_t shown = 0;
@@ -319,7 +334,7 @@ void write_diff_markdown(std::ostream& out, const DiffReport& report, const Mark
     const auto kind = static_cast<ChangeKind>(k);
     const std::size_t count = n[static_cast<std::size_t>(k)];
     if (count == 0) continue;
-    text += "\n#### " + std::string(title_of(kind)) + " (" + std::to_string(count) + ")\n\n" + md_header(kind);
+    text += "#### " + std::string(title_of(kind)) + " (" + std::to_string(count) + ")\n\n" + md_header(kind);
     std::size_t in_table = 0;
     for (const auto& c : report.changes) {
       if (c.kind != kind) continue;
@@ -334,10 +349,12 @@ void write_diff_markdown(std::ostream& out, const DiffReport& report, const Mark
       ++shown;
     }
     if (in_table < count && !over_budget) text += "\n… and " + std::to_string(count - in_table) + " more\n";
+    text += "\n";
   }
   if (over_budget)
-    text += "\n… and " + std::to_string(report.changes.size() - shown) +
+    text += "\n\n… and " + std::to_string(report.changes.size() - shown) +
             " more changes, not shown to keep this comment short: run `herald diff` for all of them.\n";
+  while (text.size() > 1 && text.ends_with("\n\n")) text.pop_back();
   out << text;
 }
 
