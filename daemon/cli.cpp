@@ -276,8 +276,8 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
   diff_cmd->add_option("--from", diff_opt.from, "start: a date (local midnight) or a time; default now");
   diff_cmd->add_option("--days", diff_opt.days, "how many days to compare (default 30)")->check(CLI::Range(1, 3660));
   diff_cmd->add_option("--channel", diff_opt.channel, "only this channel");
-  diff_cmd->add_option("--format", diff_opt.format, "table, jsonl (one object per change) or markdown")
-      ->check(CLI::IsMember({"table", "jsonl", "markdown"}));
+  diff_cmd->add_option("--format", diff_opt.format, "table, jsonl (one object per change; also: json) or markdown")
+      ->check(CLI::IsMember({"table", "jsonl", "json", "markdown"}));
   diff_cmd->add_option("--now", diff_opt.now, "compare as if it were this time (for queued posts)");
 
   auto* version = app.add_subcommand("version", "print herald's version");

@@ -226,7 +226,7 @@ int run_diff(CliContext& ctx, const std::string& config, const DiffOptions& opt)
   // The new side: errors in it are what this change must not bring.
   load_calendar_of(now_side, w.now);
   auto write = [&] {
-    if (opt.format == "jsonl") write_diff_jsonl(ctx.out, report);
+    if (opt.format == "jsonl" || opt.format == "json") write_diff_jsonl(ctx.out, report);
     else if (opt.format == "markdown") write_diff_markdown(ctx.out, report);
     else write_diff_table(ctx.out, report);
   };

@@ -27,7 +27,7 @@ struct DiffOptions {
   int days = 30;
   std::string now = {};
   std::string channel = {};
-  std::string format = "table";   ///< table, jsonl or markdown
+  std::string format = "table";   ///< table, jsonl (json: the same) or markdown
 };
 
 /// Runs `herald diff` with the new side's settings file `config`; returns the exit code.
