@@ -59,34 +59,34 @@ struct Window {
   std::string channel;
 };
 
-/// Every delivery of a side planned around the window, by key: a delivery
-/// the edit moves out of the window is still found on the other side.
-std::map<std::string, Delivery> plan_wide(const Side& side, const Window& w) {
+/// Every delivery of a side planned around the window: by key (of the
+/// window's channel), so a delivery the edit moves out of the window is
+/// still found on the other side; and when each cross-post target goes out
+/// (all channels), to tell which deliveries wait.
+struct WidePlan {
+  std::map<std::string, Delivery> by_key;
+  PlannedAt planned_at;
+};
+
+WidePlan plan_wide(const Side& side, const Window& w) {
   Diagnostics ignored;
   const auto all = plan(*side.calendar, *side.settings,
-                        {w.now, std::min(w.from, w.now) - kCheckHorizon, std::max(w.to, w.now) + kCheckHorizon,
-                         w.channel, {}},
+                        {w.now, std::min(w.from, w.now) - kCheckHorizon, std::max(w.to, w.now) + kCheckHorizon, {}, {}},
                         ignored);
-  std::map<std::string, Delivery> out;
-  for (const auto& d : all) out.emplace(d.key, d);
+  WidePlan out;
+  for (const auto& d : all) {
+    out.planned_at.emplace(d.post + "@" + d.channel, d.at);
+    if (w.channel.empty() || d.channel == w.channel) out.by_key.emplace(d.key, d);
+  }
   return out;
 }
 
 /// The rows of the deliveries of `keys` this side has, composed as `herald plan` composes them.
-std::vector<ScheduledRow> rows_of(const Side& side, const std::map<std::string, Delivery>& wide,
-                                  const std::set<std::string>& keys, const Window& w) {
+std::vector<ScheduledRow> rows_of(const Side& side, const WidePlan& wide, const std::set<std::string>& keys) {
   std::vector<Delivery> picked;
   for (const auto& k : keys)
-    if (auto it = wide.find(k); it != wide.end()) picked.push_back(it->second);
-  // Which deliveries wait: when each cross-post target goes out (all channels).
-  PlannedAt planned_at;
-  Diagnostics ignored;
-  for (const auto& d : plan(*side.calendar, *side.settings,
-                            {w.now, std::min(w.from, w.now) - kCheckHorizon, std::max(w.to, w.now) + kCheckHorizon,
-                             {}, {}},
-                            ignored))
-    planned_at.emplace(d.post + "@" + d.channel, d.at);
-  const auto composed = plan_rows(picked, *side.calendar, *side.settings, side.report, planned_at);
+    if (auto it = wide.by_key.find(k); it != wide.by_key.end()) picked.push_back(it->second);
+  const auto composed = plan_rows(picked, *side.calendar, *side.settings, side.report, wide.planned_at);
   std::vector<ScheduledRow> rows;
   for (const auto& p : composed) {
     const Delivery& d = *p.delivery;
@@ -252,19 +252,19 @@ int run_diff(CliContext& ctx, const std::string& config, const DiffOptions& opt)
   }
 
   // The keys either side plans in the window, and each one's row on both sides.
-  const auto new_wide = plan_wide(now_side, w);
-  std::map<std::string, Delivery> old_wide;
+  const WidePlan new_wide = plan_wide(now_side, w);
+  WidePlan old_wide;
   if (old_side.ok()) old_wide = plan_wide(old_side, w);
   std::set<std::string> keys;
-  auto in_window = [&](const std::map<std::string, Delivery>& wide) {
-    for (const auto& [key, d] : wide)
+  auto in_window = [&](const WidePlan& wide) {
+    for (const auto& [key, d] : wide.by_key)
       if (d.at >= w.from && d.at < w.to) keys.insert(key);
   };
   in_window(old_wide);
   in_window(new_wide);
   std::vector<ScheduledRow> old_rows;
-  if (old_side.ok()) old_rows = rows_of(old_side, old_wide, keys, w);
-  const auto new_rows = rows_of(now_side, new_wide, keys, w);
+  if (old_side.ok()) old_rows = rows_of(old_side, old_wide, keys);
+  const auto new_rows = rows_of(now_side, new_wide, keys);
   report.changes = diff_schedules(old_rows, new_rows);
   if (old_side.ok()) {
     auto warnings = diff_warnings(shown_as(old_side.diags, old_name), shown_as(now_side.diags, new_name));

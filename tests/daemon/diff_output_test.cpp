@@ -185,6 +185,20 @@ TEST(DiffCli, UsageErrorsExit64NotTwo) {
   EXPECT_EQ(herald({"plan", "--format", "yaml"}).code, 2);
 }
 
+TEST(DiffCli, OneChannel) {
+  auto r = every_kind().diff({"--channel", "facebook", "--format", "jsonl"});
+  EXPECT_EQ(r.code, kDiffChanges) << r.err;
+  std::istringstream in(r.out);
+  int deliveries = 0;
+  for (std::string line; std::getline(in, line);) {
+    auto o = boost::json::parse(line).as_object();
+    if (!o.contains("channel")) continue;  // check's warnings are the calendar's
+    EXPECT_EQ(o["channel"], "facebook") << line;
+    ++deliveries;
+  }
+  EXPECT_EQ(deliveries, 7);  // 3 weekly occurrences moved, 2 stand-ups removed, 2 added
+}
+
 TEST(DiffCli, TwoSettingsFiles) {
   TempDir d;
   d.write("old.yaml", "calendar: old-cal.yaml\ntimezone: Europe/Amsterdam\nchannels:\n"

@@ -131,6 +131,24 @@ TEST(GitDiff, AnOlderCommitByItsName) {
   EXPECT_NE(r.out.find(R"("change":"moved","key":"spring@x")"), std::string::npos) << r.out;
 }
 
+TEST(GitDiff, TheSettingsAreReadAtTheRevisionToo) {
+  // New slots in herald.yaml alone shift a queued post.
+  auto with_slot = [](const std::string& slot) {
+    std::string text = kSettings;
+    return text.replace(text.find("credentials: x}"), 15, "credentials: x, slots: [\"mon-fri " + slot + "\"]}");
+  };
+  Repo repo;
+  repo.write("herald.yaml", with_slot("09:15"));
+  repo.write("calendar.yaml", "posts:\n  - {id: tip, queue: true, channels: [x], text: hi}\n");
+  repo.commit("a queue");
+  repo.write("herald.yaml", with_slot("11:00"));
+  auto r = repo.diff({"--against", "HEAD", "--format", "jsonl"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.out.find(R"("change":"slot_shifted","key":"tip@x")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("old_local":"2027-03-01T09:15:00+01:00")"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(R"("new_local":"2027-03-01T11:00:00+01:00")"), std::string::npos) << r.out;
+}
+
 TEST(GitDiff, ABrokenNewCalendarExitsOneWithItsErrors) {
   Repo repo;
   repo.write("calendar.yaml", "posts:\n  - {id: a, at: 2027-03-02 10:00, channels: [tiktok], text: hi}\n");
