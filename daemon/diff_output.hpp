@@ -33,6 +33,7 @@ struct MarkdownLimits {
 /// "Our [-new-]{+newest+} video": git's plain word-diff markers.
 std::string plain_word_diff(const std::vector<WordEdit>& edits);
 
+/// For a terminal; errors are only counted (the command prints them on the error output).
 void write_diff_table(std::ostream& out, const DiffReport& report);
 /// One JSON object per change, with a "change" field (to_string(ChangeKind)).
 void write_diff_jsonl(std::ostream& out, const DiffReport& report);
