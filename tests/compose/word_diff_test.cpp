@@ -76,6 +76,25 @@ TEST(WordDiff, LongTextsStillDiffByWords) {
   EXPECT_EQ(d[2], (WordEdit{Op::added, "changed"}));
 }
 
+TEST(WordDiff, TwoLongUnrelatedTextsAreRemovedThenAdded) {
+  // Past 4 million cells the table is not built: the middle is replaced whole.
+  std::string a, b;
+  for (int i = 0; i < 1100; ++i) {
+    a += "a" + std::to_string(i) + " ";
+    b += "b" + std::to_string(i) + " ";
+  }
+  a = "same " + a + "end";
+  b = "same " + b + "end";
+  auto d = word_diff(a, b);
+  ASSERT_EQ(d.size(), 4u);
+  EXPECT_EQ(d[0], (WordEdit{Op::same, "same "}));
+  EXPECT_EQ(d[1].op, Op::removed);
+  EXPECT_EQ(d[2].op, Op::added);
+  EXPECT_EQ(d[3], (WordEdit{Op::same, " end"}));
+  EXPECT_EQ(side(d, Op::added), a);
+  EXPECT_EQ(side(d, Op::removed), b);
+}
+
 TEST(WordDiff, AbbreviateKeepsContextAroundChanges) {
   auto d = word_diff("one two three four five six seven eight nine ten", "one two three four five SIX seven eight nine ten");
   EXPECT_EQ(abbreviate(d, 2), (std::vector<WordEdit>{{Op::same, "… four five "}, {Op::removed, "six"}, {Op::added, "SIX"},
