@@ -159,6 +159,24 @@ std::string text_to_html(std::string_view text) {
   return out;
 }
 
+Composed compose_first_comment(const Post& post, const ChannelSettings& channel, const Settings& settings,
+                               const Calendar& calendar, const UrlLookup& url_of) {
+  // The comment as a post of its own words: the post's id and campaign
+  // (its UTM tags), file and zone, nothing else.
+  Post comment;
+  comment.id = post.id;
+  comment.campaign = post.campaign;
+  comment.kind = post.kind;
+  comment.text = post.first_comment;
+  comment.file = post.file;
+  comment.source = post.source;
+  comment.zone_name = post.zone_name;
+  comment.zone = post.zone;
+  Composed c = compose(comment, channel, settings, calendar, url_of);
+  for (auto& m : c.measures) m.part = "first comment";
+  return c;
+}
+
 UrlLookup preview_urls(const Calendar& calendar, const Settings& settings) {
   return [&calendar, &settings](const std::string& key) -> std::optional<std::string> {
     const auto at = key.find('@');

@@ -86,6 +86,13 @@ inline constexpr std::size_t kInstagramHashtagLimit = 30;
 Composed compose(const Post& post, const ChannelSettings& channel, const Settings& settings, const Calendar& calendar,
                  const UrlLookup& url_of, const std::string& local_time = {});
 
+/// Composes a post's `first_comment` for `channel`, as any text (cross-post
+/// links, UTM tags, the network's limits, measured as "first comment"),
+/// without the post's media, thread or title: what goes out as the first
+/// comment on, or reply to, the published post (FirstComment).
+Composed compose_first_comment(const Post& post, const ChannelSettings& channel, const Settings& settings,
+                               const Calendar& calendar, const UrlLookup& url_of);
+
 /// A UrlLookup answering every key with its preview_url (for plan and check).
 UrlLookup preview_urls(const Calendar& calendar, const Settings& settings);
 

@@ -158,6 +158,14 @@ class Connector {
   virtual ~Connector() = default;
   /// What this platform lets herald do when a create's answer is lost.
   virtual SettlePolicy settle_policy() const { return {}; }
+  /// The same for a first comment (PublishRequest::comment_on): a comment or
+  /// reply is a plain create on most platforms, so a repeat could make a
+  /// second one even where a post's repeat is safe (Facebook's and
+  /// Instagram's unpublished-then-published posts). By default settled by
+  /// lookups with settle_policy()'s margin; a platform that makes the repeat
+  /// the same comment (Mastodon's Idempotency-Key, Bluesky's record key)
+  /// says so.
+  virtual SettlePolicy comment_settle_policy() const { return {false, settle_policy().margin}; }
   /// Creates the post. Must not retry by itself: the dispatcher decides.
   virtual PublishResult publish(const PublishRequest& request) = 0;
   /// Looks for a post this request would have created (after a crash).

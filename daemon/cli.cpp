@@ -4,6 +4,7 @@
 #include "config/settings.hpp"
 #include "daemon/control.hpp"
 #include "daemon/diff_command.hpp"
+#include "daemon/import_csv.hpp"
 #include "daemon/journal_logger.hpp"
 #include "daemon/plan_output.hpp"
 #include "daemon/run.hpp"
@@ -15,8 +16,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <ostream>
+#include <set>
+#include <sstream>
 #include <vector>
 
 namespace herald {
@@ -58,11 +64,26 @@ std::optional<Instant> parse_instant_arg(const std::string& text, const date::ti
   return std::nullopt;
 }
 
-int cmd_check(CliContext& ctx, const std::string& config) {
+/// `herald check --strict`: drafts due within `days` days are errors (CI on
+/// the main branch: what goes out soon must be approved), one per post, at
+/// its `draft` field.
+void refuse_drafts_due(const Loaded& loaded, Instant now, int days, Diagnostics& diags) {
+  std::set<std::string> named;
+  for (const auto& d : planned_drafts(loaded.calendar, loaded.settings, now, now, now + date::days{days})) {
+    if (!named.insert(d.post).second) continue;
+    diags.error(d.source->location("draft"),
+                "post '" + d.post + "' is a draft due " + local_display(*loaded.settings.zone, d.at) + " on " +
+                    d.channel + ", within " + std::to_string(days) + (days == 1 ? " day" : " days") +
+                    " (--strict): approve it by removing draft: true, or move it later");
+  }
+}
+
+int cmd_check(CliContext& ctx, const std::string& config, bool strict, int draft_days) {
   Diagnostics diags;
   auto loaded = load_all(config, diags);
   std::size_t deliveries = 0;
   if (loaded) deliveries = check_calendar(loaded->calendar, loaded->settings, ctx.now, diags).deliveries;
+  if (loaded && strict) refuse_drafts_due(*loaded, ctx.now, draft_days, diags);
   print_diagnostics(ctx.err, diags);
   if (diags.has_errors() || !loaded) {
     ctx.out << config << ": " << diags.error_count() << (diags.error_count() == 1 ? " error" : " errors") << ", "
@@ -139,7 +160,7 @@ int cmd_plan(CliContext& ctx, const std::string& config, const PlanOptions& opt)
   const Instant lint_to = to + date::days{7};
   for (const auto& d : wide) {
     planned_at.emplace(d.post + "@" + d.channel, d.at);
-    if (d.at >= lint_from && d.at < lint_to) items.push_back({d.key, d.source, d.channel, d.at});
+    if (!d.comment && d.at >= lint_from && d.at < lint_to) items.push_back({d.key, d.source, d.channel, d.at});
   }
   report.lint = lint(items, loaded->settings);
   print_diagnostics(ctx.err, diags);
@@ -244,6 +265,59 @@ int cmd_control(CliContext& ctx, const std::string& config, const std::string& c
   return control_pause(c, opt.reason, opt.channel, until);
 }
 
+/// The options of `herald import csv`.
+struct ImportCsvOptions {
+  std::string file = {};
+  std::string from = "hootsuite";
+  std::vector<std::string> channels = {};
+  std::string date_order = {};
+};
+
+int cmd_import_csv(CliContext& ctx, const std::string& config, const ImportCsvOptions& opt) {
+  Diagnostics diags;
+  auto settings = load_settings(config, SettingsEnvironment::from_process(), diags);
+  if (!settings) {
+    print_diagnostics(ctx.err, diags);
+    return kExitFailed;
+  }
+  ImportOptions options;
+  options.source = opt.from == "buffer" ? CsvSource::buffer : CsvSource::hootsuite;
+  options.now = ctx.now;
+  if (opt.date_order == "dmy") options.date_order = DateOrder::dmy;
+  else if (opt.date_order == "mdy") options.date_order = DateOrder::mdy;
+  else if (opt.date_order == "ymd") options.date_order = DateOrder::ymd;
+  else if (opt.date_order == "ydm") options.date_order = DateOrder::ydm;
+  // Each target must be a channel of these settings: a typo is a usage error.
+  for (const auto& c : opt.channels) {
+    if (!settings->channel(c)) {
+      ctx.err << "herald import csv: unknown channel '" << c << "'\n";
+      return kExitUsage;
+    }
+    if (std::find(options.channels.begin(), options.channels.end(), c) == options.channels.end())
+      options.channels.push_back(c);
+  }
+  // Read whole, within the calendar loader's per-file limit.
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(opt.file, ec);
+  std::ifstream in(opt.file, std::ios::binary);
+  if (ec || !in) {
+    ctx.err << "herald import csv: cannot read " << opt.file << (ec ? ": " + ec.message() : std::string()) << '\n';
+    return kExitUsage;
+  }
+  if (size > LoadLimits{}.max_file_bytes) {
+    ctx.err << "herald import csv: " << opt.file << " is " << size << " bytes; at most " << LoadLimits{}.max_file_bytes
+            << " are read\n";
+    return kExitUsage;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto yaml = import_csv(text.str(), opt.file, *settings, options, diags);
+  print_diagnostics(ctx.err, diags);
+  if (!yaml) return kExitFailed;
+  ctx.out << *yaml;
+  return 0;
+}
+
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, CliContext& ctx) {
@@ -254,6 +328,11 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
 
   auto* check = app.add_subcommand("check", "validate settings and calendar; exit 1 on any error");
   check->add_option("--config", config, "settings file");
+  bool strict = false;
+  int draft_days = 3;
+  check->add_flag("--strict", strict, "also refuse drafts due within --draft-days days (CI on the main branch)");
+  check->add_option("--draft-days", draft_days, "with --strict: how many days ahead a draft is refused (default 3)")
+      ->check(CLI::Range(0, 3660));
 
   PlanOptions plan_opt;
   auto* plan_cmd = app.add_subcommand("plan", "show what will be published when");
@@ -338,6 +417,25 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
   resolve_cmd->add_option("KEY", ctl.key, "the delivery (post@channel)")->required();
   resolve_cmd->add_option("--url", ctl.url, "where it is published (http or https)")->required();
 
+  auto* import_cmd = app.add_subcommand("import", "turn another scheduler's export into calendar YAML");
+  import_cmd->require_subcommand(1);
+  import_cmd->add_option("--config", config, "settings file");
+  ImportCsvOptions import_opt;
+  auto* import_csv_cmd = import_cmd->add_subcommand(
+      "csv", "a Hootsuite or Buffer bulk-upload CSV to calendar YAML on stdout; every row checked");
+  import_csv_cmd->add_option("FILE", import_opt.file, "the CSV file")->required();
+  import_csv_cmd->add_option("--config", config, "settings file");
+  import_csv_cmd->add_option("--from", import_opt.from, "hootsuite (default) or buffer: whose layout the file has")
+      ->check(CLI::IsMember({"hootsuite", "buffer"}));
+  import_csv_cmd->add_option("--channel", import_opt.channels, "a channel to post every row on (repeat, or a,b)")
+      ->required()
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  import_csv_cmd->add_option("--date-order", import_opt.date_order,
+                             "how to read dates with slashes: dmy, mdy (year last), ymd or ydm (year first); "
+                             "needed when a date reads as two different days")
+      ->check(CLI::IsMember({"dmy", "mdy", "ymd", "ydm"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -346,7 +444,8 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
     // code; but for diff, whose 2 means "changes", 64.
     return app.exit(e, stream, stream) == 0 ? 0 : diff_cmd->parsed() ? kDiffUsage : kExitUsage;
   }
-  if (check->parsed()) return cmd_check(ctx, config);
+  if (check->parsed()) return cmd_check(ctx, config, strict, draft_days);
+  if (import_csv_cmd->parsed()) return cmd_import_csv(ctx, config, import_opt);
   if (plan_cmd->parsed()) return cmd_plan(ctx, config, plan_opt);
   if (diff_cmd->parsed()) return run_diff(ctx, config, diff_opt);
   if (run_cmd->parsed()) {

@@ -262,6 +262,17 @@ void write_status_table(std::ostream& out, const json::object& s, const date::ti
   table.write(out);
   if (!notes.empty()) out << '\n';
   for (const auto& n : notes) out << n << '\n';
+  // Drafts are never published: what awaits approval, and what was due
+  // and did not go out because it still is a draft.
+  if (const auto* drafts = arr(s, "drafts"); drafts && !drafts->empty()) {
+    out << "\nDRAFTS awaiting approval (removing draft: true approves one):\n";
+    for (const auto& v : *drafts) {
+      if (!v.is_object()) continue;
+      const auto& d = v.as_object();
+      out << "  " << when(d, "at", zone) << "  " << str(d, "key")
+          << (flag(d, "passed", false) ? "  its time has passed: not published" : "") << '\n';
+    }
+  }
 }
 
 void write_queue_table(std::ostream& out, const json::object& answer, const date::time_zone& zone, int limit) {

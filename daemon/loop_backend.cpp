@@ -4,6 +4,7 @@
 #include "connectors/credentials.hpp"
 #include "daemon/on_loop.hpp"
 #include "daemon/version.hpp"
+#include "scheduler/plan.hpp"
 
 namespace herald {
 
@@ -15,6 +16,10 @@ constexpr std::chrono::seconds kBackendDeadline{5};
 constexpr std::chrono::seconds kStaleAfter{10};
 /// The most deliveries the page's calendar gets in one answer.
 constexpr int kCalendarLimit = 5000;
+/// The drafts the status lists: a week past their time (reported, not
+/// published) to a month ahead.
+constexpr std::chrono::hours kDraftsPast{24 * 7};
+constexpr std::chrono::hours kDraftsAhead{24 * 30};
 
 }  // namespace
 
@@ -52,6 +57,9 @@ DaemonStatus LoopBackend::status() {
     if (out.store_problem.empty()) out.store_problem = snap.store_error;
     if (const auto& held = cal.held())
       out.held_reload = DaemonStatus::HeldReload{held->at, held->cancelled, held->pending, held->sample};
+    for (const auto& d : planned_drafts(cal.calendar().calendar, cal.settings(), out.now, out.now - kDraftsPast,
+                                        out.now + kDraftsAhead))
+      out.drafts.push_back({d.key, d.post, d.channel, d.at});
     out.global_pause = snap.global_pause;
     for (const auto& [channel, by_state] : snap.counts)
       for (const auto& [state, n] : by_state) out.counts[state] += n;
@@ -127,7 +135,10 @@ std::vector<CalendarEntry> LoopBackend::calendar(Instant from, Instant to) {
         e.post_kind = std::string(to_string(post->kind));
         e.campaign = post->campaign;
         if (cs) {
-          const Composed c = compose(*post, *cs, settings, cal.calendar, published, format_local(*settings.zone, d.planned));
+          const Composed c = comment_parent(d.key)
+                                 ? compose_first_comment(*post, *cs, settings, cal.calendar, published)
+                                 : compose(*post, *cs, settings, cal.calendar, published,
+                                           format_local(*settings.zone, d.planned));
           e.title = c.title;
           e.text = c.text;
           e.thread = c.thread;

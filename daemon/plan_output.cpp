@@ -49,9 +49,11 @@ std::vector<PlanRow> plan_rows(const std::vector<Delivery>& deliveries, const Ca
   for (const auto& d : deliveries) {
     PlanRow row;
     row.delivery = &d;
+    row.draft = d.source->draft;
     const ChannelSettings* cs = settings.channel(d.channel);
     const std::string local_rfc = format_local(d.queued ? *settings.zone : *d.source->zone, d.at);
-    const Composed c = compose(*d.source, *cs, settings, calendar, previews, local_rfc);
+    const Composed c = d.comment ? compose_first_comment(*d.source, *cs, settings, calendar, previews)
+                                 : compose(*d.source, *cs, settings, calendar, previews, local_rfc);
     row.text = c.text;
     row.summary = (cs->kind == ChannelKind::wordpress || cs->kind == ChannelKind::static_site ||
                    (cs->kind == ChannelKind::youtube && !c.title.empty()))
@@ -72,7 +74,9 @@ std::vector<PlanRow> plan_rows(const std::vector<Delivery>& deliveries, const Ca
       row.warnings.push_back(format_wall(d.local) + " occurs twice in " + d.source->zone_name +
                              " (clocks go back); the first is used");
     }
-    for (const auto& dep : report.references.of(d.post + "@" + d.channel)) {
+    // A first comment waits for its post, and only for it.
+    if (d.comment) row.depends_on.push_back(*comment_parent(d.key));
+    for (const auto& dep : d.comment ? std::vector<std::string>{} : report.references.of(d.post + "@" + d.channel)) {
       row.depends_on.push_back(dep);
       auto it = planned_at.find(dep);
       if (it == planned_at.end()) {
@@ -116,6 +120,7 @@ void write_plan_json(std::ostream& out, const std::vector<PlanRow>& rows, const 
     for (const auto& w : row.warnings) warns.emplace_back(w);
     o["warnings"] = std::move(warns);
     o["waiting"] = row.waiting;
+    if (row.draft) o["draft"] = true;
     out << boost::json::serialize(o) << '\n';
   }
 }
@@ -138,7 +143,8 @@ void write_plan_table(std::ostream& out, const std::vector<PlanRow>& rows, const
     const std::string local = rfc.substr(0, 10) + " " + rfc.substr(11, 5) + " " + rfc.substr(19);
     std::string note = row.warnings.empty() ? "" : "  (!) " + row.warnings.front();
     out << pad(local, 26) << "  " << pad(format_utc(d.at), 20) << "  " << pad(d.channel, channel_width) << "  "
-        << pad(d.key, key_width) << "  " << first_line(row.summary, 60) << note << '\n';
+        << pad(d.key, key_width) << "  " << (row.draft ? "[draft] " : "") << first_line(row.summary, 60) << note
+        << '\n';
   }
   out << rows.size() << (rows.size() == 1 ? " delivery\n" : " deliveries\n");
 }

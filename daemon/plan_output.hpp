@@ -21,6 +21,7 @@ struct PlanRow {
   std::optional<std::size_t> limit;      ///< the channel's limit, if it has one
   std::vector<std::string> depends_on;   ///< delivery keys it waits for
   bool waiting = false;                  ///< a dependency is planned later than this delivery
+  bool draft = false;                    ///< its post is a draft: shown, never published
   std::vector<std::string> warnings;
 };
 

@@ -64,6 +64,15 @@ struct DaemonStatus {
     std::string sample;  ///< a few of the keys it would cancel
   };
   std::optional<HeldReload> held_reload;
+  /// Deliveries of drafts (`draft: true`) from a week ago to 30 days ahead:
+  /// awaiting approval, never published; one whose time passed is reported.
+  struct Draft {
+    std::string key;
+    std::string post;
+    std::string channel;
+    Instant at;
+  };
+  std::vector<Draft> drafts;
   /// Several instances on one shared store (DESIGN.md "The store beyond one
   /// host"): this one's part. nullopt on a store of its own (SQLite).
   struct Shared {

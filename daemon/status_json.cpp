@@ -234,6 +234,18 @@ boost::json::object status(const DaemonStatus& s, const date::time_zone& zone) {
     calendar["held"] = nullptr;
   }
   o["calendar"] = std::move(calendar);
+  boost::json::array drafts;
+  for (const auto& d : s.drafts) {
+    boost::json::object draft;
+    draft["key"] = d.key;
+    draft["post"] = d.post;
+    draft["channel"] = d.channel;
+    draft["at"] = format_utc(d.at);
+    draft["local"] = format_local(zone, d.at);
+    draft["passed"] = d.at <= s.now;
+    drafts.emplace_back(std::move(draft));
+  }
+  o["drafts"] = std::move(drafts);
   boost::json::object store;
   store["ok"] = s.store_problem.empty();
   store["problem"] = s.store_problem;

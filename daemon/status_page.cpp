@@ -139,6 +139,10 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     <h2 id="h-timeline">Coming 7 days</h2>
     <div id="timeline" class="scroll"><p class="muted">Loading&hellip;</p></div>
   </section>
+  <section aria-labelledby="h-drafts">
+    <h2 id="h-drafts">Drafts awaiting approval</h2>
+    <div id="drafts"><p class="muted">Loading&hellip;</p></div>
+  </section>
   <section aria-labelledby="h-waiting">
     <h2 id="h-waiting">Waiting</h2>
     <div id="waiting"><p class="muted">Loading&hellip;</p></div>
@@ -389,6 +393,21 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
         return el("tr", null, el("td", null, el("code", null, d.key)),
           el("td", null, el("span", { "class": "badge " + d.state }, label(d.state))),
           el("td", null, localText(d)), el("td", { "class": "reason" }, why || "\u2014"));
+      }))));
+  }
+
+  // Drafts (draft: true) are planned but never published; removing the
+  // flag in the calendar is the approval. One whose time passed says so.
+  function renderDrafts(status, zone) {
+    var drafts = status.drafts || [];
+    if (!drafts.length) { fill("drafts", el("p", { "class": "ok" }, "No drafts.")); return; }
+    fill("drafts", el("table", null,
+      el("thead", null, el("tr", null, ["Delivery", "Planned", ""].map(function (h) { return el("th", { scope: "col" }, h); }))),
+      el("tbody", null, drafts.map(function (d) {
+        return el("tr", { "class": d.passed ? "draft passed" : "draft" }, el("td", null, el("code", null, d.key)),
+          el("td", null, when(d.at, zone)),
+          el("td", { "class": "reason" }, d.passed ? "its time has passed: not published (still a draft)"
+                                                   : "remove draft: true to approve"));
       }))));
   }
 
@@ -678,6 +697,7 @@ footer { max-width: 1400px; margin: 2rem auto 1rem; padding: 0 1rem; color: var(
     renderShared(status);
     renderAttention(status, deliveries);
     renderTimeline(status, deliveries, zoned(status.now, zone).date);
+    renderDrafts(status, zone);
     renderWaiting(status, deliveries, zone);
     renderChannels(status);
     return zoned(status.now, zone);

@@ -30,6 +30,25 @@ ComposeCache::Entry compose_entry(const Post& post, const ChannelSettings& cs, c
 
 std::uint64_t entry_key(const Post& post, const std::string& channel) { return fnv1a(post.source, channel); }
 
+// A post's first comment on one of its channels: composed and measured like
+// any text where the network takes one, else a warning that says why not.
+void check_first_comment(const Post& post, const ChannelSettings& cs, const Settings& settings,
+                         const Calendar& calendar, const UrlLookup& previews, Diagnostics& diags) {
+  const Location where = post.location("first_comment");
+  const std::string name = "post '" + post.id + "' on " + cs.name + ": ";
+  const ChannelKindInfo& kind = kind_info(cs.kind);
+  if (kind.first_comment == FirstComment::none) {
+    diags.warning(where, name + "no first comment: " + std::string(kind.no_first_comment));
+    return;
+  }
+  const Composed c = compose_first_comment(post, cs, settings, calendar, previews);
+  for (const auto& m : c.measures)
+    if (m.over())
+      diags.error(where, name + m.part + " is " + std::to_string(m.length) + " " + m.unit + ", more than the " +
+                             std::to_string(m.limit) + " " + std::string(to_string(cs.kind)) + " allows");
+  for (const auto& p : c.problems) diags.error(where, name + "first comment: " + p);
+}
+
 }  // namespace
 
 const ComposeCache::Entry* ComposeCache::find(std::uint64_t key, const UrlLookup& url_of) {
@@ -104,6 +123,7 @@ CheckReport check_calendar(const Calendar& calendar, const Settings& settings, I
         diags.error(p.find("title") != std::string::npos ? post.location(own_text ? channel + ".title" : "title") : where,
                     "post '" + post.id + "' on " + channel + ": " + p);
       if (cache && fresh) cache->keep(key, std::move(*fresh));
+      if (!post.first_comment.empty()) check_first_comment(post, *cs, settings, calendar, previews, diags);
     }
   }
   if (cache) cache->end();
@@ -113,7 +133,8 @@ CheckReport check_calendar(const Calendar& calendar, const Settings& settings, I
   report.deliveries = deliveries.size();
   std::vector<LintItem> items;
   items.reserve(deliveries.size());
-  for (const auto& d : deliveries) items.push_back({d.key, d.source, d.channel, d.at});
+  for (const auto& d : deliveries)
+    if (!d.comment) items.push_back({d.key, d.source, d.channel, d.at});
   report.lint = lint(items, settings);
   for (const auto& w : report.lint) diags.warning(w.where, w.message);
   return report;

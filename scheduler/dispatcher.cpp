@@ -257,12 +257,17 @@ bool Dispatcher::dependencies_published(const StoredDelivery& d, std::vector<std
     auto target = store_.get(dep);
     if (!target || target->state != State::published || target->url.empty()) missing.push_back(dep);
   }
+  // A first comment waits for the post it goes under.
+  if (const auto parent = comment_parent(d.key)) {
+    auto target = store_.get(*parent);
+    if (!target || target->state != State::published) missing.push_back(*parent);
+  }
   return missing.empty();
 }
 
-std::optional<Instant> Dispatcher::spacing_wait(const ChannelSettings& cs, const ChannelState& st) const {
+std::optional<Instant> Dispatcher::spacing_wait(const ChannelSettings& cs, const ChannelState& st, bool comment) const {
   std::optional<Instant> wait;
-  if (st.last_sent && cs.min_spacing.count() > 0) wait = *st.last_sent + cs.min_spacing;
+  if (st.last_sent && cs.min_spacing.count() > 0 && !comment) wait = *st.last_sent + cs.min_spacing;
   if (cs.rate && static_cast<int>(st.recent.size()) >= cs.rate->count) {
     const Instant free_at = st.recent.front() + cs.rate->per;
     if (!wait || free_at > *wait) wait = free_at;
@@ -283,8 +288,14 @@ PublishRequest Dispatcher::request_for(const StoredDelivery& d, const Post& post
   req.post = d.post;
   req.channel = d.channel;
   req.local_time = format_local(*cal_->settings.zone, d.planned);
-  req.composed = compose(post, cs, cal_->settings, cal_->calendar, published, req.local_time);
   req.answer_lost_before = d.lost_answers > 0;
+  if (const auto parent = comment_parent(d.key)) {
+    // A first comment: its own words, under the post as published.
+    req.composed = compose_first_comment(post, cs, cal_->settings, cal_->calendar, published);
+    if (auto target = store_.get(*parent)) req.comment_on = CommentOn{target->remote_id, target->url};
+    return req;
+  }
+  req.composed = compose(post, cs, cal_->settings, cal_->calendar, published, req.local_time);
   return req;
 }
 
@@ -384,10 +395,18 @@ bool Dispatcher::turn(const StoredDelivery& d, const ChannelSettings& cs, Channe
   }
   // Another calendar's plan, kept: what this one would not have planned
   // the same is neither sent nor cancelled here.
-  if (keep_store_plan_ && delivery_content_hash(*cal_, d.post, d.channel, d.planned) != d.content_hash) return false;
+  if (keep_store_plan_ &&
+      delivery_content_hash(*cal_, d.post, d.channel, d.planned, comment_parent(d.key).has_value()) != d.content_hash)
+    return false;
   const Post* post = cal_->calendar.find(d.post);
   if (!post) {
     change(d, Event::removed, "its post is no longer in the calendar");
+    return false;
+  }
+  // A draft never goes out, whatever plan the store holds (another host's,
+  // kept): removing `draft: true` is the approval.
+  if (post->draft) {
+    change(d, Event::removed, "its post is a draft (draft: true); removing the flag approves it");
     return false;
   }
   std::vector<std::string> missing;
@@ -398,7 +417,7 @@ bool Dispatcher::turn(const StoredDelivery& d, const ChannelSettings& cs, Channe
     return false;
   }
   if (st.in_flight) return true;
-  if (spacing_wait(cs, st)) return true;
+  if (spacing_wait(cs, st, comment_parent(d.key).has_value())) return true;
   if (d.state == State::waiting) change(d, Event::dependency_met, "");
   if (d.state == State::retry_wait) change(d, Event::retry_due, "");
   auto fresh = store_.get(d.key);

@@ -203,7 +203,10 @@ class Dispatcher {
   /// `needs_review` when the last answer was lost (the post may be out).
   void retry_later(const StoredDelivery& d, ChannelState& st, const RetryLater& r, bool answer_lost);
   bool dependencies_published(const StoredDelivery& d, std::vector<std::string>& missing) const;
-  std::optional<Instant> spacing_wait(const ChannelSettings& cs, const ChannelState& st) const;
+  /// When the channel may send again (nullopt: now). A first comment
+  /// (`comment`) keeps the channel's rates and the platform's waits, not its
+  /// min_spacing: it goes right under its post, it is no post of its own.
+  std::optional<Instant> spacing_wait(const ChannelSettings& cs, const ChannelState& st, bool comment = false) const;
   PublishRequest request_for(const StoredDelivery& d, const Post& post, const ChannelSettings& cs) const;
   /// The request a lookup of `d` needs: the text as it was sent.
   std::optional<PublishRequest> lookup_request(const StoredDelivery& d) const;

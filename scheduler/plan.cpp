@@ -213,8 +213,39 @@ std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, c
   out.reserve(planned.size());
   for (auto& p : planned) {
     p.delivery.post_index = p.post_index;
+    // A first comment follows its post, on the networks that have one.
+    const ChannelSettings* cs = settings.channel(p.delivery.channel);
+    const bool commented = !p.delivery.source->first_comment.empty() && cs &&
+                           kind_info(cs->kind).first_comment != FirstComment::none;
     out.push_back(std::move(p.delivery));
+    if (commented) {
+      Delivery c = out.back();
+      c.key = comment_key(c.key);
+      c.queued = false;
+      c.comment = true;
+      out.push_back(std::move(c));
+    }
   }
+  return out;
+}
+
+namespace {
+constexpr std::string_view kCommentSuffix = "+comment";
+}  // namespace
+
+std::string comment_key(const std::string& parent) { return parent + std::string(kCommentSuffix); }
+
+std::optional<std::string> comment_parent(std::string_view key) {
+  if (key.size() <= kCommentSuffix.size() || !key.ends_with(kCommentSuffix)) return std::nullopt;
+  return std::string(key.substr(0, key.size() - kCommentSuffix.size()));
+}
+
+std::vector<Delivery> planned_drafts(const Calendar& calendar, const Settings& settings, Instant now, Instant from,
+                                     Instant to) {
+  if (std::none_of(calendar.posts.begin(), calendar.posts.end(), [](const Post& p) { return p.draft; })) return {};
+  Diagnostics ignored;
+  auto out = plan(calendar, settings, {now, from, to, {}, {}}, ignored);
+  std::erase_if(out, [](const Delivery& d) { return !d.source->draft; });
   return out;
 }
 

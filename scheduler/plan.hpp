@@ -7,7 +7,9 @@
 #include "config/settings.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace herald {
@@ -23,6 +25,9 @@ struct Delivery {
   bool queued = false;     ///< placed in a queue slot
   const Post* source = nullptr;  ///< the post in the calendar it was planned from
   std::size_t post_index = 0;    ///< source's index in the calendar's posts
+  /// The post's first comment (KEY+comment): due with the post, it waits
+  /// until the post is out and goes under it (FirstComment).
+  bool comment = false;
 };
 
 /// What to plan.
@@ -44,6 +49,17 @@ inline constexpr std::chrono::days kSlotSearchHorizon{366};
 /// free slot) go to `warnings`, one per post and kind.
 std::vector<Delivery> plan(const Calendar& calendar, const Settings& settings, const PlanRequest& request,
                            Diagnostics& warnings);
+
+/// The key of a delivery's first comment: KEY+comment.
+std::string comment_key(const std::string& parent);
+/// The delivery a first comment goes under; nullopt for any other key.
+std::optional<std::string> comment_parent(std::string_view key);
+
+/// The deliveries of drafts (`draft: true`) due in [from, to), planned as
+/// any other but never published: what the status lists as awaiting
+/// approval and `herald check --strict` refuses when due soon.
+std::vector<Delivery> planned_drafts(const Calendar& calendar, const Settings& settings, Instant now, Instant from,
+                                     Instant to);
 
 /// The key of a delivery: POST@CHANNEL, with #YYYY-MM-DD (or #YYYY-MM-DDTHH:MM when
 /// the rule can repeat within a day) for an occurrence of a recurring post.

@@ -61,10 +61,16 @@ std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Insta
   std::vector<PlannedDelivery> out;
   out.reserve(deliveries.size());
   for (const auto& d : deliveries) {
+    // A draft is planned and shown, never stored to go out: making a post a
+    // draft again cancels what was pending of it, as removing it would.
+    if (d.source->draft) continue;
     // Composed once per reload: check's fingerprint when it left one.
     std::optional<std::uint64_t> fingerprint;
     const std::size_t post = d.post_index;
-    if (post < cal.fingerprints.size()) {
+    if (d.comment) {
+      fingerprint = composed_fingerprint(
+          compose_first_comment(*d.source, *cal.settings.channel(d.channel), cal.settings, cal.calendar, previews));
+    } else if (post < cal.fingerprints.size()) {
       const auto& channels = d.source->channels;
       const auto at = std::find(channels.begin(), channels.end(), d.channel);
       if (at != channels.end() && static_cast<std::size_t>(at - channels.begin()) < cal.fingerprints[post].size())
@@ -80,7 +86,7 @@ std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Insta
 }
 
 std::optional<std::string> delivery_content_hash(const LoadedCalendar& cal, const std::string& post,
-                                                 const std::string& channel, Instant at) {
+                                                 const std::string& channel, Instant at, bool comment) {
   std::optional<std::size_t> found;
   if (cal.calendar.by_id.size() == cal.calendar.posts.size()) {
     if (const auto it = cal.calendar.by_id.find(post); it != cal.calendar.by_id.end()) found = it->second;
@@ -94,6 +100,13 @@ std::optional<std::string> delivery_content_hash(const LoadedCalendar& cal, cons
   const auto it = std::find(p.channels.begin(), p.channels.end(), channel);
   if (it == p.channels.end()) return std::nullopt;
   const auto position = static_cast<std::size_t>(it - p.channels.begin());
+  if (comment) {
+    const ChannelSettings* cs = cal.settings.channel(channel);
+    if (!cs || p.first_comment.empty() || kind_info(cs->kind).first_comment == FirstComment::none) return std::nullopt;
+    return content_hash(composed_fingerprint(compose_first_comment(p, *cs, cal.settings, cal.calendar,
+                                                                   preview_urls(cal.calendar, cal.settings))),
+                        at);
+  }
   if (index < cal.fingerprints.size() && position < cal.fingerprints[index].size())
     return content_hash(cal.fingerprints[index][position], at);
   const ChannelSettings* cs = cal.settings.channel(channel);

@@ -31,7 +31,7 @@ std::uint64_t composed_fingerprint(const Composed& c);
 
 /// The plan of the coming days as the store's sync wants it: each delivery
 /// with a hash of what it will say, queued deliveries pinned to the times
-/// already stored for them.
+/// already stored for them. Drafts are left out: they never go out.
 std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Instant now, Instant from, Instant to,
                                                 const std::map<std::string, Instant>& pinned);
 
@@ -39,7 +39,8 @@ std::vector<PlannedDelivery> planned_deliveries(const LoadedCalendar& cal, Insta
 /// `at` (what Store::sync writes as its content_hash); nullopt when the
 /// calendar has no such post or the post does not go to that channel. A
 /// delivery in the store whose hash is this was planned from the same text.
+/// `comment`: the hash of the post's first comment there (KEY+comment).
 std::optional<std::string> delivery_content_hash(const LoadedCalendar& cal, const std::string& post,
-                                                 const std::string& channel, Instant at);
+                                                 const std::string& channel, Instant at, bool comment = false);
 
 }  // namespace herald

@@ -1,5 +1,6 @@
 #include "scheduler/store.hpp"
 
+#include "scheduler/plan.hpp"
 #include "scheduler/postgresql_database.hpp"
 #include "scheduler/sqlite_database.hpp"
 
@@ -1283,8 +1284,9 @@ Applied Store::write_change(const StoredDelivery& old, Event event, const Effect
   else if (next_attempt) line += " (next attempt " + format_utc(*next_attempt) + ")";
   append_event(*db_, now, old.key, std::string(history_name(event)), state_text(old.state),
                state_text(*to), line);
-  // Out: its counters are read from now on (the collector books the reads).
-  if (published) {
+  // Out: its counters are read from now on (the collector books the reads);
+  // a first comment's are not: they are the post's replies.
+  if (published && !comment_parent(old.key)) {
     SqlStatement& c = db_->cached(
         "INSERT INTO collect (key, channel, published_at, next_read) VALUES (?1, ?2, ?3, ?3) "
         "ON CONFLICT (key) DO NOTHING");

@@ -328,7 +328,56 @@ BlueskyConnector::Card BlueskyConnector::card_for(const std::string& delivery_ke
   return card;
 }
 
+// A reply names its parent and its thread's root, each by URI and CID
+// (docs.bsky.app/docs/advanced-guides/posts "Replies"; app.bsky.feed.post
+// #replyRef). The parent is herald's own post, so its record, CID and any
+// reply ref of its own (a parent that is itself a reply has the thread's
+// root there) come from the PDS with com.atproto.repo.getRecord, which
+// knows a record the moment it is made, unlike the AppView's getPosts.
+std::variant<json::object, PublishResult> BlueskyConnector::reply_ref(const std::string& parent_uri) {
+  // at://AUTHORITY/app.bsky.feed.post/RKEY
+  const std::string prefix = "at://";
+  const std::string middle = std::string("/") + kCollection + "/";
+  const auto at = parent_uri.find(middle);
+  if (!parent_uri.starts_with(prefix) || at == std::string::npos || at <= prefix.size())
+    return Failed{"Bluesky: the post this comment goes under has no post URI (recorded: '" + parent_uri + "')"};
+  const std::string authority = parent_uri.substr(prefix.size(), at - prefix.size());
+  const std::string rkey = parent_uri.substr(at + middle.size());
+  HttpRequest request = xrpc("GET", "com.atproto.repo.getRecord");
+  request.url += "?repo=" + percent_encode(authority) + "&collection=" + kCollection + "&rkey=" + percent_encode(rkey);
+  const HttpResponse response = http_.send(request);
+  if (!response.error.empty())
+    return RetryLater{std::nullopt, "Bluesky: reading the post this comment goes under failed: " + response.error};
+  if (response.status == 400 && xrpc_error(response).error == "RecordNotFound")
+    return Failed{"Bluesky: the post this comment goes under is gone (" + parent_uri + "): " + describe_xrpc(response).substr(9)};
+  if (response.status != 200) {
+    auto classified = classify_xrpc(response, clock_());
+    return in_context(classified ? std::move(*classified) : PublishResult{Failed{describe_xrpc(response)}},
+                      "reading the post this comment goes under");
+  }
+  auto body = parse_json(response.body);
+  const json::object* o = body ? body->if_object() : nullptr;
+  const std::string cid = o ? member_string(*o, "cid") : "";
+  if (cid.empty()) return RetryLater{std::nullopt, "Bluesky: the post this comment goes under came back without its CID"};
+  const std::string uri = member_string(*o, "uri").starts_with("at://") ? member_string(*o, "uri") : parent_uri;
+  json::object parent{{"uri", uri}, {"cid", cid}};
+  json::object root = parent;
+  if (const json::object* value = member_object(*o, "value"))
+    if (const json::object* reply = member_object(*value, "reply"))
+      if (const json::object* r = member_object(*reply, "root"); r && !member_string(*r, "cid").empty())
+        root = json::object{{"uri", member_string(*r, "uri")}, {"cid", member_string(*r, "cid")}};
+  return json::object{{"root", std::move(root)}, {"parent", std::move(parent)}};
+}
+
 PublishResult BlueskyConnector::publish(const PublishRequest& req) {
+  if (req.comment_on && (!req.composed.media.empty() || !req.composed.link.empty())) {
+    // A first comment is its text alone (a link in it stays a link facet).
+    PublishRequest text_only = req;
+    text_only.composed.media.clear();
+    text_only.composed.media_alt.clear();
+    text_only.composed.link.clear();
+    return publish(text_only);
+  }
   const Composed& composed = req.composed;
 
   // The record key: stored before anything goes out, then the same on every
@@ -414,6 +463,13 @@ PublishResult BlueskyConnector::publish(const PublishRequest& req) {
   if (auto* problem = std::get_if<PublishResult>(&access)) return std::move(*problem);
   const std::string did = std::get<BlueskySession::Access>(access).did;
 
+  std::optional<json::object> reply;
+  if (req.comment_on) {
+    auto ref = reply_ref(req.comment_on->remote_id);
+    if (auto* problem = std::get_if<PublishResult>(&ref)) return std::move(*problem);
+    reply = std::get<json::object>(std::move(ref));
+  }
+
   std::vector<std::string> blob_keys;
   json::array embedded_images;
   for (std::size_t i = 0; i < images.size(); ++i) {
@@ -429,6 +485,7 @@ PublishResult BlueskyConnector::publish(const PublishRequest& req) {
 
   json::object record{{"$type", kCollection}, {"text", composed.text}, {"createdAt", bluesky_datetime(created)}};
   if (!composed.language.empty()) record["langs"] = json::array{json::value(composed.language)};
+  if (reply) record["reply"] = std::move(*reply);
   if (!composed.facets.empty()) {
     json::array facets;
     for (const Facet& facet : composed.facets) {

@@ -76,14 +76,19 @@ class BlueskyConnector : public Connector {
 
   /// A repeat is safe: the same record key cannot make a second record.
   SettlePolicy settle_policy() const override;
+  /// A first comment keeps its own record key as a post does: a repeat is safe.
+  SettlePolicy comment_settle_policy() const override { return settle_policy(); }
   /// With a stored record key, first looks for the record an earlier
   /// attempt made (getRecord: found is Published). Then checks the post,
   /// stores a new key if there was none, uploads the images (or reuses
   /// them), builds the card, and sends createRecord. A lost answer or a 5xx to the
   /// create is Unsure (unless getRecord shows the record); an answer that
   /// the record exists is Published.
+  /// With request.comment_on: a reply to that post (record.reply with the
+  /// parent's and its thread root's strongRefs, the parent read with
+  /// getRecord), its text alone; a parent the PDS no longer has is Failed.
   PublishResult publish(const PublishRequest& request) override;
-  /// getRecord of the stored record key: Found, RecordNotFound is Absent;
+  /// getRecord of the stored record key (a first comment's too): Found, RecordNotFound is Absent;
   /// no stored key is Absent (nothing was ever sent); other failures Unknown.
   LookupResult lookup(const PublishRequest& request) override;
   /// Bluesky's AppView counts the likes, reposts, quotes and replies of every post.
@@ -112,6 +117,9 @@ class BlueskyConnector : public Connector {
   Sent send_authed(HttpRequest request);
   HttpRequest xrpc(std::string method, const std::string& nsid);
   Lookup get_record(const std::string& rkey);
+  /// The reply ref for a reply to the post at `parent_uri`: {root, parent}
+  /// strongRefs, or what stops it (the parent gone is Failed).
+  std::variant<boost::json::object, PublishResult> reply_ref(const std::string& parent_uri);
   std::variant<boost::json::object, PublishResult> upload_blob(const std::string& delivery_key, const std::string& bytes,
                                                                const std::string& mime, const std::string& what,
                                                                std::vector<std::string>& state_keys);

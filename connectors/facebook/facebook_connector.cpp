@@ -347,7 +347,83 @@ std::string FacebookConnector::permalink(const std::string& post_id) {
   return facebook_post_url(post_id);
 }
 
+namespace {
+// A comment's address: the post's with ?comment_id= and the comment's own
+// number (the part of "{post-number}_{comment-number}" after the '_'), as
+// Facebook's web links to a comment are.
+std::string comment_url(const CommentOn& on, const std::string& comment_id) {
+  const std::string post = on.url.empty() ? facebook_post_url(on.remote_id) : on.url;
+  const auto underscore = comment_id.find('_');
+  const std::string number = underscore == std::string::npos ? comment_id : comment_id.substr(underscore + 1);
+  return post + (post.find('?') == std::string::npos ? "?" : "&") + "comment_id=" + number;
+}
+}  // namespace
+
+// A first comment: POST /{page-post-id}/comments {"message"}
+// (https://developers.facebook.com/docs/graph-api/reference/object/comments),
+// with the Page token, so the Page comments. Graph makes a new comment on
+// every such request, so after a lost answer the post's comments are read
+// first, whatever the dispatcher's policy.
+PublishResult FacebookConnector::publish_comment(const PublishRequest& req) {
+  const CommentOn& on = *req.comment_on;
+  const std::string& text = req.composed.text;
+  if (on.remote_id.empty()) return Failed{"Facebook: the post this comment goes under has no recorded post id"};
+  if (text.empty()) return Failed{"Facebook: the comment has no text"};
+  if (req.answer_lost_before) {
+    LookupResult found = find_comment(on, text);
+    if (const auto* f = std::get_if<Found>(&found)) return Published{f->remote_id, f->url};
+    if (const auto* u = std::get_if<Unknown>(&found))
+      return Unsure{"Facebook: an earlier attempt lost its answer and the post's comments cannot be read: " + u->message};
+  }
+  HttpRequest post = request("POST", "/" + percent_encode(on.remote_id) + "/comments");
+  post.body = json::serialize(json::object{{"message", text}});
+  post.content_type = "application/json";
+  const HttpResponse response = http_.send(post);
+  if (!response.error.empty()) {
+    return Unsure{"Facebook: no answer to the comment (" + response.error + "); it may exist"};
+  }
+  if (response.status == 400 && graph_object_missing(response)) {
+    return Failed{"Facebook: the post this comment goes under is gone (post " + on.remote_id +
+                  " does not exist on the Page any more)"};
+  }
+  if (auto problem = classify_graph(response, clock_()))
+    return with_context(create_outcome(response, std::move(*problem)), "Facebook: commenting");
+  std::string id;
+  if (auto body = parse_object(response.body)) id = string_member(*body, "id");
+  if (id.empty()) return Unsure{"Facebook: answered " + std::to_string(response.status) + " to the comment without an id"};
+  return Published{id, comment_url(on, id)};
+}
+
+// GET /{post-id}/comments, newest first: the Page's own comment with the text.
+LookupResult FacebookConnector::find_comment(const CommentOn& on, const std::string& text) {
+  if (on.remote_id.empty()) return Unknown{"Facebook: the post this comment goes under has no recorded post id"};
+  const HttpResponse response =
+      http_.send(request("GET", "/" + percent_encode(on.remote_id) +
+                                    "/comments?fields=id,message,from,permalink_url&order=reverse_chronological&limit=100"));
+  if (!response.error.empty()) return Unknown{"Facebook: reading the post's comments failed: " + response.error};
+  // The post is gone, and its comments with it; a new one would be refused.
+  if (response.status == 400 && graph_object_missing(response)) return Absent{};
+  if (auto problem = classify_graph(response, clock_())) return Unknown{message_of(*problem)};
+  auto body = parse_object(response.body);
+  const json::value* data = body ? body->if_contains("data") : nullptr;
+  if (!data || !data->is_array()) return Unknown{"Facebook: the post's comments answer has no comment list"};
+  for (const auto& item : data->as_array()) {
+    const auto* comment = item.if_object();
+    if (!comment || string_member(*comment, "message") != text) continue;
+    const auto* from = comment->if_contains("from");
+    if (!from || !from->is_object() || string_member(from->as_object(), "id") != channel_.page_id) continue;
+    std::string id = string_member(*comment, "id");
+    if (id.empty()) continue;
+    std::string url = string_member(*comment, "permalink_url");
+    return Found{id, url.starts_with("https://") ? url : comment_url(on, id)};
+  }
+  // A first comment is among the newest 100 unless 100 more came in the
+  // minutes since it was made.
+  return Absent{};
+}
+
 PublishResult FacebookConnector::publish(const PublishRequest& req) {
+  if (req.comment_on) return publish_comment(req);
   const Composed& composed = req.composed;
   if (composed.media.size() > 1) {
     return Failed{"Facebook: one image per post, not " + std::to_string(composed.media.size())};
@@ -427,6 +503,7 @@ PublishResult FacebookConnector::publish(const PublishRequest& req) {
 }
 
 LookupResult FacebookConnector::lookup(const PublishRequest& req) {
+  if (req.comment_on) return find_comment(*req.comment_on, req.composed.text);
   const std::string key = facebook_state_key(channel_.page_id, req.key);
   std::string remembered;
   try {

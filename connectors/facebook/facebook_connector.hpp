@@ -87,8 +87,13 @@ class FacebookConnector : public Connector {
   /// with it attached), remembers its id, and publishes it. Only the publish
   /// request can end Unsure. Reads the permalink at the end; a failed read
   /// falls back to https://www.facebook.com/{post-id}, never to a failure.
+  /// With request.comment_on: the text as a comment of the Page on that
+  /// post (POST /{post-id}/comments), looked for first when an earlier
+  /// attempt lost its answer; a post Graph no longer has is Failed.
   PublishResult publish(const PublishRequest& request) override;
-  /// With a remembered post: Found if it is published, else Absent. Without
+  /// For a first comment: Found if one of the post's newest 100 comments is
+  /// the Page's with exactly composed.text; Absent if none is, or the post
+  /// is gone. Otherwise, with a remembered post: Found if it is published, else Absent. Without
   /// (or if it is gone): Found if one of the Page's last 100 posts has
   /// exactly composed.text as its message.
   LookupResult lookup(const PublishRequest& request) override;
@@ -125,6 +130,8 @@ class FacebookConnector : public Connector {
   PublishResult publish_post(const std::string& state_key, const std::string& post_id);
   std::optional<PublishResult> delete_post(const std::string& post_id);
   std::string permalink(const std::string& post_id);
+  PublishResult publish_comment(const PublishRequest& request);
+  LookupResult find_comment(const CommentOn& on, const std::string& text);
   HttpRequest request(std::string method, const std::string& path_and_query);
   ConnectorState& state();
   void forget(const std::string& state_key);

@@ -502,7 +502,68 @@ std::optional<PublishResult> InstagramConnector::advance(const std::string& key,
   return RetryLater{std::nullopt, "Instagram: container " + id + " has the unknown status " + status.code};
 }
 
+// A first comment: POST /{ig-media-id}/comments with `message`
+// (developers.facebook.com, Instagram Platform, IG Media Comments), the
+// account commenting on its own media. Graph makes a new comment on every
+// such request, so after a lost answer the media's comments are read
+// first, whatever the dispatcher's policy. Instagram gives no address of a
+// comment: its URL is the media's permalink.
+PublishResult InstagramConnector::publish_comment(const PublishRequest& req) {
+  const CommentOn& on = *req.comment_on;
+  const std::string& text = req.composed.text;
+  if (on.remote_id.empty()) return Failed{"Instagram: the post this comment goes under has no recorded media id"};
+  if (text.empty()) return Failed{"Instagram: the comment has no text"};
+  if (req.answer_lost_before) {
+    LookupResult found = find_comment(on, text);
+    if (const auto* f = std::get_if<Found>(&found)) return Published{f->remote_id, f->url};
+    if (const auto* u = std::get_if<Unknown>(&found))
+      return Unsure{"Instagram: an earlier attempt lost its answer and the media's comments cannot be read: " +
+                    u->message};
+  }
+  HttpRequest post = request("POST", "/" + percent_encode(on.remote_id) + "/comments");
+  post.body = json::serialize(json::object{{"message", text}});
+  post.content_type = "application/json";
+  const HttpResponse response = http_.send(post);
+  if (!response.error.empty()) return Unsure{"Instagram: no answer to the comment (" + response.error + "); it may exist"};
+  if (response.status == 400 && graph_object_missing(response)) {
+    return Failed{"Instagram: the post this comment goes under is gone (media " + on.remote_id +
+                  " does not exist any more)"};
+  }
+  if (auto problem = classify_graph(response, clock_()))
+    return with_context(create_outcome(response, instagram_words(std::move(*problem))), "Instagram: commenting");
+  std::string id;
+  if (auto body = parse_object(response.body)) id = string_member(*body, "id");
+  if (id.empty())
+    return Unsure{"Instagram: answered " + std::to_string(response.status) + " to the comment without an id"};
+  return Published{id, on.url};
+}
+
+// GET /{ig-media-id}/comments: the account's own comment with the text
+// (IG Comment `from` {id, username}).
+LookupResult InstagramConnector::find_comment(const CommentOn& on, const std::string& text) {
+  if (on.remote_id.empty()) return Unknown{"Instagram: the post this comment goes under has no recorded media id"};
+  const HttpResponse response = http_.send(
+      request("GET", "/" + percent_encode(on.remote_id) + "/comments?fields=id,text,timestamp,from,username"));
+  if (!response.error.empty()) return Unknown{"Instagram: reading the media's comments failed: " + response.error};
+  // The media is gone, its comments with it; a new one would be refused.
+  if (response.status == 400 && graph_object_missing(response)) return Absent{};
+  if (auto problem = classify_graph(response, clock_())) return Unknown{"Instagram: " + message_of(*problem)};
+  auto body = parse_object(response.body);
+  const json::value* data = body ? body->if_contains("data") : nullptr;
+  if (!data || !data->is_array()) return Unknown{"Instagram: the media's comments answer has no comment list"};
+  for (const auto& item : data->as_array()) {
+    const auto* comment = item.if_object();
+    if (!comment || string_member(*comment, "text") != text) continue;
+    const auto* from = comment->if_contains("from");
+    if (!from || !from->is_object() || string_member(from->as_object(), "id") != channel_.account_id) continue;
+    const std::string id = string_member(*comment, "id");
+    if (!id.empty()) return Found{id, on.url};
+  }
+  return Absent{};
+}
+
 PublishResult InstagramConnector::publish(const PublishRequest& req) {
+  if (req.comment_on) return publish_comment(req);
   const Composed& composed = req.composed;
   if (composed.media.empty()) return Failed{"Instagram: every post needs an image or a video"};
   if (composed.media.size() > kMaxItems)
@@ -578,6 +639,7 @@ PublishResult InstagramConnector::publish(const PublishRequest& req) {
 }
 
 LookupResult InstagramConnector::lookup(const PublishRequest& req) {
+  if (req.comment_on) return find_comment(*req.comment_on, req.composed.text);
   const std::string key = instagram_state_key(channel_.account_id, req.key);
   std::optional<Remembered> remembered;
   try {

@@ -95,10 +95,15 @@ class InstagramConnector : public Connector {
   /// kProcessingBound since it was made), ERROR is Failed, EXPIRED makes a
   /// new one, FINISHED is published, PUBLISHED is found among the recent
   /// media. Only media_publish can end Unsure.
+  /// With request.comment_on: the text as the account's comment on that
+  /// media (POST /{ig-media-id}/comments), looked for first when an earlier
+  /// attempt lost its answer; a media Graph no longer has is Failed.
   PublishResult publish(const PublishRequest& request) override;
   /// With a remembered container: Found if it is PUBLISHED (its media by
   /// caption among the recent media), else Absent. Without: Found if one of
   /// the account's last 50 media has exactly composed.text as its caption.
+  /// For a first comment: Found if one of the media's comments is the
+  /// account's with exactly composed.text; Absent if none is, or the media is gone.
   LookupResult lookup(const PublishRequest& request) override;
   /// Instagram counts the likes and comments of every media, and keeps
   /// insights for a token that may read them.
@@ -137,6 +142,8 @@ class InstagramConnector : public Connector {
   PublishResult published_already(const std::string& key, const Remembered& remembered);
   MediaFound find_media(const std::string& caption, std::optional<Instant> not_before);
   std::string permalink(const std::string& media_id);
+  PublishResult publish_comment(const PublishRequest& request);
+  LookupResult find_comment(const CommentOn& on, const std::string& text);
   HttpRequest request(std::string method, const std::string& path_and_query);
   PublishResult graph_problem(const HttpResponse& response, const std::string& what);
   void forget(const std::string& key);

@@ -322,7 +322,90 @@ std::variant<std::string, PublishResult> LinkedinConnector::upload(const std::st
   return uploaded;
 }
 
+namespace {
+// A comment's address: the post's with ?commentUrn= (as LinkedIn's own
+// "copy link to comment" gives it).
+std::string comment_url(const CommentOn& on, const std::string& comment_urn) {
+  const std::string post = on.url.empty() ? linkedin_post_url(on.remote_id) : on.url;
+  return post + (post.find('?') == std::string::npos ? "?" : "&") + "commentUrn=" + percent_encode(comment_urn);
+}
+}  // namespace
+
+// A first comment: POST /rest/socialActions/{URN}/comments {actor, object,
+// message.text} (learn.microsoft.com, LinkedIn Community Management,
+// Comments API, "Create a Comment"), as the channel's author. LinkedIn
+// has no idempotency key, so a lost answer is settled by lookups
+// (settle_policy says a repeat is not safe, for posts and comments alike).
+PublishResult LinkedinConnector::publish_comment(const PublishRequest& req) {
+  const CommentOn& on = *req.comment_on;
+  const std::string& text = req.composed.text;
+  if (!on.remote_id.starts_with("urn:li:"))
+    return Failed{"LinkedIn: the post this comment goes under has no recorded URN"};
+  if (text.empty()) return Failed{"LinkedIn: the comment has no text"};
+  HttpRequest create = request("POST", "/rest/socialActions/" + percent_encode(on.remote_id) + "/comments");
+  create.body = json::serialize(
+      json::object{{"actor", channel_.author}, {"object", on.remote_id}, {"message", json::object{{"text", text}}}});
+  create.content_type = "application/json";
+  Sent sent = send(std::move(create));
+  if (sent.token_problem) return std::move(*sent.token_problem);
+  const HttpResponse& response = sent.response;
+  if (!response.error.empty()) {
+    return Unsure{"LinkedIn: no answer to the comment (" + response.error +
+                  "); it may exist, and LinkedIn has no idempotency key, so it is looked up first"};
+  }
+  if (response.status == 404)
+    return Failed{"LinkedIn: the post this comment goes under is gone (" + on.remote_id + " is not found)"};
+  if (auto problem = classify_linkedin(response, clock_()))
+    return with_context(create_outcome(response, std::move(*problem)), "LinkedIn: commenting");
+  auto body = parse_json(response.body);
+  const json::object* comment = body && body->is_object() ? &body->get_object() : nullptr;
+  std::string urn = comment ? member_string(*comment, "commentUrn") : "";
+  if (!urn.starts_with("urn:li:comment:")) {
+    std::string id = comment ? member_string(*comment, "id") : "";
+    if (const std::string* header = find_header(response, "x-restli-id"); id.empty() && header) id = *header;
+    if (id.empty())
+      return Unsure{"LinkedIn: answered " + std::to_string(response.status) +
+                    " to the comment without naming it; it is looked up"};
+    urn = "urn:li:comment:(" + on.remote_id + "," + id + ")";
+  }
+  return Published{urn, comment_url(on, urn)};
+}
+
+// GET /rest/socialActions/{URN}/comments ("Get Comments on Shares"): the
+// author's comment with the text. Comments are listed oldest first, so a
+// first comment is on the first page.
+LookupResult LinkedinConnector::find_comment(const CommentOn& on, const std::string& text) {
+  if (!on.remote_id.starts_with("urn:li:"))
+    return Unknown{"LinkedIn: the post this comment goes under has no recorded URN"};
+  Sent sent = send(request("GET", "/rest/socialActions/" + percent_encode(on.remote_id) + "/comments?count=100"));
+  if (sent.token_problem) return Unknown{message_of(*sent.token_problem)};
+  const HttpResponse& response = sent.response;
+  if (!response.error.empty()) return Unknown{"LinkedIn: reading the post's comments failed: " + response.error};
+  // The post is gone, its comments with it; a new one would be refused.
+  if (response.status == 404) return Absent{};
+  if (auto problem = classify_linkedin(response, clock_()))
+    return Unknown{"LinkedIn: reading the post's comments: " + message_of(*problem)};
+  auto body = parse_json(response.body);
+  const json::value* elements = body && body->is_object() ? body->get_object().if_contains("elements") : nullptr;
+  if (!elements || !elements->is_array()) return Unknown{"LinkedIn: the post's comments answer has no elements"};
+  for (const auto& item : elements->get_array()) {
+    const json::object* comment = item.if_object();
+    if (!comment || member_string(*comment, "actor") != channel_.author) continue;
+    const json::object* message = member_object(*comment, "message");
+    if (!message || member_string(*message, "text") != text) continue;
+    std::string urn = member_string(*comment, "commentUrn");
+    if (!urn.starts_with("urn:li:comment:")) {
+      const std::string id = member_string(*comment, "id");
+      if (id.empty()) continue;
+      urn = "urn:li:comment:(" + on.remote_id + "," + id + ")";
+    }
+    return Found{urn, comment_url(on, urn)};
+  }
+  return Absent{};
+}
+
 PublishResult LinkedinConnector::publish(const PublishRequest& req) {
+  if (req.comment_on) return publish_comment(req);
   const Composed& composed = req.composed;
   if (composed.text.empty() && composed.link.empty() && composed.media.empty())
     return Failed{"LinkedIn: nothing to post (no commentary, link or media)"};
@@ -393,6 +476,7 @@ PublishResult LinkedinConnector::publish(const PublishRequest& req) {
 }
 
 LookupResult LinkedinConnector::lookup(const PublishRequest& req) {
+  if (req.comment_on) return find_comment(*req.comment_on, req.composed.text);
   const std::string& text = req.composed.text;
   if (text.empty()) return Unknown{"LinkedIn: a post without commentary cannot be recognised among the author's posts"};
   Sent sent = send(request(

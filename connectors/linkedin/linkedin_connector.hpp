@@ -86,9 +86,14 @@ class LinkedinConnector : public Connector {
   /// format), an article card for the link when there is no media, one
   /// image or video as `media`, 2 to 20 images as `multiImage`. Only the
   /// create can end Unsure.
+  /// With request.comment_on: the text as the author's comment on that post
+  /// (POST /rest/socialActions/{URN}/comments); a post LinkedIn no longer
+  /// has (404) is Failed.
   PublishResult publish(const PublishRequest& request) override;
   /// Found when one of the author's 100 most recently modified posts has
   /// exactly composed.text as its commentary; Unknown when they cannot be read.
+  /// For a first comment: the author's comment with that text among the
+  /// post's first 100 comments (Absent when the post is gone).
   LookupResult lookup(const PublishRequest& request) override;
   /// LinkedIn keeps a summary of the likes and comments of every post, and
   /// statistics of an organization's posts.
@@ -117,6 +122,8 @@ class LinkedinConnector : public Connector {
   std::optional<PublishResult> put_bytes(const std::string& url, std::string_view bytes, const std::string& what,
                                          std::string* etag);
   HttpRequest request(std::string method, const std::string& path_and_query);
+  PublishResult publish_comment(const PublishRequest& request);
+  LookupResult find_comment(const CommentOn& on, const std::string& text);
   /// An answer, or why no request could be made (the token refresh failed).
   struct Sent {
     HttpResponse response;

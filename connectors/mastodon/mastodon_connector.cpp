@@ -189,6 +189,8 @@ std::string mastodon_idempotency_key(std::string_view delivery_key, const Mastod
     add(sha256);
     add(alt);
   }
+  // Only for a reply, so a post's key stays what it was.
+  if (!content.in_reply_to.empty()) add("in_reply_to:" + content.in_reply_to);
   return "herald-" + sha256_hex(all);
 }
 
@@ -466,8 +468,17 @@ void MastodonConnector::remember_published(const std::string& state_key, const S
 }
 
 PublishResult MastodonConnector::publish(const PublishRequest& req) {
+  if (req.comment_on && !req.composed.media.empty()) {
+    // A first comment is its text alone.
+    PublishRequest text_only = req;
+    text_only.composed.media.clear();
+    text_only.composed.media_alt.clear();
+    return publish(text_only);
+  }
   const Composed& composed = req.composed;
   if (composed.text.empty() && composed.media.empty()) return Failed{"Mastodon: nothing to post (no text and no media)"};
+  if (req.comment_on && req.comment_on->remote_id.empty())
+    return Failed{"Mastodon: the post this comment goes under has no recorded status id"};
 
   // The files first: their hashes are part of the status's identity.
   MastodonStatusContent content{composed.text, composed.spoiler_text,
@@ -475,6 +486,7 @@ PublishResult MastodonConnector::publish(const PublishRequest& req) {
                                 composed.language,
                                 {}};
   if (content.visibility.empty()) content.visibility = "public";
+  if (req.comment_on) content.in_reply_to = req.comment_on->remote_id;
   std::vector<std::string> files;
   for (std::size_t i = 0; i < composed.media.size(); ++i) {
     const std::string path = composed.media[i].string();
@@ -514,7 +526,9 @@ PublishResult MastodonConnector::publish(const PublishRequest& req) {
   const Instant now = clock_();
   if (record && req.answer_lost_before &&
       now - Instant{std::chrono::seconds{record->first_sent}} > kIdempotencyTrust) {
-    LookupResult found = find_status(composed.text, composed.spoiler_text,
+    LookupResult found =
+        req.comment_on ? find_reply(req.comment_on->remote_id, composed.text, composed.spoiler_text)
+                       : find_status(composed.text, composed.spoiler_text,
                                      Instant{std::chrono::seconds{record->first_sent}} - std::chrono::seconds{60});
     if (const auto* f = std::get_if<Found>(&found)) {
       remember_published(status_key, *record, f->remote_id, f->url);
@@ -562,6 +576,8 @@ PublishResult MastodonConnector::publish(const PublishRequest& req) {
   if (!composed.text.empty()) body["status"] = composed.text;
   if (!composed.spoiler_text.empty()) body["spoiler_text"] = composed.spoiler_text;
   if (!composed.language.empty()) body["language"] = composed.language;
+  // A first comment: a reply to the post (docs.joinmastodon.org/methods/statuses/#create, in_reply_to_id).
+  if (req.comment_on) body["in_reply_to_id"] = req.comment_on->remote_id;
   if (!media_ids.empty()) {
     json::array ids;
     for (const auto& id : media_ids) ids.emplace_back(id);
@@ -597,6 +613,12 @@ PublishResult MastodonConnector::publish(const PublishRequest& req) {
   if (response.status == 422 && error_words(response).find("not finished processing") != std::string::npos) {
     // An attachment Mastodon called processed is not ready after all.
     return Processing{std::chrono::seconds{5}, describe(response)};
+  }
+  if (req.comment_on && response.status == 404) {
+    // Mastodon's set_thread: "The post you are trying to reply to does not
+    // appear to exist." (deleted, or no longer visible to this account).
+    return Failed{"Mastodon: the post this comment goes under is gone (status " + req.comment_on->remote_id +
+                  "): " + describe(response)};
   }
   auto problem = classify_mastodon(response, clock_());
   return during(create_outcome(response, std::move(*problem)), "creating the status");
@@ -657,6 +679,40 @@ LookupResult MastodonConnector::find_status(const std::string& text, const std::
   return Absent{};
 }
 
+// A first comment is a reply to the post: it is among the post's
+// descendants (GET /api/v1/statuses/:id/context,
+// docs.joinmastodon.org/methods/statuses/#context), by this account, its
+// in_reply_to_id the post, showing the text. A post that is gone (404) has
+// no replies left to find, and a new reply to it is refused: Absent, and
+// the publish that follows says it is gone.
+LookupResult MastodonConnector::find_reply(const std::string& parent, const std::string& text,
+                                           const std::string& spoiler_text) {
+  if (parent.empty()) return Unknown{"Mastodon: the post this comment goes under has no recorded status id"};
+  auto id = account_id();
+  if (auto* unknown = std::get_if<LookupResult>(&id)) return std::move(*unknown);
+  const HttpResponse response = http_.send(request("GET", "/api/v1/statuses/" + percent_encode(parent) + "/context"));
+  if (!response.error.empty()) return Unknown{"Mastodon: reading the replies to status " + parent + " failed: " + response.error};
+  if (response.status == 404) return Absent{};
+  if (auto problem = classify_mastodon(response, clock_()))
+    return Unknown{"Mastodon: reading the replies to status " + parent + ": " + message_of(*problem)};
+  auto parsed = parse_json(response.body);
+  const json::object* context = as_object(parsed);
+  const json::value* descendants = context ? context->if_contains("descendants") : nullptr;
+  if (!descendants || !descendants->is_array()) return Unknown{"Mastodon: the thread answer has no descendants"};
+  const std::string wanted_spoiler = mastodon_comparable_text(spoiler_text);
+  for (const auto& item : descendants->get_array()) {
+    const json::object* status = item.if_object();
+    if (!status || member_string(*status, "in_reply_to_id") != parent) continue;
+    const json::object* account = member_object(*status, "account");
+    if (!account || member_string(*account, "id") != std::get<std::string>(id)) continue;
+    if (!mastodon_content_matches(member_string(*status, "content"), text)) continue;
+    if (mastodon_comparable_text(member_string(*status, "spoiler_text")) != wanted_spoiler) continue;
+    const std::string status_id = member_string(*status, "id");
+    if (!status_id.empty()) return Found{status_id, member_string(*status, "url")};
+  }
+  return Absent{};
+}
+
 LookupResult MastodonConnector::lookup(const PublishRequest& req) {
   const Composed& composed = req.composed;
   if (composed.text.empty())
@@ -669,8 +725,10 @@ LookupResult MastodonConnector::lookup(const PublishRequest& req) {
                                 composed.language,
                                 {}};
   if (content.visibility.empty()) content.visibility = "public";
+  if (req.comment_on) content.in_reply_to = req.comment_on->remote_id;
   bool files_read = true;
-  for (std::size_t i = 0; i < composed.media.size() && files_read; ++i) {
+  // A first comment carries no media.
+  for (std::size_t i = 0; !req.comment_on && i < composed.media.size() && files_read; ++i) {
     auto bytes = read_file_bytes(composed.media[i], kMastodonMaxFileBytes);
     if (!bytes) files_read = false;
     else content.media.emplace_back(sha256_hex(*bytes), i < composed.media_alt.size() ? composed.media_alt[i] : "");
@@ -683,6 +741,7 @@ LookupResult MastodonConnector::lookup(const PublishRequest& req) {
     }
   }
   if (record && !record->id.empty()) return Found{record->id, record->url};
+  if (req.comment_on) return find_reply(req.comment_on->remote_id, composed.text, composed.spoiler_text);
   std::optional<Instant> not_before;
   if (record) not_before = Instant{std::chrono::seconds{record->first_sent}} - std::chrono::seconds{60};
   return find_status(composed.text, composed.spoiler_text, not_before);

@@ -51,6 +51,8 @@ struct MastodonStatusContent {
   std::string text, spoiler_text, visibility, language;
   /// Each attached file's SHA-256 (hex) and its alt text, in order.
   std::vector<std::pair<std::string, std::string>> media;
+  /// The status this one replies to (a first comment); empty for a post.
+  std::string in_reply_to = {};
 };
 
 /// The Idempotency-Key for a delivery's status: "herald-" and the SHA-256
@@ -119,6 +121,8 @@ class MastodonConnector : public Connector {
 
   /// A repeat is safe: the Idempotency-Key makes it the same status.
   SettlePolicy settle_policy() const override;
+  /// A first comment's reply carries its own Idempotency-Key: a repeat is safe too.
+  SettlePolicy comment_settle_policy() const override { return settle_policy(); }
   /// Uploads the media (or goes on with what earlier attempts uploaded;
   /// Processing while one is not ready), measures the status against the
   /// instance's limit, then creates it with the Idempotency-Key. Only the
@@ -128,6 +132,9 @@ class MastodonConnector : public Connector {
   /// composed.text (mastodon_content_matches), made no earlier than this
   /// content was first sent; Absent when none does; Unknown when they
   /// cannot be read or the status has no text.
+  /// For a first comment (request.comment_on): among the replies below the
+  /// post (GET /api/v1/statuses/:id/context, `descendants`), one by this
+  /// account replying to the post itself with composed.text.
   LookupResult lookup(const PublishRequest& request) override;
   /// Mastodon counts favourites, boosts, quotes and replies of every status.
   bool reads_counters() const override { return true; }
@@ -164,6 +171,9 @@ class MastodonConnector : public Connector {
                                                  const std::string& alt);
   std::optional<PublishResult> poll(Attachment& attachment, const std::string& state_key);
   std::variant<std::string, LookupResult> account_id();
+  /// The reply by this account to `parent` that shows `text`, among the
+  /// parent's descendants; Absent when the parent itself is gone.
+  LookupResult find_reply(const std::string& parent, const std::string& text, const std::string& spoiler_text);
   LookupResult find_status(const std::string& text, const std::string& spoiler_text, std::optional<Instant> not_before);
   std::optional<Sent> sent(const std::string& state_key);
   void remember_published(const std::string& state_key, const Sent& sent, const std::string& id,

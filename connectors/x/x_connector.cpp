@@ -49,6 +49,19 @@ bool x_text_matches(std::string_view posted, std::string_view composed, bool wit
          posted.substr(composed.size()).starts_with(" " + std::string(kLink));
 }
 
+namespace {
+// Whether a post (with tweet.fields=referenced_tweets) replies to `parent`.
+bool x_replies_to(const json::object& post, const std::string& parent) {
+  const auto* refs = post.if_contains("referenced_tweets");
+  if (!refs || !refs->is_array()) return false;
+  for (const auto& ref : refs->get_array()) {
+    const auto* r = ref.if_object();
+    if (r && member_string(*r, "type") == "replied_to" && member_string(*r, "id") == parent) return true;
+  }
+  return false;
+}
+}  // namespace
+
 struct XConnector::Create {
   std::string id;                       ///< set when X accepted the post
   std::optional<PublishResult> error;   ///< set otherwise
@@ -249,7 +262,25 @@ std::optional<PublishResult> XConnector::upload_media(const PublishRequest& requ
   return std::nullopt;
 }
 
+// A first comment is a reply to the post, made as a thread's replies are
+// (POST /2/tweets with reply.in_reply_to_tweet_id,
+// https://docs.x.com/x-api/posts/creation-of-a-post): its text alone.
+PublishResult XConnector::publish_reply(const PublishRequest& request) {
+  const CommentOn& on = *request.comment_on;
+  if (on.remote_id.empty()) return Failed{"X: the post this comment goes under has no recorded post id"};
+  Create reply = create(request.composed.text, on.remote_id, {});
+  if (!reply.error) return Published{reply.id, x_status_url(channel_.account, reply.id)};
+  // X's 403 for a reply to a post that is deleted or not visible ("You
+  // attempted to reply to a Tweet that is deleted or not visible to you.").
+  if (const auto* failed = std::get_if<Failed>(&*reply.error);
+      failed && failed->message.find("deleted or not visible") != std::string::npos) {
+    return Failed{"X: the post this comment goes under is gone (post " + on.remote_id + "): " + failed->message};
+  }
+  return std::move(*reply.error);
+}
+
 PublishResult XConnector::publish(const PublishRequest& request) {
+  if (request.comment_on) return publish_reply(request);
   const Composed& composed = request.composed;
 
   std::vector<std::string> media_ids;
@@ -285,7 +316,12 @@ PublishResult XConnector::publish(const PublishRequest& request) {
 
 LookupResult XConnector::lookup(const PublishRequest& request) {
   if (credentials_.user_id.empty()) return Unknown{"no user_id in the credentials"};
-  const std::string url = base_ + "/2/users/" + percent_encode(credentials_.user_id) + "/tweets?max_results=100";
+  // A first comment is one of the account's own posts too: the reply among
+  // them whose referenced_tweets say it replied to the post
+  // (tweet.fields=referenced_tweets, docs.x.com/x-api/fundamentals/data-dictionary).
+  const std::string* replied_to = request.comment_on ? &request.comment_on->remote_id : nullptr;
+  const std::string url = base_ + "/2/users/" + percent_encode(credentials_.user_id) + "/tweets?max_results=100" +
+                          (replied_to ? "&tweet.fields=referenced_tweets" : "");
   XSent sent = send(HttpRequest{"GET", url, {}, {}, {}});
   if (sent.auth_problem) return Unknown{message_of(*sent.auth_problem)};
   const HttpResponse& response = sent.response;
@@ -300,9 +336,10 @@ LookupResult XConnector::lookup(const PublishRequest& request) {
     for (const auto& item : data->get_array()) {
       const auto* post = item.if_object();
       if (!post || !x_text_matches(member_string(*post, "text"), request.composed.text,
-                                   !request.composed.media.empty())) {
+                                   !replied_to && !request.composed.media.empty())) {
         continue;
       }
+      if (replied_to && !x_replies_to(*post, *replied_to)) continue;
       std::string id = member_string(*post, "id");
       if (id.empty()) continue;
       return Found{id, x_status_url(channel_.account, id)};

@@ -101,9 +101,12 @@ class XConnector : public Connector {
   /// after the first post went out (a Duplicate included), the result is
   /// Failed naming what went out: retrying would duplicate the posts already
   /// made, so a person settles it.
+  /// With request.comment_on, the text goes out as a reply to that post
+  /// (no media, no thread); a post X says is deleted is Failed.
   PublishResult publish(const PublishRequest& request) override;
   /// Found if one of the user's last 100 posts has exactly composed.text
-  /// (followed by X's media link when the post carries media).
+  /// (followed by X's media link when the post carries media); for a first
+  /// comment, the one among them that replies to the post with that text.
   LookupResult lookup(const PublishRequest& request) override;
   /// X keeps public_metrics for every post.
   bool reads_counters() const override { return true; }
@@ -123,6 +126,8 @@ class XConnector : public Connector {
   XConnector(ChannelSettings channel, XCredentials credentials, HttpClient& http, ConnectorState* state,
              NonceSource nonce, Clock clock, Sleeper sleep, XMediaOptions media);
   Create create(const std::string& text, const std::string& in_reply_to, const std::vector<std::string>& media_ids);
+  /// A first comment: the reply to request.comment_on.
+  PublishResult publish_reply(const PublishRequest& request);
   /// Authorizes `request` (OAuth 1.0a signature, or a Bearer token refreshed
   /// once more after a 401) and sends it.
   XSent send(const HttpRequest& request);

@@ -107,6 +107,57 @@ TEST(Cli, CheckOnMissingConfigExitsOne) {
   EXPECT_EQ(r.err, "/nonexistent/herald.yaml: error: cannot read settings file\n");
 }
 
+// Drafts (issue 18): checked and planned like any post; `--strict` (CI on
+// the main branch) refuses the ones due within --draft-days, at their flag.
+TEST(Cli, CheckAcceptsDraftsAndStrictRefusesTheOnesDueSoon) {
+  TempConfig t(R"(posts:
+  - {id: soon, at: 2027-02-16 10:00, channels: [x, blog], title: Soon, text: "soon",
+     draft: true}
+  - {id: later, at: 2027-02-19 10:00, channels: [x], text: "later", draft: true}
+  - {id: ready, at: 2027-02-16 11:00, channels: [x], text: "ready", draft: false}
+)");
+  auto plain = herald({"check", "--config", t.config()});
+  EXPECT_EQ(plain.code, 0) << plain.err;
+  EXPECT_EQ(plain.err, "");
+
+  auto strict = herald({"check", "--config", t.config(), "--strict"});
+  EXPECT_EQ(strict.code, 1);
+  EXPECT_EQ(strict.err, t.calendar() + ":3:13: error: post 'soon' is a draft due 2027-02-16 10:00 +01:00 on x, "
+                                       "within 3 days (--strict): approve it by removing draft: true, or move it later\n");
+  EXPECT_EQ(strict.out, t.config() + ": 1 error, 0 warnings\n");
+
+  auto wider = herald({"check", "--config", t.config(), "--strict", "--draft-days", "4"});
+  EXPECT_EQ(wider.code, 1);
+  EXPECT_NE(wider.err.find(":4:76: error: post 'later' is a draft due 2027-02-19 10:00 +01:00 on x, within 4 days"),
+            std::string::npos)
+      << wider.err;
+  auto none = herald({"check", "--config", t.config(), "--strict", "--draft-days", "0"});
+  EXPECT_EQ(none.code, 0) << none.err;
+}
+
+TEST(Cli, ADraftFlagMustBeTrueOrFalse) {
+  TempConfig t("posts:\n  - {id: a, at: 2027-02-16 10:00, channels: [x], text: hi, draft: maybe}\n");
+  auto r = herald({"check", "--config", t.config()});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.err, t.calendar() + ":2:67: error: draft must be true or false, not 'maybe'\n");
+}
+
+TEST(Cli, PlanShowsDraftsAsDrafts) {
+  TempConfig t("posts:\n  - {id: d, at: 2027-02-16 10:00, channels: [x], text: hi, draft: true}\n"
+               "  - {id: r, at: 2027-02-16 11:00, channels: [x], text: ho}\n");
+  auto json = herald({"plan", "--config", t.config(), "--format", "json", "--from", "2027-02-16", "--days", "1"});
+  ASSERT_EQ(json.code, 0) << json.err;
+  const auto rows = json_lines(json.out);
+  ASSERT_EQ(rows.size(), 2u) << json.out;
+  EXPECT_EQ(rows[0].at("key").as_string(), "d@x");
+  EXPECT_TRUE(rows[0].at("draft").as_bool());
+  EXPECT_FALSE(rows[1].contains("draft"));
+  auto table = herald({"plan", "--config", t.config(), "--from", "2027-02-16", "--days", "1"});
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_NE(table.out.find("d@x  [draft] hi"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("r@x  ho"), std::string::npos) << table.out;
+}
+
 TEST(Cli, PlanJsonHasTheDesignFields) {
   auto r = herald({"plan", "--config", kExample, "--from", "2027-03-01", "--days", "31", "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;

@@ -85,6 +85,7 @@ TEST(StatusJson, StatusGolden) {
   s.counts = {{State::planned, 4}, {State::retry_wait, 1}};
   s.held_reload = DaemonStatus::HeldReload{at(2, 8h + 40min), 12, 30, "a@x, b@x"};
   s.store_problem = "the disk holding the state database is full";
+  s.drafts = {{"teaser@x", "teaser", "x", at(2, 8h)}, {"summer@x", "summer", "x", at(9, 8h)}};
   ChannelStatus x;
   x.name = "x";
   x.kind = ChannelKind::x;
@@ -106,6 +107,10 @@ TEST(StatusJson, StatusGolden) {
                 R"("timezone":"Europe/Berlin","posts":3,"calendar":{"last_reload":"2027-03-02T08:30:00Z","ok":false,)"
                 R"("error":"calendar.yaml:4:3: unknown key 'tittle'",)"
                 R"("held":{"at":"2027-03-02T08:40:00Z","cancelled":12,"pending":30,"sample":"a@x, b@x"}},)"
+                R"("drafts":[{"key":"teaser@x","post":"teaser","channel":"x","at":"2027-03-02T08:00:00Z",)"
+                R"("local":"2027-03-02T09:00:00+01:00","passed":true},)"
+                R"({"key":"summer@x","post":"summer","channel":"x","at":"2027-03-09T08:00:00Z",)"
+                R"("local":"2027-03-09T09:00:00+01:00","passed":false}],)"
                 R"("store":{"ok":false,"problem":"the disk holding the state database is full"},"shared":null,)"
                 R"("paused":{"channel":"","reason":"maintenance","since":"2027-03-02T08:00:00Z","until":null},)"
                 R"("counts":{"planned":4,)" + zeros_but +
@@ -128,7 +133,7 @@ TEST(StatusJson, StatusWithoutReloadOrPause) {
   s.now = at(1, 0s);
   s.timezone = "UTC";
   const std::string json = sj::serialize(sj::status(s, berlin()));
-  EXPECT_NE(json.find(R"("calendar":{"last_reload":null,"ok":true,"error":"","held":null},)"
+  EXPECT_NE(json.find(R"("calendar":{"last_reload":null,"ok":true,"error":"","held":null},"drafts":[],)"
                       R"("store":{"ok":true,"problem":""},"shared":null,"paused":null,)"),
             std::string::npos)
       << json;

@@ -585,6 +585,38 @@ TEST(StatusPageInBrowser, NeedsAttentionFirstWithRefusedCredentialsAndAHeldEdit)
   expect_screenshot(png);
 }
 
+// Drafts (issue 18): listed for approval; one whose time passed says it was
+// not published.
+TEST(StatusPageInBrowser, ListsDraftsAwaitingApprovalAndTheOnesWhoseTimePassed) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  std::string status = status_json("null");
+  status.insert(status.find(R"("paused":)"),
+                R"("drafts":[{"key":"teaser@acme-x","post":"teaser","channel":"acme-x","at":"2027-03-02T07:00:00Z",)"
+                R"("local":"2027-03-02T08:00:00+01:00","passed":true},)"
+                R"({"key":"summer@acme-facebook","post":"summer","channel":"acme-facebook","at":"2027-03-04T08:00:00Z",)"
+                R"("local":"2027-03-04T09:00:00+01:00","passed":false}],)");
+  server.set_status(status);
+  const auto png = screenshot_path("status-page-drafts.png");
+  const BrowserPage page = load_page(server.url(), png);
+  SCOPED_TRACE("visible text: " + page.text + "\nChromium log:\n" + page.log);
+  const std::string drafts = part(page.dom, "<div id=\"drafts\"", "</section>");
+  EXPECT_NE(drafts.find("teaser@acme-x"), std::string::npos) << drafts;
+  EXPECT_NE(drafts.find("its time has passed: not published (still a draft)"), std::string::npos) << drafts;
+  EXPECT_NE(drafts.find("summer@acme-facebook"), std::string::npos) << drafts;
+  EXPECT_NE(drafts.find("remove draft: true to approve"), std::string::npos) << drafts;
+  EXPECT_LT(drafts.find("teaser@acme-x"), drafts.find("summer@acme-facebook"));
+  expect_screenshot(png);
+}
+
+TEST(StatusPageInBrowser, TheCanonicalStatusSaysNoDrafts) {
+  HERALD_REQUIRE_BROWSER();
+  CannedStatusServer server;
+  server.set_status(status_json("null"));
+  const BrowserPage page = load_page(server.url(), screenshot_path("status-page-no-drafts.png"));
+  EXPECT_EQ(part(page.dom, "<div id=\"drafts\"", "</section>"), "No drafts.") << page.text;
+}
+
 TEST(StatusPageInBrowser, ReadableOnAPhone) {
   HERALD_REQUIRE_BROWSER();
   CannedStatusServer server;

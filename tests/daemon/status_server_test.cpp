@@ -492,7 +492,7 @@ TEST_F(StatusServerTest, StatusGolden) {
   expect_json(get("/api/v1/status"), 200,
               R"({"version":"0.1.0","started":"2027-03-01T12:00:00Z","now":"2027-03-02T09:00:00Z",)"
               R"("timezone":"Europe/Berlin","posts":1,"calendar":{"last_reload":"2027-03-02T08:00:00Z","ok":true,"error":"",)"
-              R"("held":null},"store":{"ok":true,"problem":""},"shared":null,)"
+              R"("held":null},"drafts":[],"store":{"ok":true,"problem":""},"shared":null,)"
               R"("paused":null,"counts":{"planned":0,"waiting":0,"held":0,"sending":0,"retry_wait":0,"published":0,)"
               R"("failed":1,"needs_review":0,"cancelled":0},"channels":[{"name":"x","kind":"x","can_publish":true,)"
               R"("problem":"","credentials_expire_at":null,"credentials_refused":false,"warning":"","paused":null,)"

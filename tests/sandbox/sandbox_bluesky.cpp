@@ -58,6 +58,10 @@
 //   exists: app.bsky.feed.post/RKEY": duplicate_rkey picks one.
 // - com.atproto.repo.getRecord ?repo&collection&rkey -> {uri, cid, value};
 //   400 RecordNotFound "Could not locate record: AT-URI". No auth needed.
+// - Replies (docs.bsky.app/docs/advanced-guides/posts, "Replies"; lexicon
+//   app.bsky.feed.post#replyRef): record.reply {root, parent}, each a
+//   com.atproto.repo.strongRef {uri, cid}; the PDS validates the shape, not
+//   that the parent exists. getPosts' replyCount counts them.
 // - app.bsky.feed.getPosts ?uris=AT-URI (repeated, at most 25) -> {posts:
 //   [app.bsky.feed.defs#postView {uri, cid, author, record, replyCount,
 //   repostCount, likeCount, quoteCount, indexedAt, labels}]}; a post the
@@ -635,6 +639,27 @@ void BlueskySandbox::create_record(const httplib::Request& req, httplib::Respons
     std::vector<std::string> images;
     if (auto refusal = validate(record, account->did, images))
       return xrpc_error(res, refusal->status, refusal->error, refusal->message);
+    // app.bsky.feed.post#replyRef: root and parent, each a
+    // com.atproto.repo.strongRef {uri (at-uri), cid}. A PDS checks the
+    // shape only: a reply to a post that is gone is stored all the same.
+    std::string reply_parent, reply_root;
+    if (const json::value* reply_value = record.if_contains("reply")) {
+      const json::object* reply = reply_value->if_object();
+      if (!reply) return xrpc_error(res, 400, "InvalidRequest", "Invalid app.bsky.feed.post record: Record/reply must be an object");
+      for (const char* key : {"root", "parent"}) {
+        const std::string path = std::string("Record/reply/") + key;
+        const json::value* ref_value = reply->if_contains(key);
+        if (!ref_value)
+          return xrpc_error(res, 400, "InvalidRequest",
+                            std::string("Invalid app.bsky.feed.post record: Record/reply must have the property \"") + key + "\"");
+        const json::object* ref = ref_value->if_object();
+        if (!ref || !string_of(*ref, "uri").starts_with("at://"))
+          return xrpc_error(res, 400, "InvalidRequest", "Invalid app.bsky.feed.post record: " + path + "/uri must be a valid at-uri");
+        if (string_of(*ref, "cid").empty())
+          return xrpc_error(res, 400, "InvalidRequest", "Invalid app.bsky.feed.post record: " + path + " must have the property \"cid\"");
+        (std::string_view(key) == "root" ? reply_root : reply_parent) = string_of(*ref, "uri");
+      }
+    }
     if (!chosen) {
       // The PDS picks a TID from its clock.
       const auto micros = static_cast<std::uint64_t>(sandbox_.now_ms()) * 1000 + static_cast<std::uint64_t>(++last_id_);
@@ -663,6 +688,8 @@ void BlueskySandbox::create_record(const httplib::Request& req, httplib::Respons
     create.fields["uri"] = uri;
     create.fields["cid"] = cid;
     create.fields["createdAt"] = string_of(record, "createdAt");
+    create.in_reply_to = reply_parent;
+    if (!reply_root.empty()) create.fields["reply_root"] = reply_root;
     std::string langs;
     if (const json::value* l = record.if_contains("langs"))
       for (const auto& lang : l->as_array()) langs += (langs.empty() ? "" : ",") + std::string(lang.as_string());
@@ -779,7 +806,14 @@ void BlueskySandbox::get_posts(const httplib::Request& req, httplib::Response& r
     auto it = repo->second.find(parts->second);
     if (it == repo->second.end()) continue;
     const Record& record = it->second;
-    const Engagement e = engagement_after(now - record.created_ms);
+    Engagement e = engagement_after(now - record.created_ms);
+    // Real replies count too.
+    for (const auto& [did, records] : records_)
+      for (const auto& [key, other] : records) {
+        const json::value* reply = other.value.if_contains("reply");
+        const json::value* parent = reply && reply->is_object() ? reply->as_object().if_contains("parent") : nullptr;
+        if (parent && parent->is_object() && string_of(parent->as_object(), "uri") == record.uri) ++e.replies;
+      }
     const auto at = std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(record.created_ms));
     posts.push_back(json::object{{"uri", record.uri},
                                  {"cid", record.cid},

@@ -52,6 +52,16 @@
 //   The sandbox lists no single reaction or comment (data is always empty)
 //   and grows the totals with the post's age on its clock
 //   (sandbox_engagement).
+// - Comments on a post (https://developers.facebook.com/docs/graph-api/reference/object/comments):
+//   POST /{object-id}/comments with `message` (a Page token comments as the
+//   Page), answer {"id":"{post-number}_{comment-number}"}; GET
+//   /{object-id}/comments lists them ({"data":[{"id","message","from":
+//   {"name","id"},"created_time","permalink_url"}],"paging":{...}}),
+//   chronological by default, `order=reverse_chronological` newest first,
+//   `filter=toplevel` (the default) without replies. A comment's
+//   permalink_url is the post's with ?comment_id= (as Facebook's web links
+//   are). A post that is gone answers both as any missing object (400,
+//   code 100, subcode 33). The post's comments.summary counts them.
 // - Post insights, GET /{post-id}/insights?metric=post_impressions: {"data":
 //   [{"name","period":"lifetime","values":[{"value"}],"title","description",
 //   "id":"{post-id}/insights/post_impressions/lifetime"}]}; a Page token
@@ -96,6 +106,7 @@ constexpr const char* kFeedRoute = "/:version/:page-id/feed";
 constexpr const char* kPhotosRoute = "/:version/:page-id/photos";
 constexpr const char* kPostsRoute = "/:version/:page-id/posts";
 constexpr const char* kPostRoute = "/:version/:post-id";
+constexpr const char* kCommentsRoute = "/:version/:post-id/comments";
 constexpr std::int64_t kFirstPostNumber = 1'000'000'000'000'000;  // 16 digits, as Page post ids have
 
 // A request parameter as Graph reads it: from a JSON body, the query or a
@@ -129,10 +140,12 @@ std::string_view field_name(std::string_view field) {
 // One post's fields as Graph answers them (a recorded create or a stored
 // post), `now_ms` on the sandbox clock.
 template <class PostLike>
-json::object post_fields(const PostLike& c, const std::string& fields, std::int64_t now_ms) {
+json::object post_fields(const PostLike& c, const std::string& fields, std::int64_t now_ms, std::int64_t comments = 0) {
   json::object out;
-  // The engagement edges, with a summary when the field asks for one.
-  const Engagement engagement = engagement_after(now_ms - c.at_ms);
+  // The engagement edges, with a summary when the field asks for one; real
+  // comments count among the replies.
+  Engagement engagement = engagement_after(now_ms - c.at_ms);
+  engagement.replies += comments;
   for (std::string_view field : split(fields, ',')) {
     const std::string_view name = field_name(field);
     const bool summary = field.find(".summary(") != std::string_view::npos;
@@ -197,6 +210,10 @@ bool answer_fault(Sandbox& sandbox, const std::optional<Sandbox::Fault>& fault, 
 FacebookSandbox::FacebookSandbox(Sandbox& sandbox) : sandbox_(sandbox), config_(sandbox.config().facebook) {}
 
 void FacebookSandbox::install(httplib::Server& server) {
+  server.Post(R"(/(v\d+\.\d+)/(\d+_\d+)/comments)",
+              [this](const httplib::Request& req, httplib::Response& res) { create_comment(req, res); });
+  server.Get(R"(/(v\d+\.\d+)/(\d+_\d+)/comments)",
+             [this](const httplib::Request& req, httplib::Response& res) { list_comments(req, res); });
   server.Post(R"(/(v\d+\.\d+)/(\d+)/feed)",
               [this](const httplib::Request& req, httplib::Response& res) { create(req, res, false); });
   server.Post(R"(/(v\d+\.\d+)/(\d+)/photos)",
@@ -229,6 +246,11 @@ void FacebookSandbox::reset() {
   posts_.clear();
   post_at_.clear();
   photos_.clear();
+  comments_.clear();
+}
+
+std::int64_t FacebookSandbox::comment_count(const std::string& post_id) const {
+  return std::count_if(comments_.begin(), comments_.end(), [&](const Comment& c) { return c.post_id == post_id; });
 }
 
 FacebookSandbox::Post* FacebookSandbox::find(const std::string& post_id, const std::string& page_id) {
@@ -456,7 +478,7 @@ void FacebookSandbox::list(const httplib::Request& req, httplib::Response& res) 
     std::lock_guard lock(mutex_);
     for (auto it = posts_.rbegin(); it != posts_.rend(); ++it) {
       if (!it->published || it->deleted || it->account != page_id) continue;
-      if (++matching <= limit) data.push_back(post_fields(*it, fields, sandbox_.now_ms()));
+      if (++matching <= limit) data.push_back(post_fields(*it, fields, sandbox_.now_ms(), comment_count(it->id)));
     }
   }
   json::object body{{"data", data}};
@@ -483,7 +505,7 @@ void FacebookSandbox::post(const httplib::Request& req, httplib::Response& res) 
   const std::string fields = req.has_param("fields") ? req.get_param_value("fields") : std::string();
   std::lock_guard lock(mutex_);
   if (const Post* p = find(post_id, page->page_id))
-    return send_json(res, 200, json::serialize(post_fields(*p, fields, sandbox_.now_ms())));
+    return send_json(res, 200, json::serialize(post_fields(*p, fields, sandbox_.now_ms(), comment_count(p->id))));
   not_found(post_id, res);
 }
 
@@ -540,6 +562,107 @@ void FacebookSandbox::remove(const httplib::Request& req, httplib::Response& res
   if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
     return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
   send_json(res, 200, R"({"success":true})");
+}
+
+// POST /vX/{post-id}/comments: version, token, faults, the post (any
+// published one the token can see), `message`; then record and answer
+// {"id"} unless the fault drops the answer.
+void FacebookSandbox::create_comment(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string post_id = req.matches[2];
+  auto page = authenticate(req, res, version, {});
+  if (!page) return;
+  auto fault = sandbox_.take_fault("POST", req.path, kCommentsRoute);
+  if (answer_fault(sandbox_, fault, page->page_id, trace_id(), res)) return;
+  json::value parsed;
+  const json::object* body = graph_json_body(req, parsed);
+  const std::string message = param(req, body, "message").value_or("");
+  Sandbox::Create create;
+  {
+    std::lock_guard lock(mutex_);
+    auto at = post_at_.find(post_id);
+    if (at == post_at_.end() || posts_[at->second].deleted || !posts_[at->second].published)
+      return not_found(post_id, res);
+    if (message.empty() && !param(req, body, "attachment_url") && !param(req, body, "source")) {
+      send_graph_error(res, 400, graph_error("(#100) Missing message or attachment", "OAuthException", 100, trace_id()));
+      return;
+    }
+    last_id_ = std::max(last_id_ + 1, kFirstPostNumber + 1);
+    Comment comment{post_id.substr(post_id.find('_') + 1) + "_" + std::to_string(last_id_), post_id, page->page_id,
+                    page->name, message, sandbox_.now_ms()};
+    comments_.push_back(comment);
+    create.platform = "facebook";
+    create.account = page->page_id;
+    create.id = comment.id;
+    create.text = message;
+    create.in_reply_to = post_id;
+    create.fields["comment"] = "true";
+    create.fields["published"] = "true";  // as every Facebook record says
+    create.at_ms = comment.at_ms;
+    for (const char* name : {"Content-Type", "User-Agent"})
+      if (req.has_header(name)) create.headers[name] = req.get_header_value(name);
+    sandbox_.record(create);
+  }
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
+    return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
+  send_json(res, 200, json::serialize(json::object{{"id", create.id}}));
+}
+
+// GET /vX/{post-id}/comments: the post's comments, chronological unless
+// order=reverse_chronological, `limit` (default 25) with Graph's paging.
+void FacebookSandbox::list_comments(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string post_id = req.matches[2];
+  auto page = authenticate(req, res, version, {});
+  if (!page) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, kCommentsRoute), page->page_id, trace_id(), res))
+    return;
+  std::int64_t limit = 25;
+  if (req.has_param("limit")) {
+    auto parsed = parse_int(req.get_param_value("limit"));
+    if (!parsed || *parsed < 1) {
+      send_graph_error(res, 400, graph_error("(#100) The parameter limit must be a positive integer", "OAuthException",
+                                             100, trace_id()));
+      return;
+    }
+    limit = std::min<std::int64_t>(*parsed, 100);
+  }
+  const bool newest_first = req.get_param_value("order") == "reverse_chronological";
+  const std::string fields = req.has_param("fields") ? req.get_param_value("fields") : std::string();
+  auto wants = [&](std::string_view name) {
+    if (fields.empty()) return name == "message" || name == "created_time" || name == "from";
+    return graph_wants_field(fields, name);
+  };
+  json::array data;
+  std::int64_t matching = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto at = post_at_.find(post_id);
+    if (at == post_at_.end() || posts_[at->second].deleted) return not_found(post_id, res);
+    std::vector<const Comment*> on;
+    for (const Comment& c : comments_)
+      if (c.post_id == post_id) on.push_back(&c);
+    if (newest_first) std::reverse(on.begin(), on.end());
+    for (const Comment* c : on) {
+      if (++matching > limit) continue;
+      json::object o{{"id", c->id}};
+      if (wants("message")) o["message"] = c->message;
+      if (wants("created_time")) o["created_time"] = graph_time(c->at_ms);
+      if (wants("from")) o["from"] = json::object{{"name", c->from_name}, {"id", c->from_id}};
+      if (wants("permalink_url"))
+        o["permalink_url"] = permalink(post_id) + "?comment_id=" + c->id.substr(c->id.find('_') + 1);
+      data.push_back(std::move(o));
+    }
+  }
+  json::object body{{"data", data}};
+  if (!data.empty()) {
+    json::object paging{{"cursors", json::object{{"before", "QVFIUkJFRk9SRQ"}, {"after", "QVFIUkFGVEVS"}}}};
+    if (matching > limit)
+      paging["next"] = "https://graph.facebook.com/" + version + "/" + post_id + "/comments?limit=" +
+                       std::to_string(limit) + "&after=QVFIUkFGVEVS";
+    body["paging"] = std::move(paging);
+  }
+  send_json(res, 200, json::serialize(body));
 }
 
 // Deleted by a Page admin on Facebook: gone from the lists and from GET.

@@ -68,6 +68,8 @@ class FacebookSandbox : public SandboxPlatform {
   void update(const httplib::Request& req, httplib::Response& res);
   void remove(const httplib::Request& req, httplib::Response& res);
   void insights(const httplib::Request& req, httplib::Response& res);
+  void create_comment(const httplib::Request& req, httplib::Response& res);
+  void list_comments(const httplib::Request& req, httplib::Response& res);
   void not_found(const std::string& id, httplib::Response& res);
   std::string trace_id();
 
@@ -86,6 +88,8 @@ class FacebookSandbox : public SandboxPlatform {
     std::map<std::string, std::string> fields;  ///< photo, photo_filename or photo_url
   };
   Post* find(const std::string& post_id, const std::string& page_id);
+  /// The comments made on a post (mutex_ held).
+  std::int64_t comment_count(const std::string& post_id) const;
   /// Whether a status with this message and link would repeat the Page's
   /// latest published one; answers Graph's 506 when it would.
   bool refuse_duplicate(const std::string& page_id, const std::string& text, const std::string& link,
@@ -99,6 +103,12 @@ class FacebookSandbox : public SandboxPlatform {
   std::vector<Post> posts_;  // oldest first
   std::unordered_map<std::string, std::size_t> post_at_;  // id -> place in posts_
   std::map<std::string, Photo> photos_;
+  /// A comment on a Page post (POST /{post-id}/comments).
+  struct Comment {
+    std::string id, post_id, from_id, from_name, message;
+    std::int64_t at_ms = 0;
+  };
+  std::vector<Comment> comments_;  // oldest first
   std::atomic<std::int64_t> traces_{0};
 };
 

@@ -42,6 +42,14 @@
 // - IG User Content Publishing Limit,
 //   .../reference/ig-user/content_publishing_limit : fields quota_usage and
 //   config {quota_total, quota_duration}, answer {"data":[{...}]}.
+// - IG Media comments, .../reference/ig-media/comments : POST
+//   /{ig-media-id}/comments with `message` (the account comments on its own
+//   media; instagram_manage_comments), answer {"id": IG_COMMENT_ID}; GET
+//   lists {"data":[{"timestamp","text","id"}]} with fields= id, text,
+//   timestamp, username, from {id, username} (IG Comment,
+//   .../reference/ig-comment), oldest first here; a media that is gone is
+//   any missing object (400, code 100, subcode 33). comments_count counts
+//   them.
 // - IG Media, .../reference/ig-media : id, caption, media_type (IMAGE,
 //   VIDEO, CAROUSEL_ALBUM), media_product_type, permalink, timestamp
 //   (ISO 8601 with +0000), children.
@@ -84,6 +92,7 @@ constexpr const char* kMediaRoute = "/:version/:ig-user-id/media";
 constexpr const char* kPublishRoute = "/:version/:ig-user-id/media_publish";
 constexpr const char* kLimitRoute = "/:version/:ig-user-id/content_publishing_limit";
 constexpr const char* kObjectRoute = "/:version/:ig-id";
+constexpr const char* kCommentsRoute = "/:version/:ig-media-id/comments";
 constexpr std::int64_t kFirstId = 17'900'000'000'000'000;  // 17 digits, as IG ids have
 constexpr std::size_t kCaptionLimit = 2200;
 constexpr std::size_t kHashtagLimit = 30;
@@ -166,6 +175,10 @@ void InstagramSandbox::install(httplib::Server& server) {
               [this](const httplib::Request& req, httplib::Response& res) { publish(req, res); });
   server.Get(R"(/(v\d+\.\d+)/(\d+)/content_publishing_limit)",
              [this](const httplib::Request& req, httplib::Response& res) { limit(req, res); });
+  server.Post(R"(/(v\d+\.\d+)/(\d+)/comments)",
+              [this](const httplib::Request& req, httplib::Response& res) { create_comment(req, res); });
+  server.Get(R"(/(v\d+\.\d+)/(\d+)/comments)",
+             [this](const httplib::Request& req, httplib::Response& res) { list_comments(req, res); });
   server.Get(R"(/(v\d+\.\d+)/(\d+)/insights)",
              [this](const httplib::Request& req, httplib::Response& res) { insights(req, res); });
   // Digits only: Facebook Page posts (PAGE_POST) have their own route.
@@ -178,6 +191,7 @@ void InstagramSandbox::reset() {
   last_id_ = 0;
   containers_.clear();
   media_.clear();
+  comments_.clear();
 }
 
 std::string InstagramSandbox::trace_id() {
@@ -498,7 +512,8 @@ void InstagramSandbox::object(const httplib::Request& req, httplib::Response& re
     if (graph_wants_field(fields, "media_product_type")) out["media_product_type"] = m.media_type == "VIDEO" ? "REELS" : "FEED";
     if (graph_wants_field(fields, "timestamp")) out["timestamp"] = graph_time(m.at_ms);
     if (graph_wants_field(fields, "media_url") && m.urls.size() == 1) out["media_url"] = m.urls.front();
-    const Engagement engagement = engagement_after(sandbox_.now_ms() - m.at_ms);
+    Engagement engagement = engagement_after(sandbox_.now_ms() - m.at_ms);
+    engagement.replies += std::count_if(comments_.begin(), comments_.end(), [&](const Comment& c) { return c.media_id == m.id; });
     if (graph_wants_field(fields, "like_count")) out["like_count"] = engagement.likes;
     if (graph_wants_field(fields, "comments_count")) out["comments_count"] = engagement.replies;
     return send_json(res, 200, json::serialize(out));
@@ -568,6 +583,71 @@ void InstagramSandbox::limit(const httplib::Request& req, httplib::Response& res
   if (graph_wants_field(fields, "config"))
     item["config"] = json::object{{"quota_total", config_.publishing_limit}, {"quota_duration", config_.publishing_window_s}};
   send_json(res, 200, json::serialize(json::object{{"data", json::array{std::move(item)}}}));
+}
+
+// POST /vX/{ig-media-id}/comments?message=...: the account's comment on a
+// media it can see; recorded and answered {"id"} unless a fault drops it.
+void InstagramSandbox::create_comment(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string media_id = req.matches[2];
+  auto account = authenticate(req, res, version, {});
+  if (!account) return;
+  auto fault = sandbox_.take_fault("POST", req.path, kCommentsRoute);
+  if (answer_fault(sandbox_, fault, trace_id(), res)) return;
+  json::value parsed;
+  const json::object* body = graph_json_body(req, parsed);
+  const std::string message = param(req, body, "message").value_or("");
+  Sandbox::Create create;
+  {
+    std::lock_guard lock(mutex_);
+    auto media = std::find_if(media_.begin(), media_.end(), [&](const Media& m) { return m.id == media_id; });
+    if (media == media_.end()) return not_found(media_id, res);
+    if (message.empty()) {
+      send_graph_error(res, 400, graph_error("(#100) The parameter message is required", "OAuthException", 100, trace_id()));
+      return;
+    }
+    const std::string id = std::to_string(++last_id_ + 18'000'000'000'000'000);
+    comments_.push_back(Comment{id, media_id, account->account_id, account->username, message, sandbox_.now_ms()});
+    create.platform = "instagram";
+    create.account = account->account_id;
+    create.id = id;
+    create.text = message;
+    create.in_reply_to = media_id;
+    create.fields["comment"] = "true";
+    create.at_ms = sandbox_.now_ms();
+    for (const char* name : {"Content-Type", "User-Agent"})
+      if (req.has_header(name)) create.headers[name] = req.get_header_value(name);
+    sandbox_.record(create);
+  }
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
+    return drop_response(sandbox_, res, 200, std::chrono::milliseconds(fault->delay_ms));
+  send_json(res, 200, json::serialize(json::object{{"id", create.id}}));
+}
+
+// GET /vX/{ig-media-id}/comments?fields=...: the media's comments.
+void InstagramSandbox::list_comments(const httplib::Request& req, httplib::Response& res) {
+  const std::string version = req.matches[1];
+  const std::string media_id = req.matches[2];
+  auto account = authenticate(req, res, version, {});
+  if (!account) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, kCommentsRoute), trace_id(), res)) return;
+  const std::string fields = req.has_param("fields") ? req.get_param_value("fields") : std::string("timestamp,text,id");
+  json::array data;
+  {
+    std::lock_guard lock(mutex_);
+    if (std::none_of(media_.begin(), media_.end(), [&](const Media& m) { return m.id == media_id; }))
+      return not_found(media_id, res);
+    for (const Comment& c : comments_) {
+      if (c.media_id != media_id) continue;
+      json::object item{{"id", c.id}};
+      if (graph_wants_field(fields, "text")) item["text"] = c.text;
+      if (graph_wants_field(fields, "timestamp")) item["timestamp"] = graph_time(c.at_ms);
+      if (graph_wants_field(fields, "username")) item["username"] = c.username;
+      if (graph_wants_field(fields, "from")) item["from"] = json::object{{"id", c.account_id}, {"username", c.username}};
+      data.push_back(std::move(item));
+    }
+  }
+  send_json(res, 200, json::serialize(json::object{{"data", std::move(data)}}));
 }
 
 // Deleted by its owner in the Instagram app: gone from the media list and GET.

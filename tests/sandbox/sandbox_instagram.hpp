@@ -105,6 +105,8 @@ class InstagramSandbox : public SandboxPlatform {
   void media_list(const httplib::Request& req, httplib::Response& res);
   void limit(const httplib::Request& req, httplib::Response& res);
   void insights(const httplib::Request& req, httplib::Response& res);
+  void create_comment(const httplib::Request& req, httplib::Response& res);
+  void list_comments(const httplib::Request& req, httplib::Response& res);
   /// IN_PROGRESS, FINISHED, ERROR, EXPIRED or PUBLISHED now; `poll` counts a status read.
   std::string status_of(Container& c, std::int64_t now_ms, bool poll);
   int published_in_window(const std::string& account, std::int64_t now_ms, std::int64_t* oldest_ms) const;
@@ -117,6 +119,12 @@ class InstagramSandbox : public SandboxPlatform {
   std::int64_t last_id_ = 0;
   std::map<std::string, Container> containers_;
   std::vector<Media> media_;  // oldest first
+  /// A comment on a media object (POST /{ig-media-id}/comments).
+  struct Comment {
+    std::string id, media_id, account_id, username, text;
+    std::int64_t at_ms = 0;
+  };
+  std::vector<Comment> comments_;  // oldest first
   std::atomic<std::int64_t> traces_{0};
 };
 

@@ -85,6 +85,18 @@
 //   r_organization_social / r_member_social. (The Social Metadata API,
 //   .../shares/social-metadata-api, is its successor with reactions; the
 //   sandbox emulates socialActions, which herald reads.)
+// - Comments API (.../community-management/shares/comments-api, "Create a
+//   Comment", "Get Comments on Shares"): POST
+//   /rest/socialActions/{share or ugcPost URN, encoded}/comments {"actor":
+//   author URN, "object": the post's URN, "message": {"text"}} makes a
+//   first-level comment, 201 with the comment {"actor","object","message",
+//   "id","commentUrn":"urn:li:comment:(TARGET,ID)","created":{"actor",
+//   "time"}} (the sandbox also names it in x-restli-id, the Rest.li create
+//   key); GET the same path lists {"elements":[comment...],"paging":
+//   {"start","count","total"}}, oldest first. w_organization_social /
+//   w_member_social to write, r_* to read; the actor must be the token's
+//   author. A post that is gone: 404 NOT_FOUND, as socialActions answers.
+//   Real comments count in commentsSummary.
 // - Organization share statistics (.../community-management/organizations/share-statistics):
 //   GET /rest/organizationalEntityShareStatistics?q=organizationalEntity&
 //   organizationalEntity={org URN}&shares=List({share URN})
@@ -254,6 +266,10 @@ LinkedinSandbox::LinkedinSandbox(Sandbox& sandbox)
 void LinkedinSandbox::install(httplib::Server& server) {
   server.Post("/rest/posts", [this](const httplib::Request& req, httplib::Response& res) { create_post(req, res); });
   server.Get("/rest/posts", [this](const httplib::Request& req, httplib::Response& res) { find_posts(req, res); });
+  server.Post(R"(/rest/socialActions/([^/]+)/comments)",
+              [this](const httplib::Request& req, httplib::Response& res) { create_comment(req, res); });
+  server.Get(R"(/rest/socialActions/([^/]+)/comments)",
+             [this](const httplib::Request& req, httplib::Response& res) { list_comments(req, res); });
   server.Get(R"(/rest/socialActions/([^/]+))",
              [this](const httplib::Request& req, httplib::Response& res) { social_actions(req, res); });
   server.Get("/rest/organizationalEntityShareStatistics",
@@ -280,6 +296,8 @@ void LinkedinSandbox::reset() {
   videos_.clear();
   video_ids_.clear();
   issued_.clear();
+  comments_.clear();
+  last_comment_ = 0;
 }
 
 std::optional<std::pair<LinkedinSandbox::Author, std::int64_t>> LinkedinSandbox::token_owner(const std::string& token) {
@@ -557,7 +575,8 @@ void LinkedinSandbox::social_actions(const httplib::Request& req, httplib::Respo
   if (post == posts_.end()) return simple_error(res, 404, "Not Found", "NOT_FOUND");
   if (post->author != author->urn)
     return simple_error(res, 403, "Not enough permissions to access: socialActions.GET.20251001", "ACCESS_DENIED", 100);
-  const Engagement e = engagement_after(sandbox_.now_ms() - post->at_ms);
+  Engagement e = engagement_after(sandbox_.now_ms() - post->at_ms);
+  e.replies += std::count_if(comments_.begin(), comments_.end(), [&](const Comment& c) { return c.target == urn; });
   const std::int64_t comments = e.replies + e.replies / 4;
   send_json(res, 200,
             json::serialize(json::object{
@@ -567,6 +586,118 @@ void LinkedinSandbox::social_actions(const httplib::Request& req, httplib::Respo
                  json::object{{"likedByCurrentUser", false}, {"totalLikes", e.likes}, {"aggregatedTotalLikes", e.likes}}},
                 {"target", urn},
                 {"$URN", "urn:li:socialActions:" + urn}}));
+}
+
+namespace {
+json::object comment_json(const std::string& urn, const std::string& id, const std::string& target,
+                          const std::string& actor, const std::string& text, std::int64_t at_ms) {
+  return json::object{{"actor", actor},
+                      {"agent", actor},
+                      {"object", target},
+                      {"message", json::object{{"text", text}}},
+                      {"id", id},
+                      {"commentUrn", urn},
+                      {"created", json::object{{"actor", actor}, {"time", at_ms}}},
+                      {"lastModified", json::object{{"actor", actor}, {"time", at_ms}}}};
+}
+}  // namespace
+
+// POST /rest/socialActions/{encoded URN}/comments: auth and headers,
+// faults, the URN encoded in the path, the post, the body; then the comment
+// is recorded and answered 201 (unless a fault drops the answer).
+void LinkedinSandbox::create_comment(const httplib::Request& req, httplib::Response& res) {
+  auto author = authenticate(req, res, true);
+  if (!author) return;
+  auto fault = sandbox_.take_fault("POST", req.path, "/rest/socialActions/:urn/comments");
+  if (answer_fault(sandbox_, fault, res)) return;
+  if (ascii_lower(req.target).find("urn%3ali%3a") == std::string::npos)
+    return simple_error(res, 400, "Syntax exception in path variables", "ILLEGAL_ARGUMENT");
+  const std::string target = req.matches[1];
+  auto body = body_object(req);
+  if (!body) return simple_error(res, 400, "The request body is not a JSON object");
+  auto missing = [&](std::string_view field) {
+    input_error(res, 422, "/" + std::string(field) + " :: field is required but not found and has no default value",
+                "Field is required but not found", "FIELD_MISSING", field);
+  };
+  const std::string actor = string_of(*body, "actor");
+  if (actor.empty()) return missing("actor");
+  if (actor != author->urn)
+    return simple_error(res, 403, "Not enough permissions to access: socialActions.comments.CREATE.20251001",
+                        "ACCESS_DENIED", 100);
+  const json::value* message = body->if_contains("message");
+  const std::string text = message && message->is_object() ? string_of(message->as_object(), "text") : std::string();
+  if (text.empty()) return missing("message/text");
+  if (const std::string object = string_of(*body, "object"); !object.empty() && object != target)
+    return simple_error(res, 400, "/object :: " + object + " is not the post in the path, " + target);
+  if (code_points(text) > 1250)
+    return input_error(res, 422, "/message/text :: length exceeds the maximum allowed length of 1250",
+                       "Comment is too long", "MAX_LENGTH_EXCEEDED", "message/text");
+  json::object answer;
+  Sandbox::Create create;
+  {
+    std::lock_guard lock(mutex_);
+    if (std::none_of(posts_.begin(), posts_.end(), [&](const Post& p) { return p.urn == target; }))
+      return simple_error(res, 404, "Not Found", "NOT_FOUND");
+    last_comment_ = std::max(last_comment_ + 1, kFirstShare + 1);
+    const std::string id = std::to_string(last_comment_);
+    const std::string urn = "urn:li:comment:(" + target + "," + id + ")";
+    const std::int64_t now = sandbox_.now_ms();
+    comments_.push_back(Comment{urn, id, target, actor, text, now});
+    create.platform = "linkedin";
+    create.account = actor;
+    create.id = urn;
+    create.text = text;
+    create.in_reply_to = target;
+    create.at_ms = now;
+    create.fields["comment"] = "true";
+    for (const char* name : {"LinkedIn-Version", "X-Restli-Protocol-Version", "Content-Type", "User-Agent"})
+      if (req.has_header(name)) create.headers[name] = req.get_header_value(name);
+    sandbox_.record(create);
+    answer = comment_json(urn, id, target, actor, text, now);
+    res.set_header("x-restli-id", id);
+  }
+  if (fault && fault->mode == Sandbox::FaultMode::drop_after_create)
+    return drop_response(sandbox_, res, 201, std::chrono::milliseconds(fault->delay_ms));
+  send_json(res, 201, json::serialize(answer));
+}
+
+// GET /rest/socialActions/{encoded URN}/comments?start&count: the post's
+// comments, oldest first.
+void LinkedinSandbox::list_comments(const httplib::Request& req, httplib::Response& res) {
+  auto author = authenticate(req, res, true);
+  if (!author) return;
+  if (answer_fault(sandbox_, sandbox_.take_fault("GET", req.path, "/rest/socialActions/:urn/comments"), res)) return;
+  if (ascii_lower(req.target).find("urn%3ali%3a") == std::string::npos)
+    return simple_error(res, 400, "Syntax exception in path variables", "ILLEGAL_ARGUMENT");
+  const std::string target = req.matches[1];
+  std::int64_t count = 10, start = 0;
+  if (req.has_param("count")) {
+    auto n = parse_int(req.get_param_value("count"));
+    if (!n || *n < 1 || *n > 100) return simple_error(res, 400, "count must be between 1 and 100");
+    count = *n;
+  }
+  if (req.has_param("start")) {
+    auto n = parse_int(req.get_param_value("start"));
+    if (!n || *n < 0) return simple_error(res, 400, "start must not be negative");
+    start = *n;
+  }
+  json::array elements;
+  std::int64_t total = 0;
+  {
+    std::lock_guard lock(mutex_);
+    if (std::none_of(posts_.begin(), posts_.end(), [&](const Post& p) { return p.urn == target; }))
+      return simple_error(res, 404, "Not Found", "NOT_FOUND");
+    for (const Comment& c : comments_) {
+      if (c.target != target) continue;
+      if (total >= start && total < start + count)
+        elements.push_back(comment_json(c.urn, c.id, c.target, c.actor, c.text, c.at_ms));
+      ++total;
+    }
+  }
+  send_json(res, 200,
+            json::serialize(json::object{
+                {"elements", elements},
+                {"paging", json::object{{"start", start}, {"count", count}, {"links", json::array{}}, {"total", total}}}}));
 }
 
 // GET /rest/organizationalEntityShareStatistics?q=organizationalEntity&...:

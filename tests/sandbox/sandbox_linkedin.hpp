@@ -74,6 +74,8 @@ class LinkedinSandbox : public SandboxPlatform {
   void create_post(const httplib::Request& req, httplib::Response& res);
   void find_posts(const httplib::Request& req, httplib::Response& res);
   void social_actions(const httplib::Request& req, httplib::Response& res);
+  void create_comment(const httplib::Request& req, httplib::Response& res);
+  void list_comments(const httplib::Request& req, httplib::Response& res);
   void share_statistics(const httplib::Request& req, httplib::Response& res);
   void images_action(const httplib::Request& req, httplib::Response& res);
   void put_image(const httplib::Request& req, httplib::Response& res);
@@ -112,6 +114,13 @@ class LinkedinSandbox : public SandboxPlatform {
   std::int64_t last_post_ = 0;
   std::int64_t last_asset_ = 0;
   std::vector<Post> posts_;  // oldest first
+  /// A comment on a post (POST /rest/socialActions/{URN}/comments).
+  struct Comment {
+    std::string urn, id, target, actor, text;
+    std::int64_t at_ms = 0;
+  };
+  std::vector<Comment> comments_;  // oldest first
+  std::int64_t last_comment_ = 0;
   std::map<std::string, Image> images_;  // by numeric id in the upload path
   std::map<std::string, std::string> image_ids_;  // urn -> upload id
   std::map<std::string, Video> videos_;  // by numeric id

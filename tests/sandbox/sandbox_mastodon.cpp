@@ -9,6 +9,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <regex>
 
 #include "compose/links.hpp"
@@ -28,7 +29,14 @@
 //   200 with the Status; 401 {"error":"The access token is invalid"}; 422
 //   {"error":"Validation failed: Text can't be blank"}. "View a single
 //   status": GET /api/v1/statuses/:id, 404 {"error":"Record not found"}
-//   (also for a deleted status).
+//   (also for a deleted status). in_reply_to_id makes the status a reply;
+//   a status that is not there (or the poster may not see) is a 404
+//   {"error":"The post you are trying to reply to does not appear to exist."}
+//   (app/controllers/api/v1/statuses_controller.rb `set_thread`,
+//   statuses.errors.in_reply_not_found). "View statuses above and below
+//   this status in the thread": GET /api/v1/statuses/:id/context,
+//   {"ancestors":[...],"descendants":[...]} (entities/Context), 404 "Record
+//   not found" for a status that is not there.
 // - methods/media: POST /api/v2/media, multipart file ("must have a MIME
 //   type"), description (alt text), focus; write:media; 200 with the
 //   MediaAttachment when processed synchronously (images, since 4.0), 202
@@ -87,6 +95,7 @@ namespace {
 
 constexpr const char* kStatusesRoute = "/api/v1/statuses";
 constexpr const char* kStatusRoute = "/api/v1/statuses/:id";
+constexpr const char* kContextRoute = "/api/v1/statuses/:id/context";
 constexpr const char* kMediaRoute = "/api/v2/media";
 constexpr const char* kMediaIdRoute = "/api/v1/media/:id";
 constexpr const char* kInstanceRoute = "/api/v2/instance";
@@ -352,6 +361,8 @@ void MastodonSandbox::install(httplib::Server& server) {
   server.Post(kStatusesRoute, [this](const httplib::Request& req, httplib::Response& res) { create_status(req, res); });
   server.Get(R"(/api/v1/statuses/(\d+))",
              [this](const httplib::Request& req, httplib::Response& res) { get_status(req, res); });
+  server.Get(R"(/api/v1/statuses/(\d+)/context)",
+             [this](const httplib::Request& req, httplib::Response& res) { status_context(req, res); });
   server.Post(kMediaRoute, [this](const httplib::Request& req, httplib::Response& res) { upload_media(req, res); });
   server.Get(R"(/api/v1/media/(\d+))", [this](const httplib::Request& req, httplib::Response& res) { get_media(req, res); });
   server.Get(kInstanceRoute, [this](const httplib::Request& req, httplib::Response& res) { instance(req, res); });
@@ -536,13 +547,17 @@ std::string MastodonSandbox::status_json(const Status& s) const {
   const Account* account = account_by_id(s.account_id);
   json::array media;
   const std::int64_t now = sandbox_.now_ms();
-  const Engagement engagement = engagement_after(now - s.created_ms);
+  Engagement engagement = engagement_after(now - s.created_ms);
+  // Real replies count too.
+  engagement.replies += std::count_if(statuses_.begin(), statuses_.end(),
+                                      [&](const Status& other) { return other.in_reply_to_id == s.id; });
   for (const auto& id : s.media_ids)
     if (auto it = media_.find(id); it != media_.end()) media.push_back(json::parse(media_json(it->second, now)));
   json::object o{{"id", s.id},
                  {"created_at", iso_time(s.created_ms, 3)},
-                 {"in_reply_to_id", nullptr},
-                 {"in_reply_to_account_id", nullptr},
+                 {"in_reply_to_id", s.in_reply_to_id.empty() ? json::value(nullptr) : json::value(s.in_reply_to_id)},
+                 {"in_reply_to_account_id",
+                  s.in_reply_to_account_id.empty() ? json::value(nullptr) : json::value(s.in_reply_to_account_id)},
                  {"sensitive", !s.spoiler_text.empty()},
                  {"spoiler_text", s.spoiler_text},
                  {"visibility", s.visibility},
@@ -638,6 +653,15 @@ void MastodonSandbox::create_status(const httplib::Request& req, httplib::Respon
     if (!language.empty() && !std::regex_match(language, std::regex("[a-z]{2,3}")))
       return error(res, 422, "Validation failed: Language is not a valid ISO 639 code");
     if (text.empty() && attached.empty()) return error(res, 422, "Validation failed: Text can't be blank");
+    const std::string in_reply_to = param(req, body, "in_reply_to_id").value_or("");
+    const Status* thread = nullptr;
+    if (!in_reply_to.empty()) {
+      for (const Status& s : statuses_)
+        if (s.id == in_reply_to &&
+            (s.visibility == "public" || s.visibility == "unlisted" || s.account_id == account->id))
+          thread = &s;
+      if (!thread) return error(res, 404, "The post you are trying to reply to does not appear to exist.");
+    }
     const std::size_t length = mastodon_length(text, spoiler, config_.characters_reserved_per_url);
     if (length > config_.max_characters)
       return error(res, 422, "Validation failed: Text character limit of " + std::to_string(config_.max_characters) +
@@ -655,6 +679,10 @@ void MastodonSandbox::create_status(const httplib::Request& req, httplib::Respon
     status.uri = "https://" + config_.domain + "/users/" + account->username + "/statuses/" + status.id;
     status.idempotency_key = key;
     status.created_ms = now;
+    if (thread) {
+      status.in_reply_to_id = thread->id;
+      status.in_reply_to_account_id = thread->account_id;
+    }
 
     Sandbox::Create create;
     create.platform = "mastodon";
@@ -669,6 +697,7 @@ void MastodonSandbox::create_status(const httplib::Request& req, httplib::Respon
     create.fields["content"] = status.content;
     create.fields["url"] = status.url;
     create.fields["length"] = std::to_string(length);
+    create.in_reply_to = status.in_reply_to_id;
     for (Media* m : attached) {
       m->status_id = status.id;
       status.media_ids.push_back(m->id);
@@ -705,6 +734,40 @@ void MastodonSandbox::get_status(const httplib::Request& req, httplib::Response&
     return send_json(res, 200, status_json(s));
   }
   error(res, 404, "Record not found");
+}
+
+// GET /api/v1/statuses/:id/context: the statuses above (ancestors, oldest
+// first) and below (descendants, depth first in order of creation) the
+// status in its thread, as far as the caller may see them.
+void MastodonSandbox::status_context(const httplib::Request& req, httplib::Response& res) {
+  const Caller who = caller(req);
+  if (throttled(req, res, who, false)) return;
+  if (fault("GET", req, res, kContextRoute, nullptr)) return;
+  if (who.token_invalid) return error(res, 401, "The access token is invalid");
+  const std::string id = req.matches[1];
+  std::lock_guard lock(mutex_);
+  auto visible = [&](const Status& s) {
+    return s.visibility == "public" || s.visibility == "unlisted" || (who.account && who.account->id == s.account_id);
+  };
+  auto find = [&](const std::string& wanted) -> const Status* {
+    for (const Status& s : statuses_)
+      if (s.id == wanted && visible(s)) return &s;
+    return nullptr;
+  };
+  const Status* status = find(id);
+  if (!status) return error(res, 404, "Record not found");
+  json::array ancestors, descendants;
+  for (const Status* up = find(status->in_reply_to_id); up; up = find(up->in_reply_to_id))
+    ancestors.insert(ancestors.begin(), json::parse(status_json(*up)));
+  std::function<void(const std::string&)> below = [&](const std::string& parent) {
+    for (const Status& s : statuses_) {
+      if (s.in_reply_to_id != parent || !visible(s)) continue;
+      descendants.push_back(json::parse(status_json(s)));
+      below(s.id);
+    }
+  };
+  below(status->id);
+  send_json(res, 200, json::serialize(json::object{{"ancestors", std::move(ancestors)}, {"descendants", std::move(descendants)}}));
 }
 
 // POST /api/v2/media: the file (its declared type must be one Mastodon

@@ -94,6 +94,7 @@ class MastodonSandbox : public SandboxPlatform {
   struct Status {
     std::string id, account_id, text, spoiler_text, visibility, language, content, url, uri, idempotency_key;
     std::vector<std::string> media_ids;
+    std::string in_reply_to_id = {}, in_reply_to_account_id = {};  ///< empty when not a reply
     std::int64_t created_ms = 0;
   };
   struct Media {
@@ -124,6 +125,7 @@ class MastodonSandbox : public SandboxPlatform {
   std::optional<Account> authorize(const Caller& who, httplib::Response& res, std::string_view scope);
   void create_status(const httplib::Request& req, httplib::Response& res);
   void get_status(const httplib::Request& req, httplib::Response& res);
+  void status_context(const httplib::Request& req, httplib::Response& res);
   void upload_media(const httplib::Request& req, httplib::Response& res);
   void get_media(const httplib::Request& req, httplib::Response& res);
   void instance(const httplib::Request& req, httplib::Response& res);

@@ -117,14 +117,46 @@ TEST_F(SandboxTest, SignedCreateSucceedsAndIsRecorded) {
 }
 
 TEST_F(SandboxTest, ReplyIsRecorded) {
-  std::string body = R"({"text":"second","reply":{"in_reply_to_tweet_id":"42"}})";
+  auto first = post_tweet("first");
+  ASSERT_TRUE(first);
+  const std::string parent(json::parse(first->body).at("data").at("id").as_string());
+  std::string body = R"({"text":"second","reply":{"in_reply_to_tweet_id":")" + parent + R"("}})";
   auto res = client_->Post("/2/tweets", httplib::Headers{{"Authorization", sign("POST", "/2/tweets")}}, body,
                            "application/json");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 201) << res->body;
   auto creates = sandbox_->creates();
-  ASSERT_EQ(creates.size(), 1u);
-  EXPECT_EQ(creates[0].in_reply_to, "42");
+  ASSERT_EQ(creates.size(), 2u);
+  EXPECT_EQ(creates[1].in_reply_to, parent);
+  // The timeline says what it replies to when asked (tweet.fields=referenced_tweets).
+  auto listed = timeline("?tweet.fields=referenced_tweets");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200) << listed->body;
+  const json::value answer = json::parse(listed->body);
+  const auto& data = answer.at("data").as_array();
+  ASSERT_EQ(data.size(), 2u);
+  EXPECT_EQ(data[0].at("referenced_tweets").at(0).at("type").as_string(), "replied_to");
+  EXPECT_EQ(data[0].at("referenced_tweets").at(0).at("id").as_string(), parent);
+  EXPECT_FALSE(data[1].as_object().contains("referenced_tweets"));
+}
+
+// A reply to a post that is deleted (or never was): X's 403 "You attempted
+// to reply to a Tweet that is deleted or not visible to you."
+TEST_F(SandboxTest, AReplyToADeletedPostIs403) {
+  auto first = post_tweet("to be deleted");
+  ASSERT_TRUE(first);
+  const std::string parent(json::parse(first->body).at("data").at("id").as_string());
+  ASSERT_TRUE(sandbox_->delete_post("x", parent));
+  for (const std::string& to : {parent, std::string("42")}) {
+    std::string body = R"({"text":"reply","reply":{"in_reply_to_tweet_id":")" + to + R"("}})";
+    auto res = client_->Post("/2/tweets", httplib::Headers{{"Authorization", sign("POST", "/2/tweets")}}, body,
+                             "application/json");
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 403) << res->body;
+    EXPECT_EQ(json::parse(res->body).at("detail").as_string(),
+              "You attempted to reply to a Tweet that is deleted or not visible to you.");
+  }
+  EXPECT_EQ(sandbox_->creates().size(), 1u);
 }
 
 TEST_F(SandboxTest, MediaIdsTheSandboxDidNotIssueAre400) {

@@ -24,6 +24,14 @@
 // - Rate-limit headers x-rate-limit-limit/-remaining/-reset (Unix seconds) on
 //   every response, 15-minute windows, 429 when exceeded:
 //   https://docs.x.com/fundamentals/rate-limits
+// - A reply (reply.in_reply_to_tweet_id, https://docs.x.com/x-api/posts/creation-of-a-post)
+//   to a post that is deleted or not visible: 403 "You attempted to reply to
+//   a Tweet that is deleted or not visible to you." (code 385 in v1.1; as
+//   clients report it, github.com/plhery/node-twitter-api-v2/issues/366).
+//   tweet.fields=referenced_tweets gives a reply's [{"type":"replied_to",
+//   "id"}] (https://docs.x.com/x-api/fundamentals/data-dictionary, Tweet
+//   object), on the timeline as on the lookup; so do in_reply_to_user_id
+//   and conversation_id.
 // - Duplicate text: 403 {"detail":"You are not allowed to create a Tweet with
 //   duplicate content.","type":"about:blank","title":"Forbidden","status":403}
 //   as reported from the live API in https://github.com/akrherz/iembot/issues/163
@@ -190,6 +198,25 @@ bool answer_fault(Sandbox& sandbox, const std::optional<Sandbox::Fault>& fault, 
     return true;
   }
   return false;
+}
+
+// A post as X answers it: id and text, and of the fields asked for those
+// that say what it replies to.
+json::object post_json(const Sandbox::Create& post, const std::vector<Sandbox::Create>& creates,
+                       const std::set<std::string>& fields) {
+  json::object out{{"id", post.id}, {"text", displayed_text(post)}};
+  if (post.in_reply_to.empty()) {
+    if (fields.contains("conversation_id")) out["conversation_id"] = post.id;
+    return out;
+  }
+  if (fields.contains("conversation_id")) out["conversation_id"] = post.in_reply_to;
+  if (fields.contains("referenced_tweets"))
+    out["referenced_tweets"] = json::array{json::object{{"type", "replied_to"}, {"id", post.in_reply_to}}};
+  if (fields.contains("in_reply_to_user_id")) {
+    for (const auto& c : creates)
+      if (c.platform == "x" && c.id == post.in_reply_to) out["in_reply_to_user_id"] = c.account;
+  }
+  return out;
 }
 
 }  // namespace
@@ -466,6 +493,17 @@ void XSandbox::create(const httplib::Request& req, httplib::Response& res) {
     if (req.has_header(name)) create.headers[name] = req.get_header_value(name);
   {
     std::lock_guard lock(mutex_);  // the duplicate check and the record, as one step
+    if (!create.in_reply_to.empty()) {
+      const auto creates = sandbox_.creates();
+      const bool there = std::any_of(creates.begin(), creates.end(), [&](const Sandbox::Create& c) {
+        return c.platform == "x" && c.id == create.in_reply_to && !c.fields.contains("deleted");
+      });
+      if (!there) {
+        send_json(res, 403,
+                  problem("Forbidden", 403, "You attempted to reply to a Tweet that is deleted or not visible to you."));
+        return;
+      }
+    }
     if (create.media_ids.empty() && !create.text.empty() && posted_.count({create.account, create.text})) {
       send_json(res, 403, problem("Forbidden", 403, "You are not allowed to create a Tweet with duplicate content."));
       return;
@@ -507,6 +545,10 @@ void XSandbox::timeline(const httplib::Request& req, httplib::Response& res) {
       return invalid_request(res, "The `max_results` query parameter value is not between 5 and 100");
     max_results = *parsed;
   }
+  const std::string fields_param = req.get_param_value("tweet.fields");  // outlives split's views
+  std::set<std::string> fields;
+  for (std::string_view field : split(fields_param, ','))
+    if (!field.empty()) fields.emplace(field);
   bool known = std::any_of(config_.accounts.begin(), config_.accounts.end(),
                            [&](const Account& a) { return a.user_id == user_id; });
   if (!known) {
@@ -524,7 +566,7 @@ void XSandbox::timeline(const httplib::Request& req, httplib::Response& res) {
   auto creates = sandbox_.creates();
   for (auto it = creates.rbegin(); it != creates.rend() && std::ssize(data) < max_results; ++it)
     if (it->platform == "x" && it->account == user_id && !it->fields.contains("deleted"))
-      data.push_back(json::object{{"id", it->id}, {"text", displayed_text(*it)}});
+      data.push_back(post_json(*it, creates, fields));
   json::object meta{{"result_count", data.size()}};
   json::object body;
   if (!data.empty()) {
@@ -581,7 +623,8 @@ void XSandbox::lookup(const httplib::Request& req, httplib::Response& res) {
     return invalid_request(res, "The number of values in the `ids` query parameter list [" +
                                     std::to_string(ids.size()) + "] is not between 1 and 100");
   static const std::set<std::string> kFields{"id", "text", "created_at", "author_id", "public_metrics",
-                                             "edit_history_tweet_ids", "conversation_id", "lang"};
+                                             "edit_history_tweet_ids", "conversation_id", "lang",
+                                             "referenced_tweets", "in_reply_to_user_id"};
   std::set<std::string> fields;
   for (std::string_view field : split(fields_param, ',')) {
     if (field.empty()) continue;
@@ -602,12 +645,16 @@ void XSandbox::lookup(const httplib::Request& req, httplib::Response& res) {
       errors.push_back(post_not_found(id));
       continue;
     }
-    json::object post{{"id", it->id}, {"text", displayed_text(*it)}, {"edit_history_tweet_ids", json::array{json::value(it->id)}}};
+    json::object post = post_json(*it, creates, fields);
+    post["edit_history_tweet_ids"] = json::array{json::value(it->id)};
     if (fields.contains("created_at")) post["created_at"] = x_time(it->at_ms);
     if (fields.contains("author_id")) post["author_id"] = it->account;
-    if (fields.contains("conversation_id")) post["conversation_id"] = it->in_reply_to.empty() ? it->id : it->in_reply_to;
     if (fields.contains("public_metrics")) {
-      const Engagement e = engagement_after(now - it->at_ms);
+      Engagement e = engagement_after(now - it->at_ms);
+      // Real replies count too.
+      e.replies += std::count_if(creates.begin(), creates.end(), [&](const Sandbox::Create& c) {
+        return c.platform == "x" && c.in_reply_to == it->id && !c.fields.contains("deleted");
+      });
       post["public_metrics"] = json::object{{"retweet_count", e.shares},     {"reply_count", e.replies},
                                             {"like_count", e.likes},         {"quote_count", e.quotes},
                                             {"bookmark_count", e.saves},     {"impression_count", e.views}};

@@ -47,6 +47,24 @@ TEST(Check, OverrideTextIsReportedAtTheOverride) {
                      "the 280 x allows");
 }
 
+// A first comment (issue 18) is checked as any text, at its own field; on
+// YouTube, whose API cannot pin a comment, check says it is not posted.
+TEST(Check, FirstCommentsAreMeasuredAndYoutubeSaysItTakesNone) {
+  std::string text;
+  for (int i = 0; i < 141; ++i) text += "\xE6\x98\xA5";  // 141 CJK = 282
+  CheckReport report;
+  auto msgs = check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [x, youtube], text: hi, youtube: {video: "
+                    "dQw4w9WgXcQ},\n     first_comment: \"" + text + "\"}\n",
+                    &report);
+  EXPECT_EQ(msgs, (std::vector<std::string>{
+                      "/cal/calendar.yaml:3:21: error: post 'p' on x: first comment is 282 weighted characters, more "
+                      "than the 280 x allows",
+                      "/cal/calendar.yaml:3:21: warning: post 'p' on youtube: no first comment: YouTube's API cannot "
+                      "pin a comment, so a first comment would not stay first; it is not posted"}));
+  EXPECT_EQ(report.deliveries, 3u) << "the post on x and youtube, and its comment on x";
+  EXPECT_TRUE(check("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [x], text: hi, first_comment: fine}\n").empty());
+}
+
 TEST(Check, ReferencesAndYoutubeRules) {
   CheckReport report;
   auto msgs = check(R"(posts:

@@ -38,8 +38,10 @@ class ScriptedConnector : public Connector {
     script.pop_front();
     return next;
   }
-  LookupResult lookup(const PublishRequest&) override {
+  std::vector<PublishRequest> looked_up;
+  LookupResult lookup(const PublishRequest& r) override {
     ++lookups;
+    looked_up.push_back(r);
     return lookup_fn ? lookup_fn() : lookup_result;
   }
 };
@@ -256,6 +258,35 @@ TEST_F(DispatcherTest, KeepingTheStoresPlanSendsOnlyWhatThisCalendarPlansTheSame
   EXPECT_EQ(connector_.creates[2].composed.text, "after");
 }
 
+// Drafts (issue 18) are planned but never queued, so never sent; a draft
+// again (the flag put back) cancels what was pending; and even a plan kept
+// from another calendar, which holds it, never sends a draft.
+TEST_F(DispatcherTest, ADraftIsNeverQueuedNorSent) {
+  load(kX, R"(posts:
+  - {id: draft, at: 2027-03-02 09:00, channels: [x], text: draft, draft: true}
+  - {id: ready, at: 2027-03-02 09:00, channels: [x], text: ready}
+)");
+  start();
+  EXPECT_FALSE(store_->get("draft@x"));
+  run_until(k0900 + 2h);
+  ASSERT_EQ(connector_.creates.size(), 1u);
+  EXPECT_EQ(connector_.creates[0].key, "ready@x");
+}
+
+TEST_F(DispatcherTest, ADraftIsNeverSentEvenFromAKeptStorePlan) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: same}\n");
+  start();
+  ASSERT_EQ(state("a@x"), State::planned);
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: same, draft: true}\n");
+  dispatcher_->configure(cal_);
+  // The same text at the same time: the kept plan holds it as this calendar's.
+  EXPECT_EQ(delivery_content_hash(*cal_, "a", "x", k0900), store_->get("a@x")->content_hash);
+  dispatcher_->keep_store_plan(true);
+  run_until(k0900 + 2h);
+  EXPECT_TRUE(connector_.creates.empty());
+  EXPECT_EQ(state("a@x"), State::cancelled);
+}
+
 TEST_F(DispatcherTest, DependencyWaitsThenUsesThePublishedUrl) {
   load(kX + "  blog: {kind: wordpress, site: https://blog.example.nl, credentials: b}\n",
        R"(posts:
@@ -273,6 +304,74 @@ TEST_F(DispatcherTest, DependencyWaitsThenUsesThePublishedUrl) {
   EXPECT_EQ(connector_.creates[1].key, "teaser@x");
   EXPECT_EQ(connector_.creates[1].composed.text, "Read https://example.test/story@blog");
   EXPECT_EQ(state("teaser@x"), State::published);
+}
+
+// A first comment (issue 18) is its own delivery, KEY+comment: it waits for
+// its post, then goes under the post as published (its id and URL), with
+// its own words tagged like any text, and its counters are not collected.
+TEST_F(DispatcherTest, AFirstCommentWaitsForItsPostThenGoesUnderIt) {
+  // min_spacing holds posts apart, not a post and its first comment.
+  load("  x: {kind: x, account: a, credentials: x, min_spacing: 20m}\n", R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: hello, first_comment: "Tickets at the door"}
+  - {id: b, at: 2027-03-02 09:00, channels: [x], text: later}
+)");
+  DeferredExecutor deferred;
+  start(&deferred);
+  ASSERT_TRUE(store_->get("a@x+comment"));
+  EXPECT_EQ(store_->get("a@x+comment")->planned, k0900);
+  clock_.set(k0900);
+  dispatcher_->pump_all();
+  ASSERT_EQ(deferred.pending.size(), 1u) << "only the post: its comment waits for it";
+  EXPECT_EQ(connector_.creates.size(), 0u);
+  deferred.release_all();
+  ASSERT_EQ(connector_.creates.size(), 1u);
+  EXPECT_EQ(connector_.creates[0].key, "a@x");
+  EXPECT_FALSE(connector_.creates[0].comment_on);
+  run_until(k0900 + 1min);
+  ASSERT_EQ(deferred.pending.size(), 1u) << "the comment goes once its post is out, not 20 minutes later";
+  deferred.release_all();
+  ASSERT_EQ(connector_.creates.size(), 2u);
+  EXPECT_EQ(connector_.creates[1].key, "a@x+comment");
+  EXPECT_EQ(connector_.creates[1].composed.text, "Tickets at the door");
+  ASSERT_TRUE(connector_.creates[1].comment_on);
+  EXPECT_EQ(connector_.creates[1].comment_on->remote_id, "id-1");
+  EXPECT_EQ(connector_.creates[1].comment_on->url, "https://example.test/a@x");
+  EXPECT_EQ(state("a@x+comment"), State::published);
+  EXPECT_EQ(state("b@x"), State::planned) << "the next post keeps the channel's spacing";
+  EXPECT_TRUE(store_->collection("a@x"));
+  EXPECT_FALSE(store_->collection("a@x+comment"));
+}
+
+// A comment whose post has not gone out waits for it, and says so.
+TEST_F(DispatcherTest, AFirstCommentWaitsWhileItsPostFails) {
+  load(kX, "posts:\n  - {id: a, at: 2027-03-02 09:00, channels: [x], text: hello, first_comment: More}\n");
+  connector_.script = {Failed{"refused"}};
+  start();
+  run_until(k0900 + 1h);
+  EXPECT_EQ(state("a@x"), State::failed);
+  EXPECT_EQ(state("a@x+comment"), State::waiting);
+  EXPECT_EQ(dispatcher_->why(*store_->get("a@x+comment")), "waits for a@x");
+  ASSERT_EQ(connector_.creates.size(), 1u);
+}
+
+// A first comment whose answer is lost is settled as every create is: looked
+// up under its post, found, never sent twice.
+TEST_F(DispatcherTest, AFirstCommentWhoseAnswerIsLostIsLookedUpUnderItsPost) {
+  load(kX, R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [x], text: hello, first_comment: "More below"}
+)");
+  connector_.script = {Published{"post-1", "https://x.example/a"}, Unsure{"timed out"}};
+  connector_.lookup_result = Found{"reply-1", "https://x.example/reply-1"};
+  start();
+  run_until(k0900 + 1h);
+  ASSERT_EQ(connector_.creates.size(), 2u);
+  EXPECT_EQ(state("a@x+comment"), State::published);
+  EXPECT_EQ(store_->get("a@x+comment")->url, "https://x.example/reply-1");
+  ASSERT_FALSE(connector_.looked_up.empty());
+  EXPECT_EQ(connector_.looked_up.back().key, "a@x+comment");
+  ASSERT_TRUE(connector_.looked_up.back().comment_on);
+  EXPECT_EQ(connector_.looked_up.back().comment_on->remote_id, "post-1");
+  EXPECT_EQ(connector_.looked_up.back().composed.text, "More below");
 }
 
 TEST_F(DispatcherTest, MinSpacingAndOneRequestInFlightPerChannel) {

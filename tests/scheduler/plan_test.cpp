@@ -82,6 +82,34 @@ TEST(Plan, WindowIsHalfOpenAndChannelFilterApplies) {
   EXPECT_EQ(run(f, kMar1, kMar1, kMar1 + date::days{7}, "facebook"), (std::vector<Planned>{{"a@facebook", a}}));
 }
 
+// A first comment (issue 18) is planned right after its post, at its time,
+// as KEY+comment, on the networks that take one (not on a blog); a queued
+// post's comment follows the slot its post takes; a recurrence's each day.
+TEST(Plan, FirstCommentsFollowTheirPostWhereTheNetworkTakesOne) {
+  auto f = load(R"(posts:
+  - {id: a, at: 2027-03-02 09:00, channels: [blog, x, facebook], title: t, text: a, first_comment: "More"}
+  - {id: q, queue: true, channels: [x], text: q, first_comment: "Q"}
+  - {id: r, every: daily 10:00, from: 2027-03-02, until: 2027-03-03, channels: [facebook], text: r, first_comment: R}
+)");
+  const Instant a = utc(2027_y / date::March / 2, 8h);
+  const Instant slot = utc(2027_y / date::March / 1, 8h, 15min);
+  EXPECT_EQ(run(f, kMar1, kMar1, kMar1 + date::days{3}),
+            (std::vector<Planned>{{"q@x", slot},
+                                  {"q@x+comment", slot},
+                                  {"a@blog", a},
+                                  {"a@x", a},
+                                  {"a@x+comment", a},
+                                  {"a@facebook", a},
+                                  {"a@facebook+comment", a},
+                                  {"r@facebook#2027-03-02", a + 1h},
+                                  {"r@facebook#2027-03-02+comment", a + 1h},
+                                  {"r@facebook#2027-03-03", a + 25h},
+                                  {"r@facebook#2027-03-03+comment", a + 25h}}));
+  EXPECT_EQ(comment_parent("r@facebook#2027-03-02+comment"), "r@facebook#2027-03-02");
+  EXPECT_EQ(comment_parent("a@x"), std::nullopt);
+  EXPECT_EQ(comment_parent("+comment"), std::nullopt);
+}
+
 TEST(Plan, WeeklyRecurrenceKeepsWallTimeAcrossDst) {
   auto f = load(R"(posts:
   - {id: monday-tip, every: weekly mon 09:00, until: 2027-04-05, channels: [x], text: tip}
