@@ -3,6 +3,7 @@
 #include "config/calendar.hpp"
 #include "config/settings.hpp"
 #include "daemon/control.hpp"
+#include "daemon/diff_command.hpp"
 #include "daemon/import_csv.hpp"
 #include "daemon/journal_logger.hpp"
 #include "daemon/plan_output.hpp"
@@ -343,6 +344,21 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
       ->check(CLI::IsMember({"table", "json"}));
   plan_cmd->add_option("--now", plan_opt.now, "plan as if it were this time (for queued posts)");
 
+  DiffOptions diff_opt;
+  auto* diff_cmd = app.add_subcommand(
+      "diff", "what an edit does to the schedule; exit 0 no change, 1 errors in the new calendar, 2 changes");
+  diff_cmd->add_option("--config", config, "settings file (the new side)");
+  diff_cmd->add_option("--against", diff_opt.against, "the old side: the files as they were at this git revision");
+  diff_cmd->add_option("OLD_SETTINGS", diff_opt.old_settings, "the old side: another settings file");
+  diff_cmd->add_option("--old-calendar", diff_opt.old_calendar,
+                       "the old side: another calendar (file or directory), read with the new settings");
+  diff_cmd->add_option("--from", diff_opt.from, "start: a date (local midnight) or a time; default now");
+  diff_cmd->add_option("--days", diff_opt.days, "how many days to compare (default 30)")->check(CLI::Range(1, 3660));
+  diff_cmd->add_option("--channel", diff_opt.channel, "only this channel");
+  diff_cmd->add_option("--format", diff_opt.format, "table, jsonl (one object per change; also: json) or markdown")
+      ->check(CLI::IsMember({"table", "jsonl", "json", "markdown"}));
+  diff_cmd->add_option("--now", diff_opt.now, "compare as if it were this time (for queued posts)");
+
   auto* version = app.add_subcommand("version", "print herald's version");
 
   auto* run_cmd = app.add_subcommand("run", "run the daemon: publish the calendar at its planned times");
@@ -424,12 +440,14 @@ int run_cli(int argc, const char* const* argv, CliContext& ctx) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     std::ostream& stream = e.get_exit_code() == 0 ? ctx.out : ctx.err;
-    // Every usage error exits 2 (docs/commands.md), whatever CLI11's own code.
-    return app.exit(e, stream, stream) == 0 ? 0 : kExitUsage;
+    // Every usage error exits 2 (docs/commands.md), whatever CLI11's own
+    // code; but for diff, whose 2 means "changes", 64.
+    return app.exit(e, stream, stream) == 0 ? 0 : diff_cmd->parsed() ? kDiffUsage : kExitUsage;
   }
   if (check->parsed()) return cmd_check(ctx, config, strict, draft_days);
   if (import_csv_cmd->parsed()) return cmd_import_csv(ctx, config, import_opt);
   if (plan_cmd->parsed()) return cmd_plan(ctx, config, plan_opt);
+  if (diff_cmd->parsed()) return run_diff(ctx, config, diff_opt);
   if (run_cmd->parsed()) {
     JournalLogger log;
     return run_daemon(config, log, run_opt);
