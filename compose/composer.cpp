@@ -174,6 +174,9 @@ Composed compose_first_comment(const Post& post, const ChannelSettings& channel,
   comment.zone = post.zone;
   Composed c = compose(comment, channel, settings, calendar, url_of);
   for (auto& m : c.measures) m.part = "first comment";
+  // The network's notes speak of a post's parts ("an Instagram caption").
+  for (auto& n : c.notes)
+    if (auto at = n.find("caption"); at != std::string::npos) n.replace(at, 7, "comment");
   return c;
 }
 

@@ -92,6 +92,22 @@ TEST(ComposeInstagram, CaptionLimitsHashtagsAndALinkThatIsNotClickable) {
   EXPECT_EQ(thirty.main_measure()->limit, kInstagramCaptionLimit);
 }
 
+// A first comment (issue 18) is composed as its own text: measured and
+// noted as a comment, its links tagged, without the post's picture or caption.
+TEST(ComposeInstagram, AFirstCommentIsItsOwnTextMeasuredAsAComment) {
+  Fixture f("posts:\n  - {id: p, at: 2027-03-02 10:00, channels: [instagram], media: [a.jpg], text: Caption,\n"
+            "     first_comment: \"Details at https://example.nl/x\"}\n");
+  ASSERT_TRUE(f.loaded);
+  const Composed c = compose_first_comment(*f.calendar.find("p"), *f.settings.channel("instagram"), f.settings,
+                                           f.calendar, preview_urls(f.calendar, f.settings));
+  // Tagged like any text on an own domain.
+  EXPECT_EQ(c.text, "Details at https://example.nl/x?utm_source=instagram&utm_medium=social&utm_campaign=p&utm_content=p");
+  EXPECT_TRUE(c.media.empty());
+  ASSERT_NE(c.main_measure(), nullptr);
+  EXPECT_EQ(c.main_measure()->part, "first comment");
+  EXPECT_EQ(c.notes, std::vector<std::string>{"a link in an Instagram comment is not clickable"});
+}
+
 TEST(ComposeInstagram, MediaGetTheirPublicUrlUnderMediaUrl) {
   Fixture f(R"(posts:
   - {id: p, at: 2027-03-02 10:00, channels: [instagram], media: ["img/spring bread.jpg", ../cal/b.jpg], text: "Spring"}
