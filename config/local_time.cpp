@@ -184,6 +184,16 @@ std::optional<Timestamp> parse_timestamp(std::string_view text, std::string& err
   return Timestamp{Instant{wall.time_since_epoch() - *offset}};
 }
 
+std::optional<Instant> parse_instant_arg(const std::string& text, const date::time_zone& zone, std::string& error) {
+  std::string derr;
+  if (auto day = parse_date(text, derr)) return resolve(zone, WallTime{*day}).instant;
+  if (auto ts = parse_timestamp(text, error)) {
+    if (auto* wall = std::get_if<WallTime>(&*ts)) return resolve(zone, *wall).instant;
+    return std::get<Instant>(*ts);
+  }
+  return std::nullopt;
+}
+
 std::optional<date::local_days> parse_date(std::string_view text, std::string& error) {
   Reader in(text);
   const auto day = read_date(in, error);

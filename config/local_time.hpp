@@ -51,6 +51,11 @@ std::optional<Timestamp> parse_timestamp(std::string_view text, std::string& err
 /// Parses a date `YYYY-MM-DD` (checked for validity). Sets `error` on failure.
 std::optional<date::local_days> parse_date(std::string_view text, std::string& error);
 
+/// A command's time argument (--from, --now, --until): a date (its midnight
+/// in `zone`), a wall time (in `zone`) or an instant. nullopt, with `error`
+/// set, when it is none.
+std::optional<Instant> parse_instant_arg(const std::string& text, const date::time_zone& zone, std::string& error);
+
 /// Parses a wall clock time of day `HH:MM` (00:00 to 23:59).
 std::optional<std::chrono::minutes> parse_time_of_day(std::string_view text);
 

@@ -54,16 +54,6 @@ std::optional<Loaded> load_all(const std::string& config, Diagnostics& diags) {
   return Loaded{std::move(*settings), std::move(*calendar)};
 }
 
-std::optional<Instant> parse_instant_arg(const std::string& text, const date::time_zone& zone, std::string& error) {
-  std::string derr;
-  if (auto day = parse_date(text, derr)) return resolve(zone, WallTime{*day}).instant;
-  if (auto ts = parse_timestamp(text, error)) {
-    if (auto* wall = std::get_if<WallTime>(&*ts)) return resolve(zone, *wall).instant;
-    return std::get<Instant>(*ts);
-  }
-  return std::nullopt;
-}
-
 /// `herald check --strict`: drafts due within `days` days are errors (CI on
 /// the main branch: what goes out soon must be approved), one per post, at
 /// its `draft` field.

@@ -34,16 +34,6 @@ void load_calendar_of(Side& side, Instant now) {
   if (side.calendar) side.report = check_calendar(*side.calendar, *side.settings, now, side.diags);
 }
 
-std::optional<Instant> parse_instant_arg(const std::string& text, const date::time_zone& zone, std::string& error) {
-  std::string derr;
-  if (auto day = parse_date(text, derr)) return resolve(zone, WallTime{*day}).instant;
-  if (auto ts = parse_timestamp(text, error)) {
-    if (auto* wall = std::get_if<WallTime>(&*ts)) return resolve(zone, *wall).instant;
-    return std::get<Instant>(*ts);
-  }
-  return std::nullopt;
-}
-
 bool under(const fs::path& path, const fs::path& dir) {
   const auto rel = path.lexically_relative(dir);
   return !rel.empty() && *rel.begin() != "..";
